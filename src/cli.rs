@@ -1,0 +1,405 @@
+//! `fanout get`: the headless front end over the same engine as the window.
+//!
+//! The output is a contract for scripts: one line per result on stdout, in
+//! release order (completion order, or submission order with `--ordered`),
+//! optionally as JSON; a one-line summary on stderr; exit status 0 when every
+//! download succeeded, 1 when any failed, 2 for a usage error.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use crate::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult};
+
+/// Exit status when every download succeeded.
+pub const EXIT_OK: u8 = 0;
+/// Exit status when at least one download failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status for a usage error (bad flags, nothing to download).
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fanout",
+    version,
+    about = "A download manager that fans out over one thread, a thread pool or an async runtime"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Download URLs without opening a window.
+    Get(GetArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// One thread, one download after another.
+    Sequential,
+    /// A pool of OS threads (default 20) with blocking HTTP.
+    Threads,
+    /// Tokio tasks with async HTTP (default 64 in flight; -j 0 = unbounded).
+    Async,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    fanout get https://example.com/a.jpg https://example.com/b.jpg\n  \
+    fanout get -i urls.txt -o album -e threads -j 20 --ordered\n  \
+    seq 1 64 | sed 's|^|https://host/13052/|; s|$|.jpg|' | fanout get -i - --json")]
+pub struct GetArgs {
+    /// URLs to download.
+    pub urls: Vec<String>,
+    /// Read URLs from FILE, one per line (blank lines and # comments are
+    /// skipped); `-` reads standard input. May be given more than once.
+    #[arg(short = 'i', long = "input", value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Folder to save into (created if missing).
+    #[arg(short = 'o', long = "output", value_name = "DIR", default_value = ".")]
+    pub output: PathBuf,
+    /// How to fan out.
+    #[arg(short = 'e', long = "engine", value_enum, default_value_t = EngineArg::Async)]
+    pub engine: EngineArg,
+    /// Most downloads at once (threads: pool size; async: tasks in flight, 0 = unbounded).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print results in the order the URLs were given, not as they finish.
+    #[arg(long)]
+    pub ordered: bool,
+    /// Print each result as one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A problem with the command line itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(String);
+
+impl GetArgs {
+    /// The backend these flags ask for.
+    pub fn backend(&self) -> Result<BackendKind, UsageError> {
+        Ok(match (self.engine, self.jobs) {
+            (EngineArg::Sequential, None | Some(1)) => BackendKind::Sequential,
+            (EngineArg::Sequential, Some(n)) => {
+                return Err(UsageError(format!(
+                    "-j {n} does not apply to the sequential engine, which runs one download at a time"
+                )));
+            }
+            (EngineArg::Threads, Some(0)) => {
+                return Err(UsageError("-j 0: the thread pool needs at least 1 thread".into()));
+            }
+            (EngineArg::Threads, n) => BackendKind::Threads {
+                workers: n.unwrap_or(BackendKind::DEFAULT_THREADS),
+            },
+            (EngineArg::Async, n) => BackendKind::Async {
+                limit: n.unwrap_or(BackendKind::DEFAULT_ASYNC_LIMIT),
+            },
+        })
+    }
+
+    /// All URLs, arguments first, then each input file in order.
+    pub fn collect_urls(&self) -> Result<Vec<String>, UsageError> {
+        let mut urls = self.urls.clone();
+        for input in &self.inputs {
+            let text = if input.as_os_str() == "-" {
+                let mut lines = Vec::new();
+                for line in std::io::stdin().lock().lines() {
+                    lines.push(line.map_err(|e| UsageError(format!("cannot read standard input: {e}")))?);
+                }
+                lines.join("\n")
+            } else {
+                std::fs::read_to_string(input)
+                    .map_err(|e| UsageError(format!("cannot read {}: {e}", input.display())))?
+            };
+            urls.extend(parse_url_list(&text));
+        }
+        if urls.is_empty() {
+            return Err(UsageError(
+                "no URLs given: pass them as arguments or with -i FILE".into(),
+            ));
+        }
+        Ok(urls)
+    }
+}
+
+/// One URL per line; blank lines and lines starting with `#` are skipped.
+pub fn parse_url_list(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs `fanout get` and returns the process exit status.
+pub fn run_get(args: &GetArgs) -> u8 {
+    match prepare(args) {
+        Ok((backend, urls)) => download(args, backend, urls),
+        Err(e) => {
+            eprintln!("fanout get: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn prepare(args: &GetArgs) -> Result<(BackendKind, Vec<String>), UsageError> {
+    let backend = args.backend()?;
+    let urls = args.collect_urls()?;
+    std::fs::create_dir_all(&args.output)
+        .map_err(|e| UsageError(format!("cannot use output folder {}: {e}", args.output.display())))?;
+    Ok((backend, urls))
+}
+
+fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = match Engine::new(EngineConfig::new(backend), tx, Arc::new(|| {})) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("fanout get: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let began = Instant::now();
+    let total = urls.len();
+    for url in urls {
+        engine.submit(Job::new(url, &args.output));
+    }
+
+    let order = if args.ordered {
+        Order::Submission
+    } else {
+        Order::Completion
+    };
+    let mut fan_in = FanIn::new(order);
+    let mut progress = Progress::new(total);
+    let (mut ok, mut failed) = (0usize, 0usize);
+    let stdout = std::io::stdout();
+    while ok + failed < total {
+        let Ok(event) = rx.recv() else { break };
+        match event {
+            Event::Progress { index, bytes, .. } => progress.bytes(index, bytes),
+            Event::Finished(result) => {
+                progress.bytes(result.index, result.bytes);
+                progress.finished();
+                if result.is_ok() {
+                    ok += 1;
+                } else {
+                    failed += 1;
+                }
+                for released in fan_in.push(result) {
+                    let line = if args.json {
+                        json_line(&released)
+                    } else {
+                        text_line(&released)
+                    };
+                    progress.suspend(|| {
+                        let mut out = stdout.lock();
+                        let _ = writeln!(out, "{line}");
+                        let _ = out.flush();
+                    });
+                }
+            }
+            Event::Started { .. } | Event::Receiving { .. } => {}
+        }
+    }
+    progress.clear();
+    eprintln!(
+        "{ok} ok, {failed} failed in {:.2} s",
+        began.elapsed().as_secs_f64()
+    );
+    if failed == 0 && ok == total {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// Live progress on stderr, only when stderr is a terminal.
+struct Progress {
+    bar: Option<ProgressBar>,
+    per_task: Vec<u64>,
+    bytes: u64,
+    began: Instant,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files  {msg}",
+                )
+                .expect("static template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            bar,
+            per_task: vec![0; total],
+            bytes: 0,
+            began: Instant::now(),
+        }
+    }
+
+    fn bytes(&mut self, index: usize, bytes: u64) {
+        let Some(slot) = self.per_task.get_mut(index) else {
+            return;
+        };
+        self.bytes = self.bytes - *slot + bytes;
+        *slot = bytes;
+        if let Some(bar) = &self.bar {
+            let rate = self.bytes as f64 / self.began.elapsed().as_secs_f64().max(0.001);
+            bar.set_message(format!(
+                "{}  {}/s",
+                human_bytes(self.bytes),
+                human_bytes(rate as u64)
+            ));
+        }
+    }
+
+    fn finished(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `1.5 MiB`-style sizes for people.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+/// The `--json` contract: one object per result.
+pub fn json_line(r: &TaskResult) -> String {
+    let mut obj = json!({
+        "index": r.index,
+        "url": r.url,
+        "status": if r.is_ok() { "ok" } else { "failed" },
+        "bytes": r.bytes,
+        "rank": r.rank,
+        "worker": r.worker,
+        "started_ms": millis(r.started),
+        "finished_ms": millis(r.finished),
+    });
+    let map = obj.as_object_mut().expect("object literal");
+    match &r.outcome {
+        Ok(saved) => {
+            map.insert("path".into(), json!(saved.path.to_string_lossy()));
+        }
+        Err(e) => {
+            map.insert("error".into(), json!(e.to_string()));
+        }
+    }
+    if let Some(status) = r.http_status {
+        map.insert("http_status".into(), json!(status));
+    }
+    obj.to_string()
+}
+
+/// The human line: state, submission index, where it went or why it failed.
+pub fn text_line(r: &TaskResult) -> String {
+    let secs = r.finished.saturating_sub(r.started).as_secs_f64();
+    match &r.outcome {
+        Ok(saved) => format!(
+            "ok     #{:<4} {}  ({}, {secs:.2} s, done #{}, {})",
+            r.index,
+            saved.path.display(),
+            human_bytes(saved.bytes),
+            r.rank,
+            r.worker
+        ),
+        Err(e) => format!("failed #{:<4} {}  {e}", r.index, r.url),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(args: &[&str]) -> GetArgs {
+        let mut full = vec!["fanout", "get"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Some(Command::Get(g)) => g,
+            None => panic!("no subcommand"),
+        }
+    }
+
+    #[test]
+    fn engine_flags_map_to_backends() {
+        assert_eq!(get(&["u"]).backend().unwrap(), BackendKind::Async { limit: 64 });
+        assert_eq!(
+            get(&["-e", "async", "-j", "0", "u"]).backend().unwrap(),
+            BackendKind::Async { limit: 0 }
+        );
+        assert_eq!(
+            get(&["-e", "threads", "u"]).backend().unwrap(),
+            BackendKind::Threads { workers: 20 }
+        );
+        assert_eq!(
+            get(&["-e", "threads", "-j", "4", "u"]).backend().unwrap(),
+            BackendKind::Threads { workers: 4 }
+        );
+        assert_eq!(
+            get(&["-e", "sequential", "u"]).backend().unwrap(),
+            BackendKind::Sequential
+        );
+        assert!(get(&["-e", "threads", "-j", "0", "u"]).backend().is_err());
+        assert!(get(&["-e", "sequential", "-j", "8", "u"]).backend().is_err());
+    }
+
+    #[test]
+    fn url_lists_skip_blanks_and_comments() {
+        let text = "# album\nhttp://h/1.jpg\n\n   http://h/2.jpg  \n  # off\nnot a url\n";
+        assert_eq!(
+            parse_url_list(text),
+            ["http://h/1.jpg", "http://h/2.jpg", "not a url"]
+        );
+    }
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(200_000), "195.3 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+}

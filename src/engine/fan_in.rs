@@ -1,0 +1,111 @@
+//! Fan-in: the note's `as_completed` versus `executor.map`.
+//!
+//! In completion order a result is released the moment it arrives. In
+//! submission order a finished result waits until every earlier task has a
+//! result (ok or failed), then everything that is ready is released at once,
+//! like `executor.map` yielding in input order. Only the metadata waits here;
+//! file bodies are already on disk.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::job::TaskResult;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// As tasks finish (`as_completed`).
+    #[default]
+    Completion,
+    /// In the order they were submitted (`executor.map`).
+    Submission,
+}
+
+/// A reorder buffer over the results of one engine, whose submission indices
+/// run 0, 1, 2, … without gaps.
+#[derive(Debug, Default)]
+pub struct FanIn {
+    order: Order,
+    next: usize,
+    held: BTreeMap<usize, TaskResult>,
+}
+
+impl FanIn {
+    pub fn new(order: Order) -> Self {
+        FanIn {
+            order,
+            ..Default::default()
+        }
+    }
+
+    pub fn order(&self) -> Order {
+        self.order
+    }
+
+    /// Takes one finished result and returns those now released, in order.
+    pub fn push(&mut self, result: TaskResult) -> Vec<TaskResult> {
+        match self.order {
+            Order::Completion => vec![result],
+            Order::Submission => {
+                self.held.insert(result.index, result);
+                let mut out = Vec::new();
+                while let Some(r) = self.held.remove(&self.next) {
+                    self.next += 1;
+                    out.push(r);
+                }
+                out
+            }
+        }
+    }
+
+    /// Finished results waiting for an earlier task.
+    pub fn held_back(&self) -> usize {
+        self.held.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::job::FetchError;
+    use std::time::Duration;
+
+    fn result(index: usize, rank: usize) -> TaskResult {
+        TaskResult {
+            index,
+            url: format!("http://h/{index}"),
+            outcome: Err(FetchError::Cancelled),
+            http_status: None,
+            bytes: 0,
+            rank,
+            worker: "-".into(),
+            started: Duration::ZERO,
+            finished: Duration::ZERO,
+        }
+    }
+
+    fn indices(v: &[TaskResult]) -> Vec<usize> {
+        v.iter().map(|r| r.index).collect()
+    }
+
+    #[test]
+    fn completion_order_releases_at_once() {
+        let mut f = FanIn::new(Order::Completion);
+        assert_eq!(indices(&f.push(result(2, 1))), [2]);
+        assert_eq!(indices(&f.push(result(0, 2))), [0]);
+        assert_eq!(f.held_back(), 0);
+    }
+
+    #[test]
+    fn submission_order_holds_back_until_the_gap_closes() {
+        let mut f = FanIn::new(Order::Submission);
+        assert!(f.push(result(2, 1)).is_empty());
+        assert!(f.push(result(1, 2)).is_empty());
+        assert_eq!(f.held_back(), 2);
+        assert_eq!(indices(&f.push(result(0, 3))), [0, 1, 2]);
+        assert_eq!(f.held_back(), 0);
+        assert!(f.push(result(4, 4)).is_empty());
+        assert_eq!(indices(&f.push(result(3, 5))), [3, 4]);
+    }
+}

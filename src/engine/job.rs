@@ -1,0 +1,116 @@
+//! What a download is, what it can end as, and what the engine reports about it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One download as the user asked for it. The URL stays a string so a bad
+/// one can be reported back as a failed task instead of being refused at the
+/// door: one bad line in a pasted list must not lose the rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub url: String,
+    /// Folder the file is saved into; created if missing.
+    pub dir: PathBuf,
+}
+
+impl Job {
+    pub fn new(url: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
+        Job {
+            url: url.into(),
+            dir: dir.into(),
+        }
+    }
+}
+
+/// A file that was downloaded completely and moved to its final name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Saved {
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+/// Why a task failed, in words a user can act on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("not a valid URL: {0}")]
+    InvalidUrl(String),
+    #[error("unsupported URL scheme {0:?}: only http and https can be downloaded")]
+    UnsupportedScheme(String),
+    #[error("HTTP {status} {reason}")]
+    Http { status: u16, reason: String },
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("redirect refused: {0}")]
+    Redirect(String),
+    #[error("connection lost after {received} of {expected} bytes: {detail}")]
+    Interrupted {
+        received: u64,
+        expected: String,
+        detail: String,
+    },
+    #[error("body too short: the server promised {expected} bytes and sent {received}")]
+    ShortBody { received: u64, expected: u64 },
+    #[error("body too long: the server promised {expected} bytes and sent more")]
+    LongBody { expected: u64 },
+    #[error("{0}")]
+    Transport(String),
+    #[error("cannot write {path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// The final word on one task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskResult {
+    /// 0-based order of submission to the engine.
+    pub index: usize,
+    pub url: String,
+    pub outcome: Result<Saved, FetchError>,
+    /// The status of the last response, when one came at all.
+    pub http_status: Option<u16>,
+    /// Bytes received, also for a failed task.
+    pub bytes: u64,
+    /// 1-based place in the order tasks finished, across the whole engine.
+    pub rank: usize,
+    /// Who ran it: a thread name (`thread-3`, `sequential`) or an async slot
+    /// (`task-7`); `-` for a task rejected before it reached a worker.
+    pub worker: String,
+    /// When a worker picked it up, since the engine started.
+    pub started: Duration,
+    /// When it ended, since the engine started.
+    pub finished: Duration,
+}
+
+impl TaskResult {
+    pub fn is_ok(&self) -> bool {
+        self.outcome.is_ok()
+    }
+}
+
+/// What the engine tells its listener. Progress is throttled per task (about
+/// ten times a second) so a fast transfer cannot flood a GUI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A worker picked the task up.
+    Started {
+        index: usize,
+        worker: String,
+        at: Duration,
+    },
+    /// The response headers arrived: the file's name and size are known.
+    Receiving {
+        index: usize,
+        name: String,
+        total: Option<u64>,
+    },
+    Progress {
+        index: usize,
+        bytes: u64,
+        total: Option<u64>,
+    },
+    /// The task ended, in completion order (see `fan_in` for submission order).
+    Finished(TaskResult),
+}

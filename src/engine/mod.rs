@@ -1,0 +1,236 @@
+//! Everything that downloads. No GUI type appears below this module: the GUI
+//! and the CLI are two front ends that hand the engine a channel and a waker.
+//!
+//! Data flows one way: `Engine::submit` -> backend workers -> [`Event`]s on
+//! the channel (plus a call of the waker) -> the listener, which may put
+//! results through a [`fan_in::FanIn`] to release them in submission order.
+
+pub mod backend;
+pub mod fan_in;
+pub mod fetch;
+pub mod job;
+pub mod naming;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use serde::{Deserialize, Serialize};
+
+use backend::Backend;
+pub use fan_in::{FanIn, Order};
+pub use job::{Event, FetchError, Job, Saved, TaskResult};
+
+/// Called after events are sent, so a sleeping listener (an egui window) can
+/// schedule a repaint. It must be cheap and must not block; the GUI coalesces.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Which way downloads are fanned out: the three versions of the note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum BackendKind {
+    /// One worker thread, one download after another.
+    Sequential,
+    /// A pool of OS threads with blocking HTTP, each pulling the next task.
+    Threads { workers: usize },
+    /// Tokio tasks with async HTTP, at most `limit` in flight; 0 = unbounded.
+    Async { limit: usize },
+}
+
+impl BackendKind {
+    /// The note's `ThreadPoolExecutor(max_workers=20)`.
+    pub const DEFAULT_THREADS: usize = 20;
+    /// Enough to keep a typical album in flight at once.
+    pub const DEFAULT_ASYNC_LIMIT: usize = 64;
+    pub const ALL: [BackendKind; 3] = [
+        BackendKind::Sequential,
+        BackendKind::Threads {
+            workers: Self::DEFAULT_THREADS,
+        },
+        BackendKind::Async {
+            limit: Self::DEFAULT_ASYNC_LIMIT,
+        },
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            BackendKind::Sequential => "sequential",
+            BackendKind::Threads { .. } => "threads",
+            BackendKind::Async { .. } => "async",
+        }
+    }
+
+    /// The most downloads this backend runs at once; `None` is unbounded.
+    pub fn limit(&self) -> Option<usize> {
+        match *self {
+            BackendKind::Sequential => Some(1),
+            BackendKind::Threads { workers } => Some(workers),
+            BackendKind::Async { limit: 0 } => None,
+            BackendKind::Async { limit } => Some(limit),
+        }
+    }
+
+    /// The same kind with another worker limit (ignored by `Sequential`).
+    pub fn with_limit(self, n: usize) -> Self {
+        match self {
+            BackendKind::Sequential => BackendKind::Sequential,
+            BackendKind::Threads { .. } => BackendKind::Threads { workers: n },
+            BackendKind::Async { .. } => BackendKind::Async { limit: n },
+        }
+    }
+}
+
+/// How the engine talks HTTP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    pub backend: BackendKind,
+    /// Give up on a connection attempt after this long.
+    pub connect_timeout: Duration,
+    /// Give up when no byte arrived for this long (an idle timeout, not a
+    /// limit on the whole transfer: a 10 GB file may take hours).
+    pub read_timeout: Duration,
+    pub user_agent: String,
+}
+
+impl EngineConfig {
+    pub fn new(backend: BackendKind) -> Self {
+        EngineConfig {
+            backend,
+            connect_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(60),
+            user_agent: concat!("fanout/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("invalid engine settings: {0}")]
+    Config(String),
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
+    #[error("cannot start workers: {0}")]
+    Spawn(#[from] std::io::Error),
+}
+
+/// What every worker needs to report: the listener, the clock, the rank
+/// counter. Shared by all backends so they report identically.
+pub(crate) struct Reporter {
+    events: Sender<Event>,
+    waker: Waker,
+    epoch: Instant,
+    ranks: AtomicUsize,
+    pub(crate) stopping: AtomicBool,
+}
+
+impl Reporter {
+    pub(crate) fn emit(&self, event: Event) {
+        // A listener that went away is not an error for the workers.
+        let _ = self.events.send(event);
+        (self.waker)();
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
+    pub(crate) fn started(&self, index: usize, worker: &str) -> Duration {
+        let at = self.now();
+        self.emit(Event::Started {
+            index,
+            worker: worker.to_string(),
+            at,
+        });
+        at
+    }
+
+    /// Assigns the completion rank and sends the result.
+    pub(crate) fn finished(
+        &self,
+        index: usize,
+        url: &str,
+        worker: &str,
+        started: Duration,
+        attempt: fetch::Attempt,
+    ) {
+        let finished = self.now();
+        let rank = self.ranks.fetch_add(1, Ordering::SeqCst) + 1;
+        self.emit(Event::Finished(TaskResult {
+            index,
+            url: url.to_string(),
+            outcome: attempt.outcome,
+            http_status: attempt.http_status,
+            bytes: attempt.bytes,
+            rank,
+            worker: worker.to_string(),
+            started,
+            finished,
+        }));
+    }
+}
+
+/// The handle the front ends hold. `submit` returns at once; everything else
+/// arrives as [`Event`]s on the channel given to [`Engine::new`].
+pub struct Engine {
+    reporter: Arc<Reporter>,
+    backend: Box<dyn Backend>,
+    next_index: AtomicUsize,
+    kind: BackendKind,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, events: Sender<Event>, waker: Waker) -> Result<Self, EngineError> {
+        let reporter = Arc::new(Reporter {
+            events,
+            waker,
+            epoch: Instant::now(),
+            ranks: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+        });
+        let backend = backend::build(&config, reporter.clone())?;
+        Ok(Engine {
+            reporter,
+            backend,
+            next_index: AtomicUsize::new(0),
+            kind: config.backend,
+        })
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    /// Queues a download and returns its submission index. A URL that is not
+    /// http(s) fails its task right here, with a reason, without a worker.
+    pub fn submit(&self, job: Job) -> usize {
+        let index = self.next_index.fetch_add(1, Ordering::SeqCst);
+        match fetch::parse_url(&job.url) {
+            Ok(url) => self.backend.submit(backend::Task {
+                index,
+                url,
+                raw_url: job.url,
+                dir: job.dir,
+            }),
+            Err(e) => {
+                let now = self.reporter.now();
+                self.reporter
+                    .finished(index, &job.url, "-", now, fetch::Attempt::failed(None, 0, e));
+            }
+        }
+        index
+    }
+
+    /// How many tasks were submitted so far.
+    pub fn submitted(&self) -> usize {
+        self.next_index.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Engine {
+    /// Running transfers stop at their next chunk and remove their `.part`;
+    /// queued ones are dropped. Nothing here waits on the network.
+    fn drop(&mut self) {
+        self.reporter.stopping.store(true, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,8 @@
+//! fanout: a download manager that shows the difference between one thread,
+//! a pool of threads and an event loop on the same downloads.
+//!
+//! [`engine`] does the downloading and knows nothing of its front ends;
+//! [`cli`] is the headless `fanout get`.
+
+pub mod cli;
+pub mod engine;

@@ -1,0 +1,420 @@
+//! The engine against a real HTTP server on loopback. Every test body runs
+//! over every backend: what a user sees must not depend on the engine chosen,
+//! except where the engine is the point (concurrency, completion order).
+
+mod support;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fanout::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult};
+use support::{TestServer, body_for, enc, files_in};
+
+/// Every backend at a limit that lets `n` tasks run at once.
+fn backends(n: usize) -> [BackendKind; 3] {
+    [
+        BackendKind::Sequential,
+        BackendKind::Threads { workers: n },
+        BackendKind::Async { limit: n },
+    ]
+}
+
+/// Submits `urls` to a fresh engine and waits for every result, returned in
+/// completion order.
+fn run(kind: BackendKind, urls: &[String], dir: &Path) -> Vec<TaskResult> {
+    run_with_events(kind, urls, dir).0
+}
+
+fn run_with_events(kind: BackendKind, urls: &[String], dir: &Path) -> (Vec<TaskResult>, Vec<Event>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(EngineConfig::new(kind), tx, Arc::new(|| {})).expect("engine starts");
+    for url in urls {
+        engine.submit(Job::new(url.clone(), dir));
+    }
+    let (mut results, mut events) = (Vec::new(), Vec::new());
+    while results.len() < urls.len() {
+        let event = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("{kind:?}: only {} of {} results", results.len(), urls.len()));
+        if let Event::Finished(r) = &event {
+            results.push(r.clone());
+        }
+        events.push(event);
+    }
+    (results, events)
+}
+
+fn by_index(mut results: Vec<TaskResult>) -> Vec<TaskResult> {
+    results.sort_by_key(|r| r.index);
+    results
+}
+
+fn saved_path(r: &TaskResult) -> &Path {
+    match &r.outcome {
+        Ok(saved) => &saved.path,
+        Err(e) => panic!("task {} ({}) failed: {e}", r.index, r.url),
+    }
+}
+
+fn error_of(r: &TaskResult) -> &FetchError {
+    match &r.outcome {
+        Ok(saved) => panic!(
+            "task {} ({}) should have failed, saved {:?}",
+            r.index, r.url, saved.path
+        ),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn every_byte_of_every_file_is_right() {
+    let server = TestServer::start();
+    let sizes = [0usize, 1, 1000, 16 * 1024, 100_000, 1_000_003, 3 * 1024 * 1024];
+    let mut urls: Vec<String> = sizes
+        .iter()
+        .map(|s| server.url(&format!("/f/{s}.bin?size={s}")))
+        .collect();
+    // Without Content-Length (chunked), the end of the body is the only end.
+    urls.push(server.url("/f/chunked.bin?size=300000&nolen=1"));
+    for kind in backends(4) {
+        let dir = tempfile::tempdir().unwrap();
+        let results = by_index(run(kind, &urls, dir.path()));
+        for (r, url) in results.iter().zip(&urls) {
+            let path = saved_path(r);
+            let (file_path, size) = url.split_once('?').unwrap();
+            let file_path = file_path.trim_start_matches(&server.url(""));
+            let size: usize = size
+                .split('&')
+                .next()
+                .unwrap()
+                .trim_start_matches("size=")
+                .parse()
+                .unwrap();
+            let got = std::fs::read(path).unwrap();
+            assert!(
+                got == body_for(file_path, size),
+                "{kind:?}: {} has wrong bytes",
+                path.display()
+            );
+            assert_eq!(r.bytes, size as u64);
+            assert_eq!(r.http_status, Some(200));
+            assert!(r.finished >= r.started);
+        }
+        let mut ranks: Vec<usize> = results.iter().map(|r| r.rank).collect();
+        ranks.sort();
+        assert_eq!(
+            ranks,
+            (1..=urls.len()).collect::<Vec<_>>(),
+            "{kind:?}: ranks 1..=n"
+        );
+        assert!(
+            !files_in(dir.path()).iter().any(|f| f.ends_with(".part")),
+            "{kind:?}: .part left"
+        );
+        assert_eq!(files_in(dir.path()).len(), urls.len());
+    }
+}
+
+#[test]
+fn worker_limits_hold_and_are_reached() {
+    let cases = [
+        (BackendKind::Sequential, 6, 1),
+        (BackendKind::Threads { workers: 4 }, 16, 4),
+        (BackendKind::Async { limit: 8 }, 24, 8),
+        (BackendKind::Async { limit: 0 }, 30, 30), // unbounded, like asyncio.gather
+    ];
+    for (kind, files, limit) in cases {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let urls: Vec<String> = (0..files)
+            .map(|i| server.url(&format!("/lim/{i}.jpg?size=20000&latency=150")))
+            .collect();
+        let results = run(kind, &urls, dir.path());
+        assert!(results.iter().all(TaskResult::is_ok));
+        assert_eq!(
+            server.max_in_flight(),
+            limit,
+            "{kind:?}: most requests in flight at once"
+        );
+        let workers: HashSet<&str> = results.iter().map(|r| r.worker.as_str()).collect();
+        assert!(
+            workers.len() <= limit,
+            "{kind:?}: {} workers named",
+            workers.len()
+        );
+        let expected_prefix = match kind {
+            BackendKind::Sequential => "sequential",
+            BackendKind::Threads { .. } => "thread-",
+            BackendKind::Async { .. } => "task-",
+        };
+        assert!(
+            workers.iter().all(|w| w.starts_with(expected_prefix)),
+            "{kind:?}: {workers:?}"
+        );
+    }
+}
+
+#[test]
+fn later_tasks_can_finish_first_and_submission_order_puts_them_back() {
+    let server = TestServer::start();
+    // Earlier URLs wait longer, so a concurrent engine finishes them last.
+    let latencies = [900, 600, 300, 0];
+    let urls: Vec<String> = latencies
+        .iter()
+        .enumerate()
+        .map(|(i, ms)| server.url(&format!("/order/{i}.jpg?size=5000&latency={ms}")))
+        .collect();
+    for kind in backends(4) {
+        let dir = tempfile::tempdir().unwrap();
+        let results = run(kind, &urls, dir.path());
+        let completion: Vec<usize> = results.iter().map(|r| r.index).collect();
+        let ranks: Vec<usize> = results.iter().map(|r| r.rank).collect();
+        assert_eq!(ranks, [1, 2, 3, 4], "{kind:?}: ranks follow arrival");
+        match kind {
+            BackendKind::Sequential => {
+                assert_eq!(completion, [0, 1, 2, 3], "one at a time finishes in order")
+            }
+            _ => assert_eq!(
+                completion,
+                [3, 2, 1, 0],
+                "{kind:?}: the shortest wait finishes first"
+            ),
+        }
+
+        let mut ordered = FanIn::new(Order::Submission);
+        let mut released = Vec::new();
+        let mut most_held = 0;
+        for r in results.clone() {
+            released.extend(ordered.push(r).into_iter().map(|r| r.index));
+            most_held = most_held.max(ordered.held_back());
+        }
+        assert_eq!(released, [0, 1, 2, 3], "{kind:?}: submission order");
+        if kind != BackendKind::Sequential {
+            assert_eq!(most_held, 3, "{kind:?}: three results waited for the first");
+        }
+
+        let mut as_completed = FanIn::new(Order::Completion);
+        let released: Vec<usize> = results
+            .into_iter()
+            .flat_map(|r| as_completed.push(r))
+            .map(|r| r.index)
+            .collect();
+        assert_eq!(released, completion, "{kind:?}: completion order passes through");
+    }
+}
+
+#[test]
+fn a_failure_fails_only_its_own_task_and_leaves_no_file() {
+    let server = TestServer::start();
+    let urls = vec![
+        server.url("/ok/first.bin?size=5000"),
+        "not a url".to_string(),
+        "ftp://127.0.0.1/file.bin".to_string(),
+        server.url("/missing.bin?status=404"),
+        server.url("/broken.bin?status=500"),
+        server.url("/dropped.bin?size=200000&drop=50000"),
+        server.url("/dropped-chunked.bin?size=200000&drop=50000&nolen=1"),
+        "http://127.0.0.1:1/refused.bin".to_string(),
+        server.url("/ok/last.bin?size=7000"),
+    ];
+    for kind in backends(4) {
+        let dir = tempfile::tempdir().unwrap();
+        let r = by_index(run(kind, &urls, dir.path()));
+        assert!(
+            r[0].is_ok() && r[8].is_ok(),
+            "{kind:?}: the good ones still download"
+        );
+
+        assert!(
+            matches!(error_of(&r[1]), FetchError::InvalidUrl(_)),
+            "{kind:?}: {:?}",
+            r[1].outcome
+        );
+        assert_eq!(r[1].worker, "-");
+        assert!(error_of(&r[2]).to_string().contains("only http and https"));
+        assert_eq!(error_of(&r[3]).to_string(), "HTTP 404 Not Found");
+        assert_eq!(r[3].http_status, Some(404));
+        assert_eq!(error_of(&r[4]).to_string(), "HTTP 500 Internal Server Error");
+        assert_eq!(r[4].http_status, Some(500));
+        for dropped in [&r[5], &r[6]] {
+            let e = error_of(dropped);
+            assert!(matches!(e, FetchError::Interrupted { .. }), "{kind:?}: {e}");
+            assert!(dropped.bytes <= 50_000, "{kind:?}: got {} bytes", dropped.bytes);
+        }
+        assert!(
+            matches!(error_of(&r[7]), FetchError::Connect(_)),
+            "{kind:?}: {:?}",
+            r[7].outcome
+        );
+        assert_eq!(r[7].http_status, None);
+
+        assert_eq!(
+            files_in(dir.path()),
+            ["first.bin", "last.bin"],
+            "{kind:?}: only complete files remain"
+        );
+    }
+}
+
+#[test]
+fn an_existing_file_is_never_overwritten() {
+    let server = TestServer::start();
+    // Three different bodies that all want the name a.bin.
+    let urls: Vec<String> = [10, 20, 30]
+        .iter()
+        .map(|s| server.url(&format!("/a.bin?size={s}")))
+        .collect();
+    for kind in backends(3) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.bin"), b"precious").unwrap();
+        let results = run(kind, &urls, dir.path());
+        assert_eq!(std::fs::read(dir.path().join("a.bin")).unwrap(), b"precious");
+        assert_eq!(
+            files_in(dir.path()),
+            ["a (1).bin", "a (2).bin", "a (3).bin", "a.bin"]
+        );
+        for r in &results {
+            let size = [10, 20, 30][r.index];
+            assert_eq!(
+                std::fs::read(saved_path(r)).unwrap(),
+                body_for("/a.bin", size),
+                "{kind:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn names_come_from_the_server_or_the_url_and_stay_in_the_folder() {
+    let server = TestServer::start();
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!("/x/evil.bin?cd={}", enc("attachment; filename=\"../../x\"")),
+            "x",
+        ),
+        (
+            format!("/x/abs.bin?cd={}", enc("attachment; filename=\"/etc/passwd\"")),
+            "passwd",
+        ),
+        (
+            format!(
+                "/x/both.bin?cd={}",
+                enc(
+                    "attachment; filename=\"fallback.txt\"; filename*=UTF-8''%E4%B8%AD%E6%96%87%E6%8A%A5%E5%91%8A.txt"
+                )
+            ),
+            "中文报告.txt",
+        ),
+        (
+            format!(
+                "/x/pct.bin?cd={}",
+                enc("attachment; filename=\"%E5%9B%BE%E7%89%87.jpg\"")
+            ),
+            "图片.jpg",
+        ),
+        (
+            format!("/x/raw.bin?cd={}", enc("attachment; filename=\"照片.png\"")),
+            "照片.png",
+        ),
+        (
+            format!("/x/reserved.bin?cd={}", enc("attachment; filename=\"CON.txt\"")),
+            "_CON.txt",
+        ),
+        ("/x/%E4%B8%AD%E6%96%87.jpg".to_string(), "中文.jpg"),
+        ("/x/with%20space.txt?size=3".to_string(), "with space.txt"),
+    ];
+    let urls: Vec<String> = cases.iter().map(|(p, _)| server.url(p)).collect();
+    for kind in backends(4) {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("downloads");
+        let results = by_index(run(kind, &urls, &dir));
+        for (r, (path, expected)) in results.iter().zip(&cases) {
+            let saved = saved_path(r);
+            assert_eq!(saved, dir.join(expected), "{kind:?}: {path}");
+        }
+        assert_eq!(
+            files_in(root.path()),
+            ["downloads"],
+            "{kind:?}: nothing escaped the folder"
+        );
+        assert!(!Path::new("/etc/passwd.part").exists());
+    }
+}
+
+#[test]
+fn redirects_are_followed_only_to_http_and_only_ten_times() {
+    let server = TestServer::start();
+    let target = server.url("/real/target.bin?size=4000");
+    let loop_url = server.url("/loop?redirect=self");
+    let urls = vec![
+        server.url(&format!("/short/start.bin?redirect={}", enc(&target))),
+        server.url(&format!("/to-file?redirect={}", enc("file:///etc/passwd"))),
+        loop_url,
+    ];
+    for kind in backends(3) {
+        let dir = tempfile::tempdir().unwrap();
+        let r = by_index(run(kind, &urls, dir.path()));
+        let saved = saved_path(&r[0]);
+        assert_eq!(
+            std::fs::read(saved).unwrap(),
+            body_for("/real/target.bin", 4000),
+            "{kind:?}"
+        );
+        let e = error_of(&r[1]);
+        assert!(
+            matches!(e, FetchError::Redirect(_)) && e.to_string().contains("file"),
+            "{kind:?}: {e}"
+        );
+        let e = error_of(&r[2]);
+        assert!(e.to_string().contains("more than 10 redirects"), "{kind:?}: {e}");
+        assert_eq!(files_in(dir.path()), ["start.bin"]);
+    }
+}
+
+#[test]
+fn progress_is_reported_while_a_transfer_runs() {
+    let server = TestServer::start();
+    // Slow enough to span several progress ticks: 40 chunks, 20 ms apart.
+    let urls = vec![server.url("/slow.bin?size=655360&pace=20")];
+    for kind in backends(1) {
+        let dir = tempfile::tempdir().unwrap();
+        let (results, events) = run_with_events(kind, &urls, dir.path());
+        assert!(results[0].is_ok());
+        let names: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Receiving { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["slow.bin"], "{kind:?}");
+        let progress: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Progress { bytes, total, .. } => {
+                    assert_eq!(*total, Some(655_360));
+                    Some(*bytes)
+                }
+                _ => None,
+            })
+            .collect();
+        // About 0.8 s at ten reports a second; far fewer than the 40 chunks.
+        assert!(
+            (3..=20).contains(&progress.len()),
+            "{kind:?}: {} progress events",
+            progress.len()
+        );
+        assert!(
+            progress.windows(2).all(|w| w[0] < w[1]),
+            "{kind:?}: bytes only grow"
+        );
+        assert!(
+            matches!(events[0], Event::Started { index: 0, .. }),
+            "{kind:?}: {:?}",
+            events[0]
+        );
+        assert!(matches!(events.last(), Some(Event::Finished(_))));
+    }
+}

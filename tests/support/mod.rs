@@ -1,0 +1,207 @@
+//! The in-process test server: real HTTP/1.1 on 127.0.0.1:0, on its own
+//! thread with its own runtime, so tests see exactly what a user's client
+//! sees from a real server, including the broken ones.
+//!
+//! Every path serves bytes that depend only on the path and the size (see
+//! [`body_for`]), so a test can check any downloaded file byte for byte.
+//! Behaviour is chosen per request in the query string:
+//! - `size=N` body length (default 1024)
+//! - `latency=MS` wait before the response head
+//! - `status=CODE` answer with that status and a small HTML page
+//! - `drop=N` send N bytes of the body, then cut the connection
+//! - `nolen=1` no Content-Length (chunked)
+//! - `pace=MS` wait before each 16 KiB chunk of the body
+//! - `cd=VALUE` send `Content-Disposition: VALUE`
+//! - `redirect=URL` answer 302 to URL; `redirect=self` to this very URL
+//!
+//! It counts requests, and the requests in flight (from arrival until the
+//! body is sent or abandoned), with the maximum reached.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+use futures_util::stream;
+
+#[derive(Default)]
+pub struct Stats {
+    requests: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight for as long as it lives.
+struct InFlight(Arc<Stats>);
+
+impl InFlight {
+    fn new(stats: &Arc<Stats>) -> Self {
+        stats.requests.fetch_add(1, Ordering::SeqCst);
+        let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(stats.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+pub struct TestServer {
+    addr: SocketAddr,
+    stats: Arc<Stats>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestServer {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stats = Arc::new(Stats::default());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = Router::new().fallback(serve).with_state(stats.clone());
+        std::thread::Builder::new()
+            .name(format!("test-server-{}", addr.port()))
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = rx.await;
+                        })
+                        .await;
+                });
+            })
+            .unwrap();
+        TestServer {
+            addr,
+            stats,
+            _shutdown: tx,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` + `path_and_query`.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("http://{}{}", self.addr, path_and_query)
+    }
+
+    pub fn requests(&self) -> usize {
+        self.stats.requests.load(Ordering::SeqCst)
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.stats.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+/// The bytes served for `path` at `size`: a cheap keyed sequence, different
+/// for every path and every offset, so a swapped or shifted chunk shows.
+pub fn body_for(path: &str, size: usize) -> Vec<u8> {
+    let seed = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    (0..size as u64)
+        .map(|i| {
+            let x = (i ^ seed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
+const CHUNK: usize = 16 * 1024;
+
+async fn serve(
+    State(stats): State<Arc<Stats>>,
+    uri: Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let guard = InFlight::new(&stats);
+    let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
+    if let Some(ms) = num("latency") {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if let Some(to) = q.get("redirect") {
+        let to = if to == "self" { uri.to_string() } else { to.clone() };
+        return Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, to)
+            .body(Body::empty())
+            .unwrap();
+    }
+    if let Some(code) = num("status") {
+        let status = StatusCode::from_u16(code as u16).unwrap();
+        return Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/html")
+            .body(Body::from(format!("<html><body>{status}</body></html>")))
+            .unwrap();
+    }
+    let size = num("size").unwrap_or(1024) as usize;
+    let data = body_for(uri.path(), size);
+    let cut = num("drop").map(|n| n as usize);
+    let sent = cut.unwrap_or(size).min(size);
+    let mut chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        data[..sent].chunks(CHUNK).map(|c| Ok(c.to_vec())).collect();
+    if cut.is_some() {
+        chunks.push(Err(std::io::Error::other(
+            "connection dropped by the test server",
+        )));
+    }
+    // The guard lives as long as the body stream: in flight until sent.
+    let pace = Duration::from_millis(num("pace").unwrap_or(0));
+    let body = Body::from_stream(stream::unfold(
+        (chunks.into_iter(), guard),
+        move |(mut it, g)| async move {
+            let item = it.next()?;
+            if !pace.is_zero() {
+                tokio::time::sleep(pace).await;
+            }
+            if item.is_err() {
+                // Give the client the bytes before the cut, then cut.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Some((item, (it, g)))
+        },
+    ));
+    let mut resp = Response::builder().status(StatusCode::OK);
+    if !q.contains_key("nolen") {
+        resp = resp.header(header::CONTENT_LENGTH, size);
+    }
+    if let Some(cd) = q.get("cd") {
+        resp = resp.header(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_bytes(cd.as_bytes()).unwrap(),
+        );
+    }
+    resp.body(body).unwrap()
+}
+
+/// Percent-encodes a query value.
+pub fn enc(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
+/// Names of the files in `dir`, sorted.
+pub fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
