@@ -1,0 +1,234 @@
+//! `fanout get` as scripts use it: the built binary, spawned, against the
+//! in-process test server. Output format and exit status are a contract.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use support::{TestServer, body_for, files_in};
+
+fn fanout(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fanout");
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout_lines(out: &Output) -> Vec<String> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    stdout_lines(out)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const ENGINES: [&str; 3] = ["sequential", "threads", "async"];
+
+#[test]
+fn json_results_carry_the_documented_fields_and_failures_set_exit_1() {
+    let server = TestServer::start();
+    let ok = server.url("/cli/good.jpg?size=12345");
+    let missing = server.url("/cli/missing.jpg?status=404");
+    for engine in ENGINES {
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().to_str().unwrap();
+        let out = fanout(
+            &[
+                "get", "--json", "-e", engine, "-o", out_dir, &ok, "nonsense", &missing,
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1), "{engine}: {}", stderr(&out));
+        let mut lines = json_lines(&out);
+        assert_eq!(lines.len(), 3, "{engine}: one line per result");
+        lines.sort_by_key(|v| v["index"].as_u64());
+
+        let good = &lines[0];
+        assert_eq!(good["url"], ok.as_str());
+        assert_eq!(good["status"], "ok");
+        assert_eq!(good["bytes"], 12345);
+        assert_eq!(good["http_status"], 200);
+        let path = good["path"].as_str().unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), body_for("/cli/good.jpg", 12345));
+        assert!(good["worker"].as_str().is_some_and(|w| !w.is_empty()));
+        assert!(good["started_ms"].as_u64().unwrap() <= good["finished_ms"].as_u64().unwrap());
+        assert!(good.get("error").is_none());
+
+        let bad = &lines[1];
+        assert_eq!(
+            (bad["index"].as_u64(), bad["status"].as_str()),
+            (Some(1), Some("failed"))
+        );
+        assert!(
+            bad["error"].as_str().unwrap().contains("not a valid URL"),
+            "{bad}"
+        );
+        assert!(bad.get("http_status").is_none() && bad.get("path").is_none());
+
+        let notfound = &lines[2];
+        assert_eq!(notfound["http_status"], 404);
+        assert_eq!(notfound["error"], "HTTP 404 Not Found");
+
+        let mut ranks: Vec<u64> = lines.iter().map(|v| v["rank"].as_u64().unwrap()).collect();
+        ranks.sort();
+        assert_eq!(ranks, [1, 2, 3]);
+        assert!(
+            stderr(&out).contains("1 ok, 2 failed in "),
+            "{engine}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            files_in(dir.path()),
+            ["good.jpg"],
+            "{engine}: no file for failures"
+        );
+    }
+}
+
+#[test]
+fn ordered_prints_in_submission_order_and_default_prints_as_completed() {
+    let server = TestServer::start();
+    let urls: Vec<String> = [800, 500, 200, 0]
+        .iter()
+        .enumerate()
+        .map(|(i, ms)| server.url(&format!("/cli/{i}.jpg?size=1000&latency={ms}")))
+        .collect();
+    let args_for = |engine: &'static str, ordered: bool, dir: &str| {
+        let mut a = vec![
+            "get".to_string(),
+            "--json".into(),
+            "-e".into(),
+            engine.into(),
+            "-o".into(),
+            dir.into(),
+        ];
+        if ordered {
+            a.push("--ordered".into());
+        }
+        a.extend(urls.iter().cloned());
+        a
+    };
+    for engine in ENGINES {
+        for ordered in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let args = args_for(engine, ordered, dir.path().to_str().unwrap());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = fanout(&args, None);
+            assert_eq!(out.status.code(), Some(0), "{engine}: {}", stderr(&out));
+            let indices: Vec<u64> = json_lines(&out)
+                .iter()
+                .map(|v| v["index"].as_u64().unwrap())
+                .collect();
+            let expected = if ordered || engine == "sequential" {
+                [0, 1, 2, 3]
+            } else {
+                [3, 2, 1, 0]
+            };
+            assert_eq!(indices, expected, "{engine}, ordered={ordered}");
+        }
+    }
+}
+
+#[test]
+fn urls_come_from_files_and_stdin_skipping_blanks_and_comments() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "# album\n{}\n\n  {}  \n",
+            server.url("/in/1.jpg"),
+            server.url("/in/2.jpg")
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let piped = format!("{}\n# not this\n", server.url("/in/3.jpg"));
+    let out = fanout(
+        &[
+            "get",
+            "-i",
+            list.to_str().unwrap(),
+            "-i",
+            "-",
+            "-o",
+            out_dir.to_str().unwrap(),
+        ],
+        Some(&piped),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(files_in(&out_dir), ["1.jpg", "2.jpg", "3.jpg"]);
+    // The human format: one line per file, each saying ok and where it went.
+    let lines = stdout_lines(&out);
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("ok ") && l.contains(out_dir.to_str().unwrap())),
+        "{lines:?}"
+    );
+    assert!(stderr(&out).contains("3 ok, 0 failed in "));
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_reason() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["get"], "no URLs given"),
+        (
+            &["get", "-e", "threads", "-j", "0", "http://127.0.0.1/x"],
+            "at least 1 thread",
+        ),
+        (
+            &["get", "-e", "sequential", "-j", "4", "http://127.0.0.1/x"],
+            "sequential",
+        ),
+        (&["get", "-e", "warp", "http://127.0.0.1/x"], "warp"),
+        (
+            &["get", "-i", "/nonexistent/list.txt"],
+            "cannot read /nonexistent/list.txt",
+        ),
+    ];
+    for (args, reason) in cases {
+        let out = fanout(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(reason), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn failures_in_text_mode_name_the_url_and_the_reason() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let gone = server.url("/gone.bin?status=500");
+    let out = fanout(&["get", "-o", dir.path().to_str().unwrap(), &gone], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout_lines(&out),
+        [format!("failed #0    {gone}  HTTP 500 Internal Server Error")]
+    );
+    assert!(stderr(&out).contains("0 ok, 1 failed in "));
+}
