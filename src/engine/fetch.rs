@@ -26,8 +26,11 @@ use super::{EngineConfig, EngineError, Reporter, naming};
 
 /// How often a running task reports its byte count.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-/// Writes are batched to this size: fewer syscalls per megabyte.
+/// Writes are batched up to this size: fewer syscalls per megabyte. Small
+/// files get a buffer of their own size, so a swarm of them costs no large
+/// allocations (which malloc would serve with mmap and munmap each time).
 const WRITE_BUFFER: usize = 256 * 1024;
+const MIN_WRITE_BUFFER: usize = 8 * 1024;
 /// Read size for the blocking client.
 const READ_BUFFER: usize = 64 * 1024;
 const MAX_REDIRECTS: usize = 10;
@@ -192,7 +195,12 @@ impl<'a> Transfer<'a> {
             .get(CONTENT_DISPOSITION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let name = naming::file_name(url, disposition.as_deref());
-        let part = PartFile::create(dir, &name).map_err(|e| Attempt::failed(Some(code), 0, e))?;
+        let buffer = content_length.map_or(WRITE_BUFFER, |n| {
+            usize::try_from(n)
+                .unwrap_or(WRITE_BUFFER)
+                .clamp(MIN_WRITE_BUFFER, WRITE_BUFFER)
+        });
+        let part = PartFile::create(dir, &name, buffer).map_err(|e| Attempt::failed(Some(code), 0, e))?;
         reporter.emit(Event::Receiving {
             index,
             name: part.name.clone(),
@@ -292,22 +300,24 @@ struct PartFile {
 impl PartFile {
     /// Finds the first candidate `NAME (k)` whose final file does not exist
     /// and whose `.part` we could create exclusively.
-    fn create(dir: &Path, base: &str) -> Result<Self, FetchError> {
+    fn create(dir: &Path, base: &str, buffer: usize) -> Result<Self, FetchError> {
         let io_err = |p: &Path, e: io::Error| FetchError::Io {
             path: p.display().to_string(),
             detail: e.to_string(),
         };
-        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        for k in 0..10_000 {
+        let mut made_dir = false;
+        let mut k = 0;
+        while k < 10_000 {
             let name = naming::candidate(base, k);
             if dir.join(&name).symlink_metadata().is_ok() {
+                k += 1;
                 continue;
             }
             let path = dir.join(format!("{name}.part"));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(file) => {
                     return Ok(PartFile {
-                        file: BufWriter::with_capacity(WRITE_BUFFER, file),
+                        file: BufWriter::with_capacity(buffer, file),
                         dir: dir.to_path_buf(),
                         name,
                         base: base.to_string(),
@@ -316,7 +326,13 @@ impl PartFile {
                         committed: false,
                     });
                 }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                // The folder is made on first use rather than checked for
+                // every task: creating files is what costs on a busy batch.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !made_dir => {
+                    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+                    made_dir = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => k += 1,
                 Err(e) => return Err(io_err(&path, e)),
             }
         }
@@ -334,8 +350,7 @@ impl PartFile {
     }
 
     /// Moves the finished part to the first free final name without ever
-    /// replacing a file: a hard link fails if the target exists, where a
-    /// rename would silently overwrite a file created meanwhile.
+    /// replacing a file created meanwhile (a plain rename would).
     fn commit(mut self) -> Result<PathBuf, FetchError> {
         self.file.flush().map_err(|e| self.io_error(&e))?;
         for k in self.k..self.k + 10_000 {
@@ -345,24 +360,48 @@ impl PartFile {
                 continue;
             }
             let target = self.dir.join(name);
-            match std::fs::hard_link(&self.path, &target) {
+            match rename_noreplace(&self.path, &target) {
                 Ok(()) => {
                     self.committed = true;
-                    let _ = std::fs::remove_file(&self.path);
                     return Ok(target);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                // File systems without hard links (FAT, some network
-                // mounts): a rename, checked just before.
-                Err(_) if target.symlink_metadata().is_err() => {
-                    std::fs::rename(&self.path, &target).map_err(|e| self.io_error(&e))?;
-                    self.committed = true;
-                    return Ok(target);
-                }
-                Err(_) => continue,
+                Err(e) => return Err(self.io_error(&e)),
             }
         }
         Err(self.io_error(&io::Error::other("no free name left")))
+    }
+}
+
+/// Renames `from` to `to` unless `to` exists, in one atomic step where the
+/// system can (`renameat2` with `RENAME_NOREPLACE` on Linux).
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        use rustix::io::Errno;
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            // A file system without the flag: the portable way below.
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    link_then_unlink(from, to)
+}
+
+/// A hard link fails if the target exists, where a rename would replace it.
+/// Where links are not supported either (FAT, some network mounts): a
+/// rename, checked just before.
+fn link_then_unlink(from: &Path, to: &Path) -> io::Result<()> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(from);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if to.symlink_metadata().is_err() => std::fs::rename(from, to),
+        Err(_) => Err(io::ErrorKind::AlreadyExists.into()),
     }
 }
 
@@ -463,8 +502,8 @@ mod tests {
     fn part_files_never_replace_existing_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), b"old").unwrap();
-        let mut first = PartFile::create(dir.path(), "a.txt").unwrap();
-        let mut second = PartFile::create(dir.path(), "a.txt").unwrap();
+        let mut first = PartFile::create(dir.path(), "a.txt", 64).unwrap();
+        let mut second = PartFile::create(dir.path(), "a.txt", 64).unwrap();
         assert_eq!(first.name, "a (1).txt");
         assert_eq!(second.name, "a (2).txt");
         first.file.write_all(b"first").unwrap();
@@ -490,10 +529,24 @@ mod tests {
     #[test]
     fn an_abandoned_part_file_is_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let part = PartFile::create(dir.path(), "x.bin").unwrap();
+        let part = PartFile::create(dir.path(), "x.bin", 64).unwrap();
         assert!(dir.path().join("x.bin.part").exists());
         drop(part);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn the_portable_rename_never_replaces_either() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        std::fs::write(&a, b"new").unwrap();
+        std::fs::write(&b, b"old").unwrap();
+        let err = link_then_unlink(&a, &b).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&b).unwrap(), b"old");
+        link_then_unlink(&a, &c).unwrap();
+        assert_eq!(std::fs::read(&c).unwrap(), b"new");
+        assert!(!a.exists());
     }
 
     #[cfg(unix)]
@@ -504,7 +557,7 @@ mod tests {
         let victim = outside.path().join("victim");
         std::os::unix::fs::symlink(&victim, dir.path().join("f.bin.part")).unwrap();
         std::os::unix::fs::symlink(&victim, dir.path().join("f.bin")).unwrap();
-        let part = PartFile::create(dir.path(), "f.bin").unwrap();
+        let part = PartFile::create(dir.path(), "f.bin", 64).unwrap();
         assert_eq!(part.name, "f (1).bin");
         assert!(!victim.exists());
     }

@@ -2,11 +2,18 @@
 //! A semaphore keeps at most `limit` transfers in flight (0 = unbounded, like
 //! `asyncio.gather`). Each running task holds a numbered slot, the lowest
 //! free one, so a timeline can draw one lane per slot.
+//!
+//! The runtime is a single-threaded one on a thread of its own, like
+//! asyncio's event loop (and aria2's). Measured on 2000 small files, a
+//! two-worker runtime cost about 20 % more CPU for the same wall time: tasks
+//! that create files in one folder contend on the folder's lock in the
+//! kernel, and wake-ups bounce between workers. On one 1 GB file both were
+//! equal. File writes are plain blocking writes to the page cache.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use tokio::runtime::Runtime;
+use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
 use super::{Backend, Task};
@@ -14,7 +21,9 @@ use crate::engine::fetch;
 use crate::engine::{EngineConfig, EngineError, Reporter};
 
 pub(crate) struct TokioBackend {
-    runtime: Option<Runtime>,
+    runtime: Handle,
+    /// Dropping this ends the runtime's thread.
+    _stop: tokio::sync::oneshot::Sender<()>,
     client: reqwest::Client,
     permits: Option<Arc<Semaphore>>,
     slots: Arc<Slots>,
@@ -48,19 +57,34 @@ impl TokioBackend {
         reporter: Arc<Reporter>,
         limit: usize,
     ) -> Result<Self, EngineError> {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .thread_name("fanout-async")
-            .enable_all()
-            .build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, handle) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("fanout-async".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(rt.handle().clone()));
+                let _ = rt.block_on(stopped);
+                // Never wait for transfers that are still running.
+                rt.shutdown_background();
+            })?;
+        let runtime = handle
+            .recv()
+            .map_err(|_| EngineError::Config("the async runtime thread died".into()))??;
         // The client must be built inside the runtime it will run on.
         let client = {
             let _guard = runtime.enter();
             fetch::async_client(config)?
         };
         Ok(TokioBackend {
-            runtime: Some(runtime),
+            runtime,
+            _stop: stop,
             client,
             permits: (limit > 0).then(|| Arc::new(Semaphore::new(limit))),
             slots: Arc::default(),
@@ -77,8 +101,7 @@ impl Backend for TokioBackend {
             self.slots.clone(),
             self.reporter.clone(),
         );
-        let Some(runtime) = &self.runtime else { return };
-        runtime.spawn(async move {
+        self.runtime.spawn(async move {
             let _permit = match permits {
                 Some(p) => match p.acquire_owned().await {
                     Ok(permit) => Some(permit),
@@ -93,14 +116,5 @@ impl Backend for TokioBackend {
             reporter.finished(task.index, &task.raw_url, &worker, started, attempt);
             slots.put(slot);
         });
-    }
-}
-
-impl Drop for TokioBackend {
-    /// Never block the caller (possibly the UI thread) on running transfers.
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
     }
 }
