@@ -418,3 +418,37 @@ fn progress_is_reported_while_a_transfer_runs() {
         assert!(matches!(events.last(), Some(Event::Finished(_))));
     }
 }
+
+#[test]
+fn dropping_the_engine_stops_transfers_and_leaves_no_part_file() {
+    let server = TestServer::start();
+    // About four seconds of body: still running when the engine goes away.
+    let url = server.url("/long.bin?size=3276800&pace=20");
+    for kind in backends(1) {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(EngineConfig::new(kind), tx, Arc::new(|| {})).unwrap();
+        engine.submit(Job::new(url.clone(), dir.path()));
+        loop {
+            match rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the transfer starts")
+            {
+                Event::Progress { .. } => break,
+                Event::Finished(r) => panic!("{kind:?}: finished early: {:?}", r.outcome),
+                _ => {}
+            }
+        }
+        assert_eq!(files_in(dir.path()), ["long.bin.part"], "{kind:?}");
+        drop(engine);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !files_in(dir.path()).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{kind:?}: {:?} left",
+                files_in(dir.path())
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
