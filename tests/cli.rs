@@ -232,3 +232,19 @@ fn failures_in_text_mode_name_the_url_and_the_reason() {
     );
     assert!(stderr(&out).contains("0 ok, 1 failed in "));
 }
+
+#[test]
+fn without_o_files_land_in_the_current_folder() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(["get", "--json", &server.url("/here/x.bin?size=10")])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(files_in(dir.path()), ["x.bin"]);
+    let line = &json_lines(&out)[0];
+    let saved = dir.path().join(line["path"].as_str().unwrap());
+    assert_eq!(std::fs::read(saved).unwrap(), body_for("/here/x.bin", 10));
+}

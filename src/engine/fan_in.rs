@@ -8,12 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use super::job::TaskResult;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Order {
     /// As tasks finish (`as_completed`).
     #[default]
@@ -37,10 +34,6 @@ impl FanIn {
             order,
             ..Default::default()
         }
-    }
-
-    pub fn order(&self) -> Order {
-        self.order
     }
 
     /// Takes one finished result and returns those now released, in order.

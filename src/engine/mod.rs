@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
-use serde::{Deserialize, Serialize};
 
 use backend::Backend;
 pub use fan_in::{FanIn, Order};
@@ -27,8 +26,7 @@ pub use job::{Event, FetchError, Job, Saved, TaskResult};
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// Which way downloads are fanned out: the three versions of the note.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendKind {
     /// One worker thread, one download after another.
     Sequential,
@@ -43,23 +41,6 @@ impl BackendKind {
     pub const DEFAULT_THREADS: usize = 20;
     /// Enough to keep a typical album in flight at once.
     pub const DEFAULT_ASYNC_LIMIT: usize = 64;
-    pub const ALL: [BackendKind; 3] = [
-        BackendKind::Sequential,
-        BackendKind::Threads {
-            workers: Self::DEFAULT_THREADS,
-        },
-        BackendKind::Async {
-            limit: Self::DEFAULT_ASYNC_LIMIT,
-        },
-    ];
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            BackendKind::Sequential => "sequential",
-            BackendKind::Threads { .. } => "threads",
-            BackendKind::Async { .. } => "async",
-        }
-    }
 
     /// The most downloads this backend runs at once; `None` is unbounded.
     pub fn limit(&self) -> Option<usize> {
@@ -68,15 +49,6 @@ impl BackendKind {
             BackendKind::Threads { workers } => Some(workers),
             BackendKind::Async { limit: 0 } => None,
             BackendKind::Async { limit } => Some(limit),
-        }
-    }
-
-    /// The same kind with another worker limit (ignored by `Sequential`).
-    pub fn with_limit(self, n: usize) -> Self {
-        match self {
-            BackendKind::Sequential => BackendKind::Sequential,
-            BackendKind::Threads { .. } => BackendKind::Threads { workers: n },
-            BackendKind::Async { .. } => BackendKind::Async { limit: n },
         }
     }
 }
@@ -176,7 +148,6 @@ pub struct Engine {
     reporter: Arc<Reporter>,
     backend: Box<dyn Backend>,
     next_index: AtomicUsize,
-    kind: BackendKind,
 }
 
 impl Engine {
@@ -193,12 +164,7 @@ impl Engine {
             reporter,
             backend,
             next_index: AtomicUsize::new(0),
-            kind: config.backend,
         })
-    }
-
-    pub fn kind(&self) -> BackendKind {
-        self.kind
     }
 
     /// Queues a download and returns its submission index. A URL that is not
@@ -219,11 +185,6 @@ impl Engine {
             }
         }
         index
-    }
-
-    /// How many tasks were submitted so far.
-    pub fn submitted(&self) -> usize {
-        self.next_index.load(Ordering::SeqCst)
     }
 }
 
