@@ -122,13 +122,14 @@ fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(re) = e.downcast_ref::<reqwest::Error>() {
-            let text = chain(re);
+            // reqwest's own text repeats the URL, which the result already
+            // carries: the causes say what went wrong.
+            let text = re.source().map_or_else(|| chain(re), chain);
             if re.is_timeout() {
                 return FetchError::Timeout(text);
             }
             if re.is_redirect() {
-                let reason = re.source().map(chain).unwrap_or(text);
-                return FetchError::Redirect(reason);
+                return FetchError::Redirect(text);
             }
             if re.is_connect() {
                 return FetchError::Connect(text);

@@ -128,6 +128,10 @@ impl Reporter {
     ) {
         let finished = self.now();
         let rank = self.ranks.fetch_add(1, Ordering::SeqCst) + 1;
+        match &attempt.outcome {
+            Ok(saved) => tracing::debug!(index, rank, worker, path = %saved.path.display(), "saved"),
+            Err(e) => tracing::debug!(index, rank, worker, url, error = %e, "failed"),
+        }
         self.emit(Event::Finished(TaskResult {
             index,
             url: url.to_string(),
