@@ -195,7 +195,7 @@ fn urls_come_from_files_and_stdin_skipping_blanks_and_comments() {
 
 #[test]
 fn usage_errors_exit_2_with_a_reason() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["get"], "no URLs given"),
         (
             &["get", "-e", "threads", "-j", "0", "http://127.0.0.1/x"],
@@ -209,6 +209,15 @@ fn usage_errors_exit_2_with_a_reason() {
         (
             &["get", "-i", "/nonexistent/list.txt"],
             "cannot read /nonexistent/list.txt",
+        ),
+        (
+            &[
+                "get",
+                "-o",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml/out"),
+                "http://127.0.0.1/x",
+            ],
+            "cannot use output folder",
         ),
     ];
     for (args, reason) in cases {

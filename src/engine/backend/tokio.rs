@@ -76,7 +76,7 @@ impl TokioBackend {
             })?;
         let runtime = handle
             .recv()
-            .map_err(|_| EngineError::Config("the async runtime thread died".into()))??;
+            .map_err(|_| std::io::Error::other("the async runtime's thread died"))??;
         // The client must be built inside the runtime it will run on.
         let client = {
             let _guard = runtime.enter();
