@@ -478,3 +478,39 @@ fn dropping_the_engine_stops_transfers_and_leaves_no_part_file() {
         }
     }
 }
+
+#[test]
+fn a_server_that_stops_sending_fails_with_a_timeout_instead_of_hanging() {
+    let server = TestServer::start();
+    // Headers at once, then a second of silence before each chunk.
+    let urls = [server.url("/stall.bin?size=100000&pace=1000")];
+    for kind in backends(1) {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let config = EngineConfig {
+            read_timeout: Duration::from_millis(300),
+            ..EngineConfig::new(kind)
+        };
+        let engine = Engine::new(config, tx, Arc::new(|| {})).unwrap();
+        engine.submit(Job::new(urls[0].clone(), dir.path()));
+        let result = loop {
+            if let Event::Finished(r) = rx.recv_timeout(Duration::from_secs(10)).expect("a result") {
+                break r;
+            }
+        };
+        assert!(
+            matches!(error_of(&result), FetchError::Timeout(_)),
+            "{kind:?}: {:?}",
+            result.outcome
+        );
+        assert!(
+            result.finished - result.started < Duration::from_secs(5),
+            "{kind:?}"
+        );
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{kind:?}: {:?}",
+            files_in(dir.path())
+        );
+    }
+}

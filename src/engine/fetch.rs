@@ -136,10 +136,16 @@ fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {
             }
             return FetchError::Transport(text);
         }
-        if let Some(io) = e.downcast_ref::<io::Error>()
-            && io.kind() == io::ErrorKind::TimedOut
-        {
-            return FetchError::Timeout(chain(err));
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::TimedOut {
+                return FetchError::Timeout(chain(err));
+            }
+            // The blocking client's body reads wrap a reqwest::Error in an
+            // io::Error, whose `source()` skips the wrapped error itself.
+            if let Some(inner) = io.get_ref() {
+                cur = Some(inner);
+                continue;
+            }
         }
         cur = e.source();
     }
