@@ -162,11 +162,13 @@ async fn serve(
             "connection dropped by the test server",
         )));
     }
-    // The guard lives as long as the body stream: in flight until sent.
+    // In flight until the last piece of the body is handed over: released
+    // just before the client can have it all, so a client that starts its
+    // next request the moment a body completes is never counted twice.
     let pace = Duration::from_millis(num("pace").unwrap_or(0));
     let body = Body::from_stream(stream::unfold(
-        (chunks.into_iter(), guard),
-        move |(mut it, g)| async move {
+        (chunks.into_iter(), Some(guard)),
+        move |(mut it, mut guard)| async move {
             let item = it.next()?;
             if !pace.is_zero() {
                 tokio::time::sleep(pace).await;
@@ -175,7 +177,10 @@ async fn serve(
                 // Give the client the bytes before the cut, then cut.
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            Some((item, (it, g)))
+            if it.len() == 0 {
+                guard.take();
+            }
+            Some((item, (it, guard)))
         },
     ));
     let mut resp = Response::builder().status(StatusCode::OK);
