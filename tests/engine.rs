@@ -25,10 +25,11 @@ fn backends(n: usize) -> [BackendKind; 3] {
 /// Submits `urls` to a fresh engine and waits for every result, returned in
 /// completion order.
 fn run(kind: BackendKind, urls: &[String], dir: &Path) -> Vec<TaskResult> {
-    run_with_events(kind, urls, dir).0
+    run_with_events(EngineConfig::new(kind), urls, dir).0
 }
 
-fn run_with_events(kind: BackendKind, urls: &[String], dir: &Path) -> (Vec<TaskResult>, Vec<Event>) {
+fn run_with_events(config: EngineConfig, urls: &[String], dir: &Path) -> (Vec<TaskResult>, Vec<Event>) {
+    let kind = config.backend;
     let (tx, rx) = crossbeam_channel::unbounded();
     let wakes = Arc::new(AtomicUsize::new(0));
     let waker = {
@@ -37,7 +38,7 @@ fn run_with_events(kind: BackendKind, urls: &[String], dir: &Path) -> (Vec<TaskR
             wakes.fetch_add(1, Ordering::SeqCst);
         })
     };
-    let engine = Engine::new(EngineConfig::new(kind), tx, waker).expect("engine starts");
+    let engine = Engine::new(config, tx, waker).expect("engine starts");
     for url in urls {
         engine.submit(Job::new(url.clone(), dir));
     }
@@ -400,7 +401,7 @@ fn progress_is_reported_while_a_transfer_runs() {
     let urls = vec![server.url("/slow.bin?size=655360&pace=20")];
     for kind in backends(1) {
         let dir = tempfile::tempdir().unwrap();
-        let (results, events) = run_with_events(kind, &urls, dir.path());
+        let (results, events) = run_with_events(EngineConfig::new(kind), &urls, dir.path());
         assert!(results[0].is_ok());
         let names: Vec<&str> = events
             .iter()
@@ -486,18 +487,11 @@ fn a_server_that_stops_sending_fails_with_a_timeout_instead_of_hanging() {
     let urls = [server.url("/stall.bin?size=100000&pace=1000")];
     for kind in backends(1) {
         let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
         let config = EngineConfig {
             read_timeout: Duration::from_millis(300),
             ..EngineConfig::new(kind)
         };
-        let engine = Engine::new(config, tx, Arc::new(|| {})).unwrap();
-        engine.submit(Job::new(urls[0].clone(), dir.path()));
-        let result = loop {
-            if let Event::Finished(r) = rx.recv_timeout(Duration::from_secs(10)).expect("a result") {
-                break r;
-            }
-        };
+        let result = run_with_events(config, &urls, dir.path()).0.remove(0);
         assert!(
             matches!(error_of(&result), FetchError::Timeout(_)),
             "{kind:?}: {:?}",
