@@ -208,7 +208,9 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
                     });
                 }
             }
-            Event::Started { .. } | Event::Receiving { .. } => {}
+            // The CLI never pauses, so tasks are never re-queued.
+            Event::Started { .. } | Event::Receiving { .. } | Event::Paused { .. } | Event::Queued { .. } => {
+            }
         }
     }
     progress.clear();

@@ -508,3 +508,202 @@ fn a_server_that_stops_sending_fails_with_a_timeout_instead_of_hanging() {
         );
     }
 }
+
+/// Waits for the next event that `pick` accepts, keeping the others.
+fn wait_for<T>(
+    rx: &crossbeam_channel::Receiver<Event>,
+    seen: &mut Vec<Event>,
+    what: &str,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let event = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no {what} within 30 s; saw {seen:?}"));
+        let hit = pick(&event);
+        seen.push(event);
+        if let Some(t) = hit {
+            return t;
+        }
+    }
+}
+
+#[test]
+fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks() {
+    let server = TestServer::start();
+    for kind in backends(1) {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(EngineConfig::new(kind), tx, Arc::new(|| {})).unwrap();
+        // 0 runs slowly and holds the only worker; 1 and 2 wait behind it.
+        let slow = server.url("/running.bin?size=1048576&pace=50");
+        let a = server.url("/a.bin?size=5000");
+        let b = server.url("/b.bin?size=7000");
+        for url in [&slow, &a, &b] {
+            engine.submit(Job::new(url.clone(), dir.path()));
+        }
+        let mut seen = Vec::new();
+        wait_for(&rx, &mut seen, "progress of 0", |e| {
+            matches!(e, Event::Progress { index: 0, .. }).then_some(())
+        });
+        assert!(engine.pause(1), "{kind:?}");
+        wait_for(&rx, &mut seen, "pause of 1", |e| {
+            matches!(e, Event::Paused { index: 1 }).then_some(())
+        });
+        assert!(engine.cancel(2));
+        let r2 = wait_for(&rx, &mut seen, "cancel of 2", |e| match e {
+            Event::Finished(r) if r.index == 2 => Some(r.clone()),
+            _ => None,
+        });
+        assert_eq!(r2.outcome, Err(FetchError::Cancelled), "{kind:?}");
+        // Cancelling the running one ends it and frees the worker …
+        assert!(engine.cancel(0));
+        let r0 = wait_for(&rx, &mut seen, "cancel of 0", |e| match e {
+            Event::Finished(r) if r.index == 0 => Some(r.clone()),
+            _ => None,
+        });
+        assert_eq!(r0.outcome, Err(FetchError::Cancelled), "{kind:?}");
+        // … but the paused one stays put until it is resumed.
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            !seen.iter().any(|e| matches!(e, Event::Started { index: 1, .. })),
+            "{kind:?}: a paused task started"
+        );
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{kind:?}: {:?}",
+            files_in(dir.path())
+        );
+        assert!(engine.resume(1));
+        assert!(engine.retry(2));
+        let mut done = Vec::new();
+        while done.len() < 2 {
+            done.push(wait_for(&rx, &mut seen, "results of 1 and 2", |e| match e {
+                Event::Finished(r) => Some(r.clone()),
+                _ => None,
+            }));
+        }
+        for r in &done {
+            assert!(r.is_ok(), "{kind:?}: {r:?}");
+        }
+        assert_eq!(files_in(dir.path()), ["a.bin", "b.bin"], "{kind:?}");
+        assert_eq!(
+            std::fs::read(dir.path().join("b.bin")).unwrap(),
+            body_for("/b.bin", 7000)
+        );
+        // Ranks keep counting across the retry: 2 (cancelled) and 0, then these.
+        let mut ranks: Vec<_> = done.iter().map(|r| r.rank).collect();
+        ranks.sort();
+        assert_eq!(ranks, [3, 4], "{kind:?}");
+    }
+}
+
+#[test]
+fn pausing_a_running_task_stops_it_and_resume_downloads_it_whole() {
+    let server = TestServer::start();
+    for kind in backends(2) {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(EngineConfig::new(kind), tx, Arc::new(|| {})).unwrap();
+        let url = server.url("/paused.bin?size=524288&pace=30");
+        engine.submit(Job::new(url, dir.path()));
+        let mut seen = Vec::new();
+        wait_for(&rx, &mut seen, "progress", |e| {
+            matches!(e, Event::Progress { index: 0, .. }).then_some(())
+        });
+        assert!(engine.pause(0));
+        wait_for(&rx, &mut seen, "pause", |e| {
+            matches!(e, Event::Paused { index: 0 }).then_some(())
+        });
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{kind:?}: a paused task left a file"
+        );
+        assert!(engine.resume(0));
+        let r = wait_for(&rx, &mut seen, "result", |e| match e {
+            Event::Finished(r) => Some(r.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/paused.bin", 524288),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn a_new_engine_setting_applies_to_tasks_that_have_not_started() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let mut engine = Engine::new(EngineConfig::new(BackendKind::Sequential), tx, Arc::new(|| {})).unwrap();
+    let mut seen = Vec::new();
+    let mut batch = |engine: &Engine, name: &str, n: usize, latency: u32| -> Vec<TaskResult> {
+        for i in 0..n {
+            let url = server.url(&format!("/{name}{i}.bin?size=2000&latency={latency}"));
+            engine.submit(Job::new(url, dir.path()));
+        }
+        (0..n)
+            .map(|_| {
+                wait_for(&rx, &mut seen, "results", |e| match e {
+                    Event::Finished(r) => Some(r.clone()),
+                    _ => None,
+                })
+            })
+            .collect()
+    };
+    // The queue is paused while the batch is added and the engine switched,
+    // so nothing starts on the old one.
+    engine.set_paused(true);
+    engine
+        .reconfigure(EngineConfig::new(BackendKind::Threads { workers: 6 }))
+        .unwrap();
+    engine.set_paused(false);
+    let first = batch(&engine, "t", 12, 200);
+    assert_eq!(server.max_in_flight(), 6);
+    assert!(
+        first.iter().all(|r| r.is_ok() && r.worker.starts_with("thread-")),
+        "{first:?}"
+    );
+
+    server.reset_max_in_flight();
+    engine
+        .reconfigure(EngineConfig::new(BackendKind::Async { limit: 4 }))
+        .unwrap();
+    let second = batch(&engine, "a", 12, 200);
+    assert_eq!(server.max_in_flight(), 4);
+    assert!(
+        second.iter().all(|r| r.is_ok() && r.worker.starts_with("task-")),
+        "{second:?}"
+    );
+
+    // Switching while tasks run: the four running finish on the async
+    // slots, the rest go to the new pool of two threads.
+    for i in 0..8 {
+        let url = server.url(&format!("/m{i}.bin?size=2000&latency=400"));
+        engine.submit(Job::new(url, dir.path()));
+    }
+    for _ in 0..4 {
+        wait_for(&rx, &mut seen, "starts", |e| {
+            matches!(e, Event::Started { .. }).then_some(())
+        });
+    }
+    engine
+        .reconfigure(EngineConfig::new(BackendKind::Threads { workers: 2 }))
+        .unwrap();
+    assert!(engine.running_on_old_backends());
+    let mut third = Vec::new();
+    while third.len() < 8 {
+        third.push(wait_for(&rx, &mut seen, "results", |e| match e {
+            Event::Finished(r) => Some(r.clone()),
+            _ => None,
+        }));
+    }
+    let on_async = third.iter().filter(|r| r.worker.starts_with("task-")).count();
+    let on_threads = third.iter().filter(|r| r.worker.starts_with("thread-")).count();
+    assert_eq!((on_async, on_threads), (4, 4), "{third:?}");
+    assert!(!engine.running_on_old_backends());
+}

@@ -40,6 +40,8 @@ impl FanIn {
     pub fn push(&mut self, result: TaskResult) -> Vec<TaskResult> {
         match self.order {
             Order::Completion => vec![result],
+            // A task run again (a retry) after its turn was released.
+            Order::Submission if result.index < self.next => vec![result],
             Order::Submission => {
                 self.held.insert(result.index, result);
                 let mut out = Vec::new();

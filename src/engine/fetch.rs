@@ -22,6 +22,7 @@ use reqwest::header::{CONTENT_DISPOSITION, HeaderMap, LOCATION};
 use url::Url;
 
 use super::job::{Event, FetchError, Saved};
+use super::queue::{Task, TaskCtl};
 use super::{EngineConfig, EngineError, Reporter, naming};
 
 /// How often a running task reports its byte count.
@@ -155,6 +156,7 @@ fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {
 /// A body being written to its `.part` file.
 pub(crate) struct Transfer<'a> {
     reporter: &'a Reporter,
+    ctl: &'a TaskCtl,
     index: usize,
     status: u16,
     expected: Option<u64>,
@@ -168,9 +170,7 @@ impl<'a> Transfer<'a> {
     /// status fails here, before any file exists.
     pub(crate) fn begin(
         reporter: &'a Reporter,
-        index: usize,
-        url: &Url,
-        dir: &Path,
+        task: &'a Task,
         status: StatusCode,
         headers: &HeaderMap,
         content_length: Option<u64>,
@@ -201,21 +201,23 @@ impl<'a> Transfer<'a> {
         let disposition = headers
             .get(CONTENT_DISPOSITION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let name = naming::file_name(url, disposition.as_deref());
+        let name = naming::file_name(&task.url, disposition.as_deref());
         let buffer = content_length.map_or(WRITE_BUFFER, |n| {
             usize::try_from(n)
                 .unwrap_or(WRITE_BUFFER)
                 .clamp(MIN_WRITE_BUFFER, WRITE_BUFFER)
         });
-        let part = PartFile::create(dir, &name, buffer).map_err(|e| Attempt::failed(Some(code), 0, e))?;
+        let part =
+            PartFile::create(&task.dir, &name, buffer).map_err(|e| Attempt::failed(Some(code), 0, e))?;
         reporter.emit(Event::Receiving {
-            index,
+            index: task.index,
             name: part.name.clone(),
             total: content_length,
         });
         Ok(Transfer {
             reporter,
-            index,
+            ctl: &task.ctl,
+            index: task.index,
             status: code,
             expected: content_length,
             received: 0,
@@ -225,7 +227,7 @@ impl<'a> Transfer<'a> {
     }
 
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<(), Attempt> {
-        if self.reporter.stopping.load(Ordering::Relaxed) {
+        if self.reporter.stopping.load(Ordering::Relaxed) || self.ctl.halted() {
             return Err(self.fail(FetchError::Cancelled));
         }
         self.received += chunk.len() as u64;
@@ -421,19 +423,13 @@ impl Drop for PartFile {
 }
 
 /// One download with the blocking client (sequential and threads backends).
-pub(crate) fn run_blocking(
-    client: &reqwest::blocking::Client,
-    reporter: &Reporter,
-    index: usize,
-    url: &Url,
-    dir: &Path,
-) -> Attempt {
-    let mut resp = match client.get(url.clone()).send() {
+pub(crate) fn run_blocking(client: &reqwest::blocking::Client, reporter: &Reporter, task: &Task) -> Attempt {
+    let mut resp = match client.get(task.url.clone()).send() {
         Ok(r) => r,
         Err(e) => return Attempt::failed(None, 0, transport_error(&e)),
     };
     let len = resp.content_length();
-    let mut t = match Transfer::begin(reporter, index, url, dir, resp.status(), resp.headers(), len) {
+    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len) {
         Ok(t) => t,
         Err(a) => return a,
     };
@@ -453,19 +449,13 @@ pub(crate) fn run_blocking(
 }
 
 /// One download with the async client (async backend).
-pub(crate) async fn run_async(
-    client: &reqwest::Client,
-    reporter: &Reporter,
-    index: usize,
-    url: &Url,
-    dir: &Path,
-) -> Attempt {
-    let mut resp = match client.get(url.clone()).send().await {
+pub(crate) async fn run_async(client: &reqwest::Client, reporter: &Reporter, task: &Task) -> Attempt {
+    let mut resp = match client.get(task.url.clone()).send().await {
         Ok(r) => r,
         Err(e) => return Attempt::failed(None, 0, transport_error(&e)),
     };
     let len = resp.content_length();
-    let mut t = match Transfer::begin(reporter, index, url, dir, resp.status(), resp.headers(), len) {
+    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len) {
         Ok(t) => t,
         Err(a) => return a,
     };

@@ -111,6 +111,11 @@ pub enum Event {
         bytes: u64,
         total: Option<u64>,
     },
+    /// The task was paused; it keeps its place and waits for a resume.
+    /// (Until resume from `.part` lands, a paused transfer starts over.)
+    Paused { index: usize },
+    /// A paused, failed or cancelled task is queued again.
+    Queued { index: usize },
     /// The task ended, in completion order (see `fan_in` for submission order).
     Finished(TaskResult),
 }

@@ -10,9 +10,10 @@ pub mod fan_in;
 pub mod fetch;
 pub mod job;
 pub mod naming;
+mod queue;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
@@ -20,6 +21,7 @@ use crossbeam_channel::Sender;
 use backend::Backend;
 pub use fan_in::{FanIn, Order};
 pub use job::{Event, FetchError, Job, Saved, TaskResult};
+use queue::{Cancel, Pause, Queue, Settled, Task};
 
 /// Called after events are sent, so a sleeping listener (an egui window) can
 /// schedule a repaint. It must be cheap and must not block; the GUI coalesces.
@@ -94,6 +96,7 @@ pub(crate) struct Reporter {
     epoch: Instant,
     ranks: AtomicUsize,
     pub(crate) stopping: AtomicBool,
+    pub(crate) queue: Queue,
 }
 
 impl Reporter {
@@ -115,6 +118,18 @@ impl Reporter {
             at,
         });
         at
+    }
+
+    /// A worker's transfer returned: report it as finished, or as paused if
+    /// the user paused it.
+    pub(crate) fn settle(&self, task: Task, worker: &str, started: Duration, attempt: fetch::Attempt) {
+        let (index, url) = (task.index, task.raw_url.clone());
+        let halted = matches!(attempt.outcome, Err(FetchError::Cancelled));
+        match self.queue.settle(task, attempt.outcome.is_ok(), halted) {
+            Settled::Finished => self.finished(index, &url, worker, started, attempt),
+            Settled::Paused => self.emit(Event::Paused { index }),
+            Settled::Requeued => self.emit(Event::Queued { index }),
+        }
     }
 
     /// Assigns the completion rank and sends the result.
@@ -146,11 +161,14 @@ impl Reporter {
     }
 }
 
-/// The handle the front ends hold. `submit` returns at once; everything else
-/// arrives as [`Event`]s on the channel given to [`Engine::new`].
+/// The handle the front ends hold. Every call returns at once; everything
+/// else arrives as [`Event`]s on the channel given to [`Engine::new`].
 pub struct Engine {
     reporter: Arc<Reporter>,
+    config: EngineConfig,
     backend: Box<dyn Backend>,
+    /// Replaced backends whose workers still finish a transfer.
+    retired: Mutex<Vec<Box<dyn Backend>>>,
     next_index: AtomicUsize,
 }
 
@@ -162,13 +180,48 @@ impl Engine {
             epoch: Instant::now(),
             ranks: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
+            queue: Queue::default(),
         });
-        let backend = backend::build(&config, reporter.clone())?;
+        let backend = backend::build(&config, reporter.clone(), reporter.queue.generation())?;
         Ok(Engine {
             reporter,
+            config,
             backend,
+            retired: Mutex::new(Vec::new()),
             next_index: AtomicUsize::new(0),
         })
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Switches to another backend or other settings. Tasks that have not
+    /// started go to the new workers; running ones finish where they are.
+    /// On an error the old settings stay in force.
+    pub fn reconfigure(&mut self, config: EngineConfig) -> Result<(), EngineError> {
+        if config == self.config {
+            return Ok(());
+        }
+        // Build first, so a refused setting changes nothing; the new workers
+        // wait on a generation that starts only below.
+        let next = self.reporter.queue.generation() + 1;
+        let backend = backend::build(&config, self.reporter.clone(), next)?;
+        let generation = self.reporter.queue.next_generation();
+        debug_assert_eq!(generation, next);
+        let old = std::mem::replace(&mut self.backend, backend);
+        let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
+        retired.retain(|b| b.busy());
+        retired.push(old);
+        self.config = config;
+        Ok(())
+    }
+
+    /// Whether a replaced backend still runs a transfer (the GUI says so).
+    pub fn running_on_old_backends(&self) -> bool {
+        let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
+        retired.retain(|b| b.busy());
+        !retired.is_empty()
     }
 
     /// Queues a download and returns its submission index. A URL that is not
@@ -176,19 +229,78 @@ impl Engine {
     pub fn submit(&self, job: Job) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
         match fetch::parse_url(&job.url) {
-            Ok(url) => self.backend.submit(backend::Task {
+            Ok(url) => self.reporter.queue.push(Task {
                 index,
                 url,
                 raw_url: job.url,
                 dir: job.dir,
+                ctl: Arc::default(),
             }),
-            Err(e) => {
-                let now = self.reporter.now();
-                self.reporter
-                    .finished(index, &job.url, "-", now, fetch::Attempt::failed(None, 0, e));
-            }
+            Err(e) => self.reject(index, &job.url, e),
         }
         index
+    }
+
+    fn reject(&self, index: usize, url: &str, e: FetchError) {
+        let now = self.reporter.now();
+        self.reporter
+            .finished(index, url, "-", now, fetch::Attempt::failed(None, 0, e));
+    }
+
+    /// While paused, no task starts; running ones go on.
+    pub fn set_paused(&self, paused: bool) {
+        self.reporter.queue.set_paused(paused);
+    }
+
+    /// Pauses a queued or running task. A running one stops at its next
+    /// chunk, removes its `.part` and reports [`Event::Paused`]; on resume it
+    /// starts over (resuming from the `.part` is a later milestone).
+    pub fn pause(&self, index: usize) -> bool {
+        match self.reporter.queue.pause(index) {
+            Pause::Held => {
+                self.reporter.emit(Event::Paused { index });
+                true
+            }
+            Pause::Stopping => true,
+            Pause::No => false,
+        }
+    }
+
+    /// Queues a paused task again, in its submission place.
+    pub fn resume(&self, index: usize) -> bool {
+        let resumed = self.reporter.queue.resume(index);
+        if resumed {
+            self.reporter.emit(Event::Queued { index });
+        }
+        resumed
+    }
+
+    /// Cancels a queued, paused or running task; it ends as
+    /// [`FetchError::Cancelled`] and leaves no `.part`.
+    pub fn cancel(&self, index: usize) -> bool {
+        match self.reporter.queue.cancel(index) {
+            Cancel::NotStarted(url) => {
+                self.reject(index, &url, FetchError::Cancelled);
+                true
+            }
+            Cancel::Stopping => true,
+            Cancel::No => false,
+        }
+    }
+
+    /// Queues a task that failed or was cancelled once more. Its new result
+    /// gets a new completion rank.
+    pub fn retry(&self, index: usize) -> bool {
+        let queued = self.reporter.queue.retry(index);
+        if queued {
+            self.reporter.emit(Event::Queued { index });
+        }
+        queued
+    }
+
+    /// Tasks waiting to start, paused, and running.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        self.reporter.queue.counts()
     }
 }
 
@@ -197,5 +309,6 @@ impl Drop for Engine {
     /// queued ones are dropped. Nothing here waits on the network.
     fn drop(&mut self) {
         self.reporter.stopping.store(true, Ordering::SeqCst);
+        self.reporter.queue.close();
     }
 }

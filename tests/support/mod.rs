@@ -104,6 +104,12 @@ impl TestServer {
         self.stats.requests.load(Ordering::SeqCst)
     }
 
+    /// Starts counting the in-flight maximum afresh (for the next batch).
+    pub fn reset_max_in_flight(&self) {
+        let now = self.stats.in_flight.load(Ordering::SeqCst);
+        self.stats.max_in_flight.store(now, Ordering::SeqCst);
+    }
+
     pub fn max_in_flight(&self) -> usize {
         self.stats.max_in_flight.load(Ordering::SeqCst)
     }

@@ -1,45 +1,48 @@
-//! The three ways of fanning out, behind one small trait.
+//! The three ways of fanning out, behind one small trait. Every backend's
+//! workers take tasks from the engine's one [`Queue`](super::queue::Queue)
+//! when they have room, so none holds a task that has not started.
 
 mod threads;
 mod tokio;
 
-use std::path::PathBuf;
 use std::sync::Arc;
-
-use url::Url;
 
 use super::{BackendKind, EngineConfig, EngineError, Reporter};
 
-/// A validated download on its way to a worker.
-pub(crate) struct Task {
-    pub index: usize,
-    pub url: Url,
-    /// The URL as the user wrote it, for results.
-    pub raw_url: String,
-    pub dir: PathBuf,
-}
-
-/// Runs tasks; must return from `submit` at once (queueing, never waiting).
+/// A set of workers of one kind. Dropping it lets running transfers finish
+/// (blocking ones) or ends them (async ones); see [`Backend::busy`].
 pub(crate) trait Backend: Send + Sync {
-    fn submit(&self, task: Task);
+    /// Some worker is still running a transfer.
+    fn busy(&self) -> bool;
 }
 
-pub(crate) fn build(config: &EngineConfig, reporter: Arc<Reporter>) -> Result<Box<dyn Backend>, EngineError> {
+/// Starts the workers of `config.backend` as queue generation `generation`.
+pub(crate) fn build(
+    config: &EngineConfig,
+    reporter: Arc<Reporter>,
+    generation: u64,
+) -> Result<Box<dyn Backend>, EngineError> {
     Ok(match config.backend {
         // The note's one-thread version is a pool of exactly one thread.
-        BackendKind::Sequential => Box::new(threads::ThreadPool::new(config, reporter, 1, |_| {
-            "sequential".to_string()
-        })?),
+        BackendKind::Sequential => {
+            Box::new(threads::ThreadPool::new(config, reporter, generation, 1, |_| {
+                "sequential".to_string()
+            })?)
+        }
         BackendKind::Threads { workers: 0 } => {
             return Err(EngineError::Config(
                 "the thread pool needs at least 1 worker".into(),
             ));
         }
-        BackendKind::Threads { workers } => {
-            Box::new(threads::ThreadPool::new(config, reporter, workers, |i| {
-                format!("thread-{i}")
-            })?)
+        BackendKind::Threads { workers } => Box::new(threads::ThreadPool::new(
+            config,
+            reporter,
+            generation,
+            workers,
+            |i| format!("thread-{i}"),
+        )?),
+        BackendKind::Async { limit } => {
+            Box::new(tokio::TokioBackend::new(config, reporter, generation, limit)?)
         }
-        BackendKind::Async { limit } => Box::new(tokio::TokioBackend::new(config, reporter, limit)?),
     })
 }

@@ -1,6 +1,7 @@
 //! Tokio tasks with the async HTTP client: the note's asyncio + aiohttp.
 //! A semaphore keeps at most `limit` transfers in flight (0 = unbounded, like
-//! `asyncio.gather`). Each running task holds a numbered slot, the lowest
+//! `asyncio.gather`): a dispatcher thread takes a permit, then the next task
+//! from the engine's queue, and spawns it. Each running task holds a numbered slot, the lowest
 //! free one, so a timeline can draw one lane per slot.
 //!
 //! The runtime is a single-threaded one on a thread of its own, like
@@ -11,23 +12,30 @@
 //! equal. File writes are plain blocking writes to the page cache.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
-use super::{Backend, Task};
+use super::Backend;
 use crate::engine::fetch;
-use crate::engine::{EngineConfig, EngineError, Reporter};
+use crate::engine::{EngineConfig, EngineError, FetchError, Reporter};
 
 pub(crate) struct TokioBackend {
-    runtime: Handle,
-    /// Dropping this ends the runtime's thread.
+    /// Dropping this ends the runtime's thread, and with it any transfer
+    /// still running.
     _stop: tokio::sync::oneshot::Sender<()>,
-    client: reqwest::Client,
+    running: Arc<AtomicUsize>,
+    /// Closed on drop, so a dispatcher waiting for room gives up.
     permits: Option<Arc<Semaphore>>,
-    slots: Arc<Slots>,
-    reporter: Arc<Reporter>,
+}
+
+impl Drop for TokioBackend {
+    fn drop(&mut self) {
+        if let Some(p) = &self.permits {
+            p.close();
+        }
+    }
 }
 
 /// Lowest-free slot numbers; a new number only when all are taken.
@@ -55,6 +63,7 @@ impl TokioBackend {
     pub(crate) fn new(
         config: &EngineConfig,
         reporter: Arc<Reporter>,
+        generation: u64,
         limit: usize,
     ) -> Result<Self, EngineError> {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -82,39 +91,64 @@ impl TokioBackend {
             let _guard = runtime.enter();
             fetch::async_client(config)?
         };
+        let permits = (limit > 0).then(|| Arc::new(Semaphore::new(limit)));
+        let slots = Arc::new(Slots::default());
+        let running = Arc::new(AtomicUsize::new(0));
+        let (busy, closer) = (running.clone(), permits.clone());
+        std::thread::Builder::new()
+            .name("fanout-dispatch".into())
+            .spawn(move || {
+                loop {
+                    // A permit first, then a task: a task stays in the queue
+                    // (where pause, cancel and a new engine can reach it)
+                    // until there is room for it here.
+                    let permit = match &permits {
+                        Some(p) => match runtime.block_on(p.clone().acquire_owned()) {
+                            Ok(permit) => Some(permit),
+                            Err(_) => return,
+                        },
+                        None => None,
+                    };
+                    let Some(task) = reporter.queue.pop(generation) else {
+                        return; // replaced, or the engine is gone
+                    };
+                    let (client, slots, reporter, running) =
+                        (client.clone(), slots.clone(), reporter.clone(), running.clone());
+                    running.fetch_add(1, Ordering::SeqCst);
+                    runtime.spawn(async move {
+                        let _permit = permit;
+                        let slot = slots.take();
+                        let worker = format!("task-{slot}");
+                        let started = reporter.started(task.index, &worker);
+                        let attempt = {
+                            let transfer = fetch::run_async(&client, &reporter, &task);
+                            tokio::pin!(transfer);
+                            loop {
+                                tokio::select! {
+                                    attempt = &mut transfer => break attempt,
+                                    // A pause or cancel while no byte comes.
+                                    () = task.ctl.wake.notified() => if task.ctl.halted() {
+                                        break fetch::Attempt::failed(None, 0, FetchError::Cancelled);
+                                    }
+                                }
+                            }
+                        };
+                        reporter.settle(task, &worker, started, attempt);
+                        slots.put(slot);
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    });
+                }
+            })?;
         Ok(TokioBackend {
-            runtime,
             _stop: stop,
-            client,
-            permits: (limit > 0).then(|| Arc::new(Semaphore::new(limit))),
-            slots: Arc::default(),
-            reporter,
+            running: busy,
+            permits: closer,
         })
     }
 }
 
 impl Backend for TokioBackend {
-    fn submit(&self, task: Task) {
-        let (client, permits, slots, reporter) = (
-            self.client.clone(),
-            self.permits.clone(),
-            self.slots.clone(),
-            self.reporter.clone(),
-        );
-        self.runtime.spawn(async move {
-            let _permit = match permits {
-                Some(p) => match p.acquire_owned().await {
-                    Ok(permit) => Some(permit),
-                    Err(_) => return, // closed: the engine is going away
-                },
-                None => None,
-            };
-            let slot = slots.take();
-            let worker = format!("task-{slot}");
-            let started = reporter.started(task.index, &worker);
-            let attempt = fetch::run_async(&client, &reporter, task.index, &task.url, &task.dir).await;
-            reporter.finished(task.index, &task.raw_url, &worker, started, attempt);
-            slots.put(slot);
-        });
+    fn busy(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 0
     }
 }

@@ -1,0 +1,267 @@
+//! The engine's one queue, shared by whichever backend is current.
+//!
+//! Backends do not keep queues of their own: their workers pull from this one
+//! when they have room. So a task that has not started belongs to no backend,
+//! and switching the engine in settings applies to every task that has not
+//! started, while running ones finish on the backend that started them. It is
+//! also where a queued task can be paused, cancelled or taken out of turn.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use url::Url;
+
+/// What the user wants of one task, read by its transfer at every chunk.
+#[derive(Debug, Default)]
+pub(crate) struct TaskCtl {
+    state: AtomicU8,
+    /// Wakes an async transfer that waits for a byte, so pause and cancel
+    /// take effect at once there; blocking transfers see the state at their
+    /// next chunk (or their idle timeout).
+    pub(crate) wake: tokio::sync::Notify,
+}
+
+const RUN: u8 = 0;
+const PAUSE: u8 = 1;
+const CANCEL: u8 = 2;
+
+impl TaskCtl {
+    /// The transfer should stop: paused or cancelled.
+    pub(crate) fn halted(&self) -> bool {
+        self.state.load(Ordering::Relaxed) != RUN
+    }
+
+    fn set(&self, state: u8) {
+        self.state.store(state, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    fn get(&self) -> u8 {
+        self.state.load(Ordering::SeqCst)
+    }
+}
+
+/// A validated download on its way to a worker.
+pub(crate) struct Task {
+    pub index: usize,
+    pub url: Url,
+    /// The URL as the user wrote it, for results.
+    pub raw_url: String,
+    pub dir: PathBuf,
+    pub ctl: Arc<TaskCtl>,
+}
+
+/// Where a task is, as far as the queue knows.
+#[derive(Default)]
+struct State {
+    /// Waiting for a worker, in submission order.
+    pending: BTreeMap<usize, Task>,
+    /// Paused before (or while) running; back to `pending` on resume.
+    held: BTreeMap<usize, Task>,
+    /// Picked up by a worker.
+    running: HashMap<usize, Arc<TaskCtl>>,
+    /// Failed or cancelled after starting; kept so they can be retried.
+    ended: HashMap<usize, Task>,
+    /// Bumped when the backend changes: workers of an older one stop taking.
+    generation: u64,
+    paused: bool,
+    closed: bool,
+}
+
+/// What became of a task's transfer, as the queue decides it.
+pub(crate) enum Settled {
+    /// It ended (done, failed or cancelled): report the result.
+    Finished,
+    /// It was paused mid-way and now waits in the held set.
+    Paused,
+    /// It was paused and resumed before it noticed: it runs again.
+    Requeued,
+}
+
+#[derive(Default)]
+pub(crate) struct Queue {
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn push(&self, task: Task) {
+        self.lock().pending.insert(task.index, task);
+        self.ready.notify_one();
+    }
+
+    /// The next task for a worker of backend `generation`, waiting while the
+    /// queue is empty or paused. `None` tells the worker to exit: its backend
+    /// was replaced or the engine is gone.
+    pub(crate) fn pop(&self, generation: u64) -> Option<Task> {
+        let mut state = self.lock();
+        loop {
+            if state.closed || state.generation > generation {
+                return None;
+            }
+            // A backend being built for the next generation waits its turn.
+            if state.generation == generation
+                && !state.paused
+                && let Some((_, task)) = state.pending.pop_first()
+            {
+                state.running.insert(task.index, task.ctl.clone());
+                return Some(task);
+            }
+            state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Called by a worker when a transfer returned: `ok` if the file is
+    /// saved, `halted` if it stopped because of a pause or cancel.
+    pub(crate) fn settle(&self, task: Task, ok: bool, halted: bool) -> Settled {
+        let mut state = self.lock();
+        state.running.remove(&task.index);
+        if ok || state.closed {
+            return Settled::Finished;
+        }
+        match task.ctl.get() {
+            PAUSE => {
+                state.held.insert(task.index, task);
+                Settled::Paused
+            }
+            // Paused, then resumed before settling here: the transfer
+            // stopped anyway, so it simply goes again.
+            RUN if halted => {
+                state.pending.insert(task.index, task);
+                drop(state);
+                self.ready.notify_one();
+                Settled::Requeued
+            }
+            _ => {
+                state.ended.insert(task.index, task);
+                Settled::Finished
+            }
+        }
+    }
+
+    /// Starts a new backend generation; workers of the old one finish what
+    /// they run and exit.
+    pub(crate) fn next_generation(&self) -> u64 {
+        let mut state = self.lock();
+        state.generation += 1;
+        let g = state.generation;
+        drop(state);
+        self.ready.notify_all();
+        g
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    pub(crate) fn set_paused(&self, paused: bool) {
+        self.lock().paused = paused;
+        self.ready.notify_all();
+    }
+
+    pub(crate) fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        for ctl in state.running.values() {
+            ctl.set(CANCEL);
+        }
+        drop(state);
+        self.ready.notify_all();
+    }
+
+    /// Pauses a queued or running task. False if it is neither.
+    pub(crate) fn pause(&self, index: usize) -> Pause {
+        let mut state = self.lock();
+        if let Some(task) = state.pending.remove(&index) {
+            task.ctl.set(PAUSE);
+            state.held.insert(index, task);
+            return Pause::Held;
+        }
+        if let Some(ctl) = state.running.get(&index) {
+            ctl.set(PAUSE);
+            return Pause::Stopping;
+        }
+        Pause::No
+    }
+
+    /// Resumes a paused task (or a running one whose pause it had not yet
+    /// noticed). True if there was such a task.
+    pub(crate) fn resume(&self, index: usize) -> bool {
+        let mut state = self.lock();
+        if let Some(task) = state.held.remove(&index) {
+            task.ctl.set(RUN);
+            state.pending.insert(index, task);
+            drop(state);
+            self.ready.notify_one();
+            return true;
+        }
+        if let Some(ctl) = state.running.get(&index)
+            && ctl.get() == PAUSE
+        {
+            ctl.set(RUN);
+            return true;
+        }
+        false
+    }
+
+    /// Cancels a task. A queued or paused one comes back to be reported as
+    /// cancelled by the caller; a running one stops at its next chunk and is
+    /// reported by its worker.
+    pub(crate) fn cancel(&self, index: usize) -> Cancel {
+        let mut state = self.lock();
+        if let Some(task) = state.pending.remove(&index).or_else(|| state.held.remove(&index)) {
+            task.ctl.set(CANCEL);
+            let url = task.raw_url.clone();
+            state.ended.insert(index, task);
+            return Cancel::NotStarted(url);
+        }
+        if let Some(ctl) = state.running.get(&index) {
+            ctl.set(CANCEL);
+            return Cancel::Stopping;
+        }
+        Cancel::No
+    }
+
+    /// Queues a failed or cancelled task again.
+    pub(crate) fn retry(&self, index: usize) -> bool {
+        let mut state = self.lock();
+        match state.ended.remove(&index) {
+            Some(task) => {
+                task.ctl.set(RUN);
+                state.pending.insert(index, task);
+                drop(state);
+                self.ready.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
+        let state = self.lock();
+        (state.pending.len(), state.held.len(), state.running.len())
+    }
+}
+
+/// What `Queue::pause` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pause {
+    Held,
+    Stopping,
+    No,
+}
+
+/// What `Queue::cancel` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Cancel {
+    /// It had not started; here is its URL for the report.
+    NotStarted(String),
+    Stopping,
+    No,
+}
