@@ -6,3 +6,5 @@
 
 pub mod cli;
 pub mod engine;
+pub mod gui;
+pub mod pattern;

@@ -1,8 +1,8 @@
-//! The `fanout` binary: the window by default (issue #3), `fanout get` headless.
+//! The `fanout` binary: the window by default, `fanout get` headless.
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use fanout::cli::{Cli, Command, run_get};
 
 fn main() -> ExitCode {
@@ -16,11 +16,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Get(args)) => ExitCode::from(run_get(&args)),
-        None => {
-            // The window is the next milestone (issue #3); until it lands,
-            // `fanout` alone says what there is.
-            let _ = Cli::command().print_help();
-            ExitCode::SUCCESS
-        }
+        None => match fanout::gui::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("fanout: cannot open the window: {e}");
+                eprintln!("(without a display, use `fanout get URL...`; see `fanout --help`)");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

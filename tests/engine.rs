@@ -593,6 +593,12 @@ fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks() {
             std::fs::read(dir.path().join("b.bin")).unwrap(),
             body_for("/b.bin", 7000)
         );
+        // A listener hears "queued again" before the new run starts, never
+        // after it (it would show a finished task as queued forever).
+        let at = |want: &dyn Fn(&Event) -> bool| seen.iter().position(want).unwrap();
+        let queued = at(&|e| matches!(e, Event::Queued { index: 2 }));
+        let started = at(&|e| matches!(e, Event::Started { index: 2, .. }));
+        assert!(queued < started, "{kind:?}: {seen:?}");
         // Ranks keep counting across the retry: 2 (cancelled) and 0, then these.
         let mut ranks: Vec<_> = done.iter().map(|r| r.rank).collect();
         ranks.sort();

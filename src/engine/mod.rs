@@ -125,11 +125,12 @@ impl Reporter {
     pub(crate) fn settle(&self, task: Task, worker: &str, started: Duration, attempt: fetch::Attempt) {
         let (index, url) = (task.index, task.raw_url.clone());
         let halted = matches!(attempt.outcome, Err(FetchError::Cancelled));
-        match self.queue.settle(task, attempt.outcome.is_ok(), halted) {
+        let ok = attempt.outcome.is_ok();
+        self.queue.settle(task, ok, halted, |settled| match settled {
             Settled::Finished => self.finished(index, &url, worker, started, attempt),
             Settled::Paused => self.emit(Event::Paused { index }),
             Settled::Requeued => self.emit(Event::Queued { index }),
-        }
+        });
     }
 
     /// Assigns the completion rank and sends the result.
@@ -256,11 +257,9 @@ impl Engine {
     /// chunk, removes its `.part` and reports [`Event::Paused`]; on resume it
     /// starts over (resuming from the `.part` is a later milestone).
     pub fn pause(&self, index: usize) -> bool {
-        match self.reporter.queue.pause(index) {
-            Pause::Held => {
-                self.reporter.emit(Event::Paused { index });
-                true
-            }
+        let paused = || self.reporter.emit(Event::Paused { index });
+        match self.reporter.queue.pause(index, paused) {
+            Pause::Held => true,
             Pause::Stopping => true,
             Pause::No => false,
         }
@@ -268,11 +267,10 @@ impl Engine {
 
     /// Queues a paused task again, in its submission place.
     pub fn resume(&self, index: usize) -> bool {
-        let resumed = self.reporter.queue.resume(index);
-        if resumed {
-            self.reporter.emit(Event::Queued { index });
-        }
-        resumed
+        // A running task whose pause it had not seen yet just goes on; a
+        // held one is reported queued before a worker can pick it up.
+        let queued = || self.reporter.emit(Event::Queued { index });
+        self.reporter.queue.resume(index, queued)
     }
 
     /// Cancels a queued, paused or running task; it ends as
@@ -291,11 +289,8 @@ impl Engine {
     /// Queues a task that failed or was cancelled once more. Its new result
     /// gets a new completion rank.
     pub fn retry(&self, index: usize) -> bool {
-        let queued = self.reporter.queue.retry(index);
-        if queued {
-            self.reporter.emit(Event::Queued { index });
-        }
-        queued
+        let queued = || self.reporter.emit(Event::Queued { index });
+        self.reporter.queue.retry(index, queued)
     }
 
     /// Tasks waiting to start, paused, and running.

@@ -119,28 +119,33 @@ impl Queue {
 
     /// Called by a worker when a transfer returned: `ok` if the file is
     /// saved, `halted` if it stopped because of a pause or cancel.
-    pub(crate) fn settle(&self, task: Task, ok: bool, halted: bool) -> Settled {
+    /// `report` runs under the lock for a task that is paused or queued
+    /// again, so its report precedes anything said of it later (a resume, a
+    /// worker's next run).
+    pub(crate) fn settle(&self, task: Task, ok: bool, halted: bool, report: impl FnOnce(Settled)) {
         let mut state = self.lock();
         state.running.remove(&task.index);
         if ok || state.closed {
-            return Settled::Finished;
+            drop(state);
+            return report(Settled::Finished);
         }
         match task.ctl.get() {
             PAUSE => {
+                report(Settled::Paused);
                 state.held.insert(task.index, task);
-                Settled::Paused
             }
             // Paused, then resumed before settling here: the transfer
             // stopped anyway, so it simply goes again.
             RUN if halted => {
+                report(Settled::Requeued);
                 state.pending.insert(task.index, task);
                 drop(state);
                 self.ready.notify_one();
-                Settled::Requeued
             }
             _ => {
                 state.ended.insert(task.index, task);
-                Settled::Finished
+                drop(state);
+                report(Settled::Finished);
             }
         }
     }
@@ -175,10 +180,12 @@ impl Queue {
         self.ready.notify_all();
     }
 
-    /// Pauses a queued or running task. False if it is neither.
-    pub(crate) fn pause(&self, index: usize) -> Pause {
+    /// Pauses a queued or running task. `held` reports (under the lock) a
+    /// queued one that is now held.
+    pub(crate) fn pause(&self, index: usize, held: impl FnOnce()) -> Pause {
         let mut state = self.lock();
         if let Some(task) = state.pending.remove(&index) {
+            held();
             task.ctl.set(PAUSE);
             state.held.insert(index, task);
             return Pause::Held;
@@ -191,10 +198,12 @@ impl Queue {
     }
 
     /// Resumes a paused task (or a running one whose pause it had not yet
-    /// noticed). True if there was such a task.
-    pub(crate) fn resume(&self, index: usize) -> bool {
+    /// noticed). True if there was such a task. `queued` runs under the lock
+    /// before the task can reach a worker.
+    pub(crate) fn resume(&self, index: usize, queued: impl FnOnce()) -> bool {
         let mut state = self.lock();
         if let Some(task) = state.held.remove(&index) {
+            queued();
             task.ctl.set(RUN);
             state.pending.insert(index, task);
             drop(state);
@@ -228,11 +237,12 @@ impl Queue {
         Cancel::No
     }
 
-    /// Queues a failed or cancelled task again.
-    pub(crate) fn retry(&self, index: usize) -> bool {
+    /// Queues a failed or cancelled task again; `queued` as for `resume`.
+    pub(crate) fn retry(&self, index: usize, queued: impl FnOnce()) -> bool {
         let mut state = self.lock();
         match state.ended.remove(&index) {
             Some(task) => {
+                queued();
                 task.ctl.set(RUN);
                 state.pending.insert(index, task);
                 drop(state);

@@ -1,0 +1,729 @@
+//! The window: an eframe app over the same [`Engine`] as `fanout get`.
+//!
+//! Data flows one way. Widgets collect [`Action`]s while the frame is laid
+//! out; the actions are applied after the panels are drawn. Engine events
+//! arrive on a channel and are drained in `logic()` under a time budget; the
+//! engine's waker asks for a repaint a little later, so a burst of events
+//! becomes one frame, and an idle window does not repaint at all.
+
+pub mod add;
+pub mod model;
+pub mod settings;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use egui::RichText;
+
+use crate::cli::human_bytes;
+use crate::engine::{Engine, Event, Job, Order};
+use add::{AddDialog, AddOutcome};
+use model::{Model, TaskState};
+use settings::{EngineChoice, Settings};
+use table::Selection;
+
+/// The most URLs one add may expand to.
+pub const ADD_CAP: usize = crate::pattern::DEFAULT_CAP;
+
+/// How long `logic()` may spend applying events before it yields the frame.
+const EVENT_BUDGET: Duration = Duration::from_millis(4);
+
+/// A waker asks for a frame this much later, so bursts coalesce.
+const WAKE_DELAY: Duration = Duration::from_millis(30);
+
+/// While transfers run, speeds and ETAs are redrawn this often even without
+/// events (a stalled transfer must show its speed falling).
+const TICK: Duration = Duration::from_millis(500);
+
+/// Where the app keeps its files, and what it may touch on this machine.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    /// Folder of `settings.json`.
+    pub config_dir: PathBuf,
+    /// Read the system clipboard when the add dialog opens.
+    pub use_clipboard: bool,
+}
+
+impl AppOptions {
+    /// The user's config folder (`~/.config/fanout` on Linux).
+    pub fn from_system() -> AppOptions {
+        let config_dir = dirs::config_dir()
+            .map(|d| d.join("fanout"))
+            .unwrap_or_else(|| PathBuf::from(".fanout"));
+        AppOptions {
+            config_dir,
+            use_clipboard: true,
+        }
+    }
+
+    pub fn settings_path(&self) -> PathBuf {
+        self.config_dir.join("settings.json")
+    }
+}
+
+/// What the user asked for during a frame, applied after it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    OpenAdd(Option<String>),
+    Add(Vec<String>),
+    Pause(Vec<usize>),
+    Resume(Vec<usize>),
+    Cancel(Vec<usize>),
+    Retry(Vec<usize>),
+    OpenFile(usize),
+    OpenFolder(usize),
+    QueuePaused(bool),
+    ChooseFolder,
+    ReadDropped(Vec<PathBuf>),
+}
+
+/// The native folder dialog, run off the UI thread.
+struct FolderPick {
+    rx: mpsc::Receiver<Option<PathBuf>>,
+    since: Instant,
+}
+
+pub struct FanoutApp {
+    options: AppOptions,
+    pub settings: Settings,
+    saved_settings: Settings,
+    engine: Option<Engine>,
+    engine_error: Option<String>,
+    events: Receiver<Event>,
+    pub model: Model,
+    add: AddDialog,
+    selection: Selection,
+    queue_paused: bool,
+    folder_pick: Option<FolderPick>,
+    dropped: Option<mpsc::Receiver<String>>,
+    /// A message for the status bar, with when it was set.
+    notice: Option<(String, Instant)>,
+    ctx: egui::Context,
+}
+
+impl FanoutApp {
+    /// Builds the app for eframe (or for a test harness).
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> FanoutApp {
+        Self::with_context(cc.egui_ctx.clone(), options)
+    }
+
+    pub fn with_context(ctx: egui::Context, options: AppOptions) -> FanoutApp {
+        install_fonts(&ctx);
+        if let Some(icon) = icon() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Icon(Some(Arc::new(icon))));
+        }
+        let settings = Settings::load(&options.settings_path());
+        let (tx, events) = crossbeam_channel::unbounded();
+        let waker = {
+            let ctx = ctx.clone();
+            Arc::new(move || ctx.request_repaint_after(WAKE_DELAY))
+        };
+        let (engine, engine_error) = match Engine::new(settings.engine_config(), tx, waker) {
+            Ok(e) => (Some(e), None),
+            Err(e) => (None, Some(format!("The download engine did not start: {e}"))),
+        };
+        FanoutApp {
+            model: Model::new(settings.order()),
+            saved_settings: settings.clone(),
+            settings,
+            options,
+            engine,
+            engine_error,
+            events,
+            add: AddDialog::default(),
+            selection: Selection::default(),
+            queue_paused: false,
+            folder_pick: None,
+            dropped: None,
+            notice: None,
+            ctx,
+        }
+    }
+
+    fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some((text.into(), Instant::now()));
+    }
+
+    /// Drains engine events for at most `budget`; true if some are left.
+    pub fn drain_events(&mut self, budget: Duration) -> bool {
+        let start = Instant::now();
+        while let Ok(event) = self.events.try_recv() {
+            self.model.apply(event, Instant::now());
+            if start.elapsed() >= budget {
+                return !self.events.is_empty();
+            }
+        }
+        false
+    }
+
+    /// Applies changed settings: the engine for tasks not yet started, the
+    /// fan-in order, and the file on disk.
+    fn settings_changed(&mut self, dragging: bool) {
+        if self.settings == self.saved_settings {
+            return;
+        }
+        self.model.set_order(self.settings.order());
+        // Rebuilding a pool on every step of a drag would spawn threads for
+        // nothing: wait for the release.
+        if !dragging && let Some(engine) = &mut self.engine {
+            let config = self.settings.engine_config();
+            if config != *engine.config()
+                && let Err(e) = engine.reconfigure(config)
+            {
+                self.notice = Some((format!("Engine not changed: {e}"), Instant::now()));
+            }
+        }
+        if dragging {
+            return;
+        }
+        if let Err(e) = self.settings.save(&self.options.settings_path()) {
+            self.notify(format!(
+                "Could not save settings to {}: {e}",
+                self.options.settings_path().display()
+            ));
+        }
+        self.saved_settings = self.settings.clone();
+    }
+
+    fn apply(&mut self, action: Action) {
+        let Some(engine) = &self.engine else {
+            return;
+        };
+        match action {
+            Action::OpenAdd(text) => {
+                let clipboard = (text.is_none() && self.options.use_clipboard).then(read_clipboard);
+                self.add.open_with(text, clipboard);
+            }
+            Action::Add(urls) => {
+                let dir = self.settings.download_dir.clone();
+                for url in urls {
+                    let index = engine.submit(Job::new(url.clone(), &dir));
+                    self.model.add(index, url);
+                }
+            }
+            Action::Pause(rows) => {
+                for i in rows {
+                    if engine.pause(i) && self.model.rows[i].state.is_active() {
+                        self.model.mark(i, TaskState::Pausing);
+                    }
+                }
+            }
+            Action::Resume(rows) => {
+                for i in rows {
+                    // A pause the transfer had not yet seen is simply undone.
+                    if engine.resume(i) && self.model.rows[i].state == TaskState::Pausing {
+                        self.model.mark(i, TaskState::Running);
+                    }
+                }
+            }
+            Action::Cancel(rows) => {
+                for i in rows {
+                    if engine.cancel(i) && self.model.rows[i].state.is_active() {
+                        self.model.mark(i, TaskState::Cancelling);
+                    }
+                }
+            }
+            Action::Retry(rows) => {
+                for i in rows {
+                    engine.retry(i);
+                }
+            }
+            Action::OpenFile(i) => {
+                if let Some(path) = self.model.rows[i].path.clone() {
+                    self.open_path(&path);
+                }
+            }
+            Action::OpenFolder(i) => {
+                let dir = self.model.rows[i]
+                    .path
+                    .as_ref()
+                    .and_then(|p| p.parent())
+                    .map(Path::to_path_buf);
+                if let Some(dir) = dir {
+                    self.open_path(&dir);
+                }
+            }
+            Action::QueuePaused(paused) => {
+                self.queue_paused = paused;
+                engine.set_paused(paused);
+            }
+            Action::ChooseFolder => {
+                if self.folder_pick.is_none() {
+                    self.folder_pick = Some(pick_folder(&self.settings.download_dir, &self.ctx));
+                }
+            }
+            Action::ReadDropped(paths) => {
+                let (tx, rx) = mpsc::channel();
+                let ctx = self.ctx.clone();
+                std::thread::spawn(move || {
+                    let mut text = String::new();
+                    for p in paths {
+                        // Lists of URLs are small; refuse to slurp a video.
+                        if std::fs::metadata(&p).is_ok_and(|m| m.len() <= 4 << 20)
+                            && let Ok(t) = std::fs::read_to_string(&p)
+                        {
+                            text.push_str(&t);
+                            text.push('\n');
+                        }
+                    }
+                    let _ = tx.send(text);
+                    ctx.request_repaint();
+                });
+                self.dropped = Some(rx);
+            }
+        }
+    }
+
+    fn open_path(&mut self, path: &Path) {
+        if let Err(e) = open_in_desktop(path) {
+            self.notify(format!("Could not open {}: {e}", path.display()));
+        }
+    }
+
+    /// Results of background helpers (folder dialog, dropped files).
+    fn poll_helpers(&mut self) {
+        if let Some(pick) = &self.folder_pick
+            && let Ok(choice) = pick.rx.try_recv()
+        {
+            let quick = pick.since.elapsed() < Duration::from_millis(300);
+            self.folder_pick = None;
+            match choice {
+                Some(dir) => self.settings.download_dir = dir,
+                // rfd answers None at once where it cannot show a dialog.
+                None if quick => self.notify(
+                    "The folder dialog could not open here (no desktop portal or zenity). Type the folder in the field instead.",
+                ),
+                None => {}
+            }
+        }
+        if let Some(rx) = &self.dropped
+            && let Ok(text) = rx.try_recv()
+        {
+            self.dropped = None;
+            if add::has_urls(&text) {
+                self.add.open_with(Some(text), None);
+            } else {
+                self.notify("The dropped files hold no URLs.");
+            }
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            if ui
+                .button("Add URLs")
+                .on_hover_text("Ctrl+V pastes URLs")
+                .clicked()
+            {
+                actions.push(Action::OpenAdd(None));
+            }
+            let mut paused = self.queue_paused;
+            if ui
+                .toggle_value(&mut paused, "Pause queue")
+                .on_hover_text("While paused, no new task starts; running ones go on.")
+                .changed()
+            {
+                actions.push(Action::QueuePaused(paused));
+            }
+            ui.separator();
+            let sel: Vec<usize> = self.selection.rows.iter().copied().collect();
+            let any = |f: fn(&TaskState) -> bool| sel.iter().any(|&i| f(&self.model.rows[i].state));
+            ui.label(format!("{} selected", sel.len()));
+            if ui
+                .add_enabled(any(TaskState::can_pause), egui::Button::new("Pause selected"))
+                .clicked()
+            {
+                actions.push(Action::Pause(sel.clone()));
+            }
+            if ui
+                .add_enabled(any(TaskState::can_resume), egui::Button::new("Resume selected"))
+                .clicked()
+            {
+                actions.push(Action::Resume(sel.clone()));
+            }
+            if ui
+                .add_enabled(any(TaskState::can_cancel), egui::Button::new("Cancel selected"))
+                .clicked()
+            {
+                actions.push(Action::Cancel(sel.clone()));
+            }
+            if ui
+                .add_enabled(any(TaskState::can_retry), egui::Button::new("Retry selected"))
+                .clicked()
+            {
+                actions.push(Action::Retry(sel.clone()));
+            }
+            if ui.button("Select all").clicked() {
+                self.selection.rows = (0..self.model.rows.len()).collect();
+            }
+        });
+    }
+
+    fn settings_panel(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
+        let mut dragging = false;
+        ui.heading("Settings");
+        ui.add_space(4.0);
+        ui.label("Engine");
+        ui.horizontal(|ui| {
+            for choice in EngineChoice::ALL {
+                ui.selectable_value(&mut self.settings.engine, choice, choice.label())
+                    .on_hover_text(choice.help());
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("Workers");
+            let r = match self.settings.engine {
+                EngineChoice::Sequential => {
+                    let mut one = 1usize;
+                    ui.add_enabled(false, egui::DragValue::new(&mut one))
+                }
+                EngineChoice::Threads => {
+                    ui.add(egui::DragValue::new(&mut self.settings.threads).range(1..=512))
+                }
+                EngineChoice::Async => ui
+                    .add(egui::DragValue::new(&mut self.settings.async_limit).range(0..=100_000))
+                    .on_hover_text("0 = no limit"),
+            };
+            dragging |= r.dragged();
+            r.labelled_by(label.id);
+        });
+        ui.weak(self.settings.engine.help());
+        ui.add_space(6.0);
+        ui.checkbox(&mut self.settings.keep_order, "Keep submission order")
+            .on_hover_text("Release results in the order they were added (executor.map), not as they finish (as_completed).");
+        ui.add_space(6.0);
+        let folder_label = ui.label("Download folder");
+        let mut dir = self.settings.download_dir.to_string_lossy().into_owned();
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut dir).desired_width(f32::INFINITY))
+            .labelled_by(folder_label.id);
+        if r.changed() {
+            self.settings.download_dir = PathBuf::from(dir);
+        }
+        // Typing is saved when the field loses focus, not on every key.
+        dragging |= r.has_focus();
+        ui.horizontal(|ui| {
+            if self.folder_pick.is_some() {
+                ui.spinner();
+                ui.label("waiting for the folder dialog…");
+            } else if ui.button("Choose…").clicked() {
+                actions.push(Action::ChooseFolder);
+            }
+        });
+        ui.add_space(6.0);
+        egui::Grid::new("timeouts").num_columns(2).show(ui, |ui| {
+            let l = ui.label("Connect timeout (s)");
+            let r = ui.add(egui::DragValue::new(&mut self.settings.connect_timeout_secs).range(1..=600));
+            dragging |= r.dragged();
+            r.labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Idle timeout (s)");
+            let r = ui
+                .add(egui::DragValue::new(&mut self.settings.idle_timeout_secs).range(1..=3600))
+                .on_hover_text("Give up on a transfer when no byte came for this long.");
+            dragging |= r.dragged();
+            r.labelled_by(l.id);
+            ui.end_row();
+        });
+        ui.weak("Retries: none yet; a failed task can be retried by hand.");
+        ui.add_space(8.0);
+        ui.separator();
+        ui.weak("A new engine or worker count applies to tasks that have not started; running ones finish where they are.");
+        if self.engine.as_ref().is_some_and(Engine::running_on_old_backends) {
+            ui.label(
+                RichText::new("Some tasks still run on the previous engine.")
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+        dragging
+    }
+
+    fn results_panel(&self, ui: &mut egui::Ui) {
+        ui.heading("Results");
+        let keep = self.model.order() == Order::Submission;
+        ui.label(if keep {
+            "In submission order (executor.map)"
+        } else {
+            "In completion order (as_completed)"
+        });
+        let held = self.model.held_back();
+        ui.label(
+            RichText::new(format!("{held} finished, held back for an earlier task")).color(if held > 0 {
+                ui.visuals().warn_fg_color
+            } else {
+                ui.visuals().weak_text_color()
+            }),
+        );
+        ui.separator();
+        let released = &self.model.released;
+        egui::Grid::new("results head")
+            .num_columns(3)
+            .min_col_width(44.0)
+            .show(ui, |ui| {
+                ui.strong("Done #");
+                ui.strong("Task #");
+                ui.strong("Name");
+            });
+        let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        egui::ScrollArea::vertical()
+            .id_salt("results")
+            .auto_shrink([false, false])
+            .stick_to_bottom(true)
+            .show_rows(ui, row_h, released.len(), |ui, range| {
+                for r in &released[range] {
+                    ui.horizontal(|ui| {
+                        let color = if r.ok {
+                            ui.visuals().text_color()
+                        } else {
+                            ui.visuals().error_fg_color
+                        };
+                        ui.add_sized(
+                            [44.0, row_h - 4.0],
+                            egui::Label::new(RichText::new(r.rank.to_string()).color(color)),
+                        );
+                        ui.add_sized(
+                            [44.0, row_h - 4.0],
+                            egui::Label::new(RichText::new(r.index.to_string()).color(color)),
+                        );
+                        let name = &self.model.rows[r.index].name;
+                        ui.add(egui::Label::new(RichText::new(name).color(color)).truncate());
+                    });
+                }
+            });
+    }
+
+    fn status_bar(&self, ui: &mut egui::Ui) {
+        let now = Instant::now();
+        let c = self.model.counts();
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{} tasks: {} done, {} failed, {} running, {} queued, {} paused, {} cancelled",
+                self.model.rows.len(),
+                c.done,
+                c.failed,
+                c.running,
+                c.queued,
+                c.paused,
+                c.cancelled
+            ));
+            ui.separator();
+            let limit = self
+                .engine
+                .as_ref()
+                .and_then(|e| e.config().backend.limit())
+                .map_or("no limit".to_string(), |l| l.to_string());
+            ui.label(format!("{} in flight of {limit}", self.model.in_flight()));
+            ui.separator();
+            ui.label(format!("{}/s", human_bytes(self.model.speed(now) as u64)));
+            ui.separator();
+            ui.label(format!("Engine: {}", self.settings.engine.label()));
+            if self.queue_paused {
+                ui.separator();
+                ui.label(RichText::new("queue paused").color(ui.visuals().warn_fg_color));
+            }
+            if let Some((text, _)) = &self.notice {
+                ui.separator();
+                ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+            }
+        });
+    }
+}
+
+impl eframe::App for FanoutApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.drain_events(EVENT_BUDGET) {
+            ctx.request_repaint(); // more waiting: next frame goes on
+        }
+        self.poll_helpers();
+        if self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some() {
+            ctx.request_repaint_after(TICK);
+        }
+        if let Some((_, at)) = self.notice
+            && at.elapsed() > Duration::from_secs(10)
+        {
+            self.notice = None;
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut actions = Vec::new();
+        // Ctrl+V outside a text field, or files dropped on the window.
+        let (pasted, dropped) = ui.input(|i| {
+            let pasted = i.events.iter().find_map(|e| match e {
+                egui::Event::Paste(t) => Some(t.clone()),
+                _ => None,
+            });
+            let dropped: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            (pasted, dropped)
+        });
+        if let Some(text) = pasted
+            && !self.add.open
+            && ui.memory(|m| m.focused().is_none())
+            && add::has_urls(&text)
+        {
+            actions.push(Action::OpenAdd(Some(text)));
+        }
+        if !dropped.is_empty() {
+            actions.push(Action::ReadDropped(dropped));
+        }
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.top_bar(ui, &mut actions);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        let mut dragging = false;
+        egui::Panel::left("settings")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    dragging = self.settings_panel(ui, &mut actions);
+                });
+            });
+        egui::Panel::right("results")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| self.results_panel(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(e) = &self.engine_error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            egui::ScrollArea::horizontal().show(ui, |ui| {
+                table::show(ui, &self.model, &mut self.selection, &mut actions);
+            });
+        });
+        if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
+            actions.push(Action::Add(urls));
+        }
+        for action in actions {
+            self.apply(action);
+        }
+        self.settings_changed(dragging);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if self.settings != self.saved_settings {
+            let _ = self.settings.save(&self.options.settings_path());
+        }
+    }
+}
+
+/// Registers the bundled CJK font as a fallback after egui's own fonts, so
+/// Chinese names render the same on every machine.
+fn install_fonts(ctx: &egui::Context) {
+    const CJK: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
+    let mut fonts = egui::FontDefinitions::default();
+    fonts
+        .font_data
+        .insert("noto-sans-sc".into(), Arc::new(egui::FontData::from_static(CJK)));
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("noto-sans-sc".into());
+    }
+    ctx.set_fonts(fonts);
+}
+
+pub fn icon() -> Option<egui::IconData> {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).ok()
+}
+
+/// Reads the clipboard's text on a helper thread (X11 clipboards answer
+/// through the event loop of another program and may take a while).
+fn read_clipboard() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok(text) = arboard::Clipboard::new().and_then(|mut c| c.get_text()) {
+            let _ = tx.send(text);
+        }
+    });
+    rx
+}
+
+/// Opens the native folder dialog on a helper thread and reports the choice.
+fn pick_folder(start: &Path, ctx: &egui::Context) -> FolderPick {
+    let (tx, rx) = mpsc::channel();
+    let start = start.to_path_buf();
+    let ctx = ctx.clone();
+    std::thread::spawn(move || {
+        let mut dialog = rfd::AsyncFileDialog::new().set_title("Download folder");
+        if start.is_dir() {
+            dialog = dialog.set_directory(&start);
+        }
+        let choice = pollster::block_on(dialog.pick_folder()).map(|h| h.path().to_path_buf());
+        let _ = tx.send(choice);
+        ctx.request_repaint();
+    });
+    FolderPick {
+        rx,
+        since: Instant::now(),
+    }
+}
+
+/// Opens a file or folder with the desktop's default program, without
+/// waiting for it.
+fn open_in_desktop(path: &Path) -> std::io::Result<()> {
+    let program = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let mut child = std::process::Command::new(program)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    // Reap it whenever it ends, off the UI thread.
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+/// Opens the window; returns when it is closed. wgpu first (eframe's
+/// default); if no wgpu surface can be made, the same window with glow.
+pub fn run() -> eframe::Result<()> {
+    let options = |renderer| eframe::NativeOptions {
+        renderer,
+        viewport: {
+            let mut v = egui::ViewportBuilder::default()
+                .with_title("fanout")
+                .with_app_id("fanout")
+                .with_inner_size([1360.0, 800.0])
+                .with_min_inner_size([720.0, 400.0]);
+            if let Some(icon) = icon() {
+                v = v.with_icon(icon);
+            }
+            v
+        },
+        ..Default::default()
+    };
+    let creator = || -> eframe::AppCreator<'static> {
+        Box::new(|cc| Ok(Box::new(FanoutApp::new(cc, AppOptions::from_system()))))
+    };
+    match eframe::run_native("fanout", options(eframe::Renderer::Wgpu), creator()) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = %e, "wgpu renderer failed; falling back to glow");
+            eframe::run_native("fanout", options(eframe::Renderer::Glow), creator())
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! What the window shows, built from engine events. No egui here: the model
+//! is plain data, updated in `logic()` and read by the panels.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::engine::{Event, FanIn, FetchError, Order, TaskResult, naming};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    Queued,
+    Running,
+    /// Pause asked; the transfer stops at its next chunk.
+    Pausing,
+    Paused,
+    /// Cancel asked; the transfer stops at its next chunk.
+    Cancelling,
+    Done,
+    Failed(String),
+    Cancelled,
+}
+
+impl TaskState {
+    pub fn label(&self) -> String {
+        match self {
+            TaskState::Queued => "queued".into(),
+            TaskState::Running => "running".into(),
+            TaskState::Pausing => "pausing…".into(),
+            TaskState::Paused => "paused".into(),
+            TaskState::Cancelling => "cancelling…".into(),
+            TaskState::Done => "done".into(),
+            TaskState::Failed(why) => format!("failed: {why}"),
+            TaskState::Cancelled => "cancelled".into(),
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            TaskState::Running | TaskState::Pausing | TaskState::Cancelling
+        )
+    }
+
+    pub fn can_pause(&self) -> bool {
+        matches!(self, TaskState::Queued | TaskState::Running)
+    }
+
+    pub fn can_resume(&self) -> bool {
+        matches!(self, TaskState::Paused | TaskState::Pausing)
+    }
+
+    pub fn can_cancel(&self) -> bool {
+        matches!(
+            self,
+            TaskState::Queued | TaskState::Running | TaskState::Paused | TaskState::Pausing
+        )
+    }
+
+    pub fn can_retry(&self) -> bool {
+        matches!(self, TaskState::Failed(_) | TaskState::Cancelled)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub url: String,
+    pub name: String,
+    pub state: TaskState,
+    pub bytes: u64,
+    pub total: Option<u64>,
+    /// Place in the order tasks finished (`Done #`).
+    pub rank: Option<usize>,
+    pub worker: String,
+    pub path: Option<PathBuf>,
+    /// A task rejected before reaching a worker (a bad URL) cannot be retried.
+    pub retryable: bool,
+    speed: f64,
+    sample: Option<(Instant, u64)>,
+}
+
+/// A speed with no new sample for this long is shown as 0 (stalled).
+const STALE: Duration = Duration::from_secs(3);
+
+impl Row {
+    fn new(url: String) -> Row {
+        let name = crate::engine::fetch::parse_url(&url)
+            .map(|u| naming::file_name(&u, None))
+            .unwrap_or_else(|_| url.clone());
+        Row {
+            url,
+            name,
+            state: TaskState::Queued,
+            bytes: 0,
+            total: None,
+            rank: None,
+            worker: String::new(),
+            path: None,
+            retryable: true,
+            speed: 0.0,
+            sample: None,
+        }
+    }
+
+    /// Bytes per second, smoothed; 0 when stalled or not running.
+    pub fn speed(&self, now: Instant) -> f64 {
+        match self.sample {
+            Some((at, _)) if self.state.is_active() && now.duration_since(at) < STALE => self.speed,
+            _ => 0.0,
+        }
+    }
+
+    /// Fraction done, when the size is known.
+    pub fn fraction(&self) -> Option<f32> {
+        match (self.state == TaskState::Done, self.total) {
+            (true, _) => Some(1.0),
+            (false, Some(0)) => Some(0.0),
+            (false, Some(t)) => Some((self.bytes as f64 / t as f64).min(1.0) as f32),
+            (false, None) => None,
+        }
+    }
+
+    pub fn eta(&self, now: Instant) -> Option<Duration> {
+        let speed = self.speed(now);
+        let total = self.total?;
+        (speed > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.bytes) as f64 / speed))
+    }
+
+    fn reset_transfer(&mut self) {
+        self.bytes = 0;
+        self.speed = 0.0;
+        self.sample = None;
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub queued: usize,
+    pub running: usize,
+    pub paused: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+}
+
+/// One line of the `Results` panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Released {
+    pub index: usize,
+    pub rank: usize,
+    pub ok: bool,
+}
+
+pub struct Model {
+    pub rows: Vec<Row>,
+    /// Every result in the order tasks finished (a retried task twice).
+    finished: Vec<TaskResult>,
+    fan_in: FanIn,
+    /// Results as the fan-in released them, for the `Results` panel.
+    pub released: Vec<Released>,
+    running: BTreeSet<usize>,
+    order: Order,
+}
+
+impl Model {
+    pub fn new(order: Order) -> Model {
+        Model {
+            rows: Vec::new(),
+            finished: Vec::new(),
+            fan_in: FanIn::new(order),
+            released: Vec::new(),
+            running: BTreeSet::new(),
+            order,
+        }
+    }
+
+    /// A task the engine was given as `index` (always the next one).
+    pub fn add(&mut self, index: usize, url: String) {
+        debug_assert_eq!(index, self.rows.len());
+        self.rows.push(Row::new(url));
+    }
+
+    pub fn order(&self) -> Order {
+        self.order
+    }
+
+    /// Changes the fan-in policy and releases everything finished so far
+    /// again under it, so the panel shows the whole batch in the new order.
+    pub fn set_order(&mut self, order: Order) {
+        if order == self.order {
+            return;
+        }
+        self.order = order;
+        self.fan_in = FanIn::new(order);
+        self.released.clear();
+        for r in self.finished.clone() {
+            self.release(r);
+        }
+    }
+
+    pub fn held_back(&self) -> usize {
+        self.fan_in.held_back()
+    }
+
+    fn release(&mut self, r: TaskResult) {
+        for out in self.fan_in.push(r) {
+            self.released.push(Released {
+                index: out.index,
+                rank: out.rank,
+                ok: out.is_ok(),
+            });
+        }
+    }
+
+    /// The user asked for a pause or cancel; the engine confirms later.
+    pub fn mark(&mut self, index: usize, state: TaskState) {
+        if let Some(row) = self.rows.get_mut(index) {
+            row.state = state;
+        }
+    }
+
+    pub fn apply(&mut self, event: Event, now: Instant) {
+        match event {
+            Event::Started { index, worker, .. } => {
+                let row = &mut self.rows[index];
+                row.worker = worker;
+                row.reset_transfer();
+                row.sample = Some((now, 0));
+                row.rank = None;
+                row.state = match row.state {
+                    TaskState::Pausing | TaskState::Cancelling => row.state.clone(),
+                    _ => TaskState::Running,
+                };
+                self.running.insert(index);
+            }
+            Event::Receiving { index, name, total } => {
+                let row = &mut self.rows[index];
+                row.name = name;
+                row.total = total;
+            }
+            Event::Progress { index, bytes, total } => {
+                let row = &mut self.rows[index];
+                if let Some((at, before)) = row.sample {
+                    let dt = now.duration_since(at).as_secs_f64();
+                    if dt > 0.0 {
+                        let rate = bytes.saturating_sub(before) as f64 / dt;
+                        // Smooth over roughly the last second of samples.
+                        row.speed = if row.speed == 0.0 {
+                            rate
+                        } else {
+                            0.7 * row.speed + 0.3 * rate
+                        };
+                    }
+                }
+                row.sample = Some((now, bytes));
+                row.bytes = bytes;
+                row.total = total;
+            }
+            Event::Paused { index } => {
+                self.running.remove(&index);
+                let row = &mut self.rows[index];
+                row.reset_transfer();
+                row.state = TaskState::Paused;
+            }
+            Event::Queued { index } => {
+                self.running.remove(&index);
+                let row = &mut self.rows[index];
+                row.reset_transfer();
+                row.state = TaskState::Queued;
+                row.rank = None;
+            }
+            Event::Finished(r) => {
+                self.running.remove(&r.index);
+                let row = &mut self.rows[r.index];
+                row.rank = Some(r.rank);
+                row.bytes = r.bytes;
+                row.speed = 0.0;
+                row.worker = r.worker.clone();
+                row.state = match &r.outcome {
+                    Ok(saved) => {
+                        row.path = Some(saved.path.clone());
+                        if let Some(name) = saved.path.file_name() {
+                            row.name = name.to_string_lossy().into_owned();
+                        }
+                        row.total = Some(saved.bytes);
+                        TaskState::Done
+                    }
+                    Err(FetchError::Cancelled) => TaskState::Cancelled,
+                    Err(e) => TaskState::Failed(e.to_string()),
+                };
+                // Rejected before any worker: retrying cannot help.
+                row.retryable = r.worker != "-" || matches!(r.outcome, Err(FetchError::Cancelled));
+                self.finished.push(r.clone());
+                self.release(r);
+            }
+        }
+    }
+
+    /// Tasks running now, by index.
+    pub fn running(&self) -> impl Iterator<Item = usize> + '_ {
+        self.running.iter().copied()
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.running.len()
+    }
+
+    pub fn speed(&self, now: Instant) -> f64 {
+        self.running.iter().map(|&i| self.rows[i].speed(now)).sum()
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for row in &self.rows {
+            match row.state {
+                TaskState::Queued => c.queued += 1,
+                TaskState::Running | TaskState::Pausing | TaskState::Cancelling => c.running += 1,
+                TaskState::Paused => c.paused += 1,
+                TaskState::Done => c.done += 1,
+                TaskState::Failed(_) => c.failed += 1,
+                TaskState::Cancelled => c.cancelled += 1,
+            }
+        }
+        c
+    }
+}

@@ -1,0 +1,163 @@
+//! What the window remembers across runs: one serde struct in the user's
+//! config folder, written atomically (a temp file, then a rename), so a crash
+//! mid-write leaves the old settings, never half a file.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{BackendKind, EngineConfig, Order};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineChoice {
+    Sequential,
+    Threads,
+    Async,
+}
+
+impl EngineChoice {
+    pub const ALL: [EngineChoice; 3] = [
+        EngineChoice::Sequential,
+        EngineChoice::Threads,
+        EngineChoice::Async,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EngineChoice::Sequential => "Sequential",
+            EngineChoice::Threads => "Threads",
+            EngineChoice::Async => "Async",
+        }
+    }
+
+    pub fn help(self) -> &'static str {
+        match self {
+            EngineChoice::Sequential => "One thread, one download after another.",
+            EngineChoice::Threads => "A pool of OS threads with blocking HTTP; Workers threads at once.",
+            EngineChoice::Async => {
+                "Tokio tasks with async HTTP on one thread; Workers tasks at once (0 = no limit)."
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub engine: EngineChoice,
+    /// Workers of the thread pool (kept while another engine is chosen).
+    pub threads: usize,
+    /// Tasks in flight for the async engine; 0 = no limit.
+    pub async_limit: usize,
+    pub keep_order: bool,
+    pub download_dir: PathBuf,
+    pub connect_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let engine = EngineConfig::new(BackendKind::Sequential);
+        Settings {
+            engine: EngineChoice::Async,
+            threads: BackendKind::DEFAULT_THREADS,
+            async_limit: BackendKind::DEFAULT_ASYNC_LIMIT,
+            keep_order: false,
+            download_dir: default_download_dir(),
+            connect_timeout_secs: engine.connect_timeout.as_secs(),
+            idle_timeout_secs: engine.read_timeout.as_secs(),
+        }
+    }
+}
+
+/// The user's Downloads folder, else their home folder.
+pub fn default_download_dir() -> PathBuf {
+    dirs::download_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+impl Settings {
+    pub fn backend(&self) -> BackendKind {
+        match self.engine {
+            EngineChoice::Sequential => BackendKind::Sequential,
+            EngineChoice::Threads => BackendKind::Threads {
+                workers: self.threads.max(1),
+            },
+            EngineChoice::Async => BackendKind::Async {
+                limit: self.async_limit,
+            },
+        }
+    }
+
+    pub fn engine_config(&self) -> EngineConfig {
+        let mut config = EngineConfig::new(self.backend());
+        config.connect_timeout = Duration::from_secs(self.connect_timeout_secs.max(1));
+        config.read_timeout = Duration::from_secs(self.idle_timeout_secs.max(1));
+        config
+    }
+
+    pub fn order(&self) -> Order {
+        if self.keep_order {
+            Order::Submission
+        } else {
+            Order::Completion
+        }
+    }
+
+    /// Reads the settings; a missing file gives the defaults, and so does a
+    /// damaged one (with a warning: a bad file must not keep the app closed).
+    pub fn load(path: &Path) -> Settings {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(path = %path.display(), error = %e, "settings unreadable; using defaults");
+                Settings::default()
+            }),
+            Err(_) => Settings::default(),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = path.with_extension("json.tmp");
+        let body = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&body)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_survive_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/settings.json");
+        assert_eq!(Settings::load(&path), Settings::default());
+        let s = Settings {
+            engine: EngineChoice::Threads,
+            threads: 7,
+            keep_order: true,
+            download_dir: "/tmp/x".into(),
+            ..Settings::default()
+        };
+        s.save(&path).unwrap();
+        assert_eq!(Settings::load(&path), s);
+        assert_eq!(s.backend(), BackendKind::Threads { workers: 7 });
+        std::fs::write(&path, b"{ not json").unwrap();
+        assert_eq!(Settings::load(&path), Settings::default());
+        // Fields added later fall back to defaults in an older file.
+        std::fs::write(&path, br#"{"engine":"Sequential"}"#).unwrap();
+        let old = Settings::load(&path);
+        assert_eq!(old.engine, EngineChoice::Sequential);
+        assert_eq!(old.threads, BackendKind::DEFAULT_THREADS);
+    }
+}

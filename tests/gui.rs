@@ -1,0 +1,318 @@
+//! The window, driven through its labels with egui_kittest: the real app from
+//! the library, temp folders, and the loopback test server. No GPU needed.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use fanout::gui::settings::{EngineChoice, Settings};
+use fanout::gui::{AppOptions, FanoutApp};
+use support::{TestServer, body_for, files_in};
+
+struct Setup {
+    config: tempfile::TempDir,
+    downloads: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let setup = Setup {
+            config: tempfile::tempdir().unwrap(),
+            downloads: tempfile::tempdir().unwrap(),
+        };
+        let settings = Settings {
+            download_dir: setup.downloads.path().to_path_buf(),
+            ..Settings::default()
+        };
+        settings.save(&setup.options().settings_path()).unwrap();
+        setup
+    }
+
+    fn options(&self) -> AppOptions {
+        AppOptions {
+            config_dir: self.config.path().to_path_buf(),
+            use_clipboard: false,
+        }
+    }
+
+    fn harness(&self) -> Harness<'static, FanoutApp> {
+        let options = self.options();
+        Harness::builder()
+            .with_size(egui::vec2(1360.0, 800.0))
+            // Enough frames for a window to fade in; downloads are waited
+            // for in real time by `step_until`, not by running frames.
+            .with_max_steps(12)
+            .build_eframe(move |cc| FanoutApp::new(cc, options.clone()))
+    }
+}
+
+/// Runs frames until the app asks for no more (animations done), or for a
+/// bounded number while downloads keep it busy.
+fn settle(harness: &mut Harness<'_, FanoutApp>) {
+    let _ = harness.try_run();
+}
+
+/// Steps the app in real time (downloads run on real threads) until `done`.
+fn step_until(harness: &mut Harness<'_, FanoutApp>, what: &str, done: impl Fn(&FanoutApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            harness.step();
+            return;
+        }
+        if Instant::now() > deadline {
+            let app = harness.state();
+            let rows: Vec<_> = app
+                .model
+                .rows
+                .iter()
+                .map(|r| (&r.state, r.rank, &r.worker))
+                .collect();
+            panic!("timed out waiting for {what}; rows: {rows:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn all_done(n: usize) -> impl Fn(&FanoutApp) -> bool {
+    move |app| {
+        let c = app.model.counts();
+        app.model.rows.len() == n && c.done + c.failed + c.cancelled == n
+    }
+}
+
+/// Opens the dialog, types `text` into `URLs`, and presses `Add to queue`.
+fn add_urls(harness: &mut Harness<'_, FanoutApp>, text: &str) {
+    harness.get_by_label("Add URLs").click();
+    settle(harness);
+    let field = harness.get_by_label("URLs");
+    field.focus();
+    settle(harness);
+    harness.get_by_label("URLs").type_text(text);
+    settle(harness);
+    harness.get_by_label("Add to queue").click();
+    // Two frames: the click, then the queued rows. Downloads start now;
+    // callers wait for them in real time.
+    harness.step();
+    harness.step();
+}
+
+fn set_engine(harness: &mut Harness<'_, FanoutApp>, engine: &str, workers: Option<f64>) {
+    harness.get_by_label(engine).click();
+    settle(harness);
+    if let Some(n) = workers {
+        harness.get_by_label("Workers").set_value_accesskit(n);
+        settle(harness);
+    }
+}
+
+#[test]
+fn urls_added_in_the_dialog_download_and_get_completion_ranks() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    let text = format!(
+        "{}\nthis is not a url\n{}\n",
+        server.url("/one.bin?size=3000"),
+        server.url("/pic[1-4].jpg?size=2000")
+    );
+    add_urls(&mut harness, &text);
+    // The bad line stays in the field, marked with its reason; the rest is queued.
+    harness.get_by_label_contains("line 1: not a valid URL");
+    assert_eq!(
+        harness.get_by_label("URLs").value().as_deref(),
+        Some("this is not a url")
+    );
+    step_until(&mut harness, "5 downloads", all_done(5));
+    harness.get_by_label("Close").click();
+    settle(&mut harness);
+
+    let app = harness.state();
+    let mut ranks: Vec<usize> = app.model.rows.iter().map(|r| r.rank.unwrap()).collect();
+    ranks.sort();
+    assert_eq!(ranks, [1, 2, 3, 4, 5]);
+    assert_eq!(
+        files_in(setup.downloads.path()),
+        ["one.bin", "pic1.jpg", "pic2.jpg", "pic3.jpg", "pic4.jpg"]
+    );
+    assert_eq!(
+        std::fs::read(setup.downloads.path().join("pic3.jpg")).unwrap(),
+        body_for("/pic3.jpg", 2000)
+    );
+    // What the user sees: a row per task, each done, in the Results panel too.
+    assert!(harness.get_all_by_label("pic4.jpg").count() >= 1);
+    assert_eq!(harness.get_all_by_label("done").count(), 5);
+    assert!(harness.query_by_label_contains("5 tasks: 5 done").is_some());
+}
+
+#[test]
+fn patterns_expand_to_the_right_count_and_a_huge_one_is_refused() {
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    harness.get_by_label("Add URLs").click();
+    settle(&mut harness);
+    harness.get_by_label("URLs").focus();
+    settle(&mut harness);
+    harness
+        .get_by_label("URLs")
+        .type_text("http://127.0.0.1:9/a/[001-064].jpg\nhttp://127.0.0.1:9/{x,y,z}/[0-100:10]");
+    settle(&mut harness);
+    harness.get_by_label("97 URLs to add");
+    harness
+        .get_by_label("URLs")
+        .type_text("\nhttp://127.0.0.1:9/[1-20000]");
+    settle(&mut harness);
+    harness.get_by_label_contains("line 3: expands to 20000 URLs, more than the limit of 10000");
+    harness.get_by_label("1 invalid line (not added)");
+}
+
+#[test]
+fn engine_and_workers_set_the_next_batchs_concurrency() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    let mut added = 0;
+    for (engine, workers, expect) in [
+        ("Threads", Some(3.0), 3),
+        ("Async", Some(5.0), 5),
+        ("Sequential", None, 1),
+    ] {
+        set_engine(&mut harness, engine, workers);
+        server.reset_max_in_flight();
+        let n = 10;
+        add_urls(
+            &mut harness,
+            &server.url(&format!("/{engine}/[1-{n}].bin?size=1000&latency=150")),
+        );
+        added += n;
+        step_until(&mut harness, engine, all_done(added));
+        assert_eq!(server.max_in_flight(), expect, "{engine}");
+        let app = harness.state();
+        let prefix = match engine {
+            "Threads" => "thread-",
+            "Async" => "task-",
+            _ => "sequential",
+        };
+        assert!(
+            app.model.rows[added - n..]
+                .iter()
+                .all(|r| r.worker.starts_with(prefix))
+        );
+    }
+}
+
+/// Results panel lines, top to bottom, as (done #, task #).
+fn results_column(app: &FanoutApp) -> Vec<usize> {
+    app.model.released.iter().map(|r| r.index).collect()
+}
+
+#[test]
+fn keep_submission_order_reorders_the_results_panel() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    set_engine(&mut harness, "Threads", Some(6.0));
+    // Task 0 is slowest, task 5 fastest: they finish in reverse.
+    let urls: Vec<String> = (0..6)
+        .map(|i| server.url(&format!("/r{i}.bin?size=100&latency={}", 300 + (5 - i) * 400)))
+        .collect();
+    harness.get_by_label("Keep submission order").click();
+    settle(&mut harness);
+    add_urls(&mut harness, &urls.join("\n"));
+    // While task 0 runs, the finished later ones wait, and the panel says so.
+    step_until(&mut harness, "a held-back result", |app| {
+        app.model.held_back() > 0
+    });
+    assert!(harness.state().model.released.is_empty());
+    harness.get_by_label_contains("held back for an earlier task");
+    step_until(&mut harness, "the batch", all_done(6));
+    assert_eq!(results_column(harness.state()), [0, 1, 2, 3, 4, 5]);
+    harness.get_by_label("In submission order (executor.map)");
+
+    harness.get_by_label("Keep submission order").click();
+    settle(&mut harness);
+    harness.get_by_label("In completion order (as_completed)");
+    assert_eq!(results_column(harness.state()), [5, 4, 3, 2, 1, 0]);
+    let ranks: Vec<usize> = harness.state().model.released.iter().map(|r| r.rank).collect();
+    assert_eq!(ranks, [1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn the_typed_download_folder_is_where_files_land() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    let target = setup.downloads.path().join("typed/新しい");
+    let field = harness.get_by_label("Download folder");
+    field.focus();
+    settle(&mut harness);
+    harness
+        .get_by_label("Download folder")
+        .set_text_value_accesskit(&target.to_string_lossy());
+    settle(&mut harness);
+    add_urls(&mut harness, &server.url("/landed.bin?size=4096"));
+    step_until(&mut harness, "the download", all_done(1));
+    assert_eq!(files_in(&target), ["landed.bin"]);
+    assert_eq!(
+        std::fs::read(target.join("landed.bin")).unwrap(),
+        body_for("/landed.bin", 4096)
+    );
+}
+
+#[test]
+fn settings_survive_a_restart_of_the_app() {
+    let setup = Setup::new();
+    let folder = setup.downloads.path().join("elsewhere");
+    {
+        let mut harness = setup.harness();
+        set_engine(&mut harness, "Threads", Some(7.0));
+        harness.get_by_label("Keep submission order").click();
+        settle(&mut harness);
+        harness.get_by_label("Download folder").focus();
+        settle(&mut harness);
+        harness
+            .get_by_label("Download folder")
+            .set_text_value_accesskit(&folder.to_string_lossy());
+        settle(&mut harness);
+        harness.key_press(egui::Key::Enter); // done typing: the field lets go
+        settle(&mut harness);
+        harness
+            .get_by_label("Connect timeout (s)")
+            .set_value_accesskit(12.0);
+        settle(&mut harness);
+    }
+    let harness = setup.harness();
+    let s = &harness.state().settings;
+    assert_eq!(s.engine, EngineChoice::Threads);
+    assert_eq!(s.threads, 7);
+    assert!(s.keep_order);
+    assert_eq!(s.download_dir, folder);
+    assert_eq!(s.connect_timeout_secs, 12);
+    assert!(harness.state().settings == Settings::load(&setup.options().settings_path()));
+}
+
+#[test]
+fn a_failed_task_shows_its_reason_and_can_be_retried() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    add_urls(&mut harness, &server.url("/missing.bin?status=404"));
+    step_until(&mut harness, "the failure", all_done(1));
+    settle(&mut harness); // the closed dialog fades out over the table
+    harness.get_by_label("failed: HTTP 404 Not Found");
+    assert!(files_in(setup.downloads.path()).is_empty());
+    harness.get_by_label("Retry").click(); // the row's button
+    settle(&mut harness);
+    step_until(&mut harness, "the retry", |app| app.model.rows[0].rank == Some(2));
+    assert!(
+        Path::new(setup.downloads.path())
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_none()
+    );
+}
