@@ -32,8 +32,9 @@ pub const ADD_CAP: usize = crate::pattern::DEFAULT_CAP;
 /// How long `logic()` may spend applying events before it yields the frame.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
 
-/// A waker asks for a frame this much later, so bursts coalesce.
-const WAKE_DELAY: Duration = Duration::from_millis(30);
+/// A waker asks for a frame this much later, so bursts coalesce: progress
+/// comes ten times a second per task, and so do frames while it runs.
+const WAKE_DELAY: Duration = Duration::from_millis(100);
 
 /// While transfers run, speeds and ETAs are redrawn this often even without
 /// events (a stalled transfer must show its speed falling).
@@ -597,7 +598,7 @@ impl eframe::App for FanoutApp {
             });
         egui::Panel::right("results")
             .resizable(true)
-            .default_size(230.0)
+            .default_size(215.0)
             .show(ui, |ui| self.results_panel(ui));
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(e) = &self.engine_error {

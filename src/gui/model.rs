@@ -79,6 +79,9 @@ pub struct Row {
     sample: Option<(Instant, u64)>,
 }
 
+/// Speeds are measured over at least this long.
+const SPEED_WINDOW: Duration = Duration::from_millis(500);
+
 /// A speed with no new sample for this long is shown as 0 (stalled).
 const STALE: Duration = Duration::from_secs(3);
 
@@ -240,19 +243,23 @@ impl Model {
             }
             Event::Progress { index, bytes, total } => {
                 let row = &mut self.rows[index];
-                if let Some((at, before)) = row.sample {
-                    let dt = now.duration_since(at).as_secs_f64();
-                    if dt > 0.0 {
-                        let rate = bytes.saturating_sub(before) as f64 / dt;
-                        // Smooth over roughly the last second of samples.
-                        row.speed = if row.speed == 0.0 {
-                            rate
-                        } else {
-                            0.7 * row.speed + 0.3 * rate
-                        };
+                // Events arrive in batches (one per frame), so two of them
+                // may be applied microseconds apart: measure over a window.
+                match row.sample {
+                    Some((at, before)) => {
+                        let dt = now.duration_since(at);
+                        if dt >= SPEED_WINDOW {
+                            let rate = bytes.saturating_sub(before) as f64 / dt.as_secs_f64();
+                            row.speed = if row.speed == 0.0 {
+                                rate
+                            } else {
+                                0.5 * row.speed + 0.5 * rate
+                            };
+                            row.sample = Some((now, bytes));
+                        }
                     }
+                    None => row.sample = Some((now, bytes)),
                 }
-                row.sample = Some((now, bytes));
                 row.bytes = bytes;
                 row.total = total;
             }
@@ -322,5 +329,49 @@ impl Model {
             }
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(bytes: u64) -> Event {
+        Event::Progress {
+            index: 0,
+            bytes,
+            total: Some(10_000_000),
+        }
+    }
+
+    #[test]
+    fn speed_is_measured_over_time_not_between_events_of_one_batch() {
+        let mut m = Model::new(Order::Completion);
+        m.add(0, "http://h/a.bin".into());
+        let t0 = Instant::now();
+        let us = Duration::from_micros(1);
+        m.apply(
+            Event::Started {
+                index: 0,
+                worker: "thread-0".into(),
+                at: Duration::ZERO,
+            },
+            t0,
+        );
+        // Two events applied in the same frame, microseconds apart.
+        m.apply(progress(100_000), t0 + us);
+        m.apply(progress(200_000), t0 + us * 2);
+        assert_eq!(m.rows[0].speed(t0 + us * 2), 0.0);
+        m.apply(progress(1_000_000), t0 + Duration::from_secs(1));
+        let speed = m.rows[0].speed(t0 + Duration::from_secs(1));
+        assert!((speed - 1_000_000.0).abs() < 1.0, "{speed}");
+        assert_eq!(
+            m.rows[0].eta(t0 + Duration::from_secs(1)),
+            Some(Duration::from_secs(9))
+        );
+        assert_eq!(m.speed(t0 + Duration::from_secs(1)).round(), 1_000_000.0);
+        // No news for a while: stalled, not still fast.
+        assert_eq!(m.rows[0].speed(t0 + Duration::from_secs(5)), 0.0);
+        assert_eq!(m.rows[0].fraction(), Some(0.1));
     }
 }

@@ -146,14 +146,14 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
         .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(40.0))
-        .column(Column::initial(170.0).at_least(80.0).clip(true).resizable(true))
-        .column(Column::initial(180.0).at_least(120.0).resizable(true))
-        .column(Column::exact(76.0))
-        .column(Column::exact(50.0))
-        .column(Column::initial(100.0).at_least(70.0).clip(true).resizable(true))
+        .column(Column::initial(130.0).at_least(80.0).clip(true).resizable(true))
+        .column(Column::initial(165.0).at_least(120.0).resizable(true))
+        .column(Column::exact(72.0))
+        .column(Column::exact(46.0))
+        .column(Column::initial(90.0).at_least(60.0).clip(true).resizable(true))
         .column(Column::exact(48.0))
-        .column(Column::exact(68.0))
-        .column(Column::remainder().at_least(124.0))
+        .column(Column::exact(64.0))
+        .column(Column::remainder().at_least(130.0))
         .header(20.0, |mut header| {
             for title in [
                 "#", "Name", "Progress", "Speed", "ETA", "State", "Done #", "Worker", "Actions",

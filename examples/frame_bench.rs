@@ -1,0 +1,123 @@
+//! Frame time of the window with 10,000 tasks, 500 of them updating: each
+//! frame applies 500 progress events, lays out the whole window (table,
+//! Results panel, settings, status bar) and tessellates it, as eframe does
+//! before handing triangles to the GPU. Prints the median and 95th percentile
+//! of the thread's CPU time per frame.
+//!
+//!     cargo run --release --example frame_bench [-- FRAMES]
+
+use std::time::{Duration, Instant};
+
+use fanout::engine::{Event, Saved, TaskResult};
+use fanout::gui::{AppOptions, FanoutApp};
+
+const TASKS: usize = 10_000;
+const UPDATING: usize = 500;
+const DONE: usize = 4_500;
+
+/// CPU time of this thread (not wall time: the machine is shared).
+fn thread_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+fn main() {
+    let frames: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(300);
+    let config = tempfile::tempdir().unwrap();
+    let ctx = egui::Context::default();
+    let mut app = FanoutApp::with_context(
+        ctx.clone(),
+        AppOptions {
+            config_dir: config.path().to_path_buf(),
+            use_clipboard: false,
+        },
+    );
+    let now = Instant::now();
+    // 4,500 finished (in the Results panel), 500 running, 5,000 queued.
+    for i in 0..TASKS {
+        app.model.add(i, format!("https://example.com/album/{i}.jpg"));
+    }
+    for rank in 1..=DONE {
+        let index = TASKS - rank; // finished from the end: all held-free
+        app.model.apply(
+            Event::Finished(TaskResult {
+                index,
+                url: String::new(),
+                outcome: Ok(Saved {
+                    path: format!("/tmp/album/{index}.jpg").into(),
+                    bytes: 200_000,
+                }),
+                http_status: Some(200),
+                bytes: 200_000,
+                rank,
+                worker: "task-1".into(),
+                started: Duration::ZERO,
+                finished: Duration::ZERO,
+            }),
+            now,
+        );
+    }
+    for index in 0..UPDATING {
+        app.model.apply(
+            Event::Started {
+                index,
+                worker: format!("task-{index}"),
+                at: Duration::ZERO,
+            },
+            now,
+        );
+        app.model.apply(
+            Event::Receiving {
+                index,
+                name: format!("{index}.jpg"),
+                total: Some(10_000_000),
+            },
+            now,
+        );
+    }
+    let mut frame = eframe::Frame::_new_kittest();
+    let input = |t: f64| egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1360.0, 800.0),
+        )),
+        time: Some(t),
+        ..Default::default()
+    };
+    let mut times = Vec::with_capacity(frames);
+    let start = Instant::now();
+    for f in 0..frames + 20 {
+        let cpu = thread_cpu();
+        let at = Instant::now();
+        for index in 0..UPDATING {
+            let bytes = (f as u64 + 1) * 4_000 + index as u64;
+            app.model.apply(
+                Event::Progress {
+                    index,
+                    bytes,
+                    total: Some(10_000_000),
+                },
+                at,
+            );
+        }
+        let out = ctx.run_ui(input(start.elapsed().as_secs_f64()), |ui| {
+            eframe::App::ui(&mut app, ui, &mut frame);
+        });
+        let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
+        std::hint::black_box(prims);
+        if f >= 20 {
+            times.push(thread_cpu() - cpu); // the first frames warm caches and fonts
+        }
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{TASKS} tasks, {UPDATING} updating, {frames} frames: median {:.2} ms, p95 {:.2} ms, max {:.2} ms CPU per frame",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 95 / 100]),
+        ms(times[times.len() - 1])
+    );
+}
