@@ -160,6 +160,18 @@ pub fn count(line: &str) -> Result<u128, PatternError> {
         .fold(1u128, |a, n| a.saturating_mul(n)))
 }
 
+/// The first and the last URL `line` stands for, without making the others
+/// (the add dialog checks these two as the user types).
+pub fn ends(line: &str) -> Result<(String, String), PatternError> {
+    let parts = parse(line)?;
+    let (mut first, mut last) = (String::new(), String::new());
+    for part in &parts {
+        part.item(0, &mut first);
+        part.item(part.len() - 1, &mut last);
+    }
+    Ok((first, last))
+}
+
 /// The URLs `line` stands for, in order, refusing more than `cap`.
 pub fn expand(line: &str, cap: usize) -> Result<Vec<String>, PatternError> {
     let parts = parse(line)?;
@@ -204,6 +216,11 @@ mod tests {
         assert_eq!(stepped.len(), 11);
         assert_eq!(stepped[10], "http://h/p100");
         assert_eq!(count("http://h/p[0-100:10]").unwrap(), 11);
+        let (first, last) = ends("http://h/{a,b}/[001-124:7]").unwrap();
+        assert_eq!(
+            (first.as_str(), last.as_str()),
+            ("http://h/a/001", "http://h/b/120")
+        );
     }
 
     #[test]

@@ -316,3 +316,27 @@ fn a_failed_task_shows_its_reason_and_can_be_retried() {
             .is_none()
     );
 }
+
+#[test]
+fn nothing_starts_while_the_queue_is_paused() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    harness.get_by_label("Pause queue").click();
+    settle(&mut harness);
+    add_urls(&mut harness, &server.url("/held[1-3].bin?size=1000"));
+    let until = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < until {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.requests(), 0);
+    assert_eq!(harness.state().model.counts().queued, 3);
+    harness.get_by_label_contains("queue paused");
+    harness.get_by_label("Pause queue").click();
+    step_until(&mut harness, "the batch after unpausing", all_done(3));
+    assert_eq!(
+        files_in(setup.downloads.path()),
+        ["held1.bin", "held2.bin", "held3.bin"]
+    );
+}

@@ -41,12 +41,12 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
     if n > cap as u128 {
         return LineCheck::Bad(PatternError::TooMany { count: n, cap }.to_string());
     }
-    let ends = match pattern::expand(line, cap) {
-        Ok(urls) => urls,
+    let (first, last) = match pattern::ends(line) {
+        Ok(ends) => ends,
         Err(e) => return LineCheck::Bad(e.to_string()),
     };
-    for url in [ends.first(), ends.last()].into_iter().flatten() {
-        if let Err(e) = parse_url(url) {
+    for url in [first, last] {
+        if let Err(e) = parse_url(&url) {
             return LineCheck::Bad(e.to_string());
         }
     }
