@@ -28,17 +28,15 @@ fn main() {
         .unwrap_or(300);
     let config = tempfile::tempdir().unwrap();
     let ctx = egui::Context::default();
-    let mut app = FanoutApp::with_context(
-        ctx.clone(),
-        AppOptions {
-            config_dir: config.path().to_path_buf(),
-            use_clipboard: false,
-        },
-    );
+    let mut app = FanoutApp::with_context(ctx.clone(), AppOptions::in_dir(config.path()));
     let now = Instant::now();
     // 4,500 finished (in the Results panel), 500 running, 5,000 queued.
     for i in 0..TASKS {
-        app.model.add(i, format!("https://example.com/album/{i}.jpg"));
+        app.model.add(
+            i,
+            format!("https://example.com/album/{i}.jpg"),
+            "/tmp/album".into(),
+        );
     }
     for rank in 1..=DONE {
         let index = TASKS - rank; // finished from the end: all held-free

@@ -8,3 +8,4 @@ pub mod cli;
 pub mod engine;
 pub mod gui;
 pub mod pattern;
+pub mod store;

@@ -32,10 +32,7 @@ impl Setup {
     }
 
     fn options(&self) -> AppOptions {
-        AppOptions {
-            config_dir: self.config.path().to_path_buf(),
-            use_clipboard: false,
-        }
+        AppOptions::in_dir(self.config.path())
     }
 
     fn harness(&self) -> Harness<'static, FanoutApp> {
@@ -339,4 +336,81 @@ fn nothing_starts_while_the_queue_is_paused() {
         files_in(setup.downloads.path()),
         ["held1.bin", "held2.bin", "held3.bin"]
     );
+}
+
+#[test]
+fn the_queue_comes_back_after_a_restart() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    {
+        let mut harness = setup.harness();
+        add_urls(
+            &mut harness,
+            &format!(
+                "{}\n{}",
+                server.url("/kept.bin?size=3000"),
+                server.url("/gone.bin?status=404")
+            ),
+        );
+        step_until(&mut harness, "the first batch", all_done(2));
+        settle(&mut harness);
+        harness.get_by_label("Pause queue").click();
+        settle(&mut harness);
+        add_urls(&mut harness, &server.url("/later[1-2].bin?size=2000"));
+        settle(&mut harness);
+        assert_eq!(harness.state().model.counts().queued, 2);
+    } // the window closes with two tasks never started
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    let rows: Vec<_> = harness
+        .state()
+        .model
+        .rows
+        .iter()
+        .map(|r| (r.state.label(), r.rank))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("done".to_string(), rows[0].1),
+            ("failed: HTTP 404 Not Found".to_string(), rows[1].1),
+            ("paused".to_string(), None),
+            ("paused".to_string(), None)
+        ]
+    );
+    let mut old_ranks = [rows[0].1.unwrap(), rows[1].1.unwrap()];
+    old_ranks.sort();
+    assert_eq!(old_ranks, [1, 2]);
+    harness.get_by_label_contains("2 unfinished downloads are back, paused");
+    assert_eq!(
+        harness.state().model.released.len(),
+        2,
+        "the Results panel keeps the finished ones"
+    );
+    assert!(harness.get_all_by_label("kept.bin").count() >= 1);
+
+    harness.get_by_label("Select all").click();
+    settle(&mut harness);
+    harness.get_by_label("Resume selected").click();
+    step_until(&mut harness, "the resumed tasks", all_done(4));
+    let app = harness.state();
+    let mut new_ranks: Vec<usize> = app.model.rows[2..].iter().map(|r| r.rank.unwrap()).collect();
+    new_ranks.sort();
+    assert_eq!(new_ranks, [3, 4], "Done # goes on from the restored ranks");
+    assert_eq!(
+        files_in(setup.downloads.path()),
+        ["kept.bin", "later1.bin", "later2.bin"]
+    );
+    // The failed one can still be retried after the restart.
+    assert!(app.model.rows[1].retryable);
+
+    // Clear list empties the window and the store, not the folder.
+    settle(&mut harness);
+    harness.get_by_label("Clear list").click();
+    settle(&mut harness);
+    assert!(harness.state().model.rows.is_empty());
+    drop(harness);
+    let harness = setup.harness();
+    assert!(harness.state().model.rows.is_empty());
+    assert_eq!(files_in(setup.downloads.path()).len(), 3);
 }

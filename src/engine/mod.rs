@@ -242,6 +242,31 @@ impl Engine {
         index
     }
 
+    /// Takes back a task from a saved queue without running it, at the next
+    /// index (as `submit` would give): `paused` ones wait for
+    /// [`Engine::resume`], the others (finished before) can be retried. No
+    /// events are sent: the caller knows what it restored.
+    pub fn restore(&self, job: Job, paused: bool) -> usize {
+        let index = self.next_index.fetch_add(1, Ordering::SeqCst);
+        if let Ok(url) = fetch::parse_url(&job.url) {
+            let task = Task {
+                index,
+                url,
+                raw_url: job.url,
+                dir: job.dir,
+                ctl: Arc::default(),
+            };
+            self.reporter.queue.restore(task, paused);
+        }
+        index
+    }
+
+    /// Completion ranks continue after `rank` (the last one of a restored
+    /// queue), so `Done #` never repeats.
+    pub fn continue_ranks_after(&self, rank: usize) {
+        self.reporter.ranks.fetch_max(rank, Ordering::SeqCst);
+    }
+
     fn reject(&self, index: usize, url: &str, e: FetchError) {
         let now = self.reporter.now();
         self.reporter

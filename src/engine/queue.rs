@@ -91,6 +91,18 @@ impl Queue {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A task from a saved queue: paused (waits for a resume) or ended
+    /// (can be retried); either way it does not run now.
+    pub(crate) fn restore(&self, task: Task, paused: bool) {
+        let mut state = self.lock();
+        if paused {
+            task.ctl.set(PAUSE);
+            state.held.insert(task.index, task);
+        } else {
+            state.ended.insert(task.index, task);
+        }
+    }
+
     pub(crate) fn push(&self, task: Task) {
         self.lock().pending.insert(task.index, task);
         self.ready.notify_one();

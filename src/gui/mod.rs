@@ -21,6 +21,7 @@ use egui::RichText;
 
 use crate::cli::human_bytes;
 use crate::engine::{Engine, Event, Job, Order};
+use crate::store::{Op, Store, StoredState, StoredTask, Writer};
 use add::{AddDialog, AddOutcome};
 use model::{Model, TaskState};
 use settings::{EngineChoice, Settings};
@@ -45,24 +46,45 @@ const TICK: Duration = Duration::from_millis(500);
 pub struct AppOptions {
     /// Folder of `settings.json`.
     pub config_dir: PathBuf,
+    /// Folder of the queue store, `queue.sqlite3`.
+    pub data_dir: PathBuf,
     /// Read the system clipboard when the add dialog opens.
     pub use_clipboard: bool,
 }
 
 impl AppOptions {
     /// The user's config folder (`~/.config/fanout` on Linux).
+    /// The user's config and data folders (`~/.config/fanout` and
+    /// `~/.local/share/fanout` on Linux).
     pub fn from_system() -> AppOptions {
         let config_dir = dirs::config_dir()
             .map(|d| d.join("fanout"))
             .unwrap_or_else(|| PathBuf::from(".fanout"));
+        let data_dir = dirs::data_dir()
+            .map(|d| d.join("fanout"))
+            .unwrap_or_else(|| config_dir.clone());
         AppOptions {
             config_dir,
+            data_dir,
             use_clipboard: true,
+        }
+    }
+
+    /// Both folders in one (tests, portable use).
+    pub fn in_dir(dir: &Path) -> AppOptions {
+        AppOptions {
+            config_dir: dir.to_path_buf(),
+            data_dir: dir.to_path_buf(),
+            use_clipboard: false,
         }
     }
 
     pub fn settings_path(&self) -> PathBuf {
         self.config_dir.join("settings.json")
+    }
+
+    pub fn queue_path(&self) -> PathBuf {
+        self.data_dir.join("queue.sqlite3")
     }
 }
 
@@ -75,6 +97,7 @@ pub enum Action {
     Resume(Vec<usize>),
     Cancel(Vec<usize>),
     Retry(Vec<usize>),
+    ClearList,
     OpenFile(usize),
     OpenFolder(usize),
     QueuePaused(bool),
@@ -95,6 +118,7 @@ pub struct FanoutApp {
     engine: Option<Engine>,
     engine_error: Option<String>,
     events: Receiver<Event>,
+    store: Option<Writer>,
     pub model: Model,
     add: AddDialog,
     selection: Selection,
@@ -118,16 +142,8 @@ impl FanoutApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Icon(Some(Arc::new(icon))));
         }
         let settings = Settings::load(&options.settings_path());
-        let (tx, events) = crossbeam_channel::unbounded();
-        let waker = {
-            let ctx = ctx.clone();
-            Arc::new(move || ctx.request_repaint_after(WAKE_DELAY))
-        };
-        let (engine, engine_error) = match Engine::new(settings.engine_config(), tx, waker) {
-            Ok(e) => (Some(e), None),
-            Err(e) => (None, Some(format!("The download engine did not start: {e}"))),
-        };
-        FanoutApp {
+        let (engine, events, engine_error) = start_engine(&settings, &ctx);
+        let mut app = FanoutApp {
             model: Model::new(settings.order()),
             saved_settings: settings.clone(),
             settings,
@@ -135,6 +151,7 @@ impl FanoutApp {
             engine,
             engine_error,
             events,
+            store: None,
             add: AddDialog::default(),
             selection: Selection::default(),
             queue_paused: false,
@@ -142,6 +159,63 @@ impl FanoutApp {
             dropped: None,
             notice: None,
             ctx,
+        };
+        app.restore_queue();
+        app
+    }
+
+    /// Takes back the saved queue: finished tasks as they ended, unfinished
+    /// ones paused. Then keeps the store up to date from a writer thread.
+    fn restore_queue(&mut self) {
+        let path = self.options.queue_path();
+        let store = match Store::open(&path) {
+            Ok(store) => store,
+            Err(e) => {
+                self.notify(format!("The queue will not be saved: {e}"));
+                return;
+            }
+        };
+        let tasks = store.load().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "saved queue unreadable");
+            Vec::new()
+        });
+        let writer = Writer::new(store);
+        if let Some(engine) = &self.engine {
+            let restored: Vec<(usize, StoredTask)> = tasks
+                .into_iter()
+                .map(|t| {
+                    let paused = t.state == StoredState::Unfinished;
+                    let index = engine.restore(Job::new(t.url.clone(), &t.dir), paused);
+                    (index, t)
+                })
+                .collect();
+            engine.continue_ranks_after(restored.iter().filter_map(|(_, t)| t.rank).max().unwrap_or(0));
+            // Ids in the store are the indices from here on (a damaged or
+            // older store may have had gaps).
+            let renumbered = restored.iter().any(|(i, t)| *i != t.id);
+            self.model.restore(&restored);
+            if renumbered {
+                writer.send(Op::Clear);
+                for (i, _) in &restored {
+                    writer.send(Op::Put(self.model.stored(*i)));
+                }
+            }
+            if !restored.is_empty() {
+                let paused = self.model.counts().paused;
+                if paused > 0 {
+                    self.notify(format!(
+                        "{paused} unfinished downloads are back, paused: select them and press Resume selected."
+                    ));
+                }
+            }
+        }
+        self.store = Some(writer);
+    }
+
+    /// Writes a row's current state to the store (off this thread).
+    fn save_row(&self, index: usize) {
+        if let Some(store) = &self.store {
+            store.send(Op::Put(self.model.stored(index)));
         }
     }
 
@@ -153,7 +227,16 @@ impl FanoutApp {
     pub fn drain_events(&mut self, budget: Duration) -> bool {
         let start = Instant::now();
         while let Ok(event) = self.events.try_recv() {
+            // The store keeps what survives a restart: not the progress.
+            let changed = match &event {
+                Event::Finished(r) => Some(r.index),
+                Event::Queued { index } => Some(*index),
+                _ => None,
+            };
             self.model.apply(event, Instant::now());
+            if let Some(index) = changed {
+                self.save_row(index);
+            }
             if start.elapsed() >= budget {
                 return !self.events.is_empty();
             }
@@ -203,7 +286,8 @@ impl FanoutApp {
                 let dir = self.settings.download_dir.clone();
                 for url in urls {
                     let index = engine.submit(Job::new(url.clone(), &dir));
-                    self.model.add(index, url);
+                    self.model.add(index, url, dir.clone());
+                    self.save_row(index);
                 }
             }
             Action::Pause(rows) => {
@@ -231,6 +315,24 @@ impl FanoutApp {
             Action::Retry(rows) => {
                 for i in rows {
                     engine.retry(i);
+                }
+            }
+            Action::ClearList => {
+                // Only offered when every task has ended: a new engine and an
+                // empty store, so indices and ranks start again at 0 and 1.
+                let (engine, events, error) = start_engine(&self.settings, &self.ctx);
+                self.engine = engine;
+                self.events = events;
+                self.engine_error = error;
+                self.model = Model::new(self.settings.order());
+                self.selection = Selection::default();
+                if let Some(store) = &self.store {
+                    store.send(Op::Clear);
+                }
+                if self.queue_paused
+                    && let Some(e) = &self.engine
+                {
+                    e.set_paused(true);
                 }
             }
             Action::OpenFile(i) => {
@@ -360,6 +462,16 @@ impl FanoutApp {
             }
             if ui.button("Select all").clicked() {
                 self.selection.rows = (0..self.model.rows.len()).collect();
+            }
+            let c = self.model.counts();
+            let all_ended = !self.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
+            if ui
+                .add_enabled(all_ended, egui::Button::new("Clear list"))
+                .on_hover_text("Remove every task from the list (files stay on disk).")
+                .on_disabled_hover_text("Possible when no task is queued, running or paused.")
+                .clicked()
+            {
+                actions.push(Action::ClearList);
             }
         });
     }
@@ -621,6 +733,26 @@ impl eframe::App for FanoutApp {
         if self.settings != self.saved_settings {
             let _ = self.settings.save(&self.options.settings_path());
         }
+    }
+}
+
+/// A new engine for `settings`, with the channel its events come on.
+fn start_engine(
+    settings: &Settings,
+    ctx: &egui::Context,
+) -> (Option<Engine>, Receiver<Event>, Option<String>) {
+    let (tx, events) = crossbeam_channel::unbounded();
+    let waker = {
+        let ctx = ctx.clone();
+        Arc::new(move || ctx.request_repaint_after(WAKE_DELAY))
+    };
+    match Engine::new(settings.engine_config(), tx, waker) {
+        Ok(e) => (Some(e), events, None),
+        Err(e) => (
+            None,
+            events,
+            Some(format!("The download engine did not start: {e}")),
+        ),
     }
 }
 

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Event, FanIn, FetchError, Order, TaskResult, naming};
+use crate::engine::{Event, FanIn, FetchError, Order, Saved, TaskResult, naming};
+use crate::store::{StoredState, StoredTask};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaskState {
@@ -65,6 +66,8 @@ impl TaskState {
 #[derive(Clone, Debug)]
 pub struct Row {
     pub url: String,
+    /// The folder it was added for (the setting may change later).
+    pub dir: PathBuf,
     pub name: String,
     pub state: TaskState,
     pub bytes: u64,
@@ -86,12 +89,13 @@ const SPEED_WINDOW: Duration = Duration::from_millis(500);
 const STALE: Duration = Duration::from_secs(3);
 
 impl Row {
-    fn new(url: String) -> Row {
+    fn new(url: String, dir: PathBuf) -> Row {
         let name = crate::engine::fetch::parse_url(&url)
             .map(|u| naming::file_name(&u, None))
             .unwrap_or_else(|_| url.clone());
         Row {
             url,
+            dir,
             name,
             state: TaskState::Queued,
             bytes: 0,
@@ -178,13 +182,96 @@ impl Model {
     }
 
     /// A task the engine was given as `index` (always the next one).
-    pub fn add(&mut self, index: usize, url: String) {
+    pub fn add(&mut self, index: usize, url: String, dir: PathBuf) {
         debug_assert_eq!(index, self.rows.len());
-        self.rows.push(Row::new(url));
+        self.rows.push(Row::new(url, dir));
     }
 
     pub fn order(&self) -> Order {
         self.order
+    }
+
+    /// Rows from a saved queue, given the indices the engine restored them
+    /// at. Unfinished tasks come back paused; finished ones come back as they
+    /// ended, and their results go to the Results panel in their old order.
+    pub fn restore(&mut self, tasks: &[(usize, StoredTask)]) {
+        let mut results = Vec::new();
+        for (index, t) in tasks {
+            debug_assert_eq!(*index, self.rows.len());
+            let mut row = Row::new(t.url.clone(), t.dir.clone());
+            if let Some(name) = &t.name {
+                row.name = name.clone();
+            }
+            row.bytes = t.bytes;
+            row.total = t.total;
+            row.rank = t.rank;
+            row.worker = t.worker.clone().unwrap_or_default();
+            row.path = t.path.clone();
+            row.retryable = row.worker != "-" || t.state == StoredState::Cancelled;
+            let outcome = match t.state {
+                StoredState::Unfinished => {
+                    row.state = TaskState::Paused;
+                    row.bytes = 0;
+                    row.rank = None;
+                    None
+                }
+                StoredState::Done => {
+                    row.state = TaskState::Done;
+                    t.path.clone().map(|path| Ok(Saved { path, bytes: t.bytes }))
+                }
+                StoredState::Failed => {
+                    let why = t.error.clone().unwrap_or_else(|| "failed".into());
+                    row.state = TaskState::Failed(why.clone());
+                    Some(Err(FetchError::Transport(why)))
+                }
+                StoredState::Cancelled => {
+                    row.state = TaskState::Cancelled;
+                    Some(Err(FetchError::Cancelled))
+                }
+            };
+            if let (Some(outcome), Some(rank)) = (outcome, t.rank) {
+                results.push(TaskResult {
+                    index: *index,
+                    url: t.url.clone(),
+                    outcome,
+                    http_status: None,
+                    bytes: t.bytes,
+                    rank,
+                    worker: row.worker.clone(),
+                    started: Duration::ZERO,
+                    finished: Duration::ZERO,
+                });
+            }
+            self.rows.push(row);
+        }
+        results.sort_by_key(|r| r.rank);
+        for r in results {
+            self.finished.push(r.clone());
+            self.release(r);
+        }
+    }
+
+    /// The row as the store keeps it.
+    pub fn stored(&self, index: usize) -> StoredTask {
+        let row = &self.rows[index];
+        let mut t = StoredTask::new(index, row.url.clone(), row.dir.clone());
+        t.state = match row.state {
+            TaskState::Done => StoredState::Done,
+            TaskState::Failed(_) => StoredState::Failed,
+            TaskState::Cancelled => StoredState::Cancelled,
+            _ => StoredState::Unfinished,
+        };
+        t.name = Some(row.name.clone());
+        t.path = row.path.clone();
+        t.bytes = row.bytes;
+        t.total = row.total;
+        t.error = match &row.state {
+            TaskState::Failed(why) => Some(why.clone()),
+            _ => None,
+        };
+        t.rank = row.rank;
+        t.worker = (!row.worker.is_empty()).then(|| row.worker.clone());
+        t
     }
 
     /// Changes the fan-in policy and releases everything finished so far
@@ -347,7 +434,7 @@ mod tests {
     #[test]
     fn speed_is_measured_over_time_not_between_events_of_one_batch() {
         let mut m = Model::new(Order::Completion);
-        m.add(0, "http://h/a.bin".into());
+        m.add(0, "http://h/a.bin".into(), "/tmp".into());
         let t0 = Instant::now();
         let us = Duration::from_micros(1);
         m.apply(

@@ -1,0 +1,334 @@
+//! The persisted queue: every task the window was given, its state, bytes,
+//! final path and error, in SQLite in the user's data folder.
+//!
+//! Writes are transactions in WAL mode, so a crash or power cut at any moment
+//! leaves the last committed state readable. The window never writes on its
+//! own thread: it sends [`Op`]s to a [`Writer`] thread, which applies what has
+//! piled up in one transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+use rusqlite::{Connection, params};
+
+/// Where a task stands, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredState {
+    /// Not finished: queued, running or paused when last seen.
+    Unfinished,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl StoredState {
+    fn as_str(self) -> &'static str {
+        match self {
+            StoredState::Unfinished => "unfinished",
+            StoredState::Done => "done",
+            StoredState::Failed => "failed",
+            StoredState::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> StoredState {
+        match s {
+            "done" => StoredState::Done,
+            "failed" => StoredState::Failed,
+            "cancelled" => StoredState::Cancelled,
+            _ => StoredState::Unfinished,
+        }
+    }
+}
+
+/// One task as stored. `id` is its place in the queue (0, 1, 2, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredTask {
+    pub id: usize,
+    pub url: String,
+    pub dir: PathBuf,
+    pub state: StoredState,
+    pub name: Option<String>,
+    pub path: Option<PathBuf>,
+    pub bytes: u64,
+    pub total: Option<u64>,
+    pub error: Option<String>,
+    pub rank: Option<usize>,
+    pub worker: Option<String>,
+}
+
+impl StoredTask {
+    pub fn new(id: usize, url: impl Into<String>, dir: impl Into<PathBuf>) -> StoredTask {
+        StoredTask {
+            id,
+            url: url.into(),
+            dir: dir.into(),
+            state: StoredState::Unfinished,
+            name: None,
+            path: None,
+            bytes: 0,
+            total: None,
+            error: None,
+            rank: None,
+            worker: None,
+        }
+    }
+}
+
+/// A change to the stored queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// A new task, or a task's new state (the whole row is written).
+    Put(StoredTask),
+    /// Forget every task (a fresh queue).
+    Clear,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("queue store {path}: {source}")]
+pub struct StoreError {
+    pub path: String,
+    #[source]
+    pub source: rusqlite::Error,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS tasks (
+    id      INTEGER PRIMARY KEY,
+    url     TEXT NOT NULL,
+    dir     TEXT NOT NULL,
+    state   TEXT NOT NULL,
+    name    TEXT,
+    path    TEXT,
+    bytes   INTEGER NOT NULL DEFAULT 0,
+    total   INTEGER,
+    error   TEXT,
+    rank    INTEGER,
+    worker  TEXT
+);";
+
+impl Store {
+    /// Opens (or creates) the store. A file that is not a readable store is
+    /// moved aside as `NAME.damaged` and a new one started, so a damaged file
+    /// never keeps the app from opening.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let err = |source| StoreError {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        match Self::open_checked(path) {
+            Ok(conn) => Ok(Store {
+                conn,
+                path: path.to_path_buf(),
+            }),
+            Err(e) if path.exists() => {
+                let aside = path.with_extension("damaged");
+                tracing::warn!(path = %path.display(), error = %e, aside = %aside.display(), "queue store unreadable; starting a new one");
+                let _ = std::fs::rename(path, &aside);
+                for ext in ["sqlite3-wal", "sqlite3-shm"] {
+                    let _ = std::fs::remove_file(path.with_extension(ext));
+                }
+                Ok(Store {
+                    conn: Self::open_checked(path).map_err(err)?,
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    fn open_checked(path: &Path) -> rusqlite::Result<Connection> {
+        let conn = Connection::open(path)?;
+        // WAL: a commit is one append; readers never see half a transaction.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA)?;
+        conn.query_row("SELECT count(*) FROM tasks", [], |r| r.get::<_, i64>(0))?;
+        Ok(conn)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Every task, in queue order.
+    pub fn load(&self) -> Result<Vec<StoredTask>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker FROM tasks ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(StoredTask {
+                    id: r.get::<_, i64>(0)? as usize,
+                    url: r.get(1)?,
+                    dir: PathBuf::from(r.get::<_, String>(2)?),
+                    state: StoredState::parse(&r.get::<_, String>(3)?),
+                    name: r.get(4)?,
+                    path: r.get::<_, Option<String>>(5)?.map(PathBuf::from),
+                    bytes: r.get::<_, i64>(6)? as u64,
+                    total: r.get::<_, Option<i64>>(7)?.map(|n| n as u64),
+                    error: r.get(8)?,
+                    rank: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
+                    worker: r.get(10)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Applies `ops` in one transaction: all of them or none.
+    pub fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        let path = self.path.display().to_string();
+        let err = |source| StoreError {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(err)?;
+            for op in ops {
+                match op {
+                    Op::Put(t) => {
+                        put.execute(params![
+                            t.id as i64,
+                            t.url,
+                            t.dir.to_string_lossy(),
+                            t.state.as_str(),
+                            t.name,
+                            t.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+                            t.bytes as i64,
+                            t.total.map(|n| n as i64),
+                            t.error,
+                            t.rank.map(|n| n as i64),
+                            t.worker,
+                        ])
+                        .map_err(err)?;
+                    }
+                    Op::Clear => {
+                        tx.execute("DELETE FROM tasks", []).map_err(err)?;
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+/// The store on a thread of its own. Dropping it writes what is pending and
+/// waits for that.
+pub struct Writer {
+    ops: Option<Sender<Op>>,
+    thread: Option<JoinHandle<()>>,
+    /// The last write error, for the window to show.
+    pub error: Arc<Mutex<Option<String>>>,
+}
+
+impl Writer {
+    pub fn new(mut store: Store) -> Writer {
+        let (ops, rx): (Sender<Op>, Receiver<Op>) = crossbeam_channel::unbounded();
+        let error = Arc::new(Mutex::new(None));
+        let slot = error.clone();
+        let thread = std::thread::Builder::new()
+            .name("fanout-store".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    // Everything that piled up goes in one transaction.
+                    let mut batch = vec![first];
+                    batch.extend(rx.try_iter());
+                    if let Err(e) = store.apply(&batch) {
+                        tracing::warn!(error = %e, "queue not saved");
+                        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    }
+                }
+            })
+            .ok();
+        Writer {
+            ops: Some(ops),
+            thread,
+            error,
+        }
+    }
+
+    pub fn send(&self, op: Op) {
+        if let Some(ops) = &self.ops {
+            let _ = ops.send(op);
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.ops = None; // ends the thread's loop once it has written the rest
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_round_trip_through_the_writer_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/queue.sqlite3");
+        {
+            let writer = Writer::new(Store::open(&path).unwrap());
+            writer.send(Op::Put(StoredTask::new(0, "http://h/a", "/tmp/dl")));
+            let mut done = StoredTask::new(1, "http://h/西湖.jpg", "/tmp/dl");
+            done.state = StoredState::Done;
+            done.path = Some("/tmp/dl/西湖.jpg".into());
+            done.bytes = 42;
+            done.total = Some(42);
+            done.rank = Some(1);
+            done.worker = Some("thread-0".into());
+            writer.send(Op::Put(done.clone()));
+        }
+        let mut store = Store::open(&path).unwrap();
+        let tasks = store.load().unwrap();
+        assert_eq!(tasks.len(), 2);
+        assert_eq!(tasks[0], StoredTask::new(0, "http://h/a", "/tmp/dl"));
+        assert_eq!(tasks[1].state, StoredState::Done);
+        assert_eq!(tasks[1].path.as_deref(), Some(Path::new("/tmp/dl/西湖.jpg")));
+        // A later state of a task replaces the earlier; Clear starts afresh.
+        let mut again = tasks[0].clone();
+        again.state = StoredState::Failed;
+        again.error = Some("HTTP 404 Not Found".into());
+        store.apply(&[Op::Put(again.clone())]).unwrap();
+        assert_eq!(store.load().unwrap()[0], again);
+        store
+            .apply(&[Op::Clear, Op::Put(StoredTask::new(0, "http://h/c", "/d"))])
+            .unwrap();
+        assert_eq!(store.load().unwrap(), [StoredTask::new(0, "http://h/c", "/d")]);
+    }
+
+    #[test]
+    fn a_damaged_store_is_moved_aside_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite3");
+        std::fs::write(&path, b"this is not a database, just bytes that look wrong").unwrap();
+        let store = Store::open(&path).unwrap();
+        assert!(store.load().unwrap().is_empty());
+        assert!(dir.path().join("queue.damaged").exists());
+    }
+}
