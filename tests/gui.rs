@@ -414,3 +414,22 @@ fn the_queue_comes_back_after_a_restart() {
     assert!(harness.state().model.rows.is_empty());
     assert_eq!(files_in(setup.downloads.path()).len(), 3);
 }
+
+#[test]
+fn pasting_urls_on_the_window_opens_the_dialog_with_them() {
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    harness.event(egui::Event::Paste("not urls at all".into()));
+    settle(&mut harness);
+    assert!(
+        harness.query_by_label("URLs").is_none(),
+        "plain text opens nothing"
+    );
+    harness.event(egui::Event::Paste("http://127.0.0.1:9/a/[1-5].jpg".into()));
+    settle(&mut harness);
+    assert_eq!(
+        harness.get_by_label("URLs").value().as_deref(),
+        Some("http://127.0.0.1:9/a/[1-5].jpg")
+    );
+    harness.get_by_label("5 URLs to add");
+}
