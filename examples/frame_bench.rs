@@ -72,6 +72,7 @@ fn main() {
                 index,
                 name: format!("{index}.jpg"),
                 total: Some(10_000_000),
+                validator: None,
             },
             now,
         );

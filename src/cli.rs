@@ -77,6 +77,13 @@ pub struct GetArgs {
     /// Print each result as one JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// Tries after the first for a lost connection, a stall, a short body or
+    /// a 5xx; each continues from the bytes already saved where it can.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: usize,
+    /// Seconds without a byte before an attempt counts as stalled.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub stall_timeout: u64,
 }
 
 /// A problem with the command line itself.
@@ -161,7 +168,12 @@ fn prepare(args: &GetArgs) -> Result<(BackendKind, Vec<String>), UsageError> {
 
 fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = match Engine::new(EngineConfig::new(backend), tx, Arc::new(|| {})) {
+    let config = EngineConfig {
+        retries: args.retries,
+        read_timeout: std::time::Duration::from_secs(args.stall_timeout.max(1)),
+        ..EngineConfig::new(backend)
+    };
+    let engine = match Engine::new(config, tx, Arc::new(|| {})) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("fanout get: {e}");
@@ -209,8 +221,11 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
                 }
             }
             // The CLI never pauses, so tasks are never re-queued.
-            Event::Started { .. } | Event::Receiving { .. } | Event::Paused { .. } | Event::Queued { .. } => {
-            }
+            Event::Started { .. }
+            | Event::Receiving { .. }
+            | Event::Paused { .. }
+            | Event::Queued { .. }
+            | Event::Retrying { .. } => {}
         }
     }
     progress.clear();

@@ -57,6 +57,8 @@ pub struct StoredTask {
     pub error: Option<String>,
     pub rank: Option<usize>,
     pub worker: Option<String>,
+    /// `ETag` or `Last-Modified` of the file, as last seen.
+    pub validator: Option<String>,
 }
 
 impl StoredTask {
@@ -73,12 +75,14 @@ impl StoredTask {
             error: None,
             rank: None,
             worker: None,
+            validator: None,
         }
     }
 }
 
 /// A change to the stored queue.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // short-lived, on their way to the writer
 pub enum Op {
     /// A new task, or a task's new state (the whole row is written).
     Put(StoredTask),
@@ -111,7 +115,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     total   INTEGER,
     error   TEXT,
     rank    INTEGER,
-    worker  TEXT
+    worker  TEXT,
+    validator TEXT
 );";
 
 impl Store {
@@ -153,6 +158,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
+        // Stores from before validators were kept get the column.
+        let has_validator = conn.prepare("SELECT validator FROM tasks LIMIT 0").is_ok();
+        if !has_validator {
+            conn.execute_batch("ALTER TABLE tasks ADD COLUMN validator TEXT")?;
+        }
         conn.query_row("SELECT count(*) FROM tasks", [], |r| r.get::<_, i64>(0))?;
         Ok(conn)
     }
@@ -168,7 +178,7 @@ impl Store {
     pub fn load(&self) -> Result<Vec<StoredTask>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker FROM tasks ORDER BY id")
+            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker, validator FROM tasks ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -184,6 +194,7 @@ impl Store {
                     error: r.get(8)?,
                     rank: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
                     worker: r.get(10)?,
+                    validator: r.get(11)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -201,8 +212,8 @@ impl Store {
         {
             let mut put = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker, validator)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(err)?;
             for op in ops {
@@ -220,6 +231,7 @@ impl Store {
                             t.error,
                             t.rank.map(|n| n as i64),
                             t.worker,
+                            t.validator,
                         ])
                         .map_err(err)?;
                     }
@@ -302,6 +314,7 @@ mod tests {
             done.total = Some(42);
             done.rank = Some(1);
             done.worker = Some("thread-0".into());
+            done.validator = Some("\"v1\"".into());
             writer.send(Op::Put(done.clone()));
         }
         let mut store = Store::open(&path).unwrap();

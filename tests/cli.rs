@@ -7,7 +7,9 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::{TestServer, body_for, files_in};
+use std::time::{Duration, Instant};
+
+use support::{TestServer, body_for, control_files, files_in};
 
 fn fanout(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
@@ -233,7 +235,10 @@ fn failures_in_text_mode_name_the_url_and_the_reason() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
     let gone = server.url("/gone.bin?status=500");
-    let out = fanout(&["get", "-o", dir.path().to_str().unwrap(), &gone], None);
+    let out = fanout(
+        &["get", "--retries", "0", "-o", dir.path().to_str().unwrap(), &gone],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stdout_lines(&out),
@@ -256,4 +261,56 @@ fn without_o_files_land_in_the_current_folder() {
     let line = &json_lines(&out)[0];
     let saved = dir.path().join(line["path"].as_str().unwrap());
     assert_eq!(std::fs::read(saved).unwrap(), body_for("/here/x.bin", 10));
+}
+
+#[test]
+fn a_killed_run_is_continued_by_the_next_run_with_only_the_missing_bytes() {
+    let server = TestServer::start();
+    for engine in ["sequential", "threads", "async"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        let size = 3_000_000usize;
+        let path = format!("/big-{engine}.bin");
+        let url = server.url(&format!("{path}?size={size}&pace=10&etag=k"));
+        let part = dir.path().join(format!("big-{engine}.bin.part"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
+            .args(["get", "-e", engine, "-o", out, &url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Let it get some way, and leave its control file, then kill -9.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(&part).map_or(0, |m| m.len()) < 300_000
+            || control_files(dir.path()).is_empty()
+        {
+            assert!(Instant::now() < deadline, "{engine}: no progress");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let on_disk = std::fs::metadata(&part).unwrap().len();
+        let served_before = server.body_bytes();
+
+        let again = fanout(&["get", "--json", "-e", engine, "-o", out, &url], None);
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "{engine}: {}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+        let saved = dir.path().join(format!("big-{engine}.bin"));
+        assert_eq!(std::fs::read(&saved).unwrap(), body_for(&path, size), "{engine}");
+        assert_eq!(
+            server.ranges().last(),
+            Some(&format!("bytes={on_disk}-")),
+            "{engine}"
+        );
+        assert_eq!(
+            server.body_bytes() - served_before,
+            (size as u64) - on_disk,
+            "{engine}"
+        );
+        assert_eq!(files_in(dir.path()), [format!("big-{engine}.bin")], "{engine}");
+    }
 }

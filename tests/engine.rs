@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fanout::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult};
-use support::{TestServer, body_for, enc, files_in};
+use support::{TestServer, body_for, control_files, enc, files_in, user_files};
 
 /// Every backend at a limit that lets `n` tasks run at once.
 fn backends(n: usize) -> [BackendKind; 3] {
@@ -22,10 +22,18 @@ fn backends(n: usize) -> [BackendKind; 3] {
     ]
 }
 
+/// The engine's defaults, but retries wait 10 ms instead of seconds.
+fn config(kind: BackendKind) -> EngineConfig {
+    EngineConfig {
+        retry_delay: Duration::from_millis(10),
+        ..EngineConfig::new(kind)
+    }
+}
+
 /// Submits `urls` to a fresh engine and waits for every result, returned in
 /// completion order.
 fn run(kind: BackendKind, urls: &[String], dir: &Path) -> Vec<TaskResult> {
-    run_with_events(EngineConfig::new(kind), urls, dir).0
+    run_with_events(config(kind), urls, dir).0
 }
 
 fn run_with_events(config: EngineConfig, urls: &[String], dir: &Path) -> (Vec<TaskResult>, Vec<Event>) {
@@ -235,7 +243,9 @@ fn a_failure_fails_only_its_own_task_and_leaves_no_file() {
         "ftp://127.0.0.1/file.bin".to_string(),
         server.url("/missing.bin?status=404"),
         server.url("/broken.bin?status=500"),
-        server.url("/dropped.bin?size=200000&drop=50000"),
+        // Cut at the same place every time, and no ranges to resume with:
+        // every retry ends the same way.
+        server.url("/dropped.bin?size=200000&drop=50000&norange=1"),
         server.url("/dropped-chunked.bin?size=200000&drop=50000&nolen=1"),
         "http://127.0.0.1:1/refused.bin".to_string(),
         server.url("/ok/last.bin?size=7000"),
@@ -401,7 +411,7 @@ fn progress_is_reported_while_a_transfer_runs() {
     let urls = vec![server.url("/slow.bin?size=655360&pace=20")];
     for kind in backends(1) {
         let dir = tempfile::tempdir().unwrap();
-        let (results, events) = run_with_events(EngineConfig::new(kind), &urls, dir.path());
+        let (results, events) = run_with_events(config(kind), &urls, dir.path());
         assert!(results[0].is_ok());
         let names: Vec<&str> = events
             .iter()
@@ -447,36 +457,65 @@ fn progress_is_reported_while_a_transfer_runs() {
 }
 
 #[test]
-fn dropping_the_engine_stops_transfers_and_leaves_no_part_file() {
-    let server = TestServer::start();
-    // About four seconds of body: still running when the engine goes away.
-    let url = server.url("/long.bin?size=3276800&pace=20");
+fn a_transfer_cut_off_by_the_engine_closing_is_continued_by_the_next_one() {
     for kind in backends(1) {
+        let server = TestServer::start();
+        // About four seconds of body: still running when the engine goes away.
+        let size = 3_276_800;
+        let url = server.url(&format!("/long.bin?size={size}&pace=20&etag=e"));
         let dir = tempfile::tempdir().unwrap();
         let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(EngineConfig::new(kind), tx, Arc::new(|| {})).unwrap();
+        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
         engine.submit(Job::new(url.clone(), dir.path()));
-        loop {
-            match rx
-                .recv_timeout(Duration::from_secs(10))
-                .expect("the transfer starts")
-            {
-                Event::Progress { .. } => break,
-                Event::Finished(r) => panic!("{kind:?}: finished early: {:?}", r.outcome),
-                _ => {}
-            }
-        }
-        assert_eq!(files_in(dir.path()), ["long.bin.part"], "{kind:?}");
-        drop(engine);
+        let mut seen = Vec::new();
+        wait_for(&rx, &mut seen, "some progress", |e| match e {
+            Event::Progress { bytes, .. } if *bytes > 200_000 => Some(()),
+            Event::Finished(r) => panic!("{kind:?}: finished early: {:?}", r.outcome),
+            _ => None,
+        });
+        drop(engine); // the window closes, or the program is stopped
+        // What stays: the part (never under the final name) and its control file.
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while !files_in(dir.path()).is_empty() {
+        let kept = loop {
+            let len = std::fs::metadata(dir.path().join("long.bin.part"))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            std::thread::sleep(Duration::from_millis(100));
+            let again = std::fs::metadata(dir.path().join("long.bin.part"))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            if len == again {
+                break len;
+            }
             assert!(
                 std::time::Instant::now() < deadline,
-                "{kind:?}: {:?} left",
-                files_in(dir.path())
+                "{kind:?}: the part keeps growing"
             );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        };
+        assert!(kept > 0, "{kind:?}");
+        assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
+        assert_eq!(control_files(dir.path()).len(), 1, "{kind:?}");
+        let served_before = server.body_bytes();
+
+        // The same URL and folder in a new engine: it continues the part.
+        let (mut results, _) = run_with_events(config(kind), &[url], dir.path());
+        let r = results.remove(0);
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/long.bin", size),
+            "{kind:?}"
+        );
+        assert_eq!(server.ranges(), [format!("bytes={kept}-")], "{kind:?}");
+        assert_eq!(
+            server.body_bytes() - served_before,
+            size as u64 - kept,
+            "{kind:?}"
+        );
+        assert_eq!(
+            files_in(dir.path()),
+            ["long.bin"],
+            "{kind:?}: no part, no control file"
+        );
     }
 }
 
@@ -489,7 +528,7 @@ fn a_server_that_stops_sending_fails_with_a_timeout_instead_of_hanging() {
         let dir = tempfile::tempdir().unwrap();
         let config = EngineConfig {
             read_timeout: Duration::from_millis(300),
-            ..EngineConfig::new(kind)
+            ..config(kind)
         };
         let result = run_with_events(config, &urls, dir.path()).0.remove(0);
         assert!(
@@ -536,7 +575,7 @@ fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks() {
     for kind in backends(1) {
         let dir = tempfile::tempdir().unwrap();
         let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(EngineConfig::new(kind), tx, Arc::new(|| {})).unwrap();
+        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
         // 0 runs slowly and holds the only worker; 1 and 2 wait behind it.
         let slow = server.url("/running.bin?size=1048576&pace=50");
         let a = server.url("/a.bin?size=5000");
@@ -607,13 +646,14 @@ fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks() {
 }
 
 #[test]
-fn pausing_a_running_task_stops_it_and_resume_downloads_it_whole() {
+fn pausing_a_running_task_on_a_server_without_ranges_still_ends_whole() {
     let server = TestServer::start();
     for kind in backends(2) {
         let dir = tempfile::tempdir().unwrap();
         let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(EngineConfig::new(kind), tx, Arc::new(|| {})).unwrap();
-        let url = server.url("/paused.bin?size=524288&pace=30");
+        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+        // The server ignores Range: resuming means starting over, cleanly.
+        let url = server.url("/paused.bin?size=524288&pace=30&norange=1");
         engine.submit(Job::new(url, dir.path()));
         let mut seen = Vec::new();
         wait_for(&rx, &mut seen, "progress", |e| {
@@ -623,10 +663,8 @@ fn pausing_a_running_task_stops_it_and_resume_downloads_it_whole() {
         wait_for(&rx, &mut seen, "pause", |e| {
             matches!(e, Event::Paused { index: 0 }).then_some(())
         });
-        assert!(
-            files_in(dir.path()).is_empty(),
-            "{kind:?}: a paused task left a file"
-        );
+        // Only its .part is there: nothing looks complete while paused.
+        assert_eq!(user_files(dir.path()), ["paused.bin.part"], "{kind:?}");
         assert!(engine.resume(0));
         let r = wait_for(&rx, &mut seen, "result", |e| match e {
             Event::Finished(r) => Some(r.clone()),
@@ -712,4 +750,360 @@ fn a_new_engine_setting_applies_to_tasks_that_have_not_started() {
     let on_threads = third.iter().filter(|r| r.worker.starts_with("thread-")).count();
     assert_eq!((on_async, on_threads), (4, 4), "{third:?}");
     assert!(!engine.running_on_old_backends());
+}
+
+/// One download on a fresh server, with the events it produced.
+fn one(kind: BackendKind, server: &TestServer, path_and_query: &str, dir: &Path) -> (TaskResult, Vec<Event>) {
+    let (mut results, events) = run_with_events(config(kind), &[server.url(path_and_query)], dir);
+    (results.remove(0), events)
+}
+
+fn retries_in(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, Event::Retrying { .. }))
+        .count()
+}
+
+#[test]
+fn a_dropped_connection_resumes_and_fetches_only_the_missing_bytes() {
+    for kind in backends(1) {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let size = 300_000;
+        let (r, events) = one(
+            kind,
+            &server,
+            &format!("/resume.bin?size={size}&drop=100000&fail_times=1&etag=v1"),
+            dir.path(),
+        );
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/resume.bin", size),
+            "{kind:?}"
+        );
+        assert_eq!(retries_in(&events), 1, "{kind:?}");
+        let ranges = server.ranges();
+        assert_eq!(ranges.len(), 1, "{kind:?}: {ranges:?}");
+        let from: u64 = ranges[0]
+            .trim_start_matches("bytes=")
+            .trim_end_matches('-')
+            .parse()
+            .unwrap();
+        assert!(from > 0, "{kind:?}: {ranges:?}");
+        // The second request carried only what was missing.
+        assert_eq!(server.body_bytes(), size as u64, "{kind:?}: bytes served");
+        assert_eq!(files_in(dir.path()), ["resume.bin"]);
+    }
+}
+
+#[test]
+fn a_range_answer_that_is_not_what_was_asked_is_never_spliced_in() {
+    for kind in backends(1) {
+        // 206 with a Content-Range from byte 0 when we asked for byte N on.
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (r, _) = one(
+            kind,
+            &server,
+            "/liar.bin?size=200000&drop=80000&fail_times=1&etag=x&badrange=1",
+            dir.path(),
+        );
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/liar.bin", 200_000),
+            "{kind:?}"
+        );
+
+        // 200 with the whole body to a range request: start over, never append.
+        let server = TestServer::start();
+        let (r, _) = one(
+            kind,
+            &server,
+            "/whole.bin?size=200000&drop=80000&fail_times=1&etag=x&norange=1",
+            dir.path(),
+        );
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/whole.bin", 200_000),
+            "{kind:?}"
+        );
+        assert_eq!(server.ranges().len(), 1, "{kind:?}: it did ask for a range");
+        assert!(
+            server.body_bytes() >= 200_000 + 80_000 - 16_384,
+            "{kind:?}: the whole body came again"
+        );
+
+        // The file changed on the server between attempts (another ETag):
+        // If-Range makes the server send it whole, and that is what is kept.
+        let server = TestServer::start();
+        let (r, _) = one(
+            kind,
+            &server,
+            "/changed.bin?size=200000&drop=80000&fail_times=1&etag_change=1",
+            dir.path(),
+        );
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/changed.bin", 200_000),
+            "{kind:?}"
+        );
+        assert!(
+            server.body_bytes() >= 200_000 + 80_000 - 16_384,
+            "{kind:?}: started over"
+        );
+        let mut names = files_in(dir.path());
+        names.sort();
+        assert_eq!(names, ["changed.bin", "liar.bin", "whole.bin"], "{kind:?}");
+    }
+}
+
+#[test]
+fn a_stalled_transfer_is_retried_from_where_it_stood() {
+    for kind in backends(1) {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = EngineConfig {
+            read_timeout: Duration::from_millis(400),
+            ..config(kind)
+        };
+        let url = server.url("/stuck.bin?size=200000&stall=65536&fail_times=1&etag=s");
+        let (mut results, events) = run_with_events(cfg, &[url], dir.path());
+        let r = results.remove(0);
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/stuck.bin", 200_000),
+            "{kind:?}"
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::Retrying { reason, .. } if reason.contains("timed out"))),
+            "{kind:?}: {events:?}"
+        );
+        assert_eq!(server.ranges().len(), 1, "{kind:?}");
+    }
+}
+
+#[test]
+fn a_complete_part_is_finished_by_a_416() {
+    for kind in backends(1) {
+        // Every byte arrives, then the connection breaks: the retry asks for
+        // what is past the end, the server says 416, and the file is whole.
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (r, _) = one(
+            kind,
+            &server,
+            "/full.bin?size=100000&drop=100000&fail_times=1&etag=f",
+            dir.path(),
+        );
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/full.bin", 100_000),
+            "{kind:?}"
+        );
+        assert_eq!(server.body_bytes(), 100_000, "{kind:?}: nothing sent twice");
+    }
+}
+
+#[test]
+fn pause_keeps_the_part_and_resume_continues_from_it() {
+    for kind in backends(2) {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+        let size = 600_000;
+        engine.submit(Job::new(
+            server.url(&format!("/long.bin?size={size}&pace=25&etag=p")),
+            dir.path(),
+        ));
+        let mut seen = Vec::new();
+        wait_for(&rx, &mut seen, "progress", |e| match e {
+            Event::Progress { bytes, .. } if *bytes >= 100_000 => Some(()),
+            _ => None,
+        });
+        assert!(engine.pause(0));
+        wait_for(&rx, &mut seen, "pause", |e| {
+            matches!(e, Event::Paused { index: 0 }).then_some(())
+        });
+        // What the user sees while paused: the bytes so far, in a .part.
+        assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
+        let kept = std::fs::metadata(dir.path().join("long.bin.part")).unwrap().len();
+        assert!(kept >= 100_000, "{kind:?}: {kept}");
+        assert!(engine.resume(0));
+        let r = wait_for(&rx, &mut seen, "result", |e| match e {
+            Event::Finished(r) => Some(r.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/long.bin", size),
+            "{kind:?}"
+        );
+        let ranges = server.ranges();
+        assert_eq!(ranges, [format!("bytes={kept}-")], "{kind:?}");
+        // Cancelling a paused task removes its .part.
+        engine.submit(Job::new(
+            server.url("/other.bin?size=600000&pace=25&etag=q"),
+            dir.path(),
+        ));
+        wait_for(&rx, &mut seen, "progress of 1", |e| {
+            matches!(e, Event::Progress { index: 1, .. }).then_some(())
+        });
+        engine.pause(1);
+        wait_for(&rx, &mut seen, "pause of 1", |e| {
+            matches!(e, Event::Paused { index: 1 }).then_some(())
+        });
+        assert!(user_files(dir.path()).contains(&"other.bin.part".to_string()));
+        engine.cancel(1);
+        wait_for(&rx, &mut seen, "cancel of 1", |e| match e {
+            Event::Finished(r) if r.index == 1 => Some(()),
+            _ => None,
+        });
+        assert_eq!(files_in(dir.path()), ["long.bin"], "{kind:?}");
+    }
+}
+
+/// A 256 KiB tmpfs, unmounted on drop; `None` where mounting is not allowed.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount() -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk(dir))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_that_task_with_the_reason_and_disturbs_nothing_else() {
+    let Some(disk) = SmallDisk::mount() else {
+        eprintln!("skipped: cannot mount a small tmpfs here (needs root or CAP_SYS_ADMIN)");
+        return;
+    };
+    let server = TestServer::start();
+    for kind in backends(2) {
+        let elsewhere = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+        engine.submit(Job::new(
+            server.url("/huge.bin?size=1048576&etag=h"),
+            disk.0.path(),
+        ));
+        engine.submit(Job::new(server.url("/fine.bin?size=100000"), elsewhere.path()));
+        let mut seen = Vec::new();
+        let mut results: Vec<TaskResult> = (0..2)
+            .map(|_| {
+                wait_for(&rx, &mut seen, "results", |e| match e {
+                    Event::Finished(r) => Some(r.clone()),
+                    _ => None,
+                })
+            })
+            .collect();
+        results.sort_by_key(|r| r.index);
+        let err = error_of(&results[0]).to_string();
+        assert!(err.contains("No space left on device"), "{kind:?}: {err}");
+        assert!(
+            !seen.iter().any(|e| matches!(e, Event::Retrying { .. })),
+            "{kind:?}: a full disk is not retried"
+        );
+        assert!(
+            files_in(disk.0.path()).is_empty(),
+            "{kind:?}: {:?}",
+            files_in(disk.0.path())
+        );
+        assert_eq!(
+            std::fs::read(saved_path(&results[1])).unwrap(),
+            body_for("/fine.bin", 100_000)
+        );
+    }
+}
+
+#[test]
+fn an_error_page_where_a_resume_was_expected_is_never_written() {
+    for kind in backends(1) {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        // Cut at 100 kB, then a 503 HTML page, then the rest.
+        let (r, events) = one(
+            kind,
+            &server,
+            "/page.bin?size=300000&drop=100000&fail_times=1&status_on=2:503&etag=x",
+            dir.path(),
+        );
+        assert_eq!(
+            std::fs::read(saved_path(&r)).unwrap(),
+            body_for("/page.bin", 300_000),
+            "{kind:?}"
+        );
+        assert_eq!(retries_in(&events), 2, "{kind:?}");
+        let ranges = server.ranges();
+        assert_eq!(ranges.len(), 2, "{kind:?}: {ranges:?}");
+        assert_eq!(ranges[0], ranges[1], "{kind:?}: the error page moved nothing");
+    }
+}
+
+#[test]
+fn names_that_differ_only_by_case_are_two_files() {
+    let server = TestServer::start();
+    for kind in backends(2) {
+        let dir = tempfile::tempdir().unwrap();
+        let urls = [
+            server.url("/Photo.JPG?size=1000"),
+            server.url("/photo.jpg?size=2000"),
+        ];
+        let r = by_index(run(kind, &urls, dir.path()));
+        let a = std::fs::read(saved_path(&r[0])).unwrap();
+        let b = std::fs::read(saved_path(&r[1])).unwrap();
+        assert_eq!(a, body_for("/Photo.JPG", 1000), "{kind:?}");
+        assert_eq!(b, body_for("/photo.jpg", 2000), "{kind:?}");
+        assert_ne!(saved_path(&r[0]), saved_path(&r[1]));
+    }
+}
+
+#[test]
+fn the_same_url_twice_at_once_never_shares_a_part() {
+    let server = TestServer::start();
+    for kind in backends(2) {
+        let dir = tempfile::tempdir().unwrap();
+        // Long enough that the first leaves a control file before the second starts.
+        let url = server.url("/twice.bin?size=400000&pace=10&etag=t");
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+        engine.submit(Job::new(url.clone(), dir.path()));
+        let mut seen = Vec::new();
+        wait_for(&rx, &mut seen, "the first's progress", |e| {
+            matches!(e, Event::Progress { index: 0, .. }).then_some(())
+        });
+        engine.submit(Job::new(url, dir.path()));
+        let results: Vec<TaskResult> = (0..2)
+            .map(|_| {
+                wait_for(&rx, &mut seen, "results", |e| match e {
+                    Event::Finished(r) => Some(r.clone()),
+                    _ => None,
+                })
+            })
+            .collect();
+        for r in &results {
+            assert_eq!(
+                std::fs::read(saved_path(r)).unwrap(),
+                body_for("/twice.bin", 400_000),
+                "{kind:?}"
+            );
+        }
+        assert_eq!(files_in(dir.path()), ["twice (1).bin", "twice.bin"], "{kind:?}");
+    }
 }

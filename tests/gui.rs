@@ -433,3 +433,40 @@ fn pasting_urls_on_the_window_opens_the_dialog_with_them() {
     );
     harness.get_by_label("5 URLs to add");
 }
+
+#[test]
+fn a_download_cut_off_by_closing_the_window_continues_from_its_part() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let size = 3_000_000;
+    let url = server.url(&format!("/cut.bin?size={size}&pace=10&etag=c"));
+    {
+        let mut harness = setup.harness();
+        add_urls(&mut harness, &url);
+        step_until(&mut harness, "some progress", |app| {
+            app.model.rows[0].bytes > 300_000
+        });
+    } // the window closes mid-download
+    let part = setup.downloads.path().join("cut.bin.part");
+    let on_disk = std::fs::metadata(&part).expect("the part stays").len();
+    assert!(on_disk > 0);
+    let served_before = server.body_bytes();
+
+    // This time the user chose to continue unfinished downloads at start.
+    let mut settings = Settings::load(&setup.options().settings_path());
+    settings.resume_on_start = true;
+    settings.save(&setup.options().settings_path()).unwrap();
+    let mut harness = setup.harness();
+    step_until(&mut harness, "the rest of the file", all_done(1));
+    let saved = setup.downloads.path().join("cut.bin");
+    assert_eq!(std::fs::read(&saved).unwrap(), body_for("/cut.bin", size));
+    // Only what was missing came over the wire the second time.
+    let served_after = server.body_bytes() - served_before;
+    assert!(
+        served_after <= size as u64 - on_disk + 256 * 1024,
+        "{served_after} bytes for {} missing",
+        size as u64 - on_disk
+    );
+    assert!(server.ranges().last().is_some_and(|r| r != "bytes=0-"));
+    assert_eq!(files_in(setup.downloads.path()), ["cut.bin"]);
+}

@@ -18,7 +18,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, HeaderMap, LOCATION};
+use reqwest::header::{
+    CONTENT_DISPOSITION, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE,
+};
 use url::Url;
 
 use super::job::{Event, FetchError, Saved};
@@ -54,6 +56,8 @@ pub(crate) struct Attempt {
     pub outcome: Result<Saved, FetchError>,
     pub http_status: Option<u16>,
     pub bytes: u64,
+    /// What the next attempt may continue from (boxed: it holds a buffer).
+    pub resume: Option<Box<Resume>>,
 }
 
 impl Attempt {
@@ -62,7 +66,18 @@ impl Attempt {
             outcome: Err(e),
             http_status,
             bytes,
+            resume: None,
         }
+    }
+
+    /// Keeps `resume` for the next attempt (or a resume after a pause).
+    fn with_resume(mut self, resume: Option<Box<Resume>>) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    fn retryable(&self) -> bool {
+        self.outcome.as_ref().err().is_some_and(FetchError::is_retryable)
     }
 }
 
@@ -153,30 +168,131 @@ fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {
     FetchError::Transport(chain(err))
 }
 
+/// What a later attempt of the same task continues from: the `.part` with
+/// the bytes so far, and what says which file they belong to.
+pub(crate) struct Resume {
+    part: PartFile,
+    offset: u64,
+    /// The whole file's size, when the server said.
+    total: Option<u64>,
+    /// `ETag`, else `Last-Modified`: sent as `If-Range`, so a file that
+    /// changed on the server comes back whole instead of spliced.
+    validator: Option<String>,
+}
+
+impl Resume {
+    /// A part an earlier run left for this task, found by its control file.
+    pub(crate) fn find(task: &Task) -> Option<Box<Resume>> {
+        let (part, offset, validator, total) = PartFile::find(&task.dir, &task.raw_url)?;
+        if offset == 0 {
+            let mut part = part;
+            part.keep = false; // nothing worth keeping
+            return None;
+        }
+        tracing::debug!(
+            index = task.index,
+            offset,
+            "continuing a part left by an earlier run"
+        );
+        Some(Box::new(Resume {
+            part,
+            offset,
+            total,
+            validator,
+        }))
+    }
+
+    /// The task is over: remove the part and its control file.
+    pub(crate) fn discard(mut self: Box<Self>) {
+        self.part.keep = false;
+    }
+
+    /// `Range` and `If-Range` for the next request.
+    fn request_headers(&self) -> (String, Option<String>) {
+        (format!("bytes={}-", self.offset), self.validator.clone())
+    }
+}
+
+/// `bytes START-END/TOTAL` (TOTAL may be `*`).
+fn content_range(headers: &HeaderMap) -> Option<(u64, u64, Option<u64>)> {
+    let v = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    let (range, total) = v.strip_prefix("bytes ")?.split_once('/')?;
+    let (a, b) = range.split_once('-')?;
+    let total = if total == "*" {
+        None
+    } else {
+        Some(total.parse().ok()?)
+    };
+    Some((a.parse().ok()?, b.parse().ok()?, total))
+}
+
+fn validator(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(ETAG)
+        .or_else(|| headers.get(LAST_MODIFIED))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 /// A body being written to its `.part` file.
 pub(crate) struct Transfer<'a> {
     reporter: &'a Reporter,
     ctl: &'a TaskCtl,
+    url: &'a str,
     index: usize,
     status: u16,
+    /// The size the finished file must have, when known.
     expected: Option<u64>,
     received: u64,
     last_report: Instant,
     part: PartFile,
+    validator: Option<String>,
 }
 
 impl<'a> Transfer<'a> {
-    /// Checks the response head and opens the `.part` file. An HTTP error
-    /// status fails here, before any file exists.
+    /// Checks the response head and opens (or continues) the `.part` file.
+    /// An HTTP error status fails here, before any file exists.
     pub(crate) fn begin(
         reporter: &'a Reporter,
         task: &'a Task,
         status: StatusCode,
         headers: &HeaderMap,
         content_length: Option<u64>,
+        resume: Option<Box<Resume>>,
     ) -> Result<Self, Attempt> {
         let code = status.as_u16();
+        if code == 416
+            && let Some(r) = resume
+        {
+            // Nothing left to send: complete if we know the file is whole.
+            let total = content_range(headers).and_then(|(_, _, t)| t).or(r.total);
+            return Err(if total == Some(r.offset) {
+                let bytes = r.offset;
+                match r.part.commit() {
+                    Ok(path) => Attempt {
+                        outcome: Ok(Saved { path, bytes }),
+                        http_status: Some(code),
+                        bytes,
+                        resume: None,
+                    },
+                    Err(e) => Attempt::failed(Some(code), bytes, e),
+                }
+            } else {
+                let offset = r.offset;
+                r.discard();
+                Attempt::failed(
+                    Some(code),
+                    0,
+                    FetchError::BadRange(format!(
+                        "the server refused the range from byte {offset} (416); starting over"
+                    )),
+                )
+            });
+        }
         if status.is_redirection() {
+            if let Some(r) = resume {
+                r.discard();
+            }
             // The client follows every redirect it may; one left over points
             // somewhere it must not go (another scheme) or nowhere.
             let to = headers
@@ -190,58 +306,124 @@ impl<'a> Transfer<'a> {
         }
         if !status.is_success() {
             let reason = status.canonical_reason().unwrap_or("").to_string();
-            return Err(Attempt::failed(
-                Some(code),
-                0,
-                FetchError::Http { status: code, reason },
-            ));
+            // An error page is never written; the bytes so far stay for the
+            // next attempt.
+            let bytes = resume.as_ref().map_or(0, |r| r.offset);
+            let mut a = Attempt::failed(Some(code), bytes, FetchError::Http { status: code, reason });
+            a.resume = resume;
+            return Err(a);
         }
-        // Raw UTF-8 is common in `filename="…"` although RFC 6266 says
-        // ASCII; decode it rather than lose the name.
-        let disposition = headers
-            .get(CONTENT_DISPOSITION)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let name = naming::file_name(&task.url, disposition.as_deref());
-        let buffer = content_length.map_or(WRITE_BUFFER, |n| {
-            usize::try_from(n)
-                .unwrap_or(WRITE_BUFFER)
-                .clamp(MIN_WRITE_BUFFER, WRITE_BUFFER)
-        });
-        let part =
-            PartFile::create(&task.dir, &name, buffer).map_err(|e| Attempt::failed(Some(code), 0, e))?;
+        let validator = validator(headers);
+        let (part, received, expected) = match (code, resume) {
+            (206, Some(r)) => {
+                let asked = r.offset;
+                match content_range(headers) {
+                    Some((a, b, total))
+                        if a == asked
+                            && content_length.is_none_or(|n| n == b + 1 - a)
+                            && (r.total.is_none() || total.is_none() || r.total == total) =>
+                    {
+                        let expected = total.or(r.total).or(content_length.map(|n| a + n));
+                        (r.part, asked, expected)
+                    }
+                    other => {
+                        let got = headers.get(CONTENT_RANGE).map_or("none".to_string(), |v| {
+                            String::from_utf8_lossy(v.as_bytes()).into_owned()
+                        });
+                        tracing::warn!(
+                            index = task.index,
+                            asked,
+                            ?other,
+                            "wrong Content-Range; starting over"
+                        );
+                        r.discard();
+                        return Err(Attempt::failed(
+                            Some(code),
+                            0,
+                            FetchError::BadRange(format!(
+                                "asked for the bytes from {asked} on, got Content-Range {got}; starting over"
+                            )),
+                        ));
+                    }
+                }
+            }
+            (206, None) => {
+                return Err(Attempt::failed(
+                    Some(code),
+                    0,
+                    FetchError::BadRange("206 to a request without a range".into()),
+                ));
+            }
+            (_, Some(mut r)) => {
+                // A whole body to a range request: the server ignored the
+                // range, or the file changed (If-Range did not match).
+                if r.validator.is_some() && validator != r.validator {
+                    tracing::info!(
+                        index = task.index,
+                        "the file changed on the server; starting over"
+                    );
+                } else {
+                    tracing::info!(index = task.index, "the server ignored the range; starting over");
+                }
+                if let Err(e) = r.part.truncate() {
+                    return Err(Attempt::failed(Some(code), 0, e));
+                }
+                (r.part, 0, content_length)
+            }
+            (_, None) => {
+                // Raw UTF-8 is common in `filename="…"` although RFC 6266
+                // says ASCII; decode it rather than lose the name.
+                let disposition = headers
+                    .get(CONTENT_DISPOSITION)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                let name = naming::file_name(&task.url, disposition.as_deref());
+                let buffer = content_length.map_or(WRITE_BUFFER, |n| {
+                    usize::try_from(n)
+                        .unwrap_or(WRITE_BUFFER)
+                        .clamp(MIN_WRITE_BUFFER, WRITE_BUFFER)
+                });
+                let part = PartFile::create(&task.dir, &name, buffer)
+                    .map_err(|e| Attempt::failed(Some(code), 0, e))?;
+                (part, 0, content_length)
+            }
+        };
         reporter.emit(Event::Receiving {
             index: task.index,
             name: part.name.clone(),
-            total: content_length,
+            total: expected,
+            validator: validator.clone(),
         });
         Ok(Transfer {
             reporter,
             ctl: &task.ctl,
+            url: &task.raw_url,
             index: task.index,
             status: code,
-            expected: content_length,
-            received: 0,
+            expected,
+            received,
             last_report: Instant::now(),
             part,
+            validator,
         })
     }
 
-    pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<(), Attempt> {
+    pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<(), FetchError> {
         if self.reporter.stopping.load(Ordering::Relaxed) || self.ctl.halted() {
-            return Err(self.fail(FetchError::Cancelled));
+            return Err(FetchError::Cancelled);
         }
         self.received += chunk.len() as u64;
         if let Some(expected) = self.expected
             && self.received > expected
         {
-            return Err(self.fail(FetchError::LongBody { expected }));
+            return Err(FetchError::LongBody { expected });
         }
         if let Err(e) = self.part.file.write_all(chunk) {
-            let err = self.part.io_error(&e);
-            return Err(self.fail(err));
+            return Err(self.part.io_error(&e));
         }
         if self.last_report.elapsed() >= PROGRESS_EVERY {
             self.last_report = Instant::now();
+            // Running long enough to be worth resuming after a crash.
+            self.part.write_control(self.url, &self.validator, self.expected);
             self.reporter.emit(Event::Progress {
                 index: self.index,
                 bytes: self.received,
@@ -252,7 +434,7 @@ impl<'a> Transfer<'a> {
     }
 
     /// The body ended early with a transport error.
-    pub(crate) fn interrupted(&self, err: &(dyn StdError + 'static)) -> Attempt {
+    pub(crate) fn interrupted(self, err: &(dyn StdError + 'static)) -> Attempt {
         let cause = transport_error(err);
         let e = match cause {
             FetchError::Timeout(_) => cause,
@@ -267,8 +449,29 @@ impl<'a> Transfer<'a> {
         self.fail(e)
     }
 
-    fn fail(&self, e: FetchError) -> Attempt {
-        Attempt::failed(Some(self.status), self.received, e)
+    /// Ends the attempt with `e`. When another attempt may help, the bytes
+    /// so far are kept for it, provided the server can tell us later that
+    /// they still belong to the same file (a validator or a known size).
+    pub(crate) fn fail(mut self, e: FetchError) -> Attempt {
+        let (status, received) = (Some(self.status), self.received);
+        let mut a = Attempt::failed(status, received, e);
+        // Paused, or the engine closing: the bytes stay for the next run.
+        let stopped = self.ctl.paused() || self.reporter.stopping.load(Ordering::Relaxed);
+        let again = a.outcome.as_ref().err().is_some_and(FetchError::is_retryable)
+            || (matches!(a.outcome, Err(FetchError::Cancelled)) && stopped);
+        let resumable = again && received > 0 && (self.validator.is_some() || self.expected.is_some());
+        if resumable && self.part.file.flush().is_ok() {
+            self.part.write_control(self.url, &self.validator, self.expected);
+            a.resume = Some(Box::new(Resume {
+                part: self.part,
+                offset: received,
+                total: self.expected,
+                validator: self.validator,
+            }));
+        } else {
+            self.part.keep = false; // the task is over: no part stays
+        }
+        a
     }
 
     /// The body ended cleanly: check its length and give the file its name.
@@ -276,10 +479,8 @@ impl<'a> Transfer<'a> {
         if let Some(expected) = self.expected
             && self.received != expected
         {
-            return self.fail(FetchError::ShortBody {
-                received: self.received,
-                expected,
-            });
+            let received = self.received;
+            return self.fail(FetchError::ShortBody { received, expected });
         }
         let (status, bytes) = (self.status, self.received);
         match self.part.commit() {
@@ -287,13 +488,15 @@ impl<'a> Transfer<'a> {
                 outcome: Ok(Saved { path, bytes }),
                 http_status: Some(status),
                 bytes,
+                resume: None,
             },
             Err(e) => Attempt::failed(Some(status), bytes, e),
         }
     }
 }
 
-/// `NAME.part` while the body arrives. Removed on drop unless committed.
+/// `NAME.part` while the body arrives. Removed on drop unless committed or
+/// kept for a later resume (see [`Resume`]).
 struct PartFile {
     file: BufWriter<File>,
     dir: PathBuf,
@@ -304,6 +507,50 @@ struct PartFile {
     k: usize,
     path: PathBuf,
     committed: bool,
+    /// Left on disk when dropped, with its control file, for a resume by
+    /// this run or the next one (a paused task, a closed window).
+    keep: bool,
+    /// `.fanout-HASH.json` beside the part, once written.
+    control: Option<PathBuf>,
+}
+
+/// Takes the `.part`'s exclusive lock, without waiting: a part in use by
+/// another transfer is never continued by a second one. The lock goes with
+/// the file handle. True where locks are not supported.
+fn lock(file: &File) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{FlockOperation, flock};
+        !matches!(
+            flock(file, FlockOperation::NonBlockingLockExclusive),
+            Err(rustix::io::Errno::WOULDBLOCK)
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        true
+    }
+}
+
+/// What a `.part` left on disk belongs to: written beside it as
+/// `.fanout-HASH.json` (HASH of the URL), so a later run with the same URL
+/// and folder finds it with one lookup and continues it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Control {
+    url: String,
+    name: String,
+    base: String,
+    k: usize,
+    validator: Option<String>,
+    total: Option<u64>,
+}
+
+fn control_path(dir: &Path, url: &str) -> PathBuf {
+    let hash = url.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    dir.join(format!(".fanout-{hash:016x}.json"))
 }
 
 impl PartFile {
@@ -325,6 +572,7 @@ impl PartFile {
             let path = dir.join(format!("{name}.part"));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(file) => {
+                    lock(&file);
                     return Ok(PartFile {
                         file: BufWriter::with_capacity(buffer, file),
                         dir: dir.to_path_buf(),
@@ -333,6 +581,8 @@ impl PartFile {
                         k,
                         path,
                         committed: false,
+                        keep: false,
+                        control: None,
                     });
                 }
                 // The folder is made on first use rather than checked for
@@ -349,6 +599,17 @@ impl PartFile {
             dir,
             io::Error::other(format!("no free name left for {base:?}")),
         ))
+    }
+
+    /// Empties the part to start the body over.
+    fn truncate(&mut self) -> Result<(), FetchError> {
+        use std::io::Seek;
+        let r = self.file.flush().and_then(|()| {
+            let f = self.file.get_mut();
+            f.set_len(0)?;
+            f.seek(io::SeekFrom::Start(0)).map(|_| ())
+        });
+        r.map_err(|e| self.io_error(&e))
     }
 
     fn io_error(&self, e: &io::Error) -> FetchError {
@@ -414,22 +675,193 @@ fn link_then_unlink(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
+impl PartFile {
+    /// Records what this part belongs to, so it can be resumed after the
+    /// program stops. Written once a transfer has run a while (small files
+    /// finish first and never pay for it) or when it stops early.
+    fn write_control(&mut self, url: &str, validator: &Option<String>, total: Option<u64>) {
+        if self.control.is_some() {
+            return;
+        }
+        let path = control_path(&self.dir, url);
+        let control = Control {
+            url: url.to_string(),
+            name: self.name.clone(),
+            base: self.base.clone(),
+            k: self.k,
+            validator: validator.clone(),
+            total,
+        };
+        let tmp = path.with_extension("tmp");
+        let written = serde_json::to_vec(&control)
+            .map_err(io::Error::other)
+            .and_then(|body| std::fs::write(&tmp, body))
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        match written {
+            Ok(()) => {
+                self.control = Some(path);
+                self.keep = true;
+            }
+            Err(e) => tracing::debug!(error = %e, "no control file; this part cannot be resumed later"),
+        }
+    }
+
+    /// The part a previous attempt or run left for `url` in `dir`, if any.
+    fn find(dir: &Path, url: &str) -> Option<(PartFile, u64, Option<String>, Option<u64>)> {
+        let control_file = control_path(dir, url);
+        let control: Control = serde_json::from_slice(&std::fs::read(&control_file).ok()?).ok()?;
+        if control.url != url || control.name.contains(['/', '\\']) {
+            return None;
+        }
+        let path = dir.join(format!("{}.part", control.name));
+        let mut open = OpenOptions::new();
+        open.append(true);
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Never follow a link planted where the part was.
+            open.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+        }
+        let file = match open.open(&path) {
+            Ok(f) => f,
+            Err(_) => {
+                let _ = std::fs::remove_file(&control_file);
+                return None;
+            }
+        };
+        // Another transfer (this run's or another program's) is writing it.
+        if !lock(&file) {
+            return None;
+        }
+        let offset = file.metadata().ok()?.len();
+        let part = PartFile {
+            file: BufWriter::with_capacity(WRITE_BUFFER, file),
+            dir: dir.to_path_buf(),
+            name: control.name,
+            base: control.base,
+            k: control.k,
+            path,
+            committed: false,
+            keep: true,
+            control: Some(control_file),
+        };
+        Some((part, offset, control.validator, control.total))
+    }
+}
+
 impl Drop for PartFile {
+    /// A part with a control file is kept unless the task is over (`keep`
+    /// cleared): a transfer cut off by the program ending, or by its runtime
+    /// shutting down, stays resumable.
     fn drop(&mut self) {
+        if !self.committed && self.keep && self.control.is_some() {
+            let _ = self.file.flush();
+            return;
+        }
         if !self.committed {
             let _ = std::fs::remove_file(&self.path);
+        }
+        if let Some(control) = &self.control {
+            let _ = std::fs::remove_file(control);
         }
     }
 }
 
-/// One download with the blocking client (sequential and threads backends).
-pub(crate) fn run_blocking(client: &reqwest::blocking::Client, reporter: &Reporter, task: &Task) -> Attempt {
-    let mut resp = match client.get(task.url.clone()).send() {
+/// How failed attempts are tried again: exponential backoff with jitter
+/// (backon), from `retry_delay` up to 30 s, at most `retries` times.
+fn backoff(config: &EngineConfig) -> backon::ExponentialBuilder {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(config.retry_delay)
+        .with_max_delay(Duration::from_secs(30).max(config.retry_delay))
+        .with_max_times(config.retries)
+        .with_jitter()
+}
+
+/// Reports a retry to the listener.
+fn retrying(reporter: &Reporter, task: &Task, attempt: &Attempt, delay: Duration, n: usize) {
+    let reason = attempt
+        .outcome
+        .as_ref()
+        .err()
+        .map_or_else(String::new, ToString::to_string);
+    tracing::debug!(index = task.index, n, ?delay, reason, "retrying");
+    reporter.emit(Event::Retrying {
+        index: task.index,
+        attempt: n,
+        reason,
+    });
+}
+
+/// One download with the blocking client (sequential and threads backends):
+/// attempts until one succeeds, fails for good, or the retries run out.
+pub(crate) fn run_blocking(
+    client: &reqwest::blocking::Client,
+    config: &EngineConfig,
+    reporter: &Reporter,
+    task: &mut Task,
+) -> Attempt {
+    use backon::BlockingRetryable;
+    let initial = task.resume.take().or_else(|| Resume::find(task));
+    let state = std::cell::RefCell::new(initial);
+    let task = &*task;
+    let n = std::cell::Cell::new(0);
+    let once = || {
+        let mut a = attempt_blocking(client, reporter, task, state.borrow_mut().take());
+        if a.outcome.is_ok() {
+            Ok(a)
+        } else {
+            *state.borrow_mut() = a.resume.take();
+            Err(a)
+        }
+    };
+    // Closing the engine cancels every running task, so the task's own
+    // state says all: the sleeper checks it in slices, so a pause or cancel
+    // ends the wait.
+    let ctl = task.ctl.clone();
+    let result = once
+        .retry(backoff(config))
+        .sleep(move |d: Duration| {
+            let until = Instant::now() + d;
+            while Instant::now() < until && !ctl.halted() {
+                std::thread::sleep((until - Instant::now()).min(Duration::from_millis(20)));
+            }
+        })
+        .when(|a: &Attempt| a.retryable() && !task.ctl.halted())
+        .notify(|a: &Attempt, d| {
+            n.set(n.get() + 1);
+            retrying(reporter, task, a, d, n.get());
+        })
+        .call();
+    match result {
+        Ok(a) => a,
+        // The bytes of the last attempt stay with it (a pause resumes them).
+        Err(a) => a.with_resume(state.into_inner()),
+    }
+}
+
+fn attempt_blocking(
+    client: &reqwest::blocking::Client,
+    reporter: &Reporter,
+    task: &Task,
+    resume: Option<Box<Resume>>,
+) -> Attempt {
+    if let Some(a) = halted_before(reporter, task, &resume) {
+        return a.with_resume(resume);
+    }
+    let mut req = client.get(task.url.clone());
+    if let Some(r) = &resume {
+        let (range, if_range) = r.request_headers();
+        req = req.header(RANGE, range);
+        if let Some(v) = if_range {
+            req = req.header(IF_RANGE, v);
+        }
+    }
+    let mut resp = match req.send() {
         Ok(r) => r,
-        Err(e) => return Attempt::failed(None, 0, transport_error(&e)),
+        Err(e) => return Attempt::failed(None, 0, transport_error(&e)).with_resume(resume),
     };
     let len = resp.content_length();
-    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len) {
+    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len, resume) {
         Ok(t) => t,
         Err(a) => return a,
     };
@@ -438,8 +870,8 @@ pub(crate) fn run_blocking(client: &reqwest::blocking::Client, reporter: &Report
         match resp.read(&mut buf) {
             Ok(0) => return t.finish(),
             Ok(n) => {
-                if let Err(a) = t.write(&buf[..n]) {
-                    return a;
+                if let Err(e) = t.write(&buf[..n]) {
+                    return t.fail(e);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -448,28 +880,125 @@ pub(crate) fn run_blocking(client: &reqwest::blocking::Client, reporter: &Report
     }
 }
 
-/// One download with the async client (async backend).
-pub(crate) async fn run_async(client: &reqwest::Client, reporter: &Reporter, task: &Task) -> Attempt {
-    let mut resp = match client.get(task.url.clone()).send().await {
+/// One download with the async client (async backend), retried as
+/// [`run_blocking`] is.
+pub(crate) async fn run_async(
+    client: &reqwest::Client,
+    config: &EngineConfig,
+    reporter: &Reporter,
+    task: &mut Task,
+) -> Attempt {
+    use backon::Retryable;
+    let initial = task.resume.take().or_else(|| Resume::find(task));
+    let state = std::sync::Mutex::new(initial);
+    let task = &*task;
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let state = &state;
+    let once = || async move {
+        let resume = state.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let mut a = attempt_async(client, reporter, task, resume).await;
+        if a.outcome.is_ok() {
+            Ok(a)
+        } else {
+            *state.lock().unwrap_or_else(|p| p.into_inner()) = a.resume.take();
+            Err(a)
+        }
+    };
+    let ctl = task.ctl.clone();
+    let result = once
+        .retry(backoff(config))
+        // A pause or cancel ends the wait.
+        .sleep(move |d: Duration| {
+            let ctl = ctl.clone();
+            async move {
+                tokio::select! {
+                    () = tokio::time::sleep(d) => {}
+                    () = ctl.wake.notified() => {}
+                }
+            }
+        })
+        .when(|a: &Attempt| a.retryable() && !reporter.stopping.load(Ordering::Relaxed) && !task.ctl.halted())
+        .notify(|a: &Attempt, d| {
+            let k = n.fetch_add(1, Ordering::Relaxed) + 1;
+            retrying(reporter, task, a, d, k);
+        })
+        .await;
+    match result {
+        Ok(a) => a,
+        Err(a) => a.with_resume(state.lock().unwrap_or_else(|p| p.into_inner()).take()),
+    }
+}
+
+async fn attempt_async(
+    client: &reqwest::Client,
+    reporter: &Reporter,
+    task: &Task,
+    resume: Option<Box<Resume>>,
+) -> Attempt {
+    if let Some(a) = halted_before(reporter, task, &resume) {
+        return a.with_resume(resume);
+    }
+    let mut req = client.get(task.url.clone());
+    if let Some(r) = &resume {
+        let (range, if_range) = r.request_headers();
+        req = req.header(RANGE, range);
+        if let Some(v) = if_range {
+            req = req.header(IF_RANGE, v);
+        }
+    }
+    // Waiting for the head or for a byte, a pause or cancel (the task's
+    // `wake`) takes effect at once; a blocking transfer sees it at its next
+    // chunk.
+    let send = req.send();
+    tokio::pin!(send);
+    let sent = loop {
+        tokio::select! {
+            r = &mut send => break r,
+            () = task.ctl.wake.notified() => if task.ctl.halted() {
+                return Attempt::failed(None, 0, FetchError::Cancelled).with_resume(resume);
+            }
+        }
+    };
+    let mut resp = match sent {
         Ok(r) => r,
-        Err(e) => return Attempt::failed(None, 0, transport_error(&e)),
+        Err(e) => return Attempt::failed(None, 0, transport_error(&e)).with_resume(resume),
     };
     let len = resp.content_length();
-    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len) {
+    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len, resume) {
         Ok(t) => t,
         Err(a) => return a,
     };
     loop {
-        match resp.chunk().await {
+        let chunk = tokio::select! {
+            c = resp.chunk() => c,
+            () = task.ctl.wake.notified() => {
+                if task.ctl.halted() {
+                    return t.fail(FetchError::Cancelled);
+                }
+                continue;
+            }
+        };
+        match chunk {
             Ok(Some(chunk)) => {
-                if let Err(a) = t.write(&chunk) {
-                    return a;
+                if let Err(e) = t.write(&chunk) {
+                    return t.fail(e);
                 }
             }
             Ok(None) => return t.finish(),
             Err(e) => return t.interrupted(&e),
         }
     }
+}
+
+/// A task paused or cancelled (or an engine closing) before an attempt.
+fn halted_before(reporter: &Reporter, task: &Task, resume: &Option<Box<Resume>>) -> Option<Attempt> {
+    (reporter.stopping.load(Ordering::Relaxed) || task.ctl.halted()).then(|| {
+        Attempt::failed(
+            None,
+            resume.as_ref().map_or(0, |r| r.offset),
+            FetchError::Cancelled,
+        )
+    })
 }
 
 #[cfg(test)]

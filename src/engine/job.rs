@@ -58,8 +58,27 @@ pub enum FetchError {
     Transport(String),
     #[error("cannot write {path}: {detail}")]
     Io { path: String, detail: String },
+    #[error("bad answer to a range request: {0}")]
+    BadRange(String),
     #[error("cancelled")]
     Cancelled,
+}
+
+impl FetchError {
+    /// Whether another attempt may succeed: a lost or stalled connection, a
+    /// short body, a server error. Not a 404, a bad URL or a full disk.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            FetchError::Connect(_)
+            | FetchError::Timeout(_)
+            | FetchError::Interrupted { .. }
+            | FetchError::ShortBody { .. }
+            | FetchError::Transport(_)
+            | FetchError::BadRange(_) => true,
+            FetchError::Http { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            _ => false,
+        }
+    }
 }
 
 /// The final word on one task.
@@ -105,6 +124,8 @@ pub enum Event {
         index: usize,
         name: String,
         total: Option<u64>,
+        /// `ETag` or `Last-Modified`: what a resume checks the file by.
+        validator: Option<String>,
     },
     Progress {
         index: usize,
@@ -114,6 +135,14 @@ pub enum Event {
     /// The task was paused; it keeps its place and waits for a resume.
     /// (Until resume from `.part` lands, a paused transfer starts over.)
     Paused { index: usize },
+    /// An attempt failed and the task will try again after a pause
+    /// (`attempt` counts from 1); the bytes so far are kept when the server
+    /// can resume them.
+    Retrying {
+        index: usize,
+        attempt: usize,
+        reason: String,
+    },
     /// A paused, failed or cancelled task is queued again.
     Queued { index: usize },
     /// The task ended, in completion order (see `fan_in` for submission order).

@@ -61,9 +61,16 @@ pub struct EngineConfig {
     pub backend: BackendKind,
     /// Give up on a connection attempt after this long.
     pub connect_timeout: Duration,
-    /// Give up when no byte arrived for this long (an idle timeout, not a
-    /// limit on the whole transfer: a 10 GB file may take hours).
+    /// Give up on an attempt when no byte arrived for this long (a stall
+    /// watchdog, not a limit on the whole transfer: a 10 GB file may take
+    /// hours). The attempt is then retried.
     pub read_timeout: Duration,
+    /// Attempts after the first for a lost connection, a stall, a short
+    /// body or a 5xx; each continues from the bytes already on disk when
+    /// the server supports ranges.
+    pub retries: usize,
+    /// The first pause before a retry; it doubles (with jitter) up to 30 s.
+    pub retry_delay: Duration,
     pub user_agent: String,
 }
 
@@ -72,7 +79,9 @@ impl EngineConfig {
         EngineConfig {
             backend,
             connect_timeout: Duration::from_secs(30),
-            read_timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_secs(30),
+            retries: 5,
+            retry_delay: Duration::from_secs(1),
             user_agent: concat!("fanout/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }
@@ -122,9 +131,22 @@ impl Reporter {
 
     /// A worker's transfer returned: report it as finished, or as paused if
     /// the user paused it.
-    pub(crate) fn settle(&self, task: Task, worker: &str, started: Duration, attempt: fetch::Attempt) {
+    pub(crate) fn settle(
+        &self,
+        mut task: Task,
+        worker: &str,
+        started: Duration,
+        mut attempt: fetch::Attempt,
+    ) {
         let (index, url) = (task.index, task.raw_url.clone());
         let halted = matches!(attempt.outcome, Err(FetchError::Cancelled));
+        // The bytes of a paused transfer wait with the task for its resume.
+        // A task that failed for good drops them (and its `.part`).
+        if halted && task.ctl.paused() {
+            task.resume = attempt.resume.take();
+        } else if let Some(r) = attempt.resume.take() {
+            r.discard();
+        }
         let ok = attempt.outcome.is_ok();
         self.queue.settle(task, ok, halted, |settled| match settled {
             Settled::Finished => self.finished(index, &url, worker, started, attempt),
@@ -236,6 +258,7 @@ impl Engine {
                 raw_url: job.url,
                 dir: job.dir,
                 ctl: Arc::default(),
+                resume: None,
             }),
             Err(e) => self.reject(index, &job.url, e),
         }
@@ -255,6 +278,7 @@ impl Engine {
                 raw_url: job.url,
                 dir: job.dir,
                 ctl: Arc::default(),
+                resume: None,
             };
             self.reporter.queue.restore(task, paused);
         }

@@ -13,6 +13,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use url::Url;
 
+use super::fetch::Resume;
+
 /// What the user wants of one task, read by its transfer at every chunk.
 #[derive(Debug, Default)]
 pub(crate) struct TaskCtl {
@@ -33,6 +35,11 @@ impl TaskCtl {
         self.state.load(Ordering::Relaxed) != RUN
     }
 
+    /// Paused (not cancelled): the transfer keeps its bytes.
+    pub(crate) fn paused(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == PAUSE
+    }
+
     fn set(&self, state: u8) {
         self.state.store(state, Ordering::SeqCst);
         self.wake.notify_one();
@@ -51,6 +58,8 @@ pub(crate) struct Task {
     pub raw_url: String,
     pub dir: PathBuf,
     pub ctl: Arc<TaskCtl>,
+    /// The `.part` a paused transfer left, for its next run to continue.
+    pub resume: Option<Box<Resume>>,
 }
 
 /// Where a task is, as far as the queue knows.
@@ -182,11 +191,13 @@ impl Queue {
         self.ready.notify_all();
     }
 
+    /// The engine is going away: running transfers stop as if paused, so
+    /// their `.part` files stay for the next run to continue.
     pub(crate) fn close(&self) {
         let mut state = self.lock();
         state.closed = true;
         for ctl in state.running.values() {
-            ctl.set(CANCEL);
+            ctl.set(PAUSE);
         }
         drop(state);
         self.ready.notify_all();
@@ -236,8 +247,11 @@ impl Queue {
     /// reported by its worker.
     pub(crate) fn cancel(&self, index: usize) -> Cancel {
         let mut state = self.lock();
-        if let Some(task) = state.pending.remove(&index).or_else(|| state.held.remove(&index)) {
+        if let Some(mut task) = state.pending.remove(&index).or_else(|| state.held.remove(&index)) {
             task.ctl.set(CANCEL);
+            if let Some(r) = task.resume.take() {
+                r.discard(); // a cancelled download leaves no `.part`
+            }
             let url = task.raw_url.clone();
             state.ended.insert(index, task);
             return Cancel::NotStarted(url);

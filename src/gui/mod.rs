@@ -200,13 +200,20 @@ impl FanoutApp {
                     writer.send(Op::Put(self.model.stored(*i)));
                 }
             }
-            if !restored.is_empty() {
-                let paused = self.model.counts().paused;
-                if paused > 0 {
-                    self.notify(format!(
-                        "{paused} unfinished downloads are back, paused: select them and press Resume selected."
-                    ));
+            let unfinished: Vec<usize> = restored
+                .iter()
+                .filter(|(_, t)| t.state == StoredState::Unfinished)
+                .map(|(i, _)| *i)
+                .collect();
+            if self.settings.resume_on_start {
+                for &i in &unfinished {
+                    engine.resume(i);
                 }
+            } else if !unfinished.is_empty() {
+                self.notify(format!(
+                    "{} unfinished downloads are back, paused: select them and press Resume selected.",
+                    unfinished.len()
+                ));
             }
         }
         self.store = Some(writer);
@@ -230,7 +237,7 @@ impl FanoutApp {
             // The store keeps what survives a restart: not the progress.
             let changed = match &event {
                 Event::Finished(r) => Some(r.index),
-                Event::Queued { index } => Some(*index),
+                Event::Queued { index } | Event::Paused { index } => Some(*index),
                 _ => None,
             };
             self.model.apply(event, Instant::now());
@@ -534,15 +541,28 @@ impl FanoutApp {
             dragging |= r.dragged();
             r.labelled_by(l.id);
             ui.end_row();
-            let l = ui.label("Idle timeout (s)");
+            let l = ui.label("Stall timeout (s)");
             let r = ui
                 .add(egui::DragValue::new(&mut self.settings.idle_timeout_secs).range(1..=3600))
-                .on_hover_text("Give up on a transfer when no byte came for this long.");
+                .on_hover_text("No byte for this long: the attempt is dropped and tried again.");
+            dragging |= r.dragged();
+            r.labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Retries");
+            let r = ui
+                .add(egui::DragValue::new(&mut self.settings.retries).range(0..=100))
+                .on_hover_text(
+                    "Tries after the first for a lost connection, a stall, a short body or a 5xx, \
+                     with growing pauses; each continues from the bytes already saved.",
+                );
             dragging |= r.dragged();
             r.labelled_by(l.id);
             ui.end_row();
         });
-        ui.weak("Retries: none yet; a failed task can be retried by hand.");
+        ui.checkbox(
+            &mut self.settings.resume_on_start,
+            "Resume unfinished downloads at start",
+        );
         ui.add_space(8.0);
         ui.separator();
         ui.weak("A new engine or worker count applies to tasks that have not started; running ones finish where they are.");

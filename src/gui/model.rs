@@ -12,6 +12,11 @@ use crate::store::{StoredState, StoredTask};
 pub enum TaskState {
     Queued,
     Running,
+    /// An attempt failed; the task tries again after a pause.
+    Retrying {
+        attempt: usize,
+        reason: String,
+    },
     /// Pause asked; the transfer stops at its next chunk.
     Pausing,
     Paused,
@@ -27,6 +32,7 @@ impl TaskState {
         match self {
             TaskState::Queued => "queued".into(),
             TaskState::Running => "running".into(),
+            TaskState::Retrying { attempt, reason } => format!("retry {attempt}: {reason}"),
             TaskState::Pausing => "pausing…".into(),
             TaskState::Paused => "paused".into(),
             TaskState::Cancelling => "cancelling…".into(),
@@ -76,6 +82,8 @@ pub struct Row {
     pub rank: Option<usize>,
     pub worker: String,
     pub path: Option<PathBuf>,
+    /// What the server identified the file by (for the store).
+    pub validator: Option<String>,
     /// A task rejected before reaching a worker (a bad URL) cannot be retried.
     pub retryable: bool,
     speed: f64,
@@ -103,6 +111,7 @@ impl Row {
             rank: None,
             worker: String::new(),
             path: None,
+            validator: None,
             retryable: true,
             speed: 0.0,
             sample: None,
@@ -207,11 +216,12 @@ impl Model {
             row.rank = t.rank;
             row.worker = t.worker.clone().unwrap_or_default();
             row.path = t.path.clone();
+            row.validator = t.validator.clone();
             row.retryable = row.worker != "-" || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {
+                    // Its bytes (if any) wait in a `.part` beside the file.
                     row.state = TaskState::Paused;
-                    row.bytes = 0;
                     row.rank = None;
                     None
                 }
@@ -271,6 +281,7 @@ impl Model {
         };
         t.rank = row.rank;
         t.worker = (!row.worker.is_empty()).then(|| row.worker.clone());
+        t.validator = row.validator.clone();
         t
     }
 
@@ -323,10 +334,16 @@ impl Model {
                 };
                 self.running.insert(index);
             }
-            Event::Receiving { index, name, total } => {
+            Event::Receiving {
+                index,
+                name,
+                total,
+                validator,
+            } => {
                 let row = &mut self.rows[index];
                 row.name = name;
                 row.total = total;
+                row.validator = validator;
             }
             Event::Progress { index, bytes, total } => {
                 let row = &mut self.rows[index];
@@ -350,10 +367,24 @@ impl Model {
                 row.bytes = bytes;
                 row.total = total;
             }
+            Event::Retrying {
+                index,
+                attempt,
+                reason,
+            } => {
+                let row = &mut self.rows[index];
+                row.speed = 0.0;
+                row.state = match row.state {
+                    TaskState::Pausing | TaskState::Cancelling => row.state.clone(),
+                    _ => TaskState::Retrying { attempt, reason },
+                };
+            }
             Event::Paused { index } => {
                 self.running.remove(&index);
                 let row = &mut self.rows[index];
-                row.reset_transfer();
+                // The bytes stay in the `.part`; speed does not.
+                row.speed = 0.0;
+                row.sample = None;
                 row.state = TaskState::Paused;
             }
             Event::Queued { index } => {
@@ -408,7 +439,10 @@ impl Model {
         for row in &self.rows {
             match row.state {
                 TaskState::Queued => c.queued += 1,
-                TaskState::Running | TaskState::Pausing | TaskState::Cancelling => c.running += 1,
+                TaskState::Running
+                | TaskState::Retrying { .. }
+                | TaskState::Pausing
+                | TaskState::Cancelling => c.running += 1,
                 TaskState::Paused => c.paused += 1,
                 TaskState::Done => c.done += 1,
                 TaskState::Failed(_) => c.failed += 1,

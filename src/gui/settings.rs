@@ -53,7 +53,13 @@ pub struct Settings {
     pub keep_order: bool,
     pub download_dir: PathBuf,
     pub connect_timeout_secs: u64,
+    /// No byte for this long: the attempt is stalled and is retried.
     pub idle_timeout_secs: u64,
+    /// Tries after the first for a lost connection, a stall or a 5xx.
+    pub retries: usize,
+    /// Unfinished downloads continue by themselves when the app starts
+    /// (otherwise they come back paused).
+    pub resume_on_start: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +73,8 @@ impl Default for Settings {
             download_dir: default_download_dir(),
             connect_timeout_secs: engine.connect_timeout.as_secs(),
             idle_timeout_secs: engine.read_timeout.as_secs(),
+            retries: engine.retries,
+            resume_on_start: false,
         }
     }
 }
@@ -95,6 +103,7 @@ impl Settings {
         let mut config = EngineConfig::new(self.backend());
         config.connect_timeout = Duration::from_secs(self.connect_timeout_secs.max(1));
         config.read_timeout = Duration::from_secs(self.idle_timeout_secs.max(1));
+        config.retries = self.retries;
         config
     }
 

@@ -13,6 +13,19 @@
 //! - `pace=MS` wait before each 16 KiB chunk of the body
 //! - `cd=VALUE` send `Content-Disposition: VALUE`
 //! - `redirect=URL` answer 302 to URL; `redirect=self` to this very URL
+//! - `fail_times=K` `drop` (and `stall`) only on the first K requests for
+//!   this path (default: every request)
+//! - `stall=N` send N bytes of the body, then nothing (connection kept open)
+//! - `etag=V` send `ETag: "V"`; `etag_change=1` makes it `"1"` on the first
+//!   request for the path and `"2"` after (the file changed on the server)
+//! - `status_on=K:CODE` answer the K-th request for this path with CODE and
+//!   an HTML page (an error page where a resume was expected)
+//! - `norange=1` ignore `Range` (always 200 with the whole body)
+//! - `badrange=1` answer a `Range` request with 206 whose Content-Range
+//!   starts at 0, whatever was asked
+//!
+//! `Range: bytes=N-` is honoured (206 with Content-Range) unless `If-Range`
+//! names another ETag than the current one; beyond the end it is 416.
 //!
 //! It counts requests, and the requests in flight (from arrival until the
 //! body is sent or abandoned), with the maximum reached.
@@ -36,6 +49,12 @@ pub struct Stats {
     requests: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// Body bytes handed to clients.
+    body_bytes: std::sync::atomic::AtomicU64,
+    /// Requests seen per path.
+    per_path: std::sync::Mutex<HashMap<String, usize>>,
+    /// `Range` headers seen.
+    ranges: std::sync::Mutex<Vec<String>>,
 }
 
 /// Counts a request as in flight for as long as it lives.
@@ -104,6 +123,16 @@ impl TestServer {
         self.stats.requests.load(Ordering::SeqCst)
     }
 
+    /// Body bytes sent so far, over all requests.
+    pub fn body_bytes(&self) -> u64 {
+        self.stats.body_bytes.load(Ordering::SeqCst)
+    }
+
+    /// The `Range` headers of all requests so far, in order.
+    pub fn ranges(&self) -> Vec<String> {
+        self.stats.ranges.lock().unwrap().clone()
+    }
+
     /// Starts counting the in-flight maximum afresh (for the next batch).
     pub fn reset_max_in_flight(&self) {
         let now = self.stats.in_flight.load(Ordering::SeqCst);
@@ -134,10 +163,24 @@ const CHUNK: usize = 16 * 1024;
 async fn serve(
     State(stats): State<Arc<Stats>>,
     uri: Uri,
+    headers: axum::http::HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let guard = InFlight::new(&stats);
     let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
+    let nth = {
+        let mut per = stats.per_path.lock().unwrap();
+        let n = per.entry(uri.path().to_string()).or_default();
+        *n += 1;
+        *n
+    };
+    let failing = num("fail_times").is_none_or(|k| nth as u64 <= k);
+    let range = headers
+        .get(header::RANGE)
+        .map(|v| v.to_str().unwrap_or("").to_string());
+    if let Some(r) = &range {
+        stats.ranges.lock().unwrap().push(r.clone());
+    }
     if let Some(ms) = num("latency") {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -149,7 +192,13 @@ async fn serve(
             .body(Body::empty())
             .unwrap();
     }
-    if let Some(code) = num("status") {
+    let status_now = q.get("status_on").and_then(|v| {
+        let (k, code) = v.split_once(':')?;
+        (k.parse::<usize>().ok()? == nth)
+            .then(|| code.parse::<u64>().ok())
+            .flatten()
+    });
+    if let Some(code) = num("status").or(status_now) {
         let status = StatusCode::from_u16(code as u16).unwrap();
         return Response::builder()
             .status(status)
@@ -159,40 +208,99 @@ async fn serve(
     }
     let size = num("size").unwrap_or(1024) as usize;
     let data = body_for(uri.path(), size);
-    let cut = num("drop").map(|n| n as usize);
-    let sent = cut.unwrap_or(size).min(size);
+    let etag = if q.contains_key("etag_change") {
+        Some(if nth == 1 {
+            "\"1\"".to_string()
+        } else {
+            "\"2\"".to_string()
+        })
+    } else {
+        q.get("etag").map(|v| format!("\"{v}\""))
+    };
+    // Which part of the body this answer carries.
+    let if_range_ok = match headers.get(header::IF_RANGE) {
+        None => true,
+        Some(v) => etag.as_deref() == v.to_str().ok(),
+    };
+    let asked = range
+        .as_deref()
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|_| !q.contains_key("norange") && if_range_ok);
+    if let Some(start) = asked
+        && start >= size
+    {
+        return Response::builder()
+            .status(StatusCode::RANGE_NOT_SATISFIABLE)
+            .header(header::CONTENT_RANGE, format!("bytes */{size}"))
+            .body(Body::empty())
+            .unwrap();
+    }
+    let start = asked.unwrap_or(0);
+    let part = &data[start..];
+    let cut = num("drop").filter(|_| failing).map(|n| n as usize);
+    let stall = num("stall").filter(|_| failing).map(|n| n as usize);
+    let sent = cut.or(stall).unwrap_or(part.len()).min(part.len());
     let mut chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-        data[..sent].chunks(CHUNK).map(|c| Ok(c.to_vec())).collect();
+        part[..sent].chunks(CHUNK).map(|c| Ok(c.to_vec())).collect();
     if cut.is_some() {
         chunks.push(Err(std::io::Error::other(
             "connection dropped by the test server",
         )));
     }
+    let stalls = stall.is_some();
     // In flight until the last piece of the body is handed over: released
     // just before the client can have it all, so a client that starts its
     // next request the moment a body completes is never counted twice.
     let pace = Duration::from_millis(num("pace").unwrap_or(0));
+    let counter = stats.clone();
     let body = Body::from_stream(stream::unfold(
         (chunks.into_iter(), Some(guard)),
-        move |(mut it, mut guard)| async move {
-            let item = it.next()?;
-            if !pace.is_zero() {
-                tokio::time::sleep(pace).await;
+        move |(mut it, mut guard)| {
+            let counter = counter.clone();
+            async move {
+                let Some(item) = it.next() else {
+                    if stalls {
+                        // Keep the connection open and send nothing more.
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    }
+                    return None;
+                };
+                if let Ok(bytes) = &item {
+                    counter.body_bytes.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+                }
+                if !pace.is_zero() {
+                    tokio::time::sleep(pace).await;
+                }
+                if item.is_err() {
+                    // Give the client the bytes before the cut, then cut.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                if it.len() == 0 && !stalls {
+                    guard.take();
+                }
+                Some((item, (it, guard)))
             }
-            if item.is_err() {
-                // Give the client the bytes before the cut, then cut.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            if it.len() == 0 {
-                guard.take();
-            }
-            Some((item, (it, guard)))
         },
     ));
-    let mut resp = Response::builder().status(StatusCode::OK);
+    let mut resp = match asked {
+        Some(start) => {
+            let shown = if q.contains_key("badrange") { 0 } else { start };
+            Response::builder().status(StatusCode::PARTIAL_CONTENT).header(
+                header::CONTENT_RANGE,
+                format!("bytes {shown}-{}/{size}", shown + part.len() - 1),
+            )
+        }
+        None => Response::builder().status(StatusCode::OK),
+    };
     if !q.contains_key("nolen") {
-        resp = resp.header(header::CONTENT_LENGTH, size);
+        resp = resp.header(header::CONTENT_LENGTH, part.len());
     }
+    if let Some(etag) = &etag {
+        resp = resp.header(header::ETAG, etag.as_str());
+    }
+    resp = resp.header(header::ACCEPT_RANGES, "bytes");
     if let Some(cd) = q.get("cd") {
         resp = resp.header(
             header::CONTENT_DISPOSITION,
@@ -205,6 +313,23 @@ async fn serve(
 /// Percent-encodes a query value.
 pub fn enc(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
+/// The files a user would look at: all but fanout's `.fanout-*.json`
+/// control files (which stand beside a resumable `.part`).
+pub fn user_files(dir: &std::path::Path) -> Vec<String> {
+    files_in(dir)
+        .into_iter()
+        .filter(|n| !n.starts_with(".fanout-"))
+        .collect()
+}
+
+/// fanout's control files in `dir`.
+pub fn control_files(dir: &std::path::Path) -> Vec<String> {
+    files_in(dir)
+        .into_iter()
+        .filter(|n| n.starts_with(".fanout-"))
+        .collect()
 }
 
 /// Names of the files in `dir`, sorted.

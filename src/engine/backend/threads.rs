@@ -27,13 +27,14 @@ impl ThreadPool {
         let running = Arc::new(AtomicUsize::new(0));
         for i in 0..workers {
             let (client, reporter, running) = (client.clone(), reporter.clone(), running.clone());
+            let config = config.clone();
             let worker = name(i);
             std::thread::Builder::new().name(worker.clone()).spawn(move || {
                 // Ends when the pool is replaced or the engine is dropped.
-                while let Some(task) = reporter.queue.pop(generation) {
+                while let Some(mut task) = reporter.queue.pop(generation) {
                     running.fetch_add(1, Ordering::SeqCst);
                     let started = reporter.started(task.index, &worker);
-                    let attempt = fetch::run_blocking(&client, &reporter, &task);
+                    let attempt = fetch::run_blocking(&client, &config, &reporter, &mut task);
                     reporter.settle(task, &worker, started, attempt);
                     running.fetch_sub(1, Ordering::SeqCst);
                 }

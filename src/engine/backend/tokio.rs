@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 use super::Backend;
 use crate::engine::fetch;
-use crate::engine::{EngineConfig, EngineError, FetchError, Reporter};
+use crate::engine::{EngineConfig, EngineError, Reporter};
 
 pub(crate) struct TokioBackend {
     /// Dropping this ends the runtime's thread, and with it any transfer
@@ -95,6 +95,7 @@ impl TokioBackend {
         let slots = Arc::new(Slots::default());
         let running = Arc::new(AtomicUsize::new(0));
         let (busy, closer) = (running.clone(), permits.clone());
+        let config = Arc::new(config.clone());
         std::thread::Builder::new()
             .name("fanout-dispatch".into())
             .spawn(move || {
@@ -109,30 +110,23 @@ impl TokioBackend {
                         },
                         None => None,
                     };
-                    let Some(task) = reporter.queue.pop(generation) else {
+                    let Some(mut task) = reporter.queue.pop(generation) else {
                         return; // replaced, or the engine is gone
                     };
-                    let (client, slots, reporter, running) =
-                        (client.clone(), slots.clone(), reporter.clone(), running.clone());
+                    let (client, slots, reporter, running, config) = (
+                        client.clone(),
+                        slots.clone(),
+                        reporter.clone(),
+                        running.clone(),
+                        config.clone(),
+                    );
                     running.fetch_add(1, Ordering::SeqCst);
                     runtime.spawn(async move {
                         let _permit = permit;
                         let slot = slots.take();
                         let worker = format!("task-{slot}");
                         let started = reporter.started(task.index, &worker);
-                        let attempt = {
-                            let transfer = fetch::run_async(&client, &reporter, &task);
-                            tokio::pin!(transfer);
-                            loop {
-                                tokio::select! {
-                                    attempt = &mut transfer => break attempt,
-                                    // A pause or cancel while no byte comes.
-                                    () = task.ctl.wake.notified() => if task.ctl.halted() {
-                                        break fetch::Attempt::failed(None, 0, FetchError::Cancelled);
-                                    }
-                                }
-                            }
-                        };
+                        let attempt = fetch::run_async(&client, &config, &reporter, &mut task).await;
                         reporter.settle(task, &worker, started, attempt);
                         slots.put(slot);
                         running.fetch_sub(1, Ordering::SeqCst);
