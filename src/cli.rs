@@ -226,6 +226,10 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
             | Event::Paused { .. }
             | Event::Queued { .. }
             | Event::Retrying { .. } => {}
+            // What happened along the way goes to stderr, beside the bar.
+            Event::Note { index, text } => {
+                progress.suspend(|| eprintln!("note   #{index:<4} {text}"));
+            }
         }
     }
     progress.clear();

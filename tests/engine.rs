@@ -817,11 +817,17 @@ fn a_range_answer_that_is_not_what_was_asked_is_never_spliced_in() {
 
         // 200 with the whole body to a range request: start over, never append.
         let server = TestServer::start();
-        let (r, _) = one(
+        let (r, events) = one(
             kind,
             &server,
             "/whole.bin?size=200000&drop=80000&fail_times=1&etag=x&norange=1",
             dir.path(),
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::Note { text, .. } if text.contains("ignored the range"))),
+            "{kind:?}: {events:?}"
         );
         assert_eq!(
             std::fs::read(saved_path(&r)).unwrap(),
@@ -837,11 +843,18 @@ fn a_range_answer_that_is_not_what_was_asked_is_never_spliced_in() {
         // The file changed on the server between attempts (another ETag):
         // If-Range makes the server send it whole, and that is what is kept.
         let server = TestServer::start();
-        let (r, _) = one(
+        let (r, events) = one(
             kind,
             &server,
             "/changed.bin?size=200000&drop=80000&fail_times=1&etag_change=1",
             dir.path(),
+        );
+        // The task's log says why it started over.
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::Note { text, .. } if text.contains("changed on the server"))),
+            "{kind:?}: {events:?}"
         );
         assert_eq!(
             std::fs::read(saved_path(&r)).unwrap(),

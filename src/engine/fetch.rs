@@ -357,14 +357,23 @@ impl<'a> Transfer<'a> {
             (_, Some(mut r)) => {
                 // A whole body to a range request: the server ignored the
                 // range, or the file changed (If-Range did not match).
-                if r.validator.is_some() && validator != r.validator {
-                    tracing::info!(
-                        index = task.index,
-                        "the file changed on the server; starting over"
-                    );
+                let text = if r.validator.is_some() && validator != r.validator {
+                    format!(
+                        "the file changed on the server ({} became {}); starting over",
+                        r.validator.as_deref().unwrap_or("?"),
+                        validator.as_deref().unwrap_or("no validator")
+                    )
                 } else {
-                    tracing::info!(index = task.index, "the server ignored the range; starting over");
-                }
+                    format!(
+                        "the server ignored the range from byte {}; starting over",
+                        r.offset
+                    )
+                };
+                tracing::info!(index = task.index, "{text}");
+                reporter.emit(Event::Note {
+                    index: task.index,
+                    text,
+                });
                 if let Err(e) = r.part.truncate() {
                     return Err(Attempt::failed(Some(code), 0, e));
                 }
@@ -785,6 +794,14 @@ fn retrying(reporter: &Reporter, task: &Task, attempt: &Attempt, delay: Duration
         .err()
         .map_or_else(String::new, ToString::to_string);
     tracing::debug!(index = task.index, n, ?delay, reason, "retrying");
+    reporter.emit(Event::Note {
+        index: task.index,
+        text: format!(
+            "attempt {} failed: {reason}; trying again in {:.1} s",
+            n,
+            delay.as_secs_f64()
+        ),
+    });
     reporter.emit(Event::Retrying {
         index: task.index,
         attempt: n,

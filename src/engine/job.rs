@@ -143,6 +143,9 @@ pub enum Event {
         attempt: usize,
         reason: String,
     },
+    /// Something the user may want to know about a task that did not stop
+    /// it (for its log): the file changed on the server, say.
+    Note { index: usize, text: String },
     /// A paused, failed or cancelled task is queued again.
     Queued { index: usize },
     /// The task ended, in completion order (see `fan_in` for submission order).

@@ -84,11 +84,17 @@ pub struct Row {
     pub path: Option<PathBuf>,
     /// What the server identified the file by (for the store).
     pub validator: Option<String>,
+    /// What happened along the way (retries, a file changed on the server),
+    /// newest last, at most [`LOG_LINES`].
+    pub log: Vec<String>,
     /// A task rejected before reaching a worker (a bad URL) cannot be retried.
     pub retryable: bool,
     speed: f64,
     sample: Option<(Instant, u64)>,
 }
+
+/// Lines of a row's log that are kept.
+pub const LOG_LINES: usize = 20;
 
 /// Speeds are measured over at least this long.
 const SPEED_WINDOW: Duration = Duration::from_millis(500);
@@ -112,6 +118,7 @@ impl Row {
             worker: String::new(),
             path: None,
             validator: None,
+            log: Vec::new(),
             retryable: true,
             speed: 0.0,
             sample: None,
@@ -366,6 +373,13 @@ impl Model {
                 }
                 row.bytes = bytes;
                 row.total = total;
+            }
+            Event::Note { index, text } => {
+                let log = &mut self.rows[index].log;
+                if log.len() == LOG_LINES {
+                    log.remove(0);
+                }
+                log.push(text);
             }
             Event::Retrying {
                 index,

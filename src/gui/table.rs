@@ -185,8 +185,20 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                 tr.col(|ui| {
                     let text = RichText::new(row.state.label()).color(state_color(&row.state, ui));
                     let r = ui.label(text);
-                    if let TaskState::Failed(why) = &row.state {
-                        r.on_hover_text(why);
+                    // The full reason and the task's log on hover.
+                    let mut hover = match &row.state {
+                        TaskState::Failed(why) => why.clone(),
+                        TaskState::Retrying { reason, .. } => reason.clone(),
+                        _ => String::new(),
+                    };
+                    for line in &row.log {
+                        if !hover.is_empty() {
+                            hover.push('\n');
+                        }
+                        hover.push_str(line);
+                    }
+                    if !hover.is_empty() {
+                        r.on_hover_text(hover);
                     }
                 });
                 tr.col(|ui| {
