@@ -320,7 +320,9 @@ impl<'a> Transfer<'a> {
                 match content_range(headers) {
                     Some((a, b, total))
                         if a == asked
-                            && content_length.is_none_or(|n| n == b + 1 - a)
+                            && content_length.is_none_or(|n| {
+                                b.checked_add(1).and_then(|end| end.checked_sub(a)) == Some(n)
+                            })
                             && (r.total.is_none() || total.is_none() || r.total == total) =>
                     {
                         let expected = total.or(r.total).or(content_length.map(|n| a + n));
@@ -1021,6 +1023,23 @@ fn halted_before(reporter: &Reporter, task: &Task, resume: &Option<Box<Resume>>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_range_is_read_strictly() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(CONTENT_RANGE, v.parse().unwrap());
+            m
+        };
+        assert_eq!(content_range(&h("bytes 100-199/200")), Some((100, 199, Some(200))));
+        assert_eq!(content_range(&h("bytes 0-9/*")), Some((0, 9, None)));
+        // An inverted range parses; the caller's length check refuses it
+        // without overflowing.
+        assert_eq!(content_range(&h("bytes 9-0/10")), Some((9, 0, Some(10))));
+        for bad in ["bytes */200", "bytes 5-x/10", "items 0-1/2", "bytes 0-1"] {
+            assert_eq!(content_range(&h(bad)), None, "{bad}");
+        }
+    }
 
     #[test]
     fn only_absolute_http_urls_are_accepted() {

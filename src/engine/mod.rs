@@ -140,9 +140,11 @@ impl Reporter {
     ) {
         let (index, url) = (task.index, task.raw_url.clone());
         let halted = matches!(attempt.outcome, Err(FetchError::Cancelled));
-        // The bytes of a paused transfer wait with the task for its resume.
-        // A task that failed for good drops them (and its `.part`).
-        if halted && task.ctl.paused() {
+        // The bytes of a paused transfer wait with the task for its resume
+        // (an engine going away pauses its transfers, so the next run can
+        // continue them). A task that failed for good drops them.
+        let paused = task.ctl.paused() || self.stopping.load(Ordering::SeqCst);
+        if halted && paused {
             task.resume = attempt.resume.take();
         } else if let Some(r) = attempt.resume.take() {
             r.discard();
