@@ -1031,7 +1031,10 @@ mod tests {
             m.insert(CONTENT_RANGE, v.parse().unwrap());
             m
         };
-        assert_eq!(content_range(&h("bytes 100-199/200")), Some((100, 199, Some(200))));
+        assert_eq!(
+            content_range(&h("bytes 100-199/200")),
+            Some((100, 199, Some(200)))
+        );
         assert_eq!(content_range(&h("bytes 0-9/*")), Some((0, 9, None)));
         // An inverted range parses; the caller's length check refuses it
         // without overflowing.
