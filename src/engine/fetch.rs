@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_DISPOSITION, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE,
+    CONTENT_DISPOSITION, CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE, LAST_MODIFIED, LOCATION,
+    RANGE,
 };
 use url::Url;
 
@@ -206,11 +207,22 @@ impl Resume {
     pub(crate) fn discard(mut self: Box<Self>) {
         self.part.keep = false;
     }
+}
 
-    /// `Range` and `If-Range` for the next request.
-    fn request_headers(&self) -> (String, Option<String>) {
-        (format!("bytes={}-", self.offset), self.validator.clone())
+/// `Range` and `If-Range` for an attempt that continues `resume`; none for
+/// a fresh one. (The validator came from a response header, so it is a valid
+/// header value.)
+fn resume_headers(resume: &Option<Box<Resume>>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(r) = resume {
+        if let Ok(range) = HeaderValue::from_str(&format!("bytes={}-", r.offset)) {
+            headers.insert(RANGE, range);
+        }
+        if let Some(v) = r.validator.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(IF_RANGE, v);
+        }
     }
+    headers
 }
 
 /// `bytes START-END/TOTAL` (TOTAL may be `*`).
@@ -867,14 +879,7 @@ fn attempt_blocking(
     if let Some(a) = halted_before(reporter, task, &resume) {
         return a.with_resume(resume);
     }
-    let mut req = client.get(task.url.clone());
-    if let Some(r) = &resume {
-        let (range, if_range) = r.request_headers();
-        req = req.header(RANGE, range);
-        if let Some(v) = if_range {
-            req = req.header(IF_RANGE, v);
-        }
-    }
+    let req = client.get(task.url.clone()).headers(resume_headers(&resume));
     let mut resp = match req.send() {
         Ok(r) => r,
         Err(e) => return Attempt::failed(None, 0, transport_error(&e)).with_resume(resume),
@@ -957,14 +962,7 @@ async fn attempt_async(
     if let Some(a) = halted_before(reporter, task, &resume) {
         return a.with_resume(resume);
     }
-    let mut req = client.get(task.url.clone());
-    if let Some(r) = &resume {
-        let (range, if_range) = r.request_headers();
-        req = req.header(RANGE, range);
-        if let Some(v) = if_range {
-            req = req.header(IF_RANGE, v);
-        }
-    }
+    let req = client.get(task.url.clone()).headers(resume_headers(&resume));
     // Waiting for the head or for a byte, a pause or cancel (the task's
     // `wake`) takes effect at once; a blocking transfer sees it at its next
     // chunk.

@@ -254,14 +254,7 @@ impl Engine {
     pub fn submit(&self, job: Job) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
         match fetch::parse_url(&job.url) {
-            Ok(url) => self.reporter.queue.push(Task {
-                index,
-                url,
-                raw_url: job.url,
-                dir: job.dir,
-                ctl: Arc::default(),
-                resume: None,
-            }),
+            Ok(url) => self.reporter.queue.push(Task::new(index, url, job)),
             Err(e) => self.reject(index, &job.url, e),
         }
         index
@@ -274,15 +267,7 @@ impl Engine {
     pub fn restore(&self, job: Job, paused: bool) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
         if let Ok(url) = fetch::parse_url(&job.url) {
-            let task = Task {
-                index,
-                url,
-                raw_url: job.url,
-                dir: job.dir,
-                ctl: Arc::default(),
-                resume: None,
-            };
-            self.reporter.queue.restore(task, paused);
+            self.reporter.queue.restore(Task::new(index, url, job), paused);
         }
         index
     }

@@ -62,6 +62,20 @@ pub(crate) struct Task {
     pub resume: Option<Box<Resume>>,
 }
 
+impl Task {
+    /// A task that has not run yet.
+    pub(crate) fn new(index: usize, url: Url, job: super::Job) -> Task {
+        Task {
+            index,
+            url,
+            raw_url: job.url,
+            dir: job.dir,
+            ctl: Arc::default(),
+            resume: None,
+        }
+    }
+}
+
 /// Where a task is, as far as the queue knows.
 #[derive(Default)]
 struct State {
@@ -112,6 +126,16 @@ impl Queue {
         }
     }
 
+    /// Puts `task` back in line (in its submission place) to run, and wakes
+    /// a worker. Takes the lock's guard so the caller's report, made under
+    /// it, comes first.
+    fn requeue(&self, mut state: MutexGuard<'_, State>, task: Task) {
+        task.ctl.set(RUN);
+        state.pending.insert(task.index, task);
+        drop(state);
+        self.ready.notify_one();
+    }
+
     pub(crate) fn push(&self, task: Task) {
         self.lock().pending.insert(task.index, task);
         self.ready.notify_one();
@@ -159,9 +183,7 @@ impl Queue {
             // stopped anyway, so it simply goes again.
             RUN if halted => {
                 report(Settled::Requeued);
-                state.pending.insert(task.index, task);
-                drop(state);
-                self.ready.notify_one();
+                self.requeue(state, task);
             }
             _ => {
                 state.ended.insert(task.index, task);
@@ -227,10 +249,7 @@ impl Queue {
         let mut state = self.lock();
         if let Some(task) = state.held.remove(&index) {
             queued();
-            task.ctl.set(RUN);
-            state.pending.insert(index, task);
-            drop(state);
-            self.ready.notify_one();
+            self.requeue(state, task);
             return true;
         }
         if let Some(ctl) = state.running.get(&index)
@@ -269,10 +288,7 @@ impl Queue {
         match state.ended.remove(&index) {
             Some(task) => {
                 queued();
-                task.ctl.set(RUN);
-                state.pending.insert(index, task);
-                drop(state);
-                self.ready.notify_one();
+                self.requeue(state, task);
                 true
             }
             None => false,
