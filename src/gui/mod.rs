@@ -23,7 +23,7 @@ use crate::cli::human_bytes;
 use crate::engine::{Engine, Event, Job, Order};
 use crate::store::{Op, Store, StoredState, StoredTask, Writer};
 use add::{AddDialog, AddOutcome};
-use model::{Model, TaskState};
+use model::{Counts, Model, TaskState};
 use settings::{EngineChoice, Settings};
 use table::Selection;
 
@@ -422,7 +422,7 @@ impl FanoutApp {
         }
     }
 
-    fn top_bar(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    fn top_bar(&mut self, ui: &mut egui::Ui, c: Counts, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
             if ui
                 .button("Add URLs")
@@ -470,7 +470,6 @@ impl FanoutApp {
             if ui.button("Select all").clicked() {
                 self.selection.rows = (0..self.model.rows.len()).collect();
             }
-            let c = self.model.counts();
             let all_ended = !self.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
             if ui
                 .add_enabled(all_ended, egui::Button::new("Clear list"))
@@ -629,9 +628,8 @@ impl FanoutApp {
             });
     }
 
-    fn status_bar(&self, ui: &mut egui::Ui) {
+    fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
         let now = Instant::now();
-        let c = self.model.counts();
         ui.horizontal(|ui| {
             ui.label(format!(
                 "{} tasks: {} done, {} failed, {} running, {} queued, {} paused, {} cancelled",
@@ -713,12 +711,14 @@ impl eframe::App for FanoutApp {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
 
+        // Counted once a frame: the toolbar and the status bar both need them.
+        let counts = self.model.counts();
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
-            self.top_bar(ui, &mut actions);
+            self.top_bar(ui, counts, &mut actions);
             ui.add_space(2.0);
         });
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, counts));
         let mut dragging = false;
         egui::Panel::left("settings")
             .resizable(true)
