@@ -14,7 +14,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use crate::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult};
+use crate::engine::{
+    BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult, parse_rate, parse_sha256,
+};
+use crate::input::{self, Options};
 
 /// Exit status when every download succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -84,6 +87,36 @@ pub struct GetArgs {
     /// Seconds without a byte before an attempt counts as stalled.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub stall_timeout: u64,
+    /// Connections for one big file (1 to 32) when the server takes ranges;
+    /// each counts against -j.
+    #[arg(short = 's', long = "segments", value_name = "K", default_value_t = EngineConfig::DEFAULT_SEGMENTS,
+          value_parser = parse_segments)]
+    pub segments: usize,
+    /// Files smaller than this are never split (bytes; K and M suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub min_split_size: u64,
+    /// Speed limit over all downloads, in bytes per second: 500K, 5M.
+    #[arg(long, value_name = "RATE", value_parser = parse_limit)]
+    pub limit_rate: Option<u64>,
+    /// The SHA-256 the one URL given must have; a mismatch fails it and
+    /// keeps the bytes as NAME.corrupt. In a -i list write `URL sha256=HEX`.
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    pub sha256: Option<[u8; 32]>,
+}
+
+fn parse_segments(text: &str) -> Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|k| (1..=EngineConfig::MAX_SEGMENTS).contains(k))
+        .ok_or_else(|| format!("use 1 to {} connections", EngineConfig::MAX_SEGMENTS))
+}
+
+fn parse_limit(text: &str) -> Result<u64, String> {
+    parse_rate(text)?.ok_or_else(|| "a limit of 0 is no limit: leave the flag out".to_string())
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    Ok(parse_rate(text)?.unwrap_or(0))
 }
 
 /// A problem with the command line itself.
@@ -113,9 +146,14 @@ impl GetArgs {
         })
     }
 
-    /// All URLs, arguments first, then each input file in order.
-    pub fn collect_urls(&self) -> Result<Vec<String>, UsageError> {
-        let mut urls = self.urls.clone();
+    /// All URLs with their options, arguments first, then each input file
+    /// in order.
+    pub fn collect_urls(&self) -> Result<Vec<(String, Options)>, UsageError> {
+        let mut urls: Vec<(String, Options)> = self
+            .urls
+            .iter()
+            .map(|u| (u.clone(), Options::default()))
+            .collect();
         for input in &self.inputs {
             let text = if input.as_os_str() == "-" {
                 let mut lines = Vec::new();
@@ -127,24 +165,45 @@ impl GetArgs {
                 std::fs::read_to_string(input)
                     .map_err(|e| UsageError(format!("cannot read {}: {e}", input.display())))?
             };
-            urls.extend(parse_url_list(&text));
+            let name = if input.as_os_str() == "-" {
+                "standard input".to_string()
+            } else {
+                input.display().to_string()
+            };
+            urls.extend(parse_url_list(&text).map_err(|(n, e)| UsageError(format!("{name} line {n}: {e}")))?);
         }
         if urls.is_empty() {
             return Err(UsageError(
                 "no URLs given: pass them as arguments or with -i FILE".into(),
             ));
         }
+        if let Some(hash) = self.sha256 {
+            if urls.len() != 1 {
+                return Err(UsageError(format!(
+                    "--sha256 checks one file, and {} URLs were given: write `URL sha256=HEX` lines in a -i list instead",
+                    urls.len()
+                )));
+            }
+            urls[0].1.sha256 = Some(hash);
+        }
         Ok(urls)
     }
 }
 
-/// One URL per line; blank lines and lines starting with `#` are skipped.
-pub fn parse_url_list(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
+/// One URL per line, each optionally followed by `key=value` options (see
+/// [`crate::input`]); blank lines and lines starting with `#` are skipped.
+/// A bad option is an error with its line number.
+pub fn parse_url_list(text: &str) -> Result<Vec<(String, Options)>, (usize, String)> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (url, options) = input::split_line(line).map_err(|e| (n + 1, e))?;
+        out.push((url.to_string(), options));
+    }
+    Ok(out)
 }
 
 /// Runs `fanout get` and returns the process exit status.
@@ -158,7 +217,7 @@ pub fn run_get(args: &GetArgs) -> u8 {
     }
 }
 
-fn prepare(args: &GetArgs) -> Result<(BackendKind, Vec<String>), UsageError> {
+fn prepare(args: &GetArgs) -> Result<(BackendKind, Vec<(String, Options)>), UsageError> {
     let backend = args.backend()?;
     let urls = args.collect_urls()?;
     std::fs::create_dir_all(&args.output)
@@ -166,11 +225,13 @@ fn prepare(args: &GetArgs) -> Result<(BackendKind, Vec<String>), UsageError> {
     Ok((backend, urls))
 }
 
-fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
+fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) -> u8 {
     let (tx, rx) = crossbeam_channel::unbounded();
     let config = EngineConfig {
         retries: args.retries,
         read_timeout: std::time::Duration::from_secs(args.stall_timeout.max(1)),
+        segments: args.segments,
+        segment_threshold: args.min_split_size,
         ..EngineConfig::new(backend)
     };
     let engine = match Engine::new(config, tx, Arc::new(|| {})) {
@@ -182,8 +243,9 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
     };
     let began = Instant::now();
     let total = urls.len();
-    for url in urls {
-        engine.submit(Job::new(url, &args.output));
+    engine.set_rate_limit(args.limit_rate);
+    for (url, options) in urls {
+        engine.submit(options.apply(Job::new(url, &args.output)));
     }
 
     let order = if args.ordered {
@@ -225,6 +287,7 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<String>) -> u8 {
             | Event::Receiving { .. }
             | Event::Paused { .. }
             | Event::Queued { .. }
+            | Event::Connections { .. }
             | Event::Retrying { .. } => {}
             // What happened along the way goes to stderr, beside the bar.
             Event::Note { index, text } => {
@@ -411,10 +474,14 @@ mod tests {
     #[test]
     fn url_lists_skip_blanks_and_comments() {
         let text = "# album\nhttp://h/1.jpg\n\n   http://h/2.jpg  \n  # off\nnot a url\n";
-        assert_eq!(
-            parse_url_list(text),
-            ["http://h/1.jpg", "http://h/2.jpg", "not a url"]
-        );
+        let urls: Vec<String> = parse_url_list(text)
+            .unwrap()
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+        assert_eq!(urls, ["http://h/1.jpg", "http://h/2.jpg", "not a url"]);
+        let err = parse_url_list("http://h/1.jpg\nhttp://h/2.jpg sha256=00\n").unwrap_err();
+        assert_eq!(err.0, 2);
     }
 
     #[test]

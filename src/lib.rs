@@ -7,5 +7,6 @@
 pub mod cli;
 pub mod engine;
 pub mod gui;
+pub mod input;
 pub mod pattern;
 pub mod store;

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use fanout::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult};
+use fanout::engine::{
+    BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult, hex,
+};
 use support::{TestServer, body_for, control_files, enc, files_in, user_files};
 
 /// Every backend at a limit that lets `n` tasks run at once.
@@ -37,7 +39,12 @@ fn run(kind: BackendKind, urls: &[String], dir: &Path) -> Vec<TaskResult> {
 }
 
 fn run_with_events(config: EngineConfig, urls: &[String], dir: &Path) -> (Vec<TaskResult>, Vec<Event>) {
+    run_jobs(config, urls.iter().map(|u| Job::new(u.clone(), dir)).collect())
+}
+
+fn run_jobs(config: EngineConfig, jobs: Vec<Job>) -> (Vec<TaskResult>, Vec<Event>) {
     let kind = config.backend;
+    let n = jobs.len();
     let (tx, rx) = crossbeam_channel::unbounded();
     let wakes = Arc::new(AtomicUsize::new(0));
     let waker = {
@@ -47,14 +54,14 @@ fn run_with_events(config: EngineConfig, urls: &[String], dir: &Path) -> (Vec<Ta
         })
     };
     let engine = Engine::new(config, tx, waker).expect("engine starts");
-    for url in urls {
-        engine.submit(Job::new(url.clone(), dir));
+    for job in jobs {
+        engine.submit(job);
     }
     let (mut results, mut events) = (Vec::new(), Vec::new());
-    while results.len() < urls.len() {
+    while results.len() < n {
         let event = rx
             .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("{kind:?}: only {} of {} results", results.len(), urls.len()));
+            .unwrap_or_else(|_| panic!("{kind:?}: only {} of {} results", results.len(), n));
         if let Event::Finished(r) = &event {
             results.push(r.clone());
         }
@@ -1118,5 +1125,304 @@ fn the_same_url_twice_at_once_never_shares_a_part() {
             );
         }
         assert_eq!(files_in(dir.path()), ["twice (1).bin", "twice.bin"], "{kind:?}");
+    }
+}
+
+// ---- segmented downloads, speed limits, checksums (issue 5) ----
+
+const MIB: usize = 1024 * 1024;
+
+/// Files from 1 MiB up are split over up to `segments` connections.
+fn segmented(kind: BackendKind, segments: usize) -> EngineConfig {
+    EngineConfig {
+        segments,
+        segment_threshold: MIB as u64,
+        ..config(kind)
+    }
+}
+
+fn most_connections(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Connections { count, .. } => Some(*count),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+fn notes(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Note { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_big_file_over_several_connections_is_byte_exact() {
+    let size = 6 * MIB + 12_345;
+    for kind in backends(4) {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (results, events) = run_with_events(
+            segmented(kind, 4),
+            &[server.url(&format!("/big.iso?size={size}&pace=1&etag=b"))],
+            dir.path(),
+        );
+        let r = &results[0];
+        assert!(
+            std::fs::read(saved_path(r)).unwrap() == body_for("/big.iso", size),
+            "{kind:?}: wrong bytes"
+        );
+        assert_eq!(r.bytes, size as u64, "{kind:?}");
+        assert_eq!(
+            files_in(dir.path()),
+            ["big.iso"],
+            "{kind:?}: no part or control file left"
+        );
+        let ranges = server.ranges();
+        if kind == BackendKind::Sequential {
+            // One connection at a time: the sequential engine never splits.
+            assert!(ranges.is_empty(), "{ranges:?}");
+            assert_eq!(server.max_in_flight(), 1);
+            continue;
+        }
+        // The first connection reads from byte 0; three more ask for the rest.
+        assert!(ranges.len() >= 3, "{kind:?}: {ranges:?}");
+        assert!(
+            ranges
+                .iter()
+                .all(|r| r.starts_with("bytes=") && !r.ends_with('-')),
+            "{ranges:?}"
+        );
+        assert_eq!(server.max_in_flight(), 4, "{kind:?}: connections at once");
+        assert_eq!(most_connections(&events), 4, "{kind:?}");
+        // What was served is the file, give or take what the first
+        // connection had in flight when its range ended.
+        assert!(
+            server.body_bytes() < (size + size / 4) as u64,
+            "{kind:?}: {}",
+            server.body_bytes()
+        );
+    }
+}
+
+#[test]
+fn connections_that_run_out_of_work_take_over_half_of_a_slow_one() {
+    let size = 8 * MIB;
+    for kind in [
+        BackendKind::Threads { workers: 4 },
+        BackendKind::Async { limit: 4 },
+    ] {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        // The first connection crawls; the ranges come quickly.
+        let (results, _) = run_with_events(
+            segmented(kind, 4),
+            &[server.url(&format!("/split.bin?size={size}&pace_first=40&etag=s"))],
+            dir.path(),
+        );
+        assert!(
+            std::fs::read(saved_path(&results[0])).unwrap() == body_for("/split.bin", size),
+            "{kind:?}"
+        );
+        // 3 ranges at the start, then the free connections keep splitting
+        // what the slow one has left (down to 1 MiB).
+        let ranges = server.ranges();
+        assert!(ranges.len() >= 5, "{kind:?}: {ranges:?}");
+        // The slow first connection ended up with little of the file: at
+        // 16 KiB per 40 ms it could not have sent 2 MiB in this time.
+        let took = results[0].finished - results[0].started;
+        assert!(took < Duration::from_secs(5), "{kind:?}: {took:?}");
+    }
+}
+
+#[test]
+fn a_server_that_lies_about_ranges_is_caught_and_the_file_is_still_right() {
+    let size = 3 * MIB;
+    for kind in [
+        BackendKind::Threads { workers: 4 },
+        BackendKind::Async { limit: 4 },
+    ] {
+        // It says Accept-Ranges: bytes, then answers ranges with the whole
+        // file, or with a Content-Range that starts where it was not asked.
+        for lie in ["norange=1", "badrange=1"] {
+            let server = TestServer::start();
+            let dir = tempfile::tempdir().unwrap();
+            let (results, events) = run_with_events(
+                segmented(kind, 4),
+                &[server.url(&format!("/lie.bin?size={size}&{lie}"))],
+                dir.path(),
+            );
+            assert!(
+                std::fs::read(saved_path(&results[0])).unwrap() == body_for("/lie.bin", size),
+                "{kind:?} {lie}: wrong bytes"
+            );
+            let notes = notes(&events);
+            assert!(
+                notes
+                    .iter()
+                    .any(|n| n.contains("answered a range request wrongly")),
+                "{kind:?} {lie}: {notes:?}"
+            );
+            assert_eq!(files_in(dir.path()), ["lie.bin"], "{kind:?} {lie}");
+        }
+    }
+}
+
+#[test]
+fn a_paused_segmented_download_continues_every_range() {
+    let size = 4 * MIB;
+    for kind in [
+        BackendKind::Threads { workers: 4 },
+        BackendKind::Async { limit: 4 },
+    ] {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(segmented(kind, 4), tx, Arc::new(|| {})).unwrap();
+        engine.submit(Job::new(
+            server.url(&format!("/seg.bin?size={size}&pace=10&etag=g")),
+            dir.path(),
+        ));
+        let mut seen = Vec::new();
+        wait_for(&rx, &mut seen, "progress", |e| match e {
+            Event::Progress { bytes, .. } if *bytes >= MIB as u64 => Some(()),
+            _ => None,
+        });
+        assert!(engine.pause(0));
+        wait_for(&rx, &mut seen, "pause", |e| {
+            matches!(e, Event::Paused { index: 0 }).then_some(())
+        });
+        // The part has the file's size; the control file says what is missing.
+        assert_eq!(user_files(dir.path()), ["seg.bin.part"], "{kind:?}");
+        assert_eq!(
+            std::fs::metadata(dir.path().join("seg.bin.part")).unwrap().len(),
+            size as u64
+        );
+        let control = std::fs::read_to_string(dir.path().join(&control_files(dir.path())[0])).unwrap();
+        assert!(control.contains("\"segments\""), "{control}");
+        let served = server.body_bytes();
+        let before = server.ranges().len();
+        assert!(engine.resume(0));
+        let r = wait_for(&rx, &mut seen, "result", |e| match e {
+            Event::Finished(r) => Some(r.clone()),
+            _ => None,
+        });
+        assert!(
+            std::fs::read(saved_path(&r)).unwrap() == body_for("/seg.bin", size),
+            "{kind:?}"
+        );
+        // Every connection after the resume asked for a closed range (with
+        // If-Range), and what came was only what was missing.
+        let after: Vec<String> = server.ranges()[before..].to_vec();
+        assert!(after.len() >= 2, "{kind:?}: {after:?}");
+        assert!(after.iter().all(|r| !r.ends_with('-')), "{after:?}");
+        let again = server.body_bytes() - served;
+        assert!(
+            again < (size as u64) - MIB as u64 / 2,
+            "{kind:?}: fetched {again} after the resume"
+        );
+        assert_eq!(files_in(dir.path()), ["seg.bin"]);
+    }
+}
+
+#[test]
+fn the_speed_limit_holds_and_can_be_changed_while_running() {
+    let limit = 2_000_000u64;
+    let size = 6_000_000usize;
+    for kind in backends(4) {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let engine = Engine::new(segmented(kind, 4), tx, Arc::new(|| {})).unwrap();
+        engine.set_rate_limit(Some(limit));
+        engine.submit(Job::new(server.url(&format!("/cap.bin?size={size}")), dir.path()));
+        let mut seen = Vec::new();
+        let r = wait_for(&rx, &mut seen, "result", |e| match e {
+            Event::Finished(r) => Some(r.clone()),
+            _ => None,
+        });
+        saved_path(&r);
+        // About 3 s at 2 MB/s, over 4 connections sharing one limit.
+        let rate = size as f64 / (r.finished - r.started).as_secs_f64();
+        assert!(
+            (0.9 * limit as f64..=1.1 * limit as f64).contains(&rate),
+            "{kind:?}: {rate:.0} B/s under a {limit} B/s limit"
+        );
+
+        // A per-task limit of 200 kB/s on 4 MB would take 20 s; lifted
+        // after a moment, the download ends at once.
+        let mut job = Job::new(server.url("/slow.bin?size=4000000"), dir.path());
+        job.rate_limit = Some(200_000);
+        engine.set_rate_limit(None);
+        let index = engine.submit(job);
+        wait_for(&rx, &mut seen, "progress", |e| {
+            matches!(e, Event::Progress { index: i, .. } if *i == index).then_some(())
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(engine.set_task_rate_limit(index, None));
+        let r = wait_for(&rx, &mut seen, "result", |e| match e {
+            Event::Finished(r) if r.index == index => Some(r.clone()),
+            _ => None,
+        });
+        saved_path(&r);
+        assert!(
+            r.finished - r.started < Duration::from_secs(8),
+            "{kind:?}: {:?}",
+            r.finished - r.started
+        );
+    }
+}
+
+fn sha256_of(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}
+
+#[test]
+fn a_checksum_is_verified_and_a_mismatch_keeps_the_bytes_as_corrupt() {
+    // One small file (hashed as it arrives) and one big one (split, then
+    // hashed once assembled).
+    for size in [300_000usize, 3 * MIB] {
+        for kind in backends(4) {
+            let server = TestServer::start();
+            let dir = tempfile::tempdir().unwrap();
+            let good = server.url(&format!("/good.bin?size={size}"));
+            let bad = server.url(&format!("/bad.bin?size={size}"));
+            let mut jobs = vec![Job::new(good, dir.path()), Job::new(bad, dir.path())];
+            jobs[0].sha256 = Some(sha256_of(&body_for("/good.bin", size)));
+            jobs[1].sha256 = Some([7; 32]);
+            let (results, events) = run_jobs(segmented(kind, 4), jobs);
+            let results = by_index(results);
+            assert!(std::fs::read(saved_path(&results[0])).unwrap() == body_for("/good.bin", size));
+            let verified = format!(
+                "SHA-256 verified: {}",
+                hex(&sha256_of(&body_for("/good.bin", size)))
+            );
+            assert!(notes(&events).contains(&verified), "{kind:?} {size}");
+            match error_of(&results[1]) {
+                FetchError::Checksum { expected, got, kept } => {
+                    assert_eq!(expected, &"07".repeat(32));
+                    assert_eq!(got, &hex(&sha256_of(&body_for("/bad.bin", size))));
+                    assert!(kept.ends_with("bad.bin.corrupt"), "{kept}");
+                }
+                other => panic!("{kind:?}: {other}"),
+            }
+            // The file that failed is never presented under its name.
+            assert_eq!(
+                files_in(dir.path()),
+                ["bad.bin.corrupt", "good.bin"],
+                "{kind:?} {size}"
+            );
+            assert!(
+                std::fs::read(dir.path().join("bad.bin.corrupt")).unwrap() == body_for("/bad.bin", size),
+                "{kind:?}: the kept bytes are what came"
+            );
+        }
     }
 }

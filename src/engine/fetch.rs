@@ -24,9 +24,9 @@ use reqwest::header::{
 };
 use url::Url;
 
-use super::job::{Event, FetchError, Saved};
+use super::job::{Event, FetchError, Saved, hex};
 use super::queue::{Task, TaskCtl};
-use super::{EngineConfig, EngineError, Reporter, naming};
+use super::{EngineConfig, EngineError, Reporter, Room, hash, naming, segment};
 
 /// How often a running task reports its byte count.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -135,7 +135,7 @@ fn chain(err: &(dyn StdError + 'static)) -> String {
 
 /// Turns a transport error (from sending or from reading the body) into a
 /// reason a user can read.
-fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {
+pub(super) fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(re) = e.downcast_ref::<reqwest::Error>() {
@@ -172,19 +172,29 @@ fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {
 /// What a later attempt of the same task continues from: the `.part` with
 /// the bytes so far, and what says which file they belong to.
 pub(crate) struct Resume {
-    part: PartFile,
+    pub(super) part: PartFile,
     offset: u64,
     /// The whole file's size, when the server said.
-    total: Option<u64>,
+    pub(super) total: Option<u64>,
     /// `ETag`, else `Last-Modified`: sent as `If-Range`, so a file that
     /// changed on the server comes back whole instead of spliced.
-    validator: Option<String>,
+    pub(super) validator: Option<String>,
+    /// A segmented download: the byte ranges `[from, to)` still missing
+    /// (the part has the file's full size).
+    pub(super) segments: Option<Vec<(u64, u64)>>,
 }
 
 impl Resume {
     /// A part an earlier run left for this task, found by its control file.
     pub(crate) fn find(task: &Task) -> Option<Box<Resume>> {
-        let (part, offset, validator, total) = PartFile::find(&task.dir, &task.raw_url)?;
+        let (part, offset, validator, total, segments) = PartFile::find(&task.dir, &task.raw_url)?;
+        let offset = match (&segments, total) {
+            (Some(missing), Some(total)) => {
+                total.saturating_sub(missing.iter().map(|(a, b)| b.saturating_sub(*a)).sum())
+            }
+            (Some(_), None) => 0, // a segment map needs the size: start over
+            (None, _) => offset,
+        };
         if offset == 0 {
             let mut part = part;
             part.keep = false; // nothing worth keeping
@@ -200,7 +210,30 @@ impl Resume {
             offset,
             total,
             validator,
+            segments,
         }))
+    }
+
+    /// A segmented download that stopped: continued by the same, ranges
+    /// and all.
+    pub(super) fn segmented(
+        part: PartFile,
+        total: u64,
+        validator: Option<String>,
+        missing: Vec<(u64, u64)>,
+    ) -> Box<Resume> {
+        let offset = total - missing.iter().map(|(a, b)| b - a).sum::<u64>();
+        Box::new(Resume {
+            part,
+            offset,
+            total: Some(total),
+            validator,
+            segments: Some(missing),
+        })
+    }
+
+    pub(super) fn is_segmented(&self) -> bool {
+        self.segments.is_some()
     }
 
     /// The task is over: remove the part and its control file.
@@ -226,7 +259,7 @@ fn resume_headers(resume: &Option<Box<Resume>>) -> HeaderMap {
 }
 
 /// `bytes START-END/TOTAL` (TOTAL may be `*`).
-fn content_range(headers: &HeaderMap) -> Option<(u64, u64, Option<u64>)> {
+pub(super) fn content_range(headers: &HeaderMap) -> Option<(u64, u64, Option<u64>)> {
     let v = headers.get(CONTENT_RANGE)?.to_str().ok()?;
     let (range, total) = v.strip_prefix("bytes ")?.split_once('/')?;
     let (a, b) = range.split_once('-')?;
@@ -238,7 +271,7 @@ fn content_range(headers: &HeaderMap) -> Option<(u64, u64, Option<u64>)> {
     Some((a.parse().ok()?, b.parse().ok()?, total))
 }
 
-fn validator(headers: &HeaderMap) -> Option<String> {
+pub(super) fn validator(headers: &HeaderMap) -> Option<String> {
     headers
         .get(ETAG)
         .or_else(|| headers.get(LAST_MODIFIED))
@@ -248,17 +281,21 @@ fn validator(headers: &HeaderMap) -> Option<String> {
 
 /// A body being written to its `.part` file.
 pub(crate) struct Transfer<'a> {
-    reporter: &'a Reporter,
-    ctl: &'a TaskCtl,
-    url: &'a str,
-    index: usize,
-    status: u16,
+    pub(super) reporter: &'a Reporter,
+    pub(super) ctl: &'a TaskCtl,
+    pub(super) url: &'a str,
+    pub(super) index: usize,
+    pub(super) status: u16,
     /// The size the finished file must have, when known.
-    expected: Option<u64>,
-    received: u64,
+    pub(super) expected: Option<u64>,
+    pub(super) received: u64,
     last_report: Instant,
-    part: PartFile,
-    validator: Option<String>,
+    pub(super) part: PartFile,
+    pub(super) validator: Option<String>,
+    /// The SHA-256 the file must have.
+    sha256: Option<[u8; 32]>,
+    /// The running hash, for a body written from its first byte in order.
+    hash: Option<hash::Stream>,
 }
 
 impl<'a> Transfer<'a> {
@@ -427,7 +464,51 @@ impl<'a> Transfer<'a> {
             last_report: Instant::now(),
             part,
             validator,
+            sha256: task.sha256,
+            hash: (task.sha256.is_some() && received == 0).then(hash::Stream::new),
         })
+    }
+
+    /// A transfer continuing a segmented part, with no response of its own.
+    pub(super) fn resumed(
+        reporter: &'a Reporter,
+        task: &'a Task,
+        part: PartFile,
+        total: u64,
+        validator: Option<String>,
+    ) -> Self {
+        reporter.emit(Event::Receiving {
+            index: task.index,
+            name: part.name.clone(),
+            total: Some(total),
+            validator: validator.clone(),
+        });
+        Transfer {
+            reporter,
+            ctl: &task.ctl,
+            url: &task.raw_url,
+            index: task.index,
+            status: 206,
+            expected: Some(total),
+            received: 0,
+            last_report: Instant::now(),
+            part,
+            validator,
+            sha256: task.sha256,
+            hash: None,
+        }
+    }
+
+    /// The body will not come through [`Transfer::write`] in order (it is
+    /// being split): check the assembled file instead.
+    pub(super) fn hash_when_assembled(&mut self) {
+        self.hash = None;
+    }
+
+    /// How long to wait before reading more, after `n` bytes: the global
+    /// limit and the task's own.
+    pub(crate) fn pace(&self, n: usize) -> Duration {
+        pace(self.reporter, self.ctl, n)
     }
 
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<(), FetchError> {
@@ -442,6 +523,9 @@ impl<'a> Transfer<'a> {
         }
         if let Err(e) = self.part.file.write_all(chunk) {
             return Err(self.part.io_error(&e));
+        }
+        if let Some(h) = &self.hash {
+            h.update(bytes::Bytes::copy_from_slice(chunk));
         }
         if self.last_report.elapsed() >= PROGRESS_EVERY {
             self.last_report = Instant::now();
@@ -490,6 +574,7 @@ impl<'a> Transfer<'a> {
                 offset: received,
                 total: self.expected,
                 validator: self.validator,
+                segments: None,
             }));
         } else {
             self.part.keep = false; // the task is over: no part stays
@@ -497,14 +582,71 @@ impl<'a> Transfer<'a> {
         a
     }
 
-    /// The body ended cleanly: check its length and give the file its name.
-    pub(crate) fn finish(self) -> Attempt {
+    /// The body ended cleanly: check its length, then its checksum (when
+    /// one was given), and give the file its name.
+    pub(crate) fn finish(mut self) -> Finish<'a> {
         if let Some(expected) = self.expected
             && self.received != expected
         {
             let received = self.received;
-            return self.fail(FetchError::ShortBody { received, expected });
+            return Finish::Done(self.fail(FetchError::ShortBody { received, expected }));
         }
+        if self.sha256.is_none() {
+            return Finish::Done(self.commit());
+        }
+        let pending = match self.hash.take() {
+            Some(stream) => stream.finish(),
+            None => {
+                // Resumed or segmented: hash the assembled file.
+                if let Err(e) = self.part.file.flush() {
+                    let e = self.part.io_error(&e);
+                    return Finish::Done(self.fail(e));
+                }
+                hash::file(self.part.path.clone())
+            }
+        };
+        Finish::Verify(Box::new(self), pending)
+    }
+
+    /// The file's digest is in: name the file if it matches, else keep the
+    /// bytes as `NAME.corrupt` and fail.
+    fn verified(mut self, digest: Result<[u8; 32], String>) -> Attempt {
+        let (Some(expected), status, bytes) = (self.sha256, Some(self.status), self.received) else {
+            return self.commit();
+        };
+        match digest {
+            Ok(got) if got == expected => {
+                self.reporter.emit(Event::Note {
+                    index: self.index,
+                    text: format!("SHA-256 verified: {}", hex(&got)),
+                });
+                self.commit()
+            }
+            Ok(got) => {
+                self.part.keep = false;
+                let kept = match self.part.keep_as_corrupt() {
+                    Ok(path) => path.display().to_string(),
+                    Err(e) => return Attempt::failed(status, bytes, e),
+                };
+                Attempt::failed(
+                    status,
+                    bytes,
+                    FetchError::Checksum {
+                        expected: hex(&expected),
+                        got: hex(&got),
+                        kept,
+                    },
+                )
+            }
+            Err(detail) => {
+                self.part.keep = false;
+                let path = self.part.path.display().to_string();
+                Attempt::failed(status, bytes, FetchError::Io { path, detail })
+            }
+        }
+    }
+
+    fn commit(self) -> Attempt {
         let (status, bytes) = (self.status, self.received);
         match self.part.commit() {
             Ok(path) => Attempt {
@@ -518,21 +660,85 @@ impl<'a> Transfer<'a> {
     }
 }
 
+/// A finished body on its way to its name: its checksum may still be
+/// being computed on the hashing pool.
+pub(crate) enum Finish<'a> {
+    Done(Attempt),
+    Verify(Box<Transfer<'a>>, hash::Pending),
+}
+
+impl Finish<'_> {
+    /// Waits for the checksum on this (blocking) thread.
+    pub(crate) fn wait_blocking(self) -> Attempt {
+        match self {
+            Finish::Done(a) => a,
+            Finish::Verify(t, pending) => {
+                let digest = pending
+                    .blocking_recv()
+                    .unwrap_or_else(|_| Err("the hashing pool stopped".into()));
+                t.verified(digest)
+            }
+        }
+    }
+
+    pub(crate) async fn wait(self) -> Attempt {
+        match self {
+            Finish::Done(a) => a,
+            Finish::Verify(t, pending) => {
+                let digest = pending
+                    .await
+                    .unwrap_or_else(|_| Err("the hashing pool stopped".into()));
+                t.verified(digest)
+            }
+        }
+    }
+}
+
+/// How long to wait after `n` bytes: the longer of the global limit's and
+/// the task's own.
+pub(super) fn pace(reporter: &Reporter, ctl: &TaskCtl, n: usize) -> Duration {
+    reporter.limit.take(n).max(ctl.limit.take(n))
+}
+
+/// Sleeps `d` on a blocking thread, in slices, so a pause or cancel (or an
+/// engine closing, which pauses its running tasks) ends the wait.
+pub(super) fn sleep_blocking(ctl: &TaskCtl, d: Duration) {
+    let until = Instant::now() + d;
+    while !ctl.halted() {
+        let now = Instant::now();
+        if now >= until {
+            break;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(20)));
+    }
+}
+
+/// Sleeps `d` in an async transfer; a pause or cancel ends the wait.
+pub(super) async fn sleep_async(ctl: &TaskCtl, d: Duration) {
+    if d.is_zero() {
+        return;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(d) => {}
+        () = ctl.wake.notified() => {}
+    }
+}
+
 /// `NAME.part` while the body arrives. Removed on drop unless committed or
 /// kept for a later resume (see [`Resume`]).
-struct PartFile {
-    file: BufWriter<File>,
+pub(super) struct PartFile {
+    pub(super) file: BufWriter<File>,
     dir: PathBuf,
     /// The final name this part is meant to get: candidate `k` of `base`.
-    name: String,
+    pub(super) name: String,
     /// The name as the server or URL gave it, before collision suffixes.
     base: String,
     k: usize,
-    path: PathBuf,
+    pub(super) path: PathBuf,
     committed: bool,
     /// Left on disk when dropped, with its control file, for a resume by
     /// this run or the next one (a paused task, a closed window).
-    keep: bool,
+    pub(super) keep: bool,
     /// `.fanout-HASH.json` beside the part, once written.
     control: Option<PathBuf>,
 }
@@ -567,6 +773,9 @@ struct Control {
     k: usize,
     validator: Option<String>,
     total: Option<u64>,
+    /// A segmented download's missing ranges `[from, to)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    segments: Option<Vec<(u64, u64)>>,
 }
 
 fn control_path(dir: &Path, url: &str) -> PathBuf {
@@ -635,7 +844,44 @@ impl PartFile {
         r.map_err(|e| self.io_error(&e))
     }
 
-    fn io_error(&self, e: &io::Error) -> FetchError {
+    /// Gives the part the file's full size up front, so a full disk shows
+    /// now rather than in the middle, and positioned writes fill it in.
+    pub(super) fn preallocate(&mut self, size: u64) -> Result<(), FetchError> {
+        let file = self.file.get_ref();
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{FallocateFlags, fallocate};
+            match fallocate(file, FallocateFlags::empty(), 0, size) {
+                Ok(()) => return Ok(()),
+                // A file system without it (some network mounts): a sparse file.
+                Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::NOSYS) => {}
+                Err(e) => return Err(self.io_error(&e.into())),
+            }
+        }
+        file.set_len(size).map_err(|e| self.io_error(&e))
+    }
+
+    /// A file that failed its checksum is kept for inspection as
+    /// `NAME.corrupt` (or `NAME (1).corrupt`…), never replacing anything.
+    fn keep_as_corrupt(&mut self) -> Result<PathBuf, FetchError> {
+        self.file.flush().map_err(|e| self.io_error(&e))?;
+        let base = format!("{}.corrupt", self.name);
+        for k in 0..10_000 {
+            let target = self.dir.join(naming::candidate(&base, k));
+            match rename_noreplace(&self.path, &target) {
+                Ok(()) => {
+                    self.committed = true;
+                    self.keep = false;
+                    return Ok(target);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(self.io_error(&e)),
+            }
+        }
+        Err(self.io_error(&io::Error::other("no free name left")))
+    }
+
+    pub(super) fn io_error(&self, e: &io::Error) -> FetchError {
         FetchError::Io {
             path: self.path.display().to_string(),
             detail: e.to_string(),
@@ -706,6 +952,18 @@ impl PartFile {
         if self.control.is_some() {
             return;
         }
+        self.write_segments(url, validator, total, None);
+    }
+
+    /// What [`PartFile::write_control`] writes, plus a segment map; written
+    /// again each time it is called.
+    pub(super) fn write_segments(
+        &mut self,
+        url: &str,
+        validator: &Option<String>,
+        total: Option<u64>,
+        segments: Option<Vec<(u64, u64)>>,
+    ) {
         let path = control_path(&self.dir, url);
         let control = Control {
             url: url.to_string(),
@@ -714,13 +972,9 @@ impl PartFile {
             k: self.k,
             validator: validator.clone(),
             total,
+            segments,
         };
-        let tmp = path.with_extension("tmp");
-        let written = serde_json::to_vec(&control)
-            .map_err(io::Error::other)
-            .and_then(|body| std::fs::write(&tmp, body))
-            .and_then(|()| std::fs::rename(&tmp, &path));
-        match written {
+        match write_atomically(&path, &control) {
             Ok(()) => {
                 self.control = Some(path);
                 self.keep = true;
@@ -729,23 +983,64 @@ impl PartFile {
         }
     }
 
+    /// The control file for a segment map, written now with `missing` and
+    /// later with [`ControlFile::write`] by whichever connection is at hand.
+    /// From here on the part is kept (with it) unless the task ends.
+    pub(super) fn control_file(
+        &mut self,
+        url: &str,
+        validator: &Option<String>,
+        total: u64,
+        missing: Vec<(u64, u64)>,
+    ) -> ControlFile {
+        let path = control_path(&self.dir, url);
+        self.control = Some(path.clone());
+        self.keep = true;
+        let mut file = ControlFile {
+            path,
+            control: Control {
+                url: url.to_string(),
+                name: self.name.clone(),
+                base: self.base.clone(),
+                k: self.k,
+                validator: validator.clone(),
+                total: Some(total),
+                segments: None,
+            },
+        };
+        file.write(missing);
+        file
+    }
+
     /// The part a previous attempt or run left for `url` in `dir`, if any.
-    fn find(dir: &Path, url: &str) -> Option<(PartFile, u64, Option<String>, Option<u64>)> {
+    #[allow(clippy::type_complexity)]
+    fn find(
+        dir: &Path,
+        url: &str,
+    ) -> Option<(
+        PartFile,
+        u64,
+        Option<String>,
+        Option<u64>,
+        Option<Vec<(u64, u64)>>,
+    )> {
         let control_file = control_path(dir, url);
         let control: Control = serde_json::from_slice(&std::fs::read(&control_file).ok()?).ok()?;
         if control.url != url || control.name.contains(['/', '\\']) {
             return None;
         }
         let path = dir.join(format!("{}.part", control.name));
+        // Not O_APPEND: a segmented part is written at its segments' offsets
+        // (and Linux's pwrite ignores the offset under O_APPEND).
         let mut open = OpenOptions::new();
-        open.append(true);
+        open.write(true);
         #[cfg(target_os = "linux")]
         {
             use std::os::unix::fs::OpenOptionsExt;
             // Never follow a link planted where the part was.
             open.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
         }
-        let file = match open.open(&path) {
+        let mut file = match open.open(&path) {
             Ok(f) => f,
             Err(_) => {
                 let _ = std::fs::remove_file(&control_file);
@@ -756,7 +1051,8 @@ impl PartFile {
         if !lock(&file) {
             return None;
         }
-        let offset = file.metadata().ok()?.len();
+        // A single stream goes on where the bytes end.
+        let offset = std::io::Seek::seek(&mut file, io::SeekFrom::End(0)).ok()?;
         let part = PartFile {
             file: BufWriter::with_capacity(WRITE_BUFFER, file),
             dir: dir.to_path_buf(),
@@ -768,7 +1064,31 @@ impl PartFile {
             keep: true,
             control: Some(control_file),
         };
-        Some((part, offset, control.validator, control.total))
+        Some((part, offset, control.validator, control.total, control.segments))
+    }
+}
+
+/// Writes `control` to a temporary file and renames it over `path`, so a
+/// crash leaves the old map or the new one, never half of one.
+fn write_atomically(path: &Path, control: &Control) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let body = serde_json::to_vec(control).map_err(io::Error::other)?;
+    std::fs::write(&tmp, body)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// A segmented part's control file, rewritten as its segments advance.
+pub(super) struct ControlFile {
+    path: PathBuf,
+    control: Control,
+}
+
+impl ControlFile {
+    pub(super) fn write(&mut self, missing: Vec<(u64, u64)>) {
+        self.control.segments = Some(missing);
+        if let Err(e) = write_atomically(&self.path, &self.control) {
+            tracing::debug!(error = %e, "cannot update the segment map");
+        }
     }
 }
 
@@ -828,16 +1148,17 @@ fn retrying(reporter: &Reporter, task: &Task, attempt: &Attempt, delay: Duration
 pub(crate) fn run_blocking(
     client: &reqwest::blocking::Client,
     config: &EngineConfig,
-    reporter: &Reporter,
+    room: &Room,
     task: &mut Task,
 ) -> Attempt {
     use backon::BlockingRetryable;
+    let reporter = &*room.reporter;
     let initial = task.resume.take().or_else(|| Resume::find(task));
     let state = std::cell::RefCell::new(initial);
     let task = &*task;
     let n = std::cell::Cell::new(0);
     let once = || {
-        let mut a = attempt_blocking(client, reporter, task, state.borrow_mut().take());
+        let mut a = attempt_blocking(client, config, room, task, state.borrow_mut().take());
         if a.outcome.is_ok() {
             Ok(a)
         } else {
@@ -848,14 +1169,11 @@ pub(crate) fn run_blocking(
     // Closing the engine cancels every running task, so the task's own
     // state says all: the sleeper checks it in slices, so a pause or cancel
     // ends the wait.
-    let ctl = task.ctl.clone();
     let result = once
         .retry(backoff(config))
-        .sleep(move |d: Duration| {
-            let until = Instant::now() + d;
-            while Instant::now() < until && !ctl.halted() {
-                std::thread::sleep((until - Instant::now()).min(Duration::from_millis(20)));
-            }
+        .sleep({
+            let ctl = task.ctl.clone();
+            move |d: Duration| sleep_blocking(&ctl, d)
         })
         .when(|a: &Attempt| a.retryable() && !task.ctl.halted())
         .notify(|a: &Attempt, d| {
@@ -872,12 +1190,19 @@ pub(crate) fn run_blocking(
 
 fn attempt_blocking(
     client: &reqwest::blocking::Client,
-    reporter: &Reporter,
+    config: &EngineConfig,
+    room: &Room,
     task: &Task,
-    resume: Option<Box<Resume>>,
+    mut resume: Option<Box<Resume>>,
 ) -> Attempt {
+    let reporter = &*room.reporter;
     if let Some(a) = halted_before(reporter, task, &resume) {
         return a.with_resume(resume);
+    }
+    if let Some(r) = resume.take_if(|r| r.is_segmented())
+        && let Some(a) = segment::resume_blocking(client, config, room, task, r)
+    {
+        return a;
     }
     let req = client.get(task.url.clone()).headers(resume_headers(&resume));
     let mut resp = match req.send() {
@@ -889,13 +1214,20 @@ fn attempt_blocking(
         Ok(t) => t,
         Err(a) => return a,
     };
+    if let Some(extra) = segment::split(config, room, task, &t, resp.headers()) {
+        return segment::run_blocking(client, room, task, t, Some(resp), extra);
+    }
     let mut buf = vec![0u8; READ_BUFFER];
     loop {
         match resp.read(&mut buf) {
-            Ok(0) => return t.finish(),
+            Ok(0) => return t.finish().wait_blocking(),
             Ok(n) => {
                 if let Err(e) = t.write(&buf[..n]) {
                     return t.fail(e);
+                }
+                let d = t.pace(n);
+                if !d.is_zero() {
+                    sleep_blocking(&task.ctl, d);
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -909,10 +1241,11 @@ fn attempt_blocking(
 pub(crate) async fn run_async(
     client: &reqwest::Client,
     config: &EngineConfig,
-    reporter: &Reporter,
+    room: &Room,
     task: &mut Task,
 ) -> Attempt {
     use backon::Retryable;
+    let reporter = &*room.reporter;
     let initial = task.resume.take().or_else(|| Resume::find(task));
     let state = std::sync::Mutex::new(initial);
     let task = &*task;
@@ -920,7 +1253,7 @@ pub(crate) async fn run_async(
     let state = &state;
     let once = || async move {
         let resume = state.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let mut a = attempt_async(client, reporter, task, resume).await;
+        let mut a = attempt_async(client, config, room, task, resume).await;
         if a.outcome.is_ok() {
             Ok(a)
         } else {
@@ -928,17 +1261,14 @@ pub(crate) async fn run_async(
             Err(a)
         }
     };
-    let ctl = task.ctl.clone();
     let result = once
         .retry(backoff(config))
         // A pause or cancel ends the wait.
-        .sleep(move |d: Duration| {
-            let ctl = ctl.clone();
-            async move {
-                tokio::select! {
-                    () = tokio::time::sleep(d) => {}
-                    () = ctl.wake.notified() => {}
-                }
+        .sleep({
+            let ctl = task.ctl.clone();
+            move |d: Duration| {
+                let ctl = ctl.clone();
+                async move { sleep_async(&ctl, d).await }
             }
         })
         .when(|a: &Attempt| a.retryable() && !reporter.stopping.load(Ordering::Relaxed) && !task.ctl.halted())
@@ -955,12 +1285,19 @@ pub(crate) async fn run_async(
 
 async fn attempt_async(
     client: &reqwest::Client,
-    reporter: &Reporter,
+    config: &EngineConfig,
+    room: &Room,
     task: &Task,
-    resume: Option<Box<Resume>>,
+    mut resume: Option<Box<Resume>>,
 ) -> Attempt {
+    let reporter = &*room.reporter;
     if let Some(a) = halted_before(reporter, task, &resume) {
         return a.with_resume(resume);
+    }
+    if let Some(r) = resume.take_if(|r| r.is_segmented())
+        && let Some(a) = segment::resume_async(client, config, room, task, r).await
+    {
+        return a;
     }
     let req = client.get(task.url.clone()).headers(resume_headers(&resume));
     // Waiting for the head or for a byte, a pause or cancel (the task's
@@ -985,6 +1322,9 @@ async fn attempt_async(
         Ok(t) => t,
         Err(a) => return a,
     };
+    if let Some(extra) = segment::split(config, room, task, &t, resp.headers()) {
+        return segment::run_async(client, room, task, t, Some(resp), extra).await;
+    }
     loop {
         let chunk = tokio::select! {
             c = resp.chunk() => c,
@@ -1000,8 +1340,9 @@ async fn attempt_async(
                 if let Err(e) = t.write(&chunk) {
                     return t.fail(e);
                 }
+                sleep_async(&task.ctl, t.pace(chunk.len())).await;
             }
-            Ok(None) => return t.finish(),
+            Ok(None) => return t.finish().wait().await,
             Err(e) => return t.interrupted(&e),
         }
     }

@@ -11,6 +11,13 @@ pub struct Job {
     pub url: String,
     /// Folder the file is saved into; created if missing.
     pub dir: PathBuf,
+    /// The SHA-256 the file must have; a mismatch fails the task and keeps
+    /// the bytes as `NAME.corrupt`.
+    pub sha256: Option<[u8; 32]>,
+    /// Connections for this file, instead of the engine's setting.
+    pub segments: Option<usize>,
+    /// Bytes per second for this file (besides the engine's global limit).
+    pub rate_limit: Option<u64>,
 }
 
 impl Job {
@@ -18,8 +25,28 @@ impl Job {
         Job {
             url: url.into(),
             dir: dir.into(),
+            sha256: None,
+            segments: None,
+            rate_limit: None,
         }
     }
+}
+
+/// 64 hex digits, as `sha256sum` prints them.
+pub fn parse_sha256(text: &str) -> Result<[u8; 32], String> {
+    let t = text.trim();
+    if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("{text:?} is not a SHA-256: expected 64 hex digits"));
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A file that was downloaded completely and moved to its final name.
@@ -60,6 +87,12 @@ pub enum FetchError {
     Io { path: String, detail: String },
     #[error("bad answer to a range request: {0}")]
     BadRange(String),
+    #[error("SHA-256 mismatch: expected {expected}, got {got}; the bytes are kept as {kept}")]
+    Checksum {
+        expected: String,
+        got: String,
+        kept: String,
+    },
     #[error("cancelled")]
     Cancelled,
 }
@@ -146,6 +179,9 @@ pub enum Event {
     /// Something the user may want to know about a task that did not stop
     /// it (for its log): the file changed on the server, say.
     Note { index: usize, text: String },
+    /// How many connections a task's transfer uses now (segmented
+    /// downloads open several, and give them back as their parts finish).
+    Connections { index: usize, count: usize },
     /// A paused, failed or cancelled task is queued again.
     Queued { index: usize },
     /// The task ended, in completion order (see `fan_in` for submission order).

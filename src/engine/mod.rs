@@ -8,9 +8,12 @@
 pub mod backend;
 pub mod fan_in;
 pub mod fetch;
+pub mod hash;
 pub mod job;
+pub mod limit;
 pub mod naming;
 mod queue;
+mod segment;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,7 +23,9 @@ use crossbeam_channel::Sender;
 
 use backend::Backend;
 pub use fan_in::{FanIn, Order};
-pub use job::{Event, FetchError, Job, Saved, TaskResult};
+pub use job::{Event, FetchError, Job, Saved, TaskResult, hex, parse_sha256};
+pub use limit::parse_rate;
+use limit::{Budget, RateLimit};
 use queue::{Cancel, Pause, Queue, Settled, Task};
 
 /// Called after events are sent, so a sleeping listener (an egui window) can
@@ -72,6 +77,18 @@ pub struct EngineConfig {
     /// The first pause before a retry; it doubles (with jitter) up to 30 s.
     pub retry_delay: Duration,
     pub user_agent: String,
+    /// Connections for one file when the server takes ranges and the file
+    /// is at least `segment_threshold` bytes (1 = never split). Each one
+    /// counts against the backend's worker limit.
+    pub segments: usize,
+    pub segment_threshold: u64,
+}
+
+impl EngineConfig {
+    /// At most this many connections for one file.
+    pub const MAX_SEGMENTS: usize = 32;
+    pub const DEFAULT_SEGMENTS: usize = 8;
+    pub const DEFAULT_SEGMENT_THRESHOLD: u64 = 16 * 1024 * 1024;
 }
 
 impl EngineConfig {
@@ -83,6 +100,8 @@ impl EngineConfig {
             retries: 5,
             retry_delay: Duration::from_secs(1),
             user_agent: concat!("fanout/", env!("CARGO_PKG_VERSION")).to_string(),
+            segments: Self::DEFAULT_SEGMENTS,
+            segment_threshold: Self::DEFAULT_SEGMENT_THRESHOLD,
         }
     }
 }
@@ -106,6 +125,44 @@ pub(crate) struct Reporter {
     ranks: AtomicUsize,
     pub(crate) stopping: AtomicBool,
     pub(crate) queue: Queue,
+    /// The global speed limit, over every transfer of every backend.
+    pub(crate) limit: RateLimit,
+}
+
+/// A backend's connection budget, with the queue whose workers wait for it.
+#[derive(Clone)]
+pub(crate) struct Room {
+    pub(crate) reporter: Arc<Reporter>,
+    pub(crate) budget: Arc<Budget>,
+}
+
+impl Room {
+    pub(crate) fn new(reporter: Arc<Reporter>, limit: Option<usize>) -> Self {
+        Room {
+            reporter,
+            budget: Arc::new(Budget::new(limit)),
+        }
+    }
+
+    /// The next task, with its first connection: see [`Queue::pop`].
+    pub(crate) fn pop(&self, generation: u64) -> Option<(Task, Permit)> {
+        let task = self.reporter.queue.pop(generation, &self.budget)?;
+        Some((task, Permit(self.clone())))
+    }
+
+    /// One more connection for a task that already runs, if one is free.
+    pub(crate) fn try_permit(&self) -> Option<Permit> {
+        self.budget.try_take().then(|| Permit(self.clone()))
+    }
+}
+
+/// One connection of a backend's budget, given back on drop.
+pub(crate) struct Permit(Room);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.reporter.queue.release(&self.0.budget);
+    }
 }
 
 impl Reporter {
@@ -206,6 +263,7 @@ impl Engine {
             ranks: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
             queue: Queue::default(),
+            limit: RateLimit::default(),
         });
         let backend = backend::build(&config, reporter.clone(), reporter.queue.generation())?;
         Ok(Engine {
@@ -332,6 +390,35 @@ impl Engine {
     /// Tasks waiting to start, paused, and running.
     pub fn counts(&self) -> (usize, usize, usize) {
         self.reporter.queue.counts()
+    }
+
+    /// Connections open now, over the current backend and any replaced one
+    /// still finishing: a segmented download counts each of its own.
+    pub fn connections(&self) -> usize {
+        let retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
+        self.backend.connections() + retired.iter().map(|b| b.connections()).sum::<usize>()
+    }
+
+    /// The speed limit over all downloads, in bytes per second; `None`
+    /// lifts it. Running transfers follow it from their next chunk.
+    pub fn set_rate_limit(&self, rate: Option<u64>) {
+        self.reporter.limit.set(rate);
+    }
+
+    pub fn rate_limit(&self) -> Option<u64> {
+        self.reporter.limit.get()
+    }
+
+    /// A speed limit for one task (besides the global one), also while it
+    /// runs. False if there is no such task.
+    pub fn set_task_rate_limit(&self, index: usize, rate: Option<u64>) -> bool {
+        match self.reporter.queue.ctl(index) {
+            Some(ctl) => {
+                ctl.limit.set(rate);
+                true
+            }
+            None => false,
+        }
     }
 }
 

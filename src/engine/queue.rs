@@ -14,6 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use url::Url;
 
 use super::fetch::Resume;
+use super::limit::{Budget, RateLimit};
 
 /// What the user wants of one task, read by its transfer at every chunk.
 #[derive(Debug, Default)]
@@ -23,6 +24,11 @@ pub(crate) struct TaskCtl {
     /// take effect at once there; blocking transfers see the state at their
     /// next chunk (or their idle timeout).
     pub(crate) wake: tokio::sync::Notify,
+    /// This task's own speed limit, changeable while it runs.
+    pub(crate) limit: RateLimit,
+    /// The server answered a range request wrongly once: this task uses one
+    /// connection from now on.
+    pub(crate) single: std::sync::atomic::AtomicBool,
 }
 
 const RUN: u8 = 0;
@@ -42,6 +48,9 @@ impl TaskCtl {
 
     fn set(&self, state: u8) {
         self.state.store(state, Ordering::SeqCst);
+        // Every connection of a segmented transfer waits on it; the stored
+        // permit covers one that is about to wait.
+        self.wake.notify_waiters();
         self.wake.notify_one();
     }
 
@@ -60,18 +69,25 @@ pub(crate) struct Task {
     pub ctl: Arc<TaskCtl>,
     /// The `.part` a paused transfer left, for its next run to continue.
     pub resume: Option<Box<Resume>>,
+    pub sha256: Option<[u8; 32]>,
+    /// Connections wanted, instead of the engine's setting.
+    pub segments: Option<usize>,
 }
 
 impl Task {
     /// A task that has not run yet.
     pub(crate) fn new(index: usize, url: Url, job: super::Job) -> Task {
+        let ctl = TaskCtl::default();
+        ctl.limit.set(job.rate_limit);
         Task {
             index,
             url,
             raw_url: job.url,
             dir: job.dir,
-            ctl: Arc::default(),
+            ctl: Arc::new(ctl),
             resume: None,
+            sha256: job.sha256,
+            segments: job.segments,
         }
     }
 }
@@ -142,9 +158,12 @@ impl Queue {
     }
 
     /// The next task for a worker of backend `generation`, waiting while the
-    /// queue is empty or paused. `None` tells the worker to exit: its backend
-    /// was replaced or the engine is gone.
-    pub(crate) fn pop(&self, generation: u64) -> Option<Task> {
+    /// queue is empty or paused, or while the backend's `budget` has no
+    /// connection free (a segmented download may hold several). The task
+    /// comes with one connection taken from `budget`, to be given back with
+    /// [`Queue::release`]. `None` tells the worker to exit: its backend was
+    /// replaced or the engine is gone.
+    pub(crate) fn pop(&self, generation: u64, budget: &Budget) -> Option<Task> {
         let mut state = self.lock();
         loop {
             if state.closed || state.generation > generation {
@@ -153,6 +172,8 @@ impl Queue {
             // A backend being built for the next generation waits its turn.
             if state.generation == generation
                 && !state.paused
+                && !state.pending.is_empty()
+                && budget.try_take()
                 && let Some((_, task)) = state.pending.pop_first()
             {
                 state.running.insert(task.index, task.ctl.clone());
@@ -160,6 +181,28 @@ impl Queue {
             }
             state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
         }
+    }
+
+    /// Gives a connection back to `budget` and wakes the workers waiting
+    /// for one (under the lock, so none misses it between its check and
+    /// its wait).
+    pub(crate) fn release(&self, budget: &Budget) {
+        let state = self.lock();
+        budget.give();
+        drop(state);
+        self.ready.notify_all();
+    }
+
+    /// The controls of a task that has not ended, to change its speed limit.
+    pub(crate) fn ctl(&self, index: usize) -> Option<Arc<TaskCtl>> {
+        let state = self.lock();
+        state
+            .running
+            .get(&index)
+            .cloned()
+            .or_else(|| state.pending.get(&index).map(|t| t.ctl.clone()))
+            .or_else(|| state.held.get(&index).map(|t| t.ctl.clone()))
+            .or_else(|| state.ended.get(&index).map(|t| t.ctl.clone()))
     }
 
     /// Called by a worker when a transfer returned: `ok` if the file is

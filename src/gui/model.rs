@@ -81,6 +81,8 @@ pub struct Row {
     /// Place in the order tasks finished (`Done #`).
     pub rank: Option<usize>,
     pub worker: String,
+    /// Connections its transfer holds now (more than one when segmented).
+    pub connections: usize,
     pub path: Option<PathBuf>,
     /// What the server identified the file by (for the store).
     pub validator: Option<String>,
@@ -116,6 +118,7 @@ impl Row {
             total: None,
             rank: None,
             worker: String::new(),
+            connections: 0,
             path: None,
             validator: None,
             log: Vec::new(),
@@ -150,6 +153,7 @@ impl Row {
     }
 
     fn reset_transfer(&mut self) {
+        self.connections = 0;
         self.bytes = 0;
         self.speed = 0.0;
         self.sample = None;
@@ -374,6 +378,7 @@ impl Model {
                 row.bytes = bytes;
                 row.total = total;
             }
+            Event::Connections { index, count } => self.rows[index].connections = count,
             Event::Note { index, text } => {
                 let log = &mut self.rows[index].log;
                 if log.len() == LOG_LINES {

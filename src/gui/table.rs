@@ -205,7 +205,15 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                     ui.label(row.rank.map_or(String::new(), |r| r.to_string()));
                 });
                 tr.col(|ui| {
-                    ui.label(&row.worker);
+                    if row.connections > 1 && row.state.is_active() {
+                        ui.label(format!("{} ×{}", row.worker, row.connections))
+                            .on_hover_text(format!(
+                                "{} connections, each for a part of the file",
+                                row.connections
+                            ));
+                    } else {
+                        ui.label(&row.worker);
+                    }
                 });
                 tr.col(|ui| actions_cell(ui, index, row, actions));
                 if tr.response().clicked() {

@@ -11,6 +11,7 @@
 //! - `drop=N` send N bytes of the body, then cut the connection
 //! - `nolen=1` no Content-Length (chunked)
 //! - `pace=MS` wait before each 16 KiB chunk of the body
+//! - `pace_first=MS` the same, only for requests without `Range`
 //! - `cd=VALUE` send `Content-Disposition: VALUE`
 //! - `redirect=URL` answer 302 to URL; `redirect=self` to this very URL
 //! - `fail_times=K` `drop` (and `stall`) only on the first K requests for
@@ -24,8 +25,10 @@
 //! - `badrange=1` answer a `Range` request with 206 whose Content-Range
 //!   starts at 0, whatever was asked
 //!
-//! `Range: bytes=N-` is honoured (206 with Content-Range) unless `If-Range`
-//! names another ETag than the current one; beyond the end it is 416.
+//! `Range: bytes=N-` and `bytes=N-M` are honoured (206 with Content-Range)
+//! unless `If-Range` names another ETag than the current one; beyond the
+//! end it is 416. Every answer says `Accept-Ranges: bytes` (so `norange`
+//! and `badrange` servers lie about it).
 //!
 //! It counts requests, and the requests in flight (from arrival until the
 //! body is sent or abandoned), with the maximum reached.
@@ -222,12 +225,23 @@ async fn serve(
         None => true,
         Some(v) => etag.as_deref() == v.to_str().ok(),
     };
+    // `bytes=A-` or `bytes=A-B`.
     let asked = range
         .as_deref()
         .and_then(|r| r.strip_prefix("bytes="))
-        .and_then(|r| r.strip_suffix('-'))
-        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|r| {
+            let (a, b) = r.split_once('-')?;
+            let a = a.parse::<usize>().ok()?;
+            let b = if b.is_empty() {
+                None
+            } else {
+                Some(b.parse::<usize>().ok()?)
+            };
+            Some((a, b))
+        })
         .filter(|_| !q.contains_key("norange") && if_range_ok);
+    let stop = asked.and_then(|(_, b)| b).map_or(size, |b| (b + 1).min(size));
+    let asked = asked.map(|(a, _)| a);
     if let Some(start) = asked
         && start >= size
     {
@@ -238,7 +252,7 @@ async fn serve(
             .unwrap();
     }
     let start = asked.unwrap_or(0);
-    let part = &data[start..];
+    let part = &data[start..stop.max(start)];
     let cut = num("drop").filter(|_| failing).map(|n| n as usize);
     let stall = num("stall").filter(|_| failing).map(|n| n as usize);
     let sent = cut.or(stall).unwrap_or(part.len()).min(part.len());
@@ -253,7 +267,12 @@ async fn serve(
     // In flight until the last piece of the body is handed over: released
     // just before the client can have it all, so a client that starts its
     // next request the moment a body completes is never counted twice.
-    let pace = Duration::from_millis(num("pace").unwrap_or(0));
+    // `pace_first`: only the request without a Range is paced (the first
+    // connection of a segmented download, so the others run out of work).
+    let pace = match num("pace_first") {
+        Some(ms) if range.is_none() => Duration::from_millis(ms),
+        _ => Duration::from_millis(num("pace").unwrap_or(0)),
+    };
     let counter = stats.clone();
     let body = Body::from_stream(stream::unfold(
         (chunks.into_iter(), Some(guard)),

@@ -14,6 +14,8 @@ use super::{BackendKind, EngineConfig, EngineError, Reporter};
 pub(crate) trait Backend: Send + Sync {
     /// Some worker is still running a transfer.
     fn busy(&self) -> bool;
+    /// Connections it has open now.
+    fn connections(&self) -> usize;
 }
 
 /// Starts the workers of `config.backend` as queue generation `generation`.
@@ -22,6 +24,13 @@ pub(crate) fn build(
     reporter: Arc<Reporter>,
     generation: u64,
 ) -> Result<Box<dyn Backend>, EngineError> {
+    if !(1..=EngineConfig::MAX_SEGMENTS).contains(&config.segments) {
+        return Err(EngineError::Config(format!(
+            "{} connections per file: use 1 to {}",
+            config.segments,
+            EngineConfig::MAX_SEGMENTS
+        )));
+    }
     Ok(match config.backend {
         // The note's one-thread version is a pool of exactly one thread.
         BackendKind::Sequential => {

@@ -1,7 +1,8 @@
 //! Tokio tasks with the async HTTP client: the note's asyncio + aiohttp.
-//! A semaphore keeps at most `limit` transfers in flight (0 = unbounded, like
-//! `asyncio.gather`): a dispatcher thread takes a permit, then the next task
-//! from the engine's queue, and spawns it. Each running task holds a numbered slot, the lowest
+//! A connection budget keeps at most `limit` connections open (0 =
+//! unbounded, like `asyncio.gather`): a dispatcher thread takes the next
+//! task from the engine's queue when there is room for it, and spawns it. A
+//! segmented download's extra connections come out of the same budget. Each running task holds a numbered slot, the lowest
 //! free one, so a timeline can draw one lane per slot.
 //!
 //! The runtime is a single-threaded one on a thread of its own, like
@@ -15,27 +16,16 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::Semaphore;
-
 use super::Backend;
 use crate::engine::fetch;
-use crate::engine::{EngineConfig, EngineError, Reporter};
+use crate::engine::{EngineConfig, EngineError, Reporter, Room};
 
 pub(crate) struct TokioBackend {
     /// Dropping this ends the runtime's thread, and with it any transfer
     /// still running.
     _stop: tokio::sync::oneshot::Sender<()>,
     running: Arc<AtomicUsize>,
-    /// Closed on drop, so a dispatcher waiting for room gives up.
-    permits: Option<Arc<Semaphore>>,
-}
-
-impl Drop for TokioBackend {
-    fn drop(&mut self) {
-        if let Some(p) = &self.permits {
-            p.close();
-        }
-    }
+    room: Room,
 }
 
 /// Lowest-free slot numbers; a new number only when all are taken.
@@ -91,34 +81,24 @@ impl TokioBackend {
             let _guard = runtime.enter();
             fetch::async_client(config)?
         };
-        let permits = (limit > 0).then(|| Arc::new(Semaphore::new(limit)));
+        let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
         let slots = Arc::new(Slots::default());
         let running = Arc::new(AtomicUsize::new(0));
-        let (busy, closer) = (running.clone(), permits.clone());
+        let (busy, budget) = (running.clone(), room.clone());
         let config = Arc::new(config.clone());
         std::thread::Builder::new()
             .name("fanout-dispatch".into())
             .spawn(move || {
-                loop {
-                    // A permit first, then a task: a task stays in the queue
-                    // (where pause, cancel and a new engine can reach it)
-                    // until there is room for it here.
-                    let permit = match &permits {
-                        Some(p) => match runtime.block_on(p.clone().acquire_owned()) {
-                            Ok(permit) => Some(permit),
-                            Err(_) => return,
-                        },
-                        None => None,
-                    };
-                    let Some(mut task) = reporter.queue.pop(generation) else {
-                        return; // replaced, or the engine is gone
-                    };
-                    let (client, slots, reporter, running, config) = (
+                // A task stays in the queue (where pause, cancel and a new
+                // engine can reach it) until there is room for it here.
+                while let Some((mut task, permit)) = room.pop(generation) {
+                    let (client, slots, reporter, running, config, room) = (
                         client.clone(),
                         slots.clone(),
                         reporter.clone(),
                         running.clone(),
                         config.clone(),
+                        room.clone(),
                     );
                     running.fetch_add(1, Ordering::SeqCst);
                     runtime.spawn(async move {
@@ -126,7 +106,7 @@ impl TokioBackend {
                         let slot = slots.take();
                         let worker = format!("task-{slot}");
                         let started = reporter.started(task.index, &worker);
-                        let attempt = fetch::run_async(&client, &config, &reporter, &mut task).await;
+                        let attempt = fetch::run_async(&client, &config, &room, &mut task).await;
                         reporter.settle(task, &worker, started, attempt);
                         slots.put(slot);
                         running.fetch_sub(1, Ordering::SeqCst);
@@ -136,7 +116,7 @@ impl TokioBackend {
         Ok(TokioBackend {
             _stop: stop,
             running: busy,
-            permits: closer,
+            room: budget,
         })
     }
 }
@@ -144,5 +124,9 @@ impl TokioBackend {
 impl Backend for TokioBackend {
     fn busy(&self) -> bool {
         self.running.load(Ordering::SeqCst) > 0
+    }
+
+    fn connections(&self) -> usize {
+        self.room.budget.used()
     }
 }
