@@ -36,6 +36,7 @@ fn main() {
             i,
             format!("https://example.com/album/{i}.jpg"),
             "/tmp/album".into(),
+            Default::default(),
         );
     }
     for rank in 1..=DONE {

@@ -59,6 +59,9 @@ pub struct StoredTask {
     pub worker: Option<String>,
     /// `ETag` or `Last-Modified` of the file, as last seen.
     pub validator: Option<String>,
+    /// What the line asked besides the URL, as `key=value` words
+    /// (`sha256=… segments=4 limit=1M`; see [`crate::input`]).
+    pub options: String,
 }
 
 impl StoredTask {
@@ -76,6 +79,7 @@ impl StoredTask {
             rank: None,
             worker: None,
             validator: None,
+            options: String::new(),
         }
     }
 }
@@ -116,7 +120,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     error   TEXT,
     rank    INTEGER,
     worker  TEXT,
-    validator TEXT
+    validator TEXT,
+    options TEXT NOT NULL DEFAULT ''
 );";
 
 impl Store {
@@ -158,10 +163,15 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
-        // Stores from before validators were kept get the column.
-        let has_validator = conn.prepare("SELECT validator FROM tasks LIMIT 0").is_ok();
-        if !has_validator {
-            conn.execute_batch("ALTER TABLE tasks ADD COLUMN validator TEXT")?;
+        // Stores from before validators (and options) were kept get the
+        // columns.
+        for (column, decl) in [("validator", "TEXT"), ("options", "TEXT NOT NULL DEFAULT ''")] {
+            if conn
+                .prepare(&format!("SELECT {column} FROM tasks LIMIT 0"))
+                .is_err()
+            {
+                conn.execute_batch(&format!("ALTER TABLE tasks ADD COLUMN {column} {decl}"))?;
+            }
         }
         conn.query_row("SELECT count(*) FROM tasks", [], |r| r.get::<_, i64>(0))?;
         Ok(conn)
@@ -178,7 +188,7 @@ impl Store {
     pub fn load(&self) -> Result<Vec<StoredTask>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker, validator FROM tasks ORDER BY id")
+            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options FROM tasks ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -195,6 +205,7 @@ impl Store {
                     rank: r.get::<_, Option<i64>>(9)?.map(|n| n as usize),
                     worker: r.get(10)?,
                     validator: r.get(11)?,
+                    options: r.get(12)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -212,8 +223,8 @@ impl Store {
         {
             let mut put = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker, validator)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(err)?;
             for op in ops {
@@ -232,6 +243,7 @@ impl Store {
                             t.rank.map(|n| n as i64),
                             t.worker,
                             t.validator,
+                            t.options,
                         ])
                         .map_err(err)?;
                     }
@@ -315,6 +327,7 @@ mod tests {
             done.rank = Some(1);
             done.worker = Some("thread-0".into());
             done.validator = Some("\"v1\"".into());
+            done.options = "segments=4 limit=1048576".into();
             writer.send(Op::Put(done.clone()));
         }
         let mut store = Store::open(&path).unwrap();
@@ -323,6 +336,7 @@ mod tests {
         assert_eq!(tasks[0], StoredTask::new(0, "http://h/a", "/tmp/dl"));
         assert_eq!(tasks[1].state, StoredState::Done);
         assert_eq!(tasks[1].path.as_deref(), Some(Path::new("/tmp/dl/西湖.jpg")));
+        assert_eq!(tasks[1].options, "segments=4 limit=1048576");
         // A later state of a task replaces the earlier; Clear starts afresh.
         let mut again = tasks[0].clone();
         again.state = StoredState::Failed;

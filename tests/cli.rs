@@ -197,8 +197,27 @@ fn urls_come_from_files_and_stdin_skipping_blanks_and_comments() {
 
 #[test]
 fn usage_errors_exit_2_with_a_reason() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["get"], "no URLs given"),
+        (&["get", "-s", "33", "http://127.0.0.1/x"], "1 to 32"),
+        (
+            &["get", "--limit-rate", "fast", "http://127.0.0.1/x"],
+            "not a rate",
+        ),
+        (
+            &["get", "--sha256", "12ab", "http://127.0.0.1/x"],
+            "64 hex digits",
+        ),
+        (
+            &[
+                "get",
+                "--sha256",
+                &"ab".repeat(32),
+                "http://127.0.0.1/x",
+                "http://127.0.0.1/y",
+            ],
+            "checks one file, and 2 URLs",
+        ),
         (
             &["get", "-e", "threads", "-j", "0", "http://127.0.0.1/x"],
             "at least 1 thread",
@@ -228,6 +247,17 @@ fn usage_errors_exit_2_with_a_reason() {
         assert!(stderr(&out).contains(reason), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
+    // A bad option in a list names its line, before anything is fetched.
+    let out = fanout(
+        &["get", "-i", "-"],
+        Some("http://127.0.0.1/a\nhttp://127.0.0.1/b segments=64\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("standard input line 2: segments=64"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -312,5 +342,84 @@ fn a_killed_run_is_continued_by_the_next_run_with_only_the_missing_bytes() {
             "{engine}"
         );
         assert_eq!(files_in(dir.path()), [format!("big-{engine}.bin")], "{engine}");
+    }
+}
+
+/// Bytes a segmented part's control file says are still missing.
+fn missing_in_control(dir: &std::path::Path) -> Option<u64> {
+    let name = control_files(dir).into_iter().next()?;
+    let control: Value = serde_json::from_slice(&std::fs::read(dir.join(name)).ok()?).ok()?;
+    let ranges = control["segments"].as_array()?;
+    Some(
+        ranges
+            .iter()
+            .map(|r| r[1].as_u64().unwrap() - r[0].as_u64().unwrap())
+            .sum(),
+    )
+}
+
+#[test]
+fn a_killed_segmented_run_continues_every_range_in_the_next_run() {
+    let server = TestServer::start();
+    for engine in ["threads", "async"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        let size = 4_000_000u64;
+        let path = format!("/seg-{engine}.bin");
+        let url = server.url(&format!("{path}?size={size}&pace=50&etag=k"));
+        let args = [
+            "get",
+            "-e",
+            engine,
+            "-s",
+            "4",
+            "--min-split-size",
+            "1M",
+            "-o",
+            out,
+            &url,
+        ];
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the segment map on disk records some progress, then kill -9.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while missing_in_control(dir.path()).is_none_or(|m| m > size - 800_000) {
+            assert!(Instant::now() < deadline, "{engine}: no progress on disk");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let missing = missing_in_control(dir.path()).unwrap();
+        let (served_before, asked_before) = (server.body_bytes(), server.ranges().len());
+
+        let again = fanout(&args, None);
+        assert_eq!(again.status.code(), Some(0), "{engine}: {}", stderr(&again));
+        let saved = dir.path().join(format!("seg-{engine}.bin"));
+        assert!(
+            std::fs::read(&saved).unwrap() == body_for(&path, size as usize),
+            "{engine}: wrong bytes"
+        );
+        // The second run asked only for closed ranges (no request from 0),
+        // and fetched what the map said was missing, give or take what a
+        // connection had in flight when its range was split.
+        let asked: Vec<String> = server.ranges()[asked_before..].to_vec();
+        assert!(
+            !asked.is_empty() && asked.iter().all(|r| !r.ends_with('-')),
+            "{engine}: {asked:?}"
+        );
+        let fetched = server.body_bytes() - served_before;
+        assert!(
+            fetched <= missing + size / 10,
+            "{engine}: fetched {fetched}, missing {missing}"
+        );
+        assert!(
+            fetched < size - 500_000,
+            "{engine}: fetched {fetched} of {size} again"
+        );
+        assert_eq!(files_in(dir.path()), [format!("seg-{engine}.bin")], "{engine}");
     }
 }

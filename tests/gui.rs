@@ -470,3 +470,45 @@ fn a_download_cut_off_by_closing_the_window_continues_from_its_part() {
     assert!(server.ranges().last().is_some_and(|r| r != "bytes=0-"));
     assert_eq!(files_in(setup.downloads.path()), ["cut.bin"]);
 }
+
+#[test]
+fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    // A wrong SHA-256 for one URL: the task fails with the reason, and the
+    // bytes wait as NAME.corrupt, never under the file's own name.
+    harness.get_by_label("Add URLs").click();
+    settle(&mut harness);
+    harness.get_by_label("URLs").focus();
+    settle(&mut harness);
+    harness
+        .get_by_label("URLs")
+        .type_text(&server.url("/checked.bin?size=300000"));
+    settle(&mut harness);
+    harness.get_by_label("SHA-256 (optional, for one URL)").focus();
+    settle(&mut harness);
+    harness
+        .get_by_label("SHA-256 (optional, for one URL)")
+        .type_text(&"ab".repeat(32));
+    settle(&mut harness);
+    harness.get_by_label("Add to queue").click();
+    harness.step();
+    harness.step();
+    step_until(&mut harness, "the checked download", all_done(1));
+    harness.get_by_label_contains("failed: SHA-256 mismatch");
+    assert_eq!(files_in(setup.downloads.path()), ["checked.bin.corrupt"]);
+
+    // Three connections per file: a big file is fetched over three at once.
+    harness
+        .get_by_label("Connections per file")
+        .set_value_accesskit(3.0);
+    settle(&mut harness);
+    server.reset_max_in_flight();
+    let size = 17 * 1024 * 1024;
+    add_urls(&mut harness, &server.url(&format!("/big.iso?size={size}")));
+    step_until(&mut harness, "the big download", all_done(2));
+    assert_eq!(server.max_in_flight(), 3);
+    assert!(std::fs::read(setup.downloads.path().join("big.iso")).unwrap() == body_for("/big.iso", size));
+    assert_eq!(harness.state().settings.segments, 3);
+}

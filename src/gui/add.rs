@@ -7,6 +7,8 @@ use egui::RichText;
 use egui::text::{LayoutJob, TextFormat};
 
 use crate::engine::fetch::parse_url;
+use crate::engine::parse_sha256;
+use crate::input::{Options, split_line};
 use crate::pattern::{self, PatternError};
 
 /// What one line of the field amounts to.
@@ -34,6 +36,10 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
     if line.is_empty() || line.starts_with('#') {
         return LineCheck::Blank;
     }
+    let (line, options) = match split_line(line) {
+        Ok(split) => split,
+        Err(e) => return LineCheck::Bad(e),
+    };
     let n = match pattern::count(line) {
         Ok(n) => n,
         Err(e) => return LineCheck::Bad(e.to_string()),
@@ -49,6 +55,9 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
         if let Err(e) = parse_url(&url) {
             return LineCheck::Bad(e.to_string());
         }
+    }
+    if options.sha256.is_some() && n != 1 {
+        return LineCheck::Bad(format!("a SHA-256 checks one file, and this line makes {n} URLs"));
     }
     LineCheck::Ok(n)
 }
@@ -67,13 +76,19 @@ pub fn analyse(text: &str, cap: usize) -> Analysis {
     a
 }
 
-/// Splits the field into the URLs to queue and the text to leave in the
-/// field (the bad lines, so the user can fix them).
-pub fn take_valid(text: &str, cap: usize) -> (Vec<String>, String) {
+/// Splits the field into the URLs to queue (each with its line's options)
+/// and the text to leave in the field (the bad lines, so the user can fix
+/// them).
+pub fn take_valid(text: &str, cap: usize) -> (Vec<(String, Options)>, String) {
     let (mut urls, mut kept) = (Vec::new(), Vec::new());
     for line in text.lines() {
         match check_line(line, cap) {
-            LineCheck::Ok(_) => urls.extend(pattern::expand(line.trim(), cap).unwrap_or_default()),
+            LineCheck::Ok(_) => {
+                if let Ok((pattern, options)) = split_line(line) {
+                    let expanded = pattern::expand(pattern, cap).unwrap_or_default();
+                    urls.extend(expanded.into_iter().map(|u| (u, options.clone())));
+                }
+            }
             LineCheck::Bad(_) => kept.push(line),
             LineCheck::Blank => {}
         }
@@ -96,11 +111,13 @@ pub struct AddDialog {
     /// The clipboard's text, read off the UI thread when the dialog opens.
     clipboard: Option<Receiver<String>>,
     pub note: Option<String>,
+    /// The SHA-256 field: the one URL being added must have it.
+    pub sha256: String,
 }
 
 pub enum AddOutcome {
     None,
-    Add(Vec<String>),
+    Add(Vec<(String, Options)>),
 }
 
 impl AddDialog {
@@ -153,7 +170,10 @@ impl AddDialog {
             .default_width(560.0)
             .show(ctx, |ui| {
                 let label = ui.label("URLs");
-                ui.weak("One URL a line. Patterns: [1-64], [001-064], [0-100:10], {a,b,c}.");
+                ui.weak(
+                    "One URL a line. Patterns: [1-64], [001-064], [0-100:10], {a,b,c}. \
+                     After a URL: sha256=HEX, segments=K (connections), limit=2M (speed).",
+                );
                 let checks = self.analysis.lines.clone();
                 let mut layouter = move |ui: &egui::Ui, text: &dyn egui::TextBuffer, wrap: f32| {
                     let job = mark_lines(ui, text.as_str(), &checks, wrap);
@@ -221,16 +241,46 @@ impl AddDialog {
                             }
                         });
                 }
+                let sha_label = ui.label("SHA-256 (optional, for one URL)");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.sha256)
+                        .desired_width(f32::INFINITY)
+                        .code_editor()
+                        .hint_text("64 hex digits, as sha256sum prints them"),
+                )
+                .labelled_by(sha_label.id);
+                let sha = self.sha256.trim();
+                let sha_problem = if sha.is_empty() {
+                    None
+                } else if let Err(e) = parse_sha256(sha) {
+                    Some(e)
+                } else if a.urls != 1 {
+                    Some(format!(
+                        "a SHA-256 checks one file, and there are {} URLs",
+                        a.urls
+                    ))
+                } else {
+                    None
+                };
+                if let Some(why) = &sha_problem {
+                    ui.colored_label(ui.visuals().error_fg_color, why);
+                }
                 if let Some(note) = &self.note {
                     ui.label(note);
                 }
                 ui.horizontal(|ui| {
-                    let can_add = a.urls > 0 && a.urls <= cap as u128;
+                    let can_add = a.urls > 0 && a.urls <= cap as u128 && sha_problem.is_none();
                     if ui
                         .add_enabled(can_add, egui::Button::new("Add to queue"))
                         .clicked()
                     {
-                        let (urls, kept) = take_valid(&self.text, cap);
+                        let (mut urls, kept) = take_valid(&self.text, cap);
+                        if let (Ok(digest), [(_, options)]) =
+                            (parse_sha256(&self.sha256), urls.as_mut_slice())
+                        {
+                            options.sha256 = Some(digest);
+                        }
+                        self.sha256.clear();
                         let n = urls.len();
                         outcome = AddOutcome::Add(urls);
                         if kept.is_empty() {
@@ -293,6 +343,25 @@ mod tests {
         let (urls, kept) = take_valid(text, 10_000);
         assert_eq!(urls.len(), 66);
         assert_eq!(kept, "not a url\nftp://h/x\nhttp://h/[5-1]");
+    }
+
+    #[test]
+    fn options_after_a_url_go_with_every_url_of_its_line() {
+        let hash = "0f".repeat(32);
+        let text = format!(
+            "https://h/[1-3].iso segments=2 limit=1M\nhttps://h/one.iso sha256={hash}\nhttps://h/[1-2].bin sha256={hash}\nhttps://h/x segments=99"
+        );
+        let a = analyse(&text, 10_000);
+        assert_eq!((a.urls, a.bad), (4, 2));
+        assert!(matches!(&a.lines[2], LineCheck::Bad(why) if why.contains("one file")));
+        assert!(matches!(&a.lines[3], LineCheck::Bad(why) if why.contains("1 to 32")));
+        let (urls, _) = take_valid(&text, 10_000);
+        assert_eq!(urls[0].0, "https://h/1.iso");
+        assert_eq!(
+            (urls[2].1.segments, urls[2].1.rate_limit),
+            (Some(2), Some(1 << 20))
+        );
+        assert_eq!(urls[3].1.sha256, Some([0x0f; 32]));
     }
 
     #[test]

@@ -20,7 +20,8 @@ use crossbeam_channel::Receiver;
 use egui::RichText;
 
 use crate::cli::human_bytes;
-use crate::engine::{Engine, Event, Job, Order};
+use crate::engine::{Engine, EngineConfig, Event, Job, Order};
+use crate::input::Options;
 use crate::store::{Op, Store, StoredState, StoredTask, Writer};
 use add::{AddDialog, AddOutcome};
 use model::{Counts, Model, TaskState};
@@ -92,7 +93,7 @@ impl AppOptions {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     OpenAdd(Option<String>),
-    Add(Vec<String>),
+    Add(Vec<(String, Options)>),
     Pause(Vec<usize>),
     Resume(Vec<usize>),
     Cancel(Vec<usize>),
@@ -103,6 +104,8 @@ pub enum Action {
     QueuePaused(bool),
     ChooseFolder,
     ReadDropped(Vec<PathBuf>),
+    /// A task's own speed limit (bytes per second; `None` lifts it).
+    SetRate(usize, Option<u64>),
 }
 
 /// The native folder dialog, run off the UI thread.
@@ -185,7 +188,8 @@ impl FanoutApp {
                 .into_iter()
                 .map(|t| {
                     let paused = t.state == StoredState::Unfinished;
-                    let index = engine.restore(Job::new(t.url.clone(), &t.dir), paused);
+                    let options = Options::parse(t.options.split_whitespace()).unwrap_or_default();
+                    let index = engine.restore(options.apply(Job::new(t.url.clone(), &t.dir)), paused);
                     (index, t)
                 })
                 .collect();
@@ -258,6 +262,10 @@ impl FanoutApp {
             return;
         }
         self.model.set_order(self.settings.order());
+        if let Some(engine) = &self.engine {
+            // Running transfers follow it from their next chunk.
+            engine.set_rate_limit(self.settings.rate_limit());
+        }
         // Rebuilding a pool on every step of a drag would spawn threads for
         // nothing: wait for the release.
         if !dragging && let Some(engine) = &mut self.engine {
@@ -291,9 +299,15 @@ impl FanoutApp {
             }
             Action::Add(urls) => {
                 let dir = self.settings.download_dir.clone();
-                for url in urls {
-                    let index = engine.submit(Job::new(url.clone(), &dir));
-                    self.model.add(index, url, dir.clone());
+                for (url, options) in urls {
+                    let index = engine.submit(options.apply(Job::new(url.clone(), &dir)));
+                    self.model.add(index, url, dir.clone(), options);
+                    self.save_row(index);
+                }
+            }
+            Action::SetRate(index, rate) => {
+                if engine.set_task_rate_limit(index, rate) {
+                    self.model.set_rate_limit(index, rate);
                     self.save_row(index);
                 }
             }
@@ -547,6 +561,30 @@ impl FanoutApp {
             dragging |= r.dragged();
             r.labelled_by(l.id);
             ui.end_row();
+            let l = ui.label("Connections per file");
+            let r = ui
+                .add(egui::DragValue::new(&mut self.settings.segments).range(1..=EngineConfig::MAX_SEGMENTS))
+                .on_hover_text(
+                    "A file of 16 MiB or more, on a server that takes ranges, is fetched over this many \
+                     connections at once. Each counts against Workers. 1 = never split. \
+                     A line can ask for its own: URL segments=K.",
+                );
+            dragging |= r.dragged();
+            r.labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Speed limit (KiB/s)");
+            let r = ui
+                .add(
+                    egui::DragValue::new(&mut self.settings.speed_limit_kib)
+                        .range(0..=10_000_000)
+                        .speed(16.0),
+                )
+                .on_hover_text(
+                    "Over all downloads together; 0 = no limit. Running downloads follow a change at once. \
+                     A single download's own limit: right-click its row.",
+                );
+            r.labelled_by(l.id);
+            ui.end_row();
             let l = ui.label("Retries");
             let r = ui
                 .add(egui::DragValue::new(&mut self.settings.retries).range(0..=100))
@@ -767,7 +805,10 @@ fn start_engine(
         Arc::new(move || ctx.request_repaint_after(WAKE_DELAY))
     };
     match Engine::new(settings.engine_config(), tx, waker) {
-        Ok(e) => (Some(e), events, None),
+        Ok(e) => {
+            e.set_rate_limit(settings.rate_limit());
+            (Some(e), events, None)
+        }
         Err(e) => (
             None,
             events,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::{Event, FanIn, FetchError, Order, Saved, TaskResult, naming};
+use crate::input::Options;
 use crate::store::{StoredState, StoredTask};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +84,8 @@ pub struct Row {
     pub worker: String,
     /// Connections its transfer holds now (more than one when segmented).
     pub connections: usize,
+    /// What its line asked besides the URL (checksum, connections, limit).
+    pub options: Options,
     pub path: Option<PathBuf>,
     /// What the server identified the file by (for the store).
     pub validator: Option<String>,
@@ -119,6 +122,7 @@ impl Row {
             rank: None,
             worker: String::new(),
             connections: 0,
+            options: Options::default(),
             path: None,
             validator: None,
             log: Vec::new(),
@@ -202,9 +206,18 @@ impl Model {
     }
 
     /// A task the engine was given as `index` (always the next one).
-    pub fn add(&mut self, index: usize, url: String, dir: PathBuf) {
+    pub fn add(&mut self, index: usize, url: String, dir: PathBuf, options: Options) {
         debug_assert_eq!(index, self.rows.len());
-        self.rows.push(Row::new(url, dir));
+        let mut row = Row::new(url, dir);
+        row.options = options;
+        self.rows.push(row);
+    }
+
+    /// A task's own speed limit changed.
+    pub fn set_rate_limit(&mut self, index: usize, rate: Option<u64>) {
+        if let Some(row) = self.rows.get_mut(index) {
+            row.options.rate_limit = rate;
+        }
     }
 
     pub fn order(&self) -> Order {
@@ -228,6 +241,7 @@ impl Model {
             row.worker = t.worker.clone().unwrap_or_default();
             row.path = t.path.clone();
             row.validator = t.validator.clone();
+            row.options = Options::parse(t.options.split_whitespace()).unwrap_or_default();
             row.retryable = row.worker != "-" || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {
@@ -293,6 +307,7 @@ impl Model {
         t.rank = row.rank;
         t.worker = (!row.worker.is_empty()).then(|| row.worker.clone());
         t.validator = row.validator.clone();
+        t.options = row.options.to_words();
         t
     }
 
@@ -487,7 +502,7 @@ mod tests {
     #[test]
     fn speed_is_measured_over_time_not_between_events_of_one_batch() {
         let mut m = Model::new(Order::Completion);
-        m.add(0, "http://h/a.bin".into(), "/tmp".into());
+        m.add(0, "http://h/a.bin".into(), "/tmp".into(), Options::default());
         let t0 = Instant::now();
         let us = Duration::from_micros(1);
         m.apply(

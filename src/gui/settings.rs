@@ -60,6 +60,10 @@ pub struct Settings {
     /// Unfinished downloads continue by themselves when the app starts
     /// (otherwise they come back paused).
     pub resume_on_start: bool,
+    /// Connections for one big file.
+    pub segments: usize,
+    /// Over all downloads, in KiB/s; 0 = none.
+    pub speed_limit_kib: u64,
 }
 
 impl Default for Settings {
@@ -75,6 +79,8 @@ impl Default for Settings {
             idle_timeout_secs: engine.read_timeout.as_secs(),
             retries: engine.retries,
             resume_on_start: false,
+            segments: engine.segments,
+            speed_limit_kib: 0,
         }
     }
 }
@@ -104,7 +110,13 @@ impl Settings {
         config.connect_timeout = Duration::from_secs(self.connect_timeout_secs.max(1));
         config.read_timeout = Duration::from_secs(self.idle_timeout_secs.max(1));
         config.retries = self.retries;
+        config.segments = self.segments.clamp(1, EngineConfig::MAX_SEGMENTS);
         config
+    }
+
+    /// The global speed limit in bytes per second.
+    pub fn rate_limit(&self) -> Option<u64> {
+        (self.speed_limit_kib > 0).then(|| self.speed_limit_kib.saturating_mul(1024))
     }
 
     pub fn order(&self) -> Order {

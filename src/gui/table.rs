@@ -219,10 +219,30 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                 if tr.response().clicked() {
                     clicked = Some((index, ui_modifiers(&tr.response())));
                 }
+                tr.response()
+                    .context_menu(|ui| rate_menu(ui, index, row, actions));
             });
         });
     if let Some((index, modifiers)) = clicked {
         selection.click(index, modifiers);
+    }
+}
+
+/// A row's right-click menu: its own speed limit, changeable while it runs.
+fn rate_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
+    let mut kib = row.options.rate_limit.map_or(0, |r| r / 1024);
+    ui.horizontal(|ui| {
+        let l = ui.label("Speed limit (KiB/s)");
+        let r = ui
+            .add(egui::DragValue::new(&mut kib).range(0..=10_000_000).speed(16.0))
+            .on_hover_text("For this download alone, besides the global limit; 0 = none.")
+            .labelled_by(l.id);
+        if r.changed() {
+            actions.push(Action::SetRate(index, (kib > 0).then(|| kib * 1024)));
+        }
+    });
+    if let Some(hash) = &row.options.sha256 {
+        ui.weak(format!("SHA-256 to check: {}", crate::engine::hex(hash)));
     }
 }
 
