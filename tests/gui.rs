@@ -498,6 +498,23 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     step_until(&mut harness, "the checked download", all_done(1));
     harness.get_by_label_contains("failed: SHA-256 mismatch");
     assert_eq!(files_in(setup.downloads.path()), ["checked.bin.corrupt"]);
+    // Its `…` menu shows the checksum it was given and its own speed
+    // limit, which can be set there.
+    harness.get_by_label("More").click();
+    settle(&mut harness);
+
+    harness.get_by_label_contains(&format!("SHA-256 to check: {}", "ab".repeat(32)));
+    assert_eq!(harness.query_all_by_label("Speed limit (KiB/s)").count(), 2);
+    // The second field is the row's own (the first is the global setting).
+    harness
+        .query_all_by_label("Speed limit (KiB/s)")
+        .nth(1)
+        .unwrap()
+        .set_value_accesskit(500.0);
+    settle(&mut harness);
+    assert_eq!(harness.state().model.rows[0].options.rate_limit, Some(500 * 1024));
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
 
     // Three connections per file: a big file is fetched over three at once.
     harness

@@ -581,7 +581,7 @@ impl FanoutApp {
                 )
                 .on_hover_text(
                     "Over all downloads together; 0 = no limit. Running downloads follow a change at once. \
-                     A single download's own limit: right-click its row.",
+                     A single download's own limit: its row's … button.",
                 );
             r.labelled_by(l.id);
             ui.end_row();
@@ -685,7 +685,13 @@ impl FanoutApp {
                 .as_ref()
                 .and_then(|e| e.config().backend.limit())
                 .map_or("no limit".to_string(), |l| l.to_string());
-            ui.label(format!("{} in flight of {limit}", self.model.in_flight()));
+            // The limit counts connections: a segmented file holds several.
+            let connections = self.engine.as_ref().map_or(0, Engine::connections);
+            ui.label(format!(
+                "{} in flight, {connections} connections of {limit}",
+                self.model.in_flight()
+            ))
+            .on_hover_text("Workers bound connections: a file split into 8 parts holds 8 of them.");
             ui.separator();
             ui.label(format!("{}/s", human_bytes(self.model.speed(now) as u64)));
             ui.separator();

@@ -124,9 +124,11 @@ fn actions_cell(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Ac
     if small(ui, saved, "🗋", "Open file") {
         actions.push(Action::OpenFile(index));
     }
-    if small(ui, saved, "🗁", "Open folder") {
-        actions.push(Action::OpenFolder(index));
-    }
+    let more = ui
+        .menu_button("…", |ui| more_menu(ui, index, row, actions))
+        .response;
+    more.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "More"));
+    more.on_hover_text("More: open the folder, this download's own speed limit, its checksum");
 }
 
 pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions: &mut Vec<Action>) {
@@ -219,8 +221,6 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                 if tr.response().clicked() {
                     clicked = Some((index, ui_modifiers(&tr.response())));
                 }
-                tr.response()
-                    .context_menu(|ui| rate_menu(ui, index, row, actions));
             });
         });
     if let Some((index, modifiers)) = clicked {
@@ -228,8 +228,16 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
     }
 }
 
-/// A row's right-click menu: its own speed limit, changeable while it runs.
-fn rate_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
+/// A row's `…` menu: its folder, its own speed limit (changeable while it
+/// runs), its checksum.
+fn more_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
+    if ui
+        .add_enabled(row.path.is_some(), egui::Button::new("🗁 Open folder"))
+        .clicked()
+    {
+        actions.push(Action::OpenFolder(index));
+        ui.close();
+    }
     let mut kib = row.options.rate_limit.map_or(0, |r| r / 1024);
     ui.horizontal(|ui| {
         let l = ui.label("Speed limit (KiB/s)");

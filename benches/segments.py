@@ -6,8 +6,8 @@ connection at 20 MB/s) once per segment count K, timing `fanout get -s K`
 (async engine, -j K) and aria2c with -x K -s K (aria2c allows at most 16),
 and draws MB/s against K into assets/segments.png. The kit checks every byte.
 
-    python3 bench/segments.py            # from the repository root
-    python3 bench/segments.py --runs 3 --counts 1,2,4,8
+    python3 benches/segments.py            # from the repository root
+    python3 benches/segments.py --runs 3 --counts 1,2,4,8
 
 Needs what ../shared/bench/run.py needs (nginx, aria2c), matplotlib, and a
 release build (cargo build --release).
