@@ -523,7 +523,7 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     settle(&mut harness);
     server.reset_max_in_flight();
     let size = 17 * 1024 * 1024;
-    add_urls(&mut harness, &server.url(&format!("/big.iso?size={size}")));
+    add_urls(&mut harness, &server.url(&format!("/big.iso?size={size}&pace=1")));
     step_until(&mut harness, "the big download", all_done(2));
     assert_eq!(server.max_in_flight(), 3);
     assert!(std::fs::read(setup.downloads.path().join("big.iso")).unwrap() == body_for("/big.iso", size));

@@ -48,7 +48,7 @@ fn spawn(work: impl FnOnce() + Send + 'static) {
     }
 }
 
-/// A digest to come; `None` if the hashing failed (the file could not be read).
+/// A digest to come, or why there is none (the file could not be read).
 pub(crate) type Pending = tokio::sync::oneshot::Receiver<Result<[u8; 32], String>>;
 
 /// Hashes the file at `path` on the pool.
@@ -78,8 +78,14 @@ pub(crate) struct Stream {
     inner: Arc<Mutex<StreamState>>,
 }
 
+/// Bytes a stream may have waiting for the pool. A download faster than
+/// hashing would otherwise queue up the file in memory: past this, the
+/// stream gives up and the file is hashed once it is complete.
+const MAX_PENDING: usize = 16 * 1024 * 1024;
+
 struct StreamState {
     pending: VecDeque<bytes::Bytes>,
+    pending_bytes: usize,
     /// Taken by the pool thread that drains `pending`; at most one does.
     hasher: Option<Sha256>,
     /// Set by [`Stream::finish`]: send the digest once `pending` is empty.
@@ -91,16 +97,26 @@ impl Stream {
         Stream {
             inner: Arc::new(Mutex::new(StreamState {
                 pending: VecDeque::new(),
+                pending_bytes: 0,
                 hasher: Some(Sha256::new()),
                 done: None,
             })),
         }
     }
 
-    pub(crate) fn update(&self, chunk: bytes::Bytes) {
+    /// Queues a chunk for hashing. False if the hashing fell too far
+    /// behind: drop the stream and hash the finished file instead.
+    pub(crate) fn update(&self, chunk: bytes::Bytes) -> bool {
         let mut state = lock(&self.inner);
+        if state.pending_bytes + chunk.len() > MAX_PENDING {
+            state.pending.clear();
+            state.pending_bytes = 0;
+            return false;
+        }
+        state.pending_bytes += chunk.len();
         state.pending.push_back(chunk);
         self.schedule(state);
+        true
     }
 
     /// The digest of everything fed so far.
@@ -124,6 +140,7 @@ impl Stream {
                 let mut state = lock(&inner);
                 match state.pending.pop_front() {
                     Some(chunk) => {
+                        state.pending_bytes -= chunk.len();
                         drop(state);
                         hasher.update(&chunk);
                     }
@@ -155,12 +172,17 @@ mod tests {
         let whole: [u8; 32] = Sha256::digest(&data).into();
         let stream = Stream::new();
         for piece in data.chunks(4096) {
-            stream.update(bytes::Bytes::copy_from_slice(piece));
+            assert!(stream.update(bytes::Bytes::copy_from_slice(piece)));
         }
         assert_eq!(stream.finish().blocking_recv().unwrap(), Ok(whole));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, &data).unwrap();
         assert_eq!(file(path).blocking_recv().unwrap(), Ok(whole));
+        // A stream that falls too far behind says so instead of growing.
+        let stream = Stream::new();
+        let big = bytes::Bytes::from(vec![0u8; MAX_PENDING]);
+        let kept = (0..8).map(|_| stream.update(big.clone())).collect::<Vec<_>>();
+        assert!(kept.contains(&false));
     }
 }

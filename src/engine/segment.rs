@@ -159,12 +159,24 @@ impl Map {
     }
 }
 
-/// A connection's bytes not yet written: contiguous, from `at` in `seg`.
-#[derive(Default)]
+/// A connection's bytes not yet written: contiguous, from `at` in `seg`,
+/// gathered since `since`.
 struct ConnBuf {
     data: Vec<u8>,
     at: u64,
     seg: usize,
+    since: Instant,
+}
+
+impl Default for ConnBuf {
+    fn default() -> Self {
+        ConnBuf {
+            data: Vec::new(),
+            at: 0,
+            seg: 0,
+            since: Instant::now(),
+        }
+    }
 }
 
 impl<'a> Shared<'a> {
@@ -344,10 +356,13 @@ impl<'a> Shared<'a> {
         if buf.data.is_empty() {
             buf.at = at;
             buf.seg = seg;
+            buf.since = Instant::now();
             buf.data.reserve(WRITE_BUFFER);
         }
         buf.data.extend_from_slice(&chunk[..n]);
-        if buf.data.len() >= WRITE_BUFFER || complete {
+        // Written when full, and at least as often as progress is shown, so
+        // a slow (or speed-limited) connection's bytes still show as they come.
+        if buf.data.len() >= WRITE_BUFFER || complete || buf.since.elapsed() >= PROGRESS_EVERY {
             self.flush(buf)?;
         }
         Ok(complete)
