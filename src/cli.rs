@@ -15,7 +15,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::engine::{
-    BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult, parse_rate, parse_sha256,
+    Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult, parse_rate,
+    parse_sha256,
 };
 use crate::input::{self, Options};
 
@@ -51,6 +52,8 @@ pub enum EngineArg {
     Threads,
     /// Tokio tasks with async HTTP (default 64 in flight; -j 0 = unbounded).
     Async,
+    /// An aria2 daemon over JSON-RPC (--aria2-url; default 5 handed over at once).
+    Aria2,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +105,13 @@ pub struct GetArgs {
     /// keeps the bytes as NAME.corrupt. In a -i list write `URL sha256=HEX`.
     #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
     pub sha256: Option<[u8; 32]>,
+    /// The aria2 daemon's JSON-RPC address, for -e aria2. -o is then a
+    /// folder on that machine (without -o, the daemon's own --dir).
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:6800/jsonrpc")]
+    pub aria2_url: String,
+    /// A file holding the daemon's secret token (else $FANOUT_ARIA2_SECRET).
+    #[arg(long, value_name = "FILE")]
+    pub aria2_secret_file: Option<PathBuf>,
 }
 
 fn parse_segments(text: &str) -> Result<usize, String> {
@@ -142,6 +152,14 @@ impl GetArgs {
             },
             (EngineArg::Async, n) => BackendKind::Async {
                 limit: n.unwrap_or(BackendKind::DEFAULT_ASYNC_LIMIT),
+            },
+            (EngineArg::Aria2, Some(0)) => {
+                return Err(UsageError(
+                    "-j 0: aria2 needs at least 1 download at a time".into(),
+                ));
+            }
+            (EngineArg::Aria2, n) => BackendKind::Aria2 {
+                limit: n.unwrap_or(BackendKind::DEFAULT_ARIA2_LIMIT),
             },
         })
     }
@@ -220,9 +238,34 @@ pub fn run_get(args: &GetArgs) -> u8 {
 fn prepare(args: &GetArgs) -> Result<(BackendKind, Vec<(String, Options)>), UsageError> {
     let backend = args.backend()?;
     let urls = args.collect_urls()?;
-    std::fs::create_dir_all(&args.output)
-        .map_err(|e| UsageError(format!("cannot use output folder {}: {e}", args.output.display())))?;
+    // With aria2 the folder is on the daemon's machine.
+    if !matches!(backend, BackendKind::Aria2 { .. }) {
+        std::fs::create_dir_all(&args.output)
+            .map_err(|e| UsageError(format!("cannot use output folder {}: {e}", args.output.display())))?;
+    }
     Ok((backend, urls))
+}
+
+impl GetArgs {
+    /// The daemon for -e aria2, with its secret from --aria2-secret-file or
+    /// $FANOUT_ARIA2_SECRET.
+    pub fn aria2(&self) -> Result<Aria2Remote, UsageError> {
+        let secret = match &self.aria2_secret_file {
+            Some(f) => Some(
+                std::fs::read_to_string(f)
+                    .map_err(|e| {
+                        UsageError(format!("cannot read the aria2 secret from {}: {e}", f.display()))
+                    })?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string(),
+            ),
+            None => std::env::var("FANOUT_ARIA2_SECRET").ok(),
+        };
+        Ok(Aria2Remote {
+            url: self.aria2_url.clone(),
+            secret: secret.filter(|s| !s.is_empty()),
+        })
+    }
 }
 
 fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) -> u8 {
@@ -234,6 +277,22 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) 
         segment_threshold: args.min_split_size,
         ..EngineConfig::new(backend)
     };
+    let mut config = config;
+    if let BackendKind::Aria2 { .. } = backend {
+        let remote = match args.aria2() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("fanout get: {e}");
+                return EXIT_USAGE;
+            }
+        };
+        // A script wants to know now, not wait for a daemon that is not there.
+        if let Err(e) = crate::engine::probe_aria2(&remote, &config) {
+            eprintln!("fanout get: {e}");
+            return EXIT_FAILED;
+        }
+        config.aria2 = Some(remote);
+    }
     let engine = match Engine::new(config, tx, Arc::new(|| {})) {
         Ok(e) => e,
         Err(e) => {
@@ -292,6 +351,10 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) 
             // What happened along the way goes to stderr, beside the bar.
             Event::Note { index, text } => {
                 progress.suspend(|| eprintln!("note   #{index:<4} {text}"));
+            }
+            // A remote engine out of reach: its downloads wait, they do not fail.
+            Event::Remote { detail, .. } => {
+                progress.suspend(|| eprintln!("remote {detail}"));
             }
         }
     }

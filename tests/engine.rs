@@ -184,6 +184,8 @@ fn worker_limits_hold_and_are_reached() {
             BackendKind::Sequential => "sequential",
             BackendKind::Threads { .. } => "thread-",
             BackendKind::Async { .. } => "task-",
+            // Covered by tests/aria2.rs, against a real daemon.
+            BackendKind::Aria2 { .. } => unreachable!("not among the local backends"),
         };
         assert!(
             workers.iter().all(|w| w.starts_with(expected_prefix)),

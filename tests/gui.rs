@@ -529,3 +529,45 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     assert!(std::fs::read(setup.downloads.path().join("big.iso")).unwrap() == body_for("/big.iso", size));
     assert_eq!(harness.state().settings.segments, 3);
 }
+
+/// Types `text` into the field labelled `label` (replacing nothing: the
+/// field is expected empty or to take `text` at its end).
+fn type_into(harness: &mut Harness<'_, FanoutApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    settle(harness);
+    harness.get_by_label(label).type_text(text);
+    settle(harness);
+}
+
+#[test]
+fn the_aria2_engine_runs_the_queue_on_a_daemon_and_says_where() {
+    let Some(daemon) = support::aria2::Daemon::start() else {
+        return;
+    };
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    harness.get_by_label("aria2").click();
+    settle(&mut harness);
+    // The local folder and its dialog give way to the daemon's fields.
+    assert!(harness.query_by_label("Choose…").is_none());
+    harness.get_by_label("aria2 RPC address").focus();
+    settle(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("aria2 RPC address").type_text(&daemon.url);
+    settle(&mut harness);
+    type_into(&mut harness, "aria2 secret", &daemon.secret);
+    type_into(
+        &mut harness,
+        "Remote folder",
+        &daemon.folder().display().to_string(),
+    );
+    add_urls(&mut harness, &server.url("/remote/r.bin?size=40000"));
+    step_until(&mut harness, "the aria2 download", all_done(1));
+    let port = daemon.url.split(':').nth(2).unwrap().trim_end_matches("/jsonrpc");
+    harness.get_by_label(&format!("Engine: aria2 at 127.0.0.1:{port}"));
+    harness.get_by_label("connected");
+    let row = &harness.state().model.rows[0];
+    assert_eq!(row.worker, "aria2");
+    assert!(std::fs::read(daemon.folder().join("r.bin")).unwrap() == body_for("/remote/r.bin", 40000));
+}

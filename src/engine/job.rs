@@ -93,6 +93,9 @@ pub enum FetchError {
         got: String,
         kept: String,
     },
+    /// What a remote engine reported that fanout has no closer word for.
+    #[error("{0}")]
+    Remote(String),
     #[error("cancelled")]
     Cancelled,
 }
@@ -179,6 +182,9 @@ pub enum Event {
     /// Something the user may want to know about a task that did not stop
     /// it (for its log): the file changed on the server, say.
     Note { index: usize, text: String },
+    /// The remote engine (aria2) became unreachable, or reachable again.
+    /// Its downloads are not failed meanwhile: they wait for it.
+    Remote { connected: bool, detail: String },
     /// How many connections a task's transfer uses now (segmented
     /// downloads open several, and give them back as their parts finish).
     Connections { index: usize, count: usize },

@@ -41,6 +41,9 @@ pub enum BackendKind {
     Threads { workers: usize },
     /// Tokio tasks with async HTTP, at most `limit` in flight; 0 = unbounded.
     Async { limit: usize },
+    /// An aria2 daemon over JSON-RPC ([`EngineConfig::aria2`]), at most
+    /// `limit` downloads handed to it at once.
+    Aria2 { limit: usize },
 }
 
 impl BackendKind {
@@ -48,6 +51,9 @@ impl BackendKind {
     pub const DEFAULT_THREADS: usize = 20;
     /// Enough to keep a typical album in flight at once.
     pub const DEFAULT_ASYNC_LIMIT: usize = 64;
+    /// aria2's own default for `max-concurrent-downloads` is 5; more handed
+    /// over at once would wait in its queue.
+    pub const DEFAULT_ARIA2_LIMIT: usize = 5;
 
     /// The most downloads this backend runs at once; `None` is unbounded.
     pub fn limit(&self) -> Option<usize> {
@@ -55,7 +61,7 @@ impl BackendKind {
             BackendKind::Sequential => Some(1),
             BackendKind::Threads { workers } => Some(workers),
             BackendKind::Async { limit: 0 } => None,
-            BackendKind::Async { limit } => Some(limit),
+            BackendKind::Async { limit } | BackendKind::Aria2 { limit } => Some(limit),
         }
     }
 }
@@ -82,6 +88,26 @@ pub struct EngineConfig {
     /// counts against the backend's worker limit.
     pub segments: usize,
     pub segment_threshold: u64,
+    /// Where the aria2 backend sends its downloads.
+    pub aria2: Option<Aria2Remote>,
+}
+
+/// An aria2 daemon: its JSON-RPC address and secret token. The secret is
+/// never printed (`Debug` shows `***`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Aria2Remote {
+    /// `http://HOST:6800/jsonrpc` (or https).
+    pub url: String,
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for Aria2Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Aria2Remote")
+            .field("url", &self.url)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl EngineConfig {
@@ -102,6 +128,7 @@ impl EngineConfig {
             user_agent: concat!("fanout/", env!("CARGO_PKG_VERSION")).to_string(),
             segments: Self::DEFAULT_SEGMENTS,
             segment_threshold: Self::DEFAULT_SEGMENT_THRESHOLD,
+            aria2: None,
         }
     }
 }
@@ -114,6 +141,8 @@ pub enum EngineError {
     Client(String),
     #[error("cannot start workers: {0}")]
     Spawn(#[from] std::io::Error),
+    #[error("{0}")]
+    Remote(String),
 }
 
 /// What every worker needs to report: the listener, the clock, the rank
@@ -241,6 +270,11 @@ impl Reporter {
             finished,
         }));
     }
+}
+
+/// Checks that an aria2 daemon answers and takes the secret; its version.
+pub fn probe_aria2(remote: &Aria2Remote, config: &EngineConfig) -> Result<String, EngineError> {
+    backend::probe_aria2(remote, config)
 }
 
 /// The handle the front ends hold. Every call returns at once; everything

@@ -72,6 +72,21 @@ pub(crate) struct Task {
     pub sha256: Option<[u8; 32]>,
     /// Connections wanted, instead of the engine's setting.
     pub segments: Option<usize>,
+    /// A download paused on a remote engine (aria2), to be resumed there.
+    pub remote: Option<RemoteGid>,
+}
+
+/// A download that lives on an aria2 daemon, by its GID. Discarding it
+/// (the task was cancelled while paused) asks the backend to remove it there.
+pub(crate) struct RemoteGid {
+    pub gid: String,
+    pub discard: crossbeam_channel::Sender<String>,
+}
+
+impl RemoteGid {
+    pub(crate) fn discard(self) {
+        let _ = self.discard.send(self.gid);
+    }
 }
 
 impl Task {
@@ -88,6 +103,7 @@ impl Task {
             resume: None,
             sha256: job.sha256,
             segments: job.segments,
+            remote: None,
         }
     }
 }
@@ -313,6 +329,9 @@ impl Queue {
             task.ctl.set(CANCEL);
             if let Some(r) = task.resume.take() {
                 r.discard(); // a cancelled download leaves no `.part`
+            }
+            if let Some(r) = task.remote.take() {
+                r.discard(); // nor a paused download on the remote engine
             }
             let url = task.raw_url.clone();
             state.ended.insert(index, task);

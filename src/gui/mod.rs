@@ -298,7 +298,7 @@ impl FanoutApp {
                 self.add.open_with(text, clipboard);
             }
             Action::Add(urls) => {
-                let dir = self.settings.download_dir.clone();
+                let dir = self.settings.target_dir();
                 for (url, options) in urls {
                     let index = engine.submit(options.apply(Job::new(url.clone(), &dir)));
                     self.model.add(index, url, dir.clone(), options);
@@ -501,7 +501,9 @@ impl FanoutApp {
         ui.heading("Settings");
         ui.add_space(4.0);
         ui.label("Engine");
-        ui.horizontal(|ui| {
+        // Wrapped, so a fourth engine does not widen the panel (and push the
+        // table's last column under the Results panel).
+        ui.horizontal_wrapped(|ui| {
             for choice in EngineChoice::ALL {
                 ui.selectable_value(&mut self.settings.engine, choice, choice.label())
                     .on_hover_text(choice.help());
@@ -520,6 +522,9 @@ impl FanoutApp {
                 EngineChoice::Async => ui
                     .add(egui::DragValue::new(&mut self.settings.async_limit).range(0..=100_000))
                     .on_hover_text("0 = no limit"),
+                EngineChoice::Aria2 => {
+                    ui.add(egui::DragValue::new(&mut self.settings.aria2_limit).range(1..=1000))
+                }
             };
             dragging |= r.dragged();
             r.labelled_by(label.id);
@@ -529,24 +534,11 @@ impl FanoutApp {
         ui.checkbox(&mut self.settings.keep_order, "Keep submission order")
             .on_hover_text("Release results in the order they were added (executor.map), not as they finish (as_completed).");
         ui.add_space(6.0);
-        let folder_label = ui.label("Download folder");
-        let mut dir = self.settings.download_dir.to_string_lossy().into_owned();
-        let r = ui
-            .add(egui::TextEdit::singleline(&mut dir).desired_width(f32::INFINITY))
-            .labelled_by(folder_label.id);
-        if r.changed() {
-            self.settings.download_dir = PathBuf::from(dir);
+        if self.settings.engine == EngineChoice::Aria2 {
+            dragging |= aria2_fields(ui, &mut self.settings);
+        } else {
+            dragging |= self.folder_fields(ui, actions);
         }
-        // Typing is saved when the field loses focus, not on every key.
-        dragging |= r.has_focus();
-        ui.horizontal(|ui| {
-            if self.folder_pick.is_some() {
-                ui.spinner();
-                ui.label("waiting for the folder dialog…");
-            } else if ui.button("Choose…").clicked() {
-                actions.push(Action::ChooseFolder);
-            }
-        });
         ui.add_space(6.0);
         egui::Grid::new("timeouts").num_columns(2).show(ui, |ui| {
             let l = ui.label("Connect timeout (s)");
@@ -609,6 +601,30 @@ impl FanoutApp {
                     .color(ui.visuals().warn_fg_color),
             );
         }
+        dragging
+    }
+
+    /// The local download folder: typed, or chosen with the native dialog.
+    fn folder_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
+        let mut dragging = false;
+        let folder_label = ui.label("Download folder");
+        let mut dir = self.settings.download_dir.to_string_lossy().into_owned();
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut dir).desired_width(f32::INFINITY))
+            .labelled_by(folder_label.id);
+        if r.changed() {
+            self.settings.download_dir = PathBuf::from(dir);
+        }
+        // Typing is saved when the field loses focus, not on every key.
+        dragging |= r.has_focus();
+        ui.horizontal(|ui| {
+            if self.folder_pick.is_some() {
+                ui.spinner();
+                ui.label("waiting for the folder dialog…");
+            } else if ui.button("Choose…").clicked() {
+                actions.push(Action::ChooseFolder);
+            }
+        });
         dragging
     }
 
@@ -695,7 +711,35 @@ impl FanoutApp {
             ui.separator();
             ui.label(format!("{}/s", human_bytes(self.model.speed(now) as u64)));
             ui.separator();
-            ui.label(format!("Engine: {}", self.settings.engine.label()));
+            match (
+                &self.settings.engine,
+                self.engine.as_ref().and_then(|e| e.config().aria2.as_ref()),
+            ) {
+                (EngineChoice::Aria2, Some(remote)) => {
+                    let host = url::Url::parse(&remote.url)
+                        .ok()
+                        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                        .unwrap_or_else(|| remote.url.clone());
+                    ui.label(format!("Engine: aria2 at {host}"));
+                    match &self.model.remote {
+                        // No spinner: it would draw frames for as long as
+                        // the daemon is away; the engine says when it is back.
+                        Some((false, detail)) => {
+                            ui.label(
+                                RichText::new("connection lost, reconnecting…")
+                                    .color(ui.visuals().warn_fg_color),
+                            )
+                            .on_hover_text(detail);
+                        }
+                        _ => {
+                            ui.label("connected");
+                        }
+                    }
+                }
+                _ => {
+                    ui.label(format!("Engine: {}", self.settings.engine.label()));
+                }
+            }
             if self.queue_paused {
                 ui.separator();
                 ui.label(RichText::new("queue paused").color(ui.visuals().warn_fg_color));
@@ -798,6 +842,42 @@ impl eframe::App for FanoutApp {
             let _ = self.settings.save(&self.options.settings_path());
         }
     }
+}
+
+/// The aria2 engine's settings: where the daemon is, its secret, and the
+/// folder on its machine (typed: a native dialog would show this machine's
+/// folders). True while a field is being edited (applied when it is left).
+fn aria2_fields(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
+    let mut editing = false;
+    let l = ui.label("aria2 RPC address");
+    let r = ui
+        .add(
+            egui::TextEdit::singleline(&mut settings.aria2_url)
+                .desired_width(f32::INFINITY)
+                .hint_text("http://HOST:6800/jsonrpc"),
+        )
+        .labelled_by(l.id);
+    editing |= r.has_focus();
+    let l = ui.label("aria2 secret");
+    let r = ui
+        .add(
+            egui::TextEdit::singleline(&mut settings.aria2_secret.0)
+                .password(true)
+                .desired_width(f32::INFINITY)
+                .hint_text("--rpc-secret (or $FANOUT_ARIA2_SECRET)"),
+        )
+        .labelled_by(l.id);
+    editing |= r.has_focus();
+    let l = ui.label("Remote folder");
+    let r = ui
+        .add(
+            egui::TextEdit::singleline(&mut settings.aria2_dir)
+                .desired_width(f32::INFINITY)
+                .hint_text("a folder on the daemon's machine (empty: its --dir)"),
+        )
+        .labelled_by(l.id);
+    editing |= r.has_focus();
+    editing
 }
 
 /// A new engine for `settings`, with the channel its events come on.

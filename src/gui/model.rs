@@ -191,6 +191,8 @@ pub struct Model {
     pub released: Vec<Released>,
     running: BTreeSet<usize>,
     order: Order,
+    /// The remote engine's connection: reachable or not, and what was said.
+    pub remote: Option<(bool, String)>,
 }
 
 impl Model {
@@ -202,6 +204,7 @@ impl Model {
             released: Vec::new(),
             running: BTreeSet::new(),
             order,
+            remote: None,
         }
     }
 
@@ -394,6 +397,7 @@ impl Model {
                 row.total = total;
             }
             Event::Connections { index, count } => self.rows[index].connections = count,
+            Event::Remote { connected, detail } => self.remote = Some((connected, detail)),
             Event::Note { index, text } => {
                 let log = &mut self.rows[index].log;
                 if log.len() == LOG_LINES {

@@ -7,20 +7,23 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BackendKind, EngineConfig, Order};
+use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Order};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
     Sequential,
     Threads,
     Async,
+    /// A remote aria2 daemon over JSON-RPC.
+    Aria2,
 }
 
 impl EngineChoice {
-    pub const ALL: [EngineChoice; 3] = [
+    pub const ALL: [EngineChoice; 4] = [
         EngineChoice::Sequential,
         EngineChoice::Threads,
         EngineChoice::Async,
+        EngineChoice::Aria2,
     ];
 
     pub fn label(self) -> &'static str {
@@ -28,6 +31,7 @@ impl EngineChoice {
             EngineChoice::Sequential => "Sequential",
             EngineChoice::Threads => "Threads",
             EngineChoice::Async => "Async",
+            EngineChoice::Aria2 => "aria2",
         }
     }
 
@@ -38,7 +42,22 @@ impl EngineChoice {
             EngineChoice::Async => {
                 "Tokio tasks with async HTTP on one thread; Workers tasks at once (0 = no limit)."
             }
+            EngineChoice::Aria2 => {
+                "An aria2 daemon (aria2c --enable-rpc) on this or another machine; Workers downloads handed to it at once."
+            }
         }
+    }
+}
+
+/// A secret token: saved with the settings (the file is the user's own),
+/// never shown by `Debug`, so never in a log.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
     }
 }
 
@@ -64,6 +83,13 @@ pub struct Settings {
     pub segments: usize,
     /// Over all downloads, in KiB/s; 0 = none.
     pub speed_limit_kib: u64,
+    /// The aria2 engine: the daemon's JSON-RPC address, its secret token
+    /// (else $FANOUT_ARIA2_SECRET), the folder on its machine, and how many
+    /// downloads it is given at once.
+    pub aria2_url: String,
+    pub aria2_secret: Secret,
+    pub aria2_dir: String,
+    pub aria2_limit: usize,
 }
 
 impl Default for Settings {
@@ -81,6 +107,10 @@ impl Default for Settings {
             resume_on_start: false,
             segments: engine.segments,
             speed_limit_kib: 0,
+            aria2_url: "http://127.0.0.1:6800/jsonrpc".into(),
+            aria2_secret: Secret::default(),
+            aria2_dir: String::new(),
+            aria2_limit: BackendKind::DEFAULT_ARIA2_LIMIT,
         }
     }
 }
@@ -102,6 +132,9 @@ impl Settings {
             EngineChoice::Async => BackendKind::Async {
                 limit: self.async_limit,
             },
+            EngineChoice::Aria2 => BackendKind::Aria2 {
+                limit: self.aria2_limit.max(1),
+            },
         }
     }
 
@@ -111,7 +144,26 @@ impl Settings {
         config.read_timeout = Duration::from_secs(self.idle_timeout_secs.max(1));
         config.retries = self.retries;
         config.segments = self.segments.clamp(1, EngineConfig::MAX_SEGMENTS);
+        if self.engine == EngineChoice::Aria2 {
+            let secret = Some(self.aria2_secret.0.clone())
+                .filter(|s| !s.is_empty())
+                .or_else(|| std::env::var("FANOUT_ARIA2_SECRET").ok());
+            config.aria2 = Some(Aria2Remote {
+                url: self.aria2_url.trim().to_string(),
+                secret,
+            });
+        }
         config
+    }
+
+    /// Where new downloads go: the local folder, or the folder on the
+    /// aria2 daemon's machine (empty: the daemon's own).
+    pub fn target_dir(&self) -> PathBuf {
+        if self.engine == EngineChoice::Aria2 {
+            PathBuf::from(self.aria2_dir.trim())
+        } else {
+            self.download_dir.clone()
+        }
     }
 
     /// The global speed limit in bytes per second.

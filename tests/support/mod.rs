@@ -34,6 +34,8 @@
 //! body is sent or abandoned), with the maximum reached.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod aria2;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -2,6 +2,8 @@
 //! workers take tasks from the engine's one [`Queue`](super::queue::Queue)
 //! when they have room, so none holds a task that has not started.
 
+mod aria2;
+pub(crate) use aria2::probe as probe_aria2;
 mod threads;
 mod tokio;
 
@@ -50,6 +52,9 @@ pub(crate) fn build(
             workers,
             |i| format!("thread-{i}"),
         )?),
+        BackendKind::Aria2 { limit } => {
+            Box::new(aria2::Aria2Backend::new(config, reporter, generation, limit)?)
+        }
         BackendKind::Async { limit } => {
             Box::new(tokio::TokioBackend::new(config, reporter, generation, limit)?)
         }

@@ -1,0 +1,120 @@
+//! A real `aria2c --enable-rpc` on loopback for the aria2 engine's tests.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use fanout::engine::{Aria2Remote, BackendKind, Engine, EngineConfig, Event};
+
+/// A running `aria2c` daemon, killed on drop.
+pub struct Daemon {
+    child: Child,
+    pub url: String,
+    pub secret: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Daemon {
+    /// Starts one, or says why not (skip, or fail in CI).
+    pub fn start() -> Option<Daemon> {
+        if Command::new("aria2c")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_err()
+        {
+            let why = "aria2c is not installed (apt-get install aria2)";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+            eprintln!("skipped: {why}");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let secret = "fanout-test-secret".to_string();
+        let child = Command::new("aria2c")
+            .args([
+                "--enable-rpc",
+                "--rpc-listen-all=false",
+                &format!("--rpc-listen-port={port}"),
+                &format!("--rpc-secret={secret}"),
+                "--quiet=true",
+                "--no-conf=true",
+                "--max-tries=1",
+                "--retry-wait=0",
+                "--auto-file-renaming=false",
+            ])
+            .arg(format!("--dir={}", dir.path().display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aria2c starts");
+        let daemon = Daemon {
+            child,
+            url: format!("http://127.0.0.1:{port}/jsonrpc"),
+            secret,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while fanout::engine::probe_aria2(&daemon.remote(), &EngineConfig::new(BackendKind::Sequential))
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "aria2c did not answer on {}",
+                daemon.url
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(daemon)
+    }
+
+    pub fn remote(&self) -> Aria2Remote {
+        Aria2Remote {
+            url: self.url.clone(),
+            secret: Some(self.secret.clone()),
+        }
+    }
+
+    pub fn engine(&self, limit: usize) -> (Engine, Receiver<Event>) {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let config = EngineConfig {
+            aria2: Some(self.remote()),
+            ..EngineConfig::new(BackendKind::Aria2 { limit })
+        };
+        (
+            Engine::new(config, tx, Arc::new(|| {})).expect("engine starts"),
+            rx,
+        )
+    }
+
+    pub fn folder(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Sends the daemon a signal (`STOP`, `CONT`).
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{name}");
+    }
+}
