@@ -115,9 +115,7 @@ impl EngineConfig {
     pub const MAX_SEGMENTS: usize = 32;
     pub const DEFAULT_SEGMENTS: usize = 8;
     pub const DEFAULT_SEGMENT_THRESHOLD: u64 = 16 * 1024 * 1024;
-}
 
-impl EngineConfig {
     pub fn new(backend: BackendKind) -> Self {
         EngineConfig {
             backend,
