@@ -90,10 +90,6 @@ pub(super) fn split(
     t: &Transfer<'_>,
     headers: &HeaderMap,
 ) -> Option<Vec<Permit>> {
-    let want = task
-        .segments
-        .unwrap_or(config.segments)
-        .clamp(1, EngineConfig::MAX_SEGMENTS);
     let ranges = headers
         .get(ACCEPT_RANGES)
         .and_then(|v| v.to_str().ok())
@@ -101,7 +97,7 @@ pub(super) fn split(
     let big = t
         .expected
         .is_some_and(|n| n >= config.segment_threshold.max(2 * MIN_SPLIT));
-    if want < 2
+    if wanted(config, task) < 2
         || !ranges
         || !big
         || t.status != 200
@@ -110,8 +106,23 @@ pub(super) fn split(
     {
         return None;
     }
-    let extra: Vec<Permit> = (1..want).map_while(|_| room.try_permit()).collect();
+    let extra = extra_connections(config, room, task);
     (!extra.is_empty()).then_some(extra)
+}
+
+/// Connections this task asks for: its own setting, else the engine's.
+fn wanted(config: &EngineConfig, task: &Task) -> usize {
+    task.segments
+        .unwrap_or(config.segments)
+        .clamp(1, EngineConfig::MAX_SEGMENTS)
+}
+
+/// The connections beyond its first that the task may open now: as many
+/// as it wants and the budget has free.
+fn extra_connections(config: &EngineConfig, room: &Room, task: &Task) -> Vec<Permit> {
+    (1..wanted(config, task))
+        .map_while(|_| room.try_permit())
+        .collect()
 }
 
 /// What every connection of one segmented transfer shares.
@@ -411,7 +422,14 @@ impl<'a> Shared<'a> {
         fetch::pace(self.reporter, &self.task.ctl, n)
     }
 
+    /// Why a connection's body ended before its range did: a stall is a
+    /// timeout, anything else (or a clean end) an interruption.
     fn ended_early(&self, seg: usize, err: Option<&(dyn std::error::Error + 'static)>) -> FetchError {
+        if let Some(e) = err
+            && let timeout @ FetchError::Timeout(_) = fetch::transport_error(e)
+        {
+            return timeout;
+        }
         let m = self.lock();
         let s = &m.segs[seg];
         let detail = err.map_or_else(|| "the server closed it".to_string(), |e| e.to_string());
@@ -555,11 +573,7 @@ pub(super) fn resume_blocking<'a>(
     resume: Box<Resume>,
 ) -> Option<fetch::Attempt> {
     let (t, segs) = continued(&room.reporter, task, resume)?;
-    let want = task
-        .segments
-        .unwrap_or(config.segments)
-        .clamp(1, EngineConfig::MAX_SEGMENTS);
-    let extra: Vec<Permit> = (1..want).map_while(|_| room.try_permit()).collect();
+    let extra = extra_connections(config, room, task);
     Some(drive_blocking(client, room, task, t, segs, None, extra))
 }
 
@@ -654,10 +668,7 @@ fn connection_blocking(
                 },
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let e = match fetch::transport_error(&e) {
-                        timeout @ FetchError::Timeout(_) => timeout,
-                        _ => sh.ended_early(seg, Some(&e)),
-                    };
+                    let e = sh.ended_early(seg, Some(&e));
                     sh.stop(&mut buf, seg, e);
                     break 'ranges;
                 }
@@ -696,11 +707,7 @@ pub(super) async fn resume_async<'a>(
     resume: Box<Resume>,
 ) -> Option<fetch::Attempt> {
     let (t, segs) = continued(&room.reporter, task, resume)?;
-    let want = task
-        .segments
-        .unwrap_or(config.segments)
-        .clamp(1, EngineConfig::MAX_SEGMENTS);
-    let extra: Vec<Permit> = (1..want).map_while(|_| room.try_permit()).collect();
+    let extra = extra_connections(config, room, task);
     Some(drive_async(client, room, task, t, segs, None, extra).await)
 }
 
@@ -806,10 +813,7 @@ async fn connection_async(
                     break 'ranges;
                 }
                 Err(e) => {
-                    let e = match fetch::transport_error(&e) {
-                        timeout @ FetchError::Timeout(_) => timeout,
-                        _ => sh.ended_early(seg, Some(&e)),
-                    };
+                    let e = sh.ended_early(seg, Some(&e));
                     sh.stop(&mut buf, seg, e);
                     break 'ranges;
                 }

@@ -848,35 +848,39 @@ impl eframe::App for FanoutApp {
 /// folder on its machine (typed: a native dialog would show this machine's
 /// folders). True while a field is being edited (applied when it is left).
 fn aria2_fields(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
-    let mut editing = false;
-    let l = ui.label("aria2 RPC address");
-    let r = ui
-        .add(
-            egui::TextEdit::singleline(&mut settings.aria2_url)
+    // A labelled one-line field; true while it has the focus.
+    let field = |ui: &mut egui::Ui, label: &str, text: &mut String, hint: &str, password: bool| {
+        let l = ui.label(label);
+        ui.add(
+            egui::TextEdit::singleline(text)
+                .password(password)
                 .desired_width(f32::INFINITY)
-                .hint_text("http://HOST:6800/jsonrpc"),
+                .hint_text(hint),
         )
-        .labelled_by(l.id);
-    editing |= r.has_focus();
-    let l = ui.label("aria2 secret");
-    let r = ui
-        .add(
-            egui::TextEdit::singleline(&mut settings.aria2_secret.0)
-                .password(true)
-                .desired_width(f32::INFINITY)
-                .hint_text("--rpc-secret (or $FANOUT_ARIA2_SECRET)"),
-        )
-        .labelled_by(l.id);
-    editing |= r.has_focus();
-    let l = ui.label("Remote folder");
-    let r = ui
-        .add(
-            egui::TextEdit::singleline(&mut settings.aria2_dir)
-                .desired_width(f32::INFINITY)
-                .hint_text("a folder on the daemon's machine (empty: its --dir)"),
-        )
-        .labelled_by(l.id);
-    editing |= r.has_focus();
+        .labelled_by(l.id)
+        .has_focus()
+    };
+    let mut editing = field(
+        ui,
+        "aria2 RPC address",
+        &mut settings.aria2_url,
+        "http://HOST:6800/jsonrpc",
+        false,
+    );
+    editing |= field(
+        ui,
+        "aria2 secret",
+        &mut settings.aria2_secret.0,
+        "--rpc-secret (or $FANOUT_ARIA2_SECRET)",
+        true,
+    );
+    editing |= field(
+        ui,
+        "Remote folder",
+        &mut settings.aria2_dir,
+        "a folder on the daemon's machine (empty: its --dir)",
+        false,
+    );
     editing
 }
 
