@@ -5,8 +5,10 @@
 //! [`cli`] is the headless `fanout get`.
 
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod gui;
 pub mod input;
 pub mod pattern;
 pub mod store;
+pub mod timeline;

@@ -141,7 +141,7 @@ fn pause_and_resume_reach_the_download_on_aria2() {
             !matches!(e, Event::Finished(_)),
             "finished instead of pausing: {e:?}"
         );
-        if matches!(e, Event::Paused { index: 0 }) {
+        if matches!(e, Event::Paused { index: 0, .. }) {
             break;
         }
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use fanout::engine::{
     BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult, hex,
 };
+use fanout::timeline::{BarState, Timeline};
 use support::{TestServer, body_for, control_files, enc, files_in, user_files};
 
 /// Every backend at a limit that lets `n` tasks run at once.
@@ -598,7 +599,7 @@ fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks() {
         });
         assert!(engine.pause(1), "{kind:?}");
         wait_for(&rx, &mut seen, "pause of 1", |e| {
-            matches!(e, Event::Paused { index: 1 }).then_some(())
+            matches!(e, Event::Paused { index: 1, .. }).then_some(())
         });
         assert!(engine.cancel(2));
         let r2 = wait_for(&rx, &mut seen, "cancel of 2", |e| match e {
@@ -644,7 +645,7 @@ fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks() {
         // A listener hears "queued again" before the new run starts, never
         // after it (it would show a finished task as queued forever).
         let at = |want: &dyn Fn(&Event) -> bool| seen.iter().position(want).unwrap();
-        let queued = at(&|e| matches!(e, Event::Queued { index: 2 }));
+        let queued = at(&|e| matches!(e, Event::Queued { index: 2, .. }));
         let started = at(&|e| matches!(e, Event::Started { index: 2, .. }));
         assert!(queued < started, "{kind:?}: {seen:?}");
         // Ranks keep counting across the retry: 2 (cancelled) and 0, then these.
@@ -670,7 +671,7 @@ fn pausing_a_running_task_on_a_server_without_ranges_still_ends_whole() {
         });
         assert!(engine.pause(0));
         wait_for(&rx, &mut seen, "pause", |e| {
-            matches!(e, Event::Paused { index: 0 }).then_some(())
+            matches!(e, Event::Paused { index: 0, .. }).then_some(())
         });
         // Only its .part is there: nothing looks complete while paused.
         assert_eq!(user_files(dir.path()), ["paused.bin.part"], "{kind:?}");
@@ -948,7 +949,7 @@ fn pause_keeps_the_part_and_resume_continues_from_it() {
         });
         assert!(engine.pause(0));
         wait_for(&rx, &mut seen, "pause", |e| {
-            matches!(e, Event::Paused { index: 0 }).then_some(())
+            matches!(e, Event::Paused { index: 0, .. }).then_some(())
         });
         // What the user sees while paused: the bytes so far, in a .part.
         assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
@@ -976,7 +977,7 @@ fn pause_keeps_the_part_and_resume_continues_from_it() {
         });
         engine.pause(1);
         wait_for(&rx, &mut seen, "pause of 1", |e| {
-            matches!(e, Event::Paused { index: 1 }).then_some(())
+            matches!(e, Event::Paused { index: 1, .. }).then_some(())
         });
         assert!(user_files(dir.path()).contains(&"other.bin.part".to_string()));
         engine.cancel(1);
@@ -1299,7 +1300,7 @@ fn a_paused_segmented_download_continues_every_range() {
         });
         assert!(engine.pause(0));
         wait_for(&rx, &mut seen, "pause", |e| {
-            matches!(e, Event::Paused { index: 0 }).then_some(())
+            matches!(e, Event::Paused { index: 0, .. }).then_some(())
         });
         // The part has the file's size; the control file says what is missing.
         assert_eq!(user_files(dir.path()), ["seg.bin.part"], "{kind:?}");
@@ -1428,4 +1429,155 @@ fn a_checksum_is_verified_and_a_mismatch_keeps_the_bytes_as_corrupt() {
             );
         }
     }
+}
+
+/// Whether any two bars of the timeline's lane overlap in time.
+fn lane_overlaps(t: &Timeline, lane: usize) -> bool {
+    let mut bars: Vec<_> = t.bars().iter().filter(|b| b.lane == lane).collect();
+    bars.sort_by_key(|b| b.start);
+    bars.windows(2).any(|w| w[0].end.expect("ended") > w[1].start)
+}
+
+#[test]
+fn the_timeline_of_a_run_has_one_lane_per_worker_and_no_lane_runs_two_tasks_at_once() {
+    let server = TestServer::start();
+    let files = 12;
+    let urls: Vec<String> = (0..files)
+        .map(|i| server.url(&format!("/tl/{i}.jpg?size=20000&latency=120")))
+        .collect();
+    for kind in [
+        BackendKind::Sequential,
+        BackendKind::Threads { workers: 3 },
+        BackendKind::Async { limit: 0 },
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (results, events) = run_with_events(config(kind), &urls, dir.path());
+        let mut t = Timeline::new();
+        for e in &events {
+            t.record(e);
+        }
+        assert_eq!(t.bars().len(), files, "{kind:?}: one bar per task");
+        assert!(
+            t.bars()
+                .iter()
+                .all(|b| b.state == BarState::Done && b.end.is_some())
+        );
+        for lane in 0..t.lanes().len() {
+            assert!(
+                !lane_overlaps(&t, lane),
+                "{kind:?}: lane {} overlaps",
+                t.lanes()[lane]
+            );
+        }
+        // The bars hold what the results say.
+        let mut by_rank: Vec<&TaskResult> = results.iter().collect();
+        by_rank.sort_by_key(|r| r.rank);
+        let order: Vec<usize> = by_rank.iter().map(|r| r.index).collect();
+        assert_eq!(t.completion_order(), order, "{kind:?}");
+        assert_eq!(t.bytes(), 20000 * files as u64);
+        match kind {
+            BackendKind::Sequential => {
+                assert_eq!(t.lanes(), ["sequential"]);
+                assert_eq!(t.peak_in_flight(), 1, "sequential never overlaps");
+            }
+            BackendKind::Threads { workers } => {
+                assert!(t.lanes().len() <= workers, "{:?}", t.lanes());
+                assert_eq!(t.peak_in_flight(), workers);
+            }
+            _ => {
+                // The event loop has every task in flight at once.
+                assert!(t.peak_in_flight() > 3, "async peak {}", t.peak_in_flight());
+                assert_eq!(t.lanes().len(), t.peak_in_flight());
+            }
+        }
+        // Sequential takes the sum of the latencies; the others far less.
+        let span = t.span(None);
+        if kind == BackendKind::Sequential {
+            assert!(span >= Duration::from_millis(120 * files as u64), "{span:?}");
+        } else {
+            assert!(
+                span < Duration::from_millis(120 * files as u64 / 2),
+                "{kind:?}: {span:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_comparison_runs_every_engine_over_the_list_and_reports_each_total() {
+    let server = TestServer::start();
+    let mut urls: Vec<String> = (0..8)
+        .map(|i| server.url(&format!("/cmp/{i}.jpg?size=30000&latency=100")))
+        .collect();
+    urls.push(server.url("/cmp/missing.jpg?status=404"));
+    let scratch = tempfile::tempdir().unwrap();
+    let engines = fanout::compare::engines(4, 0);
+    let mut updates = Vec::new();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let runs = fanout::compare::run(
+        &urls,
+        &engines,
+        &config(BackendKind::Sequential),
+        None,
+        scratch.path(),
+        &stop,
+        |u| updates.push(u),
+    )
+    .expect("the comparison runs");
+    assert_eq!(runs.len(), 3, "three totals");
+    for (n, run) in runs.iter().enumerate() {
+        assert_eq!(run.backend, engines[n]);
+        assert_eq!((run.ok, run.failed), (8, 1), "{:?}", run.backend);
+        // Eight files, and whatever the 404's page held.
+        assert!((240_000..250_000).contains(&run.bytes), "{}", run.bytes);
+        assert_eq!(run.order.len(), 9);
+        assert!(run.total > Duration::ZERO);
+        let dir = fanout::compare::folder(scratch.path(), n, run.backend);
+        assert_eq!(user_files(&dir).len(), 8, "{dir:?}");
+    }
+    let (seq, threads, asy) = (&runs[0], &runs[1], &runs[2]);
+    assert_eq!(seq.peak, 1);
+    assert_eq!(threads.peak, 4);
+    assert!(asy.peak > 4, "async peak {}", asy.peak);
+    assert!(
+        seq.total > threads.total && seq.total > asy.total,
+        "{:?}",
+        [seq.total, threads.total, asy.total]
+    );
+    let ran = updates
+        .iter()
+        .filter(|u| matches!(u, fanout::compare::Update::Ran(_)))
+        .count();
+    assert_eq!(ran, 3);
+    let csv = fanout::compare::csv(&runs);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines[1].starts_with("sequential,1,")
+            && lines[2].starts_with("threads,4,")
+            && lines[3].starts_with("async,0,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_comparison_can_be_stopped_and_refuses_an_empty_list() {
+    let server = TestServer::start();
+    let urls: Vec<String> = (0..4)
+        .map(|i| server.url(&format!("/stop/{i}.jpg?size=1000&latency=3000")))
+        .collect();
+    let scratch = tempfile::tempdir().unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let base = config(BackendKind::Sequential);
+    let engines = fanout::compare::engines(2, 0);
+    let empty = fanout::compare::run(&[], &engines, &base, None, scratch.path(), &stop, |_| {});
+    assert_eq!(empty.unwrap_err(), fanout::compare::CompareError::Empty);
+    let begun = std::time::Instant::now();
+    let result = fanout::compare::run(&urls, &engines, &base, None, scratch.path(), &stop, |u| {
+        if matches!(u, fanout::compare::Update::Starting { .. }) {
+            stop.store(true, Ordering::SeqCst);
+        }
+    });
+    assert_eq!(result.unwrap_err(), fanout::compare::CompareError::Stopped);
+    assert!(begun.elapsed() < Duration::from_secs(3), "{:?}", begun.elapsed());
 }

@@ -170,7 +170,7 @@ pub enum Event {
     },
     /// The task was paused; it keeps its place and waits for a resume.
     /// (Until resume from `.part` lands, a paused transfer starts over.)
-    Paused { index: usize },
+    Paused { index: usize, at: Duration },
     /// An attempt failed and the task will try again after a pause
     /// (`attempt` counts from 1); the bytes so far are kept when the server
     /// can resume them.
@@ -189,7 +189,7 @@ pub enum Event {
     /// downloads open several, and give them back as their parts finish).
     Connections { index: usize, count: usize },
     /// A paused, failed or cancelled task is queued again.
-    Queued { index: usize },
+    Queued { index: usize, at: Duration },
     /// The task ended, in completion order (see `fan_in` for submission order).
     Finished(TaskResult),
 }

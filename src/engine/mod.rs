@@ -236,8 +236,14 @@ impl Reporter {
         let ok = attempt.outcome.is_ok();
         self.queue.settle(task, ok, halted, |settled| match settled {
             Settled::Finished => self.finished(index, &url, worker, started, attempt),
-            Settled::Paused => self.emit(Event::Paused { index }),
-            Settled::Requeued => self.emit(Event::Queued { index }),
+            Settled::Paused => self.emit(Event::Paused {
+                index,
+                at: self.now(),
+            }),
+            Settled::Requeued => self.emit(Event::Queued {
+                index,
+                at: self.now(),
+            }),
         });
     }
 
@@ -305,6 +311,11 @@ impl Engine {
             retired: Mutex::new(Vec::new()),
             next_index: AtomicUsize::new(0),
         })
+    }
+
+    /// Time since the engine started: the clock of its events' `at`.
+    pub fn elapsed(&self) -> Duration {
+        self.reporter.now()
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -383,7 +394,10 @@ impl Engine {
     /// chunk, removes its `.part` and reports [`Event::Paused`]; on resume it
     /// starts over (resuming from the `.part` is a later milestone).
     pub fn pause(&self, index: usize) -> bool {
-        let paused = || self.reporter.emit(Event::Paused { index });
+        let paused = || {
+            let at = self.reporter.now();
+            self.reporter.emit(Event::Paused { index, at })
+        };
         match self.reporter.queue.pause(index, paused) {
             Pause::Held => true,
             Pause::Stopping => true,
@@ -395,7 +409,10 @@ impl Engine {
     pub fn resume(&self, index: usize) -> bool {
         // A running task whose pause it had not seen yet just goes on; a
         // held one is reported queued before a worker can pick it up.
-        let queued = || self.reporter.emit(Event::Queued { index });
+        let queued = || {
+            let at = self.reporter.now();
+            self.reporter.emit(Event::Queued { index, at })
+        };
         self.reporter.queue.resume(index, queued)
     }
 
@@ -415,7 +432,10 @@ impl Engine {
     /// Queues a task that failed or was cancelled once more. Its new result
     /// gets a new completion rank.
     pub fn retry(&self, index: usize) -> bool {
-        let queued = || self.reporter.emit(Event::Queued { index });
+        let queued = || {
+            let at = self.reporter.now();
+            self.reporter.emit(Event::Queued { index, at })
+        };
         self.reporter.queue.retry(index, queued)
     }
 

@@ -241,7 +241,7 @@ impl FanoutApp {
             // The store keeps what survives a restart: not the progress.
             let changed = match &event {
                 Event::Finished(r) => Some(r.index),
-                Event::Queued { index } | Event::Paused { index } => Some(*index),
+                Event::Queued { index, .. } | Event::Paused { index, .. } => Some(*index),
                 _ => None,
             };
             self.model.apply(event, Instant::now());

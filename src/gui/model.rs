@@ -417,7 +417,7 @@ impl Model {
                     _ => TaskState::Retrying { attempt, reason },
                 };
             }
-            Event::Paused { index } => {
+            Event::Paused { index, .. } => {
                 self.running.remove(&index);
                 let row = &mut self.rows[index];
                 // The bytes stay in the `.part`; speed does not.
@@ -425,7 +425,7 @@ impl Model {
                 row.sample = None;
                 row.state = TaskState::Paused;
             }
-            Event::Queued { index } => {
+            Event::Queued { index, .. } => {
                 self.running.remove(&index);
                 let row = &mut self.rows[index];
                 row.reset_transfer();
