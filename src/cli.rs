@@ -349,8 +349,8 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) 
             | Event::Connections { .. }
             | Event::Retrying { .. } => {}
             // What happened along the way goes to stderr, beside the bar.
-            Event::Note { index, text } => {
-                progress.suspend(|| eprintln!("note   #{index:<4} {text}"));
+            Event::Note { index, note } => {
+                progress.suspend(|| eprintln!("note   #{index:<4} {note}"));
             }
             // A remote engine out of reach: its downloads wait, they do not fail.
             Event::Remote { detail, .. } => {

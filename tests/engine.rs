@@ -834,9 +834,9 @@ fn a_range_answer_that_is_not_what_was_asked_is_never_spliced_in() {
             dir.path(),
         );
         assert!(
-            events
-                .iter()
-                .any(|e| matches!(e, Event::Note { text, .. } if text.contains("ignored the range"))),
+            events.iter().any(
+                |e| matches!(e, Event::Note { note, .. } if note.to_string().contains("ignored the range"))
+            ),
             "{kind:?}: {events:?}"
         );
         assert_eq!(
@@ -863,7 +863,7 @@ fn a_range_answer_that_is_not_what_was_asked_is_never_spliced_in() {
         assert!(
             events
                 .iter()
-                .any(|e| matches!(e, Event::Note { text, .. } if text.contains("changed on the server"))),
+                .any(|e| matches!(e, Event::Note { note, .. } if note.to_string().contains("changed on the server"))),
             "{kind:?}: {events:?}"
         );
         assert_eq!(
@@ -899,9 +899,9 @@ fn a_stalled_transfer_is_retried_from_where_it_stood() {
             "{kind:?}"
         );
         assert!(
-            events
-                .iter()
-                .any(|e| matches!(e, Event::Retrying { reason, .. } if reason.contains("timed out"))),
+            events.iter().any(
+                |e| matches!(e, Event::Retrying { error, .. } if error.to_string().contains("timed out"))
+            ),
             "{kind:?}: {events:?}"
         );
         assert_eq!(server.ranges().len(), 1, "{kind:?}");
@@ -1159,7 +1159,7 @@ fn notes(events: &[Event]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Note { text, .. } => Some(text.clone()),
+            Event::Note { note, .. } => Some(note.to_string()),
             _ => None,
         })
         .collect()

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use fanout::gui::i18n::Lang;
 use fanout::gui::settings::{EngineChoice, Settings};
 use fanout::gui::{AppOptions, FanoutApp};
 use support::{TestServer, body_for, files_in};
@@ -25,6 +26,8 @@ impl Setup {
         };
         let settings = Settings {
             download_dir: setup.downloads.path().to_path_buf(),
+            // The labels below are English whatever this machine's locale.
+            language: Some(Lang::En),
             ..Settings::default()
         };
         settings.save(&setup.options().settings_path()).unwrap();
@@ -570,4 +573,169 @@ fn the_aria2_engine_runs_the_queue_on_a_daemon_and_says_where() {
     let row = &harness.state().model.rows[0];
     assert_eq!(row.worker, "aria2");
     assert!(std::fs::read(daemon.folder().join("r.bin")).unwrap() == body_for("/remote/r.bin", 40000));
+}
+
+#[test]
+fn the_window_speaks_chinese_when_switched_and_remembers_it() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    harness.get_by_label("简体中文").click();
+    settle(&mut harness);
+    for label in [
+        "添加网址",
+        "暂停队列",
+        "设置",
+        "引擎",
+        "结果",
+        "下载文件夹",
+        "时间线",
+        "引擎对比",
+    ] {
+        harness.get_by_label(label);
+    }
+    assert!(harness.query_by_label("Add URLs").is_none(), "English left over");
+    // The whole path of a download, in Chinese: the dialog, the table, a
+    // failure's reason and the status bar.
+    harness.get_by_label("添加网址").click();
+    settle(&mut harness);
+    harness.get_by_label("网址").focus();
+    settle(&mut harness);
+    let text = format!(
+        "{}\n{}\nnot a url",
+        server.url("/zh/ok.jpg?size=1000"),
+        server.url("/zh/gone.jpg?status=404")
+    );
+    harness.get_by_label("网址").type_text(&text);
+    settle(&mut harness);
+    harness.get_by_label_contains("将添加 2 个网址");
+    harness.get_by_label_contains("第 3 行：不是有效的网址");
+    harness.get_by_label("加入队列").click();
+    harness.step();
+    harness.step();
+    step_until(&mut harness, "two tasks", all_done(2));
+    harness.get_by_label("关闭").click();
+    settle(&mut harness);
+    harness.get_by_label("完成");
+    harness.get_by_label("失败：HTTP 404 Not Found");
+    harness.get_by_label_contains("共 2 个任务：1 个完成，1 个失败");
+    for label in ["进度", "速度", "状态", "操作", "执行者"] {
+        harness.get_by_label(label);
+    }
+    drop(harness);
+
+    // The choice is saved: the next start is Chinese too, until switched back.
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    harness.get_by_label("添加网址");
+    harness.get_by_label("English").click();
+    settle(&mut harness);
+    harness.get_by_label("Add URLs");
+    assert!(harness.query_by_label("添加网址").is_none());
+}
+
+#[test]
+fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    assert_eq!(harness.state().title, "fanout");
+    set_engine(&mut harness, "Threads", Some(2.0));
+    let urls: Vec<String> = (0..6)
+        .map(|i| server.url(&format!("/tl/{i}.jpg?size=5000&latency={}", 100 + 50 * i)))
+        .collect();
+    add_urls(&mut harness, &urls.join("\n"));
+    assert_eq!(harness.state().title, "fanout — 0/6");
+    step_until(&mut harness, "some of the batch", |app| {
+        app.title == "fanout — 2/6"
+    });
+    step_until(&mut harness, "the batch", all_done(6));
+    assert_eq!(harness.state().title, "fanout — 6/6");
+    let (title, body) = harness
+        .state()
+        .last_notification
+        .clone()
+        .expect("the batch end is noticed");
+    assert_eq!(title, "fanout: downloads finished");
+    assert!(body.starts_with("6 saved, 0 failed, 0 cancelled, in "), "{body}");
+
+    let t = &harness.state().model.batch.timeline;
+    assert_eq!(t.lanes().len(), 2, "two threads, two lanes: {:?}", t.lanes());
+    assert_eq!(t.peak_in_flight(), 2);
+    harness.get_by_label("Timeline").click();
+    settle(&mut harness);
+    harness.get_by_label_contains("6 runs on 2 lanes in ");
+    harness.get_by_label_contains("at most 2 at once");
+
+    // A new batch starts a new timeline and a new count.
+    add_urls(&mut harness, &server.url("/tl/next.jpg?size=10"));
+    step_until(&mut harness, "the second batch", all_done(7));
+    assert_eq!(harness.state().title, "fanout — 1/1");
+    assert_eq!(harness.state().model.batch.timeline.bars().len(), 1);
+}
+
+#[test]
+fn compare_engines_runs_the_list_under_each_engine_and_exports_csv() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    let urls: Vec<String> = (0..5)
+        .map(|i| server.url(&format!("/cmp/{i}.jpg?size=20000&latency=80")))
+        .collect();
+    add_urls(&mut harness, &urls.join("\n"));
+    step_until(&mut harness, "the list", all_done(5));
+    harness.get_by_label("Compare engines").click();
+    settle(&mut harness);
+    harness.get_by_label("5 URLs from the list");
+    harness.get_by_label("Run comparison").click();
+    harness.step();
+    step_until(&mut harness, "the comparison", |app| {
+        !app.compare.is_running() && app.compare.runs.len() == 3
+    });
+    assert!(
+        harness.state().compare.error.is_none(),
+        "{:?}",
+        harness.state().compare.error
+    );
+    for engine in ["Sequential", "Threads", "Async"] {
+        harness.get_by_label_contains(&format!("{engine}: total use "));
+    }
+    assert_eq!(
+        harness
+            .get_all_by_label_contains("seconds, 5 saved, 0 failed")
+            .count(),
+        3
+    );
+    for chart in [
+        "Total time (s)",
+        "Peak in flight",
+        "Throughput (MB/s)",
+        "Completion order",
+    ] {
+        harness.get_by_label(chart);
+    }
+    let peaks: Vec<usize> = harness.state().compare.runs.iter().map(|r| r.peak).collect();
+    assert_eq!(peaks[0], 1, "sequential");
+    assert!(peaks[2] > 1, "async {peaks:?}");
+    // The scratch folders are gone; the list's own files are untouched.
+    let scratch = setup.config.path().join("scratch");
+    assert!(files_in(&scratch).is_empty(), "{:?}", files_in(&scratch));
+    assert_eq!(files_in(setup.downloads.path()).len(), 5);
+
+    harness.get_by_label("Save as CSV").click();
+    settle(&mut harness);
+    let csv: Vec<_> = files_in(setup.downloads.path())
+        .into_iter()
+        .filter(|f| f.ends_with(".csv"))
+        .collect();
+    assert_eq!(csv.len(), 1, "{csv:?}");
+    let text = std::fs::read_to_string(setup.downloads.path().join(&csv[0])).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("engine,workers,total_s,peak_in_flight"));
+    assert!(lines[1].starts_with("sequential,1,"), "{text}");
+    harness.get_by_label_contains("Saved ");
 }

@@ -24,7 +24,7 @@ use reqwest::header::{
 };
 use url::Url;
 
-use super::job::{Event, FetchError, Saved, hex};
+use super::job::{Event, FetchError, Note, Saved, hex};
 use super::queue::{Task, TaskCtl};
 use super::{EngineConfig, EngineError, Reporter, Room, hash, naming, segment};
 
@@ -408,22 +408,18 @@ impl<'a> Transfer<'a> {
             (_, Some(mut r)) => {
                 // A whole body to a range request: the server ignored the
                 // range, or the file changed (If-Range did not match).
-                let text = if r.validator.is_some() && validator != r.validator {
-                    format!(
-                        "the file changed on the server ({} became {}); starting over",
-                        r.validator.as_deref().unwrap_or("?"),
-                        validator.as_deref().unwrap_or("no validator")
-                    )
+                let note = if r.validator.is_some() && validator != r.validator {
+                    Note::FileChanged {
+                        before: r.validator.clone().unwrap_or_default(),
+                        after: validator.clone().unwrap_or_else(|| "no validator".into()),
+                    }
                 } else {
-                    format!(
-                        "the server ignored the range from byte {}; starting over",
-                        r.offset
-                    )
+                    Note::RangeIgnored { offset: r.offset }
                 };
-                tracing::info!(index = task.index, "{text}");
+                tracing::info!(index = task.index, "{note}");
                 reporter.emit(Event::Note {
                     index: task.index,
-                    text,
+                    note,
                 });
                 if let Err(e) = r.part.truncate() {
                     return Err(Attempt::failed(Some(code), 0, e));
@@ -621,7 +617,7 @@ impl<'a> Transfer<'a> {
             Ok(got) if got == expected => {
                 self.reporter.emit(Event::Note {
                     index: self.index,
-                    text: format!("SHA-256 verified: {}", hex(&got)),
+                    note: Note::Verified { sha256: hex(&got) },
                 });
                 self.commit()
             }
@@ -1125,24 +1121,23 @@ fn backoff(config: &EngineConfig) -> backon::ExponentialBuilder {
 
 /// Reports a retry to the listener.
 fn retrying(reporter: &Reporter, task: &Task, attempt: &Attempt, delay: Duration, n: usize) {
-    let reason = attempt
-        .outcome
-        .as_ref()
-        .err()
-        .map_or_else(String::new, ToString::to_string);
-    tracing::debug!(index = task.index, n, ?delay, reason, "retrying");
+    let error = match &attempt.outcome {
+        Err(e) => e.clone(),
+        Ok(_) => return,
+    };
+    tracing::debug!(index = task.index, n, ?delay, %error, "retrying");
     reporter.emit(Event::Note {
         index: task.index,
-        text: format!(
-            "attempt {} failed: {reason}; trying again in {:.1} s",
-            n,
-            delay.as_secs_f64()
-        ),
+        note: Note::Retry {
+            attempt: n,
+            error: error.clone(),
+            delay,
+        },
     });
     reporter.emit(Event::Retrying {
         index: task.index,
         attempt: n,
-        reason,
+        error,
     });
 }
 

@@ -117,6 +117,61 @@ impl FetchError {
     }
 }
 
+/// Something that happened to a task without ending it, for its log. Typed,
+/// so each front end can put it in its own words (and language); `Display`
+/// is the English the CLI prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// An attempt failed; the next one starts after `delay`.
+    Retry {
+        attempt: usize,
+        error: FetchError,
+        delay: Duration,
+    },
+    /// The file's validator changed between two attempts: starting over.
+    FileChanged { before: String, after: String },
+    /// A whole body came back to a resume: starting over.
+    RangeIgnored { offset: u64 },
+    /// A segmented download got a wrong answer to a range request and goes
+    /// on over one connection.
+    RangeLied { what: String },
+    /// The expected SHA-256 matched.
+    Verified { sha256: String },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Retry {
+                attempt,
+                error,
+                delay,
+            } => write!(
+                f,
+                "attempt {attempt} failed: {error}; trying again in {:.1} s",
+                delay.as_secs_f64()
+            ),
+            Note::FileChanged { before, after } => {
+                write!(
+                    f,
+                    "the file changed on the server ({before} became {after}); starting over"
+                )
+            }
+            Note::RangeIgnored { offset } => {
+                write!(
+                    f,
+                    "the server ignored the range from byte {offset}; starting over"
+                )
+            }
+            Note::RangeLied { what } => write!(
+                f,
+                "the server answered a range request wrongly: {what}; downloading over one connection instead"
+            ),
+            Note::Verified { sha256 } => write!(f, "SHA-256 verified: {sha256}"),
+        }
+    }
+}
+
 /// The final word on one task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskResult {
@@ -177,11 +232,11 @@ pub enum Event {
     Retrying {
         index: usize,
         attempt: usize,
-        reason: String,
+        error: FetchError,
     },
     /// Something the user may want to know about a task that did not stop
     /// it (for its log): the file changed on the server, say.
-    Note { index: usize, text: String },
+    Note { index: usize, note: Note },
     /// The remote engine (aria2) became unreachable, or reachable again.
     /// Its downloads are not failed meanwhile: they wait for it.
     Remote { connected: bool, detail: String },

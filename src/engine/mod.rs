@@ -23,7 +23,7 @@ use crossbeam_channel::Sender;
 
 use backend::Backend;
 pub use fan_in::{FanIn, Order};
-pub use job::{Event, FetchError, Job, Saved, TaskResult, hex, parse_sha256};
+pub use job::{Event, FetchError, Job, Note, Saved, TaskResult, hex, parse_sha256};
 pub use limit::parse_rate;
 use limit::{Budget, RateLimit};
 use queue::{Cancel, Pause, Queue, Settled, Task};

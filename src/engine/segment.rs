@@ -26,7 +26,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_RANGES, HeaderMap, HeaderValue, IF_RANGE, RANGE};
 
 use super::fetch::{self, ControlFile, Finish, Resume, Transfer};
-use super::job::{Event, FetchError};
+use super::job::{Event, FetchError, Note};
 use super::queue::Task;
 use super::{EngineConfig, Permit, Reporter, Room};
 
@@ -325,7 +325,7 @@ impl<'a> Shared<'a> {
         let reason = format!("{what}; downloading over one connection instead");
         self.reporter.emit(Event::Note {
             index: self.task.index,
-            text: format!("the server answered a range request wrongly: {reason}"),
+            note: Note::RangeLied { what },
         });
         self.lock().restart = Some(reason.clone());
         FetchError::BadRange(reason)

@@ -6,6 +6,7 @@ use std::sync::mpsc::Receiver;
 use egui::RichText;
 use egui::text::{LayoutJob, TextFormat};
 
+use super::i18n::{self, T, tr};
 use crate::engine::fetch::parse_url;
 use crate::engine::parse_sha256;
 use crate::input::{Options, split_line};
@@ -42,22 +43,22 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
     };
     let n = match pattern::count(line) {
         Ok(n) => n,
-        Err(e) => return LineCheck::Bad(e.to_string()),
+        Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
     };
     if n > cap as u128 {
-        return LineCheck::Bad(PatternError::TooMany { count: n, cap }.to_string());
+        return LineCheck::Bad(i18n::pattern_error(&PatternError::TooMany { count: n, cap }));
     }
     let (first, last) = match pattern::ends(line) {
         Ok(ends) => ends,
-        Err(e) => return LineCheck::Bad(e.to_string()),
+        Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
     };
     for url in [first, last] {
         if let Err(e) = parse_url(&url) {
-            return LineCheck::Bad(e.to_string());
+            return LineCheck::Bad(i18n::error(&e));
         }
     }
     if options.sha256.is_some() && n != 1 {
-        return LineCheck::Bad(format!("a SHA-256 checks one file, and this line makes {n} URLs"));
+        return LineCheck::Bad(tr!(ShaOneFileLine, n = n));
     }
     LineCheck::Ok(n)
 }
@@ -164,16 +165,13 @@ impl AddDialog {
         let mut outcome = AddOutcome::None;
         let mut open = self.open;
         let mut close = false;
-        egui::Window::new("Add downloads")
+        egui::Window::new(tr!(AddDownloads))
             .open(&mut open)
             .collapsible(false)
             .default_width(560.0)
             .show(ctx, |ui| {
-                let label = ui.label("URLs");
-                ui.weak(
-                    "One URL a line. Patterns: [1-64], [001-064], [0-100:10], {a,b,c}. \
-                     After a URL: sha256=HEX, segments=K (connections), limit=2M (speed).",
-                );
+                let label = ui.label(tr!(Urls));
+                ui.weak(tr!(AddHelp));
                 let checks = self.analysis.lines.clone();
                 let mut layouter = move |ui: &egui::Ui, text: &dyn egui::TextBuffer, wrap: f32| {
                     let job = mark_lines(ui, text.as_str(), &checks, wrap);
@@ -195,26 +193,18 @@ impl AddDialog {
                 ui.horizontal(|ui| {
                     if self.clipboard.is_some() {
                         ui.spinner();
-                        ui.label("reading the clipboard…");
+                        ui.label(tr!(ReadingClipboard));
                     }
                     let over = a.urls > cap as u128;
-                    let count = format!("{} URL{} to add", a.urls, if a.urls == 1 { "" } else { "s" });
                     if over {
-                        ui.colored_label(
-                            ui.visuals().error_fg_color,
-                            format!("{count}: more than the limit of {cap}; add them in smaller batches"),
-                        );
+                        ui.colored_label(ui.visuals().error_fg_color, tr!(OverCap, n = a.urls, cap = cap));
                     } else {
-                        ui.label(count);
+                        ui.label(i18n::plural(a.urls, T::UrlToAdd, T::UrlsToAdd));
                     }
                     if a.bad > 0 {
                         ui.colored_label(
                             ui.visuals().error_fg_color,
-                            format!(
-                                "{} invalid line{} (not added)",
-                                a.bad,
-                                if a.bad == 1 { "" } else { "s" }
-                            ),
+                            i18n::plural(a.bad as u128, T::InvalidLine, T::InvalidLines),
                         );
                     }
                 });
@@ -235,18 +225,18 @@ impl AddDialog {
                         .show(ui, |ui| {
                             for (line, why) in bad {
                                 ui.label(
-                                    RichText::new(format!("line {line}: {why}"))
+                                    RichText::new(tr!(LineReason, line = line, why = why))
                                         .color(ui.visuals().error_fg_color),
                                 );
                             }
                         });
                 }
-                let sha_label = ui.label("SHA-256 (optional, for one URL)");
+                let sha_label = ui.label(tr!(Sha256Field));
                 ui.add(
                     egui::TextEdit::singleline(&mut self.sha256)
                         .desired_width(f32::INFINITY)
                         .code_editor()
-                        .hint_text("64 hex digits, as sha256sum prints them"),
+                        .hint_text(tr!(Sha256Hint)),
                 )
                 .labelled_by(sha_label.id);
                 let sha = self.sha256.trim();
@@ -255,10 +245,7 @@ impl AddDialog {
                 } else if let Err(e) = parse_sha256(sha) {
                     Some(e)
                 } else if a.urls != 1 {
-                    Some(format!(
-                        "a SHA-256 checks one file, and there are {} URLs",
-                        a.urls
-                    ))
+                    Some(tr!(ShaOneFile, n = a.urls))
                 } else {
                     None
                 };
@@ -271,7 +258,7 @@ impl AddDialog {
                 ui.horizontal(|ui| {
                     let can_add = a.urls > 0 && a.urls <= cap as u128 && sha_problem.is_none();
                     if ui
-                        .add_enabled(can_add, egui::Button::new("Add to queue"))
+                        .add_enabled(can_add, egui::Button::new(tr!(AddToQueue)))
                         .clicked()
                     {
                         let (mut urls, kept) = take_valid(&self.text, cap);
@@ -287,13 +274,11 @@ impl AddDialog {
                             close = true;
                             self.text.clear();
                         } else {
-                            self.note = Some(format!(
-                                "Added {n}. The lines left here were not added: fix them or close the dialog."
-                            ));
+                            self.note = Some(tr!(AddedSome, n = n));
                             self.text = kept;
                         }
                     }
-                    if ui.button("Close").clicked() {
+                    if ui.button(tr!(Close)).clicked() {
                         close = true;
                     }
                 });

@@ -7,9 +7,12 @@
 //! becomes one frame, and an idle window does not repaint at all.
 
 pub mod add;
+pub mod compare;
+pub mod i18n;
 pub mod model;
 pub mod settings;
 pub mod table;
+pub mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,6 +27,8 @@ use crate::engine::{Engine, EngineConfig, Event, Job, Order};
 use crate::input::Options;
 use crate::store::{Op, Store, StoredState, StoredTask, Writer};
 use add::{AddDialog, AddOutcome};
+use compare::{CompareAction, ComparePanel};
+use i18n::{Lang, tr};
 use model::{Counts, Model, TaskState};
 use settings::{EngineChoice, Settings};
 use table::Selection;
@@ -51,6 +56,10 @@ pub struct AppOptions {
     pub data_dir: PathBuf,
     /// Read the system clipboard when the add dialog opens.
     pub use_clipboard: bool,
+    /// Send desktop notifications (when the settings ask for them).
+    pub notifications: bool,
+    /// Where an engine comparison's scratch folders go (and are removed).
+    pub scratch_dir: PathBuf,
 }
 
 impl AppOptions {
@@ -68,6 +77,8 @@ impl AppOptions {
             config_dir,
             data_dir,
             use_clipboard: true,
+            notifications: true,
+            scratch_dir: std::env::temp_dir(),
         }
     }
 
@@ -77,6 +88,8 @@ impl AppOptions {
             config_dir: dir.to_path_buf(),
             data_dir: dir.to_path_buf(),
             use_clipboard: false,
+            notifications: false,
+            scratch_dir: dir.join("scratch"),
         }
     }
 
@@ -106,6 +119,16 @@ pub enum Action {
     ReadDropped(Vec<PathBuf>),
     /// A task's own speed limit (bytes per second; `None` lifts it).
     SetRate(usize, Option<u64>),
+    Compare(CompareAction),
+}
+
+/// What the central panel shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    #[default]
+    Downloads,
+    Timeline,
+    Compare,
 }
 
 /// The native folder dialog, run off the UI thread.
@@ -130,6 +153,12 @@ pub struct FanoutApp {
     dropped: Option<mpsc::Receiver<String>>,
     /// A message for the status bar, with when it was set.
     notice: Option<(String, Instant)>,
+    pub tab: Tab,
+    pub compare: ComparePanel,
+    /// The window title last sent (`fanout — 37/64`).
+    pub title: String,
+    /// The last batch-end notification's text (sent or not).
+    pub last_notification: Option<(String, String)>,
     ctx: egui::Context,
 }
 
@@ -145,6 +174,7 @@ impl FanoutApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Icon(Some(Arc::new(icon))));
         }
         let settings = Settings::load(&options.settings_path());
+        i18n::set(settings.lang());
         let (engine, events, engine_error) = start_engine(&settings, &ctx);
         let mut app = FanoutApp {
             model: Model::new(settings.order()),
@@ -161,6 +191,10 @@ impl FanoutApp {
             folder_pick: None,
             dropped: None,
             notice: None,
+            tab: Tab::default(),
+            compare: ComparePanel::default(),
+            title: "fanout".into(),
+            last_notification: None,
             ctx,
         };
         app.restore_queue();
@@ -174,7 +208,7 @@ impl FanoutApp {
         let store = match Store::open(&path) {
             Ok(store) => store,
             Err(e) => {
-                self.notify(format!("The queue will not be saved: {e}"));
+                self.notify(tr!(QueueNotSaved, e = e));
                 return;
             }
         };
@@ -214,10 +248,7 @@ impl FanoutApp {
                     engine.resume(i);
                 }
             } else if !unfinished.is_empty() {
-                self.notify(format!(
-                    "{} unfinished downloads are back, paused: select them and press Resume selected.",
-                    unfinished.len()
-                ));
+                self.notify(tr!(UnfinishedBack, n = unfinished.len()));
             }
         }
         self.store = Some(writer);
@@ -273,16 +304,17 @@ impl FanoutApp {
             if config != *engine.config()
                 && let Err(e) = engine.reconfigure(config)
             {
-                self.notice = Some((format!("Engine not changed: {e}"), Instant::now()));
+                self.notice = Some((tr!(EngineNotChanged, e = e), Instant::now()));
             }
         }
         if dragging {
             return;
         }
         if let Err(e) = self.settings.save(&self.options.settings_path()) {
-            self.notify(format!(
-                "Could not save settings to {}: {e}",
-                self.options.settings_path().display()
+            self.notify(tr!(
+                SettingsNotSaved,
+                path = self.options.settings_path().display(),
+                e = e
             ));
         }
         self.saved_settings = self.settings.clone();
@@ -304,6 +336,19 @@ impl FanoutApp {
                     self.model.add(index, url, dir.clone(), options);
                     self.save_row(index);
                 }
+            }
+            Action::Compare(CompareAction::Run) => {
+                let urls = self.model.rows.iter().map(|r| r.url.clone()).collect();
+                self.compare
+                    .start(urls, &self.settings, &self.options.scratch_dir, &self.ctx);
+            }
+            Action::Compare(CompareAction::Stop) => self.compare.stop(),
+            Action::Compare(CompareAction::SaveCsv) => {
+                let text = self.compare.save_csv(&self.settings.download_dir);
+                self.notify(text);
+            }
+            Action::Compare(CompareAction::SavePng) => {
+                self.compare.save_png(&self.settings.download_dir, &self.ctx);
             }
             Action::SetRate(index, rate) => {
                 if engine.set_task_rate_limit(index, rate) {
@@ -404,7 +449,7 @@ impl FanoutApp {
 
     fn open_path(&mut self, path: &Path) {
         if let Err(e) = open_in_desktop(path) {
-            self.notify(format!("Could not open {}: {e}", path.display()));
+            self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
         }
     }
 
@@ -418,9 +463,7 @@ impl FanoutApp {
             match choice {
                 Some(dir) => self.settings.download_dir = dir,
                 // rfd answers None at once where it cannot show a dialog.
-                None if quick => self.notify(
-                    "The folder dialog could not open here (no desktop portal or zenity). Type the folder in the field instead.",
-                ),
+                None if quick => self.notify(tr!(NoFolderDialog)),
                 None => {}
             }
         }
@@ -431,24 +474,87 @@ impl FanoutApp {
             if add::has_urls(&text) {
                 self.add.open_with(Some(text), None);
             } else {
-                self.notify("The dropped files hold no URLs.");
+                self.notify(tr!(DroppedNoUrls));
             }
+        }
+    }
+
+    /// The current batch's timeline, live while it runs.
+    fn timeline_tab(&self, ui: &mut egui::Ui) {
+        let t = &self.model.batch.timeline;
+        if t.is_empty() {
+            ui.weak(tr!(TimelineEmpty));
+            return;
+        }
+        let now = self.engine.as_ref().map(Engine::elapsed);
+        ui.horizontal(|ui| {
+            ui.label(tr!(
+                TimelineSummary,
+                tasks = t.bars().len(),
+                lanes = t.lanes().len(),
+                secs = format!("{:.2}", t.span(now).as_secs_f64()),
+                peak = t.peak_in_flight()
+            ));
+            ui.separator();
+            timeline::legend(ui);
+        });
+        let rows = &self.model.rows;
+        let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            timeline::show(ui, t, now, &name, 120.0);
+        });
+    }
+
+    /// The batch ended: a desktop notification, if the settings ask for one.
+    fn batch_ended(&mut self, end: &model::BatchEnd) {
+        let title = tr!(NotifyTitle).to_string();
+        let body = tr!(
+            NotifyBody,
+            done = end.done,
+            failed = end.failed,
+            cancelled = end.cancelled,
+            secs = format!("{:.1}", end.span.as_secs_f64())
+        );
+        if self.settings.notify && self.options.notifications {
+            let (summary, text) = (title.clone(), body.clone());
+            // D-Bus may take a moment (or not answer): never on this thread.
+            std::thread::spawn(move || {
+                if let Err(e) = notify_rust::Notification::new()
+                    .appname("fanout")
+                    .summary(&summary)
+                    .body(&text)
+                    .show()
+                {
+                    tracing::info!(error = %e, "no desktop notification");
+                }
+            });
+        }
+        self.last_notification = Some((title, body));
+    }
+
+    /// `fanout — 37/64` while a batch runs and after it, `fanout` without one.
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let (ended, total) = self.model.batch_progress();
+        let title = if total == 0 {
+            "fanout".to_string()
+        } else {
+            format!("fanout — {ended}/{total}")
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
         }
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui, c: Counts, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
-            if ui
-                .button("Add URLs")
-                .on_hover_text("Ctrl+V pastes URLs")
-                .clicked()
-            {
+            if ui.button(tr!(AddUrls)).on_hover_text(tr!(AddUrlsHint)).clicked() {
                 actions.push(Action::OpenAdd(None));
             }
             let mut paused = self.queue_paused;
             if ui
-                .toggle_value(&mut paused, "Pause queue")
-                .on_hover_text("While paused, no new task starts; running ones go on.")
+                .toggle_value(&mut paused, tr!(PauseQueue))
+                .on_hover_text(tr!(PauseQueueHint))
                 .changed()
             {
                 actions.push(Action::QueuePaused(paused));
@@ -456,39 +562,39 @@ impl FanoutApp {
             ui.separator();
             let sel: Vec<usize> = self.selection.rows.iter().copied().collect();
             let any = |f: fn(&TaskState) -> bool| sel.iter().any(|&i| f(&self.model.rows[i].state));
-            ui.label(format!("{} selected", sel.len()));
+            ui.label(tr!(NSelected, n = sel.len()));
             if ui
-                .add_enabled(any(TaskState::can_pause), egui::Button::new("Pause selected"))
+                .add_enabled(any(TaskState::can_pause), egui::Button::new(tr!(PauseSelected)))
                 .clicked()
             {
                 actions.push(Action::Pause(sel.clone()));
             }
             if ui
-                .add_enabled(any(TaskState::can_resume), egui::Button::new("Resume selected"))
+                .add_enabled(any(TaskState::can_resume), egui::Button::new(tr!(ResumeSelected)))
                 .clicked()
             {
                 actions.push(Action::Resume(sel.clone()));
             }
             if ui
-                .add_enabled(any(TaskState::can_cancel), egui::Button::new("Cancel selected"))
+                .add_enabled(any(TaskState::can_cancel), egui::Button::new(tr!(CancelSelected)))
                 .clicked()
             {
                 actions.push(Action::Cancel(sel.clone()));
             }
             if ui
-                .add_enabled(any(TaskState::can_retry), egui::Button::new("Retry selected"))
+                .add_enabled(any(TaskState::can_retry), egui::Button::new(tr!(RetrySelected)))
                 .clicked()
             {
                 actions.push(Action::Retry(sel.clone()));
             }
-            if ui.button("Select all").clicked() {
+            if ui.button(tr!(SelectAll)).clicked() {
                 self.selection.rows = (0..self.model.rows.len()).collect();
             }
             let all_ended = !self.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
             if ui
-                .add_enabled(all_ended, egui::Button::new("Clear list"))
-                .on_hover_text("Remove every task from the list (files stay on disk).")
-                .on_disabled_hover_text("Possible when no task is queued, running or paused.")
+                .add_enabled(all_ended, egui::Button::new(tr!(ClearList)))
+                .on_hover_text(tr!(ClearListHint))
+                .on_disabled_hover_text(tr!(ClearListDisabled))
                 .clicked()
             {
                 actions.push(Action::ClearList);
@@ -496,11 +602,24 @@ impl FanoutApp {
         });
     }
 
+    /// System, English or 简体中文; each in its own language.
+    fn language_choice(&mut self, ui: &mut egui::Ui) {
+        let label = ui.label(tr!(Language));
+        ui.horizontal_wrapped(|ui| {
+            let system = tr!(LangSystem, lang = Lang::from_system().name());
+            ui.selectable_value(&mut self.settings.language, None, system)
+                .labelled_by(label.id);
+            for lang in Lang::ALL {
+                ui.selectable_value(&mut self.settings.language, Some(lang), lang.name());
+            }
+        });
+    }
+
     fn settings_panel(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
         let mut dragging = false;
-        ui.heading("Settings");
+        ui.heading(tr!(Settings));
         ui.add_space(4.0);
-        ui.label("Engine");
+        ui.label(tr!(Engine));
         // Wrapped, so a fourth engine does not widen the panel (and push the
         // table's last column under the Results panel).
         ui.horizontal_wrapped(|ui| {
@@ -510,7 +629,7 @@ impl FanoutApp {
             }
         });
         ui.horizontal(|ui| {
-            let label = ui.label("Workers");
+            let label = ui.label(tr!(Workers));
             let r = match self.settings.engine {
                 EngineChoice::Sequential => {
                     let mut one = 1usize;
@@ -521,7 +640,7 @@ impl FanoutApp {
                 }
                 EngineChoice::Async => ui
                     .add(egui::DragValue::new(&mut self.settings.async_limit).range(0..=100_000))
-                    .on_hover_text("0 = no limit"),
+                    .on_hover_text(tr!(ZeroNoLimit)),
                 EngineChoice::Aria2 => {
                     ui.add(egui::DragValue::new(&mut self.settings.aria2_limit).range(1..=1000))
                 }
@@ -531,8 +650,8 @@ impl FanoutApp {
         });
         ui.weak(self.settings.engine.help());
         ui.add_space(6.0);
-        ui.checkbox(&mut self.settings.keep_order, "Keep submission order")
-            .on_hover_text("Release results in the order they were added (executor.map), not as they finish (as_completed).");
+        ui.checkbox(&mut self.settings.keep_order, tr!(KeepOrder))
+            .on_hover_text(tr!(KeepOrderHint));
         ui.add_space(6.0);
         if self.settings.engine == EngineChoice::Aria2 {
             dragging |= aria2_fields(ui, &mut self.settings);
@@ -541,65 +660,53 @@ impl FanoutApp {
         }
         ui.add_space(6.0);
         egui::Grid::new("timeouts").num_columns(2).show(ui, |ui| {
-            let l = ui.label("Connect timeout (s)");
+            let l = ui.label(tr!(ConnectTimeout));
             let r = ui.add(egui::DragValue::new(&mut self.settings.connect_timeout_secs).range(1..=600));
             dragging |= r.dragged();
             r.labelled_by(l.id);
             ui.end_row();
-            let l = ui.label("Stall timeout (s)");
+            let l = ui.label(tr!(StallTimeout));
             let r = ui
                 .add(egui::DragValue::new(&mut self.settings.idle_timeout_secs).range(1..=3600))
-                .on_hover_text("No byte for this long: the attempt is dropped and tried again.");
+                .on_hover_text(tr!(StallTimeoutHint));
             dragging |= r.dragged();
             r.labelled_by(l.id);
             ui.end_row();
-            let l = ui.label("Connections per file");
+            let l = ui.label(tr!(ConnectionsPerFile));
             let r = ui
                 .add(egui::DragValue::new(&mut self.settings.segments).range(1..=EngineConfig::MAX_SEGMENTS))
-                .on_hover_text(
-                    "A file of 16 MiB or more, on a server that takes ranges, is fetched over this many \
-                     connections at once. Each counts against Workers. 1 = never split. \
-                     A line can ask for its own: URL segments=K.",
-                );
+                .on_hover_text(tr!(ConnectionsPerFileHint));
             dragging |= r.dragged();
             r.labelled_by(l.id);
             ui.end_row();
-            let l = ui.label("Speed limit (KiB/s)");
+            let l = ui.label(tr!(SpeedLimit));
             let r = ui
                 .add(
                     egui::DragValue::new(&mut self.settings.speed_limit_kib)
                         .range(0..=10_000_000)
                         .speed(16.0),
                 )
-                .on_hover_text(
-                    "Over all downloads together; 0 = no limit. Running downloads follow a change at once. \
-                     A single download's own limit: its row's … button.",
-                );
+                .on_hover_text(tr!(SpeedLimitHint));
             r.labelled_by(l.id);
             ui.end_row();
-            let l = ui.label("Retries");
+            let l = ui.label(tr!(Retries));
             let r = ui
                 .add(egui::DragValue::new(&mut self.settings.retries).range(0..=100))
-                .on_hover_text(
-                    "Tries after the first for a lost connection, a stall, a short body or a 5xx, \
-                     with growing pauses; each continues from the bytes already saved.",
-                );
+                .on_hover_text(tr!(RetriesHint));
             dragging |= r.dragged();
             r.labelled_by(l.id);
             ui.end_row();
         });
-        ui.checkbox(
-            &mut self.settings.resume_on_start,
-            "Resume unfinished downloads at start",
-        );
+        ui.checkbox(&mut self.settings.resume_on_start, tr!(ResumeOnStart));
+        ui.checkbox(&mut self.settings.notify, tr!(NotifyOnFinish))
+            .on_hover_text(tr!(NotifyOnFinishHint));
+        ui.add_space(6.0);
+        self.language_choice(ui);
         ui.add_space(8.0);
         ui.separator();
-        ui.weak("A new engine or worker count applies to tasks that have not started; running ones finish where they are.");
+        ui.weak(tr!(EngineChangeNote));
         if self.engine.as_ref().is_some_and(Engine::running_on_old_backends) {
-            ui.label(
-                RichText::new("Some tasks still run on the previous engine.")
-                    .color(ui.visuals().warn_fg_color),
-            );
+            ui.label(RichText::new(tr!(OldEngineStillRuns)).color(ui.visuals().warn_fg_color));
         }
         dragging
     }
@@ -607,7 +714,7 @@ impl FanoutApp {
     /// The local download folder: typed, or chosen with the native dialog.
     fn folder_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
         let mut dragging = false;
-        let folder_label = ui.label("Download folder");
+        let folder_label = ui.label(tr!(DownloadFolder));
         let mut dir = self.settings.download_dir.to_string_lossy().into_owned();
         let r = ui
             .add(egui::TextEdit::singleline(&mut dir).desired_width(f32::INFINITY))
@@ -620,8 +727,8 @@ impl FanoutApp {
         ui.horizontal(|ui| {
             if self.folder_pick.is_some() {
                 ui.spinner();
-                ui.label("waiting for the folder dialog…");
-            } else if ui.button("Choose…").clicked() {
+                ui.label(tr!(WaitingFolderDialog));
+            } else if ui.button(tr!(Choose)).clicked() {
                 actions.push(Action::ChooseFolder);
             }
         });
@@ -629,30 +736,28 @@ impl FanoutApp {
     }
 
     fn results_panel(&self, ui: &mut egui::Ui) {
-        ui.heading("Results");
+        ui.heading(tr!(Results));
         let keep = self.model.order() == Order::Submission;
         ui.label(if keep {
-            "In submission order (executor.map)"
+            tr!(InSubmissionOrder)
         } else {
-            "In completion order (as_completed)"
+            tr!(InCompletionOrder)
         });
         let held = self.model.held_back();
-        ui.label(
-            RichText::new(format!("{held} finished, held back for an earlier task")).color(if held > 0 {
-                ui.visuals().warn_fg_color
-            } else {
-                ui.visuals().weak_text_color()
-            }),
-        );
+        ui.label(RichText::new(tr!(HeldBack, n = held)).color(if held > 0 {
+            ui.visuals().warn_fg_color
+        } else {
+            ui.visuals().weak_text_color()
+        }));
         ui.separator();
         let released = &self.model.released;
         egui::Grid::new("results head")
             .num_columns(3)
             .min_col_width(44.0)
             .show(ui, |ui| {
-                ui.strong("Done #");
-                ui.strong("Task #");
-                ui.strong("Name");
+                ui.strong(tr!(DoneNo));
+                ui.strong(tr!(TaskNo));
+                ui.strong(tr!(Name));
             });
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
         egui::ScrollArea::vertical()
@@ -685,29 +790,31 @@ impl FanoutApp {
     fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
         let now = Instant::now();
         ui.horizontal(|ui| {
-            ui.label(format!(
-                "{} tasks: {} done, {} failed, {} running, {} queued, {} paused, {} cancelled",
-                self.model.rows.len(),
-                c.done,
-                c.failed,
-                c.running,
-                c.queued,
-                c.paused,
-                c.cancelled
+            ui.label(tr!(
+                TaskTotals,
+                total = self.model.rows.len(),
+                done = c.done,
+                failed = c.failed,
+                running = c.running,
+                queued = c.queued,
+                paused = c.paused,
+                cancelled = c.cancelled
             ));
             ui.separator();
             let limit = self
                 .engine
                 .as_ref()
                 .and_then(|e| e.config().backend.limit())
-                .map_or("no limit".to_string(), |l| l.to_string());
+                .map_or(tr!(NoLimit).to_string(), |l| l.to_string());
             // The limit counts connections: a segmented file holds several.
             let connections = self.engine.as_ref().map_or(0, Engine::connections);
-            ui.label(format!(
-                "{} in flight, {connections} connections of {limit}",
-                self.model.in_flight()
+            ui.label(tr!(
+                InFlight,
+                n = self.model.in_flight(),
+                connections = connections,
+                limit = limit
             ))
-            .on_hover_text("Workers bound connections: a file split into 8 parts holds 8 of them.");
+            .on_hover_text(tr!(InFlightHint));
             ui.separator();
             ui.label(format!("{}/s", human_bytes(self.model.speed(now) as u64)));
             ui.separator();
@@ -720,29 +827,26 @@ impl FanoutApp {
                         .ok()
                         .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
                         .unwrap_or_else(|| remote.url.clone());
-                    ui.label(format!("Engine: aria2 at {host}"));
+                    ui.label(tr!(EngineAria2At, host = host));
                     match &self.model.remote {
                         // No spinner: it would draw frames for as long as
                         // the daemon is away; the engine says when it is back.
                         Some((false, detail)) => {
-                            ui.label(
-                                RichText::new("connection lost, reconnecting…")
-                                    .color(ui.visuals().warn_fg_color),
-                            )
-                            .on_hover_text(detail);
+                            ui.label(RichText::new(tr!(Reconnecting)).color(ui.visuals().warn_fg_color))
+                                .on_hover_text(detail);
                         }
                         _ => {
-                            ui.label("connected");
+                            ui.label(tr!(Connected));
                         }
                     }
                 }
                 _ => {
-                    ui.label(format!("Engine: {}", self.settings.engine.label()));
+                    ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
                 }
             }
             if self.queue_paused {
                 ui.separator();
-                ui.label(RichText::new("queue paused").color(ui.visuals().warn_fg_color));
+                ui.label(RichText::new(tr!(QueuePausedNote)).color(ui.visuals().warn_fg_color));
             }
             if let Some((text, _)) = &self.notice {
                 ui.separator();
@@ -754,10 +858,18 @@ impl FanoutApp {
 
 impl eframe::App for FanoutApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        i18n::set(self.settings.lang());
         if self.drain_events(EVENT_BUDGET) {
             ctx.request_repaint(); // more waiting: next frame goes on
         }
         self.poll_helpers();
+        if let Some(text) = self.compare.poll() {
+            self.notify(text);
+        }
+        if let Some(end) = self.model.take_batch_end() {
+            self.batch_ended(&end);
+        }
+        self.update_title(ctx);
         if self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some() {
             ctx.request_repaint_after(TICK);
         }
@@ -769,6 +881,7 @@ impl eframe::App for FanoutApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        i18n::set(self.settings.lang());
         let mut actions = Vec::new();
         // Ctrl+V outside a text field, or files dropped on the window.
         let (pasted, dropped) = ui.input(|i| {
@@ -824,9 +937,28 @@ impl eframe::App for FanoutApp {
             if let Some(e) = &self.engine_error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
-            egui::ScrollArea::horizontal().show(ui, |ui| {
-                table::show(ui, &self.model, &mut self.selection, &mut actions);
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.tab, Tab::Downloads, tr!(TabDownloads));
+                ui.selectable_value(&mut self.tab, Tab::Timeline, tr!(TabTimeline));
+                ui.selectable_value(&mut self.tab, Tab::Compare, tr!(TabCompare));
             });
+            ui.separator();
+            match self.tab {
+                Tab::Downloads => {
+                    egui::ScrollArea::horizontal().show(ui, |ui| {
+                        table::show(ui, &self.model, &mut self.selection, &mut actions);
+                    });
+                }
+                Tab::Timeline => self.timeline_tab(ui),
+                Tab::Compare => {
+                    let urls = self.model.rows.len();
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        if let Some(a) = self.compare.show(ui, urls, &mut self.settings) {
+                            actions.push(Action::Compare(a));
+                        }
+                    });
+                }
+            }
         });
         if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));
@@ -862,23 +994,23 @@ fn aria2_fields(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
     };
     let mut editing = field(
         ui,
-        "aria2 RPC address",
+        tr!(Aria2Url),
         &mut settings.aria2_url,
         "http://HOST:6800/jsonrpc",
         false,
     );
     editing |= field(
         ui,
-        "aria2 secret",
+        tr!(Aria2Secret),
         &mut settings.aria2_secret.0,
-        "--rpc-secret (or $FANOUT_ARIA2_SECRET)",
+        tr!(Aria2SecretHint),
         true,
     );
     editing |= field(
         ui,
-        "Remote folder",
+        tr!(RemoteFolder),
         &mut settings.aria2_dir,
-        "a folder on the daemon's machine (empty: its --dir)",
+        tr!(RemoteFolderHint),
         false,
     );
     editing
@@ -899,11 +1031,7 @@ fn start_engine(
             e.set_rate_limit(settings.rate_limit());
             (Some(e), events, None)
         }
-        Err(e) => (
-            None,
-            events,
-            Some(format!("The download engine did not start: {e}")),
-        ),
+        Err(e) => (None, events, Some(tr!(EngineDidNotStart, e = e))),
     }
 }
 
@@ -946,8 +1074,10 @@ fn pick_folder(start: &Path, ctx: &egui::Context) -> FolderPick {
     let (tx, rx) = mpsc::channel();
     let start = start.to_path_buf();
     let ctx = ctx.clone();
+    // The language is the UI thread's: take the title from here.
+    let title = tr!(DownloadFolder);
     std::thread::spawn(move || {
-        let mut dialog = rfd::AsyncFileDialog::new().set_title("Download folder");
+        let mut dialog = rfd::AsyncFileDialog::new().set_title(title);
         if start.is_dir() {
             dialog = dialog.set_directory(&start);
         }

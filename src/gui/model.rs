@@ -5,9 +5,11 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Event, FanIn, FetchError, Order, Saved, TaskResult, naming};
+use super::i18n::{self, tr};
+use crate::engine::{Event, FanIn, FetchError, Note, Order, Saved, TaskResult, naming};
 use crate::input::Options;
 use crate::store::{StoredState, StoredTask};
+use crate::timeline::Timeline;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaskState {
@@ -16,7 +18,7 @@ pub enum TaskState {
     /// An attempt failed; the task tries again after a pause.
     Retrying {
         attempt: usize,
-        reason: String,
+        error: FetchError,
     },
     /// Pause asked; the transfer stops at its next chunk.
     Pausing,
@@ -24,22 +26,33 @@ pub enum TaskState {
     /// Cancel asked; the transfer stops at its next chunk.
     Cancelling,
     Done,
-    Failed(String),
+    Failed(FetchError),
     Cancelled,
 }
 
 impl TaskState {
+    /// In the window's language.
     pub fn label(&self) -> String {
         match self {
-            TaskState::Queued => "queued".into(),
-            TaskState::Running => "running".into(),
-            TaskState::Retrying { attempt, reason } => format!("retry {attempt}: {reason}"),
-            TaskState::Pausing => "pausing…".into(),
-            TaskState::Paused => "paused".into(),
-            TaskState::Cancelling => "cancelling…".into(),
-            TaskState::Done => "done".into(),
-            TaskState::Failed(why) => format!("failed: {why}"),
-            TaskState::Cancelled => "cancelled".into(),
+            TaskState::Queued => tr!(StQueued).into(),
+            TaskState::Running => tr!(StRunning).into(),
+            TaskState::Retrying { attempt, error } => {
+                tr!(StRetry, attempt = attempt, reason = i18n::error(error))
+            }
+            TaskState::Pausing => tr!(StPausing).into(),
+            TaskState::Paused => tr!(StPaused).into(),
+            TaskState::Cancelling => tr!(StCancelling).into(),
+            TaskState::Done => tr!(StDone).into(),
+            TaskState::Failed(why) => tr!(StFailed, reason = i18n::error(why)),
+            TaskState::Cancelled => tr!(StCancelled).into(),
+        }
+    }
+
+    /// Why it failed or is retrying, in full (the state column's hover).
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            TaskState::Failed(e) | TaskState::Retrying { error: e, .. } => Some(i18n::error(e)),
+            _ => None,
         }
     }
 
@@ -91,7 +104,7 @@ pub struct Row {
     pub validator: Option<String>,
     /// What happened along the way (retries, a file changed on the server),
     /// newest last, at most [`LOG_LINES`].
-    pub log: Vec<String>,
+    pub log: Vec<Note>,
     /// A task rejected before reaching a worker (a bad URL) cannot be retried.
     pub retryable: bool,
     speed: f64,
@@ -182,8 +195,31 @@ pub struct Released {
     pub ok: bool,
 }
 
+/// The tasks added (or queued again) since the window was last idle: what
+/// the timeline draws, the title counts and the notification sums up.
+#[derive(Default)]
+pub struct Batch {
+    pub tasks: BTreeSet<usize>,
+    pub timeline: Timeline,
+    /// Its end was reported (see [`Model::take_batch_end`]).
+    reported: bool,
+}
+
+/// How a batch ended, for the notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchEnd {
+    pub done: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    /// Paused tasks wait for the user; the batch does not wait for them.
+    pub paused: usize,
+    /// From its first start to its last end.
+    pub span: Duration,
+}
+
 pub struct Model {
     pub rows: Vec<Row>,
+    pub batch: Batch,
     /// Every result in the order tasks finished (a retried task twice).
     finished: Vec<TaskResult>,
     fan_in: FanIn,
@@ -199,6 +235,7 @@ impl Model {
     pub fn new(order: Order) -> Model {
         Model {
             rows: Vec::new(),
+            batch: Batch::default(),
             finished: Vec::new(),
             fan_in: FanIn::new(order),
             released: Vec::new(),
@@ -214,6 +251,73 @@ impl Model {
         let mut row = Row::new(url, dir);
         row.options = options;
         self.rows.push(row);
+        self.join_batch(index);
+    }
+
+    /// Whether the task waits for or runs on a worker.
+    fn pending(&self, index: usize) -> bool {
+        matches!(
+            self.rows[index].state,
+            TaskState::Queued
+                | TaskState::Running
+                | TaskState::Retrying { .. }
+                | TaskState::Pausing
+                | TaskState::Cancelling
+        )
+    }
+
+    /// A task is added or queued again: it joins the running batch, or
+    /// starts a new one when nothing else is pending.
+    fn join_batch(&mut self, index: usize) {
+        let over = !self.batch.tasks.iter().any(|&i| i != index && self.pending(i));
+        if over && !self.batch.tasks.contains(&index) {
+            self.batch = Batch::default();
+        }
+        self.batch.tasks.insert(index);
+        self.batch.reported = false;
+    }
+
+    /// (ended, total) of the batch: done, failed or cancelled, of all.
+    pub fn batch_progress(&self) -> (usize, usize) {
+        let ended = self
+            .batch
+            .tasks
+            .iter()
+            .filter(|&&i| {
+                matches!(
+                    self.rows[i].state,
+                    TaskState::Done | TaskState::Failed(_) | TaskState::Cancelled
+                )
+            })
+            .count();
+        (ended, self.batch.tasks.len())
+    }
+
+    /// Once, when nothing of the batch is queued or running any more.
+    pub fn take_batch_end(&mut self) -> Option<BatchEnd> {
+        if self.batch.reported || self.batch.timeline.is_empty() {
+            return None;
+        }
+        if self.batch.tasks.iter().any(|&i| self.pending(i)) {
+            return None;
+        }
+        self.batch.reported = true;
+        let mut end = BatchEnd {
+            done: 0,
+            failed: 0,
+            cancelled: 0,
+            paused: 0,
+            span: self.batch.timeline.span(None),
+        };
+        for &i in &self.batch.tasks {
+            match self.rows[i].state {
+                TaskState::Done => end.done += 1,
+                TaskState::Failed(_) => end.failed += 1,
+                TaskState::Cancelled => end.cancelled += 1,
+                _ => end.paused += 1,
+            }
+        }
+        Some(end)
     }
 
     /// A task's own speed limit changed.
@@ -258,9 +362,10 @@ impl Model {
                     t.path.clone().map(|path| Ok(Saved { path, bytes: t.bytes }))
                 }
                 StoredState::Failed => {
-                    let why = t.error.clone().unwrap_or_else(|| "failed".into());
+                    // Kept as the words it failed with (in English).
+                    let why = FetchError::Transport(t.error.clone().unwrap_or_else(|| "failed".into()));
                     row.state = TaskState::Failed(why.clone());
-                    Some(Err(FetchError::Transport(why)))
+                    Some(Err(why))
                 }
                 StoredState::Cancelled => {
                     row.state = TaskState::Cancelled;
@@ -304,7 +409,7 @@ impl Model {
         t.bytes = row.bytes;
         t.total = row.total;
         t.error = match &row.state {
-            TaskState::Failed(why) => Some(why.clone()),
+            TaskState::Failed(why) => Some(why.to_string()),
             _ => None,
         };
         t.rank = row.rank;
@@ -350,6 +455,19 @@ impl Model {
     }
 
     pub fn apply(&mut self, event: Event, now: Instant) {
+        if let Event::Queued { index, .. } = event {
+            self.join_batch(index);
+        }
+        let of_batch = match &event {
+            Event::Started { index, .. } | Event::Paused { index, .. } | Event::Queued { index, .. } => {
+                Some(*index)
+            }
+            Event::Finished(r) => Some(r.index),
+            _ => None,
+        };
+        if of_batch.is_some_and(|i| self.batch.tasks.contains(&i)) {
+            self.batch.timeline.record(&event);
+        }
         match event {
             Event::Started { index, worker, .. } => {
                 let row = &mut self.rows[index];
@@ -398,23 +516,23 @@ impl Model {
             }
             Event::Connections { index, count } => self.rows[index].connections = count,
             Event::Remote { connected, detail } => self.remote = Some((connected, detail)),
-            Event::Note { index, text } => {
+            Event::Note { index, note } => {
                 let log = &mut self.rows[index].log;
                 if log.len() == LOG_LINES {
                     log.remove(0);
                 }
-                log.push(text);
+                log.push(note);
             }
             Event::Retrying {
                 index,
                 attempt,
-                reason,
+                error,
             } => {
                 let row = &mut self.rows[index];
                 row.speed = 0.0;
                 row.state = match row.state {
                     TaskState::Pausing | TaskState::Cancelling => row.state.clone(),
-                    _ => TaskState::Retrying { attempt, reason },
+                    _ => TaskState::Retrying { attempt, error },
                 };
             }
             Event::Paused { index, .. } => {
@@ -449,7 +567,7 @@ impl Model {
                         TaskState::Done
                     }
                     Err(FetchError::Cancelled) => TaskState::Cancelled,
-                    Err(e) => TaskState::Failed(e.to_string()),
+                    Err(e) => TaskState::Failed(e.clone()),
                 };
                 // Rejected before any worker: retrying cannot help.
                 row.retryable = r.worker != "-" || matches!(r.outcome, Err(FetchError::Cancelled));

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::i18n::{Lang, tr};
 use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Order};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,25 +27,32 @@ impl EngineChoice {
         EngineChoice::Aria2,
     ];
 
+    /// In the window's language (aria2 is a name in both).
     pub fn label(self) -> &'static str {
         match self {
-            EngineChoice::Sequential => "Sequential",
-            EngineChoice::Threads => "Threads",
-            EngineChoice::Async => "Async",
+            EngineChoice::Sequential => tr!(EngSequential),
+            EngineChoice::Threads => tr!(EngThreads),
+            EngineChoice::Async => tr!(EngAsync),
             EngineChoice::Aria2 => "aria2",
+        }
+    }
+
+    /// The local engine a comparison's backend is.
+    pub fn of(backend: BackendKind) -> EngineChoice {
+        match backend {
+            BackendKind::Sequential => EngineChoice::Sequential,
+            BackendKind::Threads { .. } => EngineChoice::Threads,
+            BackendKind::Async { .. } => EngineChoice::Async,
+            BackendKind::Aria2 { .. } => EngineChoice::Aria2,
         }
     }
 
     pub fn help(self) -> &'static str {
         match self {
-            EngineChoice::Sequential => "One thread, one download after another.",
-            EngineChoice::Threads => "A pool of OS threads with blocking HTTP; Workers threads at once.",
-            EngineChoice::Async => {
-                "Tokio tasks with async HTTP on one thread; Workers tasks at once (0 = no limit)."
-            }
-            EngineChoice::Aria2 => {
-                "An aria2 daemon (aria2c --enable-rpc) on this or another machine; Workers downloads handed to it at once."
-            }
+            EngineChoice::Sequential => tr!(EngSequentialHelp),
+            EngineChoice::Threads => tr!(EngThreadsHelp),
+            EngineChoice::Async => tr!(EngAsyncHelp),
+            EngineChoice::Aria2 => tr!(EngAria2Help),
         }
     }
 }
@@ -90,6 +98,13 @@ pub struct Settings {
     pub aria2_secret: Secret,
     pub aria2_dir: String,
     pub aria2_limit: usize,
+    /// The window's language; `None` follows the system's.
+    pub language: Option<Lang>,
+    /// A desktop notification when a batch of downloads ends.
+    pub notify: bool,
+    /// The engine comparison saves into the download folder and keeps the
+    /// files, instead of a scratch folder it removes.
+    pub compare_keep: bool,
 }
 
 impl Default for Settings {
@@ -111,6 +126,9 @@ impl Default for Settings {
             aria2_secret: Secret::default(),
             aria2_dir: String::new(),
             aria2_limit: BackendKind::DEFAULT_ARIA2_LIMIT,
+            language: None,
+            notify: true,
+            compare_keep: false,
         }
     }
 }
@@ -123,6 +141,11 @@ pub fn default_download_dir() -> PathBuf {
 }
 
 impl Settings {
+    /// The language the window shows.
+    pub fn lang(&self) -> Lang {
+        self.language.unwrap_or_else(Lang::from_system)
+    }
+
     pub fn backend(&self) -> BackendKind {
         match self.engine {
             EngineChoice::Sequential => BackendKind::Sequential,

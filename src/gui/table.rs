@@ -8,6 +8,7 @@ use egui::{Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::Action;
+use super::i18n::{self, tr};
 use super::model::{Model, Row, TaskState};
 use crate::cli::human_bytes;
 
@@ -108,35 +109,35 @@ fn actions_cell(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Ac
         r.on_hover_text(what).on_disabled_hover_text(what).clicked()
     };
     if row.state.can_resume() {
-        if small(ui, true, "▶", "Resume") {
+        if small(ui, true, "▶", tr!(Resume)) {
             actions.push(Action::Resume(vec![index]));
         }
-    } else if small(ui, row.state.can_pause(), "⏸", "Pause") {
+    } else if small(ui, row.state.can_pause(), "⏸", tr!(Pause)) {
         actions.push(Action::Pause(vec![index]));
     }
-    if small(ui, row.state.can_cancel(), "✖", "Cancel") {
+    if small(ui, row.state.can_cancel(), "✖", tr!(Cancel)) {
         actions.push(Action::Cancel(vec![index]));
     }
-    if small(ui, row.state.can_retry() && row.retryable, "⟲", "Retry") {
+    if small(ui, row.state.can_retry() && row.retryable, "⟲", tr!(Retry)) {
         actions.push(Action::Retry(vec![index]));
     }
     let saved = row.path.is_some();
-    if small(ui, saved, "🗋", "Open file") {
+    if small(ui, saved, "🗋", tr!(OpenFile)) {
         actions.push(Action::OpenFile(index));
     }
     let more = ui
         .menu_button("…", |ui| more_menu(ui, index, row, actions))
         .response;
-    more.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "More"));
-    more.on_hover_text("More: open the folder, this download's own speed limit, its checksum");
+    more.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, tr!(More)));
+    more.on_hover_text(tr!(MoreHint));
 }
 
 pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions: &mut Vec<Action>) {
     if model.rows.is_empty() {
         ui.vertical_centered(|ui| {
             ui.add_space(40.0);
-            ui.heading("No downloads yet");
-            ui.label("Press Add URLs, or paste URLs with Ctrl+V.");
+            ui.heading(tr!(NoDownloads));
+            ui.label(tr!(NoDownloadsHint));
         });
         return;
     }
@@ -159,7 +160,15 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
         .column(Column::remainder().at_least(130.0))
         .header(20.0, |mut header| {
             for title in [
-                "#", "Name", "Progress", "Speed", "ETA", "State", "Done #", "Worker", "Actions",
+                "#",
+                tr!(Name),
+                tr!(ColProgress),
+                tr!(ColSpeed),
+                tr!(ColEta),
+                tr!(ColState),
+                tr!(DoneNo),
+                tr!(ColWorker),
+                tr!(ColActions),
             ] {
                 header.col(|ui| {
                     ui.strong(title);
@@ -188,16 +197,12 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                     let text = RichText::new(row.state.label()).color(state_color(&row.state, ui));
                     let r = ui.label(text);
                     // The full reason and the task's log on hover.
-                    let mut hover = match &row.state {
-                        TaskState::Failed(why) => why.clone(),
-                        TaskState::Retrying { reason, .. } => reason.clone(),
-                        _ => String::new(),
-                    };
-                    for line in &row.log {
+                    let mut hover = row.state.reason().unwrap_or_default();
+                    for note in &row.log {
                         if !hover.is_empty() {
                             hover.push('\n');
                         }
-                        hover.push_str(line);
+                        hover.push_str(&i18n::note(note));
                     }
                     if !hover.is_empty() {
                         r.on_hover_text(hover);
@@ -209,10 +214,7 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                 tr.col(|ui| {
                     if row.connections > 1 && row.state.is_active() {
                         ui.label(format!("{} ×{}", row.worker, row.connections))
-                            .on_hover_text(format!(
-                                "{} connections, each for a part of the file",
-                                row.connections
-                            ));
+                            .on_hover_text(tr!(ConnectionsEach, n = row.connections));
                     } else {
                         ui.label(&row.worker);
                     }
@@ -232,7 +234,10 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
 /// runs), its checksum.
 fn more_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
     if ui
-        .add_enabled(row.path.is_some(), egui::Button::new("🗁 Open folder"))
+        .add_enabled(
+            row.path.is_some(),
+            egui::Button::new(format!("🗁 {}", tr!(OpenFolder))),
+        )
         .clicked()
     {
         actions.push(Action::OpenFolder(index));
@@ -240,17 +245,17 @@ fn more_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Actio
     }
     let mut kib = row.options.rate_limit.map_or(0, |r| r / 1024);
     ui.horizontal(|ui| {
-        let l = ui.label("Speed limit (KiB/s)");
+        let l = ui.label(tr!(SpeedLimit));
         let r = ui
             .add(egui::DragValue::new(&mut kib).range(0..=10_000_000).speed(16.0))
-            .on_hover_text("For this download alone, besides the global limit; 0 = none.")
+            .on_hover_text(tr!(TaskSpeedLimitHint))
             .labelled_by(l.id);
         if r.changed() {
             actions.push(Action::SetRate(index, (kib > 0).then(|| kib * 1024)));
         }
     });
     if let Some(hash) = &row.options.sha256 {
-        ui.weak(format!("SHA-256 to check: {}", crate::engine::hex(hash)));
+        ui.weak(tr!(ShaToCheck, hash = crate::engine::hex(hash)));
     }
 }
 

@@ -1,0 +1,478 @@
+//! The window's words in English and Simplified Chinese.
+//!
+//! Every string the window shows is a [`T`] key with both texts side by side
+//! in one table, so a missing translation is a compile error, and a test
+//! walks the table. Values go in by name (`{n}`), never by gluing pieces
+//! together, so each language keeps its own word order.
+//!
+//! The language is per thread: the UI thread sets it from the settings at
+//! the start of every frame. (Tests run windows on several threads at once,
+//! in different languages.) The engine and `fanout get` stay in English.
+
+use std::cell::Cell;
+use std::fmt::Display;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::CompareError;
+use crate::engine::{FetchError, Note};
+use crate::pattern::PatternError;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+
+    /// The language's name in itself, as a language menu shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Zh => "简体中文",
+        }
+    }
+
+    /// The system's language, if it is one of ours; English otherwise.
+    pub fn from_system() -> Lang {
+        Lang::from_locale(&sys_locale::get_locale().unwrap_or_default())
+    }
+
+    /// `zh-CN`, `zh_CN.UTF-8`, `zh-Hans-SG` are Chinese; so is a bare `zh`.
+    /// Traditional-script locales (`zh-TW`, `zh-HK`, `zh-Hant`) would rather
+    /// read English than the wrong script.
+    pub fn from_locale(locale: &str) -> Lang {
+        let l = locale.to_ascii_lowercase().replace('_', "-");
+        let traditional = ["zh-tw", "zh-hk", "zh-mo", "zh-hant"]
+            .iter()
+            .any(|t| l.starts_with(t));
+        if (l == "zh" || l.starts_with("zh-") || l.starts_with("zh.")) && !traditional {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+thread_local! {
+    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+/// Sets this thread's language.
+pub fn set(lang: Lang) {
+    LANG.with(|l| l.set(lang));
+}
+
+pub fn lang() -> Lang {
+    LANG.with(Cell::get)
+}
+
+macro_rules! catalogue {
+    ($($key:ident: $en:literal, $zh:literal;)*) => {
+        /// A text of the window; [`T::text`] gives it in a language.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum T { $($key,)* }
+
+        impl T {
+            pub const ALL: &'static [T] = &[$(T::$key,)*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        (T::$key, Lang::En) => $en,
+                        (T::$key, Lang::Zh) => $zh,
+                    )*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    // Toolbar
+    AddUrls: "Add URLs", "添加网址";
+    AddUrlsHint: "Ctrl+V pastes URLs", "按 Ctrl+V 粘贴网址";
+    PauseQueue: "Pause queue", "暂停队列";
+    PauseQueueHint: "While paused, no new task starts; running ones go on.", "暂停期间不会开始新任务，正在进行的任务继续。";
+    NSelected: "{n} selected", "已选 {n} 个";
+    PauseSelected: "Pause selected", "暂停所选";
+    ResumeSelected: "Resume selected", "继续所选";
+    CancelSelected: "Cancel selected", "取消所选";
+    RetrySelected: "Retry selected", "重试所选";
+    SelectAll: "Select all", "全选";
+    ClearList: "Clear list", "清空列表";
+    ClearListHint: "Remove every task from the list (files stay on disk).", "从列表中移除所有任务（文件仍留在磁盘上）。";
+    ClearListDisabled: "Possible when no task is queued, running or paused.", "没有排队、运行或暂停的任务时才能清空。";
+    TabDownloads: "Downloads", "下载";
+    TabTimeline: "Timeline", "时间线";
+    TabCompare: "Compare engines", "引擎对比";
+
+    // Settings
+    Settings: "Settings", "设置";
+    Engine: "Engine", "引擎";
+    Workers: "Workers", "并发数";
+    ZeroNoLimit: "0 = no limit", "0 = 不限";
+    KeepOrder: "Keep submission order", "保持提交顺序";
+    KeepOrderHint: "Release results in the order they were added (executor.map), not as they finish (as_completed).", "按添加的顺序给出结果（executor.map），而不是按完成的顺序（as_completed）。";
+    ConnectTimeout: "Connect timeout (s)", "连接超时（秒）";
+    StallTimeout: "Stall timeout (s)", "停滞超时（秒）";
+    StallTimeoutHint: "No byte for this long: the attempt is dropped and tried again.", "这么久没有收到任何字节：放弃本次尝试并重试。";
+    ConnectionsPerFile: "Connections per file", "每个文件的连接数";
+    ConnectionsPerFileHint: "A file of 16 MiB or more, on a server that takes ranges, is fetched over this many connections at once. Each counts against Workers. 1 = never split. A line can ask for its own: URL segments=K.", "服务器支持分段请求时，16 MiB 及以上的文件同时通过这么多个连接下载。每个连接都计入并发数。1 = 不分段。单行可以自行指定：URL segments=K。";
+    SpeedLimit: "Speed limit (KiB/s)", "限速（KiB/s）";
+    SpeedLimitHint: "Over all downloads together; 0 = no limit. Running downloads follow a change at once. A single download's own limit: its row's … button.", "所有下载合计；0 = 不限。修改后正在进行的下载立即生效。单个下载的限速：点该行的 … 按钮。";
+    Retries: "Retries", "重试次数";
+    RetriesHint: "Tries after the first for a lost connection, a stall, a short body or a 5xx, with growing pauses; each continues from the bytes already saved.", "连接中断、停滞、内容不完整或 5xx 时，首次之后再尝试的次数，间隔逐渐加长；每次都从已保存的字节处继续。";
+    ResumeOnStart: "Resume unfinished downloads at start", "启动时继续未完成的下载";
+    NotifyOnFinish: "Notify when a batch finishes", "一批下载完成时发出通知";
+    NotifyOnFinishHint: "A desktop notification with how many files were saved and how many failed.", "桌面通知：保存了多少个文件，失败了多少个。";
+    Language: "Language", "语言";
+    LangSystem: "System ({lang})", "跟随系统（{lang}）";
+    EngineChangeNote: "A new engine or worker count applies to tasks that have not started; running ones finish where they are.", "新的引擎或并发数只用于尚未开始的任务；正在进行的任务在原处完成。";
+    OldEngineStillRuns: "Some tasks still run on the previous engine.", "有些任务仍在之前的引擎上运行。";
+    DownloadFolder: "Download folder", "下载文件夹";
+    WaitingFolderDialog: "waiting for the folder dialog…", "正在等待文件夹对话框…";
+    Choose: "Choose…", "选择…";
+    EngSequential: "Sequential", "顺序";
+    EngThreads: "Threads", "线程池";
+    EngAsync: "Async", "异步";
+    EngSequentialHelp: "One thread, one download after another.", "一个线程，一个接一个地下载。";
+    EngThreadsHelp: "A pool of OS threads with blocking HTTP; Workers threads at once.", "操作系统线程池，阻塞式 HTTP；同时运行的线程数即并发数。";
+    EngAsyncHelp: "Tokio tasks with async HTTP on one thread; Workers tasks at once (0 = no limit).", "在一个线程上运行的 Tokio 任务，异步 HTTP；同时运行的任务数即并发数（0 = 不限）。";
+    EngAria2Help: "An aria2 daemon (aria2c --enable-rpc) on this or another machine; Workers downloads handed to it at once.", "本机或其他机器上的 aria2 守护进程（aria2c --enable-rpc）；同时交给它的下载数即并发数。";
+    Aria2Url: "aria2 RPC address", "aria2 RPC 地址";
+    Aria2Secret: "aria2 secret", "aria2 密钥";
+    Aria2SecretHint: "--rpc-secret (or $FANOUT_ARIA2_SECRET)", "--rpc-secret（或 $FANOUT_ARIA2_SECRET）";
+    RemoteFolder: "Remote folder", "远程文件夹";
+    RemoteFolderHint: "a folder on the daemon's machine (empty: its --dir)", "守护进程所在机器上的文件夹（留空：用它的 --dir）";
+
+    // Results
+    Results: "Results", "结果";
+    InSubmissionOrder: "In submission order (executor.map)", "按提交顺序（executor.map）";
+    InCompletionOrder: "In completion order (as_completed)", "按完成顺序（as_completed）";
+    HeldBack: "{n} finished, held back for an earlier task", "{n} 个已完成，正在等待更早的任务";
+    DoneNo: "Done #", "完成序号";
+    TaskNo: "Task #", "任务号";
+    Name: "Name", "名称";
+
+    // Status bar
+    TaskTotals: "{total} tasks: {done} done, {failed} failed, {running} running, {queued} queued, {paused} paused, {cancelled} cancelled", "共 {total} 个任务：{done} 个完成，{failed} 个失败，{running} 个运行中，{queued} 个排队，{paused} 个暂停，{cancelled} 个已取消";
+    NoLimit: "no limit", "不限";
+    InFlight: "{n} in flight, {connections} connections of {limit}", "{n} 个进行中，占用 {connections} 个连接，上限 {limit}";
+    InFlightHint: "Workers bound connections: a file split into 8 parts holds 8 of them.", "并发数限制的是连接数：分成 8 段的文件占用 8 个。";
+    EngineAria2At: "Engine: aria2 at {host}", "引擎：aria2（{host}）";
+    Connected: "connected", "已连接";
+    Reconnecting: "connection lost, reconnecting…", "连接已断开，正在重连…";
+    EngineIs: "Engine: {engine}", "引擎：{engine}";
+    QueuePausedNote: "queue paused", "队列已暂停";
+
+    // Notices
+    QueueNotSaved: "The queue will not be saved: {e}", "队列将不会被保存：{e}";
+    UnfinishedBack: "{n} unfinished downloads are back, paused: select them and press Resume selected.", "{n} 个未完成的下载已恢复，处于暂停状态：选中它们后点“继续所选”。";
+    EngineNotChanged: "Engine not changed: {e}", "引擎未更改：{e}";
+    SettingsNotSaved: "Could not save settings to {path}: {e}", "无法把设置保存到 {path}：{e}";
+    CouldNotOpen: "Could not open {path}: {e}", "无法打开 {path}：{e}";
+    CouldNotSave: "Could not save {path}: {e}", "无法保存 {path}：{e}";
+    SavedAs: "Saved {path}", "已保存 {path}";
+    NoFolderDialog: "The folder dialog could not open here (no desktop portal or zenity). Type the folder in the field instead.", "这里打不开文件夹对话框（没有桌面门户或 zenity）。请直接在输入框中填写文件夹。";
+    DroppedNoUrls: "The dropped files hold no URLs.", "拖入的文件中没有网址。";
+    EngineDidNotStart: "The download engine did not start: {e}", "下载引擎未能启动：{e}";
+
+    // Add dialog
+    AddDownloads: "Add downloads", "添加下载";
+    Urls: "URLs", "网址";
+    AddHelp: "One URL a line. Patterns: [1-64], [001-064], [0-100:10], {a,b,c}. After a URL: sha256=HEX, segments=K (connections), limit=2M (speed).", "每行一个网址。模式：[1-64]、[001-064]、[0-100:10]、{a,b,c}。网址后可加：sha256=HEX、segments=K（连接数）、limit=2M（速度）。";
+    ReadingClipboard: "reading the clipboard…", "正在读取剪贴板…";
+    UrlToAdd: "{n} URL to add", "将添加 {n} 个网址";
+    UrlsToAdd: "{n} URLs to add", "将添加 {n} 个网址";
+    OverCap: "{n} URLs to add: more than the limit of {cap}; add them in smaller batches", "将添加 {n} 个网址：超过上限 {cap}，请分批添加";
+    InvalidLine: "{n} invalid line (not added)", "{n} 行无效（不会添加）";
+    InvalidLines: "{n} invalid lines (not added)", "{n} 行无效（不会添加）";
+    LineReason: "line {line}: {why}", "第 {line} 行：{why}";
+    Sha256Field: "SHA-256 (optional, for one URL)", "SHA-256（可选，仅限一个网址）";
+    Sha256Hint: "64 hex digits, as sha256sum prints them", "64 位十六进制数字，与 sha256sum 的输出相同";
+    ShaOneFile: "a SHA-256 checks one file, and there are {n} URLs", "一个 SHA-256 只能校验一个文件，而这里有 {n} 个网址";
+    ShaOneFileLine: "a SHA-256 checks one file, and this line makes {n} URLs", "一个 SHA-256 只能校验一个文件，而这一行会生成 {n} 个网址";
+    AddToQueue: "Add to queue", "加入队列";
+    AddedSome: "Added {n}. The lines left here were not added: fix them or close the dialog.", "已添加 {n} 个。留在这里的行没有添加：请修改或关闭对话框。";
+    Close: "Close", "关闭";
+    BadRange: "bad range: {why}", "范围有误：{why}";
+    TooMany: "expands to {count} URLs, more than the limit of {cap}; split it into smaller ranges", "展开后有 {count} 个网址，超过上限 {cap}；请拆成更小的范围";
+
+    // Table
+    Resume: "Resume", "继续";
+    Pause: "Pause", "暂停";
+    Cancel: "Cancel", "取消";
+    Retry: "Retry", "重试";
+    OpenFile: "Open file", "打开文件";
+    OpenFolder: "Open folder", "打开文件夹";
+    More: "More", "更多";
+    MoreHint: "More: open the folder, this download's own speed limit, its checksum", "更多：打开文件夹、此下载自己的限速、校验和";
+    NoDownloads: "No downloads yet", "还没有下载";
+    NoDownloadsHint: "Press Add URLs, or paste URLs with Ctrl+V.", "点“添加网址”，或按 Ctrl+V 粘贴网址。";
+    ColProgress: "Progress", "进度";
+    ColSpeed: "Speed", "速度";
+    ColEta: "ETA", "剩余时间";
+    ColState: "State", "状态";
+    ColWorker: "Worker", "执行者";
+    ColActions: "Actions", "操作";
+    ConnectionsEach: "{n} connections, each for a part of the file", "{n} 个连接，各自下载文件的一部分";
+    TaskSpeedLimitHint: "For this download alone, besides the global limit; 0 = none.", "只针对此下载，同时仍受全局限速约束；0 = 不限。";
+    ShaToCheck: "SHA-256 to check: {hash}", "待校验的 SHA-256：{hash}";
+
+    // Task states
+    StQueued: "queued", "排队中";
+    StRunning: "running", "下载中";
+    StRetry: "retry {attempt}: {reason}", "第 {attempt} 次重试：{reason}";
+    StPausing: "pausing…", "正在暂停…";
+    StPaused: "paused", "已暂停";
+    StCancelling: "cancelling…", "正在取消…";
+    StDone: "done", "完成";
+    StFailed: "failed: {reason}", "失败：{reason}";
+    StFailedShort: "failed", "失败";
+    StCancelled: "cancelled", "已取消";
+
+    // Why a download failed (the engine's errors); {detail} is what the
+    // server, the network library or the system said, as they said it.
+    ErrInvalidUrl: "not a valid URL: {detail}", "不是有效的网址：{detail}";
+    ErrScheme: "unsupported URL scheme {scheme}: only http and https can be downloaded", "不支持的网址协议 {scheme}：只能下载 http 和 https";
+    ErrConnect: "could not connect: {detail}", "无法连接：{detail}";
+    ErrTimeout: "timed out: {detail}", "超时：{detail}";
+    ErrRedirect: "redirect refused: {detail}", "拒绝重定向：{detail}";
+    ErrInterrupted: "connection lost after {received} of {expected} bytes: {detail}", "连接中断，已收到 {received} / {expected} 字节：{detail}";
+    ErrShortBody: "body too short: the server promised {expected} bytes and sent {received}", "内容不完整：服务器声明 {expected} 字节，只发来 {received} 字节";
+    ErrLongBody: "body too long: the server promised {expected} bytes and sent more", "内容过长：服务器声明 {expected} 字节，却发来更多";
+    ErrIo: "cannot write {path}: {detail}", "无法写入 {path}：{detail}";
+    ErrBadRange: "bad answer to a range request: {detail}", "分段请求的应答有误：{detail}";
+    ErrChecksum: "SHA-256 mismatch: expected {expected}, got {got}; the bytes are kept as {kept}", "SHA-256 不符：应为 {expected}，实为 {got}；已下载的内容保存为 {kept}";
+    NoteRetry: "attempt {attempt} failed: {error}; trying again in {delay} s", "第 {attempt} 次尝试失败：{error}；{delay} 秒后重试";
+    NoteFileChanged: "the file changed on the server ({before} became {after}); starting over", "服务器上的文件已更改（{before} 变为 {after}）；重新开始";
+    NoteRangeIgnored: "the server ignored the range from byte {offset}; starting over", "服务器忽略了从第 {offset} 字节起的分段请求；重新开始";
+    NoteRangeLied: "the server answered a range request wrongly: {what}; downloading over one connection instead", "服务器对分段请求的应答有误：{what}；改用单个连接下载";
+    NoteVerified: "SHA-256 verified: {sha}", "SHA-256 校验通过：{sha}";
+
+    // Timeline
+    TimelineEmpty: "The timeline shows the current batch once a download starts.", "下载开始后，这里显示当前这一批的时间线。";
+    TimelineSummary: "{tasks} runs on {lanes} lanes in {secs} s, at most {peak} at once", "{tasks} 段运行，{lanes} 条通道，用时 {secs} 秒，最多同时 {peak} 个";
+    TimeAxis: "time (s)", "时间（秒）";
+    BarHover: "#{index} {name}\n{state}\n{start} s → {end} s ({secs} s), {bytes}\non {lane}", "#{index} {name}\n{state}\n{start} 秒 → {end} 秒（{secs} 秒），{bytes}\n执行者 {lane}";
+
+    // Comparison
+    CompareIntro: "Runs the URLs of the list once under each engine, one engine after another, and compares them, like the note's \"Total use N seconds\".", "把列表中的网址在每个引擎下各运行一次，一个引擎接一个引擎，然后进行对比，就像笔记里的“Total use N seconds”。";
+    CompareUrls: "{n} URLs from the list", "列表中的 {n} 个网址";
+    CompareRun: "Run comparison", "开始对比";
+    CompareStop: "Stop", "停止";
+    CompareScratch: "Into a scratch folder, removed afterwards", "存入临时文件夹，结束后删除";
+    CompareKeep: "Into the download folder (kept)", "存入下载文件夹（保留）";
+    CompareRunning: "Running {engine}: {ended} of {of} done", "正在运行{engine}：已完成 {ended}/{of}";
+    CompareNeedsUrls: "Add URLs to the list first: the comparison runs them under each engine.", "请先向列表添加网址：对比会在每个引擎下运行它们。";
+    CompareStopped: "The comparison stopped: {e}", "对比已停止：{e}";
+    CompareEmpty: "the list is empty", "列表为空";
+    CompareCancelled: "stopped by the user", "被用户停止";
+    CompareFolder: "cannot make the folder {path}: {e}", "无法创建文件夹 {path}：{e}";
+    TotalTime: "Total time (s)", "总用时（秒）";
+    PeakInFlight: "Peak in flight", "最大并发";
+    Throughput: "Throughput (MB/s)", "吞吐量（MB/s）";
+    CompletionOrder: "Completion order", "完成顺序";
+    StripHover: "finished #{rank}: task #{index}", "第 {rank} 个完成：任务 #{index}";
+    TotalUse: "{engine}: total use {secs} seconds, {ok} saved, {failed} failed", "{engine}：总用时 {secs} 秒，{ok} 个已保存，{failed} 个失败";
+    ExportPng: "Save as PNG", "保存为 PNG";
+    ExportCsv: "Save as CSV", "保存为 CSV";
+
+    // Notification
+    NotifyTitle: "fanout: downloads finished", "fanout：下载完成";
+    NotifyBody: "{done} saved, {failed} failed, {cancelled} cancelled, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，用时 {secs} 秒";
+}
+
+/// The text of `key` in this thread's language.
+pub fn t(key: T) -> &'static str {
+    key.text(lang())
+}
+
+/// The text of `key` with each `{name}` replaced by its value.
+pub fn fill(key: T, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = t(key).to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+/// `tr!(Key)` is the text; `tr!(Key, n = 5, path = p.display())` fills it.
+macro_rules! tr {
+    ($key:ident) => {
+        $crate::gui::i18n::t($crate::gui::i18n::T::$key)
+    };
+    ($key:ident, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::gui::i18n::fill(
+            $crate::gui::i18n::T::$key,
+            &[$((stringify!($name), &$value as &dyn std::fmt::Display)),+],
+        )
+    };
+}
+pub(crate) use tr;
+
+/// English's one/many, by count; Chinese has one form for both.
+pub fn plural(n: impl Into<u128>, one: T, many: T) -> String {
+    let n = n.into();
+    fill(if n == 1 { one } else { many }, &[("n", &n)])
+}
+
+/// Why a download failed, in this thread's language.
+pub fn error(e: &FetchError) -> String {
+    match e {
+        FetchError::InvalidUrl(detail) => tr!(ErrInvalidUrl, detail = detail),
+        FetchError::UnsupportedScheme(scheme) => tr!(ErrScheme, scheme = format!("{scheme:?}")),
+        FetchError::Http { status, reason } => format!("HTTP {status} {reason}"),
+        FetchError::Connect(detail) => tr!(ErrConnect, detail = detail),
+        FetchError::Timeout(detail) => tr!(ErrTimeout, detail = detail),
+        FetchError::Redirect(detail) => tr!(ErrRedirect, detail = detail),
+        FetchError::Interrupted {
+            received,
+            expected,
+            detail,
+        } => tr!(
+            ErrInterrupted,
+            received = received,
+            expected = expected,
+            detail = detail
+        ),
+        FetchError::ShortBody { received, expected } => {
+            tr!(ErrShortBody, received = received, expected = expected)
+        }
+        FetchError::LongBody { expected } => tr!(ErrLongBody, expected = expected),
+        FetchError::Transport(detail) | FetchError::Remote(detail) => detail.clone(),
+        FetchError::Io { path, detail } => tr!(ErrIo, path = path, detail = detail),
+        FetchError::BadRange(detail) => tr!(ErrBadRange, detail = detail),
+        FetchError::Checksum { expected, got, kept } => {
+            tr!(ErrChecksum, expected = expected, got = got, kept = kept)
+        }
+        FetchError::Cancelled => tr!(StCancelled).to_string(),
+    }
+}
+
+/// A line of a task's log, in this thread's language.
+pub fn note(n: &Note) -> String {
+    match n {
+        Note::Retry {
+            attempt,
+            error: e,
+            delay,
+        } => tr!(
+            NoteRetry,
+            attempt = attempt,
+            error = error(e),
+            delay = format!("{:.1}", delay.as_secs_f64())
+        ),
+        Note::FileChanged { before, after } => tr!(NoteFileChanged, before = before, after = after),
+        Note::RangeIgnored { offset } => tr!(NoteRangeIgnored, offset = offset),
+        Note::RangeLied { what } => tr!(NoteRangeLied, what = what),
+        Note::Verified { sha256 } => tr!(NoteVerified, sha = sha256),
+    }
+}
+
+pub fn pattern_error(e: &PatternError) -> String {
+    match e {
+        PatternError::BadRange(why) => tr!(BadRange, why = why),
+        PatternError::TooMany { count, cap } => tr!(TooMany, count = count, cap = cap),
+    }
+}
+
+pub fn compare_error(e: &CompareError) -> String {
+    match e {
+        CompareError::Empty => tr!(CompareEmpty).to_string(),
+        CompareError::Stopped => tr!(CompareCancelled).to_string(),
+        CompareError::Folder(path, e) => tr!(CompareFolder, path = path, e = e),
+        CompareError::Engine(e) => tr!(EngineDidNotStart, e = e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The `{name}`s of a text.
+    fn placeholders(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            out.insert(rest[open + 1..open + close].to_string());
+            rest = &rest[open + close + 1..];
+        }
+        out
+    }
+
+    fn is_cjk(c: char) -> bool {
+        ('\u{4e00}'..='\u{9fff}').contains(&c)
+    }
+
+    #[test]
+    fn every_text_has_both_languages_with_the_same_placeholders() {
+        for &key in T::ALL {
+            let (en, zh) = (key.text(Lang::En), key.text(Lang::Zh));
+            assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{key:?} is empty");
+            assert_eq!(
+                placeholders(en),
+                placeholders(zh),
+                "{key:?}: the placeholders differ"
+            );
+            // Words to translate: the English, without its placeholders and
+            // the names of programs, must have become Chinese.
+            assert!(zh.chars().any(is_cjk), "{key:?} is not translated: {zh:?}");
+            assert_ne!(en, zh, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn every_chinese_character_is_in_the_bundled_font() {
+        let font = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
+        let face = ttf_parser::Face::parse(font, 0).expect("the bundled font parses");
+        let mut missing = BTreeSet::new();
+        for &key in T::ALL {
+            for c in key.text(Lang::Zh).chars().filter(|c| !c.is_ascii()) {
+                if face.glyph_index(c).is_none() {
+                    missing.insert(c);
+                }
+            }
+        }
+        for c in Lang::Zh.name().chars() {
+            assert!(face.glyph_index(c).is_some(), "{c}");
+        }
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+    }
+
+    #[test]
+    fn values_are_filled_by_name_in_each_language_s_word_order() {
+        set(Lang::En);
+        assert_eq!(tr!(LineReason, line = 3, why = "x"), "line 3: x");
+        assert_eq!(plural(1u32, T::UrlToAdd, T::UrlsToAdd), "1 URL to add");
+        assert_eq!(plural(2u32, T::UrlToAdd, T::UrlsToAdd), "2 URLs to add");
+        set(Lang::Zh);
+        assert_eq!(tr!(LineReason, line = 3, why = "x"), "第 3 行：x");
+        assert_eq!(error(&FetchError::Timeout("read".into())), "超时：read");
+        set(Lang::En);
+        // The English of the engine's errors is what the CLI prints.
+        let e = FetchError::ShortBody {
+            received: 1,
+            expected: 2,
+        };
+        assert_eq!(error(&e), e.to_string());
+    }
+
+    #[test]
+    fn chinese_locales_in_simplified_script_choose_chinese() {
+        for l in ["zh_CN.UTF-8", "zh-CN", "zh", "zh-Hans-SG", "zh_SG"] {
+            assert_eq!(Lang::from_locale(l), Lang::Zh, "{l}");
+        }
+        for l in ["en_US.UTF-8", "C", "", "zh_TW.UTF-8", "zh-Hant-HK", "de-DE"] {
+            assert_eq!(Lang::from_locale(l), Lang::En, "{l}");
+        }
+    }
+}
