@@ -218,7 +218,7 @@ pub fn parse_url_list(text: &str) -> Result<Vec<(String, Options)>, (usize, Stri
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (url, options) = input::split_line(line).map_err(|e| (n + 1, e))?;
+        let (url, options) = input::split_line(line).map_err(|e| (n + 1, e.to_string()))?;
         out.push((url.to_string(), options));
     }
     Ok(out)

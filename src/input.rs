@@ -20,37 +20,44 @@ pub struct Options {
     pub rate_limit: Option<u64>,
 }
 
+/// A word after a URL that is not a good option. Typed, so the window can
+/// say it in its language; `Display` is the CLI's English.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OptionError {
+    #[error("{0:?} after the URL: expected sha256=HEX, segments=K or limit=RATE")]
+    NotAnOption(String),
+    #[error("unknown option {0:?}: expected sha256=HEX, segments=K or limit=RATE")]
+    Unknown(String),
+    #[error("segments={0}: use 1 to {max} connections", max = EngineConfig::MAX_SEGMENTS)]
+    Segments(String),
+    #[error("{0:?} is not a SHA-256: expected 64 hex digits")]
+    Sha256(String),
+    #[error("{0:?} is not a rate: write bytes per second, or a number with K, M or G")]
+    Rate(String),
+}
+
 impl Options {
     /// Reads `key=value` words; the first bad one is the error.
-    pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<Options, String> {
+    pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<Options, OptionError> {
         let mut o = Options::default();
         for word in words {
             let Some((key, value)) = word.split_once('=') else {
-                return Err(format!(
-                    "{word:?} after the URL: expected sha256=HEX, segments=K or limit=RATE"
-                ));
+                return Err(OptionError::NotAnOption(word.to_string()));
             };
             match key {
-                "sha256" => o.sha256 = Some(parse_sha256(value)?),
+                "sha256" => {
+                    o.sha256 = Some(parse_sha256(value).map_err(|_| OptionError::Sha256(value.into()))?);
+                }
                 "segments" => {
                     let k: usize = value
                         .parse()
                         .ok()
                         .filter(|k| (1..=EngineConfig::MAX_SEGMENTS).contains(k))
-                        .ok_or_else(|| {
-                            format!(
-                                "segments={value}: use 1 to {} connections",
-                                EngineConfig::MAX_SEGMENTS
-                            )
-                        })?;
+                        .ok_or_else(|| OptionError::Segments(value.into()))?;
                     o.segments = Some(k);
                 }
-                "limit" => o.rate_limit = parse_rate(value)?,
-                other => {
-                    return Err(format!(
-                        "unknown option {other:?}: expected sha256=HEX, segments=K or limit=RATE"
-                    ));
-                }
+                "limit" => o.rate_limit = parse_rate(value).map_err(|_| OptionError::Rate(value.into()))?,
+                other => return Err(OptionError::Unknown(other.into())),
             }
         }
         Ok(o)
@@ -87,7 +94,7 @@ impl Options {
 /// Splits a line into its URL (or pattern) and its options. A line whose
 /// later words are not all `key=value` is one (bad) URL, so it fails as its
 /// own task with the URL's reason rather than stopping the batch.
-pub fn split_line(line: &str) -> Result<(&str, Options), String> {
+pub fn split_line(line: &str) -> Result<(&str, Options), OptionError> {
     let line = line.trim();
     let mut words = line.split_whitespace();
     let url = words.next().unwrap_or("");

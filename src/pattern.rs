@@ -16,8 +16,12 @@ pub const DEFAULT_CAP: usize = 10_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PatternError {
-    /// `[a-b]` with `a > b`, or a step of 0.
-    BadRange(String),
+    /// `[a-b]` with `a > b` (`group` is what stood between the brackets).
+    Backwards { group: String, from: u64, to: u64 },
+    /// `[a-b:0]`.
+    ZeroStep { group: String },
+    /// A number past `u64`.
+    TooLarge { group: String, value: String },
     /// The line stands for more URLs than the cap allows.
     TooMany { count: u128, cap: usize },
 }
@@ -25,7 +29,18 @@ pub enum PatternError {
 impl fmt::Display for PatternError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PatternError::BadRange(why) => write!(f, "bad range: {why}"),
+            PatternError::Backwards { group, from, to } => {
+                write!(
+                    f,
+                    "bad range: [{group}]: {from} is after {to}; write the smaller number first"
+                )
+            }
+            PatternError::ZeroStep { group } => {
+                write!(f, "bad range: [{group}]: the step must be at least 1")
+            }
+            PatternError::TooLarge { group, value } => {
+                write!(f, "bad range: [{group}]: {value} is too large")
+            }
             PatternError::TooMany { count, cap } => write!(
                 f,
                 "expands to {count} URLs, more than the limit of {cap}; split it into smaller ranges"
@@ -83,21 +98,25 @@ fn range(inner: &str) -> Option<Result<Part, PatternError>> {
         return None;
     }
     let parse = |s: &str| {
-        s.parse::<u64>()
-            .map_err(|_| PatternError::BadRange(format!("[{inner}]: {s} is too large")))
+        s.parse::<u64>().map_err(|_| PatternError::TooLarge {
+            group: inner.to_string(),
+            value: s.to_string(),
+        })
     };
     Some((|| {
         let (from, to) = (parse(a)?, parse(b)?);
         let step = step.map(parse).transpose()?.unwrap_or(1);
         if step == 0 {
-            return Err(PatternError::BadRange(format!(
-                "[{inner}]: the step must be at least 1"
-            )));
+            return Err(PatternError::ZeroStep {
+                group: inner.to_string(),
+            });
         }
         if from > to {
-            return Err(PatternError::BadRange(format!(
-                "[{inner}]: {from} is after {to}; write the smaller number first"
-            )));
+            return Err(PatternError::Backwards {
+                group: inner.to_string(),
+                from,
+                to,
+            });
         }
         let width = if a.len() > 1 && a.starts_with('0') {
             a.len()
@@ -254,11 +273,11 @@ mod tests {
     fn bad_ranges_and_huge_batches_are_refused_with_a_reason() {
         assert!(matches!(
             expand("http://h/[9-1]", 10),
-            Err(PatternError::BadRange(_))
+            Err(PatternError::Backwards { .. } | PatternError::ZeroStep { .. })
         ));
         assert!(matches!(
             expand("http://h/[1-9:0]", 10),
-            Err(PatternError::BadRange(_))
+            Err(PatternError::Backwards { .. } | PatternError::ZeroStep { .. })
         ));
         let err = expand("http://h/[1-100]/[1-200]", DEFAULT_CAP).unwrap_err();
         assert_eq!(

@@ -666,8 +666,8 @@ fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
     assert_eq!(t.peak_in_flight(), 2);
     harness.get_by_label("Timeline").click();
     settle(&mut harness);
-    harness.get_by_label_contains("6 runs on 2 lanes in ");
-    harness.get_by_label_contains("at most 2 at once");
+    harness.get_by_label_contains("tasks: 6, lanes: 2, time: ");
+    harness.get_by_label_contains("most at once: 2");
 
     // A new batch starts a new timeline and a new count.
     add_urls(&mut harness, &server.url("/tl/next.jpg?size=10"));

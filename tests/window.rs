@@ -6,6 +6,8 @@
 //! Needs `Xvfb` (and Mesa for the renderer). Without it the test is skipped
 //! with a message, except in CI (`CI=true`), where that is a failure.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -199,4 +201,167 @@ fn open_photograph_close(name: &str, env: &[(&str, &str)]) {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "fanout exited with {status}");
+}
+
+/// What a desktop's notification server gets: `Notify` calls, as
+/// (app name, summary, body).
+struct Notifications(std::sync::mpsc::Sender<(String, String, String)>);
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: &str,
+        _replaces_id: u32,
+        _app_icon: &str,
+        summary: &str,
+        body: &str,
+        _actions: Vec<&str>,
+        _hints: std::collections::HashMap<&str, zbus::zvariant::Value<'_>>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let _ = self.0.send((app_name.into(), summary.into(), body.into()));
+        1
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("test".into(), "fanout".into(), "1".into(), "1.2".into())
+    }
+}
+
+/// The title of a window (`_NET_WM_NAME`, UTF-8, else `WM_NAME`).
+fn title_of(conn: &RustConnection, window: Window) -> String {
+    let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
+    let (net_name, utf8) = (atom(b"_NET_WM_NAME"), atom(b"UTF8_STRING"));
+    for (prop, kind) in [(net_name, utf8), (AtomEnum::WM_NAME.into(), AtomEnum::ANY.into())] {
+        if let Ok(Ok(reply)) = conn
+            .get_property(false, window, prop, kind, 0, 256)
+            .map(|c| c.reply())
+            && !reply.value.is_empty()
+        {
+            return String::from_utf8_lossy(&reply.value).into_owned();
+        }
+    }
+    String::new()
+}
+
+/// The top-level windows' titles.
+fn titles(conn: &RustConnection, root: Window) -> Vec<(Window, String)> {
+    let Ok(Ok(tree)) = conn.query_tree(root).map(|c| c.reply()) else {
+        return Vec::new();
+    };
+    tree.children
+        .into_iter()
+        .map(|w| (w, title_of(conn, w)))
+        .collect()
+}
+
+#[test]
+fn a_finished_batch_shows_in_the_title_and_as_a_desktop_notification() {
+    for (program, package) in [("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon")] {
+        if !have(program) {
+            let why = format!("{program} is not installed (apt-get install {package})");
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+            eprintln!("skipped: {why}");
+            return;
+        }
+    }
+    let server = support::TestServer::start();
+    let (_xvfb, display) = start_xvfb();
+
+    // A private session bus with a notification server of our own on it.
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon starts");
+    let mut address = String::new();
+    BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut address)
+        .unwrap();
+    let _bus = Killed(bus);
+    let address = address.trim().to_string();
+    let (tx, notified) = std::sync::mpsc::channel();
+    let _server = zbus::blocking::connection::Builder::address(address.as_str())
+        .unwrap()
+        .name("org.freedesktop.Notifications")
+        .unwrap()
+        .serve_at("/org/freedesktop/Notifications", Notifications(tx))
+        .unwrap()
+        .build()
+        .expect("a notification server on the private bus");
+
+    // Three unfinished downloads in the saved queue, resumed at start.
+    let home = tempfile::tempdir().unwrap();
+    let downloads = home.path().join("downloads");
+    let (config, data) = (home.path().join("config"), home.path().join("data"));
+    let settings = fanout::gui::settings::Settings {
+        download_dir: downloads.clone(),
+        resume_on_start: true,
+        notify: true,
+        language: Some(fanout::gui::i18n::Lang::En),
+        ..Default::default()
+    };
+    settings.save(&config.join("fanout/settings.json")).unwrap();
+    std::fs::create_dir_all(data.join("fanout")).unwrap();
+    let mut store = fanout::store::Store::open(&data.join("fanout/queue.sqlite3")).unwrap();
+    let ops: Vec<_> = (0..3)
+        .map(|i| {
+            let url = server.url(&format!("/nb/{i}.jpg?size=1000&latency={}", 1500 + 700 * i));
+            fanout::store::Op::Put(fanout::store::StoredTask::new(i, url, &downloads))
+        })
+        .collect();
+    store.apply(&ops).unwrap();
+    drop(store);
+
+    let app = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .env("DISPLAY", &display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", &config)
+        .env("XDG_DATA_HOME", &data)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fanout starts");
+    let _app = Killed(app);
+
+    // The title counts the batch as it runs, then says it is all done.
+    let (conn, screen) = x11rb::connect(Some(&display)).expect("connect to Xvfb");
+    let root = conn.setup().roots[screen].root;
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !seen.iter().any(|t: &String| t == "fanout — 3/3") {
+        for (_, title) in titles(&conn, root) {
+            if title.starts_with("fanout") && !seen.contains(&title) {
+                seen.push(title);
+            }
+        }
+        assert!(Instant::now() < deadline, "titles seen: {seen:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        seen.iter().any(|t| t == "fanout — 1/3" || t == "fanout — 2/3"),
+        "no title in between: {seen:?}"
+    );
+
+    let (app_name, summary, body) = notified
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a desktop notification when the batch ended");
+    assert_eq!(app_name, "fanout");
+    assert_eq!(summary, "fanout: downloads finished");
+    assert!(body.starts_with("3 saved, 0 failed, 0 cancelled, in "), "{body}");
+    assert_eq!(std::fs::read_dir(&downloads).unwrap().count(), 3);
+    assert!(
+        notified.recv_timeout(Duration::from_millis(500)).is_err(),
+        "one notification per batch"
+    );
 }

@@ -9,7 +9,7 @@ use egui::text::{LayoutJob, TextFormat};
 use super::i18n::{self, T, tr};
 use crate::engine::fetch::parse_url;
 use crate::engine::parse_sha256;
-use crate::input::{Options, split_line};
+use crate::input::{OptionError, Options, split_line};
 use crate::pattern::{self, PatternError};
 
 /// What one line of the field amounts to.
@@ -39,7 +39,7 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
     }
     let (line, options) = match split_line(line) {
         Ok(split) => split,
-        Err(e) => return LineCheck::Bad(e),
+        Err(e) => return LineCheck::Bad(i18n::option_error(&e)),
     };
     let n = match pattern::count(line) {
         Ok(n) => n,
@@ -242,8 +242,8 @@ impl AddDialog {
                 let sha = self.sha256.trim();
                 let sha_problem = if sha.is_empty() {
                     None
-                } else if let Err(e) = parse_sha256(sha) {
-                    Some(e)
+                } else if parse_sha256(sha).is_err() {
+                    Some(i18n::option_error(&OptionError::Sha256(sha.to_string())))
                 } else if a.urls != 1 {
                     Some(tr!(ShaOneFile, n = a.urls))
                 } else {

@@ -15,7 +15,8 @@ use std::fmt::Display;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::CompareError;
-use crate::engine::{FetchError, Note};
+use crate::engine::{EngineConfig, FetchError, Note};
+use crate::input::OptionError;
 use crate::pattern::PatternError;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -199,7 +200,14 @@ catalogue! {
     AddToQueue: "Add to queue", "加入队列";
     AddedSome: "Added {n}. The lines left here were not added: fix them or close the dialog.", "已添加 {n} 个。留在这里的行没有添加：请修改或关闭对话框。";
     Close: "Close", "关闭";
-    BadRange: "bad range: {why}", "范围有误：{why}";
+    RangeBackwards: "bad range: [{group}]: {from} is after {to}; write the smaller number first", "范围有误：[{group}] 中 {from} 大于 {to}；请把较小的数写在前面";
+    RangeZeroStep: "bad range: [{group}]: the step must be at least 1", "范围有误：[{group}] 的步长至少为 1";
+    RangeTooLarge: "bad range: [{group}]: {value} is too large", "范围有误：[{group}] 中的 {value} 太大";
+    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K or limit=RATE", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K 或 limit=RATE";
+    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K or limit=RATE", "未知选项 {key}：应为 sha256=HEX、segments=K 或 limit=RATE";
+    OptSegments: "segments={value}: use 1 to {max} connections", "segments={value}：连接数应为 1 到 {max}";
+    OptSha256: "{value} is not a SHA-256: expected 64 hex digits", "{value} 不是 SHA-256：应为 64 位十六进制数字";
+    OptRate: "{value} is not a rate: write bytes per second, or a number with K, M or G", "{value} 不是速度：请写每秒字节数，或带 K、M、G 的数字";
     TooMany: "expands to {count} URLs, more than the limit of {cap}; split it into smaller ranges", "展开后有 {count} 个网址，超过上限 {cap}；请拆成更小的范围";
 
     // Table
@@ -256,7 +264,7 @@ catalogue! {
 
     // Timeline
     TimelineEmpty: "The timeline shows the current batch once a download starts.", "下载开始后，这里显示当前这一批的时间线。";
-    TimelineSummary: "{tasks} runs on {lanes} lanes in {secs} s, at most {peak} at once", "{tasks} 段运行，{lanes} 条通道，用时 {secs} 秒，最多同时 {peak} 个";
+    TimelineSummary: "tasks: {tasks}, lanes: {lanes}, time: {secs} s, most at once: {peak}", "任务：{tasks}，通道：{lanes}，用时：{secs} 秒，最多同时：{peak}";
     TimeAxis: "time (s)", "时间（秒）";
     BarHover: "#{index} {name}\n{state}\n{start} s → {end} s ({secs} s), {bytes}\non {lane}", "#{index} {name}\n{state}\n{start} 秒 → {end} 秒（{secs} 秒），{bytes}\n执行者 {lane}";
 
@@ -374,9 +382,23 @@ pub fn note(n: &Note) -> String {
     }
 }
 
+pub fn option_error(e: &OptionError) -> String {
+    match e {
+        OptionError::NotAnOption(word) => tr!(OptNotAnOption, word = format!("{word:?}")),
+        OptionError::Unknown(key) => tr!(OptUnknown, key = format!("{key:?}")),
+        OptionError::Segments(value) => tr!(OptSegments, value = value, max = EngineConfig::MAX_SEGMENTS),
+        OptionError::Sha256(value) => tr!(OptSha256, value = format!("{value:?}")),
+        OptionError::Rate(value) => tr!(OptRate, value = format!("{value:?}")),
+    }
+}
+
 pub fn pattern_error(e: &PatternError) -> String {
     match e {
-        PatternError::BadRange(why) => tr!(BadRange, why = why),
+        PatternError::Backwards { group, from, to } => {
+            tr!(RangeBackwards, group = group, from = from, to = to)
+        }
+        PatternError::ZeroStep { group } => tr!(RangeZeroStep, group = group),
+        PatternError::TooLarge { group, value } => tr!(RangeTooLarge, group = group, value = value),
         PatternError::TooMany { count, cap } => tr!(TooMany, count = count, cap = cap),
     }
 }
@@ -464,6 +486,187 @@ mod tests {
             expected: 2,
         };
         assert_eq!(error(&e), e.to_string());
+    }
+
+    /// The window's English for the engine's errors and notes, the list
+    /// options and the patterns is the English `fanout get` prints.
+    #[test]
+    fn the_english_texts_of_typed_errors_are_the_cli_s() {
+        set(Lang::En);
+        let errors = [
+            FetchError::InvalidUrl("x".into()),
+            FetchError::UnsupportedScheme("ftp".into()),
+            FetchError::Http {
+                status: 404,
+                reason: "Not Found".into(),
+            },
+            FetchError::Connect("refused".into()),
+            FetchError::Timeout("read".into()),
+            FetchError::Redirect("loop".into()),
+            FetchError::Interrupted {
+                received: 1,
+                expected: "2".into(),
+                detail: "reset".into(),
+            },
+            FetchError::ShortBody {
+                received: 1,
+                expected: 2,
+            },
+            FetchError::LongBody { expected: 2 },
+            FetchError::Transport("t".into()),
+            FetchError::Io {
+                path: "/p".into(),
+                detail: "full".into(),
+            },
+            FetchError::BadRange("r".into()),
+            FetchError::Checksum {
+                expected: "a".into(),
+                got: "b".into(),
+                kept: "k".into(),
+            },
+            FetchError::Remote("aria2 error 1".into()),
+            FetchError::Cancelled,
+        ];
+        for e in &errors {
+            assert_eq!(error(e), e.to_string());
+        }
+        let notes = [
+            Note::Retry {
+                attempt: 2,
+                error: FetchError::Timeout("read".into()),
+                delay: std::time::Duration::from_millis(1500),
+            },
+            Note::FileChanged {
+                before: "a".into(),
+                after: "b".into(),
+            },
+            Note::RangeIgnored { offset: 5 },
+            Note::RangeLied { what: "w".into() },
+            Note::Verified { sha256: "ab".into() },
+        ];
+        for n in &notes {
+            assert_eq!(note(n), n.to_string());
+        }
+        for e in [
+            OptionError::NotAnOption("x".into()),
+            OptionError::Unknown("k".into()),
+            OptionError::Segments("99".into()),
+            OptionError::Sha256("zz".into()),
+            OptionError::Rate("fast".into()),
+        ] {
+            assert_eq!(option_error(&e), e.to_string());
+        }
+        for e in [
+            PatternError::Backwards {
+                group: "5-1".into(),
+                from: 5,
+                to: 1,
+            },
+            PatternError::ZeroStep {
+                group: "1-5:0".into(),
+            },
+            PatternError::TooLarge {
+                group: "1-99999999999999999999".into(),
+                value: "99999999999999999999".into(),
+            },
+            PatternError::TooMany {
+                count: 20000,
+                cap: 10000,
+            },
+        ] {
+            assert_eq!(pattern_error(&e), e.to_string());
+        }
+    }
+
+    /// No English sentence is written into the window's code past the
+    /// catalogue: every string literal of `src/gui` with two words in a row
+    /// must be an id, a log line or a test's.
+    #[test]
+    fn the_window_code_has_no_words_outside_the_catalogue() {
+        let files = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("add.rs", include_str!("add.rs")),
+            ("compare.rs", include_str!("compare.rs")),
+            ("model.rs", include_str!("model.rs")),
+            ("settings.rs", include_str!("settings.rs")),
+            ("table.rs", include_str!("table.rs")),
+            ("timeline.rs", include_str!("timeline.rs")),
+        ];
+        // What may precede a literal that is not shown to the user.
+        let allowed = [
+            "id_salt(",
+            "Grid::new(",
+            "expect(",
+            "tracing::",
+            "ScrollArea",
+            ".name(",
+        ];
+        let mut found = Vec::new();
+        for (file, source) in files {
+            let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+            for (at, literal) in literals(code) {
+                // Values in a format string are not words to translate.
+                let mut text = literal.clone();
+                for name in placeholders(&literal) {
+                    text = text.replace(&format!("{{{name}}}"), "");
+                }
+                let words = text
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .filter(|w| w.len() >= 2)
+                    .count();
+                let has_space = text.trim().contains(' ');
+                let before = &code[at.saturating_sub(60)..at];
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                let context = &before[line_start..];
+                if words >= 2 && has_space && !allowed.iter().any(|a| context.contains(a)) {
+                    found.push(format!("{file}: {literal:?}"));
+                }
+            }
+        }
+        assert!(found.is_empty(), "put these in the catalogue: {found:#?}");
+    }
+
+    /// The string literals of Rust code (plain and raw), with where each
+    /// starts, skipping comments and char literals.
+    fn literals(code: &str) -> Vec<(usize, String)> {
+        let b = code.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'\'' => {
+                    // A char literal ('x', '\n', '"') or a lifetime ('a).
+                    if b.get(i + 2) == Some(&b'\'') {
+                        i += 3;
+                    } else if b.get(i + 1) == Some(&b'\\') {
+                        i += 4;
+                    } else {
+                        i += 1;
+                    }
+                }
+                b'"' => {
+                    let start = i;
+                    i += 1;
+                    let mut s = Vec::new();
+                    while i < b.len() && b[i] != b'"' {
+                        if b[i] == b'\\' {
+                            i += 1;
+                        }
+                        s.push(b[i]);
+                        i += 1;
+                    }
+                    out.push((start, String::from_utf8_lossy(&s).into_owned()));
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        out
     }
 
     #[test]

@@ -490,7 +490,7 @@ impl FanoutApp {
         ui.horizontal(|ui| {
             ui.label(tr!(
                 TimelineSummary,
-                tasks = t.bars().len(),
+                tasks = self.model.batch.tasks.len(),
                 lanes = t.lanes().len(),
                 secs = format!("{:.2}", t.span(now).as_secs_f64()),
                 peak = t.peak_in_flight()

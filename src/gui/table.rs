@@ -153,9 +153,9 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
         .column(Column::initial(130.0).at_least(80.0).clip(true).resizable(true))
         .column(Column::initial(165.0).at_least(120.0).resizable(true))
         .column(Column::exact(72.0))
-        .column(Column::exact(46.0))
+        .column(Column::exact(58.0))
         .column(Column::initial(90.0).at_least(60.0).clip(true).resizable(true))
-        .column(Column::exact(48.0))
+        .column(Column::exact(58.0))
         .column(Column::exact(64.0))
         .column(Column::remainder().at_least(130.0))
         .header(20.0, |mut header| {

@@ -88,7 +88,7 @@ pub fn show(
     let lanes = order.len().max(1);
     let span = timeline.span(now).as_secs_f64().max(0.001);
     let avail = ui.available_size();
-    let lane_h = ((avail.y.max(min_height) - AXIS) / lanes as f32).clamp(4.0, 26.0);
+    let lane_h = ((avail.y.max(min_height) - AXIS) / lanes as f32).clamp(4.0, 44.0);
     let size = Vec2::new(avail.x.max(300.0), lane_h * lanes as f32 + AXIS);
     let (response, painter) = ui.allocate_painter(size, Sense::hover());
     let full = response.rect;
