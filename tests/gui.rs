@@ -738,4 +738,34 @@ fn compare_engines_runs_the_list_under_each_engine_and_exports_csv() {
     assert!(lines[0].starts_with("engine,workers,total_s,peak_in_flight"));
     assert!(lines[1].starts_with("sequential,1,"), "{text}");
     harness.get_by_label_contains("Saved ");
+
+    // The PNG is the charts as drawn: cut from a screenshot of the frame.
+    harness.get_by_label("Save as PNG").click();
+    step_until(&mut harness, "the PNG", |app| {
+        files_in(app.settings.download_dir.as_path())
+            .iter()
+            .any(|f| f.ends_with(".png"))
+    });
+    let png = files_in(setup.downloads.path())
+        .into_iter()
+        .find(|f| f.ends_with(".png"))
+        .unwrap();
+    let image = image::open(setup.downloads.path().join(&png))
+        .expect("a PNG that decodes")
+        .to_rgb8();
+    let (w, h) = image.dimensions();
+    assert!(
+        w >= 600 && (250..800).contains(&h),
+        "the charts' area, not the window: {w}x{h}"
+    );
+    let colours: std::collections::HashSet<_> = image.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() >= 16,
+        "a drawn chart, not a blank one: {} colours",
+        colours.len()
+    );
+    // The three engines' bar colours are in it.
+    for rgb in [[0x8e, 0x8e, 0x93], [0x3b, 0x82, 0xf6], [0x2e, 0xa0, 0x43]] {
+        assert!(image.pixels().any(|p| p.0 == rgb), "no bar of colour {rgb:?}");
+    }
 }

@@ -135,7 +135,13 @@ impl ComparePanel {
     /// Writes the CSV into `dir`; the notice to show.
     pub fn save_csv(&self, dir: &Path) -> String {
         let path = unique(dir, "fanout-comparison", ".csv");
-        match std::fs::write(&path, compare::csv(&self.runs)) {
+        let part = path.with_extension("csv.part");
+        let written =
+            std::fs::write(&part, compare::csv(&self.runs)).and_then(|()| std::fs::rename(&part, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        match written {
             Ok(()) => tr!(SavedAs, path = path.display()),
             Err(e) => tr!(CouldNotSave, path = path.display(), e = e),
         }
@@ -300,8 +306,21 @@ fn write_png(image: &egui::ColorImage, rect: Rect, ppp: f32, path: &Path) -> Res
             rgba.extend_from_slice(&px.to_array());
         }
     }
-    image::save_buffer(path, &rgba, cw as u32, ch as u32, image::ExtendedColorType::Rgba8)
-        .map_err(|e| e.to_string())
+    // Under a temporary name first: a half-written PNG never has its name.
+    let part = path.with_extension("png.part");
+    image::save_buffer_with_format(
+        &part,
+        &rgba,
+        cw as u32,
+        ch as u32,
+        image::ExtendedColorType::Rgba8,
+        image::ImageFormat::Png,
+    )
+    .and_then(|()| std::fs::rename(&part, path).map_err(image::ImageError::IoError))
+    .map_err(|e| {
+        let _ = std::fs::remove_file(&part);
+        e.to_string()
+    })
 }
 
 /// A titled bar chart of one value per engine, each bar with its figure.

@@ -871,7 +871,9 @@ impl eframe::App for FanoutApp {
         }
         self.update_title(ctx);
         if self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some() {
-            ctx.request_repaint_after(TICK);
+            // The timeline's running bars grow with the clock, not with events.
+            let tick = if self.tab == Tab::Timeline { WAKE_DELAY } else { TICK };
+            ctx.request_repaint_after(tick);
         }
         if let Some((_, at)) = self.notice
             && at.elapsed() > Duration::from_secs(10)
