@@ -168,7 +168,14 @@ impl ComparePanel {
         });
     }
 
-    pub fn show(&mut self, ui: &mut egui::Ui, urls: usize, settings: &mut Settings) -> Option<CompareAction> {
+    /// `busy`: downloads of the list run now, and would skew the figures.
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        urls: usize,
+        busy: bool,
+        settings: &mut Settings,
+    ) -> Option<CompareAction> {
         let mut action = None;
         ui.label(tr!(CompareIntro));
         ui.horizontal(|ui| {
@@ -194,8 +201,13 @@ impl ComparePanel {
                     ));
                 }
             } else {
-                let r = ui.add_enabled(urls > 0, egui::Button::new(tr!(CompareRun)));
-                if r.on_disabled_hover_text(tr!(CompareNeedsUrls)).clicked() {
+                let r = ui.add_enabled(urls > 0 && !busy, egui::Button::new(tr!(CompareRun)));
+                let why = if busy {
+                    tr!(CompareBusy)
+                } else {
+                    tr!(CompareNeedsUrls)
+                };
+                if r.on_disabled_hover_text(why).clicked() {
                     action = Some(CompareAction::Run);
                 }
                 let done = !self.runs.is_empty();

@@ -276,6 +276,7 @@ catalogue! {
     CompareScratch: "Into a scratch folder, removed afterwards", "存入临时文件夹，结束后删除";
     CompareKeep: "Into the download folder (kept)", "存入下载文件夹（保留）";
     CompareRunning: "Running {engine}: {ended} of {of} done", "正在运行{engine}：已完成 {ended}/{of}";
+    CompareBusy: "Wait for the downloads that run now: they would share the network with the comparison and skew it.", "请等正在进行的下载结束：它们会与对比争用网络，使结果失真。";
     CompareNeedsUrls: "Add URLs to the list first: the comparison runs them under each engine.", "请先向列表添加网址：对比会在每个引擎下运行它们。";
     CompareStopped: "The comparison stopped: {e}", "对比已停止：{e}";
     CompareEmpty: "the list is empty", "列表为空";
@@ -293,6 +294,7 @@ catalogue! {
     // Notification
     NotifyTitle: "fanout: downloads finished", "fanout：下载完成";
     NotifyBody: "{done} saved, {failed} failed, {cancelled} cancelled, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，用时 {secs} 秒";
+    NotifyBodyPaused: "{done} saved, {failed} failed, {cancelled} cancelled, {paused} paused, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，{paused} 个暂停，用时 {secs} 秒";
 }
 
 /// The text of `key` in this thread's language.

@@ -292,6 +292,11 @@ impl FanoutApp {
         if self.settings == self.saved_settings {
             return;
         }
+        if self.settings.language != self.saved_settings.language {
+            // This frame was laid out half in the old language.
+            i18n::set(self.settings.lang());
+            self.ctx.request_repaint();
+        }
         self.model.set_order(self.settings.order());
         if let Some(engine) = &self.engine {
             // Running transfers follow it from their next chunk.
@@ -508,13 +513,25 @@ impl FanoutApp {
     /// The batch ended: a desktop notification, if the settings ask for one.
     fn batch_ended(&mut self, end: &model::BatchEnd) {
         let title = tr!(NotifyTitle).to_string();
-        let body = tr!(
-            NotifyBody,
-            done = end.done,
-            failed = end.failed,
-            cancelled = end.cancelled,
-            secs = format!("{:.1}", end.span.as_secs_f64())
-        );
+        let secs = format!("{:.1}", end.span.as_secs_f64());
+        let body = if end.paused > 0 {
+            tr!(
+                NotifyBodyPaused,
+                done = end.done,
+                failed = end.failed,
+                cancelled = end.cancelled,
+                paused = end.paused,
+                secs = secs
+            )
+        } else {
+            tr!(
+                NotifyBody,
+                done = end.done,
+                failed = end.failed,
+                cancelled = end.cancelled,
+                secs = secs
+            )
+        };
         if self.settings.notify && self.options.notifications {
             let (summary, text) = (title.clone(), body.clone());
             // D-Bus may take a moment (or not answer): never on this thread.
@@ -872,7 +889,11 @@ impl eframe::App for FanoutApp {
         self.update_title(ctx);
         if self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some() {
             // The timeline's running bars grow with the clock, not with events.
-            let tick = if self.tab == Tab::Timeline { WAKE_DELAY } else { TICK };
+            let tick = if self.tab == Tab::Timeline {
+                WAKE_DELAY
+            } else {
+                TICK
+            };
             ctx.request_repaint_after(tick);
         }
         if let Some((_, at)) = self.notice
@@ -953,9 +974,9 @@ impl eframe::App for FanoutApp {
                 }
                 Tab::Timeline => self.timeline_tab(ui),
                 Tab::Compare => {
-                    let urls = self.model.rows.len();
+                    let (urls, busy) = (self.model.rows.len(), self.model.in_flight() > 0);
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        if let Some(a) = self.compare.show(ui, urls, &mut self.settings) {
+                        if let Some(a) = self.compare.show(ui, urls, busy, &mut self.settings) {
                             actions.push(Action::Compare(a));
                         }
                     });

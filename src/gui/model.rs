@@ -621,6 +621,77 @@ mod tests {
         }
     }
 
+    fn started(index: usize, at_ms: u64) -> Event {
+        Event::Started {
+            index,
+            worker: format!("thread-{index}"),
+            at: Duration::from_millis(at_ms),
+        }
+    }
+
+    fn finished(index: usize, rank: usize, at_ms: u64) -> Event {
+        Event::Finished(TaskResult {
+            index,
+            url: String::new(),
+            outcome: Ok(Saved {
+                path: format!("/tmp/{index}").into(),
+                bytes: 1,
+            }),
+            http_status: Some(200),
+            bytes: 1,
+            rank,
+            worker: format!("thread-{index}"),
+            started: Duration::ZERO,
+            finished: Duration::from_millis(at_ms),
+        })
+    }
+
+    #[test]
+    fn a_batch_ends_once_when_nothing_is_pending_and_the_next_add_starts_another() {
+        let mut m = Model::new(Order::Completion);
+        let now = Instant::now();
+        for i in 0..3 {
+            m.add(i, format!("http://h/{i}"), "/tmp".into(), Options::default());
+        }
+        assert_eq!(m.batch_progress(), (0, 3));
+        m.apply(started(0, 10), now);
+        m.apply(started(1, 10), now);
+        m.apply(finished(0, 1, 50), now);
+        assert_eq!(m.batch_progress(), (1, 3));
+        assert_eq!(m.take_batch_end(), None, "two still pending");
+        m.apply(
+            Event::Paused {
+                index: 1,
+                at: Duration::from_millis(60),
+            },
+            now,
+        );
+        m.apply(started(2, 60), now);
+        m.apply(finished(2, 2, 110), now);
+        // The paused task waits for the user, not the batch.
+        let end = m.take_batch_end().expect("the batch ended");
+        assert_eq!((end.done, end.paused), (2, 1));
+        assert_eq!(end.span, Duration::from_millis(100));
+        assert_eq!(m.take_batch_end(), None, "reported once");
+        // Resuming the paused one continues this batch.
+        m.apply(
+            Event::Queued {
+                index: 1,
+                at: Duration::from_millis(200),
+            },
+            now,
+        );
+        assert_eq!(m.batch.tasks.len(), 3);
+        m.apply(started(1, 210), now);
+        m.apply(finished(1, 3, 260), now);
+        assert_eq!(m.take_batch_end().map(|e| e.done), Some(3));
+        assert_eq!(m.batch.timeline.bars().len(), 4, "task 1 ran twice");
+        // A new add after the end is a new batch with a new timeline.
+        m.add(3, "http://h/3".into(), "/tmp".into(), Options::default());
+        assert_eq!(m.batch_progress(), (0, 1));
+        assert!(m.batch.timeline.is_empty());
+    }
+
     #[test]
     fn speed_is_measured_over_time_not_between_events_of_one_batch() {
         let mut m = Model::new(Order::Completion);
