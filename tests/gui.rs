@@ -661,13 +661,30 @@ fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
     assert_eq!(title, "fanout: downloads finished");
     assert!(body.starts_with("6 saved, 0 failed, 0 cancelled, in "), "{body}");
 
-    let t = &harness.state().model.batch.timeline;
+    let t = harness.state().model.batch.timeline.clone();
     assert_eq!(t.lanes().len(), 2, "two threads, two lanes: {:?}", t.lanes());
     assert_eq!(t.peak_in_flight(), 2);
     harness.get_by_label("Timeline").click();
     settle(&mut harness);
     harness.get_by_label_contains("tasks: 6, lanes: 2, time: ");
     harness.get_by_label_contains("most at once: 2");
+    // Hovering the start of the first lane shows that bar's task. The chart
+    // starts under the summary, its lanes right of the lane names.
+    let summary = harness.get_by_label_contains("tasks: 6, lanes: 2").rect();
+    let first_lane = t.lane_order()[0];
+    let first = t
+        .bars()
+        .iter()
+        .filter(|b| b.lane == first_lane)
+        .min_by_key(|b| b.start)
+        .unwrap()
+        .index;
+    harness.hover_at(egui::pos2(summary.left() + 92.0 + 3.0, summary.bottom() + 30.0));
+    for _ in 0..8 {
+        harness.step();
+    }
+    harness.get_by_label_contains(&format!("#{first} {first}.jpg\ndone\n"));
+    harness.get_by_label_contains(&format!("on {}", t.lanes()[first_lane]));
 
     // A new batch starts a new timeline and a new count.
     add_urls(&mut harness, &server.url("/tl/next.jpg?size=10"));
