@@ -104,11 +104,17 @@ pub fn show(
     }
     let visuals = ui.visuals().clone();
     let small = FontId::proportional(11.0);
+    // Only what the scroll area shows is painted: a batch of thousands of
+    // tasks on hundreds of lanes is mostly out of view.
+    let clip = ui.clip_rect();
 
     // Lanes: stripes and names.
     for (row, &lane) in order.iter().enumerate() {
         let top = plot.top() + row as f32 * lane_h;
         let stripe = Rect::from_min_max(Pos2::new(plot.left(), top), Pos2::new(plot.right(), top + lane_h));
+        if !clip.intersects(stripe.expand2(Vec2::new(GUTTER, 0.0))) {
+            continue;
+        }
         if row % 2 == 1 {
             painter.rect_filled(stripe, 0.0, visuals.faint_bg_color);
         }
@@ -162,6 +168,9 @@ pub fn show(
     };
     for b in timeline.bars() {
         let rect = rect_of(b);
+        if !clip.intersects(rect) {
+            continue;
+        }
         painter.rect(
             rect,
             2.0,
