@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use crate::engine::{BackendKind, Engine, EngineConfig, Event, Job};
 use crate::timeline::Timeline;
 
+/// How long a stopped comparison waits for its transfers to wind down.
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
 /// One engine's run over the list.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -93,7 +96,9 @@ pub fn folder(scratch: &Path, n: usize, backend: BackendKind) -> PathBuf {
 /// retries and connections per file, saving into `folder(scratch, …)`.
 /// `rate_limit` is the user's global speed limit, kept so a comparison does
 /// not take more bandwidth than they allowed. `stop` ends it between
-/// events (the running engine pauses its transfers and goes away).
+/// events: the running engine's tasks are cancelled, and it returns once
+/// their transfers have stopped (at most [`STOP_WAIT`] later), so nothing
+/// writes into `scratch` after it.
 pub fn run(
     urls: &[String],
     backends: &[BackendKind],
@@ -122,13 +127,23 @@ pub fn run(
             Engine::new(config, tx, Arc::new(|| {})).map_err(|e| CompareError::Engine(e.to_string()))?;
         engine.set_rate_limit(rate_limit);
         let begun = Instant::now();
-        for url in urls {
-            engine.submit(Job::new(url.clone(), &dir));
-        }
+        let tasks: Vec<usize> = urls
+            .iter()
+            .map(|u| engine.submit(Job::new(u.clone(), &dir)))
+            .collect();
         let mut timeline = Timeline::new();
         let (mut ok, mut failed) = (0, 0);
         while ok + failed < urls.len() {
             if stop.load(Ordering::SeqCst) {
+                // Cancelled transfers remove their `.part`; wait (a while)
+                // for them, so the caller can remove the folder for good.
+                for &i in &tasks {
+                    engine.cancel(i);
+                }
+                let deadline = Instant::now() + STOP_WAIT;
+                while engine.counts().2 > 0 && Instant::now() < deadline {
+                    let _ = events.recv_timeout(Duration::from_millis(20));
+                }
                 return Err(CompareError::Stopped);
             }
             let Ok(event) = events.recv_timeout(Duration::from_millis(100)) else {

@@ -1563,8 +1563,10 @@ fn a_comparison_runs_every_engine_over_the_list_and_reports_each_total() {
 #[test]
 fn a_comparison_can_be_stopped_and_refuses_an_empty_list() {
     let server = TestServer::start();
+    // Slow bodies (16 KiB every 50 ms): the first one is mid-transfer, with
+    // its `.part` on disk, when the stop comes.
     let urls: Vec<String> = (0..4)
-        .map(|i| server.url(&format!("/stop/{i}.jpg?size=1000&latency=3000")))
+        .map(|i| server.url(&format!("/stop/{i}.bin?size=2000000&pace=50")))
         .collect();
     let scratch = tempfile::tempdir().unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -1572,12 +1574,30 @@ fn a_comparison_can_be_stopped_and_refuses_an_empty_list() {
     let engines = fanout::compare::engines(2, 0);
     let empty = fanout::compare::run(&[], &engines, &base, None, scratch.path(), &stop, |_| {});
     assert_eq!(empty.unwrap_err(), fanout::compare::CompareError::Empty);
-    let begun = std::time::Instant::now();
-    let result = fanout::compare::run(&urls, &engines, &base, None, scratch.path(), &stop, |u| {
-        if matches!(u, fanout::compare::Update::Starting { .. }) {
+    let first = fanout::compare::folder(scratch.path(), 0, engines[0]);
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            // Stop once the first transfer has written some of its part.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                if first.is_dir() && !files_in(&first).is_empty() {
+                    std::thread::sleep(Duration::from_millis(200));
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
             stop.store(true, Ordering::SeqCst);
-        }
+        });
+        fanout::compare::run(&urls, &engines, &base, None, scratch.path(), &stop, |_| {})
     });
     assert_eq!(result.unwrap_err(), fanout::compare::CompareError::Stopped);
-    assert!(begun.elapsed() < Duration::from_secs(3), "{:?}", begun.elapsed());
+    // It returns once the transfer has stopped and removed its part, so the
+    // caller can remove the folder for good: nothing is left, or written later.
+    assert!(files_in(&first).is_empty(), "{:?}", files_in(&first));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(files_in(&first).is_empty(), "{:?}", files_in(&first));
+    assert!(
+        !fanout::compare::folder(scratch.path(), 1, engines[1]).exists(),
+        "the next engine never started"
+    );
 }

@@ -27,6 +27,8 @@ struct Running {
     stop: Arc<AtomicBool>,
     /// Which engine runs, and how far it is.
     now: Option<(BackendKind, usize, usize)>,
+    /// How many URLs each engine runs.
+    urls: usize,
 }
 
 #[derive(Default)]
@@ -57,6 +59,7 @@ impl ComparePanel {
 
     /// Starts a comparison of `urls` with the settings' workers, timeouts
     /// and speed limit.
+    ///
     /// A scratch folder is made in `scratch` and removed afterwards, unless
     /// the settings say to keep the files in the download folder.
     pub fn start(&mut self, urls: Vec<String>, settings: &Settings, scratch: &Path, ctx: &egui::Context) {
@@ -65,6 +68,7 @@ impl ComparePanel {
         }
         self.runs.clear();
         self.error = None;
+        let count = urls.len();
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let engines = compare::engines(settings.threads, settings.async_limit);
@@ -92,7 +96,12 @@ impl ComparePanel {
                 send(Msg::Done(result.map(|_| ())));
             })
             .expect("a thread for the comparison");
-        self.running = Some(Running { rx, stop, now: None });
+        self.running = Some(Running {
+            rx,
+            stop,
+            now: None,
+            urls: count,
+        });
     }
 
     pub fn stop(&mut self) {
@@ -107,7 +116,9 @@ impl ComparePanel {
         if let Some(running) = &mut self.running {
             while let Ok(msg) = running.rx.try_recv() {
                 match msg {
-                    Msg::Update(Update::Starting { backend, .. }) => running.now = Some((backend, 0, 0)),
+                    Msg::Update(Update::Starting { backend, .. }) => {
+                        running.now = Some((backend, 0, running.urls));
+                    }
                     Msg::Update(Update::Progress { ended, of, .. }) => {
                         if let Some(now) = &mut running.now {
                             (now.1, now.2) = (ended, of);
