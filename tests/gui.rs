@@ -668,22 +668,32 @@ fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
     settle(&mut harness);
     harness.get_by_label_contains("tasks: 6, lanes: 2, time: ");
     harness.get_by_label_contains("most at once: 2");
-    // Hovering the start of the first lane shows that bar's task. The chart
-    // starts under the summary, its lanes right of the lane names.
+    // Hovering the first lane shows the task of the bar under the pointer,
+    // and only that one. The chart starts under the summary, its lanes right
+    // of the lane names (92 px). A point between two bars shows nothing, so
+    // a few points along the lane are tried.
     let summary = harness.get_by_label_contains("tasks: 6, lanes: 2").rect();
     let first_lane = t.lane_order()[0];
-    let first = t
-        .bars()
-        .iter()
-        .filter(|b| b.lane == first_lane)
-        .min_by_key(|b| b.start)
-        .unwrap()
-        .index;
-    harness.hover_at(egui::pos2(summary.left() + 92.0 + 3.0, summary.bottom() + 30.0));
-    for _ in 0..8 {
-        harness.step();
+    let mut shown = Vec::new();
+    for x in [150.0, 260.0, 370.0, 480.0] {
+        harness.hover_at(egui::pos2(summary.left() + 92.0 + x, summary.bottom() + 30.0));
+        for _ in 0..8 {
+            harness.step();
+        }
+        shown = t
+            .bars()
+            .iter()
+            .filter(|b| {
+                let details = format!("#{} {}.jpg\ndone\n", b.index, b.index);
+                harness.query_by_label_contains(&details).is_some()
+            })
+            .collect();
+        if !shown.is_empty() {
+            break;
+        }
     }
-    harness.get_by_label_contains(&format!("#{first} {first}.jpg\ndone\n"));
+    assert_eq!(shown.len(), 1, "one bar's details: {shown:?}");
+    assert_eq!(shown[0].lane, first_lane, "{shown:?}");
     harness.get_by_label_contains(&format!("on {}", t.lanes()[first_lane]));
 
     // A new batch starts a new timeline and a new count.
