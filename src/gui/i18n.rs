@@ -275,7 +275,7 @@ catalogue! {
     CompareStop: "Stop", "停止";
     CompareScratch: "Into a scratch folder, removed afterwards", "存入临时文件夹，结束后删除";
     CompareKeep: "Into the download folder (kept)", "存入下载文件夹（保留）";
-    CompareRunning: "Running {engine}: {ended} of {of} done", "正在运行{engine}：已完成 {ended}/{of}";
+    CompareRunning: "Running {engine}: {ended} of {of} done", "正在运行“{engine}”引擎：已完成 {ended}/{of}";
     CompareBusy: "Wait for the downloads that run now: they would share the network with the comparison and skew it.", "请等正在进行的下载结束：它们会与对比争用网络，使结果失真。";
     CompareNeedsUrls: "Add URLs to the list first: the comparison runs them under each engine.", "请先向列表添加网址：对比会在每个引擎下运行它们。";
     CompareStopped: "The comparison stopped: {e}", "对比已停止：{e}";
