@@ -38,8 +38,11 @@ impl Lang {
     }
 
     /// The system's language, if it is one of ours; English otherwise.
+    /// Read once: the window asks every frame, and a process's locale does
+    /// not change while it runs.
     pub fn from_system() -> Lang {
-        Lang::from_locale(&sys_locale::get_locale().unwrap_or_default())
+        static SYSTEM: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+        *SYSTEM.get_or_init(|| Lang::from_locale(&sys_locale::get_locale().unwrap_or_default()))
     }
 
     /// `zh-CN`, `zh_CN.UTF-8`, `zh-Hans-SG` are Chinese; so is a bare `zh`.
