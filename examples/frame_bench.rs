@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use fanout::engine::{Event, Saved, TaskResult};
+use fanout::engine::{Event, Saved, TaskResult, Worker};
 use fanout::gui::{AppOptions, FanoutApp};
 
 const TASKS: usize = 10_000;
@@ -49,7 +49,7 @@ fn main() {
         app.model.apply(
             Event::Started {
                 index,
-                worker: format!("task-{}", rank % 64),
+                worker: Worker::Slot(rank % 64),
                 at: ms(rank),
             },
             now,
@@ -65,7 +65,7 @@ fn main() {
                 http_status: Some(200),
                 bytes: 200_000,
                 rank,
-                worker: "task-1".into(),
+                worker: Worker::Slot(1),
                 started: ms(rank),
                 finished: ms(rank + 63),
             }),
@@ -79,7 +79,7 @@ fn main() {
         app.model.apply(
             Event::Started {
                 index,
-                worker: format!("task-{index}"),
+                worker: Worker::Slot(index),
                 at: Duration::ZERO,
             },
             now,

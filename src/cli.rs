@@ -463,7 +463,7 @@ pub fn json_line(r: &TaskResult) -> String {
         "status": if r.is_ok() { "ok" } else { "failed" },
         "bytes": r.bytes,
         "rank": r.rank,
-        "worker": r.worker,
+        "worker": r.worker.to_string(),
         "started_ms": millis(r.started),
         "finished_ms": millis(r.finished),
     });

@@ -11,4 +11,5 @@ pub mod gui;
 pub mod input;
 pub mod pattern;
 pub mod store;
+mod sync;
 pub mod timeline;

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::engine::{Event, FetchError};
+use crate::engine::{Event, FetchError, Worker};
 
 /// How a bar ended, or that it has not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,11 +41,28 @@ pub struct Bar {
     pub rank: Option<usize>,
 }
 
+/// A lane: its worker, and which of that worker's lanes (1 for the first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lane {
+    pub worker: Worker,
+    pub k: usize,
+}
+
+impl std::fmt::Display for Lane {
+    /// `thread-3`, or `aria2 #2` for a worker's second lane.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.k {
+            1 => write!(f, "{}", self.worker),
+            k => write!(f, "{} #{k}", self.worker),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
-    /// Lane names: the worker's, with ` #2`… when one worker name runs
-    /// several tasks at once (aria2 reports one name for all of its own).
-    lanes: Vec<String>,
+    /// One per worker, and a second (third…) one when one worker runs
+    /// several tasks at once (aria2 reports itself for all of its own).
+    lanes: Vec<Lane>,
     bars: Vec<Bar>,
     /// Task index to its open bar.
     open: HashMap<usize, usize>,
@@ -62,7 +79,7 @@ impl Timeline {
         self.bars.is_empty()
     }
 
-    pub fn lanes(&self) -> &[String] {
+    pub fn lanes(&self) -> &[Lane] {
         &self.lanes
     }
 
@@ -82,7 +99,7 @@ impl Timeline {
                 self.close(*index, *at, BarState::Requeued, None);
                 let origin = *self.origin.get_or_insert(*at);
                 let start = at.saturating_sub(origin);
-                let lane = self.free_lane(worker);
+                let lane = self.free_lane(*worker);
                 self.open.insert(*index, self.bars.len());
                 self.bars.push(Bar {
                     index: *index,
@@ -122,14 +139,10 @@ impl Timeline {
     }
 
     /// The first lane of this worker with nothing running on it.
-    fn free_lane(&mut self, worker: &str) -> usize {
+    fn free_lane(&mut self, worker: Worker) -> usize {
         let busy: Vec<usize> = self.open.values().map(|&b| self.bars[b].lane).collect();
         for k in 1.. {
-            let name = if k == 1 {
-                worker.to_string()
-            } else {
-                format!("{worker} #{k}")
-            };
+            let name = Lane { worker, k };
             match self.lanes.iter().position(|l| *l == name) {
                 Some(lane) if busy.contains(&lane) => continue,
                 Some(lane) => return lane,
@@ -145,8 +158,13 @@ impl Timeline {
     /// Lanes in reading order: `thread-2` before `thread-10`.
     pub fn lane_order(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.lanes.len()).collect();
-        order.sort_by(|&a, &b| natural_key(&self.lanes[a]).cmp(&natural_key(&self.lanes[b])));
+        order.sort_by_key(|&l| self.lanes[l]);
         order
+    }
+
+    /// The lanes' names, as the chart labels them.
+    pub fn lane_names(&self) -> Vec<String> {
+        self.lanes.iter().map(ToString::to_string).collect()
     }
 
     /// From the first start to the last end; `now` (engine time) stands for
@@ -191,18 +209,6 @@ impl Timeline {
     }
 }
 
-/// `thread-10` as ("thread-", 10), so lanes sort as people count.
-fn natural_key(name: &str) -> (String, u64, String) {
-    let digits_at = name
-        .char_indices()
-        .find(|(_, c)| c.is_ascii_digit())
-        .map_or(name.len(), |(i, _)| i);
-    let rest = &name[digits_at..];
-    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-    let n = rest[..end].parse().unwrap_or(0);
-    (name[..digits_at].to_string(), n, rest[end..].to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,7 +221,7 @@ mod tests {
     fn started(index: usize, worker: &str, at: u64) -> Event {
         Event::Started {
             index,
-            worker: worker.into(),
+            worker: worker.parse().unwrap(),
             at: ms(at),
         }
     }
@@ -238,7 +244,7 @@ mod tests {
             http_status: None,
             bytes: 10,
             rank,
-            worker: String::new(),
+            worker: Worker::Rejected,
             started: Duration::ZERO,
             finished: ms(at),
         })
@@ -257,8 +263,8 @@ mod tests {
         ] {
             t.record(&e);
         }
-        assert_eq!(t.lanes(), ["thread-1", "thread-10", "thread-2"]);
-        let names: Vec<&str> = t.lane_order().iter().map(|&l| t.lanes()[l].as_str()).collect();
+        assert_eq!(t.lane_names(), ["thread-1", "thread-10", "thread-2"]);
+        let names: Vec<String> = t.lane_order().iter().map(|&l| t.lanes()[l].to_string()).collect();
         assert_eq!(names, ["thread-1", "thread-2", "thread-10"]);
         assert_eq!(t.bars()[0].start, Duration::ZERO);
         assert_eq!(t.bars()[0].end, Some(ms(200)));
@@ -278,7 +284,7 @@ mod tests {
         t.record(&started(1, "aria2", 5));
         t.record(&finished(0, 10, 1, true));
         t.record(&started(2, "aria2", 12));
-        assert_eq!(t.lanes(), ["aria2", "aria2 #2"]);
+        assert_eq!(t.lane_names(), ["aria2", "aria2 #2"]);
         assert_eq!(t.bars()[2].lane, 0, "the free first lane is reused");
     }
 

@@ -67,7 +67,7 @@ fn files_fetched_by_aria2_are_right_ranked_and_released_in_order() {
             r.index
         );
         assert_eq!(r.bytes, size as u64);
-        assert_eq!(r.worker, "aria2");
+        assert_eq!(r.worker, fanout::engine::Worker::Aria2);
     }
     // Completion order: the ranks say the last submitted finished first.
     let order: Vec<usize> = done.iter().map(|r| r.index).collect();

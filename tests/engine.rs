@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fanout::engine::{
-    BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult, hex,
+    BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult, Worker, hex,
 };
 use fanout::timeline::{BarState, Timeline};
 use support::{TestServer, body_for, control_files, enc, files_in, user_files};
@@ -175,7 +175,7 @@ fn worker_limits_hold_and_are_reached() {
             limit,
             "{kind:?}: most requests in flight at once"
         );
-        let workers: HashSet<&str> = results.iter().map(|r| r.worker.as_str()).collect();
+        let workers: HashSet<String> = results.iter().map(|r| r.worker.to_string()).collect();
         assert!(
             workers.len() <= limit,
             "{kind:?}: {} workers named",
@@ -273,7 +273,7 @@ fn a_failure_fails_only_its_own_task_and_leaves_no_file() {
             "{kind:?}: {:?}",
             r[1].outcome
         );
-        assert_eq!(r[1].worker, "-");
+        assert_eq!(r[1].worker, Worker::Rejected);
         assert!(error_of(&r[2]).to_string().contains("only http and https"));
         assert_eq!(error_of(&r[3]).to_string(), "HTTP 404 Not Found");
         assert_eq!(r[3].http_status, Some(404));
@@ -719,7 +719,9 @@ fn a_new_engine_setting_applies_to_tasks_that_have_not_started() {
     let first = batch(&engine, "t", 12, 200);
     assert_eq!(server.max_in_flight(), 6);
     assert!(
-        first.iter().all(|r| r.is_ok() && r.worker.starts_with("thread-")),
+        first
+            .iter()
+            .all(|r| r.is_ok() && matches!(r.worker, Worker::Thread(_))),
         "{first:?}"
     );
 
@@ -730,7 +732,9 @@ fn a_new_engine_setting_applies_to_tasks_that_have_not_started() {
     let second = batch(&engine, "a", 12, 200);
     assert_eq!(server.max_in_flight(), 4);
     assert!(
-        second.iter().all(|r| r.is_ok() && r.worker.starts_with("task-")),
+        second
+            .iter()
+            .all(|r| r.is_ok() && matches!(r.worker, Worker::Slot(_))),
         "{second:?}"
     );
 
@@ -756,8 +760,14 @@ fn a_new_engine_setting_applies_to_tasks_that_have_not_started() {
             _ => None,
         }));
     }
-    let on_async = third.iter().filter(|r| r.worker.starts_with("task-")).count();
-    let on_threads = third.iter().filter(|r| r.worker.starts_with("thread-")).count();
+    let on_async = third
+        .iter()
+        .filter(|r| matches!(r.worker, Worker::Slot(_)))
+        .count();
+    let on_threads = third
+        .iter()
+        .filter(|r| matches!(r.worker, Worker::Thread(_)))
+        .count();
     assert_eq!((on_async, on_threads), (4, 4), "{third:?}");
     assert!(!engine.running_on_old_backends());
 }
@@ -1413,7 +1423,7 @@ fn a_checksum_is_verified_and_a_mismatch_keeps_the_bytes_as_corrupt() {
                 FetchError::Checksum { expected, got, kept } => {
                     assert_eq!(expected, &"07".repeat(32));
                     assert_eq!(got, &hex(&sha256_of(&body_for("/bad.bin", size))));
-                    assert!(kept.ends_with("bad.bin.corrupt"), "{kept}");
+                    assert!(kept.ends_with("bad.bin.corrupt"), "{}", kept.display());
                 }
                 other => panic!("{kind:?}: {other}"),
             }
@@ -1477,7 +1487,7 @@ fn the_timeline_of_a_run_has_one_lane_per_worker_and_no_lane_runs_two_tasks_at_o
         assert_eq!(t.bytes(), 20000 * files as u64);
         match kind {
             BackendKind::Sequential => {
-                assert_eq!(t.lanes(), ["sequential"]);
+                assert_eq!(t.lane_names(), ["sequential"]);
                 assert_eq!(t.peak_in_flight(), 1, "sequential never overlaps");
             }
             BackendKind::Threads { workers } => {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use fanout::engine::Worker;
 use fanout::gui::i18n::Lang;
 use fanout::gui::settings::{EngineChoice, Settings};
 use fanout::gui::{AppOptions, FanoutApp};
@@ -192,16 +193,12 @@ fn engine_and_workers_set_the_next_batchs_concurrency() {
         step_until(&mut harness, engine, all_done(added));
         assert_eq!(server.max_in_flight(), expect, "{engine}");
         let app = harness.state();
-        let prefix = match engine {
-            "Threads" => "thread-",
-            "Async" => "task-",
-            _ => "sequential",
+        let by_kind = |w: Option<Worker>| match engine {
+            "Threads" => matches!(w, Some(Worker::Thread(_))),
+            "Async" => matches!(w, Some(Worker::Slot(_))),
+            _ => w == Some(Worker::Sequential),
         };
-        assert!(
-            app.model.rows[added - n..]
-                .iter()
-                .all(|r| r.worker.starts_with(prefix))
-        );
+        assert!(app.model.rows[added - n..].iter().all(|r| by_kind(r.worker)));
     }
 }
 
@@ -571,7 +568,7 @@ fn the_aria2_engine_runs_the_queue_on_a_daemon_and_says_where() {
     harness.get_by_label(&format!("Engine: aria2 at 127.0.0.1:{port}"));
     harness.get_by_label("connected");
     let row = &harness.state().model.rows[0];
-    assert_eq!(row.worker, "aria2");
+    assert_eq!(row.worker, Some(Worker::Aria2));
     assert!(std::fs::read(daemon.folder().join("r.bin")).unwrap() == body_for("/remote/r.bin", 40000));
 }
 

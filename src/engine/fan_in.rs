@@ -63,7 +63,8 @@ impl FanIn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::job::FetchError;
+    use crate::engine::error::FetchError;
+    use crate::engine::job::Worker;
     use std::time::Duration;
 
     fn result(index: usize, rank: usize) -> TaskResult {
@@ -74,7 +75,7 @@ mod tests {
             http_status: None,
             bytes: 0,
             rank,
-            worker: "-".into(),
+            worker: Worker::Rejected,
             started: Duration::ZERO,
             finished: Duration::ZERO,
         }

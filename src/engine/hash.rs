@@ -49,7 +49,7 @@ fn spawn(work: impl FnOnce() + Send + 'static) {
 }
 
 /// A digest to come, or why there is none (the file could not be read).
-pub(crate) type Pending = tokio::sync::oneshot::Receiver<Result<[u8; 32], String>>;
+pub(crate) type Pending = tokio::sync::oneshot::Receiver<Result<[u8; 32], std::io::Error>>;
 
 /// Hashes the file at `path` on the pool.
 pub(crate) fn file(path: PathBuf) -> Pending {
@@ -66,8 +66,7 @@ pub(crate) fn file(path: PathBuf) -> Pending {
                 }
             }
             Ok::<_, std::io::Error>(hasher.finalize().into())
-        })()
-        .map_err(|e| format!("cannot read {} to check it: {e}", path.display()));
+        })();
         let _ = tx.send(digest);
     });
     rx
@@ -89,7 +88,7 @@ struct StreamState {
     /// Taken by the pool thread that drains `pending`; at most one does.
     hasher: Option<Sha256>,
     /// Set by [`Stream::finish`]: send the digest once `pending` is empty.
-    done: Option<tokio::sync::oneshot::Sender<Result<[u8; 32], String>>>,
+    done: Option<tokio::sync::oneshot::Sender<Result<[u8; 32], std::io::Error>>>,
 }
 
 impl Stream {
@@ -158,9 +157,7 @@ impl Stream {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+use crate::sync::lock;
 
 #[cfg(test)]
 mod tests {
@@ -174,11 +171,11 @@ mod tests {
         for piece in data.chunks(4096) {
             assert!(stream.update(bytes::Bytes::copy_from_slice(piece)));
         }
-        assert_eq!(stream.finish().blocking_recv().unwrap(), Ok(whole));
+        assert_eq!(stream.finish().blocking_recv().unwrap().unwrap(), whole);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, &data).unwrap();
-        assert_eq!(file(path).blocking_recv().unwrap(), Ok(whole));
+        assert_eq!(file(path).blocking_recv().unwrap().unwrap(), whole);
         // A stream that falls too far behind says so instead of growing.
         let stream = Stream::new();
         let big = bytes::Bytes::from(vec![0u8; MAX_PENDING]);

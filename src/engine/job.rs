@@ -1,7 +1,10 @@
-//! What a download is, what it can end as, and what the engine reports about it.
+//! What a download is, who runs it, what it can end as, and what the
+//! engine reports about it.
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use super::error::{FetchError, Note};
 
 /// One download as the user asked for it. The URL stays a string so a bad
 /// one can be reported back as a failed task instead of being refused at the
@@ -56,118 +59,56 @@ pub struct Saved {
     pub bytes: u64,
 }
 
-/// Why a task failed, in words a user can act on.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum FetchError {
-    #[error("not a valid URL: {0}")]
-    InvalidUrl(String),
-    #[error("unsupported URL scheme {0:?}: only http and https can be downloaded")]
-    UnsupportedScheme(String),
-    #[error("HTTP {status} {reason}")]
-    Http { status: u16, reason: String },
-    #[error("could not connect: {0}")]
-    Connect(String),
-    #[error("timed out: {0}")]
-    Timeout(String),
-    #[error("redirect refused: {0}")]
-    Redirect(String),
-    #[error("connection lost after {received} of {expected} bytes: {detail}")]
-    Interrupted {
-        received: u64,
-        expected: String,
-        detail: String,
-    },
-    #[error("body too short: the server promised {expected} bytes and sent {received}")]
-    ShortBody { received: u64, expected: u64 },
-    #[error("body too long: the server promised {expected} bytes and sent more")]
-    LongBody { expected: u64 },
-    #[error("{0}")]
-    Transport(String),
-    #[error("cannot write {path}: {detail}")]
-    Io { path: String, detail: String },
-    #[error("bad answer to a range request: {0}")]
-    BadRange(String),
-    #[error("SHA-256 mismatch: expected {expected}, got {got}; the bytes are kept as {kept}")]
-    Checksum {
-        expected: String,
-        got: String,
-        kept: String,
-    },
-    /// What a remote engine reported that fanout has no closer word for.
-    #[error("{0}")]
-    Remote(String),
-    #[error("cancelled")]
-    Cancelled,
+/// Who runs a task: what the table's `Worker` column and the timeline's
+/// lanes show. `Display` gives the names users see (`thread-3`, `task-7`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Worker {
+    /// Refused before it reached a worker (a bad URL, cancelled while queued).
+    Rejected,
+    /// The sequential engine's one thread.
+    Sequential,
+    /// A thread of the pool, numbered from 0.
+    Thread(usize),
+    /// An async slot: the lowest number free when the task started.
+    Slot(usize),
+    /// An aria2 daemon.
+    Aria2,
 }
 
-impl FetchError {
-    /// Whether another attempt may succeed: a lost or stalled connection, a
-    /// short body, a server error. Not a 404, a bad URL or a full disk.
-    pub fn is_retryable(&self) -> bool {
+impl Worker {
+    /// Whether the task reached a worker at all (retrying a rejected one
+    /// cannot help).
+    pub fn ran(&self) -> bool {
+        *self != Worker::Rejected
+    }
+}
+
+impl std::fmt::Display for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FetchError::Connect(_)
-            | FetchError::Timeout(_)
-            | FetchError::Interrupted { .. }
-            | FetchError::ShortBody { .. }
-            | FetchError::Transport(_)
-            | FetchError::BadRange(_) => true,
-            FetchError::Http { status, .. } => *status >= 500 || *status == 408 || *status == 429,
-            _ => false,
+            Worker::Rejected => f.write_str("-"),
+            Worker::Sequential => f.write_str("sequential"),
+            Worker::Thread(n) => write!(f, "thread-{n}"),
+            Worker::Slot(n) => write!(f, "task-{n}"),
+            Worker::Aria2 => f.write_str("aria2"),
         }
     }
 }
 
-/// Something that happened to a task without ending it, for its log. Typed,
-/// so each front end can put it in its own words (and language); `Display`
-/// is the English the CLI prints.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Note {
-    /// An attempt failed; the next one starts after `delay`.
-    Retry {
-        attempt: usize,
-        error: FetchError,
-        delay: Duration,
-    },
-    /// The file's validator changed between two attempts: starting over.
-    FileChanged { before: String, after: String },
-    /// A whole body came back to a resume: starting over.
-    RangeIgnored { offset: u64 },
-    /// A segmented download got a wrong answer to a range request and goes
-    /// on over one connection.
-    RangeLied { what: String },
-    /// The expected SHA-256 matched.
-    Verified { sha256: String },
-}
+impl std::str::FromStr for Worker {
+    type Err = String;
 
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Note::Retry {
-                attempt,
-                error,
-                delay,
-            } => write!(
-                f,
-                "attempt {attempt} failed: {error}; trying again in {:.1} s",
-                delay.as_secs_f64()
-            ),
-            Note::FileChanged { before, after } => {
-                write!(
-                    f,
-                    "the file changed on the server ({before} became {after}); starting over"
-                )
-            }
-            Note::RangeIgnored { offset } => {
-                write!(
-                    f,
-                    "the server ignored the range from byte {offset}; starting over"
-                )
-            }
-            Note::RangeLied { what } => write!(
-                f,
-                "the server answered a range request wrongly: {what}; downloading over one connection instead"
-            ),
-            Note::Verified { sha256 } => write!(f, "SHA-256 verified: {sha256}"),
+    /// The names [`Display`](std::fmt::Display) writes (the saved queue keeps them).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let numbered = |prefix: &str| s.strip_prefix(prefix).and_then(|n| n.parse().ok());
+        match s {
+            "-" => Ok(Worker::Rejected),
+            "sequential" => Ok(Worker::Sequential),
+            "aria2" => Ok(Worker::Aria2),
+            _ => numbered("thread-")
+                .map(Worker::Thread)
+                .or_else(|| numbered("task-").map(Worker::Slot))
+                .ok_or_else(|| format!("not a worker name: {s:?}")),
         }
     }
 }
@@ -185,9 +126,8 @@ pub struct TaskResult {
     pub bytes: u64,
     /// 1-based place in the order tasks finished, across the whole engine.
     pub rank: usize,
-    /// Who ran it: a thread name (`thread-3`, `sequential`) or an async slot
-    /// (`task-7`); `-` for a task rejected before it reached a worker.
-    pub worker: String,
+    /// Who ran it.
+    pub worker: Worker,
     /// When a worker picked it up, since the engine started.
     pub started: Duration,
     /// When it ended, since the engine started.
@@ -207,7 +147,7 @@ pub enum Event {
     /// A worker picked the task up.
     Started {
         index: usize,
-        worker: String,
+        worker: Worker,
         at: Duration,
     },
     /// The response headers arrived: the file's name and size are known.
@@ -247,4 +187,25 @@ pub enum Event {
     Queued { index: usize, at: Duration },
     /// The task ended, in completion order (see `fan_in` for submission order).
     Finished(TaskResult),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_names_read_back_as_written() {
+        for w in [
+            Worker::Rejected,
+            Worker::Sequential,
+            Worker::Thread(12),
+            Worker::Slot(0),
+            Worker::Aria2,
+        ] {
+            assert_eq!(w.to_string().parse::<Worker>(), Ok(w));
+        }
+        assert!("thread-x".parse::<Worker>().is_err());
+        // Lanes sort as numbers: thread-2 before thread-10.
+        assert!(Worker::Thread(2) < Worker::Thread(10));
+    }
 }

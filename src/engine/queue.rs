@@ -13,16 +13,37 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use url::Url;
 
-use super::fetch::Resume;
+use super::job::Job;
 use super::limit::{Budget, RateLimit};
+use super::part::resume::Resume;
+use crate::sync;
+
+/// What the user wants of a task now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Want {
+    Run = 0,
+    Pause = 1,
+    Cancel = 2,
+}
+
+impl Want {
+    fn from_u8(v: u8) -> Want {
+        match v {
+            1 => Want::Pause,
+            2 => Want::Cancel,
+            _ => Want::Run,
+        }
+    }
+}
 
 /// What the user wants of one task, read by its transfer at every chunk.
 #[derive(Debug, Default)]
 pub(crate) struct TaskCtl {
+    /// A [`Want`], as its number so every connection can read it lock-free.
     state: AtomicU8,
-    /// Wakes an async transfer that waits for a byte, so pause and cancel
-    /// take effect at once there; blocking transfers see the state at their
-    /// next chunk (or their idle timeout).
+    /// Wakes a transfer that waits for a byte, a response or a retry, so
+    /// pause and cancel take effect at once.
     pub(crate) wake: tokio::sync::Notify,
     /// This task's own speed limit, changeable while it runs.
     pub(crate) limit: RateLimit,
@@ -31,31 +52,27 @@ pub(crate) struct TaskCtl {
     pub(crate) single: std::sync::atomic::AtomicBool,
 }
 
-const RUN: u8 = 0;
-const PAUSE: u8 = 1;
-const CANCEL: u8 = 2;
-
 impl TaskCtl {
     /// The transfer should stop: paused or cancelled.
     pub(crate) fn halted(&self) -> bool {
-        self.state.load(Ordering::Relaxed) != RUN
+        self.state.load(Ordering::Relaxed) != Want::Run as u8
     }
 
     /// Paused (not cancelled): the transfer keeps its bytes.
     pub(crate) fn paused(&self) -> bool {
-        self.state.load(Ordering::Relaxed) == PAUSE
+        self.state.load(Ordering::Relaxed) == Want::Pause as u8
     }
 
-    fn set(&self, state: u8) {
-        self.state.store(state, Ordering::SeqCst);
+    fn set(&self, want: Want) {
+        self.state.store(want as u8, Ordering::SeqCst);
         // Every connection of a segmented transfer waits on it; the stored
         // permit covers one that is about to wait.
         self.wake.notify_waiters();
         self.wake.notify_one();
     }
 
-    fn get(&self) -> u8 {
-        self.state.load(Ordering::SeqCst)
+    fn get(&self) -> Want {
+        Want::from_u8(self.state.load(Ordering::SeqCst))
     }
 }
 
@@ -91,7 +108,7 @@ impl RemoteGid {
 
 impl Task {
     /// A task that has not run yet.
-    pub(crate) fn new(index: usize, url: Url, job: super::Job) -> Task {
+    pub(crate) fn new(index: usize, url: Url, job: Job) -> Task {
         let ctl = TaskCtl::default();
         ctl.limit.set(job.rate_limit);
         Task {
@@ -143,7 +160,7 @@ pub(crate) struct Queue {
 
 impl Queue {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        sync::lock(&self.state)
     }
 
     /// A task from a saved queue: paused (waits for a resume) or ended
@@ -151,7 +168,7 @@ impl Queue {
     pub(crate) fn restore(&self, task: Task, paused: bool) {
         let mut state = self.lock();
         if paused {
-            task.ctl.set(PAUSE);
+            task.ctl.set(Want::Pause);
             state.held.insert(task.index, task);
         } else {
             state.ended.insert(task.index, task);
@@ -162,7 +179,7 @@ impl Queue {
     /// a worker. Takes the lock's guard so the caller's report, made under
     /// it, comes first.
     fn requeue(&self, mut state: MutexGuard<'_, State>, task: Task) {
-        task.ctl.set(RUN);
+        task.ctl.set(Want::Run);
         state.pending.insert(task.index, task);
         drop(state);
         self.ready.notify_one();
@@ -195,7 +212,7 @@ impl Queue {
                 state.running.insert(task.index, task.ctl.clone());
                 return Some(task);
             }
-            state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
+            state = sync::wait(&self.ready, state);
         }
     }
 
@@ -234,13 +251,13 @@ impl Queue {
             return report(Settled::Finished);
         }
         match task.ctl.get() {
-            PAUSE => {
+            Want::Pause => {
                 report(Settled::Paused);
                 state.held.insert(task.index, task);
             }
             // Paused, then resumed before settling here: the transfer
             // stopped anyway, so it simply goes again.
-            RUN if halted => {
+            Want::Run if halted => {
                 report(Settled::Requeued);
                 self.requeue(state, task);
             }
@@ -278,7 +295,7 @@ impl Queue {
         let mut state = self.lock();
         state.closed = true;
         for ctl in state.running.values() {
-            ctl.set(PAUSE);
+            ctl.set(Want::Pause);
         }
         drop(state);
         self.ready.notify_all();
@@ -290,12 +307,12 @@ impl Queue {
         let mut state = self.lock();
         if let Some(task) = state.pending.remove(&index) {
             held();
-            task.ctl.set(PAUSE);
+            task.ctl.set(Want::Pause);
             state.held.insert(index, task);
             return Pause::Held;
         }
         if let Some(ctl) = state.running.get(&index) {
-            ctl.set(PAUSE);
+            ctl.set(Want::Pause);
             return Pause::Stopping;
         }
         Pause::No
@@ -312,9 +329,9 @@ impl Queue {
             return true;
         }
         if let Some(ctl) = state.running.get(&index)
-            && ctl.get() == PAUSE
+            && ctl.get() == Want::Pause
         {
-            ctl.set(RUN);
+            ctl.set(Want::Run);
             return true;
         }
         false
@@ -326,7 +343,7 @@ impl Queue {
     pub(crate) fn cancel(&self, index: usize) -> Cancel {
         let mut state = self.lock();
         if let Some(mut task) = state.pending.remove(&index).or_else(|| state.held.remove(&index)) {
-            task.ctl.set(CANCEL);
+            task.ctl.set(Want::Cancel);
             if let Some(r) = task.resume.take() {
                 r.discard(); // a cancelled download leaves no `.part`
             }
@@ -338,7 +355,7 @@ impl Queue {
             return Cancel::NotStarted(url);
         }
         if let Some(ctl) = state.running.get(&index) {
-            ctl.set(CANCEL);
+            ctl.set(Want::Cancel);
             return Cancel::Stopping;
         }
         Cancel::No

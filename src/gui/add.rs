@@ -7,7 +7,7 @@ use egui::RichText;
 use egui::text::{LayoutJob, TextFormat};
 
 use super::i18n::{self, T, tr};
-use crate::engine::fetch::parse_url;
+use crate::engine::http::parse_url;
 use crate::engine::parse_sha256;
 use crate::input::{OptionError, Options, split_line};
 use crate::pattern::{self, PatternError};

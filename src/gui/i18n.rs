@@ -15,7 +15,7 @@ use std::fmt::Display;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::CompareError;
-use crate::engine::{EngineConfig, FetchError, Note};
+use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError};
 use crate::input::OptionError;
 use crate::pattern::PatternError;
 
@@ -252,18 +252,33 @@ catalogue! {
     ErrScheme: "unsupported URL scheme {scheme}: only http and https can be downloaded", "不支持的网址协议 {scheme}：只能下载 http 和 https";
     ErrConnect: "could not connect: {detail}", "无法连接：{detail}";
     ErrTimeout: "timed out: {detail}", "超时：{detail}";
+    ErrTls: "the server's certificate is not trusted: {detail}", "服务器的证书不受信任：{detail}";
     ErrRedirect: "redirect refused: {detail}", "拒绝重定向：{detail}";
+    RedirTooMany: "more than {max} redirects", "重定向超过 {max} 次";
+    RedirScheme: "redirect to a {scheme} URL", "重定向到 {scheme} 网址";
+    RedirNoLocation: "HTTP {status} without a Location", "HTTP {status} 没有 Location";
     ErrInterrupted: "connection lost after {received} of {expected} bytes: {detail}", "连接中断，已收到 {received} / {expected} 字节：{detail}";
+    ErrInterruptedUnknown: "connection lost after {received} bytes: {detail}", "连接中断，已收到 {received} 字节：{detail}";
+    CauseServerClosed: "the server closed it", "服务器关闭了连接";
     ErrShortBody: "body too short: the server promised {expected} bytes and sent {received}", "内容不完整：服务器声明 {expected} 字节，只发来 {received} 字节";
     ErrLongBody: "body too long: the server promised {expected} bytes and sent more", "内容过长：服务器声明 {expected} 字节，却发来更多";
     ErrIo: "cannot write {path}: {detail}", "无法写入 {path}：{detail}";
     ErrBadRange: "bad answer to a range request: {detail}", "分段请求的应答有误：{detail}";
+    RangeRefused: "the server refused the range from byte {offset} (416); starting over", "服务器拒绝了从第 {offset} 字节起的分段（416）；重新开始";
+    RangeResume: "asked for the bytes from {from} on, got Content-Range {got}; starting over", "请求第 {from} 字节起的内容，收到 Content-Range {got}；重新开始";
+    RangeUnasked: "206 to a request without a range", "未请求分段却收到 206";
+    RangeSegment: "asked for bytes {from}-{last} of {total}, got Content-Range {got}", "请求 {total} 字节中的第 {from}-{last} 字节，收到 Content-Range {got}";
+    RangeWholeBody: "asked for bytes {from}-{last}, got the whole file ({status})", "请求第 {from}-{last} 字节，收到整个文件（{status}）";
+    RangeChanged: "the file changed on the server ({before} became {after}); starting over", "服务器上的文件已更改（{before} 变为 {after}）；重新开始";
+    WordNone: "none", "无";
+    NoValidator: "no validator", "无校验标识";
     ErrChecksum: "SHA-256 mismatch: expected {expected}, got {got}; the bytes are kept as {kept}", "SHA-256 不符：应为 {expected}，实为 {got}；已下载的内容保存为 {kept}";
     NoteRetry: "attempt {attempt} failed: {error}; trying again in {delay} s", "第 {attempt} 次尝试失败：{error}；{delay} 秒后重试";
     NoteFileChanged: "the file changed on the server ({before} became {after}); starting over", "服务器上的文件已更改（{before} 变为 {after}）；重新开始";
     NoteRangeIgnored: "the server ignored the range from byte {offset}; starting over", "服务器忽略了从第 {offset} 字节起的分段请求；重新开始";
     NoteRangeLied: "the server answered a range request wrongly: {what}; downloading over one connection instead", "服务器对分段请求的应答有误：{what}；改用单个连接下载";
     NoteVerified: "SHA-256 verified: {sha}", "SHA-256 校验通过：{sha}";
+    NoteDowngraded: "redirected from HTTPS to HTTP: {to}", "已从 HTTPS 重定向到 HTTP：{to}";
 
     // Timeline
     TimelineEmpty: "The timeline shows the current batch once a download starts.", "下载开始后，这里显示当前这一批的时间线。";
@@ -342,26 +357,35 @@ pub fn error(e: &FetchError) -> String {
         FetchError::Http { status, reason } => format!("HTTP {status} {reason}"),
         FetchError::Connect(detail) => tr!(ErrConnect, detail = detail),
         FetchError::Timeout(detail) => tr!(ErrTimeout, detail = detail),
-        FetchError::Redirect(detail) => tr!(ErrRedirect, detail = detail),
+        FetchError::Tls(detail) => tr!(ErrTls, detail = detail),
+        FetchError::Redirect(r) => tr!(ErrRedirect, detail = redirect(r)),
         FetchError::Interrupted {
             received,
             expected,
-            detail,
-        } => tr!(
-            ErrInterrupted,
-            received = received,
-            expected = expected,
-            detail = detail
-        ),
+            cause,
+        } => {
+            let detail = cause
+                .clone()
+                .unwrap_or_else(|| tr!(CauseServerClosed).to_string());
+            match expected {
+                Some(expected) => tr!(
+                    ErrInterrupted,
+                    received = received,
+                    expected = expected,
+                    detail = detail
+                ),
+                None => tr!(ErrInterruptedUnknown, received = received, detail = detail),
+            }
+        }
         FetchError::ShortBody { received, expected } => {
             tr!(ErrShortBody, received = received, expected = expected)
         }
         FetchError::LongBody { expected } => tr!(ErrLongBody, expected = expected),
         FetchError::Transport(detail) | FetchError::Remote(detail) => detail.clone(),
-        FetchError::Io { path, detail } => tr!(ErrIo, path = path, detail = detail),
-        FetchError::BadRange(detail) => tr!(ErrBadRange, detail = detail),
+        FetchError::Io { path, detail, .. } => tr!(ErrIo, path = path.display(), detail = detail),
+        FetchError::BadRange(r) => tr!(ErrBadRange, detail = range(r)),
         FetchError::Checksum { expected, got, kept } => {
-            tr!(ErrChecksum, expected = expected, got = got, kept = kept)
+            tr!(ErrChecksum, expected = expected, got = got, kept = kept.display())
         }
         FetchError::Cancelled => tr!(StCancelled).to_string(),
     }
@@ -382,8 +406,46 @@ pub fn note(n: &Note) -> String {
         ),
         Note::FileChanged { before, after } => tr!(NoteFileChanged, before = before, after = after),
         Note::RangeIgnored { offset } => tr!(NoteRangeIgnored, offset = offset),
-        Note::RangeLied { what } => tr!(NoteRangeLied, what = what),
+        Note::RangeLied(what) => tr!(NoteRangeLied, what = range(what)),
         Note::Verified { sha256 } => tr!(NoteVerified, sha = sha256),
+        Note::Downgraded { to } => tr!(NoteDowngraded, to = to),
+    }
+}
+
+fn redirect(r: &RedirectError) -> String {
+    match r {
+        RedirectError::TooMany { max } => tr!(RedirTooMany, max = max),
+        RedirectError::Scheme(scheme) => tr!(RedirScheme, scheme = format!("{scheme:?}")),
+        RedirectError::NoLocation { status } => tr!(RedirNoLocation, status = status),
+    }
+}
+
+fn range(r: &RangeError) -> String {
+    let got = |g: &Option<String>| g.clone().unwrap_or_else(|| tr!(WordNone).to_string());
+    match r {
+        RangeError::Refused { offset } => tr!(RangeRefused, offset = offset),
+        RangeError::Resume { from, got: g } => tr!(RangeResume, from = from, got = got(g)),
+        RangeError::Unasked => tr!(RangeUnasked).to_string(),
+        RangeError::Segment {
+            from,
+            last,
+            total,
+            got: g,
+        } => tr!(
+            RangeSegment,
+            from = from,
+            last = last,
+            total = total,
+            got = got(g)
+        ),
+        RangeError::WholeBody { from, last, status } => {
+            tr!(RangeWholeBody, from = from, last = last, status = status)
+        }
+        RangeError::Changed { before, after } => tr!(
+            RangeChanged,
+            before = before,
+            after = after.clone().unwrap_or_else(|| tr!(NoValidator).to_string())
+        ),
     }
 }
 
@@ -507,11 +569,19 @@ mod tests {
             },
             FetchError::Connect("refused".into()),
             FetchError::Timeout("read".into()),
-            FetchError::Redirect("loop".into()),
+            FetchError::Tls("UnknownIssuer".into()),
+            FetchError::Redirect(RedirectError::TooMany { max: 10 }),
+            FetchError::Redirect(RedirectError::Scheme("file".into())),
+            FetchError::Redirect(RedirectError::NoLocation { status: 302 }),
             FetchError::Interrupted {
                 received: 1,
-                expected: "2".into(),
-                detail: "reset".into(),
+                expected: Some(2),
+                cause: Some("reset".into()),
+            },
+            FetchError::Interrupted {
+                received: 1,
+                expected: None,
+                cause: None,
             },
             FetchError::ShortBody {
                 received: 1,
@@ -521,9 +591,30 @@ mod tests {
             FetchError::Transport("t".into()),
             FetchError::Io {
                 path: "/p".into(),
+                kind: std::io::ErrorKind::StorageFull,
                 detail: "full".into(),
             },
-            FetchError::BadRange("r".into()),
+            RangeError::Refused { offset: 5 }.into(),
+            RangeError::Resume { from: 5, got: None }.into(),
+            RangeError::Unasked.into(),
+            RangeError::Segment {
+                from: 0,
+                last: 9,
+                total: 20,
+                got: Some("bytes 0-19/20".into()),
+            }
+            .into(),
+            RangeError::WholeBody {
+                from: 0,
+                last: 9,
+                status: 200,
+            }
+            .into(),
+            RangeError::Changed {
+                before: "a".into(),
+                after: None,
+            }
+            .into(),
             FetchError::Checksum {
                 expected: "a".into(),
                 got: "b".into(),
@@ -546,8 +637,11 @@ mod tests {
                 after: "b".into(),
             },
             Note::RangeIgnored { offset: 5 },
-            Note::RangeLied { what: "w".into() },
+            Note::RangeLied(RangeError::Unasked),
             Note::Verified { sha256: "ab".into() },
+            Note::Downgraded {
+                to: "http://h/".into(),
+            },
         ];
         for n in &notes {
             assert_eq!(note(n), n.to_string());

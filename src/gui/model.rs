@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::i18n::{self, tr};
-use crate::engine::{Event, FanIn, FetchError, Note, Order, Saved, TaskResult, naming};
+use crate::engine::{Event, FanIn, FetchError, Note, Order, Saved, TaskResult, Worker, naming};
 use crate::input::Options;
 use crate::store::{StoredState, StoredTask};
 use crate::timeline::Timeline;
@@ -94,7 +94,8 @@ pub struct Row {
     pub total: Option<u64>,
     /// Place in the order tasks finished (`Done #`).
     pub rank: Option<usize>,
-    pub worker: String,
+    /// Who runs or ran it; `None` before a worker took it.
+    pub worker: Option<Worker>,
     /// Connections its transfer holds now (more than one when segmented).
     pub connections: usize,
     /// What its line asked besides the URL (checksum, connections, limit).
@@ -122,7 +123,7 @@ const STALE: Duration = Duration::from_secs(3);
 
 impl Row {
     fn new(url: String, dir: PathBuf) -> Row {
-        let name = crate::engine::fetch::parse_url(&url)
+        let name = crate::engine::http::parse_url(&url)
             .map(|u| naming::file_name(&u, None))
             .unwrap_or_else(|_| url.clone());
         Row {
@@ -133,7 +134,7 @@ impl Row {
             bytes: 0,
             total: None,
             rank: None,
-            worker: String::new(),
+            worker: None,
             connections: 0,
             options: Options::default(),
             path: None,
@@ -345,11 +346,11 @@ impl Model {
             row.bytes = t.bytes;
             row.total = t.total;
             row.rank = t.rank;
-            row.worker = t.worker.clone().unwrap_or_default();
+            row.worker = t.worker.as_deref().and_then(|w| w.parse().ok());
             row.path = t.path.clone();
             row.validator = t.validator.clone();
             row.options = Options::parse(t.options.split_whitespace()).unwrap_or_default();
-            row.retryable = row.worker != "-" || t.state == StoredState::Cancelled;
+            row.retryable = row.worker.is_none_or(|w| w.ran()) || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {
                     // Its bytes (if any) wait in a `.part` beside the file.
@@ -380,7 +381,7 @@ impl Model {
                     http_status: None,
                     bytes: t.bytes,
                     rank,
-                    worker: row.worker.clone(),
+                    worker: row.worker.unwrap_or(Worker::Rejected),
                     started: Duration::ZERO,
                     finished: Duration::ZERO,
                 });
@@ -413,7 +414,7 @@ impl Model {
             _ => None,
         };
         t.rank = row.rank;
-        t.worker = (!row.worker.is_empty()).then(|| row.worker.clone());
+        t.worker = row.worker.map(|w| w.to_string());
         t.validator = row.validator.clone();
         t.options = row.options.to_words();
         t
@@ -471,7 +472,7 @@ impl Model {
         match event {
             Event::Started { index, worker, .. } => {
                 let row = &mut self.rows[index];
-                row.worker = worker;
+                row.worker = Some(worker);
                 row.reset_transfer();
                 row.sample = Some((now, 0));
                 row.rank = None;
@@ -556,7 +557,7 @@ impl Model {
                 row.rank = Some(r.rank);
                 row.bytes = r.bytes;
                 row.speed = 0.0;
-                row.worker = r.worker.clone();
+                row.worker = Some(r.worker);
                 row.state = match &r.outcome {
                     Ok(saved) => {
                         row.path = Some(saved.path.clone());
@@ -570,7 +571,7 @@ impl Model {
                     Err(e) => TaskState::Failed(e.clone()),
                 };
                 // Rejected before any worker: retrying cannot help.
-                row.retryable = r.worker != "-" || matches!(r.outcome, Err(FetchError::Cancelled));
+                row.retryable = r.worker.ran() || matches!(r.outcome, Err(FetchError::Cancelled));
                 self.finished.push(r.clone());
                 self.release(r);
             }
@@ -624,7 +625,7 @@ mod tests {
     fn started(index: usize, at_ms: u64) -> Event {
         Event::Started {
             index,
-            worker: format!("thread-{index}"),
+            worker: Worker::Thread(index),
             at: Duration::from_millis(at_ms),
         }
     }
@@ -640,7 +641,7 @@ mod tests {
             http_status: Some(200),
             bytes: 1,
             rank,
-            worker: format!("thread-{index}"),
+            worker: Worker::Thread(index),
             started: Duration::ZERO,
             finished: Duration::from_millis(at_ms),
         })
@@ -701,7 +702,7 @@ mod tests {
         m.apply(
             Event::Started {
                 index: 0,
-                worker: "thread-0".into(),
+                worker: Worker::Thread(0),
                 at: Duration::ZERO,
             },
             t0,

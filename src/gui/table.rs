@@ -213,11 +213,12 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                     ui.label(row.rank.map_or(String::new(), |r| r.to_string()));
                 });
                 tr.col(|ui| {
+                    let worker = row.worker.map_or_else(String::new, |w| w.to_string());
                     if row.connections > 1 && row.state.is_active() {
-                        ui.label(format!("{} ×{}", row.worker, row.connections))
+                        ui.label(format!("{worker} ×{}", row.connections))
                             .on_hover_text(tr!(ConnectionsEach, n = row.connections));
                     } else {
-                        ui.label(&row.worker);
+                        ui.label(worker);
                     }
                 });
                 tr.col(|ui| actions_cell(ui, index, row, actions));

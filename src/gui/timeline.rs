@@ -122,7 +122,7 @@ pub fn show(
             painter.text(
                 Pos2::new(full.left() + 4.0, top + lane_h / 2.0),
                 Align2::LEFT_CENTER,
-                &timeline.lanes()[lane],
+                timeline.lanes()[lane],
                 small.clone(),
                 visuals.text_color(),
             );

@@ -9,7 +9,10 @@ mod tokio;
 
 use std::sync::Arc;
 
-use super::{BackendKind, EngineConfig, EngineError, Reporter};
+use super::config::{BackendKind, EngineConfig, EngineError};
+use super::io::Io;
+use super::job::Worker;
+use super::report::Reporter;
 
 /// A set of workers of one kind. Dropping it lets running transfers finish
 /// (blocking ones) or ends them (async ones); see [`Backend::busy`].
@@ -24,6 +27,7 @@ pub(crate) trait Backend: Send + Sync {
 pub(crate) fn build(
     config: &EngineConfig,
     reporter: Arc<Reporter>,
+    io: &Io,
     generation: u64,
 ) -> Result<Box<dyn Backend>, EngineError> {
     if !(1..=EngineConfig::MAX_SEGMENTS).contains(&config.segments) {
@@ -35,11 +39,14 @@ pub(crate) fn build(
     }
     Ok(match config.backend {
         // The note's one-thread version is a pool of exactly one thread.
-        BackendKind::Sequential => {
-            Box::new(threads::ThreadPool::new(config, reporter, generation, 1, |_| {
-                "sequential".to_string()
-            })?)
-        }
+        BackendKind::Sequential => Box::new(threads::ThreadPool::new(
+            config,
+            reporter,
+            io,
+            generation,
+            1,
+            |_| Worker::Sequential,
+        )?),
         BackendKind::Threads { workers: 0 } => {
             return Err(EngineError::Config(
                 "the thread pool needs at least 1 worker".into(),
@@ -48,15 +55,16 @@ pub(crate) fn build(
         BackendKind::Threads { workers } => Box::new(threads::ThreadPool::new(
             config,
             reporter,
+            io,
             generation,
             workers,
-            |i| format!("thread-{i}"),
+            Worker::Thread,
         )?),
         BackendKind::Aria2 { limit } => {
             Box::new(aria2::Aria2Backend::new(config, reporter, generation, limit)?)
         }
         BackendKind::Async { limit } => {
-            Box::new(tokio::TokioBackend::new(config, reporter, generation, limit)?)
+            Box::new(tokio::TokioBackend::new(config, reporter, io, generation, limit)?)
         }
     })
 }

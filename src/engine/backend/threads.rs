@@ -1,14 +1,23 @@
-//! A pool of OS threads with the blocking HTTP client: the note's
-//! `ThreadPoolExecutor`. Each thread takes the next queued task when it is
-//! free, so never more than `workers` transfers run at once. With one worker
-//! it is the note's single-thread version.
+//! A pool of OS threads: the note's `ThreadPoolExecutor`. Each thread takes
+//! the next queued task when it is free and is blocked on that one download
+//! until it ends, so never more than `workers` transfers run at once. With
+//! one worker it is the note's single-thread version.
+//!
+//! What the threads share: one HTTP client (its connection pool) and the
+//! engine's I/O loop, which drives their sockets and timers while each
+//! thread polls its own transfer and writes its own file (see
+//! [`crate::engine::io`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Backend;
-use crate::engine::fetch;
-use crate::engine::{EngineConfig, EngineError, Reporter, Room};
+use crate::engine::attempt::settle;
+use crate::engine::config::{EngineConfig, EngineError};
+use crate::engine::io::Io;
+use crate::engine::job::Worker;
+use crate::engine::report::{Reporter, Room};
+use crate::engine::{http, transfer};
 
 pub(crate) struct ThreadPool {
     running: Arc<AtomicUsize>,
@@ -19,32 +28,39 @@ impl ThreadPool {
     pub(crate) fn new(
         config: &EngineConfig,
         reporter: Arc<Reporter>,
+        io: &Io,
         generation: u64,
         workers: usize,
-        name: impl Fn(usize) -> String,
+        name: impl Fn(usize) -> Worker,
     ) -> Result<Self, EngineError> {
         // One client for the pool: it shares connections between threads.
-        let client = fetch::blocking_client(config)?;
+        let client = {
+            let _inside = io.handle().enter();
+            http::client(config)?
+        };
         let running = Arc::new(AtomicUsize::new(0));
-        // The pool's size is its connection budget: a segmented download
-        // runs its extra connections on threads of its own, each holding a
-        // connection the pool's workers then wait for.
+        // The pool's size is its connection budget: a segmented download's
+        // extra connections each hold one, which the pool's threads then
+        // wait for.
         let room = Room::new(reporter.clone(), Some(workers));
         for i in 0..workers {
-            let (client, reporter, running) = (client.clone(), reporter.clone(), running.clone());
+            let (client, reporter, running, io) =
+                (client.clone(), reporter.clone(), running.clone(), io.clone());
             let (config, room) = (config.clone(), room.clone());
             let worker = name(i);
-            std::thread::Builder::new().name(worker.clone()).spawn(move || {
-                // Ends when the pool is replaced or the engine is dropped.
-                while let Some((mut task, permit)) = room.pop(generation) {
-                    running.fetch_add(1, Ordering::SeqCst);
-                    let started = reporter.started(task.index, &worker);
-                    let attempt = fetch::run_blocking(&client, &config, &room, &mut task);
-                    reporter.settle(task, &worker, started, attempt);
-                    drop(permit);
-                    running.fetch_sub(1, Ordering::SeqCst);
-                }
-            })?;
+            std::thread::Builder::new()
+                .name(worker.to_string())
+                .spawn(move || {
+                    // Ends when the pool is replaced or the engine is dropped.
+                    while let Some((mut task, permit)) = room.pop(generation) {
+                        running.fetch_add(1, Ordering::SeqCst);
+                        let started = reporter.started(task.index, worker);
+                        let attempt = io.block_on(transfer::run(&client, &config, &room, &mut task));
+                        settle(&reporter, task, worker, started, attempt);
+                        drop(permit);
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })?;
         }
         Ok(ThreadPool { running, room })
     }

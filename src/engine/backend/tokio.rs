@@ -1,11 +1,12 @@
-//! Tokio tasks with the async HTTP client: the note's asyncio + aiohttp.
-//! A connection budget keeps at most `limit` connections open (0 =
-//! unbounded, like `asyncio.gather`): a dispatcher thread takes the next
-//! task from the engine's queue when there is room for it, and spawns it. A
-//! segmented download's extra connections come out of the same budget. Each running task holds a numbered slot, the lowest
-//! free one, so a timeline can draw one lane per slot.
+//! Tokio tasks: the note's asyncio + aiohttp. A connection budget keeps at
+//! most `limit` connections open (0 = unbounded, like `asyncio.gather`): a
+//! dispatcher thread takes the next task from the engine's queue when there
+//! is room for it and spawns it on the engine's I/O loop. A segmented
+//! download's extra connections come out of the same budget. Each running
+//! task holds a numbered slot, the lowest free one, so a timeline can draw
+//! one lane per slot.
 //!
-//! The runtime is a single-threaded one on a thread of its own, like
+//! The loop is a single-threaded runtime on a thread of its own, like
 //! asyncio's event loop (and aria2's). Measured on 2000 small files, a
 //! two-worker runtime cost about 20 % more CPU for the same wall time: tasks
 //! that create files in one folder contend on the folder's lock in the
@@ -17,13 +18,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::Backend;
-use crate::engine::fetch;
-use crate::engine::{EngineConfig, EngineError, Reporter, Room};
+use crate::engine::attempt::settle;
+use crate::engine::config::{EngineConfig, EngineError};
+use crate::engine::io::Io;
+use crate::engine::job::Worker;
+use crate::engine::report::{Reporter, Room};
+use crate::engine::{http, transfer};
+use crate::sync;
 
 pub(crate) struct TokioBackend {
-    /// Dropping this ends the runtime's thread, and with it any transfer
-    /// still running.
-    _stop: tokio::sync::oneshot::Sender<()>,
     running: Arc<AtomicUsize>,
     room: Room,
 }
@@ -36,7 +39,7 @@ struct Slots {
 
 impl Slots {
     fn take(&self) -> usize {
-        let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = sync::lock(&self.free);
         let (free, next) = &mut *guard;
         free.pop_first().unwrap_or_else(|| {
             *next += 1;
@@ -45,7 +48,7 @@ impl Slots {
     }
 
     fn put(&self, slot: usize) {
-        self.free.lock().unwrap_or_else(|p| p.into_inner()).0.insert(slot);
+        sync::lock(&self.free).0.insert(slot);
     }
 }
 
@@ -53,39 +56,21 @@ impl TokioBackend {
     pub(crate) fn new(
         config: &EngineConfig,
         reporter: Arc<Reporter>,
+        io: &Io,
         generation: u64,
         limit: usize,
     ) -> Result<Self, EngineError> {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (ready, handle) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("fanout-async".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready.send(Ok(rt.handle().clone()));
-                let _ = rt.block_on(stopped);
-                // Never wait for transfers that are still running.
-                rt.shutdown_background();
-            })?;
-        let runtime = handle
-            .recv()
-            .map_err(|_| std::io::Error::other("the async runtime's thread died"))??;
         // The client must be built inside the runtime it will run on.
         let client = {
-            let _guard = runtime.enter();
-            fetch::async_client(config)?
+            let _inside = io.handle().enter();
+            http::client(config)?
         };
         let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
         let slots = Arc::new(Slots::default());
         let running = Arc::new(AtomicUsize::new(0));
         let (busy, budget) = (running.clone(), room.clone());
         let config = Arc::new(config.clone());
+        let io = io.clone();
         std::thread::Builder::new()
             .name("fanout-dispatch".into())
             .spawn(move || {
@@ -101,20 +86,22 @@ impl TokioBackend {
                         room.clone(),
                     );
                     running.fetch_add(1, Ordering::SeqCst);
-                    runtime.spawn(async move {
+                    // The task keeps the loop alive until it has settled.
+                    let alive = io.clone();
+                    io.handle().spawn(async move {
                         let _permit = permit;
                         let slot = slots.take();
-                        let worker = format!("task-{slot}");
-                        let started = reporter.started(task.index, &worker);
-                        let attempt = fetch::run_async(&client, &config, &room, &mut task).await;
-                        reporter.settle(task, &worker, started, attempt);
+                        let worker = Worker::Slot(slot);
+                        let started = reporter.started(task.index, worker);
+                        let attempt = transfer::run(&client, &config, &room, &mut task).await;
+                        settle(&reporter, task, worker, started, attempt);
                         slots.put(slot);
                         running.fetch_sub(1, Ordering::SeqCst);
+                        drop(alive);
                     });
                 }
             })?;
         Ok(TokioBackend {
-            _stop: stop,
             running: busy,
             room: budget,
         })

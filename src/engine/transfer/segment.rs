@@ -1,5 +1,6 @@
 //! Segmented downloads: one file over several connections, each writing its
-//! byte range in place into one preallocated `.part`.
+//! byte range in place into one preallocated `.part`. The connections are
+//! futures of the one transfer, whichever engine runs it.
 //!
 //! A download starts as a plain GET. When the answer is a 200 with a
 //! `Content-Length` of at least the threshold and `Accept-Ranges: bytes`,
@@ -16,70 +17,31 @@
 //! so a pause, a crash or a restart continues every range where it stood.
 
 use std::fs::File;
-use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_RANGES, HeaderMap, HeaderValue, IF_RANGE, RANGE};
+use reqwest::header::{ACCEPT_RANGES, HeaderMap};
 
-use super::fetch::{self, ControlFile, Finish, Resume, Transfer};
-use super::job::{Event, FetchError, Note};
-use super::queue::Task;
-use super::{EngineConfig, Permit, Reporter, Room};
+use super::PROGRESS_EVERY;
+use super::body::{Finish, Transfer};
+use super::ranges::{self, MIN_SPLIT, Seg, claim, fresh, resumed};
+use crate::engine::attempt::Attempt;
+use crate::engine::config::EngineConfig;
+use crate::engine::error::{FetchError, Note, RangeError};
+use crate::engine::http;
+use crate::engine::job::Event;
+use crate::engine::part::control::ControlFile;
+use crate::engine::part::resume::Resume;
+use crate::engine::part::{WRITE_BUFFER, write_all_at};
+use crate::engine::queue::Task;
+use crate::engine::report::{Permit, Reporter, Room};
+use crate::sync;
 
-/// A range is split only if at least this much of it is left: below that
-/// a new request costs more than it saves.
-const MIN_SPLIT: u64 = 1024 * 1024;
-/// Each connection gathers this much before a positioned write.
-const WRITE_BUFFER: usize = 256 * 1024;
-const READ_BUFFER: usize = 64 * 1024;
-const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// How often the segment map on disk is brought up to date while running.
 const CONTROL_EVERY: Duration = Duration::from_secs(1);
-
-/// One range of the file: bytes `[done, end)` are still to be written;
-/// `[done, reserved)` are in its connection's buffer.
-#[derive(Clone, Debug)]
-struct Seg {
-    done: u64,
-    reserved: u64,
-    end: u64,
-    owned: bool,
-}
-
-/// A range for a free connection: one nobody works on, else the back half
-/// of the largest one left (whose owner's end moves in to the middle).
-fn claim(segs: &mut Vec<Seg>) -> Option<(usize, u64, u64)> {
-    if let Some(i) = segs.iter().position(|s| !s.owned && s.done < s.end) {
-        let s = &mut segs[i];
-        s.owned = true;
-        s.reserved = s.done;
-        return Some((i, s.done, s.end));
-    }
-    let (i, left) = segs
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.owned)
-        .map(|(i, s)| (i, s.end - s.reserved))
-        .max_by_key(|&(_, left)| left)?;
-    if left < MIN_SPLIT {
-        return None;
-    }
-    let s = &mut segs[i];
-    let mid = s.reserved + left / 2;
-    let end = s.end;
-    s.end = mid;
-    segs.push(Seg {
-        done: mid,
-        reserved: mid,
-        end,
-        owned: true,
-    });
-    Some((segs.len() - 1, mid, end))
-}
 
 /// Whether this transfer should fan out, and the extra connections it got
 /// from the budget (none: it stays one stream).
@@ -150,23 +112,16 @@ struct Map {
     fatal: bool,
     /// The bytes on disk cannot be trusted (a wrong range, a changed file):
     /// start over, with this reason.
-    restart: Option<String>,
+    restart: Option<RangeError>,
 }
 
 impl Map {
     fn remaining(&self) -> u64 {
-        self.segs.iter().map(|s| s.end - s.done).sum()
+        ranges::remaining(&self.segs)
     }
 
     fn missing(&self) -> Vec<(u64, u64)> {
-        let mut out: Vec<(u64, u64)> = self
-            .segs
-            .iter()
-            .filter(|s| s.done < s.end)
-            .map(|s| (s.done, s.end))
-            .collect();
-        out.sort_unstable();
-        out
+        ranges::missing(&self.segs)
     }
 }
 
@@ -223,13 +178,11 @@ impl<'a> Shared<'a> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Map> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
+        sync::lock(&self.map)
     }
 
     fn stopped(&self) -> bool {
-        self.abort.load(Ordering::Relaxed)
-            || self.task.ctl.halted()
-            || self.reporter.stopping.load(Ordering::Relaxed)
+        self.abort.load(Ordering::Relaxed) || self.task.ctl.halted() || self.reporter.stopping()
     }
 
     fn connected(&self, delta: isize) {
@@ -255,22 +208,6 @@ impl<'a> Shared<'a> {
         s.reserved = s.done;
     }
 
-    /// `Range` (and `If-Range`) for `[from, to)`.
-    fn range_headers(&self, from: u64, to: u64) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes={from}-{}", to - 1)) {
-            h.insert(RANGE, v);
-        }
-        if let Some(v) = self
-            .validator
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            h.insert(IF_RANGE, v);
-        }
-        h
-    }
-
     /// Checks the answer to a range request: a 206 for exactly `[from, to)`
     /// of a file of the same size.
     fn check_head(
@@ -282,37 +219,40 @@ impl<'a> Shared<'a> {
         len: Option<u64>,
     ) -> Result<(), FetchError> {
         let code = status.as_u16();
+        let last = to - 1;
         if code == 206 {
-            let got = fetch::content_range(headers);
-            if got == Some((from, to - 1, Some(self.total))) && len.is_none_or(|n| n == to - from) {
+            let want = http::ContentRange {
+                first: from,
+                last,
+                total: Some(self.total),
+            };
+            if http::content_range(headers) == Some(want) && len.is_none_or(|n| n == to - from) {
                 return Ok(());
             }
-            let shown = headers
-                .get(reqwest::header::CONTENT_RANGE)
-                .map_or("none".to_string(), |v| {
-                    String::from_utf8_lossy(v.as_bytes()).into_owned()
-                });
-            return Err(self.lied(format!(
-                "asked for bytes {from}-{} of {}, got Content-Range {shown}",
-                to - 1,
-                self.total
-            )));
+            return Err(self.lied(RangeError::Segment {
+                from,
+                last,
+                total: self.total,
+                got: http::content_range_text(headers),
+            }));
         }
         if status.is_success() {
-            let now = fetch::validator(headers);
-            if self.validator.is_some() && now != self.validator {
-                let reason = format!(
-                    "the file changed on the server ({} became {}); starting over",
-                    self.validator.as_deref().unwrap_or("?"),
-                    now.as_deref().unwrap_or("no validator")
-                );
-                self.lock().restart = Some(reason.clone());
-                return Err(FetchError::BadRange(reason));
+            let now = http::validator(headers);
+            if let Some(before) = &self.validator
+                && now.as_ref() != Some(before)
+            {
+                let changed = RangeError::Changed {
+                    before: before.clone(),
+                    after: now,
+                };
+                self.lock().restart = Some(changed.clone());
+                return Err(changed.into());
             }
-            return Err(self.lied(format!(
-                "asked for bytes {from}-{}, got the whole file ({code})",
-                to - 1
-            )));
+            return Err(self.lied(RangeError::WholeBody {
+                from,
+                last,
+                status: code,
+            }));
         }
         let reason = status.canonical_reason().unwrap_or("").to_string();
         Err(FetchError::Http { status: code, reason })
@@ -320,15 +260,14 @@ impl<'a> Shared<'a> {
 
     /// The server does not do ranges as it claims: this task goes on over
     /// one connection, from the start.
-    fn lied(&self, what: String) -> FetchError {
+    fn lied(&self, what: RangeError) -> FetchError {
         self.task.ctl.single.store(true, Ordering::SeqCst);
-        let reason = format!("{what}; downloading over one connection instead");
         self.reporter.emit(Event::Note {
             index: self.task.index,
-            note: Note::RangeLied { what },
+            note: Note::RangeLied(what.clone()),
         });
-        self.lock().restart = Some(reason.clone());
-        FetchError::BadRange(reason)
+        self.lock().restart = Some(what.clone());
+        what.into()
     }
 
     /// Records why a connection ended. One the others cannot get past (a
@@ -384,10 +323,7 @@ impl<'a> Shared<'a> {
         if buf.data.is_empty() {
             return Ok(());
         }
-        write_all_at(self.file, &buf.data, buf.at).map_err(|e| FetchError::Io {
-            path: self.path.display().to_string(),
-            detail: e.to_string(),
-        })?;
+        write_all_at(self.file, &buf.data, buf.at).map_err(|e| FetchError::io(self.path, &e))?;
         let len = buf.data.len() as u64;
         buf.data.clear();
         let mut m = self.lock();
@@ -419,71 +355,26 @@ impl<'a> Shared<'a> {
     }
 
     fn pace(&self, n: usize) -> Duration {
-        fetch::pace(self.reporter, &self.task.ctl, n)
+        super::pace(self.reporter, &self.task.ctl, n)
     }
 
     /// Why a connection's body ended before its range did: a stall is a
     /// timeout, anything else (or a clean end) an interruption.
     fn ended_early(&self, seg: usize, err: Option<&(dyn std::error::Error + 'static)>) -> FetchError {
         if let Some(e) = err
-            && let timeout @ FetchError::Timeout(_) = fetch::transport_error(e)
+            && let timeout @ FetchError::Timeout(_) = http::transport_error(e)
         {
             return timeout;
         }
         let m = self.lock();
         let s = &m.segs[seg];
-        let detail = err.map_or_else(|| "the server closed it".to_string(), |e| e.to_string());
+        // The range's own numbers: it ended at `done` of the bytes up to `end`.
         FetchError::Interrupted {
             received: s.done,
-            expected: s.end.to_string(),
-            detail: format!("a connection for the bytes up to {} ended early: {detail}", s.end),
+            expected: Some(s.end),
+            cause: err.map(ToString::to_string),
         }
     }
-}
-
-#[cfg(unix)]
-fn write_all_at(file: &File, data: &[u8], at: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, data, at)
-}
-
-#[cfg(windows)]
-fn write_all_at(file: &File, mut data: &[u8], mut at: u64) -> io::Result<()> {
-    while !data.is_empty() {
-        let n = std::os::windows::fs::FileExt::seek_write(file, data, at)?;
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        data = &data[n..];
-        at += n as u64;
-    }
-    Ok(())
-}
-
-/// The ranges of a new segmented transfer: `n` equal ones; the first is
-/// the first connection's, already reading from byte 0.
-fn fresh(total: u64, n: usize) -> Vec<Seg> {
-    let n = n as u64;
-    (0..n)
-        .map(|i| Seg {
-            done: total * i / n,
-            reserved: total * i / n,
-            end: total * (i + 1) / n,
-            owned: i == 0,
-        })
-        .collect()
-}
-
-fn resumed(missing: &[(u64, u64)]) -> Vec<Seg> {
-    missing
-        .iter()
-        .filter(|(a, b)| a < b)
-        .map(|&(a, b)| Seg {
-            done: a,
-            reserved: a,
-            end: b,
-            owned: false,
-        })
-        .collect()
 }
 
 /// A segmented part to continue, or why it cannot be: the caller then
@@ -515,7 +406,7 @@ fn continued<'a>(
 
 /// After every connection ended: the finished file, or what the next
 /// attempt continues from.
-fn settle<'a>(mut t: Transfer<'a>, map: Map) -> Finish<'a> {
+fn conclude<'a>(mut t: Transfer<'a>, map: Map) -> Finish<'a> {
     let total = t.expected.unwrap_or(0);
     let missing = map.missing();
     if missing.is_empty() {
@@ -526,12 +417,12 @@ fn settle<'a>(mut t: Transfer<'a>, map: Map) -> Finish<'a> {
     let status = Some(t.status);
     if let Some(reason) = map.restart {
         t.part.keep = false;
-        return Finish::Done(fetch::Attempt::failed(status, 0, FetchError::BadRange(reason)));
+        return Finish::Done(Attempt::failed(status, 0, reason.into()));
     }
     let e = map.failure.unwrap_or(FetchError::Cancelled);
-    let stopped = t.ctl.paused() || t.reporter.stopping.load(Ordering::Relaxed);
+    let stopped = t.ctl.paused() || t.reporter.stopping();
     let again = e.is_retryable() || (matches!(e, FetchError::Cancelled) && stopped);
-    let mut a = fetch::Attempt::failed(status, done, e);
+    let mut a = Attempt::failed(status, done, e);
     if again {
         let mut control = map.control;
         control.write(missing.clone());
@@ -542,176 +433,41 @@ fn settle<'a>(mut t: Transfer<'a>, map: Map) -> Finish<'a> {
     Finish::Done(a)
 }
 
-// ---- blocking connections (sequential and threads backends) ----
-
-/// Runs a segmented transfer on blocking connections: this thread is the
-/// first one, each extra one gets a thread of its own (holding one of the
-/// pool's connections, so the pool's size bounds them all).
-pub(super) fn run_blocking<'a>(
-    client: &reqwest::blocking::Client,
+/// Runs a segmented transfer: the first connection goes on reading from
+/// byte 0, each extra one (holding one of the backend's connections, so
+/// the worker limit bounds them all) takes a range. The connections are
+/// futures of the task's own, polled together.
+pub(super) async fn run<'a>(
+    client: &reqwest::Client,
     room: &'a Room,
     task: &'a Task,
     mut t: Transfer<'a>,
-    first: Option<reqwest::blocking::Response>,
+    first: reqwest::Response,
     extra: Vec<Permit>,
-) -> fetch::Attempt {
+) -> Attempt {
     let total = t.expected.unwrap_or(0);
     t.hash_when_assembled();
     if let Err(e) = t.part.preallocate(total) {
         return t.fail(e);
     }
     let segs = fresh(total, 1 + extra.len());
-    drive_blocking(client, room, task, t, segs, first, extra)
+    drive(client, room, task, t, segs, Some(first), extra).await
 }
 
 /// Continues a segmented part with as many connections as the budget gives.
-pub(super) fn resume_blocking<'a>(
-    client: &reqwest::blocking::Client,
-    config: &EngineConfig,
-    room: &'a Room,
-    task: &'a Task,
-    resume: Box<Resume>,
-) -> Option<fetch::Attempt> {
-    let (t, segs) = continued(&room.reporter, task, resume)?;
-    let extra = extra_connections(config, room, task);
-    Some(drive_blocking(client, room, task, t, segs, None, extra))
-}
-
-fn drive_blocking<'a>(
-    client: &reqwest::blocking::Client,
-    room: &'a Room,
-    task: &'a Task,
-    mut t: Transfer<'a>,
-    segs: Vec<Seg>,
-    first: Option<reqwest::blocking::Response>,
-    extra: Vec<Permit>,
-) -> fetch::Attempt {
-    let total = t.expected.unwrap_or(0);
-    let map = {
-        let shared = Shared::new(&room.reporter, task, &mut t, segs, total);
-        let sh = &shared;
-        std::thread::scope(|scope| {
-            for (i, permit) in extra.into_iter().enumerate() {
-                let spawned = std::thread::Builder::new()
-                    .name(format!("fanout-seg-{}-{}", task.index, i + 1))
-                    .spawn_scoped(scope, move || {
-                        let _permit = permit;
-                        connection_blocking(sh, client, None);
-                    });
-                if let Err(e) = spawned {
-                    tracing::debug!(error = %e, "one connection fewer: no thread for it");
-                }
-            }
-            connection_blocking(sh, client, first.map(|r| (0, r)));
-        });
-        shared.map.into_inner().unwrap_or_else(|p| p.into_inner())
-    };
-    settle(t, map).wait_blocking()
-}
-
-fn connection_blocking(
-    sh: &Shared<'_>,
-    client: &reqwest::blocking::Client,
-    first: Option<(usize, reqwest::blocking::Response)>,
-) {
-    sh.connected(1);
-    let mut first = first;
-    let mut buf = ConnBuf::default();
-    let mut read = vec![0u8; READ_BUFFER];
-    'ranges: loop {
-        let (seg, mut resp) = match first.take() {
-            Some(open) => open,
-            None => {
-                if sh.stopped() {
-                    break;
-                }
-                let Some((seg, from, to)) = sh.claim() else { break };
-                let req = client
-                    .get(sh.task.url.clone())
-                    .headers(sh.range_headers(from, to));
-                let checked = req.send().map_err(|e| fetch::transport_error(&e)).and_then(|r| {
-                    sh.check_head(from, to, r.status(), r.headers(), r.content_length())
-                        .map(|()| r)
-                });
-                match checked {
-                    Ok(r) => (seg, r),
-                    Err(e) => {
-                        sh.stop(&mut buf, seg, e);
-                        break;
-                    }
-                }
-            }
-        };
-        loop {
-            if sh.stopped() {
-                sh.stop(&mut buf, seg, FetchError::Cancelled);
-                break 'ranges;
-            }
-            match resp.read(&mut read) {
-                Ok(0) => {
-                    let e = sh.ended_early(seg, None);
-                    sh.stop(&mut buf, seg, e);
-                    break 'ranges;
-                }
-                Ok(n) => match sh.accept(&mut buf, seg, &read[..n]) {
-                    Ok(true) => continue 'ranges,
-                    Ok(false) => {
-                        let d = sh.pace(n);
-                        if !d.is_zero() {
-                            fetch::sleep_blocking(&sh.task.ctl, d);
-                        }
-                    }
-                    Err(e) => {
-                        sh.stop(&mut buf, seg, e);
-                        break 'ranges;
-                    }
-                },
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let e = sh.ended_early(seg, Some(&e));
-                    sh.stop(&mut buf, seg, e);
-                    break 'ranges;
-                }
-            }
-        }
-    }
-    sh.connected(-1);
-}
-
-// ---- async connections (async backend) ----
-
-/// [`run_blocking`] for the async backend: the connections are futures of
-/// the task's own, polled together.
-pub(super) async fn run_async<'a>(
-    client: &reqwest::Client,
-    room: &'a Room,
-    task: &'a Task,
-    mut t: Transfer<'a>,
-    first: Option<reqwest::Response>,
-    extra: Vec<Permit>,
-) -> fetch::Attempt {
-    let total = t.expected.unwrap_or(0);
-    t.hash_when_assembled();
-    if let Err(e) = t.part.preallocate(total) {
-        return t.fail(e);
-    }
-    let segs = fresh(total, 1 + extra.len());
-    drive_async(client, room, task, t, segs, first, extra).await
-}
-
-pub(super) async fn resume_async<'a>(
+pub(super) async fn resume<'a>(
     client: &reqwest::Client,
     config: &EngineConfig,
     room: &'a Room,
     task: &'a Task,
     resume: Box<Resume>,
-) -> Option<fetch::Attempt> {
+) -> Option<Attempt> {
     let (t, segs) = continued(&room.reporter, task, resume)?;
     let extra = extra_connections(config, room, task);
-    Some(drive_async(client, room, task, t, segs, None, extra).await)
+    Some(drive(client, room, task, t, segs, None, extra).await)
 }
 
-async fn drive_async<'a>(
+async fn drive<'a>(
     client: &reqwest::Client,
     room: &'a Room,
     task: &'a Task,
@@ -719,27 +475,22 @@ async fn drive_async<'a>(
     segs: Vec<Seg>,
     first: Option<reqwest::Response>,
     extra: Vec<Permit>,
-) -> fetch::Attempt {
+) -> Attempt {
     let total = t.expected.unwrap_or(0);
     let map = {
         let shared = Shared::new(&room.reporter, task, &mut t, segs, total);
         let sh = &shared;
-        let mut conns = vec![Box::pin(connection_async(
-            sh,
-            client,
-            first.map(|r| (0, r)),
-            None,
-        ))];
+        let mut conns = vec![Box::pin(connection(sh, client, first.map(|r| (0, r)), None))];
         for permit in extra {
-            conns.push(Box::pin(connection_async(sh, client, None, Some(permit))));
+            conns.push(Box::pin(connection(sh, client, None, Some(permit))));
         }
         futures_util::future::join_all(conns).await;
-        shared.map.into_inner().unwrap_or_else(|p| p.into_inner())
+        sync::into_inner(shared.map)
     };
-    settle(t, map).wait().await
+    conclude(t, map).wait().await
 }
 
-async fn connection_async(
+async fn connection(
     sh: &Shared<'_>,
     client: &reqwest::Client,
     first: Option<(usize, reqwest::Response)>,
@@ -756,20 +507,11 @@ async fn connection_async(
                     break;
                 }
                 let Some((seg, from, to)) = sh.claim() else { break };
-                let send = client
-                    .get(sh.task.url.clone())
-                    .headers(sh.range_headers(from, to))
-                    .send();
-                tokio::pin!(send);
-                let sent = loop {
-                    tokio::select! {
-                        r = &mut send => break Some(r),
-                        () = sh.task.ctl.wake.notified() => if sh.stopped() { break None },
-                    }
-                };
-                let checked = match sent {
+                let headers = http::range_headers(from, Some(to), sh.validator.as_deref());
+                let send = client.get(sh.task.url.clone()).headers(headers).send();
+                let checked = match super::until_halted(&sh.task.ctl, send).await {
                     None => Err(FetchError::Cancelled),
-                    Some(r) => r.map_err(|e| fetch::transport_error(&e)).and_then(|r| {
+                    Some(r) => r.map_err(|e| http::transport_error(&e)).and_then(|r| {
                         sh.check_head(from, to, r.status(), r.headers(), r.content_length())
                             .map(|()| r)
                     }),
@@ -801,7 +543,7 @@ async fn connection_async(
             match chunk {
                 Ok(Some(chunk)) => match sh.accept(&mut buf, seg, &chunk) {
                     Ok(true) => continue 'ranges,
-                    Ok(false) => fetch::sleep_async(&sh.task.ctl, sh.pace(chunk.len())).await,
+                    Ok(false) => super::sleep(&sh.task.ctl, sh.pace(chunk.len())).await,
                     Err(e) => {
                         sh.stop(&mut buf, seg, e);
                         break 'ranges;
@@ -822,47 +564,4 @@ async fn connection_async(
     }
     drop(permit);
     sh.connected(-1);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fresh_ranges_cover_the_file_once() {
-        for (total, n) in [(100u64, 3usize), (16 << 20, 8), (7, 7)] {
-            let segs = fresh(total, n);
-            assert_eq!(segs.len(), n);
-            assert_eq!(segs[0].done, 0);
-            assert_eq!(segs[n - 1].end, total);
-            for w in segs.windows(2) {
-                assert_eq!(w[0].end, w[1].done);
-            }
-            assert!(segs[0].owned && segs[1..].iter().all(|s| !s.owned));
-        }
-    }
-
-    #[test]
-    fn a_free_connection_takes_unowned_ranges_then_half_of_the_largest() {
-        let mb = 1024 * 1024;
-        let mut segs = fresh(8 * mb, 2);
-        // The second range is nobody's yet: it goes first.
-        assert_eq!(claim(&mut segs), Some((1, 4 * mb, 8 * mb)));
-        // Both owned; the first has 3 MB left, the second 1 MB.
-        segs[0].reserved = mb;
-        segs[1].reserved = 7 * mb;
-        let mid = mb + 3 * mb / 2;
-        assert_eq!(claim(&mut segs), Some((2, mid, 4 * mb)));
-        assert_eq!(segs[0].end, mid);
-        // Everything left is under the split size: nothing to take.
-        segs[0].reserved = mid - 10;
-        segs[1].reserved = 8 * mb - 10;
-        segs[2].reserved = 4 * mb - 10;
-        assert_eq!(claim(&mut segs), None);
-        // A range given up (its connection failed) is taken again from
-        // what was written.
-        segs[2].owned = false;
-        segs[2].done = 3 * mb;
-        assert_eq!(claim(&mut segs), Some((2, 3 * mb, 4 * mb)));
-    }
 }

@@ -1,0 +1,100 @@
+//! What one attempt at a task produced, and how a worker hands it back:
+//! the queue decides whether the task ended, waits paused, or runs again,
+//! and the listener hears which. Every backend settles through here.
+
+use std::time::Duration;
+
+use super::error::FetchError;
+use super::job::{Event, Saved, TaskResult, Worker};
+use super::part::resume::Resume;
+use super::queue::{Settled, Task};
+use super::report::Reporter;
+
+/// What one attempt at a task produced.
+pub(crate) struct Attempt {
+    pub outcome: Result<Saved, FetchError>,
+    pub http_status: Option<u16>,
+    pub bytes: u64,
+    /// What the next attempt may continue from (boxed: it holds a buffer).
+    pub resume: Option<Box<Resume>>,
+}
+
+impl Attempt {
+    pub(crate) fn failed(http_status: Option<u16>, bytes: u64, e: FetchError) -> Self {
+        Attempt {
+            outcome: Err(e),
+            http_status,
+            bytes,
+            resume: None,
+        }
+    }
+
+    pub(crate) fn saved(http_status: Option<u16>, saved: Saved) -> Self {
+        Attempt {
+            bytes: saved.bytes,
+            outcome: Ok(saved),
+            http_status,
+            resume: None,
+        }
+    }
+
+    /// Keeps `resume` for the next attempt (or a resume after a pause).
+    pub(crate) fn with_resume(mut self, resume: Option<Box<Resume>>) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    pub(crate) fn retryable(&self) -> bool {
+        self.outcome.as_ref().err().is_some_and(FetchError::is_retryable)
+    }
+
+    /// The result a listener gets for this attempt (rank and end time are
+    /// the reporter's to fill in).
+    pub(crate) fn result(self, index: usize, url: &str, worker: Worker, started: Duration) -> TaskResult {
+        TaskResult {
+            index,
+            url: url.to_string(),
+            outcome: self.outcome,
+            http_status: self.http_status,
+            bytes: self.bytes,
+            rank: 0,
+            worker,
+            started,
+            finished: started,
+        }
+    }
+}
+
+/// A worker's transfer returned: report it as finished, or as paused if
+/// the user paused it.
+pub(crate) fn settle(
+    reporter: &Reporter,
+    mut task: Task,
+    worker: Worker,
+    started: Duration,
+    mut attempt: Attempt,
+) {
+    let (index, url) = (task.index, task.raw_url.clone());
+    let halted = matches!(attempt.outcome, Err(FetchError::Cancelled));
+    // The bytes of a paused transfer wait with the task for its resume (an
+    // engine going away pauses its transfers, so the next run can continue
+    // them). A task that failed for good drops them.
+    let paused = task.ctl.paused() || reporter.stopping();
+    if halted && paused {
+        task.resume = attempt.resume.take();
+    } else if let Some(r) = attempt.resume.take() {
+        r.discard();
+    }
+    let ok = attempt.outcome.is_ok();
+    reporter.queue.settle(task, ok, halted, |settled| match settled {
+        Settled::Finished => reporter.finished(attempt.result(index, &url, worker, started)),
+        Settled::Paused => reporter.emit(Event::Paused {
+            index,
+            at: reporter.now(),
+        }),
+        Settled::Requeued => reporter.emit(Event::Queued {
+            index,
+            at: reporter.now(),
+        }),
+    });
+}

@@ -1,0 +1,246 @@
+//! A remote engine: an aria2 daemon driven over its JSON-RPC interface, so
+//! the same queue, progress, completion order and ordered results work for
+//! downloads that run on another machine (a home server, a NAS, a seedbox).
+//!
+//! Two threads: a dispatcher that hands the next task to aria2
+//! (`aria2.addUri`, or `aria2.unpause` for one paused there) when the
+//! backend's budget has room, and a poller that asks for the state of every
+//! download it handed over, a few times a second, in one `system.multicall`
+//! of `aria2.tellStatus` with only the keys it needs. It maps aria2's states
+//! and error codes to fanout's events and errors, and a pause or cancel to
+//! `aria2.forcePause` / `aria2.forceRemove`. aria2 sends numbers as strings:
+//! they are parsed strictly, and a bad one is an error, never a zero.
+//!
+//! When the daemon cannot be reached, nothing fails: the poller reports the
+//! connection as lost ([`Event::Remote`]) and tries again every second; the
+//! downloads go on there and their states come back with the connection.
+
+mod poll;
+mod rpc;
+mod types;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use self::poll::Poller;
+pub(crate) use self::rpc::probe;
+use self::rpc::{Rpc, RpcError};
+use super::Backend;
+use crate::engine::attempt::{Attempt, settle};
+use crate::engine::config::{EngineConfig, EngineError};
+use crate::engine::error::FetchError;
+use crate::engine::job::Worker;
+use crate::engine::queue::Task;
+use crate::engine::report::{Permit, Reporter, Room};
+use crate::sync;
+
+/// How often the poller asks for the downloads' states.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+/// How long to wait before trying an unreachable daemon again.
+const RECONNECT_EVERY: Duration = Duration::from_secs(1);
+const WORKER: Worker = Worker::Aria2;
+
+/// A download handed to aria2.
+pub(super) struct Entry {
+    task: Task,
+    started: Duration,
+    /// The connection it holds of the backend's budget.
+    _permit: Permit,
+    named: bool,
+    /// A pause or cancel was sent for it.
+    asked_to_stop: bool,
+}
+
+pub(crate) struct Aria2Backend {
+    running: Arc<AtomicUsize>,
+    room: Room,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Aria2Backend {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+pub(super) type Tracked = Arc<Mutex<HashMap<String, Entry>>>;
+
+impl Aria2Backend {
+    pub(crate) fn new(
+        config: &EngineConfig,
+        reporter: Arc<Reporter>,
+        generation: u64,
+        limit: usize,
+    ) -> Result<Self, EngineError> {
+        let remote = config
+            .aria2
+            .as_ref()
+            .ok_or_else(|| EngineError::Config("the aria2 engine needs the daemon's RPC address".into()))?;
+        // No network here: this runs on the caller's thread (the window's,
+        // when the engine is switched). The poller checks the daemon first.
+        let rpc = Arc::new(Rpc::new(remote, config)?);
+        let room = Room::new(reporter.clone(), Some(limit.max(1)));
+        let running = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let tracked: Tracked = Arc::default();
+        let (discard_tx, discard_rx) = crossbeam_channel::unbounded::<String>();
+        let options = AddOptions::new(config);
+
+        {
+            let (rpc, room, tracked, running) = (rpc.clone(), room.clone(), tracked.clone(), running.clone());
+            let reporter = reporter.clone();
+            std::thread::Builder::new()
+                .name("fanout-aria2-add".into())
+                .spawn(move || {
+                    while let Some((mut task, permit)) = room.pop(generation) {
+                        running.fetch_add(1, Ordering::SeqCst);
+                        let started = reporter.started(task.index, WORKER);
+                        let replaced = || reporter.queue.generation() > generation;
+                        match hand_over(&rpc, &mut task, &options, replaced) {
+                            Ok(gid) => {
+                                let entry = Entry {
+                                    task,
+                                    started,
+                                    _permit: permit,
+                                    named: false,
+                                    asked_to_stop: false,
+                                };
+                                sync::lock(&tracked).insert(gid, entry);
+                            }
+                            Err(e) => {
+                                // None: requeued (a halted transfer whose
+                                // task still runs goes back in line).
+                                let e = e.unwrap_or(FetchError::Cancelled);
+                                settle(&reporter, task, WORKER, started, Attempt::failed(None, 0, e));
+                                drop(permit);
+                                running.fetch_sub(1, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                })?;
+        }
+        {
+            let (rpc, tracked, running, stop) = (rpc, tracked, running.clone(), stop.clone());
+            let url = remote.url.clone();
+            std::thread::Builder::new()
+                .name("fanout-aria2-poll".into())
+                .spawn(move || {
+                    let mut poller = Poller {
+                        rpc,
+                        reporter,
+                        tracked,
+                        running,
+                        discard: discard_tx,
+                        // Unknown until the first answer, which is reported
+                        // either way (a window may show a previous daemon's).
+                        connected: None,
+                        url,
+                    };
+                    poller.hello();
+                    while !stop.load(Ordering::SeqCst) {
+                        for gid in discard_rx.try_iter() {
+                            let _ = poller.rpc.call("aria2.forceRemove", vec![json!(gid)]);
+                            let _ = poller.rpc.call("aria2.removeDownloadResult", vec![json!(gid)]);
+                        }
+                        let wait = poller.poll();
+                        std::thread::sleep(wait);
+                    }
+                })?;
+        }
+        Ok(Aria2Backend { running, room, stop })
+    }
+}
+
+/// The options fanout maps onto `aria2.addUri`.
+#[derive(Clone)]
+struct AddOptions {
+    split: usize,
+}
+
+impl AddOptions {
+    fn new(config: &EngineConfig) -> Self {
+        AddOptions {
+            split: config.segments.clamp(1, 16),
+        }
+    }
+
+    fn for_task(&self, task: &Task) -> Value {
+        // aria2 allows at most 16 connections to one server.
+        let split = task.segments.unwrap_or(self.split).clamp(1, 16);
+        let mut o = serde_json::Map::new();
+        // A folder on the remote machine, as typed; none (or `.`) leaves it
+        // to the daemon's own --dir.
+        let dir = task.dir.to_string_lossy();
+        if !dir.is_empty() && dir != "." {
+            o.insert("dir".into(), json!(dir));
+        }
+        o.insert("split".into(), json!(split.to_string()));
+        o.insert("max-connection-per-server".into(), json!(split.to_string()));
+        if let Some(rate) = task.ctl.limit.get() {
+            o.insert("max-download-limit".into(), json!(rate.to_string()));
+        }
+        if let Some(digest) = task.sha256 {
+            o.insert(
+                "checksum".into(),
+                json!(format!("sha-256={}", crate::engine::job::hex(&digest))),
+            );
+        }
+        Value::Object(o)
+    }
+}
+
+/// Gives a task to aria2: its paused download again, or a new one.
+/// `Err(None)`: the backend was replaced while the daemon was out of reach;
+/// the task goes back to the queue for the new one.
+fn hand_over(
+    rpc: &Rpc,
+    task: &mut Task,
+    options: &AddOptions,
+    replaced: impl Fn() -> bool,
+) -> Result<String, Option<FetchError>> {
+    loop {
+        let result = match task.remote.take() {
+            Some(r) => match rpc.call("aria2.unpause", vec![json!(r.gid)]) {
+                Ok(_) => Ok(r.gid),
+                // Gone from the daemon meanwhile (restarted): add it anew.
+                Err(RpcError::Fault { .. }) => continue,
+                Err(e) => {
+                    task.remote = Some(r);
+                    Err(e)
+                }
+            },
+            None => rpc.call_as::<String>(
+                "aria2.addUri",
+                vec![json!([task.url.as_str()]), options.for_task(task)],
+            ),
+        };
+        match result {
+            Ok(gid) => return Ok(gid),
+            Err(RpcError::Unreachable(_)) if replaced() => return Err(None),
+            // Not reachable: the download waits for the daemon, unless the
+            // user stops it meanwhile.
+            Err(RpcError::Unreachable(_)) if !task.ctl.halted() => std::thread::sleep(RECONNECT_EVERY),
+            Err(RpcError::Unreachable(why)) => return Err(Some(FetchError::Remote(why))),
+            Err(RpcError::Unauthorized) => {
+                return Err(Some(FetchError::Remote(
+                    "aria2 refused the secret token: check the secret".into(),
+                )));
+            }
+            Err(e) => return Err(Some(FetchError::Remote(e.to_string()))),
+        }
+    }
+}
+
+impl Backend for Aria2Backend {
+    fn busy(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 0
+    }
+
+    fn connections(&self) -> usize {
+        self.room.budget.used()
+    }
+}

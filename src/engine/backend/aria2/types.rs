@@ -1,0 +1,208 @@
+//! aria2's JSON-RPC replies as types: its status words as an enum, its
+//! numbers (which it sends as strings) read strictly into numbers, and its
+//! exit codes mapped to fanout's errors. A reply that does not fit is an
+//! error, never a zero.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::engine::error::FetchError;
+
+/// Where aria2 writes, as an error names it: a folder on the daemon's machine.
+const REMOTE_FOLDER: &str = "the remote folder";
+
+/// A download's state, in aria2's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum DownloadStatus {
+    Active,
+    Waiting,
+    Paused,
+    Error,
+    Complete,
+    Removed,
+}
+
+/// One file of a download (`files` of `aria2.tellStatus`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FileInfo {
+    pub path: String,
+}
+
+/// What `aria2.tellStatus` answers for the keys fanout asks ([`Status::KEYS`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Status {
+    pub gid: String,
+    pub status: DownloadStatus,
+    #[serde(with = "string_number")]
+    pub total_length: u64,
+    #[serde(with = "string_number")]
+    pub completed_length: u64,
+    #[serde(default, with = "opt_string_number", skip_serializing_if = "Option::is_none")]
+    pub connections: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(default)]
+    pub files: Vec<FileInfo>,
+}
+
+impl Status {
+    /// What the poller asks about each download.
+    pub(crate) const KEYS: [&str; 8] = [
+        "gid",
+        "status",
+        "totalLength",
+        "completedLength",
+        "errorCode",
+        "errorMessage",
+        "files",
+        "connections",
+    ];
+
+    /// The first file's path, where aria2 saved (or saves) it.
+    pub(crate) fn path(&self) -> Option<&str> {
+        self.files
+            .first()
+            .map(|f| f.path.as_str())
+            .filter(|p| !p.is_empty())
+    }
+
+    /// Why a download in state `error` failed, in fanout's words.
+    pub(crate) fn error(&self) -> FetchError {
+        error_of(
+            self.error_code.as_deref().unwrap_or("1"),
+            self.error_message.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// `aria2.getVersion`'s answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Version {
+    pub version: String,
+    #[serde(default, rename = "enabledFeatures")]
+    pub enabled_features: Vec<String>,
+}
+
+/// One entry of `aria2.tellStopped` when only the gid is asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct GidOnly {
+    pub gid: String,
+}
+
+/// aria2's numbers: decimal digits in a string, and nothing else.
+pub(crate) mod string_number {
+    use super::*;
+
+    pub(crate) fn parse(s: &str) -> Result<u64, String> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{s:?} is not a number"));
+        }
+        s.parse().map_err(|_| format!("{s:?} is out of range"))
+    }
+
+    pub(crate) fn serialize<S: Serializer>(n: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&n.to_string())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let s = String::deserialize(d)?;
+        parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+mod opt_string_number {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(n: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match n {
+            Some(n) => string_number::serialize(n, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        let s = String::deserialize(d)?;
+        string_number::parse(&s)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// aria2's exit codes (its manual, "EXIT STATUS") in fanout's words.
+pub(crate) fn error_of(code: &str, message: &str) -> FetchError {
+    let message = message.to_string();
+    match code {
+        "3" => FetchError::Http {
+            status: 404,
+            reason: "Not Found".into(),
+        },
+        "24" => FetchError::Http {
+            status: 401,
+            reason: "Unauthorized".into(),
+        },
+        "2" | "5" => FetchError::Timeout(message),
+        "6" => FetchError::Transport(message),
+        "19" => FetchError::Connect(message),
+        // Not enough disk space; the file already existed.
+        "9" | "13" => FetchError::Io {
+            path: REMOTE_FOLDER.into(),
+            kind: if code == "9" {
+                std::io::ErrorKind::StorageFull
+            } else {
+                std::io::ErrorKind::AlreadyExists
+            },
+            detail: message,
+        },
+        _ => FetchError::Remote(format!("aria2 error {code}: {message}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_from_aria2_are_read_strictly() {
+        assert_eq!(string_number::parse("123"), Ok(123));
+        for bad in ["", "12x", "-1", "99999999999999999999999"] {
+            assert!(string_number::parse(bad).is_err(), "{bad}");
+        }
+        let status = json!({"gid": "2089b05ecca3d829", "status": "active",
+            "totalLength": "100", "completedLength": "5", "connections": "3"});
+        let s: Status = serde_json::from_value(status.clone()).unwrap();
+        assert_eq!(
+            (s.total_length, s.completed_length, s.connections),
+            (100, 5, Some(3))
+        );
+        assert_eq!(s.status, DownloadStatus::Active);
+        // Numbers go back out as strings, as aria2 sends them.
+        assert_eq!(serde_json::to_value(&s).unwrap()["totalLength"], json!("100"));
+        let mut number = status.clone();
+        number["totalLength"] = json!(100);
+        assert!(serde_json::from_value::<Status>(number).is_err());
+        let mut word = status;
+        word["status"] = json!("sleeping");
+        assert!(serde_json::from_value::<Status>(word).is_err());
+    }
+
+    #[test]
+    fn aria2_errors_read_like_fanouts_own() {
+        assert_eq!(
+            error_of("3", "Resource not found").to_string(),
+            "HTTP 404 Not Found"
+        );
+        assert!(matches!(error_of("2", "timeout"), FetchError::Timeout(_)));
+        assert_eq!(error_of("32", "checksum").to_string(), "aria2 error 32: checksum");
+        assert!(matches!(
+            error_of("9", "no space"),
+            FetchError::Io {
+                kind: std::io::ErrorKind::StorageFull,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,67 @@
+//! The engine's I/O runtime: one tokio event loop on a thread of its own
+//! (`fanout-io`), like asyncio's and aria2's, that drives every socket and
+//! timer of every local engine.
+//!
+//! The async engine spawns its transfers onto it. A worker thread of the
+//! sequential or threads engine runs its one transfer with
+//! [`Io::block_on`]: the thread polls the transfer (and writes its file)
+//! and sleeps while it waits, while the loop's thread drives the I/O and
+//! wakes it. That is what `reqwest::blocking` does with a hidden runtime
+//! thread per client; here the runtime is shared, so the transfer code is
+//! written once. (`Handle::block_on` on a current-thread runtime drives no
+//! I/O or timers by itself; it works here because the loop's own thread
+//! sits in `Runtime::block_on` for as long as any [`Io`] handle lives.)
+
+use std::sync::Arc;
+
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+
+/// A handle to the runtime; the loop ends when the last clone is dropped
+/// (the engine, its backends and every running transfer hold one), so a
+/// transfer is never left without its I/O driver.
+#[derive(Clone)]
+pub(crate) struct Io(Arc<Inner>);
+
+struct Inner {
+    handle: Handle,
+    /// Dropping it (with the last handle) ends the loop's thread.
+    _stop: oneshot::Sender<()>,
+}
+
+impl Io {
+    /// Starts the loop's thread.
+    pub(crate) fn start() -> std::io::Result<Io> {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (ready, handle) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("fanout-io".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(rt.handle().clone()));
+                let _ = rt.block_on(stopped);
+                // Every handle is gone: nothing can be waiting for a transfer.
+                rt.shutdown_background();
+            })?;
+        let handle = handle
+            .recv()
+            .map_err(|_| std::io::Error::other("the I/O runtime's thread died"))??;
+        Ok(Io(Arc::new(Inner { handle, _stop: stop })))
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.0.handle
+    }
+
+    /// Runs `fut` to its end on this thread, with the loop driving its I/O.
+    /// Must not be called from the loop's own thread.
+    pub(crate) fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.0.handle.block_on(fut)
+    }
+}

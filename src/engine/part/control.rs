@@ -1,0 +1,123 @@
+//! The control file: `.fanout-HASH.json` beside a `.part` (HASH of the
+//! URL) says what the part belongs to (its URL, final name, validator, size
+//! and, for a segmented download, the ranges still missing), so this run
+//! or the next one finds it with one lookup and continues it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::PartFile;
+
+/// What a `.part` left on disk belongs to.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct Control {
+    pub(super) url: String,
+    pub(super) name: String,
+    pub(super) base: String,
+    pub(super) k: usize,
+    pub(super) validator: Option<String>,
+    pub(super) total: Option<u64>,
+    /// A segmented download's missing ranges `[from, to)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) segments: Option<Vec<(u64, u64)>>,
+}
+
+pub(super) fn control_path(dir: &Path, url: &str) -> PathBuf {
+    let hash = url.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    dir.join(format!(".fanout-{hash:016x}.json"))
+}
+
+impl PartFile {
+    /// Records what this part belongs to, so it can be resumed after the
+    /// program stops. Written once a transfer has run a while (small files
+    /// finish first and never pay for it) or when it stops early.
+    pub(crate) fn write_control(&mut self, url: &str, validator: &Option<String>, total: Option<u64>) {
+        if self.control.is_some() {
+            return;
+        }
+        self.write_segments(url, validator, total, None);
+    }
+
+    /// What [`PartFile::write_control`] writes, plus a segment map; written
+    /// again each time it is called.
+    pub(crate) fn write_segments(
+        &mut self,
+        url: &str,
+        validator: &Option<String>,
+        total: Option<u64>,
+        segments: Option<Vec<(u64, u64)>>,
+    ) {
+        let path = control_path(&self.dir, url);
+        let control = Control {
+            url: url.to_string(),
+            name: self.name.clone(),
+            base: self.base.clone(),
+            k: self.k,
+            validator: validator.clone(),
+            total,
+            segments,
+        };
+        match write_atomically(&path, &control) {
+            Ok(()) => {
+                self.control = Some(path);
+                self.keep = true;
+            }
+            Err(e) => tracing::debug!(error = %e, "no control file; this part cannot be resumed later"),
+        }
+    }
+
+    /// The control file for a segment map, written now with `missing` and
+    /// later with [`ControlFile::write`] by whichever connection is at hand.
+    /// From here on the part is kept (with it) unless the task ends.
+    pub(crate) fn control_file(
+        &mut self,
+        url: &str,
+        validator: &Option<String>,
+        total: u64,
+        missing: Vec<(u64, u64)>,
+    ) -> ControlFile {
+        let path = control_path(&self.dir, url);
+        self.control = Some(path.clone());
+        self.keep = true;
+        let mut file = ControlFile {
+            path,
+            control: Control {
+                url: url.to_string(),
+                name: self.name.clone(),
+                base: self.base.clone(),
+                k: self.k,
+                validator: validator.clone(),
+                total: Some(total),
+                segments: None,
+            },
+        };
+        file.write(missing);
+        file
+    }
+}
+
+/// Writes `control` to a temporary file and renames it over `path`, so a
+/// crash leaves the old map or the new one, never half of one.
+fn write_atomically(path: &Path, control: &Control) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let body = serde_json::to_vec(control).map_err(io::Error::other)?;
+    std::fs::write(&tmp, body)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// A segmented part's control file, rewritten as its segments advance.
+pub(crate) struct ControlFile {
+    path: PathBuf,
+    control: Control,
+}
+
+impl ControlFile {
+    pub(crate) fn write(&mut self, missing: Vec<(u64, u64)>) {
+        self.control.segments = Some(missing);
+        if let Err(e) = write_atomically(&self.path, &self.control) {
+            tracing::debug!(error = %e, "cannot update the segment map");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! What every backend's workers share: the listener and its clock
+//! ([`Reporter`]), the engine's one queue, the global speed limit, and a
+//! backend's connection budget ([`Room`], [`Permit`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+
+use super::job::{Event, TaskResult, Worker};
+use super::limit::{Budget, RateLimit};
+use super::queue::{Queue, Task};
+
+/// Called after events are sent, so a sleeping listener (an egui window) can
+/// schedule a repaint. It must be cheap and must not block; the GUI coalesces.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// What every worker needs to report: the listener, the clock, the rank
+/// counter. Shared by all backends so they report identically.
+pub(crate) struct Reporter {
+    events: Sender<Event>,
+    waker: Waker,
+    epoch: Instant,
+    ranks: AtomicUsize,
+    pub(crate) stopping: AtomicBool,
+    pub(crate) queue: Queue,
+    /// The global speed limit, over every transfer of every backend.
+    pub(crate) limit: RateLimit,
+}
+
+impl Reporter {
+    pub(crate) fn new(events: Sender<Event>, waker: Waker) -> Self {
+        Reporter {
+            events,
+            waker,
+            epoch: Instant::now(),
+            ranks: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+            queue: Queue::default(),
+            limit: RateLimit::default(),
+        }
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        // A listener that went away is not an error for the workers.
+        let _ = self.events.send(event);
+        (self.waker)();
+    }
+
+    /// Time since the engine started: the clock of every event's `at`.
+    pub(crate) fn now(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
+    /// The engine is closing: transfers stop at their next chunk.
+    pub(crate) fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn started(&self, index: usize, worker: Worker) -> Duration {
+        let at = self.now();
+        self.emit(Event::Started { index, worker, at });
+        at
+    }
+
+    /// Completion ranks continue after `rank`.
+    pub(crate) fn continue_ranks_after(&self, rank: usize) {
+        self.ranks.fetch_max(rank, Ordering::SeqCst);
+    }
+
+    /// Sends a task's result, with the next completion rank and the time
+    /// it ended (`rank` and `finished` of `result` are set here).
+    pub(crate) fn finished(&self, mut result: TaskResult) {
+        result.finished = self.now();
+        result.rank = self.ranks.fetch_add(1, Ordering::SeqCst) + 1;
+        let (index, rank, worker) = (result.index, result.rank, result.worker);
+        match &result.outcome {
+            Ok(saved) => {
+                tracing::debug!(index, rank, %worker, path = %saved.path.display(), "saved")
+            }
+            Err(e) => tracing::debug!(index, rank, %worker, url = result.url, error = %e, "failed"),
+        }
+        self.emit(Event::Finished(result));
+    }
+}
+
+/// A backend's connection budget, with the queue whose workers wait for it.
+#[derive(Clone)]
+pub(crate) struct Room {
+    pub(crate) reporter: Arc<Reporter>,
+    pub(crate) budget: Arc<Budget>,
+}
+
+impl Room {
+    pub(crate) fn new(reporter: Arc<Reporter>, limit: Option<usize>) -> Self {
+        Room {
+            reporter,
+            budget: Arc::new(Budget::new(limit)),
+        }
+    }
+
+    /// The next task, with its first connection: see [`Queue::pop`].
+    pub(crate) fn pop(&self, generation: u64) -> Option<(Task, Permit)> {
+        let task = self.reporter.queue.pop(generation, &self.budget)?;
+        Some((task, Permit(self.clone())))
+    }
+
+    /// One more connection for a task that already runs, if one is free.
+    pub(crate) fn try_permit(&self) -> Option<Permit> {
+        self.budget.try_take().then(|| Permit(self.clone()))
+    }
+}
+
+/// One connection of a backend's budget, given back on drop.
+pub(crate) struct Permit(Room);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.reporter.queue.release(&self.0.budget);
+    }
+}

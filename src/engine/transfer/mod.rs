@@ -1,0 +1,203 @@
+//! The transfer: one download from its first request to its named file,
+//! with retries, resumes and segments. Written once, async, and run by
+//! every local engine: the async engine spawns it on the engine's runtime,
+//! and a thread of the sequential or threads engine drives it there itself
+//! and waits for it (see [`crate::engine::io`]).
+
+pub(crate) mod body;
+mod ranges;
+mod segment;
+
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+
+use self::body::{Finish, Transfer};
+use super::attempt::Attempt;
+use super::config::EngineConfig;
+use super::error::{FetchError, Note};
+use super::http;
+use super::job::Event;
+use super::part::resume::Resume;
+use super::queue::{Task, TaskCtl};
+use super::report::{Reporter, Room};
+
+/// How often a running task reports its byte count: smooth enough for a
+/// progress bar, rare enough that a fast transfer cannot flood a window.
+pub(crate) const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// The longest pause between two attempts.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+
+/// How failed attempts are tried again: exponential backoff with jitter,
+/// from `retry_delay` up to 30 s, at most `retries` times.
+fn backoff(config: &EngineConfig) -> impl Iterator<Item = Duration> {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(config.retry_delay)
+        .with_max_delay(MAX_RETRY_DELAY.max(config.retry_delay))
+        .with_max_times(config.retries)
+        .with_jitter()
+        .build()
+}
+
+/// Reports a retry to the listener.
+fn retrying(reporter: &Reporter, task: &Task, error: &FetchError, delay: Duration, n: usize) {
+    tracing::debug!(index = task.index, n, ?delay, %error, "retrying");
+    reporter.emit(Event::Note {
+        index: task.index,
+        note: Note::Retry {
+            attempt: n,
+            error: error.clone(),
+            delay,
+        },
+    });
+    reporter.emit(Event::Retrying {
+        index: task.index,
+        attempt: n,
+        error: error.clone(),
+    });
+}
+
+/// One download: attempts until one succeeds, fails for good, or the
+/// retries run out. Each attempt continues from the bytes the last one
+/// kept. A pause or cancel ends the wait between two attempts at once.
+pub(crate) async fn run(
+    client: &reqwest::Client,
+    config: &EngineConfig,
+    room: &Room,
+    task: &mut Task,
+) -> Attempt {
+    let reporter = &*room.reporter;
+    let mut resume = task
+        .resume
+        .take()
+        .or_else(|| Resume::find(&task.dir, &task.raw_url));
+    let task = &*task;
+    let mut delays = backoff(config);
+    let mut n = 0;
+    loop {
+        let mut a = attempt(client, config, room, task, resume.take()).await;
+        let again = a.retryable() && !reporter.stopping() && !task.ctl.halted();
+        let (Some(delay), Err(e)) = (again.then(|| delays.next()).flatten(), &a.outcome) else {
+            // Done, or failed for good: the bytes stay with the attempt (a
+            // pause resumes them).
+            return a;
+        };
+        n += 1;
+        retrying(reporter, task, e, delay, n);
+        resume = a.resume.take();
+        sleep(&task.ctl, delay).await;
+    }
+}
+
+/// One request and its body.
+async fn attempt(
+    client: &reqwest::Client,
+    config: &EngineConfig,
+    room: &Room,
+    task: &Task,
+    mut resume: Option<Box<Resume>>,
+) -> Attempt {
+    let reporter = &*room.reporter;
+    if reporter.stopping() || task.ctl.halted() {
+        let bytes = resume.as_ref().map_or(0, |r| r.offset);
+        return Attempt::failed(None, bytes, FetchError::Cancelled).with_resume(resume);
+    }
+    if let Some(r) = resume.take_if(|r| r.is_segmented())
+        && let Some(a) = segment::resume(client, config, room, task, r).await
+    {
+        return a;
+    }
+    let headers = match &resume {
+        Some(r) => http::range_headers(r.offset, None, r.validator.as_deref()),
+        None => Default::default(),
+    };
+    let sent = until_halted(&task.ctl, client.get(task.url.clone()).headers(headers).send()).await;
+    let mut resp = match sent {
+        None => return Attempt::failed(None, 0, FetchError::Cancelled).with_resume(resume),
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Attempt::failed(None, 0, http::transport_error(&e)).with_resume(resume),
+    };
+    if task.url.scheme() == "https" && resp.url().scheme() == "http" {
+        let to = resp.url().to_string();
+        tracing::info!(index = task.index, to, "redirected from HTTPS to HTTP");
+        reporter.emit(Event::Note {
+            index: task.index,
+            note: Note::Downgraded { to },
+        });
+    }
+    let len = resp.content_length();
+    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len, resume) {
+        Ok(t) => t,
+        Err(a) => return a,
+    };
+    if let Some(extra) = segment::split(config, room, task, &t, resp.headers()) {
+        return segment::run(client, room, task, t, resp, extra).await;
+    }
+    loop {
+        let chunk = tokio::select! {
+            c = resp.chunk() => c,
+            () = task.ctl.wake.notified() => {
+                if task.ctl.halted() {
+                    return t.fail(FetchError::Cancelled);
+                }
+                continue;
+            }
+        };
+        match chunk {
+            Ok(Some(chunk)) => {
+                if let Err(e) = t.write(&chunk) {
+                    return t.fail(e);
+                }
+                sleep(&task.ctl, t.pace(chunk.len())).await;
+            }
+            Ok(None) => return t.finish().wait().await,
+            Err(e) => return t.interrupted(&e),
+        }
+    }
+}
+
+/// Waits for `fut`, or for the task to be paused or cancelled (`None`).
+async fn until_halted<T>(ctl: &TaskCtl, fut: impl Future<Output = T>) -> Option<T> {
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            r = &mut fut => return Some(r),
+            () = ctl.wake.notified() => if ctl.halted() {
+                return None;
+            }
+        }
+    }
+}
+
+/// How long to wait after `n` bytes: the longer of the global limit's and
+/// the task's own.
+pub(crate) fn pace(reporter: &Reporter, ctl: &TaskCtl, n: usize) -> Duration {
+    reporter.limit.take(n).max(ctl.limit.take(n))
+}
+
+/// Sleeps `d`; a pause or cancel (or the engine closing, which pauses its
+/// running tasks) ends the wait at once.
+pub(crate) async fn sleep(ctl: &TaskCtl, d: Duration) {
+    if d.is_zero() {
+        return;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(d) => {}
+        () = ctl.wake.notified() => {}
+    }
+}
+
+/// After a whole body: the checksum, if one is being computed.
+impl Finish<'_> {
+    pub(crate) async fn wait(self) -> Attempt {
+        match self {
+            Finish::Done(a) => a,
+            Finish::Verify(t, pending) => {
+                let digest = pending
+                    .await
+                    .unwrap_or_else(|_| Err(std::io::Error::other("the hashing pool stopped")));
+                t.verified(digest)
+            }
+        }
+    }
+}
