@@ -138,12 +138,9 @@ impl GetArgs {
     /// The backend these flags ask for.
     pub fn backend(&self) -> Result<BackendKind, UsageError> {
         Ok(match (self.engine, self.jobs) {
-            (EngineArg::Sequential, None | Some(1)) => BackendKind::Sequential,
-            (EngineArg::Sequential, Some(n)) => {
-                return Err(UsageError(format!(
-                    "-j {n} does not apply to the sequential engine, which runs one download at a time"
-                )));
-            }
+            // A script that loops over engines with one -j (the note's
+            // comparison) must run: `prepare` says the -j is not used.
+            (EngineArg::Sequential, _) => BackendKind::Sequential,
             (EngineArg::Threads, Some(0)) => {
                 return Err(UsageError("-j 0: the thread pool needs at least 1 thread".into()));
             }
@@ -213,7 +210,7 @@ impl GetArgs {
 /// A bad option is an error with its line number.
 pub fn parse_url_list(text: &str) -> Result<Vec<(String, Options)>, (usize, String)> {
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
+    for (n, line) in input::strip_bom(text).lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -237,6 +234,9 @@ pub fn run_get(args: &GetArgs) -> u8 {
 
 fn prepare(args: &GetArgs) -> Result<(BackendKind, Vec<(String, Options)>), UsageError> {
     let backend = args.backend()?;
+    if let (BackendKind::Sequential, Some(n @ (0 | 2..))) = (backend, args.jobs) {
+        eprintln!("fanout get: -j {n} is not used: the sequential engine runs one download at a time");
+    }
     let urls = args.collect_urls()?;
     // With aria2 the folder is on the daemon's machine.
     if !matches!(backend, BackendKind::Aria2 { .. }) {
@@ -531,7 +531,10 @@ mod tests {
             BackendKind::Sequential
         );
         assert!(get(&["-e", "threads", "-j", "0", "u"]).backend().is_err());
-        assert!(get(&["-e", "sequential", "-j", "8", "u"]).backend().is_err());
+        assert_eq!(
+            get(&["-e", "sequential", "-j", "8", "u"]).backend().unwrap(),
+            BackendKind::Sequential
+        );
     }
 
     #[test]
@@ -545,6 +548,10 @@ mod tests {
         assert_eq!(urls, ["http://h/1.jpg", "http://h/2.jpg", "not a url"]);
         let err = parse_url_list("http://h/1.jpg\nhttp://h/2.jpg sha256=00\n").unwrap_err();
         assert_eq!(err.0, 2);
+        // Notepad starts a UTF-8 file with a byte-order mark.
+        let urls = parse_url_list("\u{feff}http://h/1.jpg\r\nhttp://h/2.jpg\r\n").unwrap();
+        assert_eq!(urls[0].0, "http://h/1.jpg");
+        assert_eq!(urls.len(), 2);
     }
 
     #[test]

@@ -12,6 +12,12 @@
 
 use crate::engine::{EngineConfig, Job, hex, parse_rate, parse_sha256};
 
+/// The text without a leading UTF-8 byte-order mark, which Notepad and
+/// other Windows editors write at the start of a file.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// What a line asks of its file besides the URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod gui;
 pub mod input;
 pub mod pattern;
+mod private;
 pub mod store;
 mod sync;
 pub mod timeline;

@@ -5,13 +5,20 @@ use std::process::ExitCode;
 use clap::Parser;
 use fanout::cli::{Cli, Command, run_get};
 
+/// fanout's own warnings only: libraries (the TLS verifier, wgpu, zbus)
+/// speak when `RUST_LOG` asks them to, not into a script's stderr.
+const DEFAULT_LOG: &str = "off,fanout=warn";
+
 fn main() -> ExitCode {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
         )
         .with_writer(std::io::stderr)
+        // Colour codes are for a terminal, not a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     match cli.command {

@@ -124,6 +124,17 @@ CREATE TABLE IF NOT EXISTS tasks (
     options TEXT NOT NULL DEFAULT ''
 );";
 
+/// Creates the store's file readable by the user only before SQLite writes
+/// a byte (its journal files take the database's mode).
+fn make_private(path: &Path) {
+    if !path.exists() {
+        let _ = std::fs::File::create(path);
+    }
+    if let Err(e) = crate::private::restrict(path) {
+        tracing::warn!(path = %path.display(), error = %e, "cannot make the queue private");
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store. A file that is not a readable store is
     /// moved aside as `NAME.damaged` and a new one started, so a damaged file
@@ -136,6 +147,7 @@ impl Store {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
+        make_private(path);
         match Self::open_checked(path) {
             Ok(conn) => Ok(Store {
                 conn,
@@ -148,6 +160,7 @@ impl Store {
                 for ext in ["sqlite3-wal", "sqlite3-shm"] {
                     let _ = std::fs::remove_file(path.with_extension(ext));
                 }
+                make_private(path);
                 Ok(Store {
                     conn: Self::open_checked(path).map_err(err)?,
                     path: path.to_path_buf(),

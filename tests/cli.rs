@@ -197,7 +197,7 @@ fn urls_come_from_files_and_stdin_skipping_blanks_and_comments() {
 
 #[test]
 fn usage_errors_exit_2_with_a_reason() {
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["get"], "no URLs given"),
         (&["get", "-s", "33", "http://127.0.0.1/x"], "1 to 32"),
         (
@@ -221,10 +221,6 @@ fn usage_errors_exit_2_with_a_reason() {
         (
             &["get", "-e", "threads", "-j", "0", "http://127.0.0.1/x"],
             "at least 1 thread",
-        ),
-        (
-            &["get", "-e", "sequential", "-j", "4", "http://127.0.0.1/x"],
-            "sequential",
         ),
         (&["get", "-e", "warp", "http://127.0.0.1/x"], "warp"),
         (

@@ -114,6 +114,8 @@ pub struct AddDialog {
     pub note: Option<String>,
     /// The SHA-256 field: the one URL being added must have it.
     pub sha256: String,
+    /// Give the `URLs` field the keyboard on the next frame (just opened).
+    focus_urls: bool,
 }
 
 pub enum AddOutcome {
@@ -124,6 +126,8 @@ pub enum AddOutcome {
 impl AddDialog {
     pub fn open_with(&mut self, text: Option<String>, clipboard: Option<Receiver<String>>) {
         self.open = true;
+        // What the user types next goes into the list, not nowhere.
+        self.focus_urls = true;
         self.note = None;
         match text {
             Some(t) => {
@@ -178,15 +182,19 @@ impl AddDialog {
                     ui.ctx().fonts_mut(|f| f.layout_job(job))
                 };
                 egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
-                    ui.add(
-                        egui::TextEdit::multiline(&mut self.text)
-                            .desired_rows(8)
-                            .desired_width(f32::INFINITY)
-                            .code_editor()
-                            .hint_text("https://example.com/album/[1-64].jpg")
-                            .layouter(&mut layouter),
-                    )
-                    .labelled_by(label.id);
+                    let field = ui
+                        .add(
+                            egui::TextEdit::multiline(&mut self.text)
+                                .desired_rows(8)
+                                .desired_width(f32::INFINITY)
+                                .code_editor()
+                                .hint_text("https://example.com/album/[1-64].jpg")
+                                .layouter(&mut layouter),
+                        )
+                        .labelled_by(label.id);
+                    if std::mem::take(&mut self.focus_urls) {
+                        field.request_focus();
+                    }
                 });
                 self.refresh(cap);
                 let a = &self.analysis;

@@ -214,18 +214,11 @@ impl Settings {
         }
     }
 
+    /// Writes the settings atomically, readable by the user only (they
+    /// hold the aria2 secret).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let tmp = path.with_extension("json.tmp");
         let body = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&body)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)
+        crate::private::write_atomically(path, &body)
     }
 }
 

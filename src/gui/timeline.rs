@@ -226,6 +226,34 @@ pub fn show(
     }
 }
 
+impl super::FanoutApp {
+    /// The current batch's timeline, live while it runs.
+    pub(super) fn timeline_tab(&self, ui: &mut egui::Ui) {
+        let t = &self.model.batch.timeline;
+        if t.is_empty() {
+            ui.weak(tr!(TimelineEmpty));
+            return;
+        }
+        let now = self.engine.as_ref().map(crate::engine::Engine::elapsed);
+        ui.horizontal(|ui| {
+            ui.label(tr!(
+                TimelineSummary,
+                tasks = self.model.batch.tasks.len(),
+                lanes = t.lanes().len(),
+                secs = format!("{:.2}", t.span(now).as_secs_f64()),
+                peak = t.peak_in_flight()
+            ));
+            ui.separator();
+            legend(ui);
+        });
+        let rows = &self.model.rows;
+        let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            show(ui, t, now, &name, 120.0);
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,199 @@
+//! What the user asked for during a frame, and how it is applied after
+//! the panels are drawn: no widget changes the world mid-layout.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use super::FanoutApp;
+use super::compare::CompareAction;
+use super::i18n::tr;
+use super::model::{Model, TaskState};
+use super::platform::{open_in_desktop, pick_folder, read_clipboard};
+use super::table::Selection;
+use crate::engine::Job;
+use crate::input::Options;
+use crate::store::Op;
+
+/// What the user asked for during a frame, applied after it.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub enum Action {
+    OpenAdd(Option<String>),
+    Add(Vec<(String, Options)>),
+    Pause(Vec<usize>),
+    Resume(Vec<usize>),
+    Cancel(Vec<usize>),
+    Retry(Vec<usize>),
+    ClearList,
+    OpenFile(usize),
+    OpenFolder(usize),
+    QueuePaused(bool),
+    ChooseFolder,
+    ReadDropped(Vec<PathBuf>),
+    /// A task's own speed limit (bytes per second; `None` lifts it).
+    SetRate(usize, Option<u64>),
+    Compare(CompareAction),
+}
+
+impl FanoutApp {
+    /// Applies one action. Those that need no engine (opening files,
+    /// choosing a folder, clearing the list, the comparison) work even when
+    /// none runs.
+    pub(super) fn apply(&mut self, action: Action) {
+        match action {
+            Action::OpenAdd(text) => {
+                let clipboard = (text.is_none() && self.options.use_clipboard).then(read_clipboard);
+                self.add.open_with(text, clipboard);
+            }
+            Action::Add(urls) => self.add_urls(urls),
+            Action::Pause(_)
+            | Action::Resume(_)
+            | Action::Cancel(_)
+            | Action::Retry(_)
+            | Action::SetRate(..) => self.control(action),
+            Action::Compare(CompareAction::Run) => {
+                let urls = self.model.rows.iter().map(|r| r.url.clone()).collect();
+                self.compare
+                    .start(urls, &self.settings, &self.options.scratch_dir, &self.ctx);
+            }
+            Action::Compare(CompareAction::Stop) => self.compare.stop(),
+            Action::Compare(CompareAction::SaveCsv) => {
+                let text = self.compare.save_csv(&self.settings.download_dir);
+                self.notify(text);
+            }
+            Action::Compare(CompareAction::SavePng) => {
+                self.compare.save_png(&self.settings.download_dir, &self.ctx);
+            }
+            Action::ClearList => {
+                // Only offered when every task has ended: a new engine and an
+                // empty store, so indices and ranks start again at 0 and 1.
+                self.model = Model::new(self.settings.order());
+                self.selection = Selection::default();
+                self.unattached = None;
+                if let Some(store) = &self.store {
+                    store.send(Op::Clear);
+                }
+                self.start_engine();
+            }
+            Action::OpenFile(i) => {
+                if let Some(path) = self.model.rows[i].path.clone() {
+                    self.open_path(&path);
+                }
+            }
+            Action::OpenFolder(i) => {
+                let dir = self.model.rows[i]
+                    .path
+                    .as_ref()
+                    .and_then(|p| p.parent())
+                    .map(Path::to_path_buf);
+                if let Some(dir) = dir {
+                    self.open_path(&dir);
+                }
+            }
+            Action::QueuePaused(paused) => {
+                self.queue_paused = paused;
+                if let Some(engine) = &self.engine {
+                    engine.set_paused(paused);
+                }
+            }
+            Action::ChooseFolder => {
+                if self.folder_pick.is_none() {
+                    self.folder_pick = Some(pick_folder(&self.settings.download_dir, &self.ctx));
+                }
+            }
+            Action::ReadDropped(paths) => {
+                let (tx, rx) = mpsc::channel();
+                let ctx = self.ctx.clone();
+                std::thread::spawn(move || {
+                    let mut text = String::new();
+                    for p in paths {
+                        // Lists of URLs are small; refuse to slurp a video.
+                        if std::fs::metadata(&p).is_ok_and(|m| m.len() <= 4 << 20)
+                            && let Ok(t) = std::fs::read_to_string(&p)
+                        {
+                            text.push_str(crate::input::strip_bom(&t));
+                            text.push('\n');
+                        }
+                    }
+                    let _ = tx.send(text);
+                    ctx.request_repaint();
+                });
+                self.dropped = Some(rx);
+            }
+        }
+    }
+
+    /// Queues the URLs. With no engine running nothing is lost: they go
+    /// back into the add dialog, and the status bar says why.
+    fn add_urls(&mut self, urls: Vec<(String, Options)>) {
+        let Some(engine) = &self.engine else {
+            let lines: Vec<String> = urls
+                .iter()
+                .map(|(url, options)| {
+                    let words = options.to_words();
+                    if words.is_empty() {
+                        url.clone()
+                    } else {
+                        format!("{url} {words}")
+                    }
+                })
+                .collect();
+            self.add.open_with(Some(lines.join("\n")), None);
+            self.notify_engine(tr!(NoEngine).to_string());
+            return;
+        };
+        let dir = self.settings.target_dir();
+        for (url, options) in urls {
+            let index = engine.submit(options.apply(Job::new(url.clone(), &dir)));
+            self.model.add(index, url, dir.clone(), options);
+            self.save_row(index);
+        }
+    }
+
+    /// Pause, resume, cancel, retry and a task's own limit: the engine's.
+    fn control(&mut self, action: Action) {
+        let Some(engine) = &self.engine else {
+            return self.notify_engine(tr!(NoEngine).to_string());
+        };
+        match action {
+            Action::SetRate(index, rate) if engine.set_task_rate_limit(index, rate) => {
+                self.model.set_rate_limit(index, rate);
+                self.save_row(index);
+            }
+            Action::Pause(rows) => {
+                for i in rows {
+                    if engine.pause(i) && self.model.rows[i].state.is_active() {
+                        self.model.mark(i, TaskState::Pausing);
+                    }
+                }
+            }
+            Action::Resume(rows) => {
+                for i in rows {
+                    // A pause the transfer had not yet seen is simply undone.
+                    if engine.resume(i) && self.model.rows[i].state == TaskState::Pausing {
+                        self.model.mark(i, TaskState::Running);
+                    }
+                }
+            }
+            Action::Cancel(rows) => {
+                for i in rows {
+                    if engine.cancel(i) && self.model.rows[i].state.is_active() {
+                        self.model.mark(i, TaskState::Cancelling);
+                    }
+                }
+            }
+            Action::Retry(rows) => {
+                for i in rows {
+                    engine.retry(i);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn open_path(&mut self, path: &Path) {
+        if let Err(e) = open_in_desktop(path) {
+            self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
+        }
+    }
+}

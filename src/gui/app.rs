@@ -1,0 +1,460 @@
+//! The app's life: built from its saved settings and queue, fed by the
+//! engine's events, changed by settings, and drawn a frame at a time.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+
+use super::add::{self, AddDialog, AddOutcome};
+use super::compare::ComparePanel;
+use super::i18n::{self, tr};
+use super::model::{self, Model};
+use super::platform::{icon, install_fonts, notify_desktop};
+use super::settings::Settings;
+use super::table::{self, Selection};
+use super::{ADD_CAP, Action, AppOptions, FanoutApp, Notice, TICK, Tab, WAKE_DELAY};
+use crate::engine::{Engine, Event, Job};
+use crate::input::Options;
+use crate::store::{Op, Store, StoredState, StoredTask, Writer};
+
+/// How long `logic()` may spend applying events before it yields the
+/// frame, so a flood of them never stalls one.
+const EVENT_BUDGET: Duration = Duration::from_millis(4);
+
+impl FanoutApp {
+    /// Builds the app for eframe (or for a test harness).
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> FanoutApp {
+        Self::with_context(cc.egui_ctx.clone(), options)
+    }
+
+    pub fn with_context(ctx: egui::Context, options: AppOptions) -> FanoutApp {
+        install_fonts(&ctx);
+        if let Some(icon) = icon() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Icon(Some(Arc::new(icon))));
+        }
+        let settings = Settings::load(&options.settings_path());
+        i18n::set(settings.lang());
+        let mut app = FanoutApp {
+            model: Model::new(settings.order()),
+            saved_settings: settings.clone(),
+            settings,
+            options,
+            engine: None,
+            engine_error: None,
+            events: crossbeam_channel::never(),
+            unattached: None,
+            store: None,
+            add: AddDialog::default(),
+            selection: Selection::default(),
+            queue_paused: false,
+            folder_pick: None,
+            dropped: None,
+            notice: None,
+            tab: Tab::default(),
+            compare: ComparePanel::default(),
+            title: "fanout".into(),
+            last_notification: None,
+            ctx,
+        };
+        app.start_engine();
+        app.restore_queue();
+        app
+    }
+
+    /// Takes back the saved queue: finished tasks as they ended, unfinished
+    /// ones paused. They are shown at once, engine or not; the engine takes
+    /// them back now, or when one first starts. Then keeps the store up to
+    /// date from a writer thread.
+    pub(super) fn restore_queue(&mut self) {
+        let path = self.options.queue_path();
+        let store = match Store::open(&path) {
+            Ok(store) => store,
+            Err(e) => {
+                self.notify(tr!(QueueNotSaved, e = e));
+                return;
+            }
+        };
+        let tasks = store.load().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "saved queue unreadable");
+            Vec::new()
+        });
+        let writer = Writer::new(store);
+        // Indices are places in the list: a fresh engine gives the same
+        // ones as it takes the tasks back in this order.
+        let restored: Vec<(usize, StoredTask)> = tasks.into_iter().enumerate().collect();
+        // Ids in the store are the indices from here on (a damaged or older
+        // store may have had gaps).
+        let renumbered = restored.iter().any(|(i, t)| *i != t.id);
+        self.model.restore(&restored);
+        if renumbered {
+            writer.send(Op::Clear);
+            for (i, _) in &restored {
+                writer.send(Op::Put(self.model.stored(*i)));
+            }
+        }
+        self.store = Some(writer);
+        self.unattached = Some(restored);
+        self.attach_queue();
+    }
+
+    /// Hands the restored queue to the engine, once one runs.
+    fn attach_queue(&mut self) {
+        let Some(engine) = &self.engine else { return };
+        let Some(restored) = self.unattached.take() else {
+            return;
+        };
+        for (i, t) in &restored {
+            let paused = t.state == StoredState::Unfinished;
+            let options = Options::parse(t.options.split_whitespace()).unwrap_or_default();
+            let index = engine.restore(options.apply(Job::new(t.url.clone(), &t.dir)), paused);
+            debug_assert_eq!(
+                index, *i,
+                "a fresh engine numbers restored tasks as the list does"
+            );
+        }
+        engine.continue_ranks_after(restored.iter().filter_map(|(_, t)| t.rank).max().unwrap_or(0));
+        let unfinished: Vec<usize> = restored
+            .iter()
+            .filter(|(_, t)| t.state == StoredState::Unfinished)
+            .map(|(i, _)| *i)
+            .collect();
+        if self.settings.resume_on_start {
+            for &i in &unfinished {
+                engine.resume(i);
+            }
+        } else if !unfinished.is_empty() {
+            self.notify(tr!(UnfinishedBack, n = unfinished.len()));
+        }
+    }
+
+    /// Starts an engine with the settings as they are (when the window opens,
+    /// when the list is cleared, or when the one in settings could not
+    /// start and the settings changed). The restored queue goes to it.
+    pub(super) fn start_engine(&mut self) {
+        let (engine, events, error) = start_engine(&self.settings, &self.ctx);
+        if engine.is_some() {
+            self.clear_engine_notice();
+        }
+        self.engine = engine;
+        self.events = events;
+        self.engine_error = error;
+        if let Some(e) = &self.engine {
+            e.set_paused(self.queue_paused);
+        }
+        self.attach_queue();
+    }
+
+    /// An engine runs with the settings as they are: a notice that said
+    /// otherwise is out of date.
+    fn clear_engine_notice(&mut self) {
+        if self.notice.as_ref().is_some_and(|n| n.about_engine) {
+            self.notice = None;
+        }
+    }
+
+    /// Writes a row's current state to the store (off this thread).
+    pub(super) fn save_row(&self, index: usize) {
+        if let Some(store) = &self.store {
+            store.send(Op::Put(self.model.stored(index)));
+        }
+    }
+
+    pub(super) fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            at: Instant::now(),
+            about_engine: false,
+        });
+    }
+
+    pub(super) fn notify_engine(&mut self, text: String) {
+        self.notice = Some(Notice {
+            text,
+            at: Instant::now(),
+            about_engine: true,
+        });
+    }
+
+    /// Drains engine events for at most `budget`; true if some are left.
+    pub fn drain_events(&mut self, budget: Duration) -> bool {
+        let start = Instant::now();
+        while let Ok(event) = self.events.try_recv() {
+            // The store keeps what survives a restart: not the progress.
+            let changed = match &event {
+                Event::Finished(r) => Some(r.index),
+                Event::Queued { index, .. } | Event::Paused { index, .. } => Some(*index),
+                _ => None,
+            };
+            self.model.apply(event, Instant::now());
+            if let Some(index) = changed {
+                self.save_row(index);
+            }
+            if start.elapsed() >= budget {
+                return !self.events.is_empty();
+            }
+        }
+        false
+    }
+
+    /// Applies changed settings: the engine for tasks not yet started, the
+    /// fan-in order, and the file on disk.
+    pub(super) fn settings_changed(&mut self, dragging: bool) {
+        if self.settings == self.saved_settings {
+            return;
+        }
+        if self.settings.language != self.saved_settings.language {
+            // This frame was laid out half in the old language.
+            i18n::set(self.settings.lang());
+            self.ctx.request_repaint();
+        }
+        self.model.set_order(self.settings.order());
+        if let Some(engine) = &self.engine {
+            // Running transfers follow it from their next chunk.
+            engine.set_rate_limit(self.settings.rate_limit());
+        }
+        // Rebuilding a pool on every step of a drag would spawn threads for
+        // nothing: wait for the release.
+        if !dragging {
+            match &mut self.engine {
+                Some(engine) => {
+                    let config = self.settings.engine_config();
+                    if config != *engine.config() {
+                        match engine.reconfigure(config) {
+                            Ok(()) => self.clear_engine_notice(),
+                            Err(e) => self.notify_engine(tr!(EngineNotChanged, e = e)),
+                        }
+                    }
+                }
+                // The last try failed: these settings may work.
+                None => self.start_engine(),
+            }
+        }
+        if dragging {
+            return;
+        }
+        if let Err(e) = self.settings.save(&self.options.settings_path()) {
+            self.notify(tr!(
+                SettingsNotSaved,
+                path = self.options.settings_path().display(),
+                e = e
+            ));
+        }
+        self.saved_settings = self.settings.clone();
+    }
+
+    /// Results of background helpers (folder dialog, dropped files).
+    pub(super) fn poll_helpers(&mut self) {
+        if let Some(pick) = &self.folder_pick
+            && let Ok(choice) = pick.rx.try_recv()
+        {
+            let quick = pick.since.elapsed() < Duration::from_millis(300);
+            self.folder_pick = None;
+            match choice {
+                Some(dir) => self.settings.download_dir = dir,
+                // rfd answers None at once where it cannot show a dialog.
+                None if quick => self.notify(tr!(NoFolderDialog)),
+                None => {}
+            }
+        }
+        if let Some(rx) = &self.dropped
+            && let Ok(text) = rx.try_recv()
+        {
+            self.dropped = None;
+            if add::has_urls(&text) {
+                self.add.open_with(Some(text), None);
+            } else {
+                self.notify(tr!(DroppedNoUrls));
+            }
+        }
+    }
+
+    /// The batch ended: a desktop notification, if the settings ask for one.
+    pub(super) fn batch_ended(&mut self, end: &model::BatchEnd) {
+        let title = tr!(NotifyTitle).to_string();
+        let secs = format!("{:.1}", end.span.as_secs_f64());
+        let body = if end.paused > 0 {
+            tr!(
+                NotifyBodyPaused,
+                done = end.done,
+                failed = end.failed,
+                cancelled = end.cancelled,
+                paused = end.paused,
+                secs = secs
+            )
+        } else {
+            tr!(
+                NotifyBody,
+                done = end.done,
+                failed = end.failed,
+                cancelled = end.cancelled,
+                secs = secs
+            )
+        };
+        if self.settings.notify && self.options.notifications {
+            notify_desktop(title.clone(), body.clone());
+        }
+        self.last_notification = Some((title, body));
+    }
+
+    /// `fanout — 37/64` while a batch runs and after it, `fanout` without one.
+    pub(super) fn update_title(&mut self, ctx: &egui::Context) {
+        let (ended, total) = self.model.batch_progress();
+        let title = if total == 0 {
+            "fanout".to_string()
+        } else {
+            format!("fanout — {ended}/{total}")
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+}
+
+impl eframe::App for FanoutApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        i18n::set(self.settings.lang());
+        if self.drain_events(EVENT_BUDGET) {
+            ctx.request_repaint(); // more waiting: next frame goes on
+        }
+        self.poll_helpers();
+        if let Some(text) = self.compare.poll() {
+            self.notify(text);
+        }
+        if let Some(end) = self.model.take_batch_end() {
+            self.batch_ended(&end);
+        }
+        self.update_title(ctx);
+        if self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some() {
+            // The timeline's running bars grow with the clock, not with events.
+            let tick = if self.tab == Tab::Timeline {
+                WAKE_DELAY
+            } else {
+                TICK
+            };
+            ctx.request_repaint_after(tick);
+        }
+        if let Some(n) = &self.notice
+            && !n.about_engine
+            && n.at.elapsed() > Duration::from_secs(10)
+        {
+            self.notice = None;
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        i18n::set(self.settings.lang());
+        let mut actions = Vec::new();
+        // Ctrl+V outside a text field, or files dropped on the window.
+        let (pasted, dropped) = ui.input(|i| {
+            let pasted = i.events.iter().find_map(|e| match e {
+                egui::Event::Paste(t) => Some(t.clone()),
+                _ => None,
+            });
+            let dropped: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            (pasted, dropped)
+        });
+        if let Some(text) = pasted
+            && !self.add.open
+            && ui.memory(|m| m.focused().is_none())
+            && add::has_urls(&text)
+        {
+            actions.push(Action::OpenAdd(Some(text)));
+        }
+        if !dropped.is_empty() {
+            actions.push(Action::ReadDropped(dropped));
+        }
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+
+        // Counted once a frame: the toolbar and the status bar both need them.
+        let counts = self.model.counts();
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.top_bar(ui, counts, &mut actions);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, counts));
+        let mut dragging = false;
+        egui::Panel::left("settings")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    dragging = self.settings_panel(ui, &mut actions);
+                });
+            });
+        egui::Panel::right("results")
+            .resizable(true)
+            .default_size(215.0)
+            .show(ui, |ui| self.results_panel(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(e) = &self.engine_error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.tab, Tab::Downloads, tr!(TabDownloads));
+                ui.selectable_value(&mut self.tab, Tab::Timeline, tr!(TabTimeline));
+                ui.selectable_value(&mut self.tab, Tab::Compare, tr!(TabCompare));
+            });
+            ui.separator();
+            match self.tab {
+                Tab::Downloads => {
+                    egui::ScrollArea::horizontal().show(ui, |ui| {
+                        table::show(ui, &self.model, &mut self.selection, &mut actions);
+                    });
+                }
+                Tab::Timeline => self.timeline_tab(ui),
+                Tab::Compare => {
+                    let (urls, busy) = (self.model.rows.len(), self.model.in_flight() > 0);
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        if let Some(a) = self.compare.show(ui, urls, busy, &mut self.settings) {
+                            actions.push(Action::Compare(a));
+                        }
+                    });
+                }
+            }
+        });
+        if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
+            actions.push(Action::Add(urls));
+        }
+        for action in actions {
+            self.apply(action);
+        }
+        self.settings_changed(dragging);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if self.settings != self.saved_settings {
+            let _ = self.settings.save(&self.options.settings_path());
+        }
+    }
+}
+
+/// A new engine for `settings`, with the channel its events come on.
+fn start_engine(
+    settings: &Settings,
+    ctx: &egui::Context,
+) -> (Option<Engine>, Receiver<Event>, Option<String>) {
+    let (tx, events) = crossbeam_channel::unbounded();
+    let waker = {
+        let ctx = ctx.clone();
+        Arc::new(move || ctx.request_repaint_after(WAKE_DELAY))
+    };
+    match Engine::new(settings.engine_config(), tx, waker) {
+        Ok(e) => {
+            e.set_rate_limit(settings.rate_limit());
+            (Some(e), events, None)
+        }
+        Err(e) => (None, events, Some(tr!(EngineDidNotStart, e = e))),
+    }
+}

@@ -1,0 +1,107 @@
+//! The desktop's services, each off the UI thread where it may wait: the
+//! bundled fonts and the icon, the clipboard, the native folder dialog,
+//! opening a file with its program, and desktop notifications.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use std::time::Instant;
+
+use super::i18n::tr;
+
+/// The native folder dialog, run off the UI thread.
+pub(super) struct FolderPick {
+    pub(super) rx: mpsc::Receiver<Option<PathBuf>>,
+    pub(super) since: Instant,
+}
+
+/// Registers the bundled CJK font as a fallback after egui's own fonts, so
+/// Chinese names render the same on every machine.
+pub(super) fn install_fonts(ctx: &egui::Context) {
+    const CJK: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
+    let mut fonts = egui::FontDefinitions::default();
+    fonts
+        .font_data
+        .insert("noto-sans-sc".into(), Arc::new(egui::FontData::from_static(CJK)));
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("noto-sans-sc".into());
+    }
+    ctx.set_fonts(fonts);
+}
+
+pub fn icon() -> Option<egui::IconData> {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).ok()
+}
+
+/// Reads the clipboard's text on a helper thread (X11 clipboards answer
+/// through the event loop of another program and may take a while).
+pub(super) fn read_clipboard() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok(text) = arboard::Clipboard::new().and_then(|mut c| c.get_text()) {
+            let _ = tx.send(text);
+        }
+    });
+    rx
+}
+
+/// Opens the native folder dialog on a helper thread and reports the choice.
+pub(super) fn pick_folder(start: &Path, ctx: &egui::Context) -> FolderPick {
+    let (tx, rx) = mpsc::channel();
+    let start = start.to_path_buf();
+    let ctx = ctx.clone();
+    // The language is the UI thread's: take the title from here.
+    let title = tr!(DownloadFolder);
+    std::thread::spawn(move || {
+        let mut dialog = rfd::AsyncFileDialog::new().set_title(title);
+        if start.is_dir() {
+            dialog = dialog.set_directory(&start);
+        }
+        let choice = pollster::block_on(dialog.pick_folder()).map(|h| h.path().to_path_buf());
+        let _ = tx.send(choice);
+        ctx.request_repaint();
+    });
+    FolderPick {
+        rx,
+        since: Instant::now(),
+    }
+}
+
+/// Opens a file or folder with the desktop's default program, without
+/// waiting for it.
+pub(super) fn open_in_desktop(path: &Path) -> std::io::Result<()> {
+    let program = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let mut child = std::process::Command::new(program)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    // Reap it whenever it ends, off the UI thread.
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+/// Shows a desktop notification from a helper thread (D-Bus may take a
+/// moment, or not answer at all).
+pub(super) fn notify_desktop(summary: String, body: String) {
+    std::thread::spawn(move || {
+        if let Err(e) = notify_rust::Notification::new()
+            .appname("fanout")
+            .summary(&summary)
+            .body(&body)
+            .show()
+        {
+            tracing::info!(error = %e, "no desktop notification");
+        }
+    });
+}

@@ -1,0 +1,62 @@
+//! The Results panel: results as the fan-in releases them, in completion
+//! or submission order, with how many are held back.
+
+use egui::RichText;
+
+use super::FanoutApp;
+use super::i18n::tr;
+use crate::engine::Order;
+
+impl FanoutApp {
+    pub(super) fn results_panel(&self, ui: &mut egui::Ui) {
+        ui.heading(tr!(Results));
+        let keep = self.model.order() == Order::Submission;
+        ui.label(if keep {
+            tr!(InSubmissionOrder)
+        } else {
+            tr!(InCompletionOrder)
+        });
+        let held = self.model.held_back();
+        ui.label(RichText::new(tr!(HeldBack, n = held)).color(if held > 0 {
+            ui.visuals().warn_fg_color
+        } else {
+            ui.visuals().weak_text_color()
+        }));
+        ui.separator();
+        let released = &self.model.released;
+        egui::Grid::new("results head")
+            .num_columns(3)
+            .min_col_width(44.0)
+            .show(ui, |ui| {
+                ui.strong(tr!(DoneNo));
+                ui.strong(tr!(TaskNo));
+                ui.strong(tr!(Name));
+            });
+        let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        egui::ScrollArea::vertical()
+            .id_salt("results")
+            .auto_shrink([false, false])
+            .stick_to_bottom(true)
+            .show_rows(ui, row_h, released.len(), |ui, range| {
+                for r in &released[range] {
+                    ui.horizontal(|ui| {
+                        let color = if r.ok {
+                            ui.visuals().text_color()
+                        } else {
+                            ui.visuals().error_fg_color
+                        };
+                        ui.add_sized(
+                            [44.0, row_h - 4.0],
+                            egui::Label::new(RichText::new(r.rank.to_string()).color(color)),
+                        );
+                        ui.add_sized(
+                            [44.0, row_h - 4.0],
+                            egui::Label::new(RichText::new(r.index.to_string()).color(color)),
+                        );
+                        let name = &self.model.rows[r.index].name;
+                        ui.add(egui::Label::new(RichText::new(name).color(color)).truncate());
+                    });
+                }
+            });
+    }
+}

@@ -1,0 +1,176 @@
+//! One row of the table: a task's state, bytes, speed and ETA, as the
+//! model keeps them from engine events.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::i18n::{self, tr};
+use crate::engine::{FetchError, Note, Worker, naming};
+use crate::input::Options;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    Queued,
+    Running,
+    /// An attempt failed; the task tries again after a pause.
+    Retrying {
+        attempt: usize,
+        error: FetchError,
+    },
+    /// Pause asked; the transfer stops at its next chunk.
+    Pausing,
+    Paused,
+    /// Cancel asked; the transfer stops at its next chunk.
+    Cancelling,
+    Done,
+    Failed(FetchError),
+    Cancelled,
+}
+
+impl TaskState {
+    /// In the window's language.
+    pub fn label(&self) -> String {
+        match self {
+            TaskState::Queued => tr!(StQueued).into(),
+            TaskState::Running => tr!(StRunning).into(),
+            TaskState::Retrying { attempt, error } => {
+                tr!(StRetry, attempt = attempt, reason = i18n::error(error))
+            }
+            TaskState::Pausing => tr!(StPausing).into(),
+            TaskState::Paused => tr!(StPaused).into(),
+            TaskState::Cancelling => tr!(StCancelling).into(),
+            TaskState::Done => tr!(StDone).into(),
+            TaskState::Failed(why) => tr!(StFailed, reason = i18n::error(why)),
+            TaskState::Cancelled => tr!(StCancelled).into(),
+        }
+    }
+
+    /// Why it failed or is retrying, in full (the state column's hover).
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            TaskState::Failed(e) | TaskState::Retrying { error: e, .. } => Some(i18n::error(e)),
+            _ => None,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            TaskState::Running | TaskState::Pausing | TaskState::Cancelling
+        )
+    }
+
+    pub fn can_pause(&self) -> bool {
+        matches!(self, TaskState::Queued | TaskState::Running)
+    }
+
+    pub fn can_resume(&self) -> bool {
+        matches!(self, TaskState::Paused | TaskState::Pausing)
+    }
+
+    pub fn can_cancel(&self) -> bool {
+        matches!(
+            self,
+            TaskState::Queued | TaskState::Running | TaskState::Paused | TaskState::Pausing
+        )
+    }
+
+    pub fn can_retry(&self) -> bool {
+        matches!(self, TaskState::Failed(_) | TaskState::Cancelled)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub url: String,
+    /// The folder it was added for (the setting may change later).
+    pub dir: PathBuf,
+    pub name: String,
+    pub state: TaskState,
+    pub bytes: u64,
+    pub total: Option<u64>,
+    /// Place in the order tasks finished (`Done #`).
+    pub rank: Option<usize>,
+    /// Who runs or ran it; `None` before a worker took it.
+    pub worker: Option<Worker>,
+    /// Connections its transfer holds now (more than one when segmented).
+    pub connections: usize,
+    /// What its line asked besides the URL (checksum, connections, limit).
+    pub options: Options,
+    pub path: Option<PathBuf>,
+    /// What the server identified the file by (for the store).
+    pub validator: Option<String>,
+    /// What happened along the way (retries, a file changed on the server),
+    /// newest last, at most [`LOG_LINES`].
+    pub log: Vec<Note>,
+    /// A task rejected before reaching a worker (a bad URL) cannot be retried.
+    pub retryable: bool,
+    pub(super) speed: f64,
+    pub(super) sample: Option<(Instant, u64)>,
+}
+
+/// Lines of a row's log that are kept.
+pub const LOG_LINES: usize = 20;
+
+/// Speeds are measured over at least this long.
+pub(super) const SPEED_WINDOW: Duration = Duration::from_millis(500);
+
+/// A speed with no new sample for this long is shown as 0 (stalled).
+const STALE: Duration = Duration::from_secs(3);
+
+impl Row {
+    pub(super) fn new(url: String, dir: PathBuf) -> Row {
+        let name = crate::engine::http::parse_url(&url)
+            .map(|u| naming::file_name(&u, None))
+            .unwrap_or_else(|_| url.clone());
+        Row {
+            url,
+            dir,
+            name,
+            state: TaskState::Queued,
+            bytes: 0,
+            total: None,
+            rank: None,
+            worker: None,
+            connections: 0,
+            options: Options::default(),
+            path: None,
+            validator: None,
+            log: Vec::new(),
+            retryable: true,
+            speed: 0.0,
+            sample: None,
+        }
+    }
+
+    /// Bytes per second, smoothed; 0 when stalled or not running.
+    pub fn speed(&self, now: Instant) -> f64 {
+        match self.sample {
+            Some((at, _)) if self.state.is_active() && now.duration_since(at) < STALE => self.speed,
+            _ => 0.0,
+        }
+    }
+
+    /// Fraction done, when the size is known.
+    pub fn fraction(&self) -> Option<f32> {
+        match (self.state == TaskState::Done, self.total) {
+            (true, _) => Some(1.0),
+            (false, Some(0)) => Some(0.0),
+            (false, Some(t)) => Some((self.bytes as f64 / t as f64).min(1.0) as f32),
+            (false, None) => None,
+        }
+    }
+
+    pub fn eta(&self, now: Instant) -> Option<Duration> {
+        let speed = self.speed(now);
+        let total = self.total?;
+        (speed > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.bytes) as f64 / speed))
+    }
+
+    pub(super) fn reset_transfer(&mut self) {
+        self.connections = 0;
+        self.bytes = 0;
+        self.speed = 0.0;
+        self.sample = None;
+    }
+}

@@ -1,0 +1,83 @@
+//! The status bar: totals per state, what is in flight of the limit, the
+//! speed, the engine (and an aria2 daemon's connection), notices.
+
+use std::time::Instant;
+
+use egui::RichText;
+
+use super::FanoutApp;
+use super::i18n::tr;
+use super::model::Counts;
+use super::settings::EngineChoice;
+use crate::cli::human_bytes;
+use crate::engine::Engine;
+
+impl FanoutApp {
+    pub(super) fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
+        let now = Instant::now();
+        ui.horizontal(|ui| {
+            ui.label(tr!(
+                TaskTotals,
+                total = self.model.rows.len(),
+                done = c.done,
+                failed = c.failed,
+                running = c.running,
+                queued = c.queued,
+                paused = c.paused,
+                cancelled = c.cancelled
+            ));
+            ui.separator();
+            let limit = self
+                .engine
+                .as_ref()
+                .and_then(|e| e.config().backend.limit())
+                .map_or(tr!(NoLimit).to_string(), |l| l.to_string());
+            // The limit counts connections: a segmented file holds several.
+            let connections = self.engine.as_ref().map_or(0, Engine::connections);
+            ui.label(tr!(
+                InFlight,
+                n = self.model.in_flight(),
+                connections = connections,
+                limit = limit
+            ))
+            .on_hover_text(tr!(InFlightHint));
+            ui.separator();
+            ui.label(format!("{}/s", human_bytes(self.model.speed(now) as u64)));
+            ui.separator();
+            match (
+                &self.settings.engine,
+                self.engine.as_ref().and_then(|e| e.config().aria2.as_ref()),
+            ) {
+                (EngineChoice::Aria2, Some(remote)) => {
+                    let host = url::Url::parse(&remote.url)
+                        .ok()
+                        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                        .unwrap_or_else(|| remote.url.clone());
+                    ui.label(tr!(EngineAria2At, host = host));
+                    match &self.model.remote {
+                        // No spinner: it would draw frames for as long as
+                        // the daemon is away; the engine says when it is back.
+                        Some((false, detail)) => {
+                            ui.label(RichText::new(tr!(Reconnecting)).color(ui.visuals().warn_fg_color))
+                                .on_hover_text(detail);
+                        }
+                        _ => {
+                            ui.label(tr!(Connected));
+                        }
+                    }
+                }
+                _ => {
+                    ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
+                }
+            }
+            if self.queue_paused {
+                ui.separator();
+                ui.label(RichText::new(tr!(QueuePausedNote)).color(ui.visuals().warn_fg_color));
+            }
+            if let Some(notice) = &self.notice {
+                ui.separator();
+                ui.label(RichText::new(&notice.text).color(ui.visuals().warn_fg_color));
+            }
+        });
+    }
+}

@@ -1,0 +1,63 @@
+//! The toolbar: add, pause the queue, act on the selected rows, clear.
+
+use super::i18n::tr;
+use super::model::{Counts, TaskState};
+use super::{Action, FanoutApp};
+
+impl FanoutApp {
+    pub(super) fn top_bar(&mut self, ui: &mut egui::Ui, c: Counts, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            if ui.button(tr!(AddUrls)).on_hover_text(tr!(AddUrlsHint)).clicked() {
+                actions.push(Action::OpenAdd(None));
+            }
+            let mut paused = self.queue_paused;
+            if ui
+                .toggle_value(&mut paused, tr!(PauseQueue))
+                .on_hover_text(tr!(PauseQueueHint))
+                .changed()
+            {
+                actions.push(Action::QueuePaused(paused));
+            }
+            ui.separator();
+            let sel: Vec<usize> = self.selection.rows.iter().copied().collect();
+            let any = |f: fn(&TaskState) -> bool| sel.iter().any(|&i| f(&self.model.rows[i].state));
+            ui.label(tr!(NSelected, n = sel.len()));
+            if ui
+                .add_enabled(any(TaskState::can_pause), egui::Button::new(tr!(PauseSelected)))
+                .clicked()
+            {
+                actions.push(Action::Pause(sel.clone()));
+            }
+            if ui
+                .add_enabled(any(TaskState::can_resume), egui::Button::new(tr!(ResumeSelected)))
+                .clicked()
+            {
+                actions.push(Action::Resume(sel.clone()));
+            }
+            if ui
+                .add_enabled(any(TaskState::can_cancel), egui::Button::new(tr!(CancelSelected)))
+                .clicked()
+            {
+                actions.push(Action::Cancel(sel.clone()));
+            }
+            if ui
+                .add_enabled(any(TaskState::can_retry), egui::Button::new(tr!(RetrySelected)))
+                .clicked()
+            {
+                actions.push(Action::Retry(sel.clone()));
+            }
+            if ui.button(tr!(SelectAll)).clicked() {
+                self.selection.rows = (0..self.model.rows.len()).collect();
+            }
+            let all_ended = !self.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
+            if ui
+                .add_enabled(all_ended, egui::Button::new(tr!(ClearList)))
+                .on_hover_text(tr!(ClearListHint))
+                .on_disabled_hover_text(tr!(ClearListDisabled))
+                .clicked()
+            {
+                actions.push(Action::ClearList);
+            }
+        });
+    }
+}

@@ -1,0 +1,214 @@
+//! The house rules that keep the code easy to change, checked on the source:
+//! the engine's rooms import each other in one direction only, the engine
+//! knows nothing of egui, every file says what it holds, and none grows
+//! past what one can read in a sitting.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// The engine's top-level rooms: `src/engine/NAME.rs` or `src/engine/NAME/`.
+fn engine_rooms() -> BTreeSet<String> {
+    std::fs::read_dir(src().join("engine"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|n| n != "mod")
+        .collect()
+}
+
+/// Which room a file belongs to, and how many `super::` reach the engine.
+fn room_of(file: &Path) -> Option<(String, usize)> {
+    let rel = file.strip_prefix(src().join("engine")).ok()?;
+    let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    match parts.as_slice() {
+        [f] if f == "mod.rs" => None,
+        [f] => Some((f.trim_end_matches(".rs").to_string(), 1)),
+        [d, f] if f == "mod.rs" => Some((d.clone(), 1)),
+        [d, _] => Some((d.clone(), 2)),
+        [d, _, f] if f == "mod.rs" => Some((d.clone(), 2)),
+        [d, ..] => Some((d.clone(), parts.len())),
+        [] => None,
+    }
+}
+
+/// The first name of every path in a `use` tree after its prefix:
+/// `{config::X, error::{A, B}, job}` gives config, error, job.
+fn heads(tree: &str) -> Vec<String> {
+    let tree = tree.trim();
+    let Some(inner) = tree.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
+        return vec![tree.split("::").next().unwrap_or("").trim().to_string()];
+    };
+    let (mut out, mut depth, mut cur) = (Vec::new(), 0, String::new());
+    for c in inner.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.extend(heads(&cur));
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.extend(heads(&cur));
+    }
+    out
+}
+
+/// The rooms a file refers to: by `use` and by inline paths.
+fn references(file: &Path, text: &str, depth: usize) -> BTreeSet<String> {
+    let up = "super::".repeat(depth);
+    let mut out = BTreeSet::new();
+    // Join `use` statements spread over lines.
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for prefix in ["crate::engine::", up.as_str()] {
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find(prefix) {
+            let before = rest[..at].chars().last();
+            rest = &rest[at + prefix.len()..];
+            // `super::super::x` seen from a deeper prefix is handled there.
+            if prefix == up && (before == Some(':') || rest.starts_with("super::")) {
+                continue;
+            }
+            let tree = if rest.starts_with('{') {
+                let mut depth = 0;
+                let end = rest
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        match c {
+                            '{' => depth += 1,
+                            '}' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(rest.len(), |(i, _)| i + 1);
+                &rest[..end]
+            } else {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            };
+            for h in heads(tree) {
+                if !h.is_empty() {
+                    out.insert(h);
+                }
+            }
+        }
+    }
+    let _ = file;
+    out
+}
+
+#[test]
+fn the_engine_s_rooms_import_each_other_in_one_direction_only() {
+    let rooms = engine_rooms();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in rust_files(&src().join("engine")) {
+        let Some((room, depth)) = room_of(&file) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        for target in references(&file, &text, depth) {
+            if target == room || target == "self" {
+                continue;
+            }
+            // Anything not a room is an item of the engine's own handle
+            // (`super::EngineConfig` re-exported there): name its room.
+            assert!(
+                rooms.contains(&target),
+                "{} names {target:?} from engine/mod.rs; import it from the room that defines it",
+                file.display()
+            );
+            edges.entry(room.clone()).or_default().insert(target);
+        }
+    }
+    // Depth-first search for a cycle, printing it when found.
+    fn visit(
+        n: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if done.contains(n) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|p| p == n) {
+            panic!("import cycle: {} -> {n}", path[at..].join(" -> "));
+        }
+        path.push(n.to_string());
+        for m in edges.get(n).into_iter().flatten() {
+            visit(m, edges, path, done);
+        }
+        path.pop();
+        done.insert(n.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for room in &rooms {
+        visit(room, &edges, &mut Vec::new(), &mut done);
+    }
+    // The test sees the imports it should: the transfer uses the part.
+    assert!(edges["transfer"].contains("part"), "{edges:?}");
+}
+
+#[test]
+fn the_engine_knows_nothing_of_the_window() {
+    for file in rust_files(&src().join("engine")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+        for line in code {
+            for word in ["egui", "eframe", "crate::gui"] {
+                assert!(!line.contains(word), "{} uses {word}: {line}", file.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn every_file_says_what_it_holds_and_stays_readable() {
+    // The translation table is one long list by design.
+    const LONG_BY_DESIGN: [&str; 1] = ["i18n.rs"];
+    const MOST_LINES: usize = 650;
+    for file in rust_files(&src()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with("//!"),
+            "{} does not open with a `//!` line saying what it holds",
+            file.display()
+        );
+        let name = file.file_name().unwrap().to_string_lossy();
+        let lines = text.lines().count();
+        assert!(
+            lines <= MOST_LINES || LONG_BY_DESIGN.contains(&name.as_ref()),
+            "{} has {lines} lines; split it along its seams",
+            file.display()
+        );
+    }
+}
