@@ -4,41 +4,19 @@
 //!
 //! Needs `aria2c` (`apt-get install aria2`). Without it each test is skipped
 //! with a message, except in CI (`CI=true`), where that is a failure.
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Receiver;
-use fanout::engine::{
-    Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult,
-};
+use fanout::engine::{Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order};
 use support::aria2::Daemon;
+use support::wait::{results, saved_path, wait_for_progress};
 use support::{TestServer, body_for};
-
-fn results(rx: &Receiver<Event>, n: usize) -> (Vec<TaskResult>, Vec<Event>) {
-    let (mut results, mut events) = (Vec::new(), Vec::new());
-    while results.len() < n {
-        let event = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("only {} of {n} results; saw {events:?}", results.len()));
-        if let Event::Finished(r) = &event {
-            results.push(r.clone());
-        }
-        events.push(event);
-    }
-    (results, events)
-}
-
-fn saved(r: &TaskResult) -> &Path {
-    match &r.outcome {
-        Ok(s) => &s.path,
-        Err(e) => panic!("task {} failed: {e}", r.index),
-    }
-}
 
 #[test]
 fn files_fetched_by_aria2_are_right_ranked_and_released_in_order() {
@@ -62,7 +40,7 @@ fn files_fetched_by_aria2_are_right_ranked_and_released_in_order() {
     for r in &done {
         let size = 100_000 + r.index * 1000;
         assert!(
-            std::fs::read(saved(r)).unwrap() == body_for(&format!("/a2/{}.bin", r.index), size),
+            std::fs::read(saved_path(r)).unwrap() == body_for(&format!("/a2/{}.bin", r.index), size),
             "task {}: wrong bytes",
             r.index
         );
@@ -110,7 +88,7 @@ fn a_404_on_aria2_fails_that_task_with_the_reason() {
         "HTTP 404 Not Found"
     );
     let here = done.iter().find(|r| r.index == 1).unwrap();
-    assert!(std::fs::read(saved(here)).unwrap() == body_for("/here.bin", 5000));
+    assert!(std::fs::read(saved_path(here)).unwrap() == body_for("/here.bin", 5000));
 }
 
 #[test]
@@ -123,17 +101,7 @@ fn pause_and_resume_reach_the_download_on_aria2() {
         server.url(&format!("/slow.bin?size={size}&pace=20&etag=x")),
         daemon.folder(),
     ));
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let e = rx.recv_timeout(Duration::from_secs(20)).expect("progress");
-        let going = matches!(e, Event::Progress { bytes, .. } if bytes > 100_000);
-        seen.push(e);
-        if going {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no progress: {seen:?}");
-    }
+    wait_for_progress(&rx, 0, 100_000);
     assert!(engine.pause(0));
     loop {
         let e = rx.recv_timeout(Duration::from_secs(20)).expect("paused");
@@ -154,7 +122,7 @@ fn pause_and_resume_reach_the_download_on_aria2() {
     );
     assert!(engine.resume(0));
     let (done, _) = results(&rx, 1);
-    assert!(std::fs::read(saved(&done[0])).unwrap() == body_for("/slow.bin", size));
+    assert!(std::fs::read(saved_path(&done[0])).unwrap() == body_for("/slow.bin", size));
     // aria2 continued the file rather than starting over.
     assert!(
         server.body_bytes() < (size as u64) * 3 / 2,
@@ -290,7 +258,7 @@ fn a_daemon_out_of_reach_is_a_state_and_the_download_goes_on_after() {
         matches!(e, Event::Remote { connected: true, .. })
     });
     let (done, _) = results(&rx, 1);
-    assert!(std::fs::read(saved(&done[0])).unwrap() == body_for("/far.bin", size));
+    assert!(std::fs::read(saved_path(&done[0])).unwrap() == body_for("/far.bin", size));
 }
 
 #[test]

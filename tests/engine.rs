@@ -1,7 +1,12 @@
 //! The engine against a real HTTP server on loopback. Every test body runs
-//! over every backend: what a user sees must not depend on the engine chosen,
-//! except where the engine is the point (concurrency, completion order).
+//! over every backend, as one `#[test]` per backend (`cargo test threads`
+//! runs the thread pool's alone): what a user sees must not depend on the
+//! engine chosen, except where the engine is the point (concurrency,
+//! completion order).
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
 
+#[macro_use]
 mod support;
 
 use std::collections::HashSet;
@@ -14,16 +19,9 @@ use fanout::engine::{
     BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult, Worker, hex,
 };
 use fanout::timeline::{BarState, Timeline};
+use support::tls::TlsServer;
+use support::wait::{self, error_of, saved_path, wait_for};
 use support::{TestServer, body_for, control_files, enc, files_in, user_files};
-
-/// Every backend at a limit that lets `n` tasks run at once.
-fn backends(n: usize) -> [BackendKind; 3] {
-    [
-        BackendKind::Sequential,
-        BackendKind::Threads { workers: n },
-        BackendKind::Async { limit: n },
-    ]
-}
 
 /// The engine's defaults, but retries wait 10 ms instead of seconds.
 fn config(kind: BackendKind) -> EngineConfig {
@@ -58,16 +56,7 @@ fn run_jobs(config: EngineConfig, jobs: Vec<Job>) -> (Vec<TaskResult>, Vec<Event
     for job in jobs {
         engine.submit(job);
     }
-    let (mut results, mut events) = (Vec::new(), Vec::new());
-    while results.len() < n {
-        let event = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("{kind:?}: only {} of {} results", results.len(), n));
-        if let Event::Finished(r) = &event {
-            results.push(r.clone());
-        }
-        events.push(event);
-    }
+    let (results, events) = wait::results(&rx, n);
     // A sleeping GUI learns of events only through the waker, which the
     // engine calls right after each send.
     let deadline = std::time::Instant::now() + Duration::from_secs(2);
@@ -86,25 +75,7 @@ fn by_index(mut results: Vec<TaskResult>) -> Vec<TaskResult> {
     results
 }
 
-fn saved_path(r: &TaskResult) -> &Path {
-    match &r.outcome {
-        Ok(saved) => &saved.path,
-        Err(e) => panic!("task {} ({}) failed: {e}", r.index, r.url),
-    }
-}
-
-fn error_of(r: &TaskResult) -> &FetchError {
-    match &r.outcome {
-        Ok(saved) => panic!(
-            "task {} ({}) should have failed, saved {:?}",
-            r.index, r.url, saved.path
-        ),
-        Err(e) => e,
-    }
-}
-
-#[test]
-fn every_byte_of_every_file_is_right() {
+fn every_byte_of_every_file_is_right(kind: BackendKind) {
     let server = TestServer::start();
     let sizes = [0usize, 1, 1000, 16 * 1024, 100_000, 1_000_003, 3 * 1024 * 1024];
     let mut urls: Vec<String> = sizes
@@ -113,55 +84,51 @@ fn every_byte_of_every_file_is_right() {
         .collect();
     // Without Content-Length (chunked), the end of the body is the only end.
     urls.push(server.url("/f/chunked.bin?size=300000&nolen=1"));
-    for kind in backends(4) {
-        let dir = tempfile::tempdir().unwrap();
-        let results = by_index(run(kind, &urls, dir.path()));
-        for (r, url) in results.iter().zip(&urls) {
-            let path = saved_path(r);
-            let (file_path, size) = url.split_once('?').unwrap();
-            let file_path = file_path.trim_start_matches(&server.url(""));
-            let size: usize = size
-                .split('&')
-                .next()
-                .unwrap()
-                .trim_start_matches("size=")
-                .parse()
-                .unwrap();
-            let got = std::fs::read(path).unwrap();
-            assert!(
-                got == body_for(file_path, size),
-                "{kind:?}: {} has wrong bytes",
-                path.display()
-            );
-            assert_eq!(r.bytes, size as u64);
-            assert_eq!(r.http_status, Some(200));
-            assert!(r.finished >= r.started);
-        }
-        let mut ranks: Vec<usize> = results.iter().map(|r| r.rank).collect();
-        ranks.sort();
-        assert_eq!(
-            ranks,
-            (1..=urls.len()).collect::<Vec<_>>(),
-            "{kind:?}: ranks 1..=n"
-        );
+    let dir = tempfile::tempdir().unwrap();
+    let results = by_index(run(kind, &urls, dir.path()));
+    for (r, url) in results.iter().zip(&urls) {
+        let path = saved_path(r);
+        let (file_path, size) = url.split_once('?').unwrap();
+        let file_path = file_path.trim_start_matches(&server.url(""));
+        let size: usize = size
+            .split('&')
+            .next()
+            .unwrap()
+            .trim_start_matches("size=")
+            .parse()
+            .unwrap();
+        let got = std::fs::read(path).unwrap();
         assert!(
-            !files_in(dir.path()).iter().any(|f| f.ends_with(".part")),
-            "{kind:?}: .part left"
+            got == body_for(file_path, size),
+            "{kind:?}: {} has wrong bytes",
+            path.display()
         );
-        assert_eq!(files_in(dir.path()).len(), urls.len());
+        assert_eq!(r.bytes, size as u64);
+        assert_eq!(r.http_status, Some(200));
+        assert!(r.finished >= r.started);
     }
+    let mut ranks: Vec<usize> = results.iter().map(|r| r.rank).collect();
+    ranks.sort();
+    assert_eq!(
+        ranks,
+        (1..=urls.len()).collect::<Vec<_>>(),
+        "{kind:?}: ranks 1..=n"
+    );
+    assert!(
+        !files_in(dir.path()).iter().any(|f| f.ends_with(".part")),
+        "{kind:?}: .part left"
+    );
+    assert_eq!(files_in(dir.path()).len(), urls.len());
 }
+each_backend!(every_byte_of_every_file_is_right, 4);
 
-#[test]
-fn worker_limits_hold_and_are_reached() {
+fn worker_limits_hold_and_are_reached(kind: BackendKind) {
     // Each batch is larger than its limit, so a pool that ignored it shows.
-    let cases = [
-        (BackendKind::Sequential, 6),
-        (BackendKind::Threads { workers: 4 }, 16),
-        (BackendKind::Async { limit: 8 }, 24),
-        (BackendKind::Async { limit: 0 }, 30), // unbounded: all at once, like asyncio.gather
-    ];
-    for (kind, files) in cases {
+    let files = match kind.limit() {
+        Some(limit) => 3 * limit.max(2),
+        None => 30, // unbounded: all at once, like asyncio.gather
+    };
+    {
         let limit = kind.limit().unwrap_or(files);
         let server = TestServer::start();
         let dir = tempfile::tempdir().unwrap();
@@ -194,9 +161,14 @@ fn worker_limits_hold_and_are_reached() {
         );
     }
 }
+each_backend!(worker_limits_hold_and_are_reached;
+    sequential => BackendKind::Sequential,
+    threads => BackendKind::Threads { workers: 4 },
+    tokio => BackendKind::Async { limit: 8 },
+    tokio_unbounded => BackendKind::Async { limit: 0 },
+);
 
-#[test]
-fn later_tasks_can_finish_first_and_submission_order_puts_them_back() {
+fn later_tasks_can_finish_first_and_submission_order_puts_them_back(kind: BackendKind) {
     let server = TestServer::start();
     // Earlier URLs wait longer, so a concurrent engine finishes them last.
     let latencies = [900, 600, 300, 0];
@@ -205,47 +177,48 @@ fn later_tasks_can_finish_first_and_submission_order_puts_them_back() {
         .enumerate()
         .map(|(i, ms)| server.url(&format!("/order/{i}.jpg?size=5000&latency={ms}")))
         .collect();
-    for kind in backends(4) {
-        let dir = tempfile::tempdir().unwrap();
-        let results = run(kind, &urls, dir.path());
-        let completion: Vec<usize> = results.iter().map(|r| r.index).collect();
-        let ranks: Vec<usize> = results.iter().map(|r| r.rank).collect();
-        assert_eq!(ranks, [1, 2, 3, 4], "{kind:?}: ranks follow arrival");
-        match kind {
-            BackendKind::Sequential => {
-                assert_eq!(completion, [0, 1, 2, 3], "one at a time finishes in order")
-            }
-            _ => assert_eq!(
-                completion,
-                [3, 2, 1, 0],
-                "{kind:?}: the shortest wait finishes first"
-            ),
+    let dir = tempfile::tempdir().unwrap();
+    let results = run(kind, &urls, dir.path());
+    let completion: Vec<usize> = results.iter().map(|r| r.index).collect();
+    let ranks: Vec<usize> = results.iter().map(|r| r.rank).collect();
+    assert_eq!(ranks, [1, 2, 3, 4], "{kind:?}: ranks follow arrival");
+    match kind {
+        BackendKind::Sequential => {
+            assert_eq!(completion, [0, 1, 2, 3], "one at a time finishes in order")
         }
-
-        let mut ordered = FanIn::new(Order::Submission);
-        let mut released = Vec::new();
-        let mut most_held = 0;
-        for r in results.clone() {
-            released.extend(ordered.push(r).into_iter().map(|r| r.index));
-            most_held = most_held.max(ordered.held_back());
-        }
-        assert_eq!(released, [0, 1, 2, 3], "{kind:?}: submission order");
-        if kind != BackendKind::Sequential {
-            assert_eq!(most_held, 3, "{kind:?}: three results waited for the first");
-        }
-
-        let mut as_completed = FanIn::new(Order::Completion);
-        let released: Vec<usize> = results
-            .into_iter()
-            .flat_map(|r| as_completed.push(r))
-            .map(|r| r.index)
-            .collect();
-        assert_eq!(released, completion, "{kind:?}: completion order passes through");
+        _ => assert_eq!(
+            completion,
+            [3, 2, 1, 0],
+            "{kind:?}: the shortest wait finishes first"
+        ),
     }
-}
 
-#[test]
-fn a_failure_fails_only_its_own_task_and_leaves_no_file() {
+    let mut ordered = FanIn::new(Order::Submission);
+    let mut released = Vec::new();
+    let mut most_held = 0;
+    for r in results.clone() {
+        released.extend(ordered.push(r).into_iter().map(|r| r.index));
+        most_held = most_held.max(ordered.held_back());
+    }
+    assert_eq!(released, [0, 1, 2, 3], "{kind:?}: submission order");
+    if kind != BackendKind::Sequential {
+        assert_eq!(most_held, 3, "{kind:?}: three results waited for the first");
+    }
+
+    let mut as_completed = FanIn::new(Order::Completion);
+    let released: Vec<usize> = results
+        .into_iter()
+        .flat_map(|r| as_completed.push(r))
+        .map(|r| r.index)
+        .collect();
+    assert_eq!(released, completion, "{kind:?}: completion order passes through");
+}
+each_backend!(
+    later_tasks_can_finish_first_and_submission_order_puts_them_back,
+    4
+);
+
+fn a_failure_fails_only_its_own_task_and_leaves_no_file(kind: BackendKind) {
     let server = TestServer::start();
     let urls = vec![
         server.url("/ok/first.bin?size=5000"),
@@ -260,75 +233,71 @@ fn a_failure_fails_only_its_own_task_and_leaves_no_file() {
         "http://127.0.0.1:1/refused.bin".to_string(),
         server.url("/ok/last.bin?size=7000"),
     ];
-    for kind in backends(4) {
-        let dir = tempfile::tempdir().unwrap();
-        let r = by_index(run(kind, &urls, dir.path()));
-        assert!(
-            r[0].is_ok() && r[8].is_ok(),
-            "{kind:?}: the good ones still download"
-        );
+    let dir = tempfile::tempdir().unwrap();
+    let r = by_index(run(kind, &urls, dir.path()));
+    assert!(
+        r[0].is_ok() && r[8].is_ok(),
+        "{kind:?}: the good ones still download"
+    );
 
-        assert!(
-            matches!(error_of(&r[1]), FetchError::InvalidUrl(_)),
-            "{kind:?}: {:?}",
-            r[1].outcome
-        );
-        assert_eq!(r[1].worker, Worker::Rejected);
-        assert!(error_of(&r[2]).to_string().contains("only http and https"));
-        assert_eq!(error_of(&r[3]).to_string(), "HTTP 404 Not Found");
-        assert_eq!(r[3].http_status, Some(404));
-        assert_eq!(error_of(&r[4]).to_string(), "HTTP 500 Internal Server Error");
-        assert_eq!(r[4].http_status, Some(500));
-        for dropped in [&r[5], &r[6]] {
-            let e = error_of(dropped);
-            assert!(matches!(e, FetchError::Interrupted { .. }), "{kind:?}: {e}");
-            assert!(dropped.bytes <= 50_000, "{kind:?}: got {} bytes", dropped.bytes);
-        }
-        assert!(
-            matches!(error_of(&r[7]), FetchError::Connect(_)),
-            "{kind:?}: {:?}",
-            r[7].outcome
-        );
-        assert_eq!(r[7].http_status, None);
-
-        assert_eq!(
-            files_in(dir.path()),
-            ["first.bin", "last.bin"],
-            "{kind:?}: only complete files remain"
-        );
+    assert!(
+        matches!(error_of(&r[1]), FetchError::InvalidUrl(_)),
+        "{kind:?}: {:?}",
+        r[1].outcome
+    );
+    assert_eq!(r[1].worker, Worker::Rejected);
+    assert!(error_of(&r[2]).to_string().contains("only http and https"));
+    assert_eq!(error_of(&r[3]).to_string(), "HTTP 404 Not Found");
+    assert_eq!(r[3].http_status, Some(404));
+    assert_eq!(error_of(&r[4]).to_string(), "HTTP 500 Internal Server Error");
+    assert_eq!(r[4].http_status, Some(500));
+    for dropped in [&r[5], &r[6]] {
+        let e = error_of(dropped);
+        assert!(matches!(e, FetchError::Interrupted { .. }), "{kind:?}: {e}");
+        assert!(dropped.bytes <= 50_000, "{kind:?}: got {} bytes", dropped.bytes);
     }
-}
+    assert!(
+        matches!(error_of(&r[7]), FetchError::Connect(_)),
+        "{kind:?}: {:?}",
+        r[7].outcome
+    );
+    assert_eq!(r[7].http_status, None);
 
-#[test]
-fn an_existing_file_is_never_overwritten() {
+    assert_eq!(
+        files_in(dir.path()),
+        ["first.bin", "last.bin"],
+        "{kind:?}: only complete files remain"
+    );
+}
+each_backend!(a_failure_fails_only_its_own_task_and_leaves_no_file, 4);
+
+fn an_existing_file_is_never_overwritten(kind: BackendKind) {
     let server = TestServer::start();
     // Three different bodies that all want the name a.bin.
     let urls: Vec<String> = [10, 20, 30]
         .iter()
         .map(|s| server.url(&format!("/a.bin?size={s}")))
         .collect();
-    for kind in backends(3) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.bin"), b"precious").unwrap();
-        let results = run(kind, &urls, dir.path());
-        assert_eq!(std::fs::read(dir.path().join("a.bin")).unwrap(), b"precious");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.bin"), b"precious").unwrap();
+    let results = run(kind, &urls, dir.path());
+    assert_eq!(std::fs::read(dir.path().join("a.bin")).unwrap(), b"precious");
+    assert_eq!(
+        files_in(dir.path()),
+        ["a (1).bin", "a (2).bin", "a (3).bin", "a.bin"]
+    );
+    for r in &results {
+        let size = [10, 20, 30][r.index];
         assert_eq!(
-            files_in(dir.path()),
-            ["a (1).bin", "a (2).bin", "a (3).bin", "a.bin"]
+            std::fs::read(saved_path(r)).unwrap(),
+            body_for("/a.bin", size),
+            "{kind:?}"
         );
-        for r in &results {
-            let size = [10, 20, 30][r.index];
-            assert_eq!(
-                std::fs::read(saved_path(r)).unwrap(),
-                body_for("/a.bin", size),
-                "{kind:?}"
-            );
-        }
     }
 }
+each_backend!(an_existing_file_is_never_overwritten, 3);
 
-#[test]
-fn names_come_from_the_server_or_the_url_and_stay_in_the_folder() {
+fn names_come_from_the_server_or_the_url_and_stay_in_the_folder(kind: BackendKind) {
     let server = TestServer::start();
     let cases: Vec<(String, &str)> = vec![
         (
@@ -367,25 +336,23 @@ fn names_come_from_the_server_or_the_url_and_stay_in_the_folder() {
         ("/x/with%20space.txt?size=3".to_string(), "with space.txt"),
     ];
     let urls: Vec<String> = cases.iter().map(|(p, _)| server.url(p)).collect();
-    for kind in backends(4) {
-        let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("downloads");
-        let results = by_index(run(kind, &urls, &dir));
-        for (r, (path, expected)) in results.iter().zip(&cases) {
-            let saved = saved_path(r);
-            assert_eq!(saved, dir.join(expected), "{kind:?}: {path}");
-        }
-        assert_eq!(
-            files_in(root.path()),
-            ["downloads"],
-            "{kind:?}: nothing escaped the folder"
-        );
-        assert!(!Path::new("/etc/passwd.part").exists());
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("downloads");
+    let results = by_index(run(kind, &urls, &dir));
+    for (r, (path, expected)) in results.iter().zip(&cases) {
+        let saved = saved_path(r);
+        assert_eq!(saved, dir.join(expected), "{kind:?}: {path}");
     }
+    assert_eq!(
+        files_in(root.path()),
+        ["downloads"],
+        "{kind:?}: nothing escaped the folder"
+    );
+    assert!(!Path::new("/etc/passwd.part").exists());
 }
+each_backend!(names_come_from_the_server_or_the_url_and_stay_in_the_folder, 4);
 
-#[test]
-fn redirects_are_followed_only_to_http_and_only_ten_times() {
+fn redirects_are_followed_only_to_http_and_only_ten_times(kind: BackendKind) {
     let server = TestServer::start();
     let target = server.url("/real/target.bin?size=4000");
     let loop_url = server.url("/loop?redirect=self");
@@ -394,299 +361,276 @@ fn redirects_are_followed_only_to_http_and_only_ten_times() {
         server.url(&format!("/to-file?redirect={}", enc("file:///etc/passwd"))),
         loop_url,
     ];
-    for kind in backends(3) {
-        let dir = tempfile::tempdir().unwrap();
-        let r = by_index(run(kind, &urls, dir.path()));
-        let saved = saved_path(&r[0]);
-        assert_eq!(
-            std::fs::read(saved).unwrap(),
-            body_for("/real/target.bin", 4000),
-            "{kind:?}"
-        );
-        let e = error_of(&r[1]);
-        assert!(
-            matches!(e, FetchError::Redirect(_)) && e.to_string().contains("file"),
-            "{kind:?}: {e}"
-        );
-        let e = error_of(&r[2]);
-        assert!(e.to_string().contains("more than 10 redirects"), "{kind:?}: {e}");
-        assert_eq!(files_in(dir.path()), ["start.bin"]);
-    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = by_index(run(kind, &urls, dir.path()));
+    let saved = saved_path(&r[0]);
+    assert_eq!(
+        std::fs::read(saved).unwrap(),
+        body_for("/real/target.bin", 4000),
+        "{kind:?}"
+    );
+    let e = error_of(&r[1]);
+    assert!(
+        matches!(e, FetchError::Redirect(_)) && e.to_string().contains("file"),
+        "{kind:?}: {e}"
+    );
+    let e = error_of(&r[2]);
+    assert!(e.to_string().contains("more than 10 redirects"), "{kind:?}: {e}");
+    assert_eq!(files_in(dir.path()), ["start.bin"]);
 }
+each_backend!(redirects_are_followed_only_to_http_and_only_ten_times, 3);
 
-#[test]
-fn progress_is_reported_while_a_transfer_runs() {
+fn progress_is_reported_while_a_transfer_runs(kind: BackendKind) {
     let server = TestServer::start();
     // Slow enough to span several progress ticks: 40 chunks, 20 ms apart.
     let urls = vec![server.url("/slow.bin?size=655360&pace=20")];
-    for kind in backends(1) {
-        let dir = tempfile::tempdir().unwrap();
-        let (results, events) = run_with_events(config(kind), &urls, dir.path());
-        assert!(results[0].is_ok());
-        let names: Vec<&str> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Receiving { name, .. } => Some(name.as_str()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(names, ["slow.bin"], "{kind:?}");
-        let progress: Vec<u64> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Progress { bytes, total, .. } => {
-                    assert_eq!(*total, Some(655_360));
-                    Some(*bytes)
-                }
-                _ => None,
-            })
-            .collect();
-        // At most ten reports a second however the body is chunked (40
-        // chunks of 16 KiB here), and some while it runs.
-        let secs = results[0]
-            .finished
-            .saturating_sub(results[0].started)
-            .as_secs_f64();
-        let most = (secs * 10.0).ceil() as usize + 1;
-        assert!(
-            (3..=most).contains(&progress.len()),
-            "{kind:?}: {} progress events in {secs:.2} s",
-            progress.len()
-        );
-        assert!(
-            progress.windows(2).all(|w| w[0] < w[1]),
-            "{kind:?}: bytes only grow"
-        );
-        assert!(
-            matches!(events[0], Event::Started { index: 0, .. }),
-            "{kind:?}: {:?}",
-            events[0]
-        );
-        assert!(matches!(events.last(), Some(Event::Finished(_))));
-    }
-}
-
-#[test]
-fn a_transfer_cut_off_by_the_engine_closing_is_continued_by_the_next_one() {
-    for kind in backends(1) {
-        let server = TestServer::start();
-        // About four seconds of body: still running when the engine goes away.
-        let size = 3_276_800;
-        let url = server.url(&format!("/long.bin?size={size}&pace=20&etag=e"));
-        let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
-        engine.submit(Job::new(url.clone(), dir.path()));
-        let mut seen = Vec::new();
-        wait_for(&rx, &mut seen, "some progress", |e| match e {
-            Event::Progress { bytes, .. } if *bytes > 200_000 => Some(()),
-            Event::Finished(r) => panic!("{kind:?}: finished early: {:?}", r.outcome),
+    let dir = tempfile::tempdir().unwrap();
+    let (results, events) = run_with_events(config(kind), &urls, dir.path());
+    assert!(results[0].is_ok());
+    let names: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Receiving { name, .. } => Some(name.as_str()),
             _ => None,
-        });
-        drop(engine); // the window closes, or the program is stopped
-        // What stays: the part (never under the final name) and its control file.
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        let kept = loop {
-            let len = std::fs::metadata(dir.path().join("long.bin.part"))
-                .map(|m| m.len())
-                .unwrap_or(0);
-            std::thread::sleep(Duration::from_millis(100));
-            let again = std::fs::metadata(dir.path().join("long.bin.part"))
-                .map(|m| m.len())
-                .unwrap_or(0);
-            if len == again {
-                break len;
+        })
+        .collect();
+    assert_eq!(names, ["slow.bin"], "{kind:?}");
+    let progress: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Progress { bytes, total, .. } => {
+                assert_eq!(*total, Some(655_360));
+                Some(*bytes)
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{kind:?}: the part keeps growing"
-            );
-        };
-        assert!(kept > 0, "{kind:?}");
-        assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
-        assert_eq!(control_files(dir.path()).len(), 1, "{kind:?}");
-        let served_before = server.body_bytes();
-
-        // The same URL and folder in a new engine: it continues the part.
-        let (mut results, _) = run_with_events(config(kind), &[url], dir.path());
-        let r = results.remove(0);
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/long.bin", size),
-            "{kind:?}"
-        );
-        assert_eq!(server.ranges(), [format!("bytes={kept}-")], "{kind:?}");
-        assert_eq!(
-            server.body_bytes() - served_before,
-            size as u64 - kept,
-            "{kind:?}"
-        );
-        assert_eq!(
-            files_in(dir.path()),
-            ["long.bin"],
-            "{kind:?}: no part, no control file"
-        );
-    }
+            _ => None,
+        })
+        .collect();
+    // At most ten reports a second however the body is chunked (40
+    // chunks of 16 KiB here), and some while it runs.
+    let secs = results[0]
+        .finished
+        .saturating_sub(results[0].started)
+        .as_secs_f64();
+    let most = (secs * 10.0).ceil() as usize + 1;
+    assert!(
+        (3..=most).contains(&progress.len()),
+        "{kind:?}: {} progress events in {secs:.2} s",
+        progress.len()
+    );
+    assert!(
+        progress.windows(2).all(|w| w[0] < w[1]),
+        "{kind:?}: bytes only grow"
+    );
+    assert!(
+        matches!(events[0], Event::Started { index: 0, .. }),
+        "{kind:?}: {:?}",
+        events[0]
+    );
+    assert!(matches!(events.last(), Some(Event::Finished(_))));
 }
+each_backend!(progress_is_reported_while_a_transfer_runs, 1);
 
-#[test]
-fn a_server_that_stops_sending_fails_with_a_timeout_instead_of_hanging() {
+fn a_transfer_cut_off_by_the_engine_closing_is_continued_by_the_next_one(kind: BackendKind) {
+    let server = TestServer::start();
+    // About four seconds of body: still running when the engine goes away.
+    let size = 3_276_800;
+    let url = server.url(&format!("/long.bin?size={size}&pace=20&etag=e"));
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+    engine.submit(Job::new(url.clone(), dir.path()));
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "some progress", |e| match e {
+        Event::Progress { bytes, .. } if *bytes > 200_000 => Some(()),
+        Event::Finished(r) => panic!("{kind:?}: finished early: {:?}", r.outcome),
+        _ => None,
+    });
+    drop(engine); // the window closes, or the program is stopped
+    // What stays: the part (never under the final name) and its control file.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let kept = loop {
+        let len = std::fs::metadata(dir.path().join("long.bin.part"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        std::thread::sleep(Duration::from_millis(100));
+        let again = std::fs::metadata(dir.path().join("long.bin.part"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if len == again {
+            break len;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{kind:?}: the part keeps growing"
+        );
+    };
+    assert!(kept > 0, "{kind:?}");
+    assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
+    assert_eq!(control_files(dir.path()).len(), 1, "{kind:?}");
+    let served_before = server.body_bytes();
+
+    // The same URL and folder in a new engine: it continues the part.
+    let (mut results, _) = run_with_events(config(kind), &[url], dir.path());
+    let r = results.remove(0);
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/long.bin", size),
+        "{kind:?}"
+    );
+    assert_eq!(server.ranges(), [format!("bytes={kept}-")], "{kind:?}");
+    assert_eq!(
+        server.body_bytes() - served_before,
+        size as u64 - kept,
+        "{kind:?}"
+    );
+    assert_eq!(
+        files_in(dir.path()),
+        ["long.bin"],
+        "{kind:?}: no part, no control file"
+    );
+}
+each_backend!(
+    a_transfer_cut_off_by_the_engine_closing_is_continued_by_the_next_one,
+    1
+);
+
+fn a_server_that_stops_sending_fails_with_a_timeout_instead_of_hanging(kind: BackendKind) {
     let server = TestServer::start();
     // Headers at once, then a second of silence before each chunk.
     let urls = [server.url("/stall.bin?size=100000&pace=1000")];
-    for kind in backends(1) {
-        let dir = tempfile::tempdir().unwrap();
-        let config = EngineConfig {
-            read_timeout: Duration::from_millis(300),
-            ..config(kind)
-        };
-        let result = run_with_events(config, &urls, dir.path()).0.remove(0);
-        assert!(
-            matches!(error_of(&result), FetchError::Timeout(_)),
-            "{kind:?}: {:?}",
-            result.outcome
-        );
-        assert!(
-            result.finished - result.started < Duration::from_secs(5),
-            "{kind:?}"
-        );
-        assert!(
-            files_in(dir.path()).is_empty(),
-            "{kind:?}: {:?}",
-            files_in(dir.path())
-        );
-    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = EngineConfig {
+        read_timeout: Duration::from_millis(300),
+        ..config(kind)
+    };
+    let result = run_with_events(config, &urls, dir.path()).0.remove(0);
+    assert!(
+        matches!(error_of(&result), FetchError::Timeout(_)),
+        "{kind:?}: {:?}",
+        result.outcome
+    );
+    assert!(
+        result.finished - result.started < Duration::from_secs(5),
+        "{kind:?}"
+    );
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{kind:?}: {:?}",
+        files_in(dir.path())
+    );
 }
+each_backend!(
+    a_server_that_stops_sending_fails_with_a_timeout_instead_of_hanging,
+    1
+);
 
-/// Waits for the next event that `pick` accepts, keeping the others.
-fn wait_for<T>(
-    rx: &crossbeam_channel::Receiver<Event>,
-    seen: &mut Vec<Event>,
-    what: &str,
-    mut pick: impl FnMut(&Event) -> Option<T>,
-) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let event = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no {what} within 30 s; saw {seen:?}"));
-        let hit = pick(&event);
-        seen.push(event);
-        if let Some(t) = hit {
-            return t;
-        }
-    }
-}
-
-#[test]
-fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks() {
+fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks(kind: BackendKind) {
     let server = TestServer::start();
-    for kind in backends(1) {
-        let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
-        // 0 runs slowly and holds the only worker; 1 and 2 wait behind it.
-        let slow = server.url("/running.bin?size=1048576&pace=50");
-        let a = server.url("/a.bin?size=5000");
-        let b = server.url("/b.bin?size=7000");
-        for url in [&slow, &a, &b] {
-            engine.submit(Job::new(url.clone(), dir.path()));
-        }
-        let mut seen = Vec::new();
-        wait_for(&rx, &mut seen, "progress of 0", |e| {
-            matches!(e, Event::Progress { index: 0, .. }).then_some(())
-        });
-        assert!(engine.pause(1), "{kind:?}");
-        wait_for(&rx, &mut seen, "pause of 1", |e| {
-            matches!(e, Event::Paused { index: 1, .. }).then_some(())
-        });
-        assert!(engine.cancel(2));
-        let r2 = wait_for(&rx, &mut seen, "cancel of 2", |e| match e {
-            Event::Finished(r) if r.index == 2 => Some(r.clone()),
-            _ => None,
-        });
-        assert_eq!(r2.outcome, Err(FetchError::Cancelled), "{kind:?}");
-        // Cancelling the running one ends it and frees the worker …
-        assert!(engine.cancel(0));
-        let r0 = wait_for(&rx, &mut seen, "cancel of 0", |e| match e {
-            Event::Finished(r) if r.index == 0 => Some(r.clone()),
-            _ => None,
-        });
-        assert_eq!(r0.outcome, Err(FetchError::Cancelled), "{kind:?}");
-        // … but the paused one stays put until it is resumed.
-        std::thread::sleep(Duration::from_millis(200));
-        assert!(
-            !seen.iter().any(|e| matches!(e, Event::Started { index: 1, .. })),
-            "{kind:?}: a paused task started"
-        );
-        assert!(
-            files_in(dir.path()).is_empty(),
-            "{kind:?}: {:?}",
-            files_in(dir.path())
-        );
-        assert!(engine.resume(1));
-        assert!(engine.retry(2));
-        let mut done = Vec::new();
-        while done.len() < 2 {
-            done.push(wait_for(&rx, &mut seen, "results of 1 and 2", |e| match e {
-                Event::Finished(r) => Some(r.clone()),
-                _ => None,
-            }));
-        }
-        for r in &done {
-            assert!(r.is_ok(), "{kind:?}: {r:?}");
-        }
-        assert_eq!(files_in(dir.path()), ["a.bin", "b.bin"], "{kind:?}");
-        assert_eq!(
-            std::fs::read(dir.path().join("b.bin")).unwrap(),
-            body_for("/b.bin", 7000)
-        );
-        // A listener hears "queued again" before the new run starts, never
-        // after it (it would show a finished task as queued forever).
-        let at = |want: &dyn Fn(&Event) -> bool| seen.iter().position(want).unwrap();
-        let queued = at(&|e| matches!(e, Event::Queued { index: 2, .. }));
-        let started = at(&|e| matches!(e, Event::Started { index: 2, .. }));
-        assert!(queued < started, "{kind:?}: {seen:?}");
-        // Ranks keep counting across the retry: 2 (cancelled) and 0, then these.
-        let mut ranks: Vec<_> = done.iter().map(|r| r.rank).collect();
-        ranks.sort();
-        assert_eq!(ranks, [3, 4], "{kind:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+    // 0 runs slowly and holds the only worker; 1 and 2 wait behind it.
+    let slow = server.url("/running.bin?size=1048576&pace=50");
+    let a = server.url("/a.bin?size=5000");
+    let b = server.url("/b.bin?size=7000");
+    for url in [&slow, &a, &b] {
+        engine.submit(Job::new(url.clone(), dir.path()));
     }
-}
-
-#[test]
-fn pausing_a_running_task_on_a_server_without_ranges_still_ends_whole() {
-    let server = TestServer::start();
-    for kind in backends(2) {
-        let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
-        // The server ignores Range: resuming means starting over, cleanly.
-        let url = server.url("/paused.bin?size=524288&pace=30&norange=1");
-        engine.submit(Job::new(url, dir.path()));
-        let mut seen = Vec::new();
-        wait_for(&rx, &mut seen, "progress", |e| {
-            matches!(e, Event::Progress { index: 0, .. }).then_some(())
-        });
-        assert!(engine.pause(0));
-        wait_for(&rx, &mut seen, "pause", |e| {
-            matches!(e, Event::Paused { index: 0, .. }).then_some(())
-        });
-        // Only its .part is there: nothing looks complete while paused.
-        assert_eq!(user_files(dir.path()), ["paused.bin.part"], "{kind:?}");
-        assert!(engine.resume(0));
-        let r = wait_for(&rx, &mut seen, "result", |e| match e {
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "progress of 0", |e| {
+        matches!(e, Event::Progress { index: 0, .. }).then_some(())
+    });
+    assert!(engine.pause(1), "{kind:?}");
+    wait_for(&rx, &mut seen, "pause of 1", |e| {
+        matches!(e, Event::Paused { index: 1, .. }).then_some(())
+    });
+    assert!(engine.cancel(2));
+    let r2 = wait_for(&rx, &mut seen, "cancel of 2", |e| match e {
+        Event::Finished(r) if r.index == 2 => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(r2.outcome, Err(FetchError::Cancelled), "{kind:?}");
+    // Cancelling the running one ends it and frees the worker …
+    assert!(engine.cancel(0));
+    let r0 = wait_for(&rx, &mut seen, "cancel of 0", |e| match e {
+        Event::Finished(r) if r.index == 0 => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(r0.outcome, Err(FetchError::Cancelled), "{kind:?}");
+    // … but the paused one stays put until it is resumed.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !seen.iter().any(|e| matches!(e, Event::Started { index: 1, .. })),
+        "{kind:?}: a paused task started"
+    );
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{kind:?}: {:?}",
+        files_in(dir.path())
+    );
+    assert!(engine.resume(1));
+    assert!(engine.retry(2));
+    let mut done = Vec::new();
+    while done.len() < 2 {
+        done.push(wait_for(&rx, &mut seen, "results of 1 and 2", |e| match e {
             Event::Finished(r) => Some(r.clone()),
             _ => None,
-        });
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/paused.bin", 524288),
-            "{kind:?}"
-        );
+        }));
     }
+    for r in &done {
+        assert!(r.is_ok(), "{kind:?}: {r:?}");
+    }
+    assert_eq!(files_in(dir.path()), ["a.bin", "b.bin"], "{kind:?}");
+    assert_eq!(
+        std::fs::read(dir.path().join("b.bin")).unwrap(),
+        body_for("/b.bin", 7000)
+    );
+    // A listener hears "queued again" before the new run starts, never
+    // after it (it would show a finished task as queued forever).
+    let at = |want: &dyn Fn(&Event) -> bool| seen.iter().position(want).unwrap();
+    let queued = at(&|e| matches!(e, Event::Queued { index: 2, .. }));
+    let started = at(&|e| matches!(e, Event::Started { index: 2, .. }));
+    assert!(queued < started, "{kind:?}: {seen:?}");
+    // Ranks keep counting across the retry: 2 (cancelled) and 0, then these.
+    let mut ranks: Vec<_> = done.iter().map(|r| r.rank).collect();
+    ranks.sort();
+    assert_eq!(ranks, [3, 4], "{kind:?}");
 }
+each_backend!(pause_resume_cancel_and_retry_act_on_queued_and_running_tasks, 1);
+
+fn pausing_a_running_task_on_a_server_without_ranges_still_ends_whole(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+    // The server ignores Range: resuming means starting over, cleanly.
+    let url = server.url("/paused.bin?size=524288&pace=30&norange=1");
+    engine.submit(Job::new(url, dir.path()));
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "progress", |e| {
+        matches!(e, Event::Progress { index: 0, .. }).then_some(())
+    });
+    assert!(engine.pause(0));
+    wait_for(&rx, &mut seen, "pause", |e| {
+        matches!(e, Event::Paused { index: 0, .. }).then_some(())
+    });
+    // Only its .part is there: nothing looks complete while paused.
+    assert_eq!(user_files(dir.path()), ["paused.bin.part"], "{kind:?}");
+    assert!(engine.resume(0));
+    let r = wait_for(&rx, &mut seen, "result", |e| match e {
+        Event::Finished(r) => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/paused.bin", 524288),
+        "{kind:?}"
+    );
+}
+each_backend!(
+    pausing_a_running_task_on_a_server_without_ranges_still_ends_whole,
+    2
+);
 
 #[test]
 fn a_new_engine_setting_applies_to_tasks_that_have_not_started() {
@@ -785,219 +729,229 @@ fn retries_in(events: &[Event]) -> usize {
         .count()
 }
 
-#[test]
-fn a_dropped_connection_resumes_and_fetches_only_the_missing_bytes() {
-    for kind in backends(1) {
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        let size = 300_000;
-        let (r, events) = one(
-            kind,
-            &server,
-            &format!("/resume.bin?size={size}&drop=100000&fail_times=1&etag=v1"),
-            dir.path(),
-        );
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/resume.bin", size),
-            "{kind:?}"
-        );
-        assert_eq!(retries_in(&events), 1, "{kind:?}");
-        let ranges = server.ranges();
-        assert_eq!(ranges.len(), 1, "{kind:?}: {ranges:?}");
-        let from: u64 = ranges[0]
-            .trim_start_matches("bytes=")
-            .trim_end_matches('-')
-            .parse()
-            .unwrap();
-        assert!(from > 0, "{kind:?}: {ranges:?}");
-        // The second request carried only what was missing.
-        assert_eq!(server.body_bytes(), size as u64, "{kind:?}: bytes served");
-        assert_eq!(files_in(dir.path()), ["resume.bin"]);
-    }
+fn a_certificate_that_is_not_trusted_fails_at_once_without_retries(kind: BackendKind) {
+    let tls = TlsServer::start("http://127.0.0.1:9/never");
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    // Five retries allowed: a certificate error must use none of them.
+    let (results, events) = run_with_events(config(kind), &[tls.url("/a.bin")], dir.path());
+    let e = error_of(&results[0]);
+    assert!(matches!(e, FetchError::Tls(_)), "{kind:?}: {e}");
+    assert!(e.to_string().contains("certificate"), "{kind:?}: {e}");
+    assert_eq!(retries_in(&events), 0, "{kind:?}");
+    assert_eq!(
+        tls.connections.load(Ordering::SeqCst),
+        1,
+        "{kind:?}: one handshake"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "{kind:?}");
+    assert!(files_in(dir.path()).is_empty(), "{kind:?}");
 }
+each_backend!(a_certificate_that_is_not_trusted_fails_at_once_without_retries, 1);
 
-#[test]
-fn a_range_answer_that_is_not_what_was_asked_is_never_spliced_in() {
-    for kind in backends(1) {
-        // 206 with a Content-Range from byte 0 when we asked for byte N on.
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        let (r, _) = one(
-            kind,
-            &server,
-            "/liar.bin?size=200000&drop=80000&fail_times=1&etag=x&badrange=1",
-            dir.path(),
-        );
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/liar.bin", 200_000),
-            "{kind:?}"
-        );
-
-        // 200 with the whole body to a range request: start over, never append.
-        let server = TestServer::start();
-        let (r, events) = one(
-            kind,
-            &server,
-            "/whole.bin?size=200000&drop=80000&fail_times=1&etag=x&norange=1",
-            dir.path(),
-        );
-        assert!(
-            events.iter().any(
-                |e| matches!(e, Event::Note { note, .. } if note.to_string().contains("ignored the range"))
-            ),
-            "{kind:?}: {events:?}"
-        );
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/whole.bin", 200_000),
-            "{kind:?}"
-        );
-        assert_eq!(server.ranges().len(), 1, "{kind:?}: it did ask for a range");
-        assert!(
-            server.body_bytes() >= 200_000 + 80_000 - 16_384,
-            "{kind:?}: the whole body came again"
-        );
-
-        // The file changed on the server between attempts (another ETag):
-        // If-Range makes the server send it whole, and that is what is kept.
-        let server = TestServer::start();
-        let (r, events) = one(
-            kind,
-            &server,
-            "/changed.bin?size=200000&drop=80000&fail_times=1&etag_change=1",
-            dir.path(),
-        );
-        // The task's log says why it started over.
-        assert!(
-            events
-                .iter()
-                .any(|e| matches!(e, Event::Note { note, .. } if note.to_string().contains("changed on the server"))),
-            "{kind:?}: {events:?}"
-        );
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/changed.bin", 200_000),
-            "{kind:?}"
-        );
-        assert!(
-            server.body_bytes() >= 200_000 + 80_000 - 16_384,
-            "{kind:?}: started over"
-        );
-        let mut names = files_in(dir.path());
-        names.sort();
-        assert_eq!(names, ["changed.bin", "liar.bin", "whole.bin"], "{kind:?}");
-    }
+fn a_dropped_connection_resumes_and_fetches_only_the_missing_bytes(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let size = 300_000;
+    let (r, events) = one(
+        kind,
+        &server,
+        &format!("/resume.bin?size={size}&drop=100000&fail_times=1&etag=v1"),
+        dir.path(),
+    );
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/resume.bin", size),
+        "{kind:?}"
+    );
+    assert_eq!(retries_in(&events), 1, "{kind:?}");
+    let ranges = server.ranges();
+    assert_eq!(ranges.len(), 1, "{kind:?}: {ranges:?}");
+    let from: u64 = ranges[0]
+        .trim_start_matches("bytes=")
+        .trim_end_matches('-')
+        .parse()
+        .unwrap();
+    assert!(from > 0, "{kind:?}: {ranges:?}");
+    // The second request carried only what was missing.
+    assert_eq!(server.body_bytes(), size as u64, "{kind:?}: bytes served");
+    assert_eq!(files_in(dir.path()), ["resume.bin"]);
 }
+each_backend!(a_dropped_connection_resumes_and_fetches_only_the_missing_bytes, 1);
 
-#[test]
-fn a_stalled_transfer_is_retried_from_where_it_stood() {
-    for kind in backends(1) {
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = EngineConfig {
-            read_timeout: Duration::from_millis(400),
-            ..config(kind)
-        };
-        let url = server.url("/stuck.bin?size=200000&stall=65536&fail_times=1&etag=s");
-        let (mut results, events) = run_with_events(cfg, &[url], dir.path());
-        let r = results.remove(0);
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/stuck.bin", 200_000),
-            "{kind:?}"
-        );
-        assert!(
-            events.iter().any(
-                |e| matches!(e, Event::Retrying { error, .. } if error.to_string().contains("timed out"))
-            ),
-            "{kind:?}: {events:?}"
-        );
-        assert_eq!(server.ranges().len(), 1, "{kind:?}");
-    }
-}
+fn a_range_answer_that_is_not_what_was_asked_is_never_spliced_in(kind: BackendKind) {
+    // 206 with a Content-Range from byte 0 when we asked for byte N on.
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (r, _) = one(
+        kind,
+        &server,
+        "/liar.bin?size=200000&drop=80000&fail_times=1&etag=x&badrange=1",
+        dir.path(),
+    );
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/liar.bin", 200_000),
+        "{kind:?}"
+    );
 
-#[test]
-fn a_complete_part_is_finished_by_a_416() {
-    for kind in backends(1) {
-        // Every byte arrives, then the connection breaks: the retry asks for
-        // what is past the end, the server says 416, and the file is whole.
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        let (r, _) = one(
-            kind,
-            &server,
-            "/full.bin?size=100000&drop=100000&fail_times=1&etag=f",
-            dir.path(),
-        );
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/full.bin", 100_000),
-            "{kind:?}"
-        );
-        assert_eq!(server.body_bytes(), 100_000, "{kind:?}: nothing sent twice");
-    }
-}
+    // 200 with the whole body to a range request: start over, never append.
+    let server = TestServer::start();
+    let (r, events) = one(
+        kind,
+        &server,
+        "/whole.bin?size=200000&drop=80000&fail_times=1&etag=x&norange=1",
+        dir.path(),
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Note { note, .. } if note.to_string().contains("ignored the range"))),
+        "{kind:?}: {events:?}"
+    );
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/whole.bin", 200_000),
+        "{kind:?}"
+    );
+    assert_eq!(server.ranges().len(), 1, "{kind:?}: it did ask for a range");
+    assert!(
+        server.body_bytes() >= 200_000 + 80_000 - 16_384,
+        "{kind:?}: the whole body came again"
+    );
 
-#[test]
-fn pause_keeps_the_part_and_resume_continues_from_it() {
-    for kind in backends(2) {
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
-        let size = 600_000;
-        engine.submit(Job::new(
-            server.url(&format!("/long.bin?size={size}&pace=25&etag=p")),
-            dir.path(),
-        ));
-        let mut seen = Vec::new();
-        wait_for(&rx, &mut seen, "progress", |e| match e {
-            Event::Progress { bytes, .. } if *bytes >= 100_000 => Some(()),
-            _ => None,
-        });
-        assert!(engine.pause(0));
-        wait_for(&rx, &mut seen, "pause", |e| {
-            matches!(e, Event::Paused { index: 0, .. }).then_some(())
-        });
-        // What the user sees while paused: the bytes so far, in a .part.
-        assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
-        let kept = std::fs::metadata(dir.path().join("long.bin.part")).unwrap().len();
-        assert!(kept >= 100_000, "{kind:?}: {kept}");
-        assert!(engine.resume(0));
-        let r = wait_for(&rx, &mut seen, "result", |e| match e {
-            Event::Finished(r) => Some(r.clone()),
-            _ => None,
-        });
-        assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/long.bin", size),
-            "{kind:?}"
-        );
-        let ranges = server.ranges();
-        assert_eq!(ranges, [format!("bytes={kept}-")], "{kind:?}");
-        // Cancelling a paused task removes its .part.
-        engine.submit(Job::new(
-            server.url("/other.bin?size=600000&pace=25&etag=q"),
-            dir.path(),
-        ));
-        wait_for(&rx, &mut seen, "progress of 1", |e| {
-            matches!(e, Event::Progress { index: 1, .. }).then_some(())
-        });
-        engine.pause(1);
-        wait_for(&rx, &mut seen, "pause of 1", |e| {
-            matches!(e, Event::Paused { index: 1, .. }).then_some(())
-        });
-        assert!(user_files(dir.path()).contains(&"other.bin.part".to_string()));
-        engine.cancel(1);
-        wait_for(&rx, &mut seen, "cancel of 1", |e| match e {
-            Event::Finished(r) if r.index == 1 => Some(()),
-            _ => None,
-        });
-        assert_eq!(files_in(dir.path()), ["long.bin"], "{kind:?}");
-    }
+    // The file changed on the server between attempts (another ETag):
+    // If-Range makes the server send it whole, and that is what is kept.
+    let server = TestServer::start();
+    let (r, events) = one(
+        kind,
+        &server,
+        "/changed.bin?size=200000&drop=80000&fail_times=1&etag_change=1",
+        dir.path(),
+    );
+    // The task's log says why it started over.
+    assert!(
+        events.iter().any(
+            |e| matches!(e, Event::Note { note, .. } if note.to_string().contains("changed on the server"))
+        ),
+        "{kind:?}: {events:?}"
+    );
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/changed.bin", 200_000),
+        "{kind:?}"
+    );
+    assert!(
+        server.body_bytes() >= 200_000 + 80_000 - 16_384,
+        "{kind:?}: started over"
+    );
+    let mut names = files_in(dir.path());
+    names.sort();
+    assert_eq!(names, ["changed.bin", "liar.bin", "whole.bin"], "{kind:?}");
 }
+each_backend!(a_range_answer_that_is_not_what_was_asked_is_never_spliced_in, 1);
+
+fn a_stalled_transfer_is_retried_from_where_it_stood(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = EngineConfig {
+        read_timeout: Duration::from_millis(400),
+        ..config(kind)
+    };
+    let url = server.url("/stuck.bin?size=200000&stall=65536&fail_times=1&etag=s");
+    let (mut results, events) = run_with_events(cfg, &[url], dir.path());
+    let r = results.remove(0);
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/stuck.bin", 200_000),
+        "{kind:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Retrying { error, .. } if error.to_string().contains("timed out"))),
+        "{kind:?}: {events:?}"
+    );
+    assert_eq!(server.ranges().len(), 1, "{kind:?}");
+}
+each_backend!(a_stalled_transfer_is_retried_from_where_it_stood, 1);
+
+fn a_complete_part_is_finished_by_a_416(kind: BackendKind) {
+    // Every byte arrives, then the connection breaks: the retry asks for
+    // what is past the end, the server says 416, and the file is whole.
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (r, _) = one(
+        kind,
+        &server,
+        "/full.bin?size=100000&drop=100000&fail_times=1&etag=f",
+        dir.path(),
+    );
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/full.bin", 100_000),
+        "{kind:?}"
+    );
+    assert_eq!(server.body_bytes(), 100_000, "{kind:?}: nothing sent twice");
+}
+each_backend!(a_complete_part_is_finished_by_a_416, 1);
+
+fn pause_keeps_the_part_and_resume_continues_from_it(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+    let size = 600_000;
+    engine.submit(Job::new(
+        server.url(&format!("/long.bin?size={size}&pace=25&etag=p")),
+        dir.path(),
+    ));
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "progress", |e| match e {
+        Event::Progress { bytes, .. } if *bytes >= 100_000 => Some(()),
+        _ => None,
+    });
+    assert!(engine.pause(0));
+    wait_for(&rx, &mut seen, "pause", |e| {
+        matches!(e, Event::Paused { index: 0, .. }).then_some(())
+    });
+    // What the user sees while paused: the bytes so far, in a .part.
+    assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
+    let kept = std::fs::metadata(dir.path().join("long.bin.part")).unwrap().len();
+    assert!(kept >= 100_000, "{kind:?}: {kept}");
+    assert!(engine.resume(0));
+    let r = wait_for(&rx, &mut seen, "result", |e| match e {
+        Event::Finished(r) => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/long.bin", size),
+        "{kind:?}"
+    );
+    let ranges = server.ranges();
+    assert_eq!(ranges, [format!("bytes={kept}-")], "{kind:?}");
+    // Cancelling a paused task removes its .part.
+    engine.submit(Job::new(
+        server.url("/other.bin?size=600000&pace=25&etag=q"),
+        dir.path(),
+    ));
+    wait_for(&rx, &mut seen, "progress of 1", |e| {
+        matches!(e, Event::Progress { index: 1, .. }).then_some(())
+    });
+    engine.pause(1);
+    wait_for(&rx, &mut seen, "pause of 1", |e| {
+        matches!(e, Event::Paused { index: 1, .. }).then_some(())
+    });
+    assert!(user_files(dir.path()).contains(&"other.bin.part".to_string()));
+    engine.cancel(1);
+    wait_for(&rx, &mut seen, "cancel of 1", |e| match e {
+        Event::Finished(r) if r.index == 1 => Some(()),
+        _ => None,
+    });
+    assert_eq!(files_in(dir.path()), ["long.bin"], "{kind:?}");
+}
+each_backend!(pause_keeps_the_part_and_resume_continues_from_it, 2);
 
 /// A 256 KiB tmpfs, unmounted on drop; `None` where mounting is not allowed.
 struct SmallDisk(tempfile::TempDir);
@@ -1021,125 +975,120 @@ impl Drop for SmallDisk {
     }
 }
 
-#[test]
-fn a_full_disk_fails_that_task_with_the_reason_and_disturbs_nothing_else() {
+fn a_full_disk_fails_that_task_with_the_reason_and_disturbs_nothing_else(kind: BackendKind) {
     let Some(disk) = SmallDisk::mount() else {
         eprintln!("skipped: cannot mount a small tmpfs here (needs root or CAP_SYS_ADMIN)");
         return;
     };
     let server = TestServer::start();
-    for kind in backends(2) {
-        let elsewhere = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
-        engine.submit(Job::new(
-            server.url("/huge.bin?size=1048576&etag=h"),
-            disk.0.path(),
-        ));
-        engine.submit(Job::new(server.url("/fine.bin?size=100000"), elsewhere.path()));
-        let mut seen = Vec::new();
-        let mut results: Vec<TaskResult> = (0..2)
-            .map(|_| {
-                wait_for(&rx, &mut seen, "results", |e| match e {
-                    Event::Finished(r) => Some(r.clone()),
-                    _ => None,
-                })
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+    engine.submit(Job::new(
+        server.url("/huge.bin?size=1048576&etag=h"),
+        disk.0.path(),
+    ));
+    engine.submit(Job::new(server.url("/fine.bin?size=100000"), elsewhere.path()));
+    let mut seen = Vec::new();
+    let mut results: Vec<TaskResult> = (0..2)
+        .map(|_| {
+            wait_for(&rx, &mut seen, "results", |e| match e {
+                Event::Finished(r) => Some(r.clone()),
+                _ => None,
             })
-            .collect();
-        results.sort_by_key(|r| r.index);
-        let err = error_of(&results[0]).to_string();
-        assert!(err.contains("No space left on device"), "{kind:?}: {err}");
-        assert!(
-            !seen.iter().any(|e| matches!(e, Event::Retrying { .. })),
-            "{kind:?}: a full disk is not retried"
-        );
-        assert!(
-            files_in(disk.0.path()).is_empty(),
-            "{kind:?}: {:?}",
-            files_in(disk.0.path())
-        );
-        assert_eq!(
-            std::fs::read(saved_path(&results[1])).unwrap(),
-            body_for("/fine.bin", 100_000)
-        );
-    }
+        })
+        .collect();
+    results.sort_by_key(|r| r.index);
+    let err = error_of(&results[0]).to_string();
+    assert!(err.contains("No space left on device"), "{kind:?}: {err}");
+    assert!(
+        !seen.iter().any(|e| matches!(e, Event::Retrying { .. })),
+        "{kind:?}: a full disk is not retried"
+    );
+    assert!(
+        files_in(disk.0.path()).is_empty(),
+        "{kind:?}: {:?}",
+        files_in(disk.0.path())
+    );
+    assert_eq!(
+        std::fs::read(saved_path(&results[1])).unwrap(),
+        body_for("/fine.bin", 100_000)
+    );
 }
+each_backend!(
+    a_full_disk_fails_that_task_with_the_reason_and_disturbs_nothing_else,
+    2
+);
 
-#[test]
-fn an_error_page_where_a_resume_was_expected_is_never_written() {
-    for kind in backends(1) {
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        // Cut at 100 kB, then a 503 HTML page, then the rest.
-        let (r, events) = one(
-            kind,
-            &server,
-            "/page.bin?size=300000&drop=100000&fail_times=1&status_on=2:503&etag=x",
-            dir.path(),
-        );
+fn an_error_page_where_a_resume_was_expected_is_never_written(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Cut at 100 kB, then a 503 HTML page, then the rest.
+    let (r, events) = one(
+        kind,
+        &server,
+        "/page.bin?size=300000&drop=100000&fail_times=1&status_on=2:503&etag=x",
+        dir.path(),
+    );
+    assert_eq!(
+        std::fs::read(saved_path(&r)).unwrap(),
+        body_for("/page.bin", 300_000),
+        "{kind:?}"
+    );
+    assert_eq!(retries_in(&events), 2, "{kind:?}");
+    let ranges = server.ranges();
+    assert_eq!(ranges.len(), 2, "{kind:?}: {ranges:?}");
+    assert_eq!(ranges[0], ranges[1], "{kind:?}: the error page moved nothing");
+}
+each_backend!(an_error_page_where_a_resume_was_expected_is_never_written, 1);
+
+fn names_that_differ_only_by_case_are_two_files(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let urls = [
+        server.url("/Photo.JPG?size=1000"),
+        server.url("/photo.jpg?size=2000"),
+    ];
+    let r = by_index(run(kind, &urls, dir.path()));
+    let a = std::fs::read(saved_path(&r[0])).unwrap();
+    let b = std::fs::read(saved_path(&r[1])).unwrap();
+    assert_eq!(a, body_for("/Photo.JPG", 1000), "{kind:?}");
+    assert_eq!(b, body_for("/photo.jpg", 2000), "{kind:?}");
+    assert_ne!(saved_path(&r[0]), saved_path(&r[1]));
+}
+each_backend!(names_that_differ_only_by_case_are_two_files, 2);
+
+fn the_same_url_twice_at_once_never_shares_a_part(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough that the first leaves a control file before the second starts.
+    let url = server.url("/twice.bin?size=400000&pace=10&etag=t");
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
+    engine.submit(Job::new(url.clone(), dir.path()));
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "the first's progress", |e| {
+        matches!(e, Event::Progress { index: 0, .. }).then_some(())
+    });
+    engine.submit(Job::new(url, dir.path()));
+    let results: Vec<TaskResult> = (0..2)
+        .map(|_| {
+            wait_for(&rx, &mut seen, "results", |e| match e {
+                Event::Finished(r) => Some(r.clone()),
+                _ => None,
+            })
+        })
+        .collect();
+    for r in &results {
         assert_eq!(
-            std::fs::read(saved_path(&r)).unwrap(),
-            body_for("/page.bin", 300_000),
+            std::fs::read(saved_path(r)).unwrap(),
+            body_for("/twice.bin", 400_000),
             "{kind:?}"
         );
-        assert_eq!(retries_in(&events), 2, "{kind:?}");
-        let ranges = server.ranges();
-        assert_eq!(ranges.len(), 2, "{kind:?}: {ranges:?}");
-        assert_eq!(ranges[0], ranges[1], "{kind:?}: the error page moved nothing");
     }
+    assert_eq!(files_in(dir.path()), ["twice (1).bin", "twice.bin"], "{kind:?}");
 }
-
-#[test]
-fn names_that_differ_only_by_case_are_two_files() {
-    let server = TestServer::start();
-    for kind in backends(2) {
-        let dir = tempfile::tempdir().unwrap();
-        let urls = [
-            server.url("/Photo.JPG?size=1000"),
-            server.url("/photo.jpg?size=2000"),
-        ];
-        let r = by_index(run(kind, &urls, dir.path()));
-        let a = std::fs::read(saved_path(&r[0])).unwrap();
-        let b = std::fs::read(saved_path(&r[1])).unwrap();
-        assert_eq!(a, body_for("/Photo.JPG", 1000), "{kind:?}");
-        assert_eq!(b, body_for("/photo.jpg", 2000), "{kind:?}");
-        assert_ne!(saved_path(&r[0]), saved_path(&r[1]));
-    }
-}
-
-#[test]
-fn the_same_url_twice_at_once_never_shares_a_part() {
-    let server = TestServer::start();
-    for kind in backends(2) {
-        let dir = tempfile::tempdir().unwrap();
-        // Long enough that the first leaves a control file before the second starts.
-        let url = server.url("/twice.bin?size=400000&pace=10&etag=t");
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(config(kind), tx, Arc::new(|| {})).unwrap();
-        engine.submit(Job::new(url.clone(), dir.path()));
-        let mut seen = Vec::new();
-        wait_for(&rx, &mut seen, "the first's progress", |e| {
-            matches!(e, Event::Progress { index: 0, .. }).then_some(())
-        });
-        engine.submit(Job::new(url, dir.path()));
-        let results: Vec<TaskResult> = (0..2)
-            .map(|_| {
-                wait_for(&rx, &mut seen, "results", |e| match e {
-                    Event::Finished(r) => Some(r.clone()),
-                    _ => None,
-                })
-            })
-            .collect();
-        for r in &results {
-            assert_eq!(
-                std::fs::read(saved_path(r)).unwrap(),
-                body_for("/twice.bin", 400_000),
-                "{kind:?}"
-            );
-        }
-        assert_eq!(files_in(dir.path()), ["twice (1).bin", "twice.bin"], "{kind:?}");
-    }
-}
+each_backend!(the_same_url_twice_at_once_never_shares_a_part, 2);
 
 // ---- segmented downloads, speed limits, checksums (issue 5) ----
 
@@ -1175,235 +1124,224 @@ fn notes(events: &[Event]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_big_file_over_several_connections_is_byte_exact() {
+fn a_big_file_over_several_connections_is_byte_exact(kind: BackendKind) {
     let size = 6 * MIB + 12_345;
-    for kind in backends(4) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (results, events) = run_with_events(
+        segmented(kind, 4),
+        &[server.url(&format!("/big.iso?size={size}&pace=1&etag=b"))],
+        dir.path(),
+    );
+    let r = &results[0];
+    assert!(
+        std::fs::read(saved_path(r)).unwrap() == body_for("/big.iso", size),
+        "{kind:?}: wrong bytes"
+    );
+    assert_eq!(r.bytes, size as u64, "{kind:?}");
+    assert_eq!(
+        files_in(dir.path()),
+        ["big.iso"],
+        "{kind:?}: no part or control file left"
+    );
+    let ranges = server.ranges();
+    if kind == BackendKind::Sequential {
+        // One connection at a time: the sequential engine never splits.
+        assert!(ranges.is_empty(), "{ranges:?}");
+        assert_eq!(server.max_in_flight(), 1);
+        return;
+    }
+    // The first connection reads from byte 0; three more ask for the rest.
+    assert!(ranges.len() >= 3, "{kind:?}: {ranges:?}");
+    assert!(
+        ranges
+            .iter()
+            .all(|r| r.starts_with("bytes=") && !r.ends_with('-')),
+        "{ranges:?}"
+    );
+    assert_eq!(server.max_in_flight(), 4, "{kind:?}: connections at once");
+    assert_eq!(most_connections(&events), 4, "{kind:?}");
+    // What was served is the file, give or take what the first
+    // connection had in flight when its range ended.
+    assert!(
+        server.body_bytes() < (size + size / 4) as u64,
+        "{kind:?}: {}",
+        server.body_bytes()
+    );
+}
+each_backend!(a_big_file_over_several_connections_is_byte_exact, 4);
+
+fn connections_that_run_out_of_work_take_over_half_of_a_slow_one(kind: BackendKind) {
+    let size = 16 * MIB;
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    // The first connection crawls (400 kB/s); the ranges come quickly.
+    let (results, _) = run_with_events(
+        segmented(kind, 4),
+        &[server.url(&format!("/split.bin?size={size}&pace_first=40&etag=s"))],
+        dir.path(),
+    );
+    assert!(
+        std::fs::read(saved_path(&results[0])).unwrap() == body_for("/split.bin", size),
+        "{kind:?}"
+    );
+    // 3 ranges at the start, then the free connections keep splitting
+    // what the slow one has left: its 4 MiB into 2 + 2, then its 2 into
+    // 1 + 1 (down to 1 MiB).
+    let ranges = server.ranges();
+    assert!(ranges.len() >= 5, "{kind:?}: {ranges:?}");
+    // The slow first connection ended up with a small part of the
+    // file: its 4 MiB alone would have taken 10 s.
+    let took = results[0].finished - results[0].started;
+    assert!(took < Duration::from_secs(8), "{kind:?}: {took:?}");
+}
+each_backend!(connections_that_run_out_of_work_take_over_half_of_a_slow_one;
+    threads => BackendKind::Threads { workers: 4 },
+    tokio => BackendKind::Async { limit: 4 },
+);
+
+fn a_server_that_lies_about_ranges_is_caught_and_the_file_is_still_right(kind: BackendKind) {
+    let size = 3 * MIB;
+    // It says Accept-Ranges: bytes, then answers ranges with the whole
+    // file, or with a Content-Range that starts where it was not asked.
+    for lie in ["norange=1", "badrange=1"] {
         let server = TestServer::start();
         let dir = tempfile::tempdir().unwrap();
         let (results, events) = run_with_events(
             segmented(kind, 4),
-            &[server.url(&format!("/big.iso?size={size}&pace=1&etag=b"))],
+            &[server.url(&format!("/lie.bin?size={size}&{lie}"))],
             dir.path(),
         );
-        let r = &results[0];
         assert!(
-            std::fs::read(saved_path(r)).unwrap() == body_for("/big.iso", size),
-            "{kind:?}: wrong bytes"
+            std::fs::read(saved_path(&results[0])).unwrap() == body_for("/lie.bin", size),
+            "{kind:?} {lie}: wrong bytes"
         );
-        assert_eq!(r.bytes, size as u64, "{kind:?}");
-        assert_eq!(
-            files_in(dir.path()),
-            ["big.iso"],
-            "{kind:?}: no part or control file left"
-        );
-        let ranges = server.ranges();
-        if kind == BackendKind::Sequential {
-            // One connection at a time: the sequential engine never splits.
-            assert!(ranges.is_empty(), "{ranges:?}");
-            assert_eq!(server.max_in_flight(), 1);
-            continue;
-        }
-        // The first connection reads from byte 0; three more ask for the rest.
-        assert!(ranges.len() >= 3, "{kind:?}: {ranges:?}");
+        let notes = notes(&events);
         assert!(
-            ranges
+            notes
                 .iter()
-                .all(|r| r.starts_with("bytes=") && !r.ends_with('-')),
-            "{ranges:?}"
+                .any(|n| n.contains("answered a range request wrongly")),
+            "{kind:?} {lie}: {notes:?}"
         );
-        assert_eq!(server.max_in_flight(), 4, "{kind:?}: connections at once");
-        assert_eq!(most_connections(&events), 4, "{kind:?}");
-        // What was served is the file, give or take what the first
-        // connection had in flight when its range ended.
-        assert!(
-            server.body_bytes() < (size + size / 4) as u64,
-            "{kind:?}: {}",
-            server.body_bytes()
-        );
+        assert_eq!(files_in(dir.path()), ["lie.bin"], "{kind:?} {lie}");
     }
 }
+each_backend!(a_server_that_lies_about_ranges_is_caught_and_the_file_is_still_right;
+    threads => BackendKind::Threads { workers: 4 },
+    tokio => BackendKind::Async { limit: 4 },
+);
 
-#[test]
-fn connections_that_run_out_of_work_take_over_half_of_a_slow_one() {
-    let size = 16 * MIB;
-    for kind in [
-        BackendKind::Threads { workers: 4 },
-        BackendKind::Async { limit: 4 },
-    ] {
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        // The first connection crawls (400 kB/s); the ranges come quickly.
-        let (results, _) = run_with_events(
-            segmented(kind, 4),
-            &[server.url(&format!("/split.bin?size={size}&pace_first=40&etag=s"))],
-            dir.path(),
-        );
-        assert!(
-            std::fs::read(saved_path(&results[0])).unwrap() == body_for("/split.bin", size),
-            "{kind:?}"
-        );
-        // 3 ranges at the start, then the free connections keep splitting
-        // what the slow one has left: its 4 MiB into 2 + 2, then its 2 into
-        // 1 + 1 (down to 1 MiB).
-        let ranges = server.ranges();
-        assert!(ranges.len() >= 5, "{kind:?}: {ranges:?}");
-        // The slow first connection ended up with a small part of the
-        // file: its 4 MiB alone would have taken 10 s.
-        let took = results[0].finished - results[0].started;
-        assert!(took < Duration::from_secs(8), "{kind:?}: {took:?}");
-    }
-}
-
-#[test]
-fn a_server_that_lies_about_ranges_is_caught_and_the_file_is_still_right() {
-    let size = 3 * MIB;
-    for kind in [
-        BackendKind::Threads { workers: 4 },
-        BackendKind::Async { limit: 4 },
-    ] {
-        // It says Accept-Ranges: bytes, then answers ranges with the whole
-        // file, or with a Content-Range that starts where it was not asked.
-        for lie in ["norange=1", "badrange=1"] {
-            let server = TestServer::start();
-            let dir = tempfile::tempdir().unwrap();
-            let (results, events) = run_with_events(
-                segmented(kind, 4),
-                &[server.url(&format!("/lie.bin?size={size}&{lie}"))],
-                dir.path(),
-            );
-            assert!(
-                std::fs::read(saved_path(&results[0])).unwrap() == body_for("/lie.bin", size),
-                "{kind:?} {lie}: wrong bytes"
-            );
-            let notes = notes(&events);
-            assert!(
-                notes
-                    .iter()
-                    .any(|n| n.contains("answered a range request wrongly")),
-                "{kind:?} {lie}: {notes:?}"
-            );
-            assert_eq!(files_in(dir.path()), ["lie.bin"], "{kind:?} {lie}");
-        }
-    }
-}
-
-#[test]
-fn a_paused_segmented_download_continues_every_range() {
+fn a_paused_segmented_download_continues_every_range(kind: BackendKind) {
     let size = 4 * MIB;
-    for kind in [
-        BackendKind::Threads { workers: 4 },
-        BackendKind::Async { limit: 4 },
-    ] {
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(segmented(kind, 4), tx, Arc::new(|| {})).unwrap();
-        engine.submit(Job::new(
-            server.url(&format!("/seg.bin?size={size}&pace=10&etag=g")),
-            dir.path(),
-        ));
-        let mut seen = Vec::new();
-        wait_for(&rx, &mut seen, "progress", |e| match e {
-            Event::Progress { bytes, .. } if *bytes >= MIB as u64 => Some(()),
-            _ => None,
-        });
-        assert!(engine.pause(0));
-        wait_for(&rx, &mut seen, "pause", |e| {
-            matches!(e, Event::Paused { index: 0, .. }).then_some(())
-        });
-        // The part has the file's size; the control file says what is missing.
-        assert_eq!(user_files(dir.path()), ["seg.bin.part"], "{kind:?}");
-        assert_eq!(
-            std::fs::metadata(dir.path().join("seg.bin.part")).unwrap().len(),
-            size as u64
-        );
-        let control = std::fs::read_to_string(dir.path().join(&control_files(dir.path())[0])).unwrap();
-        assert!(control.contains("\"segments\""), "{control}");
-        let served = server.body_bytes();
-        let before = server.ranges().len();
-        assert!(engine.resume(0));
-        let r = wait_for(&rx, &mut seen, "result", |e| match e {
-            Event::Finished(r) => Some(r.clone()),
-            _ => None,
-        });
-        assert!(
-            std::fs::read(saved_path(&r)).unwrap() == body_for("/seg.bin", size),
-            "{kind:?}"
-        );
-        // Every connection after the resume asked for a closed range (with
-        // If-Range), and what came was only what was missing.
-        let after: Vec<String> = server.ranges()[before..].to_vec();
-        assert!(after.len() >= 2, "{kind:?}: {after:?}");
-        assert!(after.iter().all(|r| !r.ends_with('-')), "{after:?}");
-        let again = server.body_bytes() - served;
-        assert!(
-            again < (size as u64) - MIB as u64 / 2,
-            "{kind:?}: fetched {again} after the resume"
-        );
-        assert_eq!(files_in(dir.path()), ["seg.bin"]);
-    }
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(segmented(kind, 4), tx, Arc::new(|| {})).unwrap();
+    engine.submit(Job::new(
+        server.url(&format!("/seg.bin?size={size}&pace=10&etag=g")),
+        dir.path(),
+    ));
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "progress", |e| match e {
+        Event::Progress { bytes, .. } if *bytes >= MIB as u64 => Some(()),
+        _ => None,
+    });
+    assert!(engine.pause(0));
+    wait_for(&rx, &mut seen, "pause", |e| {
+        matches!(e, Event::Paused { index: 0, .. }).then_some(())
+    });
+    // The part has the file's size; the control file says what is missing.
+    assert_eq!(user_files(dir.path()), ["seg.bin.part"], "{kind:?}");
+    assert_eq!(
+        std::fs::metadata(dir.path().join("seg.bin.part")).unwrap().len(),
+        size as u64
+    );
+    let control = std::fs::read_to_string(dir.path().join(&control_files(dir.path())[0])).unwrap();
+    assert!(control.contains("\"segments\""), "{control}");
+    let served = server.body_bytes();
+    let before = server.ranges().len();
+    assert!(engine.resume(0));
+    let r = wait_for(&rx, &mut seen, "result", |e| match e {
+        Event::Finished(r) => Some(r.clone()),
+        _ => None,
+    });
+    assert!(
+        std::fs::read(saved_path(&r)).unwrap() == body_for("/seg.bin", size),
+        "{kind:?}"
+    );
+    // Every connection after the resume asked for a closed range (with
+    // If-Range), and what came was only what was missing.
+    let after: Vec<String> = server.ranges()[before..].to_vec();
+    assert!(after.len() >= 2, "{kind:?}: {after:?}");
+    assert!(after.iter().all(|r| !r.ends_with('-')), "{after:?}");
+    let again = server.body_bytes() - served;
+    assert!(
+        again < (size as u64) - MIB as u64 / 2,
+        "{kind:?}: fetched {again} after the resume"
+    );
+    assert_eq!(files_in(dir.path()), ["seg.bin"]);
 }
+each_backend!(a_paused_segmented_download_continues_every_range;
+    threads => BackendKind::Threads { workers: 4 },
+    tokio => BackendKind::Async { limit: 4 },
+);
 
-#[test]
-fn the_speed_limit_holds_and_can_be_changed_while_running() {
+fn the_speed_limit_holds_and_can_be_changed_while_running(kind: BackendKind) {
     let limit = 2_000_000u64;
     let size = 6_000_000usize;
-    for kind in backends(4) {
-        let server = TestServer::start();
-        let dir = tempfile::tempdir().unwrap();
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let engine = Engine::new(segmented(kind, 4), tx, Arc::new(|| {})).unwrap();
-        engine.set_rate_limit(Some(limit));
-        engine.submit(Job::new(server.url(&format!("/cap.bin?size={size}")), dir.path()));
-        let mut seen = Vec::new();
-        let r = wait_for(&rx, &mut seen, "result", |e| match e {
-            Event::Finished(r) => Some(r.clone()),
-            _ => None,
-        });
-        saved_path(&r);
-        // About 3 s at 2 MB/s, over 4 connections sharing one limit.
-        let rate = size as f64 / (r.finished - r.started).as_secs_f64();
-        assert!(
-            (0.9 * limit as f64..=1.1 * limit as f64).contains(&rate),
-            "{kind:?}: {rate:.0} B/s under a {limit} B/s limit"
-        );
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(segmented(kind, 4), tx, Arc::new(|| {})).unwrap();
+    engine.set_rate_limit(Some(limit));
+    engine.submit(Job::new(server.url(&format!("/cap.bin?size={size}")), dir.path()));
+    let mut seen = Vec::new();
+    let r = wait_for(&rx, &mut seen, "result", |e| match e {
+        Event::Finished(r) => Some(r.clone()),
+        _ => None,
+    });
+    saved_path(&r);
+    // About 3 s at 2 MB/s, over 4 connections sharing one limit.
+    let rate = size as f64 / (r.finished - r.started).as_secs_f64();
+    assert!(
+        (0.9 * limit as f64..=1.1 * limit as f64).contains(&rate),
+        "{kind:?}: {rate:.0} B/s under a {limit} B/s limit"
+    );
 
-        // A per-task limit of 200 kB/s on 4 MB would take 20 s; lifted
-        // after a moment, the download ends at once.
-        let mut job = Job::new(server.url("/slow.bin?size=4000000"), dir.path());
-        job.rate_limit = Some(200_000);
-        engine.set_rate_limit(None);
-        let index = engine.submit(job);
-        wait_for(&rx, &mut seen, "progress", |e| {
-            matches!(e, Event::Progress { index: i, .. } if *i == index).then_some(())
-        });
-        std::thread::sleep(Duration::from_millis(500));
-        assert!(engine.set_task_rate_limit(index, None));
-        let r = wait_for(&rx, &mut seen, "result", |e| match e {
-            Event::Finished(r) if r.index == index => Some(r.clone()),
-            _ => None,
-        });
-        saved_path(&r);
-        assert!(
-            r.finished - r.started < Duration::from_secs(8),
-            "{kind:?}: {:?}",
-            r.finished - r.started
-        );
-    }
+    // A per-task limit of 200 kB/s on 4 MB would take 20 s; lifted
+    // after a moment, the download ends at once.
+    let mut job = Job::new(server.url("/slow.bin?size=4000000"), dir.path());
+    job.rate_limit = Some(200_000);
+    engine.set_rate_limit(None);
+    let index = engine.submit(job);
+    wait_for(&rx, &mut seen, "progress", |e| {
+        matches!(e, Event::Progress { index: i, .. } if *i == index).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(engine.set_task_rate_limit(index, None));
+    let r = wait_for(&rx, &mut seen, "result", |e| match e {
+        Event::Finished(r) if r.index == index => Some(r.clone()),
+        _ => None,
+    });
+    saved_path(&r);
+    assert!(
+        r.finished - r.started < Duration::from_secs(8),
+        "{kind:?}: {:?}",
+        r.finished - r.started
+    );
 }
+each_backend!(the_speed_limit_holds_and_can_be_changed_while_running, 4);
 
 fn sha256_of(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(data).into()
 }
 
-#[test]
-fn a_checksum_is_verified_and_a_mismatch_keeps_the_bytes_as_corrupt() {
+fn a_checksum_is_verified_and_a_mismatch_keeps_the_bytes_as_corrupt(kind: BackendKind) {
     // One small file (hashed as it arrives) and one big one (split, then
     // hashed once assembled).
     for size in [300_000usize, 3 * MIB] {
-        for kind in backends(4) {
+        {
             let server = TestServer::start();
             let dir = tempfile::tempdir().unwrap();
             let good = server.url(&format!("/good.bin?size={size}"));
@@ -1440,6 +1378,10 @@ fn a_checksum_is_verified_and_a_mismatch_keeps_the_bytes_as_corrupt() {
         }
     }
 }
+each_backend!(
+    a_checksum_is_verified_and_a_mismatch_keeps_the_bytes_as_corrupt,
+    4
+);
 
 /// Whether any two bars of the timeline's lane overlap in time.
 fn lane_overlaps(t: &Timeline, lane: usize) -> bool {
@@ -1448,70 +1390,68 @@ fn lane_overlaps(t: &Timeline, lane: usize) -> bool {
     bars.windows(2).any(|w| w[0].end.expect("ended") > w[1].start)
 }
 
-#[test]
-fn the_timeline_of_a_run_has_one_lane_per_worker_and_no_lane_runs_two_tasks_at_once() {
+fn the_timeline_of_a_run_has_one_lane_per_worker_and_no_lane_runs_two_tasks_at_once(kind: BackendKind) {
     let server = TestServer::start();
     let files = 12;
     let urls: Vec<String> = (0..files)
         .map(|i| server.url(&format!("/tl/{i}.jpg?size=20000&latency=120")))
         .collect();
-    for kind in [
-        BackendKind::Sequential,
-        BackendKind::Threads { workers: 3 },
-        BackendKind::Async { limit: 0 },
-    ] {
-        let dir = tempfile::tempdir().unwrap();
-        let (results, events) = run_with_events(config(kind), &urls, dir.path());
-        let mut t = Timeline::new();
-        for e in &events {
-            t.record(e);
-        }
-        assert_eq!(t.bars().len(), files, "{kind:?}: one bar per task");
+    let dir = tempfile::tempdir().unwrap();
+    let (results, events) = run_with_events(config(kind), &urls, dir.path());
+    let mut t = Timeline::new();
+    for e in &events {
+        t.record(e);
+    }
+    assert_eq!(t.bars().len(), files, "{kind:?}: one bar per task");
+    assert!(
+        t.bars()
+            .iter()
+            .all(|b| b.state == BarState::Done && b.end.is_some())
+    );
+    for lane in 0..t.lanes().len() {
         assert!(
-            t.bars()
-                .iter()
-                .all(|b| b.state == BarState::Done && b.end.is_some())
+            !lane_overlaps(&t, lane),
+            "{kind:?}: lane {} overlaps",
+            t.lanes()[lane]
         );
-        for lane in 0..t.lanes().len() {
-            assert!(
-                !lane_overlaps(&t, lane),
-                "{kind:?}: lane {} overlaps",
-                t.lanes()[lane]
-            );
+    }
+    // The bars hold what the results say.
+    let mut by_rank: Vec<&TaskResult> = results.iter().collect();
+    by_rank.sort_by_key(|r| r.rank);
+    let order: Vec<usize> = by_rank.iter().map(|r| r.index).collect();
+    assert_eq!(t.completion_order(), order, "{kind:?}");
+    assert_eq!(t.bytes(), 20000 * files as u64);
+    match kind {
+        BackendKind::Sequential => {
+            assert_eq!(t.lane_names(), ["sequential"]);
+            assert_eq!(t.peak_in_flight(), 1, "sequential never overlaps");
         }
-        // The bars hold what the results say.
-        let mut by_rank: Vec<&TaskResult> = results.iter().collect();
-        by_rank.sort_by_key(|r| r.rank);
-        let order: Vec<usize> = by_rank.iter().map(|r| r.index).collect();
-        assert_eq!(t.completion_order(), order, "{kind:?}");
-        assert_eq!(t.bytes(), 20000 * files as u64);
-        match kind {
-            BackendKind::Sequential => {
-                assert_eq!(t.lane_names(), ["sequential"]);
-                assert_eq!(t.peak_in_flight(), 1, "sequential never overlaps");
-            }
-            BackendKind::Threads { workers } => {
-                assert!(t.lanes().len() <= workers, "{:?}", t.lanes());
-                assert_eq!(t.peak_in_flight(), workers);
-            }
-            _ => {
-                // The event loop has every task in flight at once.
-                assert!(t.peak_in_flight() > 3, "async peak {}", t.peak_in_flight());
-                assert_eq!(t.lanes().len(), t.peak_in_flight());
-            }
+        BackendKind::Threads { workers } => {
+            assert!(t.lanes().len() <= workers, "{:?}", t.lanes());
+            assert_eq!(t.peak_in_flight(), workers);
         }
-        // Sequential takes the sum of the latencies; the others far less.
-        let span = t.span(None);
-        if kind == BackendKind::Sequential {
-            assert!(span >= Duration::from_millis(120 * files as u64), "{span:?}");
-        } else {
-            assert!(
-                span < Duration::from_millis(120 * files as u64 / 2),
-                "{kind:?}: {span:?}"
-            );
+        _ => {
+            // The event loop has every task in flight at once.
+            assert!(t.peak_in_flight() > 3, "async peak {}", t.peak_in_flight());
+            assert_eq!(t.lanes().len(), t.peak_in_flight());
         }
     }
+    // Sequential takes the sum of the latencies; the others far less.
+    let span = t.span(None);
+    if kind == BackendKind::Sequential {
+        assert!(span >= Duration::from_millis(120 * files as u64), "{span:?}");
+    } else {
+        assert!(
+            span < Duration::from_millis(120 * files as u64 / 2),
+            "{kind:?}: {span:?}"
+        );
+    }
 }
+each_backend!(the_timeline_of_a_run_has_one_lane_per_worker_and_no_lane_runs_two_tasks_at_once;
+    sequential => BackendKind::Sequential,
+    threads => BackendKind::Threads { workers: 3 },
+    tokio => BackendKind::Async { limit: 0 },
+);
 
 #[test]
 fn a_comparison_runs_every_engine_over_the_list_and_reports_each_total() {

@@ -1,5 +1,7 @@
 //! The window, driven through its labels with egui_kittest: the real app from
 //! the library, temp folders, and the loopback test server. No GPU needed.
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
@@ -792,4 +794,71 @@ fn compare_engines_runs_the_list_under_each_engine_and_exports_csv() {
     for rgb in [[0x8e, 0x8e, 0x93], [0x3b, 0x82, 0xf6], [0x2e, 0xa0, 0x43]] {
         assert!(image.pixels().any(|p| p.0 == rgb), "no bar of colour {rgb:?}");
     }
+}
+
+#[test]
+fn an_engine_that_cannot_start_leaves_a_window_that_works() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    {
+        let mut harness = setup.harness();
+        add_urls(&mut harness, &server.url("/dead/a.bin?size=1000"));
+        step_until(&mut harness, "the first download", all_done(1));
+    }
+    // A broken engine in settings.json, as a user might leave it.
+    let path = setup.options().settings_path();
+    let mut settings = Settings::load(&path);
+    settings.engine = EngineChoice::Aria2;
+    settings.aria2_url = "garbage".into();
+    settings.save(&path).unwrap();
+
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    harness.get_by_label_contains("The download engine did not start");
+    // The saved queue is shown all the same, with its result.
+    assert_eq!(harness.state().model.rows.len(), 1);
+    assert_eq!(harness.state().model.released.len(), 1);
+    // URLs added meanwhile are not lost: they wait in the dialog.
+    let url = server.url("/dead/b.bin?size=2000");
+    add_urls(&mut harness, &url);
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().model.rows.len(),
+        1,
+        "nothing queued without an engine"
+    );
+    harness.get_by_label_contains("No engine runs");
+    assert!(harness.state().add_dialog_text().contains(&url));
+    harness.get_by_label("Close").click();
+    settle(&mut harness);
+
+    // Choosing a working engine starts it at once, with the queue.
+    set_engine(&mut harness, "Async", None);
+    assert!(
+        harness
+            .query_by_label_contains("The download engine did not start")
+            .is_none()
+    );
+    add_urls(&mut harness, &url);
+    step_until(&mut harness, "a download on the new engine", all_done(2));
+    assert_eq!(harness.state().model.rows[1].rank, Some(2), "ranks go on");
+    assert_eq!(files_in(setup.downloads.path()), ["a.bin", "b.bin"]);
+
+    // A refused engine change says so, until a working one is chosen.
+    set_engine(&mut harness, "aria2", None);
+    harness.get_by_label_contains("Engine not changed");
+    set_engine(&mut harness, "Async", None);
+    assert!(harness.query_by_label_contains("Engine not changed").is_none());
+}
+
+#[test]
+fn the_add_dialog_takes_the_keyboard_when_it_opens() {
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    harness.get_by_label("Add URLs").click();
+    settle(&mut harness);
+    // No click into the field: typing goes there all the same.
+    harness.event(egui::Event::Text("http://127.0.0.1:9/typed.bin".into()));
+    settle(&mut harness);
+    assert_eq!(harness.state().add_dialog_text(), "http://127.0.0.1:9/typed.bin");
 }

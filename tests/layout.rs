@@ -2,6 +2,8 @@
 //! the engine's rooms import each other in one direction only, the engine
 //! knows nothing of egui, every file says what it holds, and none grows
 //! past what one can read in a sitting.
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

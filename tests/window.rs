@@ -5,6 +5,8 @@
 //!
 //! Needs `Xvfb` (and Mesa for the renderer). Without it the test is skipped
 //! with a message, except in CI (`CI=true`), where that is a failure.
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -154,6 +154,11 @@ impl FanoutApp {
         }
     }
 
+    /// What the add dialog's `URLs` field holds now.
+    pub fn add_dialog_text(&self) -> &str {
+        &self.add.text
+    }
+
     /// Writes a row's current state to the store (off this thread).
     pub(super) fn save_row(&self, index: usize) {
         if let Some(store) = &self.store {
@@ -220,11 +225,11 @@ impl FanoutApp {
             match &mut self.engine {
                 Some(engine) => {
                     let config = self.settings.engine_config();
-                    if config != *engine.config() {
-                        match engine.reconfigure(config) {
-                            Ok(()) => self.clear_engine_notice(),
-                            Err(e) => self.notify_engine(tr!(EngineNotChanged, e = e)),
-                        }
+                    // Unchanged (a refused choice taken back) or changed:
+                    // either way the engine now runs as the settings say.
+                    match engine.reconfigure(config) {
+                        Ok(()) => self.clear_engine_notice(),
+                        Err(e) => self.notify_engine(tr!(EngineNotChanged, e = e)),
                     }
                 }
                 // The last try failed: these settings may work.

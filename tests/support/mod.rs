@@ -32,9 +32,37 @@
 //!
 //! It counts requests, and the requests in flight (from arrival until the
 //! body is sent or abandoned), with the maximum reached.
-#![allow(dead_code)] // each test binary uses its own subset
+#![allow(dead_code, unused_macros)] // each test binary uses its own subset
 
 pub mod aria2;
+pub mod tls;
+pub mod wait;
+
+/// One `#[test]` per backend from one test body `fn NAME(kind: BackendKind)`,
+/// so `cargo test threads` runs one engine and one engine's failure does not
+/// hide another's. `each_backend!(NAME, N)` runs the three local engines at
+/// a limit of N; `each_backend!(NAME; test => KIND, …)` names its own.
+macro_rules! each_backend {
+    ($body:ident, $n:expr) => {
+        each_backend!($body;
+            sequential => fanout::engine::BackendKind::Sequential,
+            threads => fanout::engine::BackendKind::Threads { workers: $n },
+            tokio => fanout::engine::BackendKind::Async { limit: $n },
+        );
+    };
+    ($body:ident; $($test:ident => $kind:expr),+ $(,)?) => {
+        mod $body {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $test() {
+                    super::$body($kind)
+                }
+            )+
+        }
+    };
+}
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
