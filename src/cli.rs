@@ -48,7 +48,7 @@ pub enum Command {
 pub enum EngineArg {
     /// One thread, one download after another.
     Sequential,
-    /// A pool of OS threads (default 20) with blocking HTTP.
+    /// A pool of OS threads (default 20), each blocked on one download.
     Threads,
     /// Tokio tasks with async HTTP (default 64 in flight; -j 0 = unbounded).
     Async,

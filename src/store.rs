@@ -293,7 +293,7 @@ impl Writer {
                     batch.extend(rx.try_iter());
                     if let Err(e) = store.apply(&batch) {
                         tracing::warn!(error = %e, "queue not saved");
-                        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                        *crate::sync::lock(&slot) = Some(e.to_string());
                     }
                 }
             })

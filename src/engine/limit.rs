@@ -80,7 +80,7 @@ impl RateLimit {
     pub fn set(&self, rate: Option<u64>) {
         self.rate.store(rate.unwrap_or(0), Ordering::SeqCst);
         // Old debts were owed at the old rate.
-        *self.bucket.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *crate::sync::lock(&self.bucket) = None;
     }
 
     pub fn get(&self) -> Option<u64> {
@@ -96,7 +96,7 @@ impl RateLimit {
         }
         let rate = rate as f64;
         let now = Instant::now();
-        let mut bucket = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
+        let mut bucket = crate::sync::lock(&self.bucket);
         let (tokens, then) = bucket.get_or_insert((0.0, now));
         let refilled = *tokens + now.duration_since(*then).as_secs_f64() * rate;
         let left = refilled.min(rate * BURST) - n as f64;

@@ -144,7 +144,7 @@ catalogue! {
     EngThreads: "Threads", "线程池";
     EngAsync: "Async", "异步";
     EngSequentialHelp: "One thread, one download after another.", "一个线程，一个接一个地下载。";
-    EngThreadsHelp: "A pool of OS threads with blocking HTTP; Workers threads at once.", "操作系统线程池，阻塞式 HTTP；同时运行的线程数即并发数。";
+    EngThreadsHelp: "A pool of OS threads, each blocked on one download; Workers threads at once.", "操作系统线程池，每个线程等候一个下载；同时运行的线程数即并发数。";
     EngAsyncHelp: "Tokio tasks with async HTTP on one thread; Workers tasks at once (0 = no limit).", "在一个线程上运行的 Tokio 任务，异步 HTTP；同时运行的任务数即并发数（0 = 不限）。";
     EngAria2Help: "An aria2 daemon (aria2c --enable-rpc) on this or another machine; Workers downloads handed to it at once.", "本机或其他机器上的 aria2 守护进程（aria2c --enable-rpc）；同时交给它的下载数即并发数。";
     Aria2Url: "aria2 RPC address", "aria2 RPC 地址";

@@ -153,7 +153,7 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
         .column(Column::initial(120.0).at_least(80.0).clip(true).resizable(true))
         // Fits `293.0 KiB / 300.0 KiB  98%` at the default window size (a
         // finished file says its size once; the hover has the whole text).
-        .column(Column::initial(184.0).at_least(120.0).clip(true).resizable(true))
+        .column(Column::initial(172.0).at_least(120.0).clip(true).resizable(true))
         .column(Column::exact(72.0))
         // Wide enough for the Chinese headers (剩余时间, 完成序号).
         .column(Column::exact(56.0))

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use fanout::engine::{Aria2Remote, BackendKind, Engine, EngineConfig, Event};
 
+use super::TestServer;
+
 /// A running `aria2c` daemon, killed on drop.
 pub struct Daemon {
     child: Child,
@@ -109,6 +111,26 @@ impl Daemon {
     }
 
     /// Sends the daemon a signal (`STOP`, `CONT`).
+    /// Hands a slow file (`size` bytes, `pace` ms per 16 KiB) to the daemon
+    /// and waits until it is under way there; its path on the test server.
+    pub fn start_slow(
+        &self,
+        engine: &Engine,
+        rx: &Receiver<Event>,
+        server: &TestServer,
+        name: &str,
+        size: usize,
+        pace: u64,
+    ) -> String {
+        let path = format!("/{name}");
+        let index = engine.submit(fanout::engine::Job::new(
+            server.url(&format!("{path}?size={size}&pace={pace}&etag=x")),
+            self.folder(),
+        ));
+        super::wait::wait_for_progress(rx, index, 0);
+        path
+    }
+
     pub fn signal(&self, name: &str) {
         let ok = Command::new("kill")
             .arg(format!("-{name}"))
