@@ -344,6 +344,13 @@ mod tests {
             writer.send(Op::Put(done.clone()));
         }
         let mut store = Store::open(&path).unwrap();
+        // URLs may carry tokens: the file and its journal are the user's alone.
+        #[cfg(unix)]
+        for file in [path.clone(), path.with_extension("sqlite3-wal")] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
         let tasks = store.load().unwrap();
         assert_eq!(tasks.len(), 2);
         assert_eq!(tasks[0], StoredTask::new(0, "http://h/a", "/tmp/dl"));

@@ -194,6 +194,21 @@ fn the_engine_knows_nothing_of_the_window() {
 }
 
 #[test]
+fn every_test_and_example_says_what_it_holds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["tests", "examples"] {
+        for file in rust_files(&root.join(dir)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            assert!(
+                text.starts_with("//!"),
+                "{} does not open with a `//!` line",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn every_file_says_what_it_holds_and_stays_readable() {
     // The translation table is one long list by design.
     const LONG_BY_DESIGN: [&str; 1] = ["i18n.rs"];

@@ -241,6 +241,13 @@ mod tests {
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path), s);
         assert_eq!(s.backend(), BackendKind::Threads { workers: 7 });
+        // It holds the aria2 secret: the user's alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         std::fs::write(&path, b"{ not json").unwrap();
         assert_eq!(Settings::load(&path), Settings::default());
         // Fields added later fall back to defaults in an older file.
