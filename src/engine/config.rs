@@ -8,7 +8,7 @@ use std::time::Duration;
 pub enum BackendKind {
     /// One worker thread, one download after another.
     Sequential,
-    /// A pool of OS threads with blocking HTTP, each pulling the next task.
+    /// A pool of OS threads, each taking the next task and blocked on it.
     Threads { workers: usize },
     /// Tokio tasks with async HTTP, at most `limit` in flight; 0 = unbounded.
     Async { limit: usize },

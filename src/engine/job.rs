@@ -164,7 +164,7 @@ pub enum Event {
         total: Option<u64>,
     },
     /// The task was paused; it keeps its place and waits for a resume.
-    /// (Until resume from `.part` lands, a paused transfer starts over.)
+    /// Its `.part` stays for the resume.
     Paused { index: usize, at: Duration },
     /// An attempt failed and the task will try again after a pause
     /// (`attempt` counts from 1); the bytes so far are kept when the server

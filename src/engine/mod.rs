@@ -159,9 +159,9 @@ impl Engine {
         self.reporter.queue.set_paused(paused);
     }
 
-    /// Pauses a queued or running task. A running one stops at its next
-    /// chunk, removes its `.part` and reports [`Event::Paused`]; on resume it
-    /// starts over (resuming from the `.part` is a later milestone).
+    /// Pauses a queued or running task. A running one stops at once (its
+    /// waits are woken), keeps its `.part` and reports [`Event::Paused`]; on
+    /// resume it continues from the `.part` where the server allows.
     pub fn pause(&self, index: usize) -> bool {
         let paused = || {
             let at = self.reporter.now();
@@ -244,8 +244,9 @@ impl Engine {
 }
 
 impl Drop for Engine {
-    /// Running transfers stop at their next chunk and remove their `.part`;
-    /// queued ones are dropped. Nothing here waits on the network.
+    /// Running transfers stop as if paused, so a `.part` with a control file
+    /// stays for the next run to continue; queued ones are dropped. Nothing
+    /// here waits on the network.
     fn drop(&mut self) {
         self.reporter.stopping.store(true, Ordering::SeqCst);
         self.reporter.queue.close();

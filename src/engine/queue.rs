@@ -338,7 +338,7 @@ impl Queue {
     }
 
     /// Cancels a task. A queued or paused one comes back to be reported as
-    /// cancelled by the caller; a running one stops at its next chunk and is
+    /// cancelled by the caller; a running one is woken, stops, and is
     /// reported by its worker.
     pub(crate) fn cancel(&self, index: usize) -> Cancel {
         let mut state = self.lock();

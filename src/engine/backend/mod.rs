@@ -15,7 +15,7 @@ use super::job::Worker;
 use super::report::Reporter;
 
 /// A set of workers of one kind. Dropping it lets running transfers finish
-/// (blocking ones) or ends them (async ones); see [`Backend::busy`].
+/// (their workers stop taking new ones); see [`Backend::busy`].
 pub(crate) trait Backend: Send + Sync {
     /// Some worker is still running a transfer.
     fn busy(&self) -> bool;
