@@ -524,6 +524,60 @@ each_backend!(
     1
 );
 
+/// Pause and cancel reach a transfer wherever it waits, on every engine:
+/// for a response head the server holds back, and between two attempts.
+fn pause_and_cancel_wake_a_waiting_transfer_at_once(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let config = EngineConfig {
+        // A retry would wait a minute: a pause must not.
+        retry_delay: Duration::from_secs(60),
+        ..config(kind)
+    };
+    let engine = Engine::new(config, tx, Arc::new(|| {})).unwrap();
+    let mut seen = Vec::new();
+    let quick = Duration::from_secs(2);
+
+    // The head comes after 20 s.
+    let held = engine.submit(Job::new(server.url("/held.bin?latency=20000"), dir.path()));
+    wait_for(&rx, &mut seen, "the start", |e| {
+        matches!(e, Event::Started { index, .. } if *index == held).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(200)); // the request is out
+    let asked = std::time::Instant::now();
+    assert!(engine.pause(held), "{kind:?}");
+    wait_for(&rx, &mut seen, "the pause", |e| {
+        matches!(e, Event::Paused { index, .. } if *index == held).then_some(())
+    });
+    assert!(
+        asked.elapsed() < quick,
+        "{kind:?}: paused after {:?}",
+        asked.elapsed()
+    );
+    assert!(engine.cancel(held), "{kind:?}");
+
+    // A 503: the next attempt is a minute away.
+    let failing = engine.submit(Job::new(server.url("/busy.bin?status=503"), dir.path()));
+    wait_for(&rx, &mut seen, "the retry", |e| {
+        matches!(e, Event::Retrying { index, .. } if *index == failing).then_some(())
+    });
+    let asked = std::time::Instant::now();
+    assert!(engine.cancel(failing), "{kind:?}");
+    let r = wait_for(&rx, &mut seen, "the cancelled result", |e| match e {
+        Event::Finished(r) if r.index == failing => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(r.outcome, Err(FetchError::Cancelled), "{kind:?}");
+    assert!(
+        asked.elapsed() < quick,
+        "{kind:?}: cancelled after {:?}",
+        asked.elapsed()
+    );
+    assert!(files_in(dir.path()).is_empty(), "{kind:?}");
+}
+each_backend!(pause_and_cancel_wake_a_waiting_transfer_at_once, 1);
+
 fn pause_resume_cancel_and_retry_act_on_queued_and_running_tasks(kind: BackendKind) {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
