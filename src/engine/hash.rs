@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
+use crate::sync::lock;
+
 type Work = Box<dyn FnOnce() + Send>;
 
 /// The process's hashing threads, started on first use.
@@ -156,8 +158,6 @@ impl Stream {
         });
     }
 }
-
-use crate::sync::lock;
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,9 @@ use std::sync::Arc;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
+use super::config::{EngineConfig, EngineError};
+use super::http;
+
 /// A handle to the runtime; the loop ends when the last clone is dropped
 /// (the engine, its backends and every running transfer hold one), so a
 /// transfer is never left without its I/O driver.
@@ -53,6 +56,13 @@ impl Io {
             .recv()
             .map_err(|_| std::io::Error::other("the I/O runtime's thread died"))??;
         Ok(Io(Arc::new(Inner { handle, _stop: stop })))
+    }
+
+    /// An HTTP client for transfers on this loop: it must be built inside
+    /// the runtime that will drive its connections.
+    pub(crate) fn client(&self, config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
+        let _inside = self.0.handle.enter();
+        http::client(config)
     }
 
     pub(crate) fn handle(&self) -> &Handle {

@@ -17,7 +17,7 @@ use crate::engine::config::{EngineConfig, EngineError};
 use crate::engine::io::Io;
 use crate::engine::job::Worker;
 use crate::engine::report::{Reporter, Room};
-use crate::engine::{http, transfer};
+use crate::engine::transfer;
 
 pub(crate) struct ThreadPool {
     running: Arc<AtomicUsize>,
@@ -34,10 +34,7 @@ impl ThreadPool {
         name: impl Fn(usize) -> Worker,
     ) -> Result<Self, EngineError> {
         // One client for the pool: it shares connections between threads.
-        let client = {
-            let _inside = io.handle().enter();
-            http::client(config)?
-        };
+        let client = io.client(config)?;
         let running = Arc::new(AtomicUsize::new(0));
         // The pool's size is its connection budget: a segmented download's
         // extra connections each hold one, which the pool's threads then

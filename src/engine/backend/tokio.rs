@@ -23,7 +23,7 @@ use crate::engine::config::{EngineConfig, EngineError};
 use crate::engine::io::Io;
 use crate::engine::job::Worker;
 use crate::engine::report::{Reporter, Room};
-use crate::engine::{http, transfer};
+use crate::engine::transfer;
 use crate::sync;
 
 pub(crate) struct TokioBackend {
@@ -60,11 +60,7 @@ impl TokioBackend {
         generation: u64,
         limit: usize,
     ) -> Result<Self, EngineError> {
-        // The client must be built inside the runtime it will run on.
-        let client = {
-            let _inside = io.handle().enter();
-            http::client(config)?
-        };
+        let client = io.client(config)?;
         let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
         let slots = Arc::new(Slots::default());
         let running = Arc::new(AtomicUsize::new(0));

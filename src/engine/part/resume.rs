@@ -30,9 +30,7 @@ impl Resume {
         let (part, offset, control) = open_left_part(dir, url)?;
         let (validator, total, segments) = (control.validator, control.total, control.segments);
         let offset = match (&segments, total) {
-            (Some(missing), Some(total)) => {
-                total.saturating_sub(missing.iter().map(|(a, b)| b.saturating_sub(*a)).sum())
-            }
+            (Some(missing), Some(total)) => done_of(total, missing),
             (Some(_), None) => 0, // a segment map needs the size: start over
             (None, _) => offset,
         };
@@ -59,7 +57,7 @@ impl Resume {
         validator: Option<String>,
         missing: Vec<(u64, u64)>,
     ) -> Box<Resume> {
-        let offset = total - missing.iter().map(|(a, b)| b - a).sum::<u64>();
+        let offset = done_of(total, &missing);
         Box::new(Resume {
             part,
             offset,
@@ -77,6 +75,13 @@ impl Resume {
     pub(crate) fn discard(mut self: Box<Self>) {
         self.part.keep = false;
     }
+}
+
+/// Bytes of a file of `total` already written, when `missing` ranges
+/// `[from, to)` are not (a map read from disk may be inconsistent: never
+/// below zero).
+fn done_of(total: u64, missing: &[(u64, u64)]) -> u64 {
+    total.saturating_sub(missing.iter().map(|(a, b)| b.saturating_sub(*a)).sum())
 }
 
 /// The part a previous attempt or run left for `url` in `dir`, if any,

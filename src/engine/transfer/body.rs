@@ -266,16 +266,21 @@ impl<'a> Transfer<'a> {
         self.fail(e)
     }
 
+    /// Whether the bytes so far are worth keeping after `e`: another attempt
+    /// may help, or the task was paused (or the engine is closing) and the
+    /// next run continues them.
+    pub(crate) fn keeps_bytes_after(&self, e: &FetchError) -> bool {
+        let stopped = self.ctl.paused() || self.reporter.stopping();
+        e.is_retryable() || (matches!(e, FetchError::Cancelled) && stopped)
+    }
+
     /// Ends the attempt with `e`. When another attempt may help, the bytes
     /// so far are kept for it, provided the server can tell us later that
     /// they still belong to the same file (a validator or a known size).
     pub(crate) fn fail(mut self, e: FetchError) -> Attempt {
         let (status, received) = (Some(self.status), self.received);
+        let again = self.keeps_bytes_after(&e);
         let mut a = Attempt::failed(status, received, e);
-        // Paused, or the engine closing: the bytes stay for the next run.
-        let stopped = self.ctl.paused() || self.reporter.stopping();
-        let again = a.outcome.as_ref().err().is_some_and(FetchError::is_retryable)
-            || (matches!(a.outcome, Err(FetchError::Cancelled)) && stopped);
         let resumable = again && received > 0 && (self.validator.is_some() || self.expected.is_some());
         if resumable && self.part.file.flush().is_ok() {
             self.part.write_control(self.url, &self.validator, self.expected);

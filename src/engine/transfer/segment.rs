@@ -420,8 +420,7 @@ fn conclude<'a>(mut t: Transfer<'a>, map: Map) -> Finish<'a> {
         return Finish::Done(Attempt::failed(status, 0, reason.into()));
     }
     let e = map.failure.unwrap_or(FetchError::Cancelled);
-    let stopped = t.ctl.paused() || t.reporter.stopping();
-    let again = e.is_retryable() || (matches!(e, FetchError::Cancelled) && stopped);
+    let again = t.keeps_bytes_after(&e);
     let mut a = Attempt::failed(status, done, e);
     if again {
         let mut control = map.control;
