@@ -15,8 +15,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::engine::{
-    Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult, parse_rate,
-    parse_sha256,
+    Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, Header, Headers, Job, Order, TaskResult,
+    parse_rate, parse_sha256,
 };
 use crate::input::{self, Options};
 
@@ -112,6 +112,34 @@ pub struct GetArgs {
     /// A file holding the daemon's secret token (else $FANOUT_ARIA2_SECRET).
     #[arg(long, value_name = "FILE")]
     pub aria2_secret_file: Option<PathBuf>,
+    /// A header every request sends, as curl's -H: 'Cookie: a=1'. May be
+    /// given more than once; a line's own header= replaces one of the same
+    /// name.
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
+    pub headers: Vec<Header>,
+    /// The Referer every request sends.
+    #[arg(long, value_name = "URL")]
+    pub referer: Option<String>,
+    /// The User-Agent every request sends, instead of fanout's.
+    #[arg(long, value_name = "TEXT")]
+    pub user_agent: Option<String>,
+}
+
+fn parse_header(text: &str) -> Result<Header, String> {
+    Header::parse(text).map_err(|e| e.to_string())
+}
+
+impl GetArgs {
+    /// The headers the flags give every download, before a line's own.
+    pub fn headers(&self) -> Result<Headers, UsageError> {
+        let mut headers: Headers = self.headers.iter().cloned().collect();
+        for (name, value) in [("referer", &self.referer), ("user-agent", &self.user_agent)] {
+            if let Some(v) = value {
+                headers.push(Header::new(name, v).map_err(|e| UsageError(format!("--{name}: {e}")))?);
+            }
+        }
+        Ok(headers)
+    }
 }
 
 fn parse_segments(text: &str) -> Result<usize, String> {
@@ -300,11 +328,20 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) 
             return EXIT_FAILED;
         }
     };
+    let shared = match args.headers() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("fanout get: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let began = Instant::now();
     let total = urls.len();
     engine.set_rate_limit(args.limit_rate);
     for (url, options) in urls {
-        engine.submit(options.apply(Job::new(url, &args.output)));
+        let mut job = options.apply(Job::new(url, &args.output));
+        job.headers = shared.iter().chain(job.headers.iter()).cloned().collect();
+        engine.submit(job);
     }
 
     let order = if args.ordered {

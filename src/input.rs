@@ -8,9 +8,20 @@
 //!
 //! - `sha256=HEX`: the file must have this SHA-256 (64 hex digits);
 //! - `segments=K`: connections for this file (1 to 32);
-//! - `limit=RATE`: its own speed limit (`500K`, `2M`, bytes per second).
+//! - `limit=RATE`: its own speed limit (`500K`, `2M`, bytes per second);
+//! - `out=NAME`: the file's name;
+//! - `mirror=URL` (repeatable): another URL of the same file, tried when
+//!   the first fails for good;
+//! - `header="Name: value"` (repeatable), `referer=URL`, `user-agent=TEXT`:
+//!   what every request of the file sends (a cookie, a referer).
+//!
+//! A value with spaces is quoted: `header="Cookie: a=1; b=2"` (`\"` and
+//! `\\` inside double quotes); single quotes take the text as it is.
 
-use crate::engine::{EngineConfig, Job, hex, parse_rate, parse_sha256};
+use crate::engine::{EngineConfig, Header, HeaderError, Headers, Job, hex, naming, parse_rate, parse_sha256};
+
+/// What the option errors list as the words a line may have.
+const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT or mirror=URL";
 
 /// The text without a leading UTF-8 byte-order mark, which Notepad and
 /// other Windows editors write at the start of a file.
@@ -24,15 +35,21 @@ pub struct Options {
     pub sha256: Option<[u8; 32]>,
     pub segments: Option<usize>,
     pub rate_limit: Option<u64>,
+    /// The download's own headers (referer and user agent among them).
+    pub headers: Headers,
+    /// The file's name, already made safe.
+    pub name: Option<String>,
+    /// Other URLs of the same file.
+    pub mirrors: Vec<String>,
 }
 
 /// A word after a URL that is not a good option. Typed, so the window can
 /// say it in its language; `Display` is the CLI's English.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum OptionError {
-    #[error("{0:?} after the URL: expected sha256=HEX, segments=K or limit=RATE")]
+    #[error("{0:?} after the URL: expected {EXPECTED}")]
     NotAnOption(String),
-    #[error("unknown option {0:?}: expected sha256=HEX, segments=K or limit=RATE")]
+    #[error("unknown option {0:?}: expected {EXPECTED}")]
     Unknown(String),
     #[error("segments={0}: use 1 to {max} connections", max = EngineConfig::MAX_SEGMENTS)]
     Segments(String),
@@ -40,10 +57,17 @@ pub enum OptionError {
     Sha256(String),
     #[error("{0:?} is not a rate: write bytes per second, or a number with K, M or G")]
     Rate(String),
+    #[error("{0}")]
+    Header(#[from] HeaderError),
+    #[error("out={0:?} is not a file name")]
+    Name(String),
+    #[error("a quote is not closed: {0}")]
+    Quote(String),
 }
 
 impl Options {
-    /// Reads `key=value` words; the first bad one is the error.
+    /// Reads `key=value` words (already unquoted); the first bad one is the
+    /// error.
     pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<Options, OptionError> {
         let mut o = Options::default();
         for word in words {
@@ -63,13 +87,25 @@ impl Options {
                     o.segments = Some(k);
                 }
                 "limit" => o.rate_limit = parse_rate(value).map_err(|_| OptionError::Rate(value.into()))?,
+                "out" => {
+                    o.name = Some(naming::sanitize(value).ok_or_else(|| OptionError::Name(value.into()))?)
+                }
+                "header" => o.headers.push(Header::parse(value)?),
+                "referer" => o.headers.push(Header::new("referer", value)?),
+                "user-agent" => o.headers.push(Header::new("user-agent", value)?),
+                "mirror" => o.mirrors.push(value.to_string()),
                 other => return Err(OptionError::Unknown(other.into())),
             }
         }
         Ok(o)
     }
 
-    /// The words [`Options::parse`] reads back (for the saved queue).
+    /// Options as [`Options::to_words`] wrote them (the saved queue).
+    pub fn from_words(text: &str) -> Result<Options, OptionError> {
+        Options::parse(words(text)?.iter().map(String::as_str))
+    }
+
+    /// The words [`Options::from_words`] reads back (for the saved queue).
     pub fn to_words(&self) -> String {
         let mut words = Vec::new();
         if let Some(d) = &self.sha256 {
@@ -80,6 +116,15 @@ impl Options {
         }
         if let Some(r) = self.rate_limit {
             words.push(format!("limit={r}"));
+        }
+        if let Some(name) = &self.name {
+            words.push(format!("out={}", quote(name)));
+        }
+        for h in self.headers.iter() {
+            words.push(format!("header={}", quote(&h.line())));
+        }
+        for m in &self.mirrors {
+            words.push(format!("mirror={}", quote(m)));
         }
         words.join(" ")
     }
@@ -93,8 +138,58 @@ impl Options {
         job.sha256 = self.sha256;
         job.segments = self.segments;
         job.rate_limit = self.rate_limit;
+        job.headers = self.headers.clone();
+        job.name = self.name.clone();
+        job.mirrors = self.mirrors.clone();
         job
     }
+}
+
+/// A value as a word [`words`] reads back: quoted when it has spaces or
+/// quotes.
+fn quote(value: &str) -> String {
+    if !value.is_empty() && !value.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        return value.to_string();
+    }
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}
+
+/// Splits text into words at white space, where `"…"` (with `\"` and
+/// `\\`) and `'…'` keep spaces inside a word and are taken off.
+pub fn words(text: &str) -> Result<Vec<String>, OptionError> {
+    let mut out = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => out.extend(word.take()),
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => w.extend(chars.next()),
+                        Some(c) => w.push(c),
+                        None => return Err(OptionError::Quote(text.trim().into())),
+                    }
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => w.push(c),
+                        None => return Err(OptionError::Quote(text.trim().into())),
+                    }
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    out.extend(word);
+    Ok(out)
 }
 
 /// Splits a line into its URL (or pattern) and its options. A line whose
@@ -102,13 +197,12 @@ impl Options {
 /// own task with the URL's reason rather than stopping the batch.
 pub fn split_line(line: &str) -> Result<(&str, Options), OptionError> {
     let line = line.trim();
-    let mut words = line.split_whitespace();
-    let url = words.next().unwrap_or("");
-    let rest: Vec<&str> = words.collect();
+    let (url, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = words(rest)?;
     if rest.iter().any(|w| !w.contains('=')) {
         return Ok((line, Options::default()));
     }
-    Ok((url, Options::parse(rest)?))
+    Ok((url, Options::parse(rest.iter().map(String::as_str))?))
 }
 
 #[cfg(test)]
@@ -132,6 +226,23 @@ mod tests {
             "u segments=33",
             "u color=red",
             "u limit=fast",
+        ] {
+            assert!(split_line(bad).is_err(), "{bad}");
+        }
+        // Quoted values, read back from the words the saved queue keeps.
+        let line = r#"https://h/c header="Cookie: a=1; b=\"2\"" referer=https://r/ user-agent='Mozilla 5' out="my file.bin""#;
+        let (_, o) = split_line(line).unwrap();
+        assert_eq!(o.headers.get("cookie").as_deref(), Some(r#"a=1; b="2""#));
+        assert_eq!(o.headers.get("referer").as_deref(), Some("https://r/"));
+        assert_eq!(o.headers.get("user-agent").as_deref(), Some("Mozilla 5"));
+        assert_eq!(o.name.as_deref(), Some("my file.bin"));
+        let again = Options::parse(words(&o.to_words()).unwrap().iter().map(String::as_str));
+        assert_eq!(again, Ok(o));
+        for bad in [
+            "u header=\"X: a",
+            "u header=nocolon",
+            "u header=\"Range: bytes=1-\"",
+            "u out=..",
         ] {
             assert!(split_line(bad).is_err(), "{bad}");
         }

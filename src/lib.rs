@@ -11,6 +11,8 @@ pub mod gui;
 pub mod input;
 pub mod pattern;
 mod private;
+pub mod rpc;
+pub mod secrets;
 pub mod store;
 mod sync;
 pub mod timeline;

@@ -1,12 +1,16 @@
 //! The aria2 backend against a real `aria2c --enable-rpc` bound to loopback
 //! (free port, temp folder, killed at the end), fetching from the in-process
-//! test server: the same assertions as for the local engines.
+//! test server: the same assertions as for the local engines. The tests
+//! that any aria2 daemon must pass run twice, the second time against a
+//! fanout window serving aria2's RPC (`each_daemon!`): a second fanout
+//! drives the first.
 //!
 //! Needs `aria2c` (`apt-get install aria2`). Without it each test is skipped
 //! with a message, except in CI (`CI=true`), where that is a failure.
 // A test (or a tool) fails loudly where library code would handle the error.
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
 mod support;
 
 use std::process::Command;
@@ -14,13 +18,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fanout::engine::{Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order};
-use support::aria2::Daemon;
+use support::aria2::{Daemon, Rpcd};
 use support::wait::{results, saved_path, wait_for};
 use support::{TestServer, body_for};
 
-#[test]
-fn files_fetched_by_aria2_are_right_ranked_and_released_in_order() {
-    let Some(daemon) = Daemon::start() else { return };
+each_daemon!(files_fetched_by_aria2_are_right_ranked_and_released_in_order);
+fn files_fetched_by_aria2_are_right_ranked_and_released_in_order(daemon: &dyn Rpcd) {
     let server = TestServer::start();
     let (engine, rx) = daemon.engine(5);
     // Later tasks answer sooner, so they finish first.
@@ -67,9 +70,8 @@ fn files_fetched_by_aria2_are_right_ranked_and_released_in_order() {
     );
 }
 
-#[test]
-fn a_404_on_aria2_fails_that_task_with_the_reason() {
-    let Some(daemon) = Daemon::start() else { return };
+each_daemon!(a_404_on_aria2_fails_that_task_with_the_reason);
+fn a_404_on_aria2_fails_that_task_with_the_reason(daemon: &dyn Rpcd) {
     let server = TestServer::start();
     let (engine, rx) = daemon.engine(5);
     engine.submit(Job::new(server.url("/gone.bin?status=404"), daemon.folder()));
@@ -91,9 +93,8 @@ fn a_404_on_aria2_fails_that_task_with_the_reason() {
     assert!(std::fs::read(saved_path(here)).unwrap() == body_for("/here.bin", 5000));
 }
 
-#[test]
-fn pause_and_resume_reach_the_download_on_aria2() {
-    let Some(daemon) = Daemon::start() else { return };
+each_daemon!(pause_and_resume_reach_the_download_on_aria2);
+fn pause_and_resume_reach_the_download_on_aria2(daemon: &dyn Rpcd) {
     let server = TestServer::start();
     let (engine, rx) = daemon.engine(5);
     let size = 1_500_000;
@@ -127,13 +128,14 @@ fn pause_and_resume_reach_the_download_on_aria2() {
     );
 }
 
-#[test]
-fn a_wrong_secret_is_a_clear_error() {
-    let Some(daemon) = Daemon::start() else { return };
+each_daemon!(a_wrong_secret_is_a_clear_error);
+fn a_wrong_secret_is_a_clear_error(daemon: &dyn Rpcd) {
+    let url = daemon.remote().url;
+    let secret = daemon.remote().secret.unwrap();
     let (tx, rx) = crossbeam_channel::unbounded();
     let config = EngineConfig {
         aria2: Some(Aria2Remote {
-            url: daemon.url.clone(),
+            url: url.clone(),
             secret: Some("not-the-secret".into()),
         }),
         ..EngineConfig::new(BackendKind::Aria2 { limit: 5 })
@@ -155,20 +157,14 @@ fn a_wrong_secret_is_a_clear_error() {
     }
     // The secret never shows in what could be logged.
     let shown = format!("{:?}", daemon.remote());
-    assert!(!shown.contains(&daemon.secret), "{shown}");
+    assert!(!shown.contains(&secret), "{shown}");
 
     // The same from fanout get: exit 1 with the reason, nothing on stdout.
-    let secret_file = daemon.dir.path().join("wrong-secret");
+    let scratch = tempfile::tempdir().unwrap();
+    let secret_file = scratch.path().join("wrong-secret");
     std::fs::write(&secret_file, "not-the-secret\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args([
-            "get",
-            "-e",
-            "aria2",
-            "--aria2-url",
-            &daemon.url,
-            "--aria2-secret-file",
-        ])
+        .args(["get", "-e", "aria2", "--aria2-url", &url, "--aria2-secret-file"])
         .arg(&secret_file)
         .arg("http://127.0.0.1:9/x.bin")
         .output()
@@ -178,9 +174,9 @@ fn a_wrong_secret_is_a_clear_error() {
     assert!(out.stdout.is_empty());
 }
 
-#[test]
-fn fanout_get_with_aria2_keeps_the_json_and_ordered_contract() {
-    let Some(daemon) = Daemon::start() else { return };
+each_daemon!(fanout_get_with_aria2_keeps_the_json_and_ordered_contract);
+fn fanout_get_with_aria2_keeps_the_json_and_ordered_contract(daemon: &dyn Rpcd) {
+    let remote = daemon.remote();
     let server = TestServer::start();
     let a = server.url("/cli/a.bin?size=3000&latency=600");
     let b = server.url("/cli/b.bin?size=2000");
@@ -190,14 +186,14 @@ fn fanout_get_with_aria2_keeps_the_json_and_ordered_contract() {
             "-e",
             "aria2",
             "--aria2-url",
-            &daemon.url,
+            &remote.url,
             "--json",
             "--ordered",
             "-o",
         ])
         .arg(daemon.folder())
         .args([&a, &b])
-        .env("FANOUT_ARIA2_SECRET", &daemon.secret)
+        .env("FANOUT_ARIA2_SECRET", remote.secret.as_deref().unwrap())
         .output()
         .unwrap();
     assert_eq!(

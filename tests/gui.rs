@@ -14,6 +14,7 @@ use fanout::engine::Worker;
 use fanout::gui::i18n::Lang;
 use fanout::gui::settings::{EngineChoice, Settings};
 use fanout::gui::{AppOptions, FanoutApp};
+use support::aria2::Rpcd;
 use support::{TestServer, body_for, files_in};
 
 struct Setup {

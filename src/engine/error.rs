@@ -66,6 +66,16 @@ fn of_total(expected: Option<u64>) -> String {
 }
 
 impl FetchError {
+    /// Whether another URL of the same file (a mirror) may succeed where
+    /// this one failed: anything the server or the network did, not a
+    /// cancel, a full disk or a file that failed its checksum.
+    pub fn mirror_may_help(&self) -> bool {
+        !matches!(
+            self,
+            FetchError::Cancelled | FetchError::Io { .. } | FetchError::Checksum { .. }
+        )
+    }
+
     /// Whether another attempt may succeed: a lost or stalled connection, a
     /// short body, a server error. Not a 404, a bad URL, an untrusted
     /// certificate or a full disk.
@@ -161,6 +171,10 @@ pub enum Note {
     /// An https URL was redirected to plain http (followed, as curl and
     /// aria2 do, but the user should know the bytes came unencrypted).
     Downgraded { to: String },
+    /// The URL failed for good; trying another URL of the same file.
+    Mirror { to: String },
+    /// Options a program sent with the download that fanout does not use.
+    Ignored { options: Vec<String> },
 }
 
 impl std::fmt::Display for Note {
@@ -189,6 +203,8 @@ impl std::fmt::Display for Note {
             ),
             Note::Verified { sha256 } => write!(f, "SHA-256 verified: {sha256}"),
             Note::Downgraded { to } => write!(f, "redirected from HTTPS to HTTP: {to}"),
+            Note::Mirror { to } => write!(f, "failed for good; trying the next URL of the file: {to}"),
+            Note::Ignored { options } => write!(f, "options not used by fanout: {}", options.join(", ")),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::error::{FetchError, Note};
+use super::headers::Headers;
 
 /// One download as the user asked for it. The URL stays a string so a bad
 /// one can be reported back as a failed task instead of being refused at the
@@ -21,6 +22,14 @@ pub struct Job {
     pub segments: Option<usize>,
     /// Bytes per second for this file (besides the engine's global limit).
     pub rate_limit: Option<u64>,
+    /// Headers every request of this download sends (cookies, referer,
+    /// user agent); secrets in them stay out of `Debug`.
+    pub headers: Headers,
+    /// The file's name, instead of the server's or the URL's (already a
+    /// safe name: see [`crate::engine::naming::sanitize`]).
+    pub name: Option<String>,
+    /// Other URLs of the same file, tried in turn when one fails for good.
+    pub mirrors: Vec<String>,
 }
 
 impl Job {
@@ -31,6 +40,9 @@ impl Job {
             sha256: None,
             segments: None,
             rate_limit: None,
+            headers: Headers::default(),
+            name: None,
+            mirrors: Vec::new(),
         }
     }
 }

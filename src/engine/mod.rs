@@ -7,8 +7,8 @@
 
 //!
 //! The rooms, each importing only those above it in this list (a test
-//! checks there is no cycle): `config`, `error`, `job`, `limit`, `naming`,
-//! `hash` (leaves) → `http` → `part` (part file, control file, resume
+//! checks there is no cycle): `config`, `error`, `headers`, `job`, `limit`,
+//! `naming`, `hash` (leaves) → `http` → `part` (part file, control file, resume
 //! lookup) → `queue` (tasks and their controls) → `report` (listener, clock,
 //! connection budget) → `attempt` (what a try produced, settled into the
 //! queue) → `io` (the shared runtime) → `transfer` (the one download loop:
@@ -21,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod fan_in;
 pub mod hash;
+pub mod headers;
 pub mod http;
 mod io;
 pub mod job;
@@ -43,8 +44,10 @@ use backend::Backend;
 pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError};
 pub use error::{FetchError, Note, RangeError, RedirectError};
 pub use fan_in::{FanIn, Order};
+pub use headers::{Header, HeaderError, Headers};
 pub use job::{Event, Job, Saved, TaskResult, Worker, hex, parse_sha256};
 pub use limit::parse_rate;
+pub use queue::Place;
 use queue::{Cancel, Pause, Task};
 use report::Reporter;
 pub use report::Waker;
@@ -172,6 +175,17 @@ impl Engine {
             Pause::Stopping => true,
             Pause::No => false,
         }
+    }
+
+    /// Moves a waiting task in the line (aria2's `changePosition`); its
+    /// place now (0 starts next), or `None` if it is not waiting.
+    pub fn move_to(&self, index: usize, place: Place) -> Option<usize> {
+        self.reporter.queue.move_to(index, place)
+    }
+
+    /// The tasks waiting for a worker, the next first.
+    pub fn waiting(&self) -> Vec<usize> {
+        self.reporter.queue.waiting()
     }
 
     /// Queues a paused task again, in its submission place.

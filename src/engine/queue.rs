@@ -6,7 +6,7 @@
 //! started, while running ones finish on the backend that started them. It is
 //! also where a queued task can be paused, cancelled or taken out of turn.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -89,6 +89,12 @@ pub(crate) struct Task {
     pub sha256: Option<[u8; 32]>,
     /// Connections wanted, instead of the engine's setting.
     pub segments: Option<usize>,
+    /// The download's own headers, sent with every request.
+    pub headers: reqwest::header::HeaderMap,
+    /// The file's name, instead of the server's.
+    pub name: Option<String>,
+    /// Other URLs of the same file, not tried yet.
+    pub mirrors: VecDeque<String>,
     /// A download paused on a remote engine (aria2), to be resumed there.
     pub remote: Option<RemoteGid>,
 }
@@ -120,6 +126,9 @@ impl Task {
             resume: None,
             sha256: job.sha256,
             segments: job.segments,
+            headers: job.headers.to_map(),
+            name: job.name,
+            mirrors: job.mirrors.into(),
             remote: None,
         }
     }
@@ -128,8 +137,8 @@ impl Task {
 /// Where a task is, as far as the queue knows.
 #[derive(Default)]
 struct State {
-    /// Waiting for a worker, in submission order.
-    pending: BTreeMap<usize, Task>,
+    /// Waiting for a worker, in submission order unless moved.
+    pending: Line,
     /// Paused before (or while) running; back to `pending` on resume.
     held: BTreeMap<usize, Task>,
     /// Picked up by a worker.
@@ -180,13 +189,13 @@ impl Queue {
     /// it, comes first.
     fn requeue(&self, mut state: MutexGuard<'_, State>, task: Task) {
         task.ctl.set(Want::Run);
-        state.pending.insert(task.index, task);
+        state.pending.insert(task);
         drop(state);
         self.ready.notify_one();
     }
 
     pub(crate) fn push(&self, task: Task) {
-        self.lock().pending.insert(task.index, task);
+        self.lock().pending.insert(task);
         self.ready.notify_one();
     }
 
@@ -207,7 +216,7 @@ impl Queue {
                 && !state.paused
                 && !state.pending.is_empty()
                 && budget.try_take()
-                && let Some((_, task)) = state.pending.pop_first()
+                && let Some(task) = state.pending.pop_first()
             {
                 state.running.insert(task.index, task.ctl.clone());
                 return Some(task);
@@ -233,7 +242,7 @@ impl Queue {
             .running
             .get(&index)
             .cloned()
-            .or_else(|| state.pending.get(&index).map(|t| t.ctl.clone()))
+            .or_else(|| state.pending.get(index).map(|t| t.ctl.clone()))
             .or_else(|| state.held.get(&index).map(|t| t.ctl.clone()))
             .or_else(|| state.ended.get(&index).map(|t| t.ctl.clone()))
     }
@@ -305,7 +314,7 @@ impl Queue {
     /// queued one that is now held.
     pub(crate) fn pause(&self, index: usize, held: impl FnOnce()) -> Pause {
         let mut state = self.lock();
-        if let Some(task) = state.pending.remove(&index) {
+        if let Some(task) = state.pending.remove(index) {
             held();
             task.ctl.set(Want::Pause);
             state.held.insert(index, task);
@@ -342,7 +351,7 @@ impl Queue {
     /// reported by its worker.
     pub(crate) fn cancel(&self, index: usize) -> Cancel {
         let mut state = self.lock();
-        if let Some(mut task) = state.pending.remove(&index).or_else(|| state.held.remove(&index)) {
+        if let Some(mut task) = state.pending.remove(index).or_else(|| state.held.remove(&index)) {
             task.ctl.set(Want::Cancel);
             if let Some(r) = task.resume.take() {
                 r.discard(); // a cancelled download leaves no `.part`
@@ -374,9 +383,100 @@ impl Queue {
         }
     }
 
+    /// Moves a waiting task to `place` (0 is next) among the waiting ones;
+    /// its place now, or `None` if it is not waiting.
+    pub(crate) fn move_to(&self, index: usize, place: Place) -> Option<usize> {
+        self.lock().pending.move_to(index, place)
+    }
+
+    /// The waiting tasks, next first.
+    pub(crate) fn waiting(&self) -> Vec<usize> {
+        self.lock().pending.order()
+    }
+
     pub(crate) fn counts(&self) -> (usize, usize, usize) {
         let state = self.lock();
         (state.pending.len(), state.held.len(), state.running.len())
+    }
+}
+
+/// Where [`Queue::move_to`] puts a task, as aria2's `changePosition`
+/// says it: from the head, from where it is, or from the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    FromStart(i64),
+    FromHere(i64),
+    FromEnd(i64),
+}
+
+/// The waiting tasks in the order they will start: by a rank that is the
+/// submission index until a task is moved, then the whole line is ranked
+/// again in its new order. New tasks rank after every moved one (their
+/// index is at least the line's length).
+#[derive(Default)]
+struct Line {
+    tasks: BTreeMap<(usize, usize), Task>,
+    /// The rank of each task that was ever waiting, kept while it is held
+    /// or running so a resumed task returns to its place.
+    rank: HashMap<usize, usize>,
+}
+
+impl Line {
+    fn key(&self, index: usize) -> (usize, usize) {
+        (self.rank.get(&index).copied().unwrap_or(index), index)
+    }
+
+    fn insert(&mut self, task: Task) {
+        let key = self.key(task.index);
+        self.rank.insert(task.index, key.0);
+        self.tasks.insert(key, task);
+    }
+
+    fn remove(&mut self, index: usize) -> Option<Task> {
+        let key = self.key(index);
+        self.tasks.remove(&key)
+    }
+
+    fn get(&self, index: usize) -> Option<&Task> {
+        self.tasks.get(&self.key(index))
+    }
+
+    fn pop_first(&mut self) -> Option<Task> {
+        self.tasks.pop_first().map(|(_, t)| t)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    fn order(&self) -> Vec<usize> {
+        self.tasks.values().map(|t| t.index).collect()
+    }
+
+    fn move_to(&mut self, index: usize, place: Place) -> Option<usize> {
+        let mut order = self.order();
+        let here = order.iter().position(|&i| i == index)?;
+        let last = order.len() as i64 - 1;
+        let to = match place {
+            Place::FromStart(n) => n,
+            Place::FromHere(n) => here as i64 + n,
+            Place::FromEnd(n) => last + n,
+        }
+        .clamp(0, last) as usize;
+        order.remove(here);
+        order.insert(to, index);
+        let mut tasks = std::mem::take(&mut self.tasks);
+        for (rank, i) in order.into_iter().enumerate() {
+            if let Some(t) = tasks.remove(&self.key(i)) {
+                self.rank.insert(i, rank);
+                self.tasks.insert((rank, i), t);
+            }
+        }
+        Some(to)
     }
 }
 

@@ -10,9 +10,9 @@ use super::i18n::tr;
 use super::model::{Model, TaskState};
 use super::platform::{open_in_desktop, pick_folder, read_clipboard};
 use super::table::Selection;
-use crate::engine::Job;
+use crate::engine::{Engine, Job};
 use crate::input::Options;
-use crate::store::Op;
+use crate::store::{Op, Writer};
 
 /// What the user asked for during a frame, applied after it.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +36,11 @@ pub enum Action {
 }
 
 impl FanoutApp {
+    /// Does what a click would (tests and tools drive the window this way).
+    pub fn perform(&mut self, action: Action) {
+        self.apply(action);
+    }
+
     /// Applies one action. Those that need no engine (opening files,
     /// choosing a folder, clearing the list, the comparison) work even when
     /// none runs.
@@ -68,6 +73,7 @@ impl FanoutApp {
                 // Only offered when every task has ended: a new engine and an
                 // empty store, so indices and ranks start again at 0 and 1.
                 self.model = Model::new(self.settings.order());
+                self.reset_rpc_books();
                 self.selection = Selection::default();
                 self.unattached = None;
                 if let Some(store) = &self.store {
@@ -144,9 +150,15 @@ impl FanoutApp {
         };
         let dir = self.settings.target_dir();
         for (url, options) in urls {
-            let index = engine.submit(options.apply(Job::new(url.clone(), &dir)));
-            self.model.add(index, url, dir.clone(), options);
-            self.save_row(index);
+            add_row(
+                engine,
+                &mut self.model,
+                self.store.as_ref(),
+                url,
+                dir.clone(),
+                options,
+                false,
+            );
         }
     }
 
@@ -162,24 +174,17 @@ impl FanoutApp {
             }
             Action::Pause(rows) => {
                 for i in rows {
-                    if engine.pause(i) && self.model.rows[i].state.is_active() {
-                        self.model.mark(i, TaskState::Pausing);
-                    }
+                    pause_row(engine, &mut self.model, i);
                 }
             }
             Action::Resume(rows) => {
                 for i in rows {
-                    // A pause the transfer had not yet seen is simply undone.
-                    if engine.resume(i) && self.model.rows[i].state == TaskState::Pausing {
-                        self.model.mark(i, TaskState::Running);
-                    }
+                    resume_row(engine, &mut self.model, i);
                 }
             }
             Action::Cancel(rows) => {
                 for i in rows {
-                    if engine.cancel(i) && self.model.rows[i].state.is_active() {
-                        self.model.mark(i, TaskState::Cancelling);
-                    }
+                    cancel_row(engine, &mut self.model, i);
                 }
             }
             Action::Retry(rows) => {
@@ -196,4 +201,59 @@ impl FanoutApp {
             self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
         }
     }
+}
+
+/// Queues one download and gives it its row (saved to the store): the add
+/// dialog's way and the RPC's. `held`: it waits paused for a resume.
+pub(super) fn add_row(
+    engine: &Engine,
+    model: &mut Model,
+    store: Option<&Writer>,
+    url: String,
+    dir: PathBuf,
+    options: Options,
+    held: bool,
+) -> usize {
+    // A bad URL is not held: it fails now, with its reason.
+    let held = held && crate::engine::http::parse_url(&url).is_ok();
+    let job = options.apply(Job::new(url.clone(), &dir));
+    let index = if held {
+        engine.restore(job, true)
+    } else {
+        engine.submit(job)
+    };
+    model.add(index, url, dir, options);
+    if held {
+        model.mark(index, TaskState::Paused);
+    }
+    if let Some(store) = store {
+        store.send(Op::Put(model.stored(index)));
+    }
+    index
+}
+
+/// Pauses a row's task; true if the engine had it to pause.
+pub(super) fn pause_row(engine: &Engine, model: &mut Model, i: usize) -> bool {
+    let ok = engine.pause(i);
+    if ok && model.rows[i].state.is_active() {
+        model.mark(i, TaskState::Pausing);
+    }
+    ok
+}
+
+pub(super) fn resume_row(engine: &Engine, model: &mut Model, i: usize) -> bool {
+    let ok = engine.resume(i);
+    // A pause the transfer had not yet seen is simply undone.
+    if ok && model.rows[i].state == TaskState::Pausing {
+        model.mark(i, TaskState::Running);
+    }
+    ok
+}
+
+pub(super) fn cancel_row(engine: &Engine, model: &mut Model, i: usize) -> bool {
+    let ok = engine.cancel(i);
+    if ok && model.rows[i].state.is_active() {
+        model.mark(i, TaskState::Cancelling);
+    }
+    ok
 }

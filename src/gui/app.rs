@@ -56,10 +56,12 @@ impl FanoutApp {
             compare: ComparePanel::default(),
             title: "fanout".into(),
             last_notification: None,
+            rpc: Default::default(),
             ctx,
         };
         app.start_engine();
         app.restore_queue();
+        app.sync_rpc();
         app
     }
 
@@ -107,7 +109,7 @@ impl FanoutApp {
         };
         for (i, t) in &restored {
             let paused = t.state == StoredState::Unfinished;
-            let options = Options::parse(t.options.split_whitespace()).unwrap_or_default();
+            let options = Options::from_words(&t.options).unwrap_or_default();
             let index = engine.restore(options.apply(Job::new(t.url.clone(), &t.dir)), paused);
             debug_assert_eq!(
                 index, *i,
@@ -192,6 +194,7 @@ impl FanoutApp {
                 Event::Queued { index, .. } | Event::Paused { index, .. } => Some(*index),
                 _ => None,
             };
+            self.tell_rpc(&event);
             self.model.apply(event, Instant::now());
             if let Some(index) = changed {
                 self.save_row(index);
@@ -239,6 +242,7 @@ impl FanoutApp {
         if dragging {
             return;
         }
+        self.sync_rpc();
         if let Err(e) = self.settings.save(&self.options.settings_path()) {
             self.notify(tr!(
                 SettingsNotSaved,
@@ -323,6 +327,9 @@ impl eframe::App for FanoutApp {
         i18n::set(self.settings.lang());
         if self.drain_events(EVENT_BUDGET) {
             ctx.request_repaint(); // more waiting: next frame goes on
+        }
+        if self.answer_rpc(super::rpc::RPC_BUDGET) {
+            ctx.request_repaint();
         }
         self.poll_helpers();
         if let Some(text) = self.compare.poll() {
@@ -429,6 +436,7 @@ impl eframe::App for FanoutApp {
                 }
             }
         });
+        self.arrived_window(ui.ctx());
         if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));
         }

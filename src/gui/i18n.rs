@@ -15,6 +15,7 @@ use std::fmt::Display;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::CompareError;
+use crate::engine::HeaderError;
 use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError};
 use crate::input::OptionError;
 use crate::pattern::PatternError;
@@ -207,8 +208,14 @@ catalogue! {
     RangeBackwards: "bad range: [{group}]: {from} is after {to}; write the smaller number first", "范围有误：[{group}] 中 {from} 大于 {to}；请把较小的数写在前面";
     RangeZeroStep: "bad range: [{group}]: the step must be at least 1", "范围有误：[{group}] 的步长至少为 1";
     RangeTooLarge: "bad range: [{group}]: {value} is too large", "范围有误：[{group}] 中的 {value} 太大";
-    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K or limit=RATE", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K 或 limit=RATE";
-    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K or limit=RATE", "未知选项 {key}：应为 sha256=HEX、segments=K 或 limit=RATE";
+    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT or mirror=URL", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT 或 mirror=URL";
+    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT or mirror=URL", "未知选项 {key}：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT 或 mirror=URL";
+    OptName: "out={name} is not a file name", "out={name} 不是有效的文件名";
+    OptQuote: "a quote is not closed: {line}", "引号未闭合：{line}";
+    HdrNoColon: "{line} is not a header: expected \"Name: value\"", "{line} 不是请求头：应为 \"Name: value\"";
+    HdrName: "{name} is not a valid header name", "{name} 不是有效的请求头名称";
+    HdrValue: "the value of {name} has a line break or a control character", "{name} 的值含有换行或控制字符";
+    HdrOwn: "{name} is set by fanout itself and cannot be given", "{name} 由 fanout 自行设置，不能指定";
     OptSegments: "segments={value}: use 1 to {max} connections", "segments={value}：连接数应为 1 到 {max}";
     OptSha256: "{value} is not a SHA-256: expected 64 hex digits", "{value} 不是 SHA-256：应为 64 位十六进制数字";
     OptRate: "{value} is not a rate: write bytes per second, or a number with K, M or G", "{value} 不是速度：请写每秒字节数，或带 K、M、G 的数字";
@@ -280,6 +287,30 @@ catalogue! {
     NoteRangeLied: "the server answered a range request wrongly: {what}; downloading over one connection instead", "服务器对分段请求的应答有误：{what}；改用单个连接下载";
     NoteVerified: "SHA-256 verified: {sha}", "SHA-256 校验通过：{sha}";
     NoteDowngraded: "redirected from HTTPS to HTTP: {to}", "已从 HTTPS 重定向到 HTTP：{to}";
+    NoteMirror: "failed for good; trying the next URL of the file: {to}", "此网址已无法下载；改试该文件的下一个网址：{to}";
+    NoteIgnored: "options not used by fanout: {options}", "fanout 未使用的选项：{options}";
+
+    // Downloads from other programs (the RPC server)
+    AcceptDownloads: "Accept downloads from other programs", "接受其他程序的下载";
+    RpcHint: "An aria2-compatible JSON-RPC server: browser extensions (Aria2 Explorer, the Motrix extension), AriaNg and aria2 scripts can send downloads here. Give them this port and the secret.", "与 aria2 兼容的 JSON-RPC 服务：浏览器扩展（Aria2 Explorer、Motrix 扩展）、AriaNg 和 aria2 脚本可以把下载交给这里。请告诉它们此端口和密钥。";
+    RpcPort: "Port", "端口";
+    RpcListen: "Also on", "另外监听";
+    RpcListenHint: "this machine only", "仅本机";
+    RpcListenHelp: "Addresses besides this machine's own to serve (a LAN address), separated by commas. Every caller still needs the secret.", "除本机外还要监听的地址（如局域网地址），用逗号分隔。调用者仍需密钥。";
+    RpcSecret: "Secret", "密钥";
+    RpcSecretKept: "Kept in a file only you can read (secrets.json in the config folder); the system keyring is not used yet.", "保存在只有你能读取的文件中（配置文件夹中的 secrets.json）；暂未使用系统密钥环。";
+    Copy: "Copy", "复制";
+    RpcSecretCopied: "The secret was copied to the clipboard.", "密钥已复制到剪贴板。";
+    AskFirst: "Ask before downloads from other programs", "下载来自其他程序时先询问";
+    AskFirstHint: "They arrive paused and are listed for you to start or remove.", "它们到达时处于暂停状态，并列出供你开始或移除。";
+    RpcServing: "other programs: port {port}", "其他程序：端口 {port}";
+    RpcNotServing: "not accepting downloads from other programs: {e}", "未接受其他程序的下载：{e}";
+    RpcNoSecret: "no secret for other programs: {e}", "无法为其他程序生成密钥：{e}";
+    RpcBadAddress: "{addr} is not an address to listen on", "{addr} 不是可监听的地址";
+    ArrivedTitle: "Downloads from other programs", "来自其他程序的下载";
+    ArrivedBody: "{n} downloads arrived paused:", "{n} 个下载已到达，处于暂停状态：";
+    ArrivedStart: "Start them", "开始下载";
+    ArrivedRemove: "Remove them", "移除";
 
     // Timeline
     TimelineEmpty: "The timeline shows the current batch once a download starts.", "下载开始后，这里显示当前这一批的时间线。";
@@ -410,6 +441,8 @@ pub fn note(n: &Note) -> String {
         Note::RangeLied(what) => tr!(NoteRangeLied, what = range(what)),
         Note::Verified { sha256 } => tr!(NoteVerified, sha = sha256),
         Note::Downgraded { to } => tr!(NoteDowngraded, to = to),
+        Note::Mirror { to } => tr!(NoteMirror, to = to),
+        Note::Ignored { options } => tr!(NoteIgnored, options = options.join(", ")),
     }
 }
 
@@ -457,6 +490,12 @@ pub fn option_error(e: &OptionError) -> String {
         OptionError::Segments(value) => tr!(OptSegments, value = value, max = EngineConfig::MAX_SEGMENTS),
         OptionError::Sha256(value) => tr!(OptSha256, value = format!("{value:?}")),
         OptionError::Rate(value) => tr!(OptRate, value = format!("{value:?}")),
+        OptionError::Name(name) => tr!(OptName, name = format!("{name:?}")),
+        OptionError::Quote(line) => tr!(OptQuote, line = line),
+        OptionError::Header(HeaderError::NoColon(line)) => tr!(HdrNoColon, line = format!("{line:?}")),
+        OptionError::Header(HeaderError::Name(name)) => tr!(HdrName, name = format!("{name:?}")),
+        OptionError::Header(HeaderError::Value(name)) => tr!(HdrValue, name = name),
+        OptionError::Header(HeaderError::Own(name)) => tr!(HdrOwn, name = name),
     }
 }
 
@@ -643,6 +682,12 @@ mod tests {
             Note::Downgraded {
                 to: "http://h/".into(),
             },
+            Note::Mirror {
+                to: "http://m/".into(),
+            },
+            Note::Ignored {
+                options: vec!["seed-time".into(), "bt-tracker".into()],
+            },
         ];
         for n in &notes {
             assert_eq!(note(n), n.to_string());
@@ -653,6 +698,12 @@ mod tests {
             OptionError::Segments("99".into()),
             OptionError::Sha256("zz".into()),
             OptionError::Rate("fast".into()),
+            OptionError::Name("..".into()),
+            OptionError::Quote("u a=\"b".into()),
+            OptionError::Header(HeaderError::NoColon("x".into())),
+            OptionError::Header(HeaderError::Name("a b".into())),
+            OptionError::Header(HeaderError::Value("x-a".into())),
+            OptionError::Header(HeaderError::Own("range".into())),
         ] {
             assert_eq!(option_error(&e), e.to_string());
         }

@@ -11,7 +11,8 @@
 //! per panel (`toolbar`, `settings_panel`, `table`, `results`, `status`,
 //! `timeline`, `compare`, `add`); `platform` the desktop's services
 //! (fonts, icon, clipboard, folder dialog, opening files, notifications);
-//! `model` what the window shows, built from engine events.
+//! `model` what the window shows, built from engine events; `rpc` the
+//! window as the owner of the RPC server's downloads.
 
 mod actions;
 pub mod add;
@@ -22,6 +23,7 @@ pub mod model;
 mod platform;
 mod results;
 mod row;
+mod rpc;
 pub mod settings;
 mod settings_panel;
 mod status;
@@ -69,6 +71,20 @@ pub struct AppOptions {
     pub notifications: bool,
     /// Where an engine comparison's scratch folders go (and are removed).
     pub scratch_dir: PathBuf,
+    /// Whether to serve the RPC for other programs, and on which port.
+    pub serve_rpc: ServeRpc,
+}
+
+/// Whether the window serves the RPC for other programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServeRpc {
+    /// Not at all (tests, unless one turns it on: two test windows must not
+    /// race for one port).
+    Off,
+    /// As the settings say (the app).
+    AsSet,
+    /// On this port whatever the settings say; 0 takes a free one (tests).
+    OnPort(u16),
 }
 
 impl AppOptions {
@@ -88,6 +104,7 @@ impl AppOptions {
             use_clipboard: true,
             notifications: true,
             scratch_dir: std::env::temp_dir(),
+            serve_rpc: ServeRpc::AsSet,
         }
     }
 
@@ -99,6 +116,7 @@ impl AppOptions {
             use_clipboard: false,
             notifications: false,
             scratch_dir: dir.join("scratch"),
+            serve_rpc: ServeRpc::Off,
         }
     }
 
@@ -155,6 +173,8 @@ pub struct FanoutApp {
     pub title: String,
     /// The last batch-end notification's text (sent or not).
     pub last_notification: Option<(String, String)>,
+    /// The RPC server other programs hand downloads to, and its books.
+    rpc: rpc::Rpc,
     ctx: egui::Context,
 }
 

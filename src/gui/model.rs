@@ -183,7 +183,7 @@ impl Model {
             row.worker = t.worker.as_deref().and_then(|w| w.parse().ok());
             row.path = t.path.clone();
             row.validator = t.validator.clone();
-            row.options = Options::parse(t.options.split_whitespace()).unwrap_or_default();
+            row.options = Options::from_words(&t.options).unwrap_or_default();
             row.retryable = row.worker.is_none_or(|w| w.ran()) || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {

@@ -105,6 +105,50 @@ pub struct Settings {
     /// The engine comparison saves into the download folder and keeps the
     /// files, instead of a scratch folder it removes.
     pub compare_keep: bool,
+    /// The aria2-compatible RPC server that browser extensions feed.
+    pub rpc: RpcSettings,
+}
+
+/// `Accept downloads from other programs`: the RPC server's settings. Its
+/// secret is not here (see [`crate::secrets`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RpcSettings {
+    pub enabled: bool,
+    pub port: u16,
+    /// Addresses besides loopback to serve (a LAN address), separated by
+    /// commas or spaces; empty serves this machine only.
+    pub listen: String,
+    /// Downloads from other programs arrive paused, to be started (or
+    /// removed) in the window first.
+    pub ask: bool,
+}
+
+impl Default for RpcSettings {
+    fn default() -> Self {
+        RpcSettings {
+            enabled: true,
+            port: crate::rpc::DEFAULT_PORT,
+            listen: String::new(),
+            ask: false,
+        }
+    }
+}
+
+impl RpcSettings {
+    /// Where to listen; an address that is not one is the error.
+    pub fn listen(&self) -> Result<crate::rpc::Listen, String> {
+        let extra = self
+            .listen
+            .split([',', ' '])
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| a.trim().parse().map_err(|_| a.trim().to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::rpc::Listen {
+            port: self.port,
+            extra,
+        })
+    }
 }
 
 impl Default for Settings {
@@ -129,6 +173,7 @@ impl Default for Settings {
             language: None,
             notify: true,
             compare_keep: false,
+            rpc: RpcSettings::default(),
         }
     }
 }

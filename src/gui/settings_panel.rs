@@ -1,6 +1,7 @@
 //! The settings panel on the left: engine and workers, order, folder (or
 //! the aria2 daemon), timeouts, connections, speed limit, retries, start-up,
-//! notifications and language.
+//! notifications, downloads from other programs (the RPC server) and
+//! language.
 
 use std::path::PathBuf;
 
@@ -111,6 +112,8 @@ impl FanoutApp {
         ui.checkbox(&mut self.settings.notify, tr!(NotifyOnFinish))
             .on_hover_text(tr!(NotifyOnFinishHint));
         ui.add_space(6.0);
+        dragging |= self.other_programs(ui);
+        ui.add_space(6.0);
         self.language_choice(ui);
         ui.add_space(8.0);
         ui.separator();
@@ -119,6 +122,54 @@ impl FanoutApp {
             ui.label(RichText::new(tr!(OldEngineStillRuns)).color(ui.visuals().warn_fg_color));
         }
         dragging
+    }
+
+    /// `Accept downloads from other programs`: the RPC server that browser
+    /// extensions and web front ends speak to, its port, its secret (with a
+    /// copy button), more addresses, and `Ask first`. True while a field is
+    /// edited (the server restarts when it is left).
+    fn other_programs(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut editing = false;
+        ui.checkbox(&mut self.settings.rpc.enabled, tr!(AcceptDownloads))
+            .on_hover_text(tr!(RpcHint));
+        if !self.settings.rpc.enabled {
+            return false;
+        }
+        egui::Grid::new("rpc").num_columns(2).show(ui, |ui| {
+            let l = ui.label(tr!(RpcPort));
+            let r = ui.add(egui::DragValue::new(&mut self.settings.rpc.port).range(1..=65535));
+            editing |= r.dragged() || r.has_focus();
+            r.labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label(tr!(RpcListen));
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.settings.rpc.listen)
+                        .hint_text(tr!(RpcListenHint))
+                        .desired_width(110.0),
+                )
+                .on_hover_text(tr!(RpcListenHelp));
+            editing |= r.has_focus();
+            r.labelled_by(l.id);
+            ui.end_row();
+        });
+        if let Some(secret) = self.rpc.secret.clone() {
+            ui.horizontal(|ui| {
+                ui.label(tr!(RpcSecret));
+                let shown = format!("{}…", &secret[..secret.len().min(6)]);
+                ui.monospace(shown).on_hover_text(tr!(RpcSecretKept));
+                if ui.button(tr!(Copy)).clicked() {
+                    ui.ctx().copy_text(secret);
+                    self.notify(tr!(RpcSecretCopied));
+                }
+            });
+        }
+        if let Some(e) = &self.rpc.error {
+            ui.label(RichText::new(e).color(ui.visuals().warn_fg_color));
+        }
+        ui.checkbox(&mut self.settings.rpc.ask, tr!(AskFirst))
+            .on_hover_text(tr!(AskFirstHint));
+        editing
     }
 
     /// The local download folder: typed, or chosen with the native dialog.

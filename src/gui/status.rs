@@ -70,6 +70,16 @@ impl FanoutApp {
                     ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
                 }
             }
+            if let Some((text, bad)) = self.rpc_status() {
+                ui.separator();
+                let color = if bad {
+                    ui.visuals().warn_fg_color
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(text).color(color))
+                    .on_hover_text(tr!(RpcHint));
+            }
             if self.queue_paused {
                 ui.separator();
                 ui.label(RichText::new(tr!(QueuePausedNote)).color(ui.visuals().warn_fg_color));

@@ -1,4 +1,6 @@
-//! A real `aria2c --enable-rpc` on loopback for the aria2 engine's tests.
+//! A real `aria2c --enable-rpc` on loopback for the aria2 engine's tests,
+//! and what every aria2-speaking daemon gives them ([`Rpcd`]): aria2c
+//! itself, or a fanout window serving the same RPC.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -74,8 +76,11 @@ impl Daemon {
             dir,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while fanout::engine::probe_aria2(&daemon.remote(), &EngineConfig::new(BackendKind::Sequential))
-            .is_err()
+        while fanout::engine::probe_aria2(
+            &Rpcd::remote(&daemon),
+            &EngineConfig::new(BackendKind::Sequential),
+        )
+        .is_err()
         {
             assert!(
                 Instant::now() < deadline,
@@ -87,14 +92,25 @@ impl Daemon {
         Some(daemon)
     }
 
-    pub fn remote(&self) -> Aria2Remote {
-        Aria2Remote {
-            url: self.url.clone(),
-            secret: Some(self.secret.clone()),
-        }
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{name}");
     }
+}
 
-    pub fn engine(&self, limit: usize) -> (Engine, Receiver<Event>) {
+/// A daemon that speaks aria2's JSON-RPC, for the same test body to run
+/// against aria2c and against a fanout window.
+pub trait Rpcd {
+    fn remote(&self) -> Aria2Remote;
+    /// Where it saves (a folder on this machine for both).
+    fn folder(&self) -> PathBuf;
+
+    /// An engine of fanout that hands its downloads to this daemon.
+    fn engine(&self, limit: usize) -> (Engine, Receiver<Event>) {
         let (tx, rx) = crossbeam_channel::unbounded();
         let config = EngineConfig {
             aria2: Some(self.remote()),
@@ -106,14 +122,9 @@ impl Daemon {
         )
     }
 
-    pub fn folder(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
-    }
-
-    /// Sends the daemon a signal (`STOP`, `CONT`).
     /// Hands a slow file (`size` bytes, `pace` ms per 16 KiB) to the daemon
     /// and waits until it is under way there; its path on the test server.
-    pub fn start_slow(
+    fn start_slow(
         &self,
         engine: &Engine,
         rx: &Receiver<Event>,
@@ -130,13 +141,51 @@ impl Daemon {
         super::wait::wait_for_progress(rx, index, 0);
         path
     }
+}
 
-    pub fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill -{name}");
+impl Rpcd for Daemon {
+    fn remote(&self) -> Aria2Remote {
+        Aria2Remote {
+            url: self.url.clone(),
+            secret: Some(self.secret.clone()),
+        }
     }
+
+    fn folder(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}
+
+impl Rpcd for super::window::Window {
+    fn remote(&self) -> Aria2Remote {
+        super::window::Window::remote(self)
+    }
+
+    fn folder(&self) -> PathBuf {
+        super::window::Window::folder(self)
+    }
+}
+
+/// One `#[test]` per daemon from one body `fn NAME(daemon: &dyn Rpcd)`:
+/// `aria2c` (skipped where it is not installed, failed in CI) and
+/// `fanout_window`, a window serving aria2's RPC.
+macro_rules! each_daemon {
+    ($body:ident) => {
+        mod $body {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[test]
+            fn aria2c() {
+                if let Some(d) = support::aria2::Daemon::start() {
+                    super::$body(&d)
+                }
+            }
+
+            #[test]
+            fn fanout_window() {
+                super::$body(&support::window::Window::start())
+            }
+        }
+    };
 }

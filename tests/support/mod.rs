@@ -34,9 +34,11 @@
 //! body is sent or abandoned), with the maximum reached.
 #![allow(dead_code, unused_macros)] // each test binary uses its own subset
 
+#[macro_use]
 pub mod aria2;
 pub mod tls;
 pub mod wait;
+pub mod window;
 
 /// One `#[test]` per backend from one test body `fn NAME(kind: BackendKind)`,
 /// so `cargo test threads` runs one engine and one engine's failure does not
@@ -88,6 +90,8 @@ pub struct Stats {
     per_path: std::sync::Mutex<HashMap<String, usize>>,
     /// `Range` headers seen.
     ranges: std::sync::Mutex<Vec<String>>,
+    /// Every request's path and headers, in order.
+    heads: std::sync::Mutex<Vec<(String, axum::http::HeaderMap)>>,
 }
 
 /// Counts a request as in flight for as long as it lives.
@@ -166,6 +170,16 @@ impl TestServer {
         self.stats.ranges.lock().unwrap().clone()
     }
 
+    /// The headers of every request for `path`, in order.
+    pub fn headers_for(&self, path: &str) -> Vec<axum::http::HeaderMap> {
+        let heads = self.stats.heads.lock().unwrap();
+        heads
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, h)| h.clone())
+            .collect()
+    }
+
     /// Starts counting the in-flight maximum afresh (for the next batch).
     pub fn reset_max_in_flight(&self) {
         let now = self.stats.in_flight.load(Ordering::SeqCst);
@@ -207,6 +221,11 @@ async fn serve(
         *n += 1;
         *n
     };
+    stats
+        .heads
+        .lock()
+        .unwrap()
+        .push((uri.path().to_string(), headers.clone()));
     let failing = num("fail_times").is_none_or(|k| nth as u64 <= k);
     let range = headers
         .get(header::RANGE)

@@ -3,6 +3,7 @@
 //! when they have room, so none holds a task that has not started.
 
 mod aria2;
+pub use aria2::DownloadStatus;
 pub(crate) use aria2::probe as probe_aria2;
 mod threads;
 mod tokio;

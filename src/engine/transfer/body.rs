@@ -146,7 +146,10 @@ impl<'a> Transfer<'a> {
                 let disposition = headers
                     .get(CONTENT_DISPOSITION)
                     .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-                let name = naming::file_name(&task.url, disposition.as_deref());
+                let name = match &task.name {
+                    Some(name) => name.clone(),
+                    None => naming::file_name(&task.url, disposition.as_deref()),
+                };
                 let buffer = content_length.map_or(WRITE_BUFFER, |n| {
                     usize::try_from(n)
                         .unwrap_or(WRITE_BUFFER)

@@ -71,7 +71,37 @@ pub(crate) async fn run(
         .resume
         .take()
         .or_else(|| Resume::find(&task.dir, &task.raw_url));
-    let task = &*task;
+    loop {
+        let a = tries(client, config, room, task, resume.take()).await;
+        // Another URL of the same file may work where this one failed for
+        // good (a 404, a refused connection); a pause, a cancel or a bad
+        // file on disk would be the same there.
+        let switch = matches!(&a.outcome, Err(e) if e.mirror_may_help()) && !reporter.stopping();
+        match task.mirrors.pop_front().filter(|_| switch) {
+            Some(next) => match http::parse_url(&next) {
+                Ok(url) => {
+                    reporter.emit(Event::Note {
+                        index: task.index,
+                        note: Note::Mirror { to: next },
+                    });
+                    task.url = url;
+                }
+                Err(_) => continue,
+            },
+            None => return a,
+        }
+    }
+}
+
+/// The attempts at one URL.
+async fn tries(
+    client: &reqwest::Client,
+    config: &EngineConfig,
+    room: &Room,
+    task: &Task,
+    mut resume: Option<Box<Resume>>,
+) -> Attempt {
+    let reporter = &*room.reporter;
     let mut delays = backoff(config);
     let mut n = 0;
     loop {
@@ -87,6 +117,12 @@ pub(crate) async fn run(
         resume = a.resume.take();
         sleep(&task.ctl, delay).await;
     }
+}
+
+/// A GET of the task's URL with the download's own headers (a range is
+/// added by the caller).
+pub(crate) fn request(client: &reqwest::Client, task: &Task) -> reqwest::RequestBuilder {
+    client.get(task.url.clone()).headers(task.headers.clone())
 }
 
 /// One request and its body.
@@ -111,7 +147,7 @@ async fn attempt(
         Some(r) => http::range_headers(r.offset, None, r.validator.as_deref()),
         None => Default::default(),
     };
-    let sent = until_halted(&task.ctl, client.get(task.url.clone()).headers(headers).send()).await;
+    let sent = until_halted(&task.ctl, request(client, task).headers(headers).send()).await;
     let mut resp = match sent {
         None => return Attempt::failed(None, 0, FetchError::Cancelled).with_resume(resume),
         Some(Ok(r)) => r,

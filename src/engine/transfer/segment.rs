@@ -507,7 +507,7 @@ async fn connection(
                 }
                 let Some((seg, from, to)) = sh.claim() else { break };
                 let headers = http::range_headers(from, Some(to), sh.validator.as_deref());
-                let send = client.get(sh.task.url.clone()).headers(headers).send();
+                let send = super::request(client, sh.task).headers(headers).send();
                 let checked = match super::until_halted(&sh.task.ctl, send).await {
                     None => Err(FetchError::Cancelled),
                     Some(r) => r.map_err(|e| http::transport_error(&e)).and_then(|r| {

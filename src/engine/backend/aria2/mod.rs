@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use self::poll::Poller;
 pub(crate) use self::rpc::probe;
 use self::rpc::{Rpc, RpcError};
+pub use self::types::DownloadStatus;
 use super::Backend;
 use crate::engine::attempt::{Attempt, settle};
 use crate::engine::config::{EngineConfig, EngineError};
@@ -189,6 +190,19 @@ impl AddOptions {
                 json!(format!("sha-256={}", crate::engine::job::hex(&digest))),
             );
         }
+        if let Some(name) = &task.name {
+            o.insert("out".into(), json!(name));
+        }
+        // The download's own headers, as aria2's `header` list (aria2
+        // sends them with every request of the download).
+        let headers: Vec<String> = task
+            .headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", String::from_utf8_lossy(v.as_bytes())))
+            .collect();
+        if !headers.is_empty() {
+            o.insert("header".into(), json!(headers));
+        }
         Value::Object(o)
     }
 }
@@ -215,7 +229,15 @@ fn hand_over(
             },
             None => rpc.call_as::<String>(
                 "aria2.addUri",
-                vec![json!([task.url.as_str()]), options.for_task(task)],
+                // Its mirrors too: aria2 takes several URIs as one file's.
+                vec![
+                    json!(
+                        std::iter::once(task.url.as_str())
+                            .chain(task.mirrors.iter().map(String::as_str))
+                            .collect::<Vec<_>>()
+                    ),
+                    options.for_task(task),
+                ],
             ),
         };
         match result {

@@ -10,10 +10,11 @@ use crate::engine::error::FetchError;
 /// Where aria2 writes, as an error names it: a folder on the daemon's machine.
 const REMOTE_FOLDER: &str = "the remote folder";
 
-/// A download's state, in aria2's words.
+/// A download's state, in aria2's words (fanout's RPC server answers in
+/// them too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum DownloadStatus {
+pub enum DownloadStatus {
     Active,
     Waiting,
     Paused,

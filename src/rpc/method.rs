@@ -1,0 +1,149 @@
+//! The methods fanout's RPC answers, by aria2's names, and the token that
+//! every `aria2.*` call carries as its first parameter.
+
+use serde_json::Value;
+
+use super::wire::RpcError;
+
+macro_rules! methods {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// A method of aria2's RPC that fanout knows.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Method { $($variant),* }
+
+        impl Method {
+            pub const ALL: &[Method] = &[$(Method::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Method::$variant => $name),* }
+            }
+        }
+    };
+}
+
+methods! {
+    AddUri = "aria2.addUri",
+    AddTorrent = "aria2.addTorrent",
+    AddMetalink = "aria2.addMetalink",
+    Remove = "aria2.remove",
+    ForceRemove = "aria2.forceRemove",
+    Pause = "aria2.pause",
+    PauseAll = "aria2.pauseAll",
+    ForcePause = "aria2.forcePause",
+    ForcePauseAll = "aria2.forcePauseAll",
+    Unpause = "aria2.unpause",
+    UnpauseAll = "aria2.unpauseAll",
+    TellStatus = "aria2.tellStatus",
+    GetUris = "aria2.getUris",
+    GetFiles = "aria2.getFiles",
+    GetPeers = "aria2.getPeers",
+    GetServers = "aria2.getServers",
+    TellActive = "aria2.tellActive",
+    TellWaiting = "aria2.tellWaiting",
+    TellStopped = "aria2.tellStopped",
+    ChangePosition = "aria2.changePosition",
+    GetOption = "aria2.getOption",
+    ChangeOption = "aria2.changeOption",
+    GetGlobalOption = "aria2.getGlobalOption",
+    ChangeGlobalOption = "aria2.changeGlobalOption",
+    GetGlobalStat = "aria2.getGlobalStat",
+    PurgeDownloadResult = "aria2.purgeDownloadResult",
+    RemoveDownloadResult = "aria2.removeDownloadResult",
+    GetVersion = "aria2.getVersion",
+    GetSessionInfo = "aria2.getSessionInfo",
+    Shutdown = "aria2.shutdown",
+    ForceShutdown = "aria2.forceShutdown",
+    SaveSession = "aria2.saveSession",
+    Multicall = "system.multicall",
+    ListMethods = "system.listMethods",
+    ListNotifications = "system.listNotifications",
+}
+
+/// The notifications a WebSocket client may get.
+pub const NOTIFICATIONS: [&str; 5] = [
+    "aria2.onDownloadStart",
+    "aria2.onDownloadPause",
+    "aria2.onDownloadStop",
+    "aria2.onDownloadComplete",
+    "aria2.onDownloadError",
+];
+
+impl std::str::FromStr for Method {
+    type Err = RpcError;
+
+    fn from_str(name: &str) -> Result<Method, RpcError> {
+        Method::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| RpcError::new(RpcError::NO_METHOD, format!("No such method: {name}")))
+    }
+}
+
+impl Method {
+    /// `system.*` calls need no token (a nested call of a multicall
+    /// carries its own).
+    pub fn needs_token(self) -> bool {
+        self.name().starts_with("aria2.")
+    }
+}
+
+/// A call that passed the door: a known method, its token checked and
+/// taken off the params.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub method: Method,
+    pub params: Vec<Value>,
+}
+
+impl Call {
+    /// Checks the method and, where it needs one, the `token:SECRET` first
+    /// param against `secret` (in time that does not depend on where they
+    /// differ).
+    pub fn authorize(name: &str, mut params: Vec<Value>, secret: &str) -> Result<Call, RpcError> {
+        let method: Method = name.parse()?;
+        if method.needs_token() {
+            let given = match params.first() {
+                Some(Value::String(s)) => s.strip_prefix("token:"),
+                _ => None,
+            };
+            if secret.is_empty() || !given.is_some_and(|g| same(g.as_bytes(), secret.as_bytes())) {
+                return Err(RpcError::unauthorized());
+            }
+            params.remove(0);
+        } else if let Some(Value::String(s)) = params.first()
+            && s.starts_with("token:")
+            && method != Method::Multicall
+        {
+            params.remove(0);
+        }
+        Ok(Call { method, params })
+    }
+}
+
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_token_opens_aria2_calls_and_system_lists_need_none() {
+        let ok = Call::authorize("aria2.tellActive", vec![json!("token:s3"), json!(["gid"])], "s3").unwrap();
+        assert_eq!((ok.method, ok.params), (Method::TellActive, vec![json!(["gid"])]));
+        for params in [vec![], vec![json!("token:nope")], vec![json!(["gid"])]] {
+            let e = Call::authorize("aria2.tellActive", params, "s3").unwrap_err();
+            assert_eq!(e, RpcError::unauthorized());
+        }
+        // An empty secret opens nothing.
+        assert!(Call::authorize("aria2.getVersion", vec![json!("token:")], "").is_err());
+        assert!(Call::authorize("system.listMethods", vec![], "s3").is_ok());
+        assert_eq!(
+            Call::authorize("aria2.fly", vec![], "s3").unwrap_err().code,
+            RpcError::NO_METHOD
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! An aria2-compatible JSON-RPC server, so the programs people already
+//! have (browser extensions such as Aria2 Explorer and the Motrix
+//! extension, web front ends such as AriaNg, scripts using aria2p) can hand
+//! downloads to fanout. No GUI type appears here: the window is one owner
+//! of downloads that implements [`answer::Host`].
+//!
+//! The rooms: `wire` (JSON-RPC envelopes and error codes) → `method`
+//! (aria2's method names and the token) → `status` (a download in aria2's
+//! words) → `options` (`addUri`'s options) → `answer` (the calls that touch
+//! downloads, run on the owner's thread) → `serve` (HTTP, WebSocket, CORS
+//! and the door checks) → this file (binding and the server's thread).
+//!
+//! Data flows one way: a request is read and authorized on the server's
+//! thread; calls that touch downloads go to the owner as one [`Request`]
+//! (with a waker, so the window wakes for it) and come back as answers.
+//! The owner never waits for the server; notifications go out through
+//! [`Server::notify`].
+
+pub mod answer;
+pub mod method;
+pub mod options;
+pub mod serve;
+pub mod status;
+pub mod wire;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::{broadcast, oneshot};
+
+pub use answer::{Desk, Global, GlobalChange, Host};
+pub use method::Call;
+pub use options::Add;
+pub use status::{Download, Status};
+pub use wire::RpcError;
+
+use crate::engine::Waker;
+
+/// Motrix's port, which its browser extension assumes (aria2 keeps 6800).
+pub const DEFAULT_PORT: u16 = 16800;
+
+/// Calls for the owner of the downloads, answered in order through
+/// `reply` (one result per call).
+pub struct Request {
+    pub calls: Vec<Call>,
+    pub reply: oneshot::Sender<Vec<Result<Value, RpcError>>>,
+}
+
+/// Where to listen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listen {
+    pub port: u16,
+    /// Addresses besides loopback the user chose to serve (a LAN address);
+    /// empty serves `127.0.0.1` and `[::1]` only.
+    pub extra: Vec<IpAddr>,
+}
+
+impl Listen {
+    pub fn loopback(port: u16) -> Listen {
+        Listen {
+            port,
+            extra: Vec::new(),
+        }
+    }
+}
+
+/// Why the server did not start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    #[error("port {port} is taken by another program (Motrix or aria2?)")]
+    PortTaken { port: u16 },
+    #[error("cannot listen on {addr}: {detail}")]
+    Bind { addr: SocketAddr, detail: String },
+    #[error("an empty secret would let any program in: refused")]
+    EmptySecret,
+    #[error("cannot start the server: {0}")]
+    Runtime(String),
+}
+
+/// What the server's connections share.
+pub(crate) struct Shared {
+    secret: String,
+    owner: crossbeam_channel::Sender<Request>,
+    wake: Waker,
+    notes: broadcast::Sender<String>,
+    session: String,
+    /// Host names accepted besides loopback ones (the extra addresses).
+    hosts: Vec<String>,
+}
+
+/// A running server. Dropping it stops listening and closes its
+/// connections.
+pub struct Server {
+    addrs: Vec<SocketAddr>,
+    notes: broadcast::Sender<String>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Server {
+    /// Binds at once (so a taken port is known now), then serves on a
+    /// thread of its own, `fanout-rpc`.
+    pub fn start(
+        listen: &Listen,
+        secret: &str,
+        session: String,
+        owner: crossbeam_channel::Sender<Request>,
+        wake: Waker,
+    ) -> Result<Server, StartError> {
+        if secret.is_empty() {
+            return Err(StartError::EmptySecret);
+        }
+        let listeners = bind(listen)?;
+        let addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let (notes, _) = broadcast::channel(1024);
+        let shared = Arc::new(Shared {
+            secret: secret.to_string(),
+            owner,
+            wake,
+            notes: notes.clone(),
+            session,
+            hosts: listen.extra.iter().map(|ip| ip.to_string()).collect(),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StartError::Runtime(e.to_string()))?;
+        std::thread::Builder::new()
+            .name("fanout-rpc".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let app = serve::router(shared);
+                    let mut servers = tokio::task::JoinSet::new();
+                    for l in listeners {
+                        let Ok(l) = tokio::net::TcpListener::from_std(l) else {
+                            continue;
+                        };
+                        servers.spawn(axum::serve(l, app.clone()).into_future());
+                    }
+                    // Stops when the `Server` is dropped; dropping the
+                    // runtime then closes every connection.
+                    let _ = stopped.await;
+                });
+            })
+            .map_err(|e| StartError::Runtime(e.to_string()))?;
+        Ok(Server {
+            addrs,
+            notes,
+            _stop: stop,
+        })
+    }
+
+    /// The addresses served (the port is known here when 0 was asked).
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addrs.first().map_or(0, SocketAddr::port)
+    }
+
+    /// Tells every WebSocket client about a download (`aria2.onDownloadStart`…).
+    pub fn notify(&self, method: &str, gid: &str) {
+        let _ = self.notes.send(wire::notification(method, gid).to_string());
+    }
+}
+
+/// Listens on `127.0.0.1` and `[::1]` (a client set to `localhost` may
+/// try either first) and on the extra addresses. A machine without IPv6
+/// serves IPv4 only.
+fn bind(listen: &Listen) -> Result<Vec<TcpListener>, StartError> {
+    let open = |addr: SocketAddr| -> Result<TcpListener, StartError> {
+        let l = TcpListener::bind(addr).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::PortTaken { port: addr.port() },
+            _ => StartError::Bind {
+                addr,
+                detail: e.to_string(),
+            },
+        })?;
+        l.set_nonblocking(true).map_err(|e| StartError::Bind {
+            addr,
+            detail: e.to_string(),
+        })?;
+        Ok(l)
+    };
+    let first = open(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port))?;
+    // Port 0 (tests): the same port on every address.
+    let port = first.local_addr().map_or(listen.port, |a| a.port());
+    let mut all = vec![first];
+    match open(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port)) {
+        Ok(l) => all.push(l),
+        Err(e) => tracing::info!(%e, "not serving RPC on [::1]"),
+    }
+    for ip in &listen.extra {
+        if !ip.is_loopback() {
+            all.push(open(SocketAddr::new(*ip, port))?);
+        }
+    }
+    Ok(all)
+}

@@ -1,0 +1,702 @@
+//! fanout's aria2-compatible RPC server, spoken to as browser extensions,
+//! web front ends and aria2 libraries speak to it: JSON-RPC over HTTP and
+//! over a WebSocket, against a real window (on a thread of its own, see
+//! `support::window`) serving on 127.0.0.1, downloading from the loopback
+//! test server.
+//!
+//! The round trip with fanout's own aria2 engine is in `tests/aria2.rs`
+//! (`each_daemon!`); the test with aria2p, an aria2 client library fanout
+//! did not write, needs `python3 -m pip install aria2p` (skipped with a
+//! message without it, failed in CI).
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod support;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use fanout::gui::Action;
+use fanout::gui::model::TaskState;
+use serde_json::{Value, json};
+use support::window::Window;
+use support::{TestServer, body_for};
+
+/// POSTs `body` to the window's `/jsonrpc`; the status and the JSON answer.
+fn post(w: &Window, body: &Value) -> (u16, Value) {
+    let r = reqwest::blocking::Client::new()
+        .post(w.url())
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    (
+        r.status().as_u16(),
+        serde_json::from_slice(&r.bytes().unwrap()).unwrap(),
+    )
+}
+
+/// One call with the right token; its `result`, or the `error` as `Err`.
+fn call(w: &Window, method: &str, params: Vec<Value>) -> Result<Value, Value> {
+    let mut all = vec![json!(format!("token:{}", w.secret))];
+    all.extend(params);
+    let (_, v) = post(
+        w,
+        &json!({"jsonrpc": "2.0", "id": "t", "method": method, "params": all}),
+    );
+    match v.get("error") {
+        Some(e) => Err(e.clone()),
+        None => Ok(v["result"].clone()),
+    }
+}
+
+fn rows(w: &Window) -> usize {
+    w.with(|app| app.model.rows.len())
+}
+
+/// Polls `tellStatus` until the download's status is `want`.
+fn wait_status(w: &Window, gid: &str, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = call(w, "aria2.tellStatus", vec![json!(gid)]).unwrap();
+        if s["status"] == want {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "{gid} never became {want}: {s}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_wrong_or_missing_token_is_unauthorized_and_adds_nothing() {
+    let w = Window::start();
+    let server = TestServer::start();
+    let add = |params: Value| {
+        post(
+            &w,
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "aria2.addUri", "params": params}),
+        )
+    };
+    for params in [
+        json!(["token:wrong", [server.url("/a")]]),
+        json!([[server.url("/a")]]),
+        json!([]),
+        json!([7, [server.url("/a")]]),
+    ] {
+        let (status, v) = add(params.clone());
+        assert_eq!(status, 400, "{params}");
+        assert_eq!(
+            v["error"],
+            json!({"code": 1, "message": "Unauthorized"}),
+            "{params}"
+        );
+        assert_eq!(v["id"], json!(1));
+    }
+    assert_eq!(rows(&w), 0);
+    assert_eq!(server.requests(), 0);
+    // The lists need no token.
+    let (status, v) = post(
+        &w,
+        &json!({"jsonrpc": "2.0", "id": 2, "method": "system.listMethods"}),
+    );
+    assert_eq!(status, 200);
+    let methods = v["result"].as_array().unwrap();
+    for m in [
+        "aria2.addUri",
+        "aria2.tellStatus",
+        "aria2.changeGlobalOption",
+        "system.multicall",
+    ] {
+        assert!(methods.contains(&json!(m)), "{m} not listed");
+    }
+    let (_, v) = post(
+        &w,
+        &json!({"jsonrpc": "2.0", "id": 3, "method": "system.listNotifications"}),
+    );
+    assert!(
+        v["result"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("aria2.onDownloadComplete"))
+    );
+}
+
+#[test]
+fn a_batch_and_a_multicall_answer_each_call_in_its_place() {
+    let w = Window::start();
+    let server = TestServer::start();
+    let token = json!(format!("token:{}", w.secret));
+    let url = server.url("/batch/a.bin?size=3000");
+    let (status, v) = post(
+        &w,
+        &json!([
+            {"jsonrpc": "2.0", "id": "v", "method": "aria2.getVersion", "params": [token]},
+            {"jsonrpc": "2.0", "id": "add", "method": "aria2.addUri", "params": [token, [url]]},
+            {"jsonrpc": "2.0", "id": "bad", "method": "aria2.tellStatus", "params": [token, "0000000000000000"]},
+            {"jsonrpc": "2.0", "id": 0, "method": "aria2.nope", "params": [token]},
+        ]),
+    );
+    assert_eq!(status, 200);
+    let answers = v.as_array().unwrap();
+    assert_eq!(answers.len(), 4);
+    assert_eq!(answers[0]["id"], "v");
+    assert!(answers[0]["result"]["version"].is_string());
+    let gid = answers[1]["result"].as_str().unwrap().to_string();
+    assert_eq!(gid.len(), 16);
+    assert!(gid.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(answers[2]["error"]["code"], 1);
+    assert_eq!(answers[3]["id"], 0);
+    assert_eq!(answers[3]["error"]["code"], -32601);
+    let done = wait_status(&w, &gid, "complete");
+    // Every number is a string.
+    assert_eq!(done["totalLength"], "3000");
+    assert_eq!(done["completedLength"], "3000");
+    assert!(std::fs::read(w.folder().join("a.bin")).unwrap() == body_for("/batch/a.bin", 3000));
+
+    // A multicall: each nested call carries its own token; successes come
+    // wrapped in a one-element array, failures inline.
+    let calls = json!([[
+        {"methodName": "aria2.tellStatus", "params": [token, gid, ["gid", "status"]]},
+        {"methodName": "aria2.tellStatus", "params": ["token:wrong", gid]},
+        {"methodName": "aria2.getGlobalStat", "params": [token]},
+        {"methodName": "system.multicall", "params": [[]]},
+    ]]);
+    let (_, v) = post(
+        &w,
+        &json!({"jsonrpc": "2.0", "id": "m", "method": "system.multicall", "params": calls}),
+    );
+    let r = v["result"].as_array().unwrap();
+    assert_eq!(r[0], json!([{"gid": gid, "status": "complete"}]));
+    assert_eq!(r[1], json!({"code": 1, "message": "Unauthorized"}));
+    assert_eq!(r[2][0]["numStopped"], "1");
+    assert_eq!(r[2][0]["numActive"], "0");
+    assert_eq!(r[3]["code"], 1);
+}
+
+#[test]
+fn stopped_downloads_page_as_aria2_pages_them() {
+    let w = Window::start();
+    let server = TestServer::start();
+    // They end in the order added (each answers later than the one before).
+    let gids: Vec<String> = (0..4)
+        .map(|i| {
+            let url = server.url(&format!("/page/{i}.bin?size=100&latency={}", 100 + i * 150));
+            call(&w, "aria2.addUri", vec![json!([url])])
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for g in &gids {
+        wait_status(&w, g, "complete");
+    }
+    let page = |offset: i64, num: i64| -> Vec<String> {
+        let v = call(
+            &w,
+            "aria2.tellStopped",
+            vec![json!(offset), json!(num), json!(["gid"])],
+        )
+        .unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["gid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(page(0, 10), gids);
+    assert_eq!(page(1, 2), gids[1..3]);
+    // A negative offset counts from the end, going backwards.
+    assert_eq!(page(-1, 2), vec![gids[3].clone(), gids[2].clone()]);
+    // A removed result leaves the list (the row stays in the window).
+    assert_eq!(
+        call(&w, "aria2.removeDownloadResult", vec![json!(gids[0])]).unwrap(),
+        "OK"
+    );
+    assert_eq!(page(0, 10), gids[1..]);
+    assert_eq!(rows(&w), 4);
+    assert_eq!(call(&w, "aria2.purgeDownloadResult", vec![]).unwrap(), "OK");
+    assert!(page(0, 10).is_empty());
+}
+
+#[test]
+fn preflight_and_every_answer_carry_cors_headers() {
+    let w = Window::start();
+    let client = reqwest::blocking::Client::new();
+    let pre = client
+        .request(reqwest::Method::OPTIONS, w.url())
+        .header("Origin", "chrome-extension://abcdef")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type,x-requested-with")
+        .send()
+        .unwrap();
+    assert!(pre.status().is_success(), "{}", pre.status());
+    let h = pre.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    assert!(
+        h["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    assert_eq!(h["access-control-allow-headers"], "content-type,x-requested-with");
+    // A form-encoded post with no preflight (as some extensions send).
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "aria2.getVersion", "params": [format!("token:{}", w.secret)]});
+    let r = client
+        .post(w.url())
+        .header("Origin", "moz-extension://1234")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    // Errors carry them too.
+    let r = client.post(w.url()).body("{nope").send().unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+}
+
+/// Sends raw bytes and reads what comes back before the server closes (or
+/// a second passes).
+fn raw(w: &Window, request: &[u8]) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", w.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        if out.windows(4).any(|x| x == b"\r\n\r\n") && String::from_utf8_lossy(&out).contains('}') {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn a_host_that_is_not_this_machine_is_refused() {
+    let w = Window::start();
+    let server = TestServer::start();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "aria2.addUri",
+        "params": [format!("token:{}", w.secret), [server.url("/rebind.bin")]]})
+    .to_string();
+    let request = |host: &str| {
+        format!(
+            "POST /jsonrpc HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    // A page on a name rebound to 127.0.0.1 is refused, token or not.
+    let answer = raw(&w, request(&format!("evil.example:{}", w.port)).as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert_eq!(rows(&w), 0);
+    let answer = raw(&w, request(&format!("localhost:{}", w.port)).as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(rows(&w), 1);
+}
+
+#[test]
+fn oversized_and_malformed_bodies_get_errors_and_the_server_goes_on() {
+    let w = Window::start();
+    // Declared too big: answered at once, the body never read.
+    let answer = raw(
+        &w,
+        format!(
+            "POST /jsonrpc HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n{{",
+            w.port
+        )
+        .as_bytes(),
+    );
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // Too big without saying so (chunked): stopped at the cap.
+    let big = format!("[{}]", vec!["1"; 5 << 20].join(","));
+    let r = reqwest::blocking::Client::new()
+        .post(w.url())
+        .body(reqwest::blocking::Body::new(std::io::Cursor::new(
+            big.into_bytes(),
+        )))
+        .send();
+    // Refused; the server may close before the client has sent it all.
+    match r {
+        Ok(r) => assert_eq!(r.status(), 413),
+        Err(e) => assert!(e.is_body() || e.is_request(), "{e:?}"),
+    }
+    // Bad JSON, an unknown method, bad params: each its code.
+    let r = reqwest::blocking::Client::new()
+        .post(w.url())
+        .body("{\"id\": 1, nope")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let v: Value = serde_json::from_slice(&r.bytes().unwrap()).unwrap();
+    assert_eq!(
+        (v["id"].clone(), v["error"]["code"].clone()),
+        (Value::Null, json!(-32700))
+    );
+    assert_eq!(call(&w, "aria2.fly", vec![]).unwrap_err()["code"], -32601);
+    assert_eq!(
+        call(&w, "aria2.addUri", vec![json!("http://x/")]).unwrap_err()["code"],
+        -32602
+    );
+    assert_eq!(
+        call(&w, "aria2.addUri", vec![json!([]), json!({})]).unwrap_err()["code"],
+        -32602
+    );
+    let bad_header = call(
+        &w,
+        "aria2.addUri",
+        vec![json!(["http://127.0.0.1:9/x"]), json!({"header": "Bad Name: 1"})],
+    );
+    assert_eq!(bad_header.unwrap_err()["code"], -32602);
+    assert_eq!(rows(&w), 0);
+    // And it still serves.
+    assert!(call(&w, "aria2.getVersion", vec![]).unwrap()["version"].is_string());
+    // Torrents are refused with a reason.
+    let e = call(&w, "aria2.addTorrent", vec![json!("ZGF0YQ==")]).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("HTTP(S) only"), "{e}");
+}
+
+#[test]
+fn what_an_extension_sends_reaches_the_server_and_the_file() {
+    let w = Window::start();
+    let server = TestServer::start();
+    let path = "/ext/download?id=7&size=5000";
+    let options = json!({
+        "header": ["Cookie: session=s3cr3t", "X-Fanout-Test: yes"],
+        "referer": "https://example.org/page",
+        "user-agent": "TestBrowser/1.0",
+        "out": "named.bin",
+        "dir": "sub",
+        "seed-time": "0",
+    });
+    let gid = call(&w, "aria2.addUri", vec![json!([server.url(path)]), options])
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s = wait_status(&w, &gid, "complete");
+    let file = w.folder().join("sub").join("named.bin");
+    assert!(std::fs::read(&file).unwrap() == body_for("/ext/download", 5000));
+    assert_eq!(s["files"][0]["path"], file.display().to_string());
+    assert_eq!(s["dir"], w.folder().join("sub").display().to_string());
+    let heads = server.headers_for("/ext/download");
+    let h = heads.last().unwrap();
+    assert_eq!(h["cookie"], "session=s3cr3t");
+    assert_eq!(h["x-fanout-test"], "yes");
+    assert_eq!(h["referer"], "https://example.org/page");
+    assert_eq!(h["user-agent"], "TestBrowser/1.0");
+    // The row says what was not used, and keeps the cookie out of its log
+    // and of Debug.
+    let (log, shown) = w.with(|app| {
+        let row = &app.model.rows[0];
+        (
+            row.log.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            format!("{:?}", row.options),
+        )
+    });
+    assert!(log.iter().any(|l| l.contains("seed-time")), "{log:?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    // getOption gives them back as aria2 does.
+    let o = call(&w, "aria2.getOption", vec![json!(gid)]).unwrap();
+    assert_eq!(o["out"], "named.bin");
+}
+
+/// A WebSocket client of the window's RPC.
+struct Socket(tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>);
+
+impl Socket {
+    fn open(w: &Window) -> Socket {
+        let (ws, _) = tungstenite::connect(format!("ws://127.0.0.1:{}/jsonrpc", w.port)).unwrap();
+        if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_ref() {
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        }
+        Socket(ws)
+    }
+
+    fn send(&mut self, v: Value) {
+        self.0.send(tungstenite::Message::text(v.to_string())).unwrap();
+    }
+
+    fn next(&mut self) -> Value {
+        loop {
+            match self.0.read().unwrap() {
+                tungstenite::Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+                tungstenite::Message::Binary(b) => return serde_json::from_slice(&b).unwrap(),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next notification for `gid` (others are skipped), with the
+    /// answers that arrive meanwhile.
+    fn notification(&mut self, gid: &str) -> String {
+        loop {
+            let v = self.next();
+            if v["params"][0]["gid"] == gid {
+                return v["method"].as_str().unwrap().to_string();
+            }
+        }
+    }
+
+    /// Calls over the socket; the answer (notifications before it skipped).
+    fn call(&mut self, w: &Window, id: &str, method: &str, params: Vec<Value>) -> Value {
+        let mut all = vec![json!(format!("token:{}", w.secret))];
+        all.extend(params);
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": all}));
+        loop {
+            let v = self.next();
+            if v["id"] == id {
+                return v;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_websocket_carries_calls_and_notifications_in_order() {
+    let w = Window::start();
+    let server = TestServer::start();
+    let mut ws = Socket::open(&w);
+    let ok = ws.call(
+        &w,
+        "1",
+        "aria2.addUri",
+        vec![json!([server.url("/ws/ok.bin?size=2000&latency=200")])],
+    );
+    let ok = ok["result"].as_str().unwrap().to_string();
+    assert_eq!(ws.notification(&ok), "aria2.onDownloadStart");
+    assert_eq!(ws.notification(&ok), "aria2.onDownloadComplete");
+    let gone = ws.call(
+        &w,
+        "2",
+        "aria2.addUri",
+        vec![json!([server.url("/ws/gone.bin?status=404")])],
+    );
+    let gone = gone["result"].as_str().unwrap().to_string();
+    assert_eq!(ws.notification(&gone), "aria2.onDownloadStart");
+    assert_eq!(ws.notification(&gone), "aria2.onDownloadError");
+    let s = call(
+        &w,
+        "aria2.tellStatus",
+        vec![json!(gone), json!(["errorCode", "status"])],
+    )
+    .unwrap();
+    assert_eq!(s, json!({"status": "error", "errorCode": "3"}));
+
+    // Paused in the window: the client is told, and tellStatus says so.
+    let slow = ws.call(
+        &w,
+        "3",
+        "aria2.addUri",
+        vec![json!([server.url("/ws/slow.bin?size=3000000&pace=20")])],
+    );
+    let slow = slow["result"].as_str().unwrap().to_string();
+    assert_eq!(ws.notification(&slow), "aria2.onDownloadStart");
+    let index = w.with(|app| app.model.rows.len() - 1);
+    w.with(move |app| app.perform(Action::Pause(vec![index])));
+    assert_eq!(ws.notification(&slow), "aria2.onDownloadPause");
+    assert_eq!(
+        call(&w, "aria2.tellStatus", vec![json!(slow), json!(["status"])]).unwrap()["status"],
+        "paused"
+    );
+    // Unpaused by the client: it starts again, in the window too.
+    assert_eq!(
+        ws.call(&w, "4", "aria2.unpause", vec![json!(slow)])["result"],
+        json!(slow)
+    );
+    assert_eq!(ws.notification(&slow), "aria2.onDownloadStart");
+    // Removed by the client: cancelled in the window.
+    assert_eq!(
+        ws.call(&w, "5", "aria2.forceRemove", vec![json!(slow)])["result"],
+        json!(slow)
+    );
+    assert_eq!(ws.notification(&slow), "aria2.onDownloadStop");
+    let state = w.with(move |app| app.model.rows[index].state.clone());
+    assert_eq!(state, TaskState::Cancelled);
+    assert_eq!(
+        call(&w, "aria2.tellStatus", vec![json!(slow), json!(["status"])]).unwrap()["status"],
+        "removed"
+    );
+}
+
+#[test]
+fn position_and_change_position_order_the_waiting_line() {
+    let w = Window::start();
+    let server = TestServer::start();
+    w.with(|app| app.perform(Action::QueuePaused(true)));
+    let add = |name: &str, position: Option<i64>| {
+        let mut p = vec![json!([server.url(&format!("/line/{name}"))]), json!({})];
+        if let Some(pos) = position {
+            p.push(json!(pos));
+        }
+        call(&w, "aria2.addUri", p).unwrap().as_str().unwrap().to_string()
+    };
+    let a = add("a", None);
+    let b = add("b", None);
+    let c = add("c", None);
+    let d = add("d", Some(0));
+    let waiting = || -> Vec<String> {
+        let v = call(&w, "aria2.tellWaiting", vec![json!(0), json!(10), json!(["gid"])]).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["gid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(waiting(), [d.clone(), a.clone(), b.clone(), c.clone()]);
+    assert_eq!(
+        call(
+            &w,
+            "aria2.changePosition",
+            vec![json!(c), json!(0), json!("POS_SET")]
+        )
+        .unwrap(),
+        json!(0)
+    );
+    assert_eq!(waiting(), [c.clone(), d.clone(), a.clone(), b.clone()]);
+    assert_eq!(
+        call(
+            &w,
+            "aria2.changePosition",
+            vec![json!(c), json!(1), json!("POS_CUR")]
+        )
+        .unwrap(),
+        json!(1)
+    );
+    assert_eq!(
+        call(
+            &w,
+            "aria2.changePosition",
+            vec![json!(a), json!(0), json!("POS_END")]
+        )
+        .unwrap(),
+        json!(3)
+    );
+    assert_eq!(waiting(), [d.clone(), c.clone(), b.clone(), a.clone()]);
+    // Paused ones are listed after the queued ones, as aria2 lists them.
+    assert_eq!(call(&w, "aria2.pause", vec![json!(d)]).unwrap(), json!(d));
+    wait_status(&w, &d, "paused");
+    assert_eq!(waiting(), [c.clone(), b.clone(), a.clone(), d.clone()]);
+    // The line starts in that order.
+    w.with(|app| app.perform(Action::QueuePaused(false)));
+    for g in [&c, &b, &a] {
+        wait_status(&w, g, "complete");
+    }
+    let order: Vec<Option<usize>> = w.with(|app| app.model.rows.iter().map(|r| r.rank).collect());
+    assert_eq!(order[2], Some(1), "c started first: {order:?}");
+}
+
+#[test]
+fn global_options_a_front_end_sets_change_the_settings() {
+    let w = Window::start();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let changed = call(
+        &w,
+        "aria2.changeGlobalOption",
+        vec![json!({
+            "max-concurrent-downloads": "3",
+            "max-overall-download-limit": "1M",
+            "dir": elsewhere.path().display().to_string(),
+            "bt-max-peers": "55",
+        })],
+    );
+    assert_eq!(changed.unwrap(), "OK");
+    let (limit, kib, dir) = w.with(|app| {
+        (
+            app.settings.async_limit,
+            app.settings.speed_limit_kib,
+            app.settings.download_dir.clone(),
+        )
+    });
+    assert_eq!((limit, kib, dir), (3, 1024, elsewhere.path().to_path_buf()));
+    let g = call(&w, "aria2.getGlobalOption", vec![]).unwrap();
+    assert_eq!(g["max-concurrent-downloads"], "3");
+    assert_eq!(g["max-overall-download-limit"], "1048576");
+    assert_eq!(g["dir"], elsewhere.path().display().to_string());
+}
+
+#[test]
+fn ask_first_holds_downloads_from_other_programs_until_started() {
+    let w = Window::start_with(|s| s.rpc.ask = true);
+    let server = TestServer::start();
+    let gid = call(
+        &w,
+        "aria2.addUri",
+        vec![json!([server.url("/ask/a.bin?size=100")])],
+    )
+    .unwrap();
+    let gid = gid.as_str().unwrap().to_string();
+    wait_status(&w, &gid, "paused");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.requests(), 0, "started before the user said so");
+    w.with(|app| app.perform(Action::Resume(vec![0])));
+    wait_status(&w, &gid, "complete");
+}
+
+#[test]
+fn a_taken_port_is_said_and_the_window_still_works() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let (w, serving) = Window::open(move |s| s.rpc.port = port);
+    assert!(serving.is_err(), "served on a taken port");
+    let said = w.with(|app| app.rpc_status());
+    let (text, bad) = said.unwrap();
+    assert!(bad && text.contains(&format!("port {port} is taken")), "{text}");
+    // Downloads still work from the window.
+    let server = TestServer::start();
+    let url = server.url("/taken/a.bin?size=10");
+    w.with(move |app| app.perform(Action::Add(vec![(url, Default::default())])));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while w.with(|app| app.model.rows[0].state != TaskState::Done) {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn aria2p_an_aria2_library_fanout_did_not_write_drives_the_window() {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import aria2p"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        let why = "python3 with aria2p is not installed (python3 -m pip install aria2p)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let w = Window::start();
+    let server = TestServer::start();
+    let url = server.url("/p/lib.bin?size=70000");
+    let script = r#"
+import sys, time, aria2p
+port, secret, url = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+api = aria2p.API(aria2p.Client(host="http://127.0.0.1", port=port, secret=secret))
+d = api.add_uris([url], options={"out": "via-aria2p.bin"})
+deadline = time.time() + 20
+while not d.is_complete:
+    assert time.time() < deadline, d.status
+    time.sleep(0.05)
+    d.update()
+names = [x.name for x in api.get_downloads()]
+print(d.status, d.total_length, d.completed_length, d.name, ",".join(names))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &w.port.to_string(), &w.secret, &url])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.trim(),
+        "complete 70000 70000 via-aria2p.bin via-aria2p.bin"
+    );
+    assert!(std::fs::read(w.folder().join("via-aria2p.bin")).unwrap() == body_for("/p/lib.bin", 70000));
+}
