@@ -123,6 +123,11 @@ pub struct GetArgs {
     /// The User-Agent every request sends, instead of fanout's.
     #[arg(long, value_name = "TEXT")]
     pub user_agent: Option<String>,
+    /// Cookies exported from a browser (the Netscape cookies.txt of curl,
+    /// wget, aria2 and yt-dlp): each request, redirects included, gets
+    /// those that match its domain, path and scheme.
+    #[arg(long, value_name = "FILE")]
+    pub load_cookies: Option<PathBuf>,
 }
 
 fn parse_header(text: &str) -> Result<Header, String> {
@@ -335,12 +340,21 @@ fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) 
             return EXIT_USAGE;
         }
     };
+    // A bad cookies file is a usage error now, not a failure per file.
+    if let Some(file) = &args.load_cookies {
+        let read = std::fs::read_to_string(file).map_err(|e| e.to_string());
+        if let Err(e) = read.and_then(|t| crate::engine::cookies::parse(&t).map_err(|e| e.to_string())) {
+            eprintln!("fanout get: --load-cookies {}: {e}", file.display());
+            return EXIT_USAGE;
+        }
+    }
     let began = Instant::now();
     let total = urls.len();
     engine.set_rate_limit(args.limit_rate);
     for (url, options) in urls {
         let mut job = options.apply(Job::new(url, &args.output));
         job.headers = shared.iter().chain(job.headers.iter()).cloned().collect();
+        job.cookies = job.cookies.or_else(|| args.load_cookies.clone());
         engine.submit(job);
     }
 

@@ -12,6 +12,7 @@
 //! - `out=NAME`: the file's name;
 //! - `mirror=URL` (repeatable): another URL of the same file, tried when
 //!   the first fails for good;
+//! - `cookies=FILE`: a browser's exported cookies (Netscape `cookies.txt`);
 //! - `header="Name: value"` (repeatable), `referer=URL`, `user-agent=TEXT`:
 //!   what every request of the file sends (a cookie, a referer).
 //!
@@ -21,7 +22,7 @@
 use crate::engine::{EngineConfig, Header, HeaderError, Headers, Job, hex, naming, parse_rate, parse_sha256};
 
 /// What the option errors list as the words a line may have.
-const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT or mirror=URL";
+const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL or cookies=FILE";
 
 /// The text without a leading UTF-8 byte-order mark, which Notepad and
 /// other Windows editors write at the start of a file.
@@ -41,6 +42,8 @@ pub struct Options {
     pub name: Option<String>,
     /// Other URLs of the same file.
     pub mirrors: Vec<String>,
+    /// A cookies file (Netscape format).
+    pub cookies: Option<std::path::PathBuf>,
 }
 
 /// A word after a URL that is not a good option. Typed, so the window can
@@ -94,6 +97,7 @@ impl Options {
                 "referer" => o.headers.push(Header::new("referer", value)?),
                 "user-agent" => o.headers.push(Header::new("user-agent", value)?),
                 "mirror" => o.mirrors.push(value.to_string()),
+                "cookies" => o.cookies = Some(value.into()),
                 other => return Err(OptionError::Unknown(other.into())),
             }
         }
@@ -126,6 +130,9 @@ impl Options {
         for m in &self.mirrors {
             words.push(format!("mirror={}", quote(m)));
         }
+        if let Some(c) = &self.cookies {
+            words.push(format!("cookies={}", quote(&c.to_string_lossy())));
+        }
         words.join(" ")
     }
 
@@ -141,6 +148,7 @@ impl Options {
         job.headers = self.headers.clone();
         job.name = self.name.clone();
         job.mirrors = self.mirrors.clone();
+        job.cookies = self.cookies.clone();
         job
     }
 }

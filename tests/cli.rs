@@ -547,3 +547,144 @@ each_backend!(a_killed_segmented_run_continues_every_range_in_the_next_run;
     threads => "threads",
     tokio => "async",
 );
+
+/// The value of `name` in the last request for `path`, if it had one.
+fn sent(server: &TestServer, path: &str, name: &str) -> Option<String> {
+    server
+        .headers_for(path)
+        .last()
+        .unwrap_or_else(|| panic!("no request for {path}"))
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+#[test]
+fn headers_referer_and_user_agent_reach_the_server_and_a_bad_header_is_refused() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("list.txt");
+    // A line's own header replaces the flag's of the same name.
+    let line = format!(
+        "{} header=\"X-Token: line\" out=\"renamed file.bin\"\n",
+        server.url("/h/b.bin?size=20")
+    );
+    std::fs::write(&input, line).unwrap();
+    let out = fanout(
+        &[
+            "get",
+            "-H",
+            "X-Token: flag",
+            "-H",
+            "Accept-Language: en",
+            "--referer",
+            "https://example.org/",
+            "--user-agent",
+            "Script/2",
+            "-o",
+            dir.path().to_str().unwrap(),
+            "-i",
+            input.to_str().unwrap(),
+            &server.url("/h/a.bin?size=10"),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sent(&server, "/h/a.bin", "x-token").as_deref(), Some("flag"));
+    assert_eq!(
+        sent(&server, "/h/a.bin", "accept-language").as_deref(),
+        Some("en")
+    );
+    assert_eq!(
+        sent(&server, "/h/a.bin", "referer").as_deref(),
+        Some("https://example.org/")
+    );
+    assert_eq!(
+        sent(&server, "/h/a.bin", "user-agent").as_deref(),
+        Some("Script/2")
+    );
+    assert_eq!(sent(&server, "/h/b.bin", "x-token").as_deref(), Some("line"));
+    assert!(std::fs::read(dir.path().join("renamed file.bin")).unwrap() == body_for("/h/b.bin", 20));
+    // A header that would break the request is refused before any request.
+    let before = server.requests();
+    for bad in ["NoColon", "Bad Name: 1", "Range: bytes=0-"] {
+        let out = fanout(&["get", "-H", bad, &server.url("/h/c.bin")], None);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+    }
+    assert_eq!(server.requests(), before);
+}
+
+#[test]
+fn cookies_from_a_browser_file_go_only_where_they_match() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = server.url("").rsplit(':').next().unwrap().to_string();
+    let cookies = dir.path().join("cookies.txt");
+    std::fs::write(
+        &cookies,
+        "# Netscape HTTP Cookie File\n\
+         127.0.0.1\tFALSE\t/\tFALSE\t0\tip\t1\n\
+         localhost\tFALSE\t/\tFALSE\t0\tname\t2\n\
+         127.0.0.1\tFALSE\t/private\tFALSE\t0\tprivate\t3\n\
+         127.0.0.1\tFALSE\t/\tTRUE\t0\tsecure\t4\n\
+         127.0.0.1\tFALSE\t/\tFALSE\t1000\texpired\t5\n\
+         #HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\thttponly\t6\n",
+    )
+    .unwrap();
+    let moved = format!("http://localhost:{port}/moved/c.bin?size=30");
+    let out = fanout(
+        &[
+            "get",
+            "--load-cookies",
+            cookies.to_str().unwrap(),
+            "-o",
+            dir.path().to_str().unwrap(),
+            &server.url("/public/a.bin?size=10"),
+            &server.url("/private/b.bin?size=10"),
+            &server.url(&format!("/go?redirect={}", support::enc(&moved))),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Domain and path match; a secure cookie stays off plain HTTP; an
+    // expired one is dropped; #HttpOnly_ lines are cookies.
+    assert_eq!(
+        sent(&server, "/public/a.bin", "cookie").as_deref(),
+        Some("ip=1; httponly=6")
+    );
+    assert_eq!(
+        sent(&server, "/private/b.bin", "cookie").as_deref(),
+        Some("private=3; ip=1; httponly=6")
+    );
+    // A redirect to another host gets that host's cookies only.
+    assert_eq!(
+        sent(&server, "/go", "cookie").as_deref(),
+        Some("ip=1; httponly=6")
+    );
+    assert_eq!(sent(&server, "/moved/c.bin", "cookie").as_deref(), Some("name=2"));
+    // A damaged file is refused before any request, with its line.
+    std::fs::write(&cookies, "127.0.0.1\tFALSE\t/\n").unwrap();
+    let before = server.requests();
+    let out = fanout(
+        &[
+            "get",
+            "--load-cookies",
+            cookies.to_str().unwrap(),
+            &server.url("/x"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+    assert_eq!(server.requests(), before);
+}

@@ -359,7 +359,15 @@ fn the_queue_comes_back_after_a_restart() {
         settle(&mut harness);
         harness.get_by_label("Pause queue").click();
         settle(&mut harness);
-        add_urls(&mut harness, &server.url("/later[1-2].bin?size=2000"));
+        // With a header and a referer of their own, which must survive the
+        // restart.
+        add_urls(
+            &mut harness,
+            &format!(
+                "{} header=\"X-Later: yes\" referer=https://r.example/",
+                server.url("/later[1-2].bin?size=2000")
+            ),
+        );
         settle(&mut harness);
         assert_eq!(harness.state().model.counts().queued, 2);
     } // the window closes with two tasks never started
@@ -400,6 +408,12 @@ fn the_queue_comes_back_after_a_restart() {
     let mut new_ranks: Vec<usize> = app.model.rows[2..].iter().map(|r| r.rank.unwrap()).collect();
     new_ranks.sort();
     assert_eq!(new_ranks, [3, 4], "Done # goes on from the restored ranks");
+    for path in ["/later1.bin", "/later2.bin"] {
+        let heads = server.headers_for(path);
+        let h = heads.last().unwrap();
+        assert_eq!(h["x-later"], "yes", "{path}");
+        assert_eq!(h["referer"], "https://r.example/", "{path}");
+    }
     assert_eq!(
         files_in(setup.downloads.path()),
         ["kept.bin", "later1.bin", "later2.bin"]

@@ -53,6 +53,10 @@ pub enum FetchError {
         got: String,
         kept: PathBuf,
     },
+    /// The download's cookies file could not be read (final: reading it
+    /// again gives the same).
+    #[error("cannot use the cookies file: {0}")]
+    CookieFile(String),
     /// What a remote engine reported that fanout has no closer word for.
     #[error("{0}")]
     Remote(String),

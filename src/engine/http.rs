@@ -5,11 +5,13 @@
 
 use std::error::Error as StdError;
 use std::io;
+use std::sync::Arc;
 
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE, LAST_MODIFIED, RANGE};
 use url::Url;
 
 use super::config::{EngineConfig, EngineError};
+use super::cookies::Cookies;
 use super::error::{FetchError, RedirectError};
 
 /// A server must not be able to bounce a download around forever.
@@ -46,9 +48,10 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 
 /// The client a backend's transfers share (its connection pool). Built
 /// inside the engine's runtime, which drives its I/O.
-pub(crate) fn client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
+pub(crate) fn client(config: &EngineConfig, cookies: Arc<Cookies>) -> Result<reqwest::Client, EngineError> {
     reqwest::Client::builder()
         .user_agent(&config.user_agent)
+        .cookie_provider(cookies)
         .redirect(redirect_policy())
         .connect_timeout(config.connect_timeout)
         // A stall watchdog: applies to each read, not to the whole body.

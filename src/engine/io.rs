@@ -18,6 +18,7 @@ use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use super::config::{EngineConfig, EngineError};
+use super::cookies::Cookies;
 use super::http;
 
 /// A handle to the runtime; the loop ends when the last clone is dropped
@@ -60,9 +61,13 @@ impl Io {
 
     /// An HTTP client for transfers on this loop: it must be built inside
     /// the runtime that will drive its connections.
-    pub(crate) fn client(&self, config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
+    pub(crate) fn client(
+        &self,
+        config: &EngineConfig,
+        cookies: &Arc<Cookies>,
+    ) -> Result<reqwest::Client, EngineError> {
         let _inside = self.0.handle.enter();
-        http::client(config)
+        http::client(config, cookies.clone())
     }
 
     pub(crate) fn handle(&self) -> &Handle {

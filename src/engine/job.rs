@@ -30,6 +30,9 @@ pub struct Job {
     pub name: Option<String>,
     /// Other URLs of the same file, tried in turn when one fails for good.
     pub mirrors: Vec<String>,
+    /// A cookies file (Netscape format) read into the engine's jar before
+    /// the first request.
+    pub cookies: Option<PathBuf>,
 }
 
 impl Job {
@@ -43,6 +46,7 @@ impl Job {
             headers: Headers::default(),
             name: None,
             mirrors: Vec::new(),
+            cookies: None,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 //!
 //! The rooms, each importing only those above it in this list (a test
-//! checks there is no cycle): `config`, `error`, `headers`, `job`, `limit`,
+//! checks there is no cycle): `config`, `cookies`, `error`, `headers`, `job`, `limit`,
 //! `naming`, `hash` (leaves) → `http` → `part` (part file, control file, resume
 //! lookup) → `queue` (tasks and their controls) → `report` (listener, clock,
 //! connection budget) → `attempt` (what a try produced, settled into the
@@ -18,6 +18,7 @@
 mod attempt;
 pub mod backend;
 pub mod config;
+pub mod cookies;
 pub mod error;
 pub mod fan_in;
 pub mod hash;

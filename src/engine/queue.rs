@@ -95,6 +95,8 @@ pub(crate) struct Task {
     pub name: Option<String>,
     /// Other URLs of the same file, not tried yet.
     pub mirrors: VecDeque<String>,
+    /// A cookies file for the engine's jar.
+    pub cookies: Option<PathBuf>,
     /// A download paused on a remote engine (aria2), to be resumed there.
     pub remote: Option<RemoteGid>,
 }
@@ -129,6 +131,7 @@ impl Task {
             headers: job.headers.to_map(),
             name: job.name,
             mirrors: job.mirrors.into(),
+            cookies: job.cookies,
             remote: None,
         }
     }

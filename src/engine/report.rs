@@ -1,5 +1,6 @@
 //! What every backend's workers share: the listener and its clock
-//! ([`Reporter`]), the engine's one queue, the global speed limit, and a
+//! ([`Reporter`]), the engine's one queue, the global speed limit, the
+//! cookie jar, and a
 //! backend's connection budget ([`Room`], [`Permit`]).
 
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
+use super::cookies::Cookies;
 use super::job::{Event, TaskResult, Worker};
 use super::limit::{Budget, RateLimit};
 use super::queue::{Queue, Task};
@@ -27,6 +29,8 @@ pub(crate) struct Reporter {
     pub(crate) queue: Queue,
     /// The global speed limit, over every transfer of every backend.
     pub(crate) limit: RateLimit,
+    /// The cookie jar every backend's client asks.
+    pub(crate) cookies: Arc<Cookies>,
 }
 
 impl Reporter {
@@ -39,6 +43,7 @@ impl Reporter {
             stopping: AtomicBool::new(false),
             queue: Queue::default(),
             limit: RateLimit::default(),
+            cookies: Arc::default(),
         }
     }
 

@@ -114,6 +114,8 @@ pub struct AddDialog {
     pub note: Option<String>,
     /// The SHA-256 field: the one URL being added must have it.
     pub sha256: String,
+    /// A cookies file for every URL added (a line's own `cookies=` wins).
+    pub cookies: String,
     /// Give the `URLs` field the keyboard on the next frame (just opened).
     focus_urls: bool,
 }
@@ -260,6 +262,13 @@ impl AddDialog {
                 if let Some(why) = &sha_problem {
                     ui.colored_label(ui.visuals().error_fg_color, why);
                 }
+                let cookies_label = ui.label(tr!(CookiesField));
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.cookies)
+                        .desired_width(f32::INFINITY)
+                        .hint_text(tr!(CookiesHint)),
+                )
+                .labelled_by(cookies_label.id);
                 if let Some(note) = &self.note {
                     ui.label(note);
                 }
@@ -270,6 +279,12 @@ impl AddDialog {
                         .clicked()
                     {
                         let (mut urls, kept) = take_valid(&self.text, cap);
+                        let cookies = self.cookies.trim();
+                        if !cookies.is_empty() {
+                            for (_, options) in &mut urls {
+                                options.cookies.get_or_insert_with(|| cookies.into());
+                            }
+                        }
                         if let (Ok(digest), [(_, options)]) =
                             (parse_sha256(&self.sha256), urls.as_mut_slice())
                         {

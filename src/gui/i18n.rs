@@ -208,8 +208,8 @@ catalogue! {
     RangeBackwards: "bad range: [{group}]: {from} is after {to}; write the smaller number first", "范围有误：[{group}] 中 {from} 大于 {to}；请把较小的数写在前面";
     RangeZeroStep: "bad range: [{group}]: the step must be at least 1", "范围有误：[{group}] 的步长至少为 1";
     RangeTooLarge: "bad range: [{group}]: {value} is too large", "范围有误：[{group}] 中的 {value} 太大";
-    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT or mirror=URL", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT 或 mirror=URL";
-    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT or mirror=URL", "未知选项 {key}：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT 或 mirror=URL";
+    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL or cookies=FILE", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL 或 cookies=FILE";
+    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL or cookies=FILE", "未知选项 {key}：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL 或 cookies=FILE";
     OptName: "out={name} is not a file name", "out={name} 不是有效的文件名";
     OptQuote: "a quote is not closed: {line}", "引号未闭合：{line}";
     HdrNoColon: "{line} is not a header: expected \"Name: value\"", "{line} 不是请求头：应为 \"Name: value\"";
@@ -281,6 +281,9 @@ catalogue! {
     WordNone: "none", "无";
     NoValidator: "no validator", "无校验标识";
     ErrChecksum: "SHA-256 mismatch: expected {expected}, got {got}; the bytes are kept as {kept}", "SHA-256 不符：应为 {expected}，实为 {got}；已下载的内容保存为 {kept}";
+    CookiesField: "Cookies file (optional)", "Cookie 文件（可选）";
+    CookiesHint: "cookies.txt exported from the browser", "从浏览器导出的 cookies.txt";
+    ErrCookieFile: "cannot use the cookies file: {detail}", "无法使用 Cookie 文件：{detail}";
     NoteRetry: "attempt {attempt} failed: {error}; trying again in {delay} s", "第 {attempt} 次尝试失败：{error}；{delay} 秒后重试";
     NoteFileChanged: "the file changed on the server ({before} became {after}); starting over", "服务器上的文件已更改（{before} 变为 {after}）；重新开始";
     NoteRangeIgnored: "the server ignored the range from byte {offset}; starting over", "服务器忽略了从第 {offset} 字节起的分段请求；重新开始";
@@ -414,6 +417,7 @@ pub fn error(e: &FetchError) -> String {
         }
         FetchError::LongBody { expected } => tr!(ErrLongBody, expected = expected),
         FetchError::Transport(detail) | FetchError::Remote(detail) => detail.clone(),
+        FetchError::CookieFile(detail) => tr!(ErrCookieFile, detail = detail),
         FetchError::Io { path, detail, .. } => tr!(ErrIo, path = path.display(), detail = detail),
         FetchError::BadRange(r) => tr!(ErrBadRange, detail = range(r)),
         FetchError::Checksum { expected, got, kept } => {

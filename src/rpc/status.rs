@@ -66,6 +66,7 @@ pub fn error_code(e: &FetchError) -> u8 {
         | FetchError::UnsupportedScheme(_)
         | FetchError::Tls(_)
         | FetchError::Remote(_)
+        | FetchError::CookieFile(_)
         | FetchError::Cancelled => 1,
     }
 }

@@ -34,7 +34,7 @@ impl ThreadPool {
         name: impl Fn(usize) -> Worker,
     ) -> Result<Self, EngineError> {
         // One client for the pool: it shares connections between threads.
-        let client = io.client(config)?;
+        let client = io.client(config, &reporter.cookies)?;
         let running = Arc::new(AtomicUsize::new(0));
         // The pool's size is its connection budget: a segmented download's
         // extra connections each hold one, which the pool's threads then

@@ -60,7 +60,7 @@ impl TokioBackend {
         generation: u64,
         limit: usize,
     ) -> Result<Self, EngineError> {
-        let client = io.client(config)?;
+        let client = io.client(config, &reporter.cookies)?;
         let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
         let slots = Arc::new(Slots::default());
         let running = Arc::new(AtomicUsize::new(0));

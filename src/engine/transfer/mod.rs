@@ -67,6 +67,11 @@ pub(crate) async fn run(
     task: &mut Task,
 ) -> Attempt {
     let reporter = &*room.reporter;
+    if let Some(file) = &task.cookies
+        && let Err(e) = reporter.cookies.load_once(file)
+    {
+        return Attempt::failed(None, 0, FetchError::CookieFile(e));
+    }
     let mut resume = task
         .resume
         .take()

@@ -193,6 +193,10 @@ impl AddOptions {
         if let Some(name) = &task.name {
             o.insert("out".into(), json!(name));
         }
+        // A path on this machine; right for a daemon on it.
+        if let Some(file) = &task.cookies {
+            o.insert("load-cookies".into(), json!(file.to_string_lossy()));
+        }
         // The download's own headers, as aria2's `header` list (aria2
         // sends them with every request of the download).
         let headers: Vec<String> = task
