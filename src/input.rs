@@ -30,6 +30,17 @@ pub fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
+/// The text of a list of URLs in a file (a dropped file, a path given to
+/// `fanout`): `None` for one that cannot be read or is too big to be a
+/// list (4 MiB: a video dropped by mistake is not slurped).
+pub fn read_list(path: &std::path::Path) -> Option<String> {
+    if std::fs::metadata(path).ok()?.len() > 4 << 20 {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(strip_bom(&text).to_string())
+}
+
 /// What a line asks of its file besides the URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {

@@ -6,9 +6,11 @@
 
 pub mod cli;
 pub mod compare;
+pub mod desktop;
 pub mod engine;
 pub mod gui;
 pub mod input;
+pub mod instance;
 pub mod pattern;
 mod private;
 pub mod rpc;

@@ -1,9 +1,12 @@
-//! The `fanout` binary: the window by default, `fanout get` headless.
+//! The `fanout` binary: the window by default (one per user: a later
+//! `fanout URL…` hands its URLs to the running one), `fanout get` headless.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use fanout::cli::{Cli, Command, run_get};
+use fanout::cli::{Cli, Command, OpenArgs, run_get};
+use fanout::gui::AppOptions;
+use fanout::instance::{Claim, Instance, Places, hand_over};
 
 /// fanout's own warnings only: libraries (the TLS verifier, wgpu, zbus)
 /// speak when `RUST_LOG` asks them to, not into a script's stderr.
@@ -23,13 +26,70 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Get(args)) => ExitCode::from(run_get(&args)),
-        None => match fanout::gui::run() {
-            Ok(()) => ExitCode::SUCCESS,
+        None => open(&cli.open),
+    }
+}
+
+/// The window: the running one (raised, given the URLs), or a new one.
+fn open(args: &OpenArgs) -> ExitCode {
+    let options = AppOptions::from_system();
+    if args.install_desktop_entry {
+        let data = dirs::data_dir().unwrap_or_else(|| options.data_dir.clone());
+        let exe = std::env::current_exe().and_then(|e| e.canonicalize());
+        return match exe.and_then(|exe| fanout::desktop::install(&data, &exe)) {
+            Ok(done) => {
+                println!("wrote {} and {}", done.entry.display(), done.icon.display());
+                ExitCode::SUCCESS
+            }
             Err(e) => {
-                eprintln!("fanout: cannot open the window: {e}");
-                eprintln!("(without a display, use `fanout get URL...`; see `fanout --help`)");
+                eprintln!("fanout: cannot write the desktop entry: {e}");
                 ExitCode::FAILURE
             }
-        },
+        };
+    }
+    let handoff = match args.handoff() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("fanout: {e}");
+            return ExitCode::from(fanout::cli::EXIT_USAGE);
+        }
+    };
+    let places = Places::new(&options.data_dir);
+    let instance = match Instance::claim(&places) {
+        Ok(Claim::Running) => {
+            return match hand_over(&places, &handoff) {
+                Ok(()) => {
+                    if !handoff.lines.is_empty() {
+                        println!(
+                            "fanout is running: {} URLs handed to its window",
+                            handoff.lines.len()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("fanout: a window is running but did not take the URLs: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Ok(Claim::First(instance)) => {
+            if !handoff.is_empty() {
+                instance.push(handoff);
+            }
+            Some(instance)
+        }
+        Err(e) => {
+            tracing::warn!(%e, "cannot check for a running window; opening one");
+            None
+        }
+    };
+    match fanout::gui::run(options, instance) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fanout: cannot open the window: {e}");
+            eprintln!("(without a display, use `fanout get URL...`; see `fanout --help`)");
+            ExitCode::FAILURE
+        }
     }
 }

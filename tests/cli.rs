@@ -688,3 +688,23 @@ fn cookies_from_a_browser_file_go_only_where_they_match() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
     assert_eq!(server.requests(), before);
 }
+
+#[test]
+fn install_desktop_entry_puts_fanout_in_the_menu_with_this_binary() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .arg("--install-desktop-entry")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entry = std::fs::read_to_string(data.join("applications/fanout.desktop")).unwrap();
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_fanout")).unwrap();
+    assert!(entry.contains(&format!("Exec={} %U\n", exe.display())), "{entry}");
+    assert!(entry.contains("StartupWMClass=fanout\n"));
+    let icon = data.join("icons/hicolor/256x256/apps/fanout.png");
+    assert!(entry.contains(&format!("Icon={}\n", icon.display())));
+    assert!(std::fs::read(&icon).unwrap().starts_with(b"\x89PNG"));
+}

@@ -525,7 +525,8 @@ fn a_websocket_carries_calls_and_notifications_in_order() {
 
 #[test]
 fn position_and_change_position_order_the_waiting_line() {
-    let w = Window::start();
+    // One at a time, so the order they end in is the order they started.
+    let w = Window::start_with(|s| s.async_limit = 1);
     let server = TestServer::start();
     w.with(|app| app.perform(Action::QueuePaused(true)));
     let add = |name: &str, position: Option<i64>| {
@@ -587,7 +588,11 @@ fn position_and_change_position_order_the_waiting_line() {
         wait_status(&w, g, "complete");
     }
     let order: Vec<Option<usize>> = w.with(|app| app.model.rows.iter().map(|r| r.rank).collect());
-    assert_eq!(order[2], Some(1), "c started first: {order:?}");
+    assert_eq!(
+        order,
+        [Some(3), Some(2), Some(1), None],
+        "c, b, a started in that order"
+    );
 }
 
 #[test]

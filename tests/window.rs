@@ -367,3 +367,113 @@ fn a_finished_batch_shows_in_the_title_and_as_a_desktop_notification() {
         "one notification per batch"
     );
 }
+
+/// `fanout …` with this test's home, display and runtime folder.
+fn fanout_in(home: &Path, display: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    c.env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("RUST_LOG", "warn");
+    c
+}
+
+/// Waits for `path` to hold `want`.
+fn wait_for_file(path: &Path, want: &[u8]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read(path).ok().as_deref() != Some(want) {
+        assert!(Instant::now() < deadline, "{} never arrived", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_second_start_hands_its_urls_to_the_window_and_a_killed_one_leaves_no_lock() {
+    if !have("Xvfb") {
+        let why = "Xvfb is not installed (apt-get install xvfb)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let server = support::TestServer::start();
+    let (_xvfb, display) = start_xvfb();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    let downloads = home.join("downloads");
+    // Downloads from other programs off: the hand-over is not the RPC.
+    let mut settings = fanout::gui::settings::Settings {
+        download_dir: downloads.clone(),
+        language: Some(fanout::gui::i18n::Lang::En),
+        ..Default::default()
+    };
+    settings.rpc.enabled = false;
+    settings.save(&home.join("config/fanout/settings.json")).unwrap();
+
+    let first = fanout_in(home, &display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fanout starts");
+    let mut first = Killed(first);
+    let (conn, screen) = x11rb::connect(Some(&display)).expect("connect to Xvfb");
+    let root = conn.setup().roots[screen].root;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while window_named(&conn, root, b"fanout").is_none() {
+        assert!(Instant::now() < deadline, "no window");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // A second start with a URL and a folder hands them over and exits.
+    let elsewhere = home.join("elsewhere");
+    let began = Instant::now();
+    let out = fanout_in(home, &display)
+        .arg(server.url("/one/a.bin?size=1234"))
+        .arg("-o")
+        .arg(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "the second start lingered"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 URLs handed"));
+    wait_for_file(&elsewhere.join("a.bin"), &support::body_for("/one/a.bin", 1234));
+    // A file:// URL is a list of URLs.
+    let list = home.join("list.txt");
+    std::fs::write(&list, format!("{}\n", server.url("/one/b.bin?size=99"))).unwrap();
+    let out = fanout_in(home, &display)
+        .arg(format!("file://{}", list.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    wait_for_file(&downloads.join("b.bin"), &support::body_for("/one/b.bin", 99));
+    // Still one window.
+    let windows = titles(&conn, root)
+        .into_iter()
+        .filter(|(_, t)| t.starts_with("fanout"))
+        .count();
+    assert_eq!(windows, 1);
+
+    // Killed: no lock is left behind; the next start is the window, and
+    // takes its own URL.
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    let next = fanout_in(home, &display)
+        .arg(server.url("/one/c.bin?size=77"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _next = Killed(next);
+    wait_for_file(&downloads.join("c.bin"), &support::body_for("/one/c.bin", 77));
+    let out = fanout_in(home, &display).output().unwrap();
+    assert!(
+        out.status.success(),
+        "a bare second start raises the window and exits"
+    );
+}

@@ -113,11 +113,8 @@ impl FanoutApp {
                 std::thread::spawn(move || {
                     let mut text = String::new();
                     for p in paths {
-                        // Lists of URLs are small; refuse to slurp a video.
-                        if std::fs::metadata(&p).is_ok_and(|m| m.len() <= 4 << 20)
-                            && let Ok(t) = std::fs::read_to_string(&p)
-                        {
-                            text.push_str(crate::input::strip_bom(&t));
+                        if let Some(t) = crate::input::read_list(&p) {
+                            text.push_str(&t);
                             text.push('\n');
                         }
                     }
@@ -132,6 +129,12 @@ impl FanoutApp {
     /// Queues the URLs. With no engine running nothing is lost: they go
     /// back into the add dialog, and the status bar says why.
     fn add_urls(&mut self, urls: Vec<(String, Options)>) {
+        let dir = self.settings.target_dir();
+        self.add_urls_into(urls, dir);
+    }
+
+    /// Queues the URLs into `dir`.
+    pub(super) fn add_urls_into(&mut self, urls: Vec<(String, Options)>, dir: PathBuf) {
         let Some(engine) = &self.engine else {
             let lines: Vec<String> = urls
                 .iter()
@@ -148,7 +151,6 @@ impl FanoutApp {
             self.notify_engine(tr!(NoEngine).to_string());
             return;
         };
-        let dir = self.settings.target_dir();
         for (url, options) in urls {
             add_row(
                 engine,

@@ -17,6 +17,7 @@ use super::table::{self, Selection};
 use super::{ADD_CAP, Action, AppOptions, FanoutApp, Notice, TICK, Tab, WAKE_DELAY};
 use crate::engine::{Engine, Event, Job};
 use crate::input::Options;
+use crate::instance::Instance;
 use crate::store::{Op, Store, StoredState, StoredTask, Writer};
 
 /// How long `logic()` may spend applying events before it yields the
@@ -57,6 +58,7 @@ impl FanoutApp {
             title: "fanout".into(),
             last_notification: None,
             rpc: Default::default(),
+            instance: None,
             ctx,
         };
         app.start_engine();
@@ -153,6 +155,41 @@ impl FanoutApp {
     fn clear_engine_notice(&mut self) {
         if self.notice.as_ref().is_some_and(|n| n.about_engine) {
             self.notice = None;
+        }
+    }
+
+    /// Makes this the one window: later starts hand their URLs to it.
+    pub fn attach_instance(&mut self, instance: Instance) {
+        let ctx = self.ctx.clone();
+        instance.set_waker(std::sync::Arc::new(move || ctx.request_repaint()));
+        self.instance = Some(instance);
+    }
+
+    /// URLs a later start handed over: the window comes to the front and
+    /// queues them (into their folder, if one was given); lines that are
+    /// not URLs open the add dialog, so nothing is lost.
+    fn take_handoffs(&mut self, ctx: &egui::Context) {
+        let Some(instance) = &self.instance else { return };
+        let handoffs: Vec<_> = instance.handoffs().try_iter().collect();
+        for h in handoffs {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            if h.activation_token.is_some() {
+                // egui cannot hand winit another program's token: the
+                // compositor may show "fanout is ready" instead of raising.
+                ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                    egui::UserAttentionType::Informational,
+                ));
+            }
+            let (urls, kept) = add::take_valid(&h.lines.join("\n"), ADD_CAP);
+            if !urls.is_empty() {
+                let dir = h.dir.unwrap_or_else(|| self.settings.target_dir());
+                self.add_urls_into(urls, dir);
+            }
+            if !kept.trim().is_empty() {
+                self.add.open_with(Some(kept), None);
+            }
         }
     }
 
@@ -332,6 +369,7 @@ impl eframe::App for FanoutApp {
             ctx.request_repaint();
         }
         self.poll_helpers();
+        self.take_handoffs(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);
         }

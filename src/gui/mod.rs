@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use crate::engine::{Engine, Event};
+use crate::instance::Instance;
 use crate::store::{StoredTask, Writer};
 pub use actions::Action;
 use add::AddDialog;
@@ -175,12 +176,15 @@ pub struct FanoutApp {
     pub last_notification: Option<(String, String)>,
     /// The RPC server other programs hand downloads to, and its books.
     rpc: rpc::Rpc,
+    /// The lock of the one window, and URLs later starts hand over.
+    instance: Option<Instance>,
     ctx: egui::Context,
 }
 
 /// Opens the window; returns when it is closed. wgpu first (eframe's
 /// default); if no wgpu surface can be made, the same window with glow.
-pub fn run() -> eframe::Result<()> {
+/// `instance`: the lock of the one window, and the hand-overs it gets.
+pub fn run(app_options: AppOptions, instance: Option<Instance>) -> eframe::Result<()> {
     use platform::icon;
     let options = |renderer| eframe::NativeOptions {
         renderer,
@@ -197,8 +201,17 @@ pub fn run() -> eframe::Result<()> {
         },
         ..Default::default()
     };
+    // Taken by whichever renderer's app is built.
+    let instance = std::sync::Arc::new(std::sync::Mutex::new(instance));
     let creator = || -> eframe::AppCreator<'static> {
-        Box::new(|cc| Ok(Box::new(FanoutApp::new(cc, AppOptions::from_system()))))
+        let (app_options, instance) = (app_options.clone(), instance.clone());
+        Box::new(move |cc| {
+            let mut app = FanoutApp::new(cc, app_options);
+            if let Some(i) = crate::sync::lock(&instance).take() {
+                app.attach_instance(i);
+            }
+            Ok(Box::new(app))
+        })
     };
     match eframe::run_native("fanout", options(eframe::Renderer::Wgpu), creator()) {
         Ok(()) => Ok(()),

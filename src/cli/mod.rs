@@ -4,21 +4,21 @@
 //! release order (completion order, or submission order with `--ordered`),
 //! optionally as JSON; a one-line summary on stderr; exit status 0 when every
 //! download succeeded, 1 when any failed, 2 for a usage error.
+//!
+//! This file holds the command line (`fanout [URL…]` and `fanout get`) and
+//! what it asks for; `download` runs the engine and prints the results.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::BufRead;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::json;
 
-use crate::engine::{
-    Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, Header, Headers, Job, Order, TaskResult,
-    parse_rate, parse_sha256,
-};
+use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Header, Headers, parse_rate, parse_sha256};
 use crate::input::{self, Options};
+
+mod download;
+use download::download;
+pub use download::{human_bytes, json_line, text_line};
 
 /// Exit status when every download succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -31,11 +31,71 @@ pub const EXIT_USAGE: u8 = 2;
 #[command(
     name = "fanout",
     version,
-    about = "A download manager that fans out over one thread, a thread pool or an async runtime"
+    about = "A download manager that fans out over one thread, a thread pool or an async runtime",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub open: OpenArgs,
+}
+
+/// `fanout [URL…]`: the window, with URLs to queue.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// URLs to queue in the window: the one already running, else a new
+    /// one. A path or a file:// URL is read as a list of URLs.
+    #[arg(value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Save these URLs into DIR instead of the window's download folder.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Write a .desktop file (and the icon) into the user's data folder, so
+    /// fanout is in the application menu and "Open with" passes URLs to it;
+    /// then exit.
+    #[arg(long)]
+    pub install_desktop_entry: bool,
+}
+
+impl OpenArgs {
+    /// What to hand the window: URL lines (lists read from files), the
+    /// folder made absolute, and Wayland's activation token.
+    pub fn handoff(&self) -> Result<crate::instance::Handoff, UsageError> {
+        let mut lines = Vec::new();
+        for arg in &self.urls {
+            let file = match url::Url::parse(arg) {
+                Ok(u) if u.scheme() == "file" => Some(
+                    u.to_file_path()
+                        .map_err(|_| UsageError(format!("{arg}: not a file on this machine")))?,
+                ),
+                Ok(_) => None,
+                Err(_) => Some(PathBuf::from(arg)).filter(|p| p.is_file()),
+            };
+            match file {
+                Some(path) => {
+                    let text = input::read_list(&path).ok_or_else(|| {
+                        UsageError(format!("{}: not a readable list of URLs", path.display()))
+                    })?;
+                    lines.extend(text.lines().map(str::to_string).filter(|l| !l.trim().is_empty()));
+                }
+                // A bad URL is still handed over: it fails in the window,
+                // with its reason, and the rest go on.
+                None => lines.push(arg.clone()),
+            }
+        }
+        let dir = match &self.output {
+            Some(d) => {
+                Some(std::path::absolute(d).map_err(|e| UsageError(format!("-o {}: {e}", d.display())))?)
+            }
+            None => None,
+        };
+        Ok(crate::instance::Handoff {
+            lines,
+            dir,
+            activation_token: std::env::var("XDG_ACTIVATION_TOKEN").ok(),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,254 +358,6 @@ impl GetArgs {
             url: self.aria2_url.clone(),
             secret: secret.filter(|s| !s.is_empty()),
         })
-    }
-}
-
-fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) -> u8 {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let config = EngineConfig {
-        retries: args.retries,
-        read_timeout: std::time::Duration::from_secs(args.stall_timeout.max(1)),
-        segments: args.segments,
-        segment_threshold: args.min_split_size,
-        ..EngineConfig::new(backend)
-    };
-    let mut config = config;
-    if let BackendKind::Aria2 { .. } = backend {
-        let remote = match args.aria2() {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("fanout get: {e}");
-                return EXIT_USAGE;
-            }
-        };
-        // A script wants to know now, not wait for a daemon that is not there.
-        if let Err(e) = crate::engine::probe_aria2(&remote, &config) {
-            eprintln!("fanout get: {e}");
-            return EXIT_FAILED;
-        }
-        config.aria2 = Some(remote);
-    }
-    let engine = match Engine::new(config, tx, Arc::new(|| {})) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("fanout get: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let shared = match args.headers() {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("fanout get: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    // A bad cookies file is a usage error now, not a failure per file.
-    if let Some(file) = &args.load_cookies {
-        let read = std::fs::read_to_string(file).map_err(|e| e.to_string());
-        if let Err(e) = read.and_then(|t| crate::engine::cookies::parse(&t).map_err(|e| e.to_string())) {
-            eprintln!("fanout get: --load-cookies {}: {e}", file.display());
-            return EXIT_USAGE;
-        }
-    }
-    let began = Instant::now();
-    let total = urls.len();
-    engine.set_rate_limit(args.limit_rate);
-    for (url, options) in urls {
-        let mut job = options.apply(Job::new(url, &args.output));
-        job.headers = shared.iter().chain(job.headers.iter()).cloned().collect();
-        job.cookies = job.cookies.or_else(|| args.load_cookies.clone());
-        engine.submit(job);
-    }
-
-    let order = if args.ordered {
-        Order::Submission
-    } else {
-        Order::Completion
-    };
-    let mut fan_in = FanIn::new(order);
-    let mut progress = Progress::new(total);
-    let (mut ok, mut failed) = (0usize, 0usize);
-    let stdout = std::io::stdout();
-    while ok + failed < total {
-        let Ok(event) = rx.recv() else { break };
-        match event {
-            Event::Progress { index, bytes, .. } => progress.bytes(index, bytes),
-            Event::Finished(result) => {
-                progress.bytes(result.index, result.bytes);
-                progress.finished();
-                if result.is_ok() {
-                    ok += 1;
-                } else {
-                    failed += 1;
-                }
-                for released in fan_in.push(result) {
-                    let line = if args.json {
-                        json_line(&released)
-                    } else {
-                        text_line(&released)
-                    };
-                    progress.suspend(|| {
-                        let mut out = stdout.lock();
-                        let _ = writeln!(out, "{line}");
-                        let _ = out.flush();
-                    });
-                }
-            }
-            // The CLI never pauses, so tasks are never re-queued.
-            Event::Started { .. }
-            | Event::Receiving { .. }
-            | Event::Paused { .. }
-            | Event::Queued { .. }
-            | Event::Connections { .. }
-            | Event::Retrying { .. } => {}
-            // What happened along the way goes to stderr, beside the bar.
-            Event::Note { index, note } => {
-                progress.suspend(|| eprintln!("note   #{index:<4} {note}"));
-            }
-            // A remote engine out of reach: its downloads wait, they do not fail.
-            Event::Remote { detail, .. } => {
-                progress.suspend(|| eprintln!("remote {detail}"));
-            }
-        }
-    }
-    progress.clear();
-    eprintln!(
-        "{ok} ok, {failed} failed in {:.2} s",
-        began.elapsed().as_secs_f64()
-    );
-    if failed == 0 && ok == total {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }
-}
-
-/// Live progress on stderr, only when stderr is a terminal.
-struct Progress {
-    bar: Option<ProgressBar>,
-    per_task: Vec<u64>,
-    bytes: u64,
-    began: Instant,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files  {msg}",
-                )
-                .expect("static template"),
-            );
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
-        Progress {
-            bar,
-            per_task: vec![0; total],
-            bytes: 0,
-            began: Instant::now(),
-        }
-    }
-
-    fn bytes(&mut self, index: usize, bytes: u64) {
-        let Some(slot) = self.per_task.get_mut(index) else {
-            return;
-        };
-        self.bytes = self.bytes - *slot + bytes;
-        *slot = bytes;
-        if let Some(bar) = &self.bar {
-            let rate = self.bytes as f64 / self.began.elapsed().as_secs_f64().max(0.001);
-            bar.set_message(format!(
-                "{}  {}/s",
-                human_bytes(self.bytes),
-                human_bytes(rate as u64)
-            ));
-        }
-    }
-
-    fn finished(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-    }
-
-    fn suspend(&self, f: impl FnOnce()) {
-        match &self.bar {
-            Some(bar) => bar.suspend(f),
-            None => f(),
-        }
-    }
-
-    fn clear(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-/// `1.5 MiB`-style sizes for people.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-fn millis(d: Duration) -> u64 {
-    d.as_millis() as u64
-}
-
-/// The `--json` contract: one object per result.
-pub fn json_line(r: &TaskResult) -> String {
-    let mut obj = json!({
-        "index": r.index,
-        "url": r.url,
-        "status": if r.is_ok() { "ok" } else { "failed" },
-        "bytes": r.bytes,
-        "rank": r.rank,
-        "worker": r.worker.to_string(),
-        "started_ms": millis(r.started),
-        "finished_ms": millis(r.finished),
-    });
-    let map = obj.as_object_mut().expect("object literal");
-    match &r.outcome {
-        Ok(saved) => {
-            map.insert("path".into(), json!(saved.path.to_string_lossy()));
-        }
-        Err(e) => {
-            map.insert("error".into(), json!(e.to_string()));
-        }
-    }
-    if let Some(status) = r.http_status {
-        map.insert("http_status".into(), json!(status));
-    }
-    obj.to_string()
-}
-
-/// The human line: state, submission index, where it went or why it failed.
-pub fn text_line(r: &TaskResult) -> String {
-    let secs = r.finished.saturating_sub(r.started).as_secs_f64();
-    match &r.outcome {
-        Ok(saved) => format!(
-            "ok     #{:<4} {}  ({}, {secs:.2} s, done #{}, {})",
-            r.index,
-            saved.path.display(),
-            human_bytes(saved.bytes),
-            r.rank,
-            r.worker
-        ),
-        Err(e) => format!("failed #{:<4} {}  {e}", r.index, r.url),
     }
 }
 

@@ -1,0 +1,245 @@
+//! One window per user. Two windows on one queue would run every download
+//! twice and overwrite each other's store, so the first `fanout` holds a
+//! lock in the data folder, and a later `fanout URL…` hands its URLs to it
+//! through a local socket of fanout's own and exits. The socket is not the
+//! RPC port, which another program (Motrix) may hold, and it works with
+//! `Accept downloads from other programs` turned off.
+//!
+//! The lock is the operating system's (`flock` on Unix): it goes with the
+//! process, so a window that was killed leaves no lock behind, only a
+//! socket file that the next window replaces.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Waker;
+
+/// The most a hand-over may carry (a long pasted list is far less).
+const MAX_HANDOFF: u64 = 8 << 20;
+
+/// What a later start hands to the running window.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    /// URL lines (patterns and options as in the add dialog).
+    pub lines: Vec<String>,
+    /// `-o DIR`, absolute.
+    pub dir: Option<PathBuf>,
+    /// Wayland's `XDG_ACTIVATION_TOKEN` of the later start, so the window
+    /// may be raised.
+    pub activation_token: Option<String>,
+}
+
+impl Handoff {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.dir.is_none()
+    }
+}
+
+/// Where the lock and the socket live.
+#[derive(Clone, Debug)]
+pub struct Places {
+    pub lock: PathBuf,
+    pub socket: PathBuf,
+}
+
+impl Places {
+    /// The lock in the data folder; the socket in the user's runtime folder
+    /// (`$XDG_RUNTIME_DIR/fanout`), else beside the lock. The socket's name
+    /// comes from the data folder, so two data folders (a portable copy)
+    /// never share one.
+    pub fn new(data_dir: &Path) -> Places {
+        let runtime = dirs::runtime_dir().map_or_else(|| data_dir.to_path_buf(), |d| d.join("fanout"));
+        // FNV-1a: stable across runs and builds, unlike std's hasher.
+        let key = data_dir
+            .to_string_lossy()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        Places {
+            lock: data_dir.join("fanout.lock"),
+            socket: runtime.join(format!("instance-{:08x}.sock", key as u32)),
+        }
+    }
+}
+
+/// The result of trying to be the one window.
+pub enum Claim {
+    First(Instance),
+    /// Another window holds the lock: hand over to it.
+    Running,
+}
+
+/// The running window's end: the lock, and the hand-overs that arrive.
+pub struct Instance {
+    _lock: File,
+    handoffs: Receiver<Handoff>,
+    tx: crossbeam_channel::Sender<Handoff>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    socket: PathBuf,
+}
+
+impl Instance {
+    /// Takes the lock and listens, or says another window runs.
+    pub fn claim(places: &Places) -> io::Result<Claim> {
+        if let Some(dir) = places.lock.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&places.lock)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(Claim::Running),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+        let (tx, handoffs) = crossbeam_channel::unbounded();
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+        listen(&places.socket, tx.clone(), waker.clone())?;
+        Ok(Claim::First(Instance {
+            _lock: lock,
+            handoffs,
+            tx,
+            waker,
+            socket: places.socket.clone(),
+        }))
+    }
+
+    /// Hand-overs that arrived, oldest first.
+    pub fn handoffs(&self) -> &Receiver<Handoff> {
+        &self.handoffs
+    }
+
+    /// Called when a hand-over arrives (the window asks for a frame).
+    pub fn set_waker(&self, waker: Waker) {
+        *crate::sync::lock(&self.waker) = Some(waker);
+    }
+
+    /// The window's own start with URLs: taken like a hand-over.
+    pub fn push(&self, handoff: Handoff) {
+        let _ = self.tx.send(handoff);
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+#[cfg(unix)]
+fn listen(
+    socket: &Path,
+    tx: crossbeam_channel::Sender<Handoff>,
+    waker: Arc<Mutex<Option<Waker>>>,
+) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixListener;
+    if let Some(dir) = socket.parent() {
+        std::fs::create_dir_all(dir)?;
+        // The user's alone: another user must not hand URLs to this window.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    // We hold the lock: a socket file here is a killed window's.
+    let _ = std::fs::remove_file(socket);
+    let listener = UnixListener::bind(socket)?;
+    std::thread::Builder::new()
+        .name("fanout-handoff".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut body = Vec::new();
+                let read = (&mut stream).take(MAX_HANDOFF + 1).read_to_end(&mut body);
+                let handoff = read
+                    .ok()
+                    .filter(|_| body.len() as u64 <= MAX_HANDOFF)
+                    .and_then(|_| serde_json::from_slice::<Handoff>(&body).ok());
+                let answer: &[u8] = match handoff {
+                    Some(h) => {
+                        let _ = tx.send(h);
+                        if let Some(wake) = crate::sync::lock(&waker).as_ref() {
+                            wake();
+                        }
+                        b"ok\n"
+                    }
+                    None => b"refused: not a hand-over\n",
+                };
+                let _ = stream.write_all(answer);
+            }
+        })?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn listen(_: &Path, _: crossbeam_channel::Sender<Handoff>, _: Arc<Mutex<Option<Waker>>>) -> io::Result<()> {
+    Ok(())
+}
+
+/// Hands `handoff` to the running window and waits for its word.
+#[cfg(unix)]
+pub fn hand_over(places: &Places, handoff: &Handoff) -> io::Result<()> {
+    use std::os::unix::net::UnixStream;
+    let mut s = UnixStream::connect(&places.socket)?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(&serde_json::to_vec(handoff).map_err(io::Error::other)?)?;
+    s.shutdown(std::net::Shutdown::Write)?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer)?;
+    if answer.trim() == "ok" {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "the running window said: {}",
+            answer.trim()
+        )))
+    }
+}
+
+#[cfg(not(unix))]
+pub fn hand_over(_: &Places, _: &Handoff) -> io::Result<()> {
+    Err(io::Error::other(
+        "fanout is already running (handing URLs over needs a Unix socket)",
+    ))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_second_claim_hands_over_and_the_lock_goes_with_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let places = Places {
+            lock: dir.path().join("fanout.lock"),
+            socket: dir.path().join("run/instance.sock"),
+        };
+        let Claim::First(first) = Instance::claim(&places).unwrap() else {
+            panic!("the first claim must win")
+        };
+        let woken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let w = woken.clone();
+        first.set_waker(Arc::new(move || {
+            w.store(true, std::sync::atomic::Ordering::SeqCst)
+        }));
+        assert!(matches!(Instance::claim(&places).unwrap(), Claim::Running));
+        let h = Handoff {
+            lines: vec!["http://h/a".into()],
+            dir: Some("/tmp/x".into()),
+            activation_token: None,
+        };
+        hand_over(&places, &h).unwrap();
+        assert_eq!(first.handoffs().recv_timeout(Duration::from_secs(5)).unwrap(), h);
+        assert!(woken.load(std::sync::atomic::Ordering::SeqCst));
+        drop(first);
+        assert!(matches!(Instance::claim(&places).unwrap(), Claim::First(_)));
+    }
+}
