@@ -187,7 +187,13 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                     ui.label(index.to_string());
                 });
                 tr.col(|ui| {
-                    ui.label(&row.name).on_hover_text(&row.url);
+                    // The URL, and where the file goes (a folder another
+                    // program chose shows here).
+                    ui.label(&row.name).on_hover_ui(|ui| {
+                        ui.label(&row.url);
+                        let to = row.path.clone().unwrap_or_else(|| row.dir.join(&row.name));
+                        ui.label(format!("→ {}", to.display()));
+                    });
                 });
                 tr.col(|ui| progress_cell(ui, row));
                 tr.col(|ui| {
