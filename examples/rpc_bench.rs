@@ -43,6 +43,14 @@ fn main() {
     let ctx = egui::Context::default();
     let mut app = FanoutApp::with_context(ctx.clone(), options);
     app.perform(Action::QueuePaused(true));
+    let mut frame = eframe::Frame::_new_kittest();
+    // The server starts when its secret has come, off the UI thread.
+    while app.rpc_port().is_none() {
+        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+            eframe::App::logic(&mut app, ui.ctx(), &mut frame);
+        });
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let url = format!("http://127.0.0.1:{}/jsonrpc", app.rpc_port().unwrap());
     let token = format!("token:{}", app.rpc_secret().unwrap());
 
@@ -70,7 +78,6 @@ fn main() {
         (many, single)
     });
 
-    let mut frame = eframe::Frame::_new_kittest();
     let input = |t: f64| egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,

@@ -1,12 +1,16 @@
 //! Where fanout keeps its secrets (the RPC server's token first): one
-//! place for all of them, so the policy is written once.
+//! place for all of them, so the policy is written once (DESIGN.md):
 //!
-//! Today that is one file readable by the user only (mode 0600,
-//! `secrets.json` in the config folder), written atomically, and never
-//! `settings.json`, a log or a `Debug` string. DESIGN.md's policy puts
-//! secrets in the system keyring where there is one; that store is not
-//! built yet (it comes with proxy passwords and site credentials), and
-//! the window says where the secret is kept.
+//! - the system keyring where there is one: on Linux the Secret Service
+//!   (GNOME Keyring, KWallet) over D-Bus, as the item `fanout` / KEY;
+//! - else one file readable by the user only (mode 0600, `secrets.json` in
+//!   the config folder), written atomically;
+//! - never `settings.json`, a log or a `Debug` string.
+//!
+//! [`Kept`] says which, so the window can tell the user. A secret that was
+//! in the file moves to the keyring once there is one, so a secret given to
+//! other programs stays the same. A keyring may ask to be unlocked and
+//! wait for the user: callers ask off the UI thread.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -15,20 +19,33 @@ use std::path::{Path, PathBuf};
 /// The RPC server's token.
 pub const RPC_SECRET: &str = "rpc-secret";
 
-/// The secrets file of one config folder.
+/// Where a secret is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// The system keyring (the Secret Service on Linux).
+    Keyring,
+    /// The file readable by the user only; `why` there is no keyring.
+    File { path: PathBuf, why: String },
+}
+
+/// The secrets of one config folder.
 #[derive(Clone, Debug)]
 pub struct Secrets {
     path: PathBuf,
+    /// Try the system keyring first (off in tests, which must not touch
+    /// the user's keyring unless they start one of their own).
+    keyring: bool,
 }
 
 impl Secrets {
-    pub fn in_dir(dir: &Path) -> Secrets {
+    pub fn in_dir(dir: &Path, keyring: bool) -> Secrets {
         Secrets {
             path: dir.join("secrets.json"),
+            keyring,
         }
     }
 
-    /// Where they are kept (for the window to say).
+    /// The file used where there is no keyring.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -40,25 +57,48 @@ impl Secrets {
             .unwrap_or_default()
     }
 
-    pub fn get(&self, key: &str) -> Option<String> {
-        self.read().remove(key).filter(|v| !v.is_empty())
-    }
-
-    pub fn set(&self, key: &str, value: &str) -> io::Result<()> {
-        let mut all = self.read();
-        all.insert(key.to_string(), value.to_string());
-        let body = serde_json::to_vec_pretty(&all).map_err(io::Error::other)?;
+    fn write(&self, all: &BTreeMap<String, String>) -> io::Result<()> {
+        let body = serde_json::to_vec_pretty(all).map_err(io::Error::other)?;
         crate::private::write_atomically(&self.path, &body)
     }
 
-    /// The secret under `key`, made (random) and kept on first use.
-    pub fn get_or_make(&self, key: &str) -> io::Result<String> {
-        if let Some(v) = self.get(key) {
-            return Ok(v);
+    fn in_file(&self, key: &str) -> Option<String> {
+        self.read().remove(key).filter(|v| !v.is_empty())
+    }
+
+    /// The secret under `key`, made (random) and kept on first use, and
+    /// where it is kept.
+    pub fn get_or_make(&self, key: &str) -> io::Result<(String, Kept)> {
+        let why = if self.keyring {
+            match keyring::get_or_make(key, || self.in_file(key)) {
+                Ok(secret) => {
+                    // Moved to the keyring: the file no longer holds it.
+                    let mut all = self.read();
+                    if all.remove(key).is_some() {
+                        self.write(&all)?;
+                    }
+                    return Ok((secret, Kept::Keyring));
+                }
+                Err(why) => {
+                    tracing::info!(%why, "no system keyring; secrets go to a file only the user can read");
+                    why
+                }
+            }
+        } else {
+            "the keyring is not used here".to_string()
+        };
+        let kept = Kept::File {
+            path: self.path.clone(),
+            why,
+        };
+        if let Some(v) = self.in_file(key) {
+            return Ok((v, kept));
         }
         let token = random_token()?;
-        self.set(key, &token)?;
-        Ok(token)
+        let mut all = self.read();
+        all.insert(key.to_string(), token.clone());
+        self.write(&all)?;
+        Ok((token, kept))
     }
 }
 
@@ -69,17 +109,60 @@ pub fn random_token() -> io::Result<String> {
     Ok(crate::engine::hex(&bytes))
 }
 
+#[cfg(target_os = "linux")]
+mod keyring {
+    use keyring_core::{Entry, Error};
+
+    /// The Secret Service item's `service` attribute.
+    const SERVICE: &str = "fanout";
+
+    /// The secret under `key` in the Secret Service: the one there, else
+    /// `earlier()` (moved from the file), else a new one. `Err` says why
+    /// there is no keyring to use.
+    pub(super) fn get_or_make(key: &str, earlier: impl FnOnce() -> Option<String>) -> Result<String, String> {
+        let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
+        let store: std::sync::Arc<keyring_core::CredentialStore> = store;
+        let entry = Entry::new_in_store(&store, SERVICE, key).map_err(|e| e.to_string())?;
+        match entry.get_password() {
+            Ok(secret) if !secret.is_empty() => Ok(secret),
+            Ok(_) | Err(Error::NoEntry) => {
+                let secret = match earlier() {
+                    Some(s) => s,
+                    None => super::random_token().map_err(|e| e.to_string())?,
+                };
+                entry.set_password(&secret).map_err(|e| e.to_string())?;
+                Ok(secret)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod keyring {
+    pub(super) fn get_or_make(_: &str, _: impl FnOnce() -> Option<String>) -> Result<String, String> {
+        Err("fanout uses the system keyring on Linux only so far".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_secret_is_made_once_kept_and_the_user_s_alone() {
+    fn without_a_keyring_a_secret_is_made_once_kept_and_the_user_s_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Secrets::in_dir(dir.path());
-        let a = s.get_or_make(RPC_SECRET).unwrap();
+        let s = Secrets::in_dir(dir.path(), false);
+        let (a, kept) = s.get_or_make(RPC_SECRET).unwrap();
+        assert!(matches!(kept, Kept::File { .. }));
         assert_eq!(a.len(), 32);
-        assert_eq!(Secrets::in_dir(dir.path()).get_or_make(RPC_SECRET).unwrap(), a);
+        assert_eq!(
+            Secrets::in_dir(dir.path(), false)
+                .get_or_make(RPC_SECRET)
+                .unwrap()
+                .0,
+            a
+        );
         assert_ne!(random_token().unwrap(), a);
         #[cfg(unix)]
         {

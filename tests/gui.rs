@@ -877,3 +877,25 @@ fn the_add_dialog_takes_the_keyboard_when_it_opens() {
     settle(&mut harness);
     assert_eq!(harness.state().add_dialog_text(), "http://127.0.0.1:9/typed.bin");
 }
+
+#[test]
+fn settings_show_the_rpc_secret_and_say_where_it_is_kept() {
+    let setup = Setup::new();
+    let mut options = setup.options();
+    options.serve_rpc = fanout::gui::ServeRpc::OnPort(0);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1360.0, 800.0))
+        .build_eframe(move |cc| FanoutApp::new(cc, options.clone()));
+    step_until(&mut harness, "the RPC server", |app| app.rpc_port().is_some());
+    settle(&mut harness);
+    let secret = harness.state().rpc_secret().unwrap().to_string();
+    harness.get_by_label("Accept downloads from other programs");
+    harness.get_by_label_contains(&secret[..6]);
+    // No keyring here: the window says the secret is in a file.
+    harness.get_by_label("kept in a file only you can read");
+    let port = harness.state().rpc_port().unwrap();
+    harness.get_by_label(&format!("other programs: port {port}"));
+    // Never in settings.json.
+    let settings = std::fs::read_to_string(setup.options().settings_path()).unwrap_or_default();
+    assert!(!settings.contains(&secret));
+}

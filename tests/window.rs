@@ -133,6 +133,9 @@ fn open_photograph_close(name: &str, env: &[(&str, &str)]) {
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_DATA_HOME", home.path().join("data"))
+        // Never the user's own session bus (and keyring).
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
@@ -377,6 +380,8 @@ fn fanout_in(home: &Path, display: &str) -> Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_RUNTIME_DIR", home.join("run"))
+        // Never the user's own session bus (and keyring).
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env("RUST_LOG", "warn");
     c
 }
@@ -476,4 +481,109 @@ fn a_second_start_hands_its_urls_to_the_window_and_a_killed_one_leaves_no_lock()
         out.status.success(),
         "a bare second start raises the window and exits"
     );
+}
+
+/// Waits until the window's RPC answers on `port`.
+fn wait_for_rpc(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the RPC never served on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
+    for (program, package) in [
+        ("Xvfb", "xvfb"),
+        ("dbus-daemon", "dbus-daemon"),
+        ("gnome-keyring-daemon", "gnome-keyring"),
+        ("secret-tool", "libsecret-tools"),
+    ] {
+        if !have(program) {
+            let why = format!("{program} is not installed (apt-get install {package})");
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+            eprintln!("skipped: {why}");
+            return;
+        }
+    }
+    let (_xvfb, display) = start_xvfb();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    // A private session bus, and a GNOME Keyring on it, unlocked.
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon starts");
+    let mut address = String::new();
+    BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut address)
+        .unwrap();
+    let _bus = Killed(bus);
+    let address = address.trim().to_string();
+    let mut keyring = Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets", "--foreground"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("HOME", home)
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gnome-keyring-daemon starts");
+    {
+        use std::io::Write;
+        let mut stdin = keyring.stdin.take().unwrap();
+        stdin.write_all(b"test-password").unwrap();
+    } // closing stdin ends the password
+    let _keyring = Killed(keyring);
+    let lookup = || {
+        let out = Command::new("secret-tool")
+            .args(["lookup", "service", "fanout", "username", "rpc-secret"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // A secret from before (when there was no keyring) must stay the same:
+    // the programs given it go on working.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = home.join("config/fanout");
+    let mut settings = fanout::gui::settings::Settings::default();
+    settings.rpc.port = port;
+    settings.save(&config.join("settings.json")).unwrap();
+    let before = "0123456789abcdef0123456789abcdef";
+    std::fs::write(
+        config.join("secrets.json"),
+        format!("{{\"rpc-secret\": \"{before}\"}}"),
+    )
+    .unwrap();
+    let app = fanout_in(home, &display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fanout starts");
+    let _app = Killed(app);
+    wait_for_rpc(port);
+    assert_eq!(lookup(), before, "the secret moved to the keyring");
+    let file = std::fs::read_to_string(config.join("secrets.json")).unwrap();
+    assert!(!file.contains(before), "still in the file: {file}");
+    // And it is the one the server takes.
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("http://127.0.0.1:{port}/jsonrpc"))
+        .body(format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"aria2.getGlobalStat","params":["token:{before}"]}}"#
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 200);
 }

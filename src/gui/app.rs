@@ -369,6 +369,7 @@ impl eframe::App for FanoutApp {
             ctx.request_repaint();
         }
         self.poll_helpers();
+        self.poll_rpc_secret();
         self.take_handoffs(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);

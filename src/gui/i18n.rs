@@ -301,7 +301,9 @@ catalogue! {
     RpcListenHint: "this machine only", "仅本机";
     RpcListenHelp: "Addresses besides this machine's own to serve (a LAN address), separated by commas. Every caller still needs the secret.", "除本机外还要监听的地址（如局域网地址），用逗号分隔。调用者仍需密钥。";
     RpcSecret: "Secret", "密钥";
-    RpcSecretKept: "Kept in a file only you can read (secrets.json in the config folder); the system keyring is not used yet.", "保存在只有你能读取的文件中（配置文件夹中的 secrets.json）；暂未使用系统密钥环。";
+    RpcSecretInKeyring: "kept in the system keyring", "保存在系统密钥环中";
+    RpcSecretInFile: "kept in a file only you can read", "保存在只有你能读取的文件中";
+    RpcSecretInFileWhy: "{path}\nThere is no system keyring to keep it in: {why}", "{path}\n没有可用的系统密钥环：{why}";
     Copy: "Copy", "复制";
     RpcSecretCopied: "The secret was copied to the clipboard.", "密钥已复制到剪贴板。";
     AskFirst: "Ask before downloads from other programs", "下载来自其他程序时先询问";

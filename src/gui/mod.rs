@@ -74,6 +74,9 @@ pub struct AppOptions {
     pub scratch_dir: PathBuf,
     /// Whether to serve the RPC for other programs, and on which port.
     pub serve_rpc: ServeRpc,
+    /// Keep secrets in the system keyring where there is one (off in tests:
+    /// they must not write into the user's keyring).
+    pub keyring: bool,
 }
 
 /// Whether the window serves the RPC for other programs.
@@ -106,6 +109,7 @@ impl AppOptions {
             notifications: true,
             scratch_dir: std::env::temp_dir(),
             serve_rpc: ServeRpc::AsSet,
+            keyring: true,
         }
     }
 
@@ -118,6 +122,7 @@ impl AppOptions {
             notifications: false,
             scratch_dir: dir.join("scratch"),
             serve_rpc: ServeRpc::Off,
+            keyring: false,
         }
     }
 

@@ -17,7 +17,7 @@ use super::settings::{EngineChoice, RpcSettings, Settings};
 use super::{FanoutApp, ServeRpc};
 use crate::engine::{Engine, Event, Note, Place};
 use crate::rpc::{Add, Call, Desk, Download, Global, GlobalChange, Host, Request, RpcError, Server, Status};
-use crate::secrets::{RPC_SECRET, Secrets};
+use crate::secrets::{Kept, RPC_SECRET, Secrets};
 use crate::store::Writer;
 
 /// How long one frame may spend answering calls.
@@ -42,6 +42,11 @@ pub(super) struct Rpc {
     work: Option<Work>,
     desk: Desk,
     pub(super) secret: Option<String>,
+    /// Where the secret is kept (the keyring, or the file and why).
+    pub(super) kept: Option<Kept>,
+    /// The secret on its way from the keyring (which may ask the user to
+    /// unlock it: never on the UI thread).
+    fetching: Option<Receiver<std::io::Result<(String, Kept)>>>,
     /// Arrived held, for the user to start or remove (`Ask first`).
     pub(super) arrived: Vec<usize>,
 }
@@ -58,6 +63,8 @@ impl Default for Rpc {
             work: None,
             desk: Desk::new(),
             secret: None,
+            kept: None,
+            fetching: None,
             arrived: Vec::new(),
         }
     }
@@ -95,13 +102,50 @@ impl FanoutApp {
         self.rpc.server = None;
         self.rpc.error = None;
         self.rpc.running = wanted.clone();
-        let Some(wanted) = wanted else { return };
-        let secret = match Secrets::in_dir(&self.options.config_dir).get_or_make(RPC_SECRET) {
-            Ok(s) => s,
-            Err(e) => {
-                self.rpc.error = Some(tr!(RpcNoSecret, e = e));
-                return;
+        if wanted.is_none() {
+            return;
+        }
+        match &self.rpc.secret {
+            Some(_) => self.start_rpc_server(),
+            // The server starts when the secret comes.
+            None if self.rpc.fetching.is_none() => {
+                let (tx, rx) = crossbeam_channel::bounded(1);
+                let secrets = Secrets::in_dir(&self.options.config_dir, self.options.keyring);
+                let ctx = self.ctx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("fanout-secret".into())
+                    .spawn(move || {
+                        let _ = tx.send(secrets.get_or_make(RPC_SECRET));
+                        ctx.request_repaint();
+                    });
+                match spawned {
+                    Ok(_) => self.rpc.fetching = Some(rx),
+                    Err(e) => self.rpc.error = Some(tr!(RpcNoSecret, e = e)),
+                }
             }
+            None => {}
+        }
+    }
+
+    /// The secret arrived from the keyring (or the file): serve.
+    pub(super) fn poll_rpc_secret(&mut self) {
+        let Some(rx) = &self.rpc.fetching else { return };
+        let Ok(got) = rx.try_recv() else { return };
+        self.rpc.fetching = None;
+        match got {
+            Ok((secret, kept)) => {
+                self.rpc.secret = Some(secret);
+                self.rpc.kept = Some(kept);
+                self.start_rpc_server();
+            }
+            Err(e) => self.rpc.error = Some(tr!(RpcNoSecret, e = e)),
+        }
+    }
+
+    /// Starts the server as `running` says, with the secret at hand.
+    fn start_rpc_server(&mut self) {
+        let (Some(wanted), Some(secret)) = (self.rpc.running.clone(), self.rpc.secret.clone()) else {
+            return;
         };
         let listen = match wanted.listen() {
             Ok(l) => l,
@@ -120,7 +164,11 @@ impl FanoutApp {
                 self.rpc.error = Some(tr!(RpcNotServing, e = e));
             }
         }
-        self.rpc.secret = Some(secret);
+    }
+
+    /// Whether the server is still on its way (the secret is being fetched).
+    pub fn rpc_starting(&self) -> bool {
+        self.rpc.fetching.is_some()
     }
 
     /// The port the server listens on, when it does.

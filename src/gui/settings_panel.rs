@@ -11,6 +11,7 @@ use super::i18n::{Lang, tr};
 use super::settings::{EngineChoice, Settings};
 use super::{Action, FanoutApp};
 use crate::engine::{Engine, EngineConfig};
+use crate::secrets::Kept;
 
 impl FanoutApp {
     /// System, English or 简体中文; each in its own language.
@@ -156,13 +157,28 @@ impl FanoutApp {
         if let Some(secret) = self.rpc.secret.clone() {
             ui.horizontal(|ui| {
                 ui.label(tr!(RpcSecret));
-                let shown = format!("{}…", &secret[..secret.len().min(6)]);
-                ui.monospace(shown).on_hover_text(tr!(RpcSecretKept));
+                let shown = format!("{}…", secret.get(..6).unwrap_or(&secret));
+                ui.monospace(shown);
                 if ui.button(tr!(Copy)).clicked() {
                     ui.ctx().copy_text(secret);
                     self.notify(tr!(RpcSecretCopied));
                 }
             });
+            // Where it is kept, as DESIGN's secrets policy asks the window
+            // to say when there is no keyring.
+            match &self.rpc.kept {
+                Some(Kept::Keyring) => {
+                    ui.weak(tr!(RpcSecretInKeyring));
+                }
+                Some(Kept::File { path, why }) => {
+                    ui.weak(tr!(RpcSecretInFile)).on_hover_text(tr!(
+                        RpcSecretInFileWhy,
+                        path = path.display(),
+                        why = why
+                    ));
+                }
+                None => {}
+            }
         }
         if let Some(e) = &self.rpc.error {
             ui.label(RichText::new(e).color(ui.visuals().warn_fg_color));

@@ -122,7 +122,17 @@ fn run(
     let mut harness: Harness<'static, FanoutApp> = Harness::builder()
         .with_size(egui::vec2(1360.0, 800.0))
         .build_eframe(move |cc| FanoutApp::new(cc, options.clone()));
-    harness.step();
+    // The server starts once its secret has come (off the UI thread).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        harness.step();
+        let app = harness.state();
+        let decided = app.rpc_port().is_some() || (!app.rpc_starting() && app.rpc_status().is_some());
+        if decided || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let app = harness.state();
     let port = app.rpc_port().ok_or_else(|| format!("{:?}", app.rpc_status()));
     let _ = ready.send((port, app.rpc_secret().unwrap_or_default().to_string()));
