@@ -35,6 +35,21 @@ fn have(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
+/// A private `dbus-daemon --session` (killed on drop) and its address.
+fn private_bus() -> (Killed, String) {
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon starts");
+    let mut address = String::new();
+    BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut address)
+        .unwrap();
+    (Killed(bus), address.trim().to_string())
+}
+
 /// Starts Xvfb on a display number it picks itself (`-displayfd`), so tests
 /// running side by side never share or race for one.
 fn start_xvfb() -> (Killed, String) {
@@ -280,18 +295,7 @@ fn a_finished_batch_shows_in_the_title_and_as_a_desktop_notification() {
     let (_xvfb, display) = start_xvfb();
 
     // A private session bus with a notification server of our own on it.
-    let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon starts");
-    let mut address = String::new();
-    BufReader::new(bus.stdout.take().unwrap())
-        .read_line(&mut address)
-        .unwrap();
-    let _bus = Killed(bus);
-    let address = address.trim().to_string();
+    let (_bus, address) = private_bus();
     let (tx, notified) = std::sync::mpsc::channel();
     let _server = zbus::blocking::connection::Builder::address(address.as_str())
         .unwrap()
@@ -512,18 +516,7 @@ fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
     let home = home.path();
     std::fs::create_dir_all(home.join("run")).unwrap();
     // A private session bus, and a GNOME Keyring on it, unlocked.
-    let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon starts");
-    let mut address = String::new();
-    BufReader::new(bus.stdout.take().unwrap())
-        .read_line(&mut address)
-        .unwrap();
-    let _bus = Killed(bus);
-    let address = address.trim().to_string();
+    let (_bus, address) = private_bus();
     let mut keyring = Command::new("gnome-keyring-daemon")
         .args(["--unlock", "--components=secrets", "--foreground"])
         .env("DBUS_SESSION_BUS_ADDRESS", &address)
