@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use fanout::engine::{
-    BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, TaskResult, Worker, hex,
+    BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Note, Order, TaskResult, Worker, hex,
 };
 use fanout::timeline::{BarState, Timeline};
 use support::tls::TlsServer;
@@ -1605,3 +1605,25 @@ fn a_comparison_can_be_stopped_and_refuses_an_empty_list() {
         "the next engine never started"
     );
 }
+
+/// The URLs given for one file are mirrors: when the first fails for good
+/// (a 404), the next that is a URL at all serves it, and the log says so.
+fn a_file_comes_from_its_next_mirror_when_the_first_fails(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let good = server.url("/m/a.bin?size=5000");
+    let mut job = Job::new(server.url("/m/a.bin?status=404"), dir.path());
+    job.mirrors = vec!["not a url".into(), good.clone()];
+    let (results, events) = run_jobs(config(kind), vec![job]);
+    let r = &results[0];
+    assert!(r.is_ok(), "{kind:?}: {:?}", r.outcome);
+    assert!(std::fs::read(saved_path(r)).unwrap() == body_for("/m/a.bin", 5000));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Note { note: Note::Mirror { to }, .. } if *to == good)),
+        "{kind:?}: no note of the switch"
+    );
+    assert_eq!(files_in(dir.path()), ["a.bin"]);
+}
+each_backend!(a_file_comes_from_its_next_mirror_when_the_first_fails, 2);

@@ -7,13 +7,14 @@
 
 //!
 //! The rooms, each importing only those above it in this list (a test
-//! checks there is no cycle): `config`, `cookies`, `error`, `headers`, `job`, `limit`,
-//! `naming`, `hash` (leaves) → `http` → `part` (part file, control file, resume
-//! lookup) → `queue` (tasks and their controls) → `report` (listener, clock,
-//! connection budget) → `attempt` (what a try produced, settled into the
-//! queue) → `io` (the shared runtime) → `transfer` (the one download loop:
-//! attempts, retries, segments) → `backend` (who runs transfers: threads,
-//! tokio tasks, aria2) → this handle.
+//! checks there is no cycle): `config`, `cookies`, `error`, `headers`,
+//! `job`, `limit`, `naming`, `hash` (leaves) → `http` → `part` (part file,
+//! control file, resume lookup) → `queue` (tasks and their controls) →
+//! `report` (listener, clock, connection budget, cookie jar) → `attempt`
+//! (what a try produced, settled into the queue) → `io` (the shared
+//! runtime) → `transfer` (the one download loop: attempts, retries,
+//! mirrors, segments) → `backend` (who runs transfers: threads, tokio
+//! tasks, aria2) → this handle.
 
 mod attempt;
 pub mod backend;

@@ -77,25 +77,34 @@ pub(crate) async fn run(
         .take()
         .or_else(|| Resume::find(&task.dir, &task.raw_url));
     loop {
-        let a = tries(client, config, room, task, resume.take()).await;
+        let mut a = tries(client, config, room, task, resume.take()).await;
         // Another URL of the same file may work where this one failed for
         // good (a 404, a refused connection); a pause, a cancel or a bad
         // file on disk would be the same there.
-        let switch = matches!(&a.outcome, Err(e) if e.mirror_may_help()) && !reporter.stopping();
-        match task.mirrors.pop_front().filter(|_| switch) {
-            Some(next) => match http::parse_url(&next) {
-                Ok(url) => {
-                    reporter.emit(Event::Note {
-                        index: task.index,
-                        note: Note::Mirror { to: next },
-                    });
-                    task.url = url;
-                }
-                Err(_) => continue,
-            },
-            None => return a,
+        let switch =
+            matches!(&a.outcome, Err(e) if e.mirror_may_help()) && !reporter.stopping() && !task.ctl.halted();
+        let Some((to, url)) = switch.then(|| next_mirror(&mut task.mirrors)).flatten() else {
+            return a;
+        };
+        reporter.emit(Event::Note {
+            index: task.index,
+            note: Note::Mirror { to },
+        });
+        task.url = url;
+        // The bytes so far go on from the next URL, where its validator
+        // allows (else it starts over, as any resume does).
+        resume = a.resume.take();
+    }
+}
+
+/// The next mirror that is an http(s) URL at all.
+fn next_mirror(mirrors: &mut std::collections::VecDeque<String>) -> Option<(String, url::Url)> {
+    while let Some(text) = mirrors.pop_front() {
+        if let Ok(url) = http::parse_url(&text) {
+            return Some((text, url));
         }
     }
+    None
 }
 
 /// The attempts at one URL.
