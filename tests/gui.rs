@@ -899,3 +899,30 @@ fn settings_show_the_rpc_secret_and_say_where_it_is_kept() {
     let settings = std::fs::read_to_string(setup.options().settings_path()).unwrap_or_default();
     assert!(!settings.contains(&secret));
 }
+
+#[test]
+fn the_cookies_file_of_the_add_dialog_sends_its_cookies_to_their_site() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let cookies = setup.config.path().join("cookies.txt");
+    std::fs::write(
+        &cookies,
+        "127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tfrom-browser\nother.example\tFALSE\t/\tFALSE\t0\tnot\tsent\n",
+    )
+    .unwrap();
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    harness.get_by_label("Add URLs").click();
+    settle(&mut harness);
+    type_into(&mut harness, "Cookies file (optional)", cookies.to_str().unwrap());
+    type_into(&mut harness, "URLs", &server.url("/c/a.bin?size=100"));
+    harness.get_by_label("Add to queue").click();
+    step_until(&mut harness, "the download", all_done(1));
+    let heads = server.headers_for("/c/a.bin");
+    assert_eq!(heads.last().unwrap()["cookie"], "session=from-browser");
+    // Kept with the task, for a restart.
+    assert_eq!(
+        harness.state().model.rows[0].options.cookies.as_deref(),
+        Some(cookies.as_path())
+    );
+}

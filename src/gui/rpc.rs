@@ -262,10 +262,13 @@ impl FanoutApp {
         }
         let mut start = false;
         let mut remove = false;
+        // A notice above the status bar, not over the toolbar: the window
+        // stays usable while it waits for an answer.
         egui::Window::new(tr!(ArrivedTitle))
             .collapsible(false)
-            .resizable(true)
+            .resizable(false)
             .default_width(520.0)
+            .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
             .show(ctx, |ui| {
                 ui.label(tr!(ArrivedBody, n = self.rpc.arrived.len()));
                 egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
