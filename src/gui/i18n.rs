@@ -309,6 +309,7 @@ catalogue! {
     AskFirst: "Ask before downloads from other programs", "下载来自其他程序时先询问";
     AskFirstHint: "They arrive paused and are listed for you to start or remove.", "它们到达时处于暂停状态，并列出供你开始或移除。";
     RpcServing: "other programs: port {port}", "其他程序：端口 {port}";
+    RpcWaitingForSecret: "other programs: waiting for the keyring…", "其他程序：正在等待密钥环…";
     RpcNotServing: "not accepting downloads from other programs: {e}", "未接受其他程序的下载：{e}";
     RpcNoSecret: "no secret for other programs: {e}", "无法为其他程序生成密钥：{e}";
     RpcBadAddress: "{addr} is not an address to listen on", "{addr} 不是可监听的地址";

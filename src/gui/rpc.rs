@@ -297,6 +297,10 @@ impl FanoutApp {
         if let Some(e) = &self.rpc.error {
             return Some((e.clone(), true));
         }
+        if self.rpc_starting() {
+            // A locked keyring may be asking the user for its password.
+            return Some((tr!(RpcWaitingForSecret).to_string(), false));
+        }
         let port = self.rpc_port()?;
         Some((tr!(RpcServing, port = port), false))
     }
