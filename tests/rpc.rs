@@ -643,6 +643,47 @@ fn ask_first_holds_downloads_from_other_programs_until_started() {
 }
 
 #[test]
+fn changing_where_it_listens_restarts_it_on_the_same_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let w = Window::start_with(move |s| s.rpc.port = port);
+    assert_eq!(w.port, port);
+    // Another address beside loopback: the server restarts on the same
+    // port at once (the old one let it go first).
+    let mut before = Socket::open(&w);
+    // (The settings apply at the end of the next frame.)
+    w.with(|app| app.settings.rpc.listen = "127.0.0.2".into());
+    // The old server is gone: its WebSocket is closed.
+    loop {
+        match before.0.read() {
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                panic!("the old server still holds its WebSocket open")
+            }
+            Ok(tungstenite::Message::Close(_)) | Err(_) => break,
+            Ok(_) => continue,
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, served) = w.with(|app| (app.rpc_status(), app.rpc_port()));
+        if served == Some(port) && status.as_ref().is_some_and(|(_, bad)| !bad) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not serving again: {status:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(call(&w, "aria2.getVersion", vec![]).is_ok());
+}
+
+#[test]
 fn a_taken_port_is_said_and_the_window_still_works() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();

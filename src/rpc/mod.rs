@@ -90,11 +90,24 @@ pub(crate) struct Shared {
 }
 
 /// A running server. Dropping it stops listening and closes its
-/// connections.
+/// connections, and returns once the port is free again (so a restart on
+/// the same port binds it).
 pub struct Server {
     addrs: Vec<SocketAddr>,
     notes: broadcast::Sender<String>,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        // Quick: the loop ends at the signal, and dropping its runtime
+        // closes the listeners and cancels the connections' tasks.
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Server {
@@ -126,7 +139,7 @@ impl Server {
             .enable_all()
             .build()
             .map_err(|e| StartError::Runtime(e.to_string()))?;
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("fanout-rpc".into())
             .spawn(move || {
                 runtime.block_on(async move {
@@ -147,7 +160,8 @@ impl Server {
         Ok(Server {
             addrs,
             notes,
-            _stop: stop,
+            stop: Some(stop),
+            thread: Some(thread),
         })
     }
 
