@@ -180,10 +180,7 @@ impl Cookies {
     /// Puts cookies in the jar; one with the same name, domain and path is
     /// replaced.
     pub fn add(&self, cookies: Vec<Cookie>) {
-        let mut jar = self
-            .jar
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut jar = sync::write(&self.jar);
         for c in cookies {
             jar.retain(|o| !(o.name == c.name && o.domain == c.domain && o.path == c.path));
             jar.push(c);
@@ -208,7 +205,7 @@ impl Cookies {
     /// The `Cookie` header for a request to `url`: longer paths first.
     pub fn header_for(&self, url: &Url) -> Option<String> {
         let now = now();
-        let jar = self.jar.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let jar = sync::read(&self.jar);
         let mut matching: Vec<&Cookie> = jar.iter().filter(|c| c.matches(url, now)).collect();
         if matching.is_empty() {
             return None;

@@ -170,9 +170,8 @@ impl FanoutApp {
             return self.notify_engine(tr!(NoEngine).to_string());
         };
         match action {
-            Action::SetRate(index, rate) if engine.set_task_rate_limit(index, rate) => {
-                self.model.set_rate_limit(index, rate);
-                self.save_row(index);
+            Action::SetRate(index, rate) => {
+                set_rate_row(engine, &mut self.model, self.store.as_ref(), index, rate);
             }
             Action::Pause(rows) => {
                 for i in rows {
@@ -228,10 +227,29 @@ pub(super) fn add_row(
     if held {
         model.mark(index, TaskState::Paused);
     }
+    save(store, model, index);
+    index
+}
+
+/// Writes a row's current state to the store (off this thread).
+pub(super) fn save(store: Option<&Writer>, model: &Model, index: usize) {
     if let Some(store) = store {
         store.send(Op::Put(model.stored(index)));
     }
-    index
+}
+
+/// A task's own speed limit, in the engine, its row and the store.
+pub(super) fn set_rate_row(
+    engine: &Engine,
+    model: &mut Model,
+    store: Option<&Writer>,
+    i: usize,
+    rate: Option<u64>,
+) {
+    if engine.set_task_rate_limit(i, rate) {
+        model.set_rate_limit(i, rate);
+        save(store, model, i);
+    }
 }
 
 /// Pauses a row's task; true if the engine had it to pause.

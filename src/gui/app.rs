@@ -200,9 +200,7 @@ impl FanoutApp {
 
     /// Writes a row's current state to the store (off this thread).
     pub(super) fn save_row(&self, index: usize) {
-        if let Some(store) = &self.store {
-            store.send(Op::Put(self.model.stored(index)));
-        }
+        super::actions::save(self.store.as_ref(), &self.model, index);
     }
 
     pub(super) fn notify(&mut self, text: impl Into<String>) {

@@ -143,6 +143,11 @@ impl Row {
         }
     }
 
+    /// Where the file is (once saved) or goes: its folder and its name so far.
+    pub fn destination(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| self.dir.join(&self.name))
+    }
+
     /// Bytes per second, smoothed; 0 when stalled or not running.
     pub fn speed(&self, now: Instant) -> f64 {
         match self.sample {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 
-use super::actions::{add_row, cancel_row, pause_row, resume_row};
+use super::actions::{add_row, cancel_row, pause_row, resume_row, set_rate_row};
 use super::i18n::tr;
 use super::model::{Model, TaskState};
 use super::settings::{EngineChoice, RpcSettings, Settings};
@@ -332,7 +332,7 @@ impl Host for Owner<'_> {
             done: row.bytes,
             speed: row.speed(Instant::now()) as u64,
             connections: row.connections,
-            path: Some(row.path.clone().unwrap_or_else(|| row.dir.join(&row.name))),
+            path: Some(row.destination()),
             error,
             options: row.options.clone(),
             rank: row.rank,
@@ -398,13 +398,8 @@ impl Host for Owner<'_> {
     }
 
     fn set_rate(&mut self, index: usize, rate: Option<u64>) {
-        if let Some(e) = self.engine
-            && e.set_task_rate_limit(index, rate)
-        {
-            self.model.set_rate_limit(index, rate);
-            if let Some(store) = self.store {
-                store.send(crate::store::Op::Put(self.model.stored(index)));
-            }
+        if let Some(e) = self.engine {
+            set_rate_row(e, self.model, self.store, index, rate);
         }
     }
 

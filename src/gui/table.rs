@@ -191,8 +191,7 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                     // program chose shows here).
                     ui.label(&row.name).on_hover_ui(|ui| {
                         ui.label(&row.url);
-                        let to = row.path.clone().unwrap_or_else(|| row.dir.join(&row.name));
-                        ui.label(format!("→ {}", to.display()));
+                        ui.label(format!("→ {}", row.destination().display()));
                     });
                 });
                 tr.col(|ui| progress_cell(ui, row));

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use super::method::{Call, Method};
-use super::options::{Add, rate, read_add};
+use super::options::{Add, connections, rate, read_add};
 use super::status::{Download, Gids, Status};
 use super::wire::RpcError;
 use crate::engine::{Event, FetchError, Place};
@@ -392,12 +392,7 @@ fn global_change(o: &serde_json::Map<String, Value>, now: &Global) -> Result<Glo
                     .map_err(|_| RpcError::params(format!("{key}={text:?} is not a number")))?;
                 c.max_concurrent = Some(n.max(1));
             }
-            "split" | "max-connection-per-server" => {
-                let n: usize = text
-                    .parse()
-                    .map_err(|_| RpcError::params(format!("{key}={text:?} is not a number")))?;
-                c.split = Some(n.clamp(1, crate::engine::EngineConfig::MAX_SEGMENTS));
-            }
+            "split" | "max-connection-per-server" => c.split = Some(connections(key, v)?),
             // Others (seed ratios, bt trackers…) mean nothing here; aria2's
             // front ends set many at once and expect "OK".
             _ => {}

@@ -35,7 +35,7 @@ fn text(key: &str, v: &Value) -> Result<String, RpcError> {
 }
 
 /// `split=16` and the like: a count of connections, kept within fanout's.
-fn connections(key: &str, v: &Value) -> Result<usize, RpcError> {
+pub fn connections(key: &str, v: &Value) -> Result<usize, RpcError> {
     let t = text(key, v)?;
     let n: usize = t
         .trim()
