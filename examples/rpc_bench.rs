@@ -55,6 +55,7 @@ fn main() {
     let token = format!("token:{}", app.rpc_secret().unwrap());
 
     let client = std::thread::spawn(move || {
+        fanout::engine::http::crypto_provider();
         let http = reqwest::blocking::Client::new();
         let calls: Vec<Value> = (0..MANY)
             .map(|i| json!({"methodName": "aria2.addUri", "params": [token, [format!("https://example.com/album/{i}.jpg")]]}))

@@ -12,7 +12,7 @@ mod support;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use fanout::engine::{
@@ -41,31 +41,42 @@ fn run_with_events(config: EngineConfig, urls: &[String], dir: &Path) -> (Vec<Ta
     run_jobs(config, urls.iter().map(|u| Job::new(u.clone(), dir)).collect())
 }
 
+/// Runs `jobs` as a sleeping window does: it looks at the events only when
+/// the engine's waker wakes it, so an event sent without a wake after it
+/// would never be seen, and the results would not all arrive.
 fn run_jobs(config: EngineConfig, jobs: Vec<Job>) -> (Vec<TaskResult>, Vec<Event>) {
     let kind = config.backend;
     let n = jobs.len();
     let (tx, rx) = crossbeam_channel::unbounded();
-    let wakes = Arc::new(AtomicUsize::new(0));
-    let waker = {
-        let wakes = wakes.clone();
+    let (woke, wakes) = crossbeam_channel::unbounded::<()>();
+    let engine = Engine::new(
+        config,
+        tx,
         Arc::new(move || {
-            wakes.fetch_add(1, Ordering::SeqCst);
-        })
-    };
-    let engine = Engine::new(config, tx, waker).expect("engine starts");
+            let _ = woke.send(());
+        }),
+    )
+    .expect("engine starts");
     for job in jobs {
         engine.submit(job);
     }
-    let (results, events) = wait::results(&rx, n);
-    // A sleeping GUI learns of events only through the waker, which the
-    // engine calls right after each send.
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    while wakes.load(Ordering::SeqCst) < events.len() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{kind:?}: an event without a wake"
-        );
-        std::thread::yield_now();
+    let (mut results, mut events) = (Vec::new(), Vec::new());
+    let deadline = std::time::Instant::now() + wait::PATIENCE;
+    while results.len() < n {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        wakes.recv_timeout(left).unwrap_or_else(|_| {
+            panic!(
+                "{kind:?}: {} of {n} results, and no wake; seen: {events:?}; not yet seen: {:?}",
+                results.len(),
+                rx.try_iter().collect::<Vec<_>>()
+            )
+        });
+        for event in rx.try_iter() {
+            if let Event::Finished(r) = &event {
+                results.push(r.clone());
+            }
+            events.push(event);
+        }
     }
     (results, events)
 }

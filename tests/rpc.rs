@@ -25,7 +25,7 @@ use support::{TestServer, body_for};
 
 /// POSTs `body` to the window's `/jsonrpc`; the status and the JSON answer.
 fn post(w: &Window, body: &Value) -> (u16, Value) {
-    let r = reqwest::blocking::Client::new()
+    let r = support::http_client()
         .post(w.url())
         .header("Content-Type", "application/json")
         .body(body.to_string())
@@ -223,7 +223,7 @@ fn stopped_downloads_page_as_aria2_pages_them() {
 #[test]
 fn preflight_and_every_answer_carry_cors_headers() {
     let w = Window::start();
-    let client = reqwest::blocking::Client::new();
+    let client = support::http_client();
     let pre = client
         .request(reqwest::Method::OPTIONS, w.url())
         .header("Origin", "chrome-extension://abcdef")
@@ -314,7 +314,7 @@ fn oversized_and_malformed_bodies_get_errors_and_the_server_goes_on() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // Too big without saying so (chunked): stopped at the cap.
     let big = format!("[{}]", vec!["1"; 5 << 20].join(","));
-    let r = reqwest::blocking::Client::new()
+    let r = support::http_client()
         .post(w.url())
         .body(reqwest::blocking::Body::new(std::io::Cursor::new(
             big.into_bytes(),
@@ -326,7 +326,7 @@ fn oversized_and_malformed_bodies_get_errors_and_the_server_goes_on() {
         Err(e) => assert!(e.is_body() || e.is_request(), "{e:?}"),
     }
     // Bad JSON, an unknown method, bad params: each its code.
-    let r = reqwest::blocking::Client::new()
+    let r = support::http_client()
         .post(w.url())
         .body("{\"id\": 1, nope")
         .send()

@@ -571,7 +571,7 @@ fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
     let file = std::fs::read_to_string(config.join("secrets.json")).unwrap();
     assert!(!file.contains(before), "still in the file: {file}");
     // And it is the one the server takes.
-    let answer = reqwest::blocking::Client::new()
+    let answer = support::http_client()
         .post(format!("http://127.0.0.1:{port}/jsonrpc"))
         .body(format!(
             r#"{{"jsonrpc":"2.0","id":1,"method":"aria2.getGlobalStat","params":["token:{before}"]}}"#

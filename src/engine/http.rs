@@ -10,7 +10,7 @@ use std::sync::Arc;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE, LAST_MODIFIED, RANGE};
 use url::Url;
 
-use super::config::{EngineConfig, EngineError};
+use super::config::EngineConfig;
 use super::cookies::Cookies;
 use super::error::{FetchError, RedirectError};
 
@@ -46,9 +46,9 @@ fn redirect_policy() -> reqwest::redirect::Policy {
     })
 }
 
-/// The client a backend's transfers share (its connection pool). Built
-/// inside the engine's runtime, which drives its I/O.
-pub(crate) fn client(config: &EngineConfig, cookies: Arc<Cookies>) -> Result<reqwest::Client, EngineError> {
+/// What every client of the engine shares: the user agent, the cookie jar,
+/// the redirect rules and the timeouts (see [`super::net`] for the clients).
+pub(crate) fn builder(config: &EngineConfig, cookies: Arc<Cookies>) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(&config.user_agent)
         .cookie_provider(cookies)
@@ -56,8 +56,16 @@ pub(crate) fn client(config: &EngineConfig, cookies: Arc<Cookies>) -> Result<req
         .connect_timeout(config.connect_timeout)
         // A stall watchdog: applies to each read, not to the whole body.
         .read_timeout(config.read_timeout)
-        .build()
-        .map_err(|e| EngineError::Client(chain(&e)))
+}
+
+/// Makes ring the process's TLS crypto provider, once, before any client is
+/// built (reqwest is built without a provider of its own, and its builder
+/// panics without one). A provider installed earlier by someone else is kept.
+pub fn crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 /// `outer: inner: root`, skipping causes whose text the parent already shows.

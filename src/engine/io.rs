@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use super::config::{EngineConfig, EngineError};
 use super::cookies::Cookies;
-use super::http;
+use super::net::Clients;
 
 /// A handle to the runtime; the loop ends when the last clone is dropped
 /// (the engine, its backends and every running transfer hold one), so a
@@ -31,6 +31,15 @@ struct Inner {
     handle: Handle,
     /// Dropping it (with the last handle) ends the loop's thread.
     _stop: oneshot::Sender<()>,
+}
+
+thread_local! {
+    static ON_LOOP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is the I/O loop's own.
+pub(crate) fn on_loop() -> bool {
+    ON_LOOP.with(std::cell::Cell::get)
 }
 
 impl Io {
@@ -48,8 +57,13 @@ impl Io {
                         return;
                     }
                 };
+                ON_LOOP.with(|on| on.set(true));
                 let _ = ready.send(Ok(rt.handle().clone()));
                 let _ = rt.block_on(stopped);
+                // The last task's events may wait for their flush task
+                // (see `report::Outbox`): one more turn runs it.
+                rt.block_on(tokio::task::yield_now());
+                ON_LOOP.with(|on| on.set(false));
                 // Every handle is gone: nothing can be waiting for a transfer.
                 rt.shutdown_background();
             })?;
@@ -59,19 +73,33 @@ impl Io {
         Ok(Io(Arc::new(Inner { handle, _stop: stop })))
     }
 
-    /// An HTTP client for transfers on this loop: it must be built inside
-    /// the runtime that will drive its connections.
-    pub(crate) fn client(
+    /// The HTTP clients for transfers on this loop: they must be built
+    /// inside the runtime that will drive their connections.
+    pub(crate) fn clients(
         &self,
         config: &EngineConfig,
         cookies: &Arc<Cookies>,
-    ) -> Result<reqwest::Client, EngineError> {
+    ) -> Result<Clients, EngineError> {
         let _inside = self.0.handle.enter();
-        http::client(config, cookies.clone())
+        Clients::new(config, cookies)
     }
 
     pub(crate) fn handle(&self) -> &Handle {
         &self.0.handle
+    }
+
+    /// Waits until the loop has run every task that is ready now. A worker
+    /// thread calls it after a transfer, before it lets the next one start:
+    /// the connection the transfer read to its end goes back to the pool
+    /// in a task of the loop's, and the next request would otherwise race
+    /// it and open a connection of its own. (On the loop itself the order
+    /// of its run queue does this.)
+    pub(crate) fn catch_up(&self) {
+        let (done, caught_up) = oneshot::channel();
+        self.0.handle.spawn(async move {
+            let _ = done.send(());
+        });
+        let _ = self.block_on(caught_up);
     }
 
     /// Runs `fut` to its end on this thread, with the loop driving its I/O.

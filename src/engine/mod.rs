@@ -29,6 +29,7 @@ mod io;
 pub mod job;
 pub mod limit;
 pub mod naming;
+mod net;
 mod part;
 mod queue;
 mod report;

@@ -164,15 +164,38 @@ pub(crate) enum Settled {
     Requeued,
 }
 
+/// What a worker finds when it asks for the next task.
+enum Next {
+    Task(Box<Task>),
+    /// Nothing it may take now: wait for a change.
+    Wait,
+    /// Its backend was replaced or the engine is gone.
+    Exit,
+}
+
 #[derive(Default)]
 pub(crate) struct Queue {
     state: Mutex<State>,
+    /// Wakes worker threads blocked in [`Queue::pop`].
     ready: Condvar,
+    /// Wakes a dispatcher waiting on the I/O loop in [`Queue::next`].
+    changed: tokio::sync::Notify,
 }
 
 impl Queue {
     fn lock(&self) -> MutexGuard<'_, State> {
         sync::lock(&self.state)
+    }
+
+    /// Something a waiting worker may act on changed: a task, a free
+    /// connection, the backend's generation, the pause or the end.
+    fn wake(&self, all: bool) {
+        if all {
+            self.ready.notify_all();
+        } else {
+            self.ready.notify_one();
+        }
+        self.changed.notify_waiters();
     }
 
     /// A task from a saved queue: paused (waits for a resume) or ended
@@ -194,12 +217,12 @@ impl Queue {
         task.ctl.set(Want::Run);
         state.pending.insert(task);
         drop(state);
-        self.ready.notify_one();
+        self.wake(false);
     }
 
     pub(crate) fn push(&self, task: Task) {
         self.lock().pending.insert(task);
-        self.ready.notify_one();
+        self.wake(false);
     }
 
     /// The next task for a worker of backend `generation`, waiting while the
@@ -211,21 +234,47 @@ impl Queue {
     pub(crate) fn pop(&self, generation: u64, budget: &Budget) -> Option<Task> {
         let mut state = self.lock();
         loop {
-            if state.closed || state.generation > generation {
-                return None;
+            match Self::take(&mut state, generation, budget) {
+                Next::Task(task) => return Some(*task),
+                Next::Exit => return None,
+                Next::Wait => state = sync::wait(&self.ready, state),
             }
-            // A backend being built for the next generation waits its turn.
-            if state.generation == generation
-                && !state.paused
-                && !state.pending.is_empty()
-                && budget.try_take()
-                && let Some(task) = state.pending.pop_first()
-            {
-                state.running.insert(task.index, task.ctl.clone());
-                return Some(task);
-            }
-            state = sync::wait(&self.ready, state);
         }
+    }
+
+    /// [`Queue::pop`] for a dispatcher on the I/O loop: it waits without
+    /// blocking the loop, and a connection given back on the loop wakes it
+    /// there, without a thread switch.
+    pub(crate) async fn next(&self, generation: u64, budget: &Budget) -> Option<Task> {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            // Registered before looking, so a change in between is not missed.
+            changed.as_mut().enable();
+            let next = Self::take(&mut self.lock(), generation, budget);
+            match next {
+                Next::Task(task) => return Some(*task),
+                Next::Exit => return None,
+                Next::Wait => changed.await,
+            }
+        }
+    }
+
+    fn take(state: &mut State, generation: u64, budget: &Budget) -> Next {
+        if state.closed || state.generation > generation {
+            return Next::Exit;
+        }
+        // A backend being built for the next generation waits its turn.
+        if state.generation == generation
+            && !state.paused
+            && !state.pending.is_empty()
+            && budget.try_take()
+            && let Some(task) = state.pending.pop_first()
+        {
+            state.running.insert(task.index, task.ctl.clone());
+            return Next::Task(Box::new(task));
+        }
+        Next::Wait
     }
 
     /// Gives a connection back to `budget` and wakes the workers waiting
@@ -235,7 +284,7 @@ impl Queue {
         let state = self.lock();
         budget.give();
         drop(state);
-        self.ready.notify_all();
+        self.wake(true);
     }
 
     /// The controls of a task that has not ended, to change its speed limit.
@@ -288,7 +337,7 @@ impl Queue {
         state.generation += 1;
         let g = state.generation;
         drop(state);
-        self.ready.notify_all();
+        self.wake(true);
         g
     }
 
@@ -298,7 +347,7 @@ impl Queue {
 
     pub(crate) fn set_paused(&self, paused: bool) {
         self.lock().paused = paused;
-        self.ready.notify_all();
+        self.wake(true);
     }
 
     /// The engine is going away: running transfers stop as if paused, so
@@ -310,7 +359,7 @@ impl Queue {
             ctl.set(Want::Pause);
         }
         drop(state);
-        self.ready.notify_all();
+        self.wake(true);
     }
 
     /// Pauses a queued or running task. `held` reports (under the lock) a

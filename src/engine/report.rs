@@ -3,26 +3,71 @@
 //! cookie jar, and a
 //! backend's connection budget ([`Room`], [`Permit`]).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
 use super::cookies::Cookies;
+use super::io;
 use super::job::{Event, TaskResult, Worker};
 use super::limit::{Budget, RateLimit};
 use super::queue::{Queue, Task};
+use crate::sync;
 
-/// Called after events are sent, so a sleeping listener (an egui window) can
-/// schedule a repaint. It must be cheap and must not block; the GUI coalesces.
+/// Called after events are sent (once for a batch), so a sleeping listener
+/// (an egui window) can schedule a repaint. It must be cheap and must not
+/// block; the GUI coalesces.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Events on their way to the listener, in the order they were emitted.
+///
+/// On the I/O loop, events wait until the loop has run every task that was
+/// ready (a flush task spawned behind them), then go out together with one
+/// wake: 64 transfers finishing in one turn of the loop wake a window or
+/// the CLI once, not 192 times. From any other thread (a worker of the
+/// threads engine, the window's own calls) an event goes out at once, with
+/// everything waiting before it.
+struct Outbox {
+    waiting: Mutex<Vec<Event>>,
+    events: Sender<Event>,
+    waker: Waker,
+}
+
+impl Outbox {
+    fn push(self: &Arc<Self>, event: Event) {
+        let mut waiting = sync::lock(&self.waiting);
+        waiting.push(event);
+        if !io::on_loop() {
+            self.send(waiting);
+        } else if waiting.len() == 1 {
+            let outbox = self.clone();
+            tokio::spawn(async move { outbox.flush() });
+        }
+    }
+
+    fn flush(&self) {
+        self.send(sync::lock(&self.waiting));
+    }
+
+    fn send(&self, mut waiting: MutexGuard<'_, Vec<Event>>) {
+        if waiting.is_empty() {
+            return;
+        }
+        for event in waiting.drain(..) {
+            // A listener that went away is not an error for the workers.
+            let _ = self.events.send(event);
+        }
+        drop(waiting);
+        (self.waker)();
+    }
+}
 
 /// What every worker needs to report: the listener, the clock, the rank
 /// counter. Shared by all backends so they report identically.
 pub(crate) struct Reporter {
-    events: Sender<Event>,
-    waker: Waker,
+    outbox: Arc<Outbox>,
     epoch: Instant,
     ranks: AtomicUsize,
     pub(crate) stopping: AtomicBool,
@@ -36,8 +81,11 @@ pub(crate) struct Reporter {
 impl Reporter {
     pub(crate) fn new(events: Sender<Event>, waker: Waker) -> Self {
         Reporter {
-            events,
-            waker,
+            outbox: Arc::new(Outbox {
+                waiting: Mutex::default(),
+                events,
+                waker,
+            }),
             epoch: Instant::now(),
             ranks: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
@@ -48,9 +96,7 @@ impl Reporter {
     }
 
     pub(crate) fn emit(&self, event: Event) {
-        // A listener that went away is not an error for the workers.
-        let _ = self.events.send(event);
-        (self.waker)();
+        self.outbox.push(event);
     }
 
     /// Time since the engine started: the clock of every event's `at`.
@@ -108,6 +154,12 @@ impl Room {
     /// The next task, with its first connection: see [`Queue::pop`].
     pub(crate) fn pop(&self, generation: u64) -> Option<(Task, Permit)> {
         let task = self.reporter.queue.pop(generation, &self.budget)?;
+        Some((task, Permit(self.clone())))
+    }
+
+    /// [`Room::pop`] for a dispatcher on the I/O loop.
+    pub(crate) async fn next(&self, generation: u64) -> Option<(Task, Permit)> {
+        let task = self.reporter.queue.next(generation, &self.budget).await?;
         Some((task, Permit(self.clone())))
     }
 

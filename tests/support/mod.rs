@@ -1,6 +1,7 @@
-//! The in-process test server: real HTTP/1.1 on 127.0.0.1:0, on its own
-//! thread with its own runtime, so tests see exactly what a user's client
-//! sees from a real server, including the broken ones.
+//! The in-process test server: real HTTP/1.1 on 127.0.0.1:0 (or HTTPS with
+//! HTTP/2 by ALPN, see `https.rs`), on its own thread with its own runtime,
+//! so tests see exactly what a user's client sees from a real server,
+//! including the broken ones.
 //!
 //! Every path serves bytes that depend only on the path and the size (see
 //! [`body_for`]), so a test can check any downloaded file byte for byte.
@@ -30,12 +31,13 @@
 //! end it is 416. Every answer says `Accept-Ranges: bytes` (so `norange`
 //! and `badrange` servers lie about it).
 //!
-//! It counts requests, and the requests in flight (from arrival until the
-//! body is sent or abandoned), with the maximum reached.
+//! It counts connections, requests, and the requests in flight (from
+//! arrival until the body is sent or abandoned), with the maximum reached.
 #![allow(dead_code, unused_macros)] // each test binary uses its own subset
 
 #[macro_use]
 pub mod aria2;
+pub mod https;
 pub mod tls;
 pub mod wait;
 pub mod window;
@@ -81,6 +83,11 @@ use futures_util::stream;
 
 #[derive(Default)]
 pub struct Stats {
+    /// TCP connections accepted.
+    connections: AtomicUsize,
+    /// Requests served on each connection, in the order they were accepted
+    /// (kept by the HTTPS server).
+    per_connection: std::sync::Mutex<Vec<Arc<AtomicUsize>>>,
     requests: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -113,6 +120,7 @@ impl Drop for InFlight {
 }
 
 pub struct TestServer {
+    scheme: &'static str,
     addr: SocketAddr,
     stats: Arc<Stats>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -126,6 +134,7 @@ impl TestServer {
         let stats = Arc::new(Stats::default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new().fallback(serve).with_state(stats.clone());
+        let counted = stats.clone();
         std::thread::Builder::new()
             .name(format!("test-server-{}", addr.port()))
             .spawn(move || {
@@ -135,7 +144,12 @@ impl TestServer {
                     .build()
                     .unwrap();
                 rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    use axum::serve::ListenerExt;
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .unwrap()
+                        .tap_io(move |_| {
+                            counted.connections.fetch_add(1, Ordering::SeqCst);
+                        });
                     let _ = axum::serve(listener, app)
                         .with_graceful_shutdown(async {
                             let _ = rx.await;
@@ -145,15 +159,22 @@ impl TestServer {
             })
             .unwrap();
         TestServer {
+            scheme: "http",
             addr,
             stats,
             _shutdown: tx,
         }
     }
 
-    /// `http://127.0.0.1:PORT` + `path_and_query`.
+    /// `http://127.0.0.1:PORT` + `path_and_query` (`https` for
+    /// [`TestServer::start_https`]).
     pub fn url(&self, path_and_query: &str) -> String {
-        format!("http://{}{}", self.addr, path_and_query)
+        format!("{}://{}{}", self.scheme, self.addr, path_and_query)
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.stats.connections.load(Ordering::SeqCst)
     }
 
     pub fn requests(&self) -> usize {
@@ -379,6 +400,13 @@ async fn serve(
 }
 
 /// Percent-encodes a query value.
+/// A plain HTTP client for a test's own calls (to the RPC server), with the
+/// TLS provider the engine installs.
+pub fn http_client() -> reqwest::blocking::Client {
+    fanout::engine::http::crypto_provider();
+    reqwest::blocking::Client::new()
+}
+
 pub fn enc(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }

@@ -34,7 +34,7 @@ impl ThreadPool {
         name: impl Fn(usize) -> Worker,
     ) -> Result<Self, EngineError> {
         // One client for the pool: it shares connections between threads.
-        let client = io.client(config, &reporter.cookies)?;
+        let client = io.clients(config, &reporter.cookies)?;
         let running = Arc::new(AtomicUsize::new(0));
         // The pool's size is its connection budget: a segmented download's
         // extra connections each hold one, which the pool's threads then
@@ -53,6 +53,7 @@ impl ThreadPool {
                         running.fetch_add(1, Ordering::SeqCst);
                         let started = reporter.started(task.index, worker);
                         let attempt = io.block_on(transfer::run(&client, &config, &room, &mut task));
+                        io.catch_up();
                         settle(&reporter, task, worker, started, attempt);
                         drop(permit);
                         running.fetch_sub(1, Ordering::SeqCst);

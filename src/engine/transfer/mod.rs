@@ -11,6 +11,7 @@ mod segment;
 use std::time::Duration;
 
 use backon::BackoffBuilder;
+use reqwest::header::HeaderMap;
 
 use self::body::{Finish, Transfer};
 use super::attempt::Attempt;
@@ -18,6 +19,7 @@ use super::config::EngineConfig;
 use super::error::{FetchError, Note};
 use super::http;
 use super::job::Event;
+use super::net::Clients;
 use super::part::resume::Resume;
 use super::queue::{Task, TaskCtl};
 use super::report::{Reporter, Room};
@@ -60,12 +62,7 @@ fn retrying(reporter: &Reporter, task: &Task, error: &FetchError, delay: Duratio
 /// One download: attempts until one succeeds, fails for good, or the
 /// retries run out. Each attempt continues from the bytes the last one
 /// kept. A pause or cancel ends the wait between two attempts at once.
-pub(crate) async fn run(
-    client: &reqwest::Client,
-    config: &EngineConfig,
-    room: &Room,
-    task: &mut Task,
-) -> Attempt {
+pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, task: &mut Task) -> Attempt {
     let reporter = &*room.reporter;
     if let Some(file) = &task.cookies
         && let Err(e) = reporter.cookies.load_once(file)
@@ -109,7 +106,7 @@ fn next_mirror(mirrors: &mut std::collections::VecDeque<String>) -> Option<(Stri
 
 /// The attempts at one URL.
 async fn tries(
-    client: &reqwest::Client,
+    client: &Clients,
     config: &EngineConfig,
     room: &Room,
     task: &Task,
@@ -133,15 +130,16 @@ async fn tries(
     }
 }
 
-/// A GET of the task's URL with the download's own headers (a range is
-/// added by the caller).
-pub(crate) fn request(client: &reqwest::Client, task: &Task) -> reqwest::RequestBuilder {
-    client.get(task.url.clone()).headers(task.headers.clone())
+/// The download's own headers, and `extra` (a range) over them.
+pub(crate) fn headers(task: &Task, extra: HeaderMap) -> HeaderMap {
+    let mut headers = task.headers.clone();
+    headers.extend(extra);
+    headers
 }
 
 /// One request and its body.
 async fn attempt(
-    client: &reqwest::Client,
+    client: &Clients,
     config: &EngineConfig,
     room: &Room,
     task: &Task,
@@ -161,7 +159,7 @@ async fn attempt(
         Some(r) => http::range_headers(r.offset, None, r.validator.as_deref()),
         None => Default::default(),
     };
-    let sent = until_halted(&task.ctl, request(client, task).headers(headers).send()).await;
+    let sent = until_halted(&task.ctl, client.get(&task.url, self::headers(task, headers))).await;
     let mut resp = match sent {
         None => return Attempt::failed(None, 0, FetchError::Cancelled).with_resume(resume),
         Some(Ok(r)) => r,

@@ -33,6 +33,7 @@ use crate::engine::config::EngineConfig;
 use crate::engine::error::{FetchError, Note, RangeError};
 use crate::engine::http;
 use crate::engine::job::Event;
+use crate::engine::net::Clients;
 use crate::engine::part::control::ControlFile;
 use crate::engine::part::resume::Resume;
 use crate::engine::part::{WRITE_BUFFER, write_all_at};
@@ -437,7 +438,7 @@ fn conclude<'a>(mut t: Transfer<'a>, map: Map) -> Finish<'a> {
 /// the worker limit bounds them all) takes a range. The connections are
 /// futures of the task's own, polled together.
 pub(super) async fn run<'a>(
-    client: &reqwest::Client,
+    client: &Clients,
     room: &'a Room,
     task: &'a Task,
     mut t: Transfer<'a>,
@@ -455,7 +456,7 @@ pub(super) async fn run<'a>(
 
 /// Continues a segmented part with as many connections as the budget gives.
 pub(super) async fn resume<'a>(
-    client: &reqwest::Client,
+    client: &Clients,
     config: &EngineConfig,
     room: &'a Room,
     task: &'a Task,
@@ -467,7 +468,7 @@ pub(super) async fn resume<'a>(
 }
 
 async fn drive<'a>(
-    client: &reqwest::Client,
+    client: &Clients,
     room: &'a Room,
     task: &'a Task,
     mut t: Transfer<'a>,
@@ -491,7 +492,7 @@ async fn drive<'a>(
 
 async fn connection(
     sh: &Shared<'_>,
-    client: &reqwest::Client,
+    client: &Clients,
     first: Option<(usize, reqwest::Response)>,
     permit: Option<Permit>,
 ) {
@@ -507,7 +508,9 @@ async fn connection(
                 }
                 let Some((seg, from, to)) = sh.claim() else { break };
                 let headers = http::range_headers(from, Some(to), sh.validator.as_deref());
-                let send = super::request(client, sh.task).headers(headers).send();
+                let send = client
+                    .segment(&sh.task.url, super::headers(sh.task, headers))
+                    .send();
                 let checked = match super::until_halted(&sh.task.ctl, send).await {
                     None => Err(FetchError::Cancelled),
                     Some(r) => r.map_err(|e| http::transport_error(&e)).and_then(|r| {

@@ -50,6 +50,7 @@ impl Rpc {
                     remote.url
                 ))
             })?;
+        crate::engine::http::crypto_provider();
         let client = reqwest::blocking::Client::builder()
             .user_agent(&config.user_agent)
             .connect_timeout(config.connect_timeout.min(MAX_CONNECT))

@@ -1,0 +1,238 @@
+//! Which connection a request goes over: the clients a backend's transfers
+//! share, and what each HTTPS server is known to speak.
+//!
+//! - Over HTTP/1.1 a connection carries one request at a time, so `-j`
+//!   files at once open at most `-j` connections, kept alive and reused.
+//! - Over HTTP/2 the files to one host share one connection, multiplexed up
+//!   to the server's stream limit, as curl does. hyper only waits for a
+//!   host's first connection when it knows in advance that the host speaks
+//!   HTTP/2; otherwise 64 files to a new host start 64 TLS handshakes at
+//!   once. So the first file to a new HTTPS host goes at once (a single
+//!   download never waits), and a second one that comes while the first
+//!   is still unanswered asks the host what it speaks with one TLS
+//!   handshake of its own (the probe, shared by every file that waits).
+//!   Hosts that speak HTTP/2 then get the HTTP/2-only client, which opens
+//!   one connection per host and multiplexes every file over it.
+//! - The segments of one file each get a connection of their own (HTTP/1.1
+//!   over TLS), because servers cap each connection, which is why segments
+//!   exist.
+//!
+//! One TLS configuration serves every client and the probe: rustls with
+//! ring, and the system's trust store (see [`tls_config`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::{Response, Version};
+use tokio::sync::OnceCell;
+use url::{Host, Url};
+
+use super::config::{EngineConfig, EngineError};
+use super::cookies::Cookies;
+use super::http::{self, crypto_provider};
+use crate::sync;
+
+/// HTTP/2 flow-control windows: how much a server may send before fanout
+/// has read it. hyper's defaults (2 MiB a stream) would cap one stream at
+/// 20 MB/s on a 100 ms path; curl allows 10 MiB.
+const STREAM_WINDOW: u32 = 8 << 20;
+const CONNECTION_WINDOW: u32 = 16 << 20;
+
+/// What an HTTPS server answered with, or said in its TLS handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Speaks {
+    Http2,
+    Http1,
+}
+
+/// An HTTPS server, as its connections are pooled.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Origin {
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    fn of(url: &Url) -> Option<Origin> {
+        (url.scheme() == "https").then_some(())?;
+        Some(Origin {
+            host: url.host_str()?.to_string(),
+            port: url.port_or_known_default()?,
+        })
+    }
+}
+
+enum Known {
+    /// A first request is on its way; the probe's answer, once asked.
+    First(Arc<OnceCell<Option<Speaks>>>),
+    Answered(Speaks),
+}
+
+/// The clients of one backend. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Clients(Arc<Inner>);
+
+struct Inner {
+    /// Offers HTTP/2 and HTTP/1.1 (ALPN): first contact, plain HTTP, and
+    /// HTTPS servers that answered in HTTP/1.1.
+    any: reqwest::Client,
+    /// HTTP/2 only: one shared connection per host.
+    http2: reqwest::Client,
+    /// HTTP/1.1 only: a connection per request in flight (segments).
+    http1: reqwest::Client,
+    tls: Arc<rustls::ClientConfig>,
+    connect_timeout: Duration,
+    /// Whether the probe may connect by itself: not through a proxy.
+    may_probe: bool,
+    known: Mutex<HashMap<Origin, Known>>,
+}
+
+/// rustls with ring, verifying against the system's trust store through
+/// the platform verifier (on Linux the CA bundle, or the one `SSL_CERT_FILE`
+/// or `SSL_CERT_DIR` names), loaded once for all clients.
+fn tls_config() -> Result<rustls::ClientConfig, EngineError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    crypto_provider();
+    Ok(rustls::ClientConfig::builder()
+        .with_platform_verifier()
+        .map_err(|e| EngineError::Client(format!("TLS: {e}")))?
+        .with_no_client_auth())
+}
+
+fn alpn(tls: &rustls::ClientConfig, protocols: &[&[u8]]) -> rustls::ClientConfig {
+    let mut tls = tls.clone();
+    tls.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+    tls
+}
+
+/// Whether a proxy from the environment may carry HTTPS (then a direct
+/// probe would ask the wrong host, or none it can reach).
+fn proxied() -> bool {
+    ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
+}
+
+impl Clients {
+    /// Built inside the runtime that will drive the connections.
+    pub(crate) fn new(config: &EngineConfig, cookies: &Arc<Cookies>) -> Result<Clients, EngineError> {
+        let tls = tls_config()?;
+        let build = |protocols: &[&[u8]], http2_only: bool| {
+            let b = http::builder(config, cookies.clone())
+                .tls_backend_preconfigured(alpn(&tls, protocols))
+                .http2_initial_stream_window_size(STREAM_WINDOW)
+                .http2_initial_connection_window_size(CONNECTION_WINDOW);
+            let b = if http2_only { b.http2_prior_knowledge() } else { b };
+            b.build().map_err(|e| EngineError::Client(http::chain(&e)))
+        };
+        Ok(Clients(Arc::new(Inner {
+            any: build(&[b"h2", b"http/1.1"], false)?,
+            http2: build(&[b"h2"], true)?,
+            http1: build(&[b"http/1.1"], false)?,
+            tls: Arc::new(alpn(&tls, &[b"h2", b"http/1.1"])),
+            connect_timeout: config.connect_timeout,
+            may_probe: !proxied(),
+            known: Mutex::default(),
+        })))
+    }
+
+    /// A GET for a whole file (or the rest of one): over the host's shared
+    /// HTTP/2 connection when it has one. A transport error there is asked
+    /// again at once over a connection that offers both versions (a
+    /// redirect may lead to a server without HTTP/2).
+    pub(crate) async fn get(&self, url: &Url, headers: HeaderMap) -> reqwest::Result<Response> {
+        let speaks = self.speaks(url).await;
+        let send = |client: &reqwest::Client| client.get(url.clone()).headers(headers.clone()).send();
+        let sent = match speaks {
+            Some(Speaks::Http2) => match send(&self.0.http2).await {
+                Err(e) if !(e.is_timeout() || e.is_redirect()) => {
+                    tracing::debug!(%url, error = %http::chain(&e), "HTTP/2 connection failed; asking again");
+                    send(&self.0.any).await
+                }
+                other => other,
+            },
+            _ => send(&self.0.any).await,
+        };
+        if let Ok(resp) = &sent {
+            self.answered(resp.url(), resp.version());
+        }
+        sent
+    }
+
+    /// A GET for one segment: on a connection of its own.
+    pub(crate) fn segment(&self, url: &Url, headers: HeaderMap) -> reqwest::RequestBuilder {
+        let client = if url.scheme() == "https" {
+            &self.0.http1
+        } else {
+            &self.0.any
+        };
+        client.get(url.clone()).headers(headers)
+    }
+
+    /// What the host of `url` speaks, when that matters and is known or
+    /// can be learned without making a lone first request wait.
+    async fn speaks(&self, url: &Url) -> Option<Speaks> {
+        let origin = Origin::of(url)?;
+        let cell = {
+            let mut known = sync::lock(&self.0.known);
+            match known.get(&origin) {
+                Some(Known::Answered(s)) => return Some(*s),
+                Some(Known::First(cell)) => cell.clone(),
+                None => {
+                    known.insert(origin, Known::First(Arc::default()));
+                    return None;
+                }
+            }
+        };
+        if !self.0.may_probe {
+            return None;
+        }
+        *cell.get_or_init(|| self.probe(origin)).await
+    }
+
+    /// Remembers what the server that answered speaks.
+    fn answered(&self, url: &Url, version: Version) {
+        if let Some(origin) = Origin::of(url) {
+            let speaks = if version == Version::HTTP_2 {
+                Speaks::Http2
+            } else {
+                Speaks::Http1
+            };
+            sync::lock(&self.0.known).insert(origin, Known::Answered(speaks));
+        }
+    }
+
+    /// One TLS handshake with the host, to read which protocol it picks
+    /// (ALPN); the connection is then closed. `None` when it cannot be
+    /// asked: the request itself will say why.
+    async fn probe(&self, origin: Origin) -> Option<Speaks> {
+        let name = match Url::parse(&format!("https://{}/", origin.host)).ok()?.host()? {
+            Host::Domain(d) => rustls::pki_types::ServerName::try_from(d.to_string()).ok()?,
+            Host::Ipv4(ip) => rustls::pki_types::ServerName::from(std::net::IpAddr::V4(ip)),
+            Host::Ipv6(ip) => rustls::pki_types::ServerName::from(std::net::IpAddr::V6(ip)),
+        };
+        let addr = origin.host.trim_start_matches('[').trim_end_matches(']');
+        let connector = tokio_rustls::TlsConnector::from(self.0.tls.clone());
+        let handshake = async {
+            let tcp = tokio::net::TcpStream::connect((addr, origin.port)).await.ok()?;
+            let tls = connector.connect(name, tcp).await.ok()?;
+            Some(match tls.get_ref().1.alpn_protocol() {
+                Some(b"h2") => Speaks::Http2,
+                _ => Speaks::Http1,
+            })
+        };
+        let speaks = tokio::time::timeout(self.0.connect_timeout, handshake)
+            .await
+            .ok()
+            .flatten();
+        tracing::debug!(
+            host = origin.host,
+            port = origin.port,
+            ?speaks,
+            "asked what the server speaks"
+        );
+        speaks
+    }
+}
