@@ -39,11 +39,17 @@ impl Outbox {
     fn push(self: &Arc<Self>, event: Event) {
         let mut waiting = sync::lock(&self.waiting);
         waiting.push(event);
-        if !io::on_loop() {
-            self.send(waiting);
-        } else if waiting.len() == 1 {
-            let outbox = self.clone();
-            tokio::spawn(async move { outbox.flush() });
+        let on_loop = io::on_loop()
+            .then(tokio::runtime::Handle::try_current)
+            .and_then(Result::ok);
+        match on_loop {
+            None => self.send(waiting),
+            Some(handle) if waiting.len() == 1 => {
+                let outbox = self.clone();
+                handle.spawn(async move { outbox.flush() });
+            }
+            // A flush is already on its way.
+            Some(_) => {}
         }
     }
 
