@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use fanout::engine::Worker;
 use fanout::gui::i18n::Lang;
-use fanout::gui::settings::{EngineChoice, Settings};
+use fanout::gui::settings::{EngineChoice, Settings, Theme};
 use fanout::gui::{AppOptions, FanoutApp};
 use support::aria2::Rpcd;
 use support::{TestServer, body_for, files_in};
@@ -43,9 +43,15 @@ impl Setup {
     }
 
     fn harness(&self) -> Harness<'static, FanoutApp> {
+        self.harness_of(egui::vec2(1360.0, 800.0))
+    }
+
+    /// A taller window, where the settings panel's last rows show without
+    /// scrolling.
+    fn harness_of(&self, size: egui::Vec2) -> Harness<'static, FanoutApp> {
         let options = self.options();
         Harness::builder()
-            .with_size(egui::vec2(1360.0, 800.0))
+            .with_size(size)
             // Enough frames for a window to fade in; downloads are waited
             // for in real time by `step_until`, not by running frames.
             .with_max_steps(12)
@@ -293,6 +299,27 @@ fn settings_survive_a_restart_of_the_app() {
     assert_eq!(s.download_dir, folder);
     assert_eq!(s.connect_timeout_secs, 12);
     assert!(harness.state().settings == Settings::load(&setup.options().settings_path()));
+}
+
+#[test]
+fn the_theme_switches_at_once_and_is_remembered() {
+    let setup = Setup::new();
+    let tall = egui::vec2(1360.0, 1000.0);
+    {
+        let mut harness = setup.harness_of(tall);
+        harness.get_by_label("Dark").click();
+        settle(&mut harness);
+        assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
+        assert!(harness.ctx.global_style().visuals.dark_mode);
+        harness.get_by_label("Light").click();
+        settle(&mut harness);
+        assert_eq!(harness.ctx.theme(), egui::Theme::Light);
+        assert!(!harness.ctx.global_style().visuals.dark_mode);
+    }
+    // The next start opens light, whatever the desktop says.
+    let harness = setup.harness_of(tall);
+    assert_eq!(harness.state().settings.theme, Theme::Light);
+    assert_eq!(harness.ctx.theme(), egui::Theme::Light);
 }
 
 #[test]

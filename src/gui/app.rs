@@ -360,6 +360,11 @@ impl FanoutApp {
 impl eframe::App for FanoutApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         i18n::set(self.settings.lang());
+        // Before anything is drawn: at start, and in the frame after a click.
+        let theme = self.settings.theme.preference();
+        if ctx.options(|o| o.theme_preference) != theme {
+            ctx.set_theme(theme);
+        }
         if self.drain_events(EVENT_BUDGET) {
             ctx.request_repaint(); // more waiting: next frame goes on
         }

@@ -136,6 +136,10 @@ catalogue! {
     NotifyOnFinishHint: "A desktop notification with how many files were saved and how many failed.", "桌面通知：保存了多少个文件，失败了多少个。";
     Language: "Language", "语言";
     LangSystem: "System ({lang})", "跟随系统（{lang}）";
+    Theme: "Theme", "外观";
+    ThemeSystem: "System", "跟随系统";
+    ThemeLight: "Light", "浅色";
+    ThemeDark: "Dark", "深色";
     EngineChangeNote: "A new engine or worker count applies to tasks that have not started; running ones finish where they are.", "新的引擎或并发数只用于尚未开始的任务；正在进行的任务在原处完成。";
     OldEngineStillRuns: "Some tasks still run on the previous engine.", "有些任务仍在之前的引擎上运行。";
     DownloadFolder: "Download folder", "下载文件夹";

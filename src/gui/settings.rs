@@ -57,6 +57,37 @@ impl EngineChoice {
     }
 }
 
+/// The window's colours: the desktop's light or dark (followed while the
+/// window runs), or one of them always.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => tr!(ThemeSystem),
+            Theme::Light => tr!(ThemeLight),
+            Theme::Dark => tr!(ThemeDark),
+        }
+    }
+
+    /// What egui is told: it follows the desktop itself for `System`.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            Theme::System => egui::ThemePreference::System,
+            Theme::Light => egui::ThemePreference::Light,
+            Theme::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
 /// A secret token: saved with the settings (the file is the user's own),
 /// never shown by `Debug`, so never in a log.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +131,8 @@ pub struct Settings {
     pub aria2_limit: usize,
     /// The window's language; `None` follows the system's.
     pub language: Option<Lang>,
+    /// Light, dark, or as the desktop is.
+    pub theme: Theme,
     /// A desktop notification when a batch of downloads ends.
     pub notify: bool,
     /// The engine comparison saves into the download folder and keeps the
@@ -171,6 +204,7 @@ impl Default for Settings {
             aria2_dir: String::new(),
             aria2_limit: BackendKind::DEFAULT_ARIA2_LIMIT,
             language: None,
+            theme: Theme::System,
             notify: true,
             compare_keep: false,
             rpc: RpcSettings::default(),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use egui::RichText;
 
 use super::i18n::{Lang, tr};
-use super::settings::{EngineChoice, Settings};
+use super::settings::{EngineChoice, Settings, Theme};
 use super::{Action, FanoutApp};
 use crate::engine::{Engine, EngineConfig};
 use crate::secrets::Kept;
@@ -23,6 +23,16 @@ impl FanoutApp {
                 .labelled_by(label.id);
             for lang in Lang::ALL {
                 ui.selectable_value(&mut self.settings.language, Some(lang), lang.name());
+            }
+        });
+    }
+
+    /// System, Light or Dark (each button named by its own text).
+    pub(super) fn theme_choice(&mut self, ui: &mut egui::Ui) {
+        ui.label(tr!(Theme));
+        ui.horizontal_wrapped(|ui| {
+            for theme in Theme::ALL {
+                ui.selectable_value(&mut self.settings.theme, theme, theme.label());
             }
         });
     }
@@ -116,6 +126,8 @@ impl FanoutApp {
         dragging |= self.other_programs(ui);
         ui.add_space(6.0);
         self.language_choice(ui);
+        ui.add_space(6.0);
+        self.theme_choice(ui);
         ui.add_space(8.0);
         ui.separator();
         ui.weak(tr!(EngineChangeNote));
