@@ -1389,8 +1389,11 @@ fn the_speed_limit_holds_and_can_be_changed_while_running(kind: BackendKind) {
         _ => None,
     });
     saved_path(&r);
+    // Still limited, it would take 20 s; lifted, it took under a second
+    // here and 8 s once on a loaded CI machine (the engine tests run in
+    // parallel on 2 cores), so the bound sits between the two.
     assert!(
-        r.finished - r.started < Duration::from_secs(8),
+        r.finished - r.started < Duration::from_secs(14),
         "{kind:?}: {:?}",
         r.finished - r.started
     );
