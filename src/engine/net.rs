@@ -139,8 +139,9 @@ impl Clients {
     }
 
     /// A GET for a whole file (or the rest of one): over the host's shared
-    /// HTTP/2 connection when it has one. A transport error there is asked
-    /// again at once over a connection that offers both versions (a
+    /// HTTP/2 connection when it has one. A transport error there (not a
+    /// timeout, which would only wait again, nor a redirect refused) is
+    /// asked again at once over a connection that offers both versions (a
     /// redirect may lead to a server without HTTP/2).
     pub(crate) async fn get(&self, url: &Url, headers: HeaderMap) -> reqwest::Result<Response> {
         let speaks = self.speaks(url).await;
