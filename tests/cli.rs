@@ -442,12 +442,7 @@ fn a_killed_run_is_continued_by_the_next_run_with_only_the_missing_bytes(engine:
     let served_before = server.body_bytes();
 
     let again = fanout(&["get", "--json", "-e", engine, "-o", out, &url], None);
-    assert_eq!(
-        again.status.code(),
-        Some(0),
-        "{engine}: {}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    assert_eq!(again.status.code(), Some(0), "{engine}: {}", stderr(&again));
     let saved = dir.path().join(format!("big-{engine}.bin"));
     assert_eq!(std::fs::read(&saved).unwrap(), body_for(&path, size), "{engine}");
     assert_eq!(
@@ -588,12 +583,7 @@ fn headers_referer_and_user_agent_reach_the_server_and_a_bad_header_is_refused()
         ],
         None,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(sent(&server, "/h/a.bin", "x-token").as_deref(), Some("flag"));
     assert_eq!(
         sent(&server, "/h/a.bin", "accept-language").as_deref(),
@@ -614,7 +604,7 @@ fn headers_referer_and_user_agent_reach_the_server_and_a_bad_header_is_refused()
     for bad in ["NoColon", "Bad Name: 1", "Range: bytes=0-"] {
         let out = fanout(&["get", "-H", bad, &server.url("/h/c.bin")], None);
         assert_eq!(out.status.code(), Some(2), "{bad}");
-        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+        assert!(!stderr(&out).is_empty());
     }
     assert_eq!(server.requests(), before);
 }
@@ -650,12 +640,7 @@ fn cookies_from_a_browser_file_go_only_where_they_match() {
         ],
         None,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Domain and path match; a secure cookie stays off plain HTTP; an
     // expired one is dropped; #HttpOnly_ lines are cookies.
     assert_eq!(
@@ -685,7 +670,7 @@ fn cookies_from_a_browser_file_go_only_where_they_match() {
         None,
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+    assert!(stderr(&out).contains("line 1"));
     assert_eq!(server.requests(), before);
 }
 
@@ -699,7 +684,7 @@ fn install_desktop_entry_puts_fanout_in_the_menu_with_this_binary() {
         .env("XDG_DATA_HOME", &data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}", stderr(&out));
     let entry = std::fs::read_to_string(data.join("applications/fanout.desktop")).unwrap();
     let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_fanout")).unwrap();
     assert!(entry.contains(&format!("Exec={} %U\n", exe.display())), "{entry}");

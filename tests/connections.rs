@@ -8,7 +8,7 @@
 #[macro_use]
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use fanout::engine::BackendKind;
@@ -65,15 +65,30 @@ fn all_saved(dir: &Path, names: &[String], size: usize, path: impl Fn(&str) -> S
     }
 }
 
+/// The HTTPS test server, and its certificate in `dir` for `SSL_CERT_FILE`.
+fn https_server(dir: &Path) -> (TestServer, PathBuf) {
+    let (server, cert) = TestServer::start_https();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, cert).unwrap();
+    (server, ca)
+}
+
+/// 24 files of 5,000 bytes under `/PREFIX/`, each 30 ms late: their names
+/// and URLs.
+fn album(server: &TestServer, prefix: &str) -> (Vec<String>, Vec<String>) {
+    let names: Vec<String> = (0..24).map(|i| format!("{i}.jpg")).collect();
+    let urls = names
+        .iter()
+        .map(|n| server.url(&format!("/{prefix}/{n}?size=5000&latency=30")))
+        .collect();
+    (names, urls)
+}
+
 fn files_to_one_http11_host_reuse_at_most_j_connections(kind: BackendKind) {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let files = 24;
-    let names: Vec<String> = (0..files).map(|i| format!("{i}.jpg")).collect();
-    let urls: Vec<String> = names
-        .iter()
-        .map(|n| server.url(&format!("/keep/{n}?size=5000&latency=30")))
-        .collect();
+    let (names, urls) = album(&server, "keep");
+    let files = names.len();
     get(kind, &urls, dir.path(), &[], None);
     all_saved(dir.path(), &names, 5000, |n| format!("/keep/{n}"));
     let limit = kind.limit().unwrap();
@@ -88,16 +103,10 @@ fn files_to_one_http11_host_reuse_at_most_j_connections(kind: BackendKind) {
 each_backend!(files_to_one_http11_host_reuse_at_most_j_connections, 4);
 
 fn files_to_one_https_host_share_one_http2_connection(kind: BackendKind) {
-    let (server, cert) = TestServer::start_https();
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, cert).unwrap();
-    let files = 24;
-    let names: Vec<String> = (0..files).map(|i| format!("{i}.jpg")).collect();
-    let urls: Vec<String> = names
-        .iter()
-        .map(|n| server.url(&format!("/h2/{n}?size=5000&latency=30")))
-        .collect();
+    let (server, ca) = https_server(dir.path());
+    let (names, urls) = album(&server, "h2");
+    let files = names.len();
     get(kind, &urls, dir.path(), &[], Some(&ca));
     all_saved(dir.path(), &names, 5000, |n| format!("/h2/{n}"));
     let limit = kind.limit().unwrap();
@@ -114,10 +123,8 @@ fn files_to_one_https_host_share_one_http2_connection(kind: BackendKind) {
 each_backend!(files_to_one_https_host_share_one_http2_connection, 8);
 
 fn the_segments_of_a_file_over_http2_each_get_a_connection(kind: BackendKind) {
-    let (server, cert) = TestServer::start_https();
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, cert).unwrap();
+    let (server, ca) = https_server(dir.path());
     let size = 4 << 20;
     let url = server.url(&format!("/seg/big.bin?size={size}&pace=2"));
     get(

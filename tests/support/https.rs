@@ -6,11 +6,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tower::ServiceExt;
 
-use super::{Stats, TestServer, serve};
+use super::TestServer;
 
 impl TestServer {
     /// Serves HTTPS on 127.0.0.1:0; returns the server and its certificate
@@ -27,61 +26,36 @@ impl TestServer {
             .expect("a server config");
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stats = Arc::new(Stats::default());
-        let app = Router::new().fallback(serve).with_state(stats.clone());
-        let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
-        let counted = stats.clone();
-        std::thread::Builder::new()
-            .name(format!("test-https-{}", addr.port()))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                    loop {
-                        let tcp = tokio::select! {
-                            accepted = listener.accept() => match accepted {
-                                Ok((tcp, _)) => tcp,
-                                Err(_) => continue,
-                            },
-                            _ = &mut rx => return,
-                        };
-                        counted.connections.fetch_add(1, Ordering::SeqCst);
-                        let served = Arc::new(AtomicUsize::new(0));
-                        counted.per_connection.lock().unwrap().push(served.clone());
-                        let (acceptor, app) = (acceptor.clone(), app.clone());
-                        tokio::spawn(async move {
-                            // A client that only asks what the server speaks
-                            // closes after the handshake.
-                            let Ok(tls) = acceptor.accept(tcp).await else {
-                                return;
-                            };
-                            let service = hyper::service::service_fn(
-                                move |req: hyper::Request<hyper::body::Incoming>| {
-                                    served.fetch_add(1, Ordering::SeqCst);
-                                    app.clone().oneshot(req.map(axum::body::Body::new))
-                                },
-                            );
-                            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                                .serve_connection(TokioIo::new(tls), service)
-                                .await;
+        let server = TestServer::spawn("https", move |listener, app, stats, mut stop| async move {
+            loop {
+                let tcp = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((tcp, _)) => tcp,
+                        Err(_) => continue,
+                    },
+                    _ = &mut stop => return,
+                };
+                stats.connections.fetch_add(1, Ordering::SeqCst);
+                let served = Arc::new(AtomicUsize::new(0));
+                stats.per_connection.lock().unwrap().push(served.clone());
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    // A client that only asks what the server speaks
+                    // closes after the handshake.
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service =
+                        hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                            served.fetch_add(1, Ordering::SeqCst);
+                            app.clone().oneshot(req.map(axum::body::Body::new))
                         });
-                    }
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
                 });
-            })
-            .unwrap();
-        let server = TestServer {
-            scheme: "https",
-            addr,
-            stats,
-            _shutdown: tx,
-        };
+            }
+        });
         (server, cert_pem)
     }
 

@@ -128,15 +128,38 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start() -> Self {
+        Self::spawn("http", |listener, app, stats, stop| async move {
+            use axum::serve::ListenerExt;
+            let listener = listener.tap_io(move |_| {
+                stats.connections.fetch_add(1, Ordering::SeqCst);
+            });
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await;
+        })
+    }
+
+    /// Binds 127.0.0.1:0 and runs `serve` on a thread of its own (with a
+    /// two-worker runtime), given the listener, the router, the stats it
+    /// counts into, and the signal to stop (sent when the server is dropped).
+    fn spawn<F, Fut>(scheme: &'static str, serve: F) -> TestServer
+    where
+        F: FnOnce(tokio::net::TcpListener, Router, Arc<Stats>, tokio::sync::oneshot::Receiver<()>) -> Fut
+            + Send
+            + 'static,
+        Fut: Future<Output = ()>,
+    {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let stats = Arc::new(Stats::default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = Router::new().fallback(serve).with_state(stats.clone());
+        let app = Router::new().fallback(serve_request).with_state(stats.clone());
         let counted = stats.clone();
         std::thread::Builder::new()
-            .name(format!("test-server-{}", addr.port()))
+            .name(format!("test-{scheme}-{}", addr.port()))
             .spawn(move || {
                 let rt = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -144,22 +167,13 @@ impl TestServer {
                     .build()
                     .unwrap();
                 rt.block_on(async move {
-                    use axum::serve::ListenerExt;
-                    let listener = tokio::net::TcpListener::from_std(listener)
-                        .unwrap()
-                        .tap_io(move |_| {
-                            counted.connections.fetch_add(1, Ordering::SeqCst);
-                        });
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = rx.await;
-                        })
-                        .await;
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    serve(listener, app, counted, rx).await;
                 });
             })
             .unwrap();
         TestServer {
-            scheme: "http",
+            scheme,
             addr,
             stats,
             _shutdown: tx,
@@ -228,7 +242,7 @@ pub fn body_for(path: &str, size: usize) -> Vec<u8> {
 
 const CHUNK: usize = 16 * 1024;
 
-async fn serve(
+async fn serve_request(
     State(stats): State<Arc<Stats>>,
     uri: Uri,
     headers: axum::http::HeaderMap,
