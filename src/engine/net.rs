@@ -50,7 +50,7 @@ pub(crate) enum Speaks {
 /// An HTTPS server, as its connections are pooled.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Origin {
-    host: String,
+    host: Host,
     port: u16,
 }
 
@@ -58,7 +58,7 @@ impl Origin {
     fn of(url: &Url) -> Option<Origin> {
         (url.scheme() == "https").then_some(())?;
         Some(Origin {
-            host: url.host_str()?.to_string(),
+            host: url.host()?.to_owned(),
             port: url.port_or_known_default()?,
         })
     }
@@ -209,15 +209,17 @@ impl Clients {
     /// (ALPN); the connection is then closed. `None` when it cannot be
     /// asked: the request itself will say why.
     async fn probe(&self, origin: Origin) -> Option<Speaks> {
-        let name = match Url::parse(&format!("https://{}/", origin.host)).ok()?.host()? {
-            Host::Domain(d) => rustls::pki_types::ServerName::try_from(d.to_string()).ok()?,
-            Host::Ipv4(ip) => rustls::pki_types::ServerName::from(std::net::IpAddr::V4(ip)),
-            Host::Ipv6(ip) => rustls::pki_types::ServerName::from(std::net::IpAddr::V6(ip)),
+        use rustls::pki_types::ServerName;
+        let (name, addr) = match &origin.host {
+            Host::Domain(d) => (ServerName::try_from(d.clone()).ok()?, d.clone()),
+            Host::Ipv4(ip) => (ServerName::from(std::net::IpAddr::V4(*ip)), ip.to_string()),
+            Host::Ipv6(ip) => (ServerName::from(std::net::IpAddr::V6(*ip)), ip.to_string()),
         };
-        let addr = origin.host.trim_start_matches('[').trim_end_matches(']');
         let connector = tokio_rustls::TlsConnector::from(self.0.tls.clone());
         let handshake = async {
-            let tcp = tokio::net::TcpStream::connect((addr, origin.port)).await.ok()?;
+            let tcp = tokio::net::TcpStream::connect((addr.as_str(), origin.port))
+                .await
+                .ok()?;
             let tls = connector.connect(name, tcp).await.ok()?;
             Some(match tls.get_ref().1.alpn_protocol() {
                 Some(b"h2") => Speaks::Http2,
@@ -229,7 +231,7 @@ impl Clients {
             .ok()
             .flatten();
         tracing::debug!(
-            host = origin.host,
+            host = %origin.host,
             port = origin.port,
             ?speaks,
             "asked what the server speaks"
