@@ -88,12 +88,16 @@ impl TokioBackend {
                 // The task keeps the loop alive until it has settled.
                 let alive = alive.clone();
                 tokio::spawn(async move {
-                    let _permit = permit;
                     let slot = slots.take();
                     let worker = Worker::Slot(slot);
                     let started = reporter.started(task.index, worker);
                     let attempt = transfer::run(&client, &config, &room, &mut task).await;
                     settle(&reporter, task, worker, started, attempt);
+                    // The connection goes back to the pool (or is closed) in
+                    // a task of the loop: let it run before the next task
+                    // may take this one's place.
+                    tokio::task::yield_now().await;
+                    drop(permit);
                     slots.put(slot);
                     running.fetch_sub(1, Ordering::SeqCst);
                     drop(alive);

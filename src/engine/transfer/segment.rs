@@ -564,6 +564,10 @@ async fn connection(
             }
         }
     }
+    // A response dropped mid-body has its connection closed by a task of
+    // the loop: let it run before the connection is given back, or the next
+    // request opens one while this one is still open (one over the limit).
+    tokio::task::yield_now().await;
     drop(permit);
     sh.connected(-1);
 }
