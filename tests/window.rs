@@ -10,9 +10,11 @@
 
 mod support;
 
+use support::programs::{Killed, private_bus, require};
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use x11rb::connection::Connection;
@@ -20,35 +22,6 @@ use x11rb::protocol::xproto::{
     AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, ImageFormat, MapState, Window,
 };
 use x11rb::rust_connection::RustConnection;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn have(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-}
-
-/// A private `dbus-daemon --session` (killed on drop) and its address.
-fn private_bus() -> (Killed, String) {
-    let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon starts");
-    let mut address = String::new();
-    BufReader::new(bus.stdout.take().unwrap())
-        .read_line(&mut address)
-        .unwrap();
-    (Killed(bus), address.trim().to_string())
-}
 
 /// Starts Xvfb on a display number it picks itself (`-displayfd`), so tests
 /// running side by side never share or race for one.
@@ -134,10 +107,7 @@ fn without_a_wgpu_surface_the_window_falls_back_to_glow() {
 }
 
 fn open_photograph_close(name: &str, env: &[(&str, &str)]) {
-    if !have("Xvfb") {
-        let why = "Xvfb is not installed (apt-get install xvfb)";
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
-        eprintln!("skipped: {why}");
+    if !require(&[("Xvfb", "xvfb")]) {
         return;
     }
     let (_xvfb, display) = start_xvfb();
@@ -283,13 +253,8 @@ fn titles(conn: &RustConnection, root: Window) -> Vec<(Window, String)> {
 
 #[test]
 fn a_finished_batch_shows_in_the_title_and_as_a_desktop_notification() {
-    for (program, package) in [("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon")] {
-        if !have(program) {
-            let why = format!("{program} is not installed (apt-get install {package})");
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
-            eprintln!("skipped: {why}");
-            return;
-        }
+    if !require(&[("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon")]) {
+        return;
     }
     let server = support::TestServer::start();
     let (_xvfb, display) = start_xvfb();
@@ -401,10 +366,7 @@ fn wait_for_file(path: &Path, want: &[u8]) {
 
 #[test]
 fn a_second_start_hands_its_urls_to_the_window_and_a_killed_one_leaves_no_lock() {
-    if !have("Xvfb") {
-        let why = "Xvfb is not installed (apt-get install xvfb)";
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
-        eprintln!("skipped: {why}");
+    if !require(&[("Xvfb", "xvfb")]) {
         return;
     }
     let server = support::TestServer::start();
@@ -498,18 +460,13 @@ fn wait_for_rpc(port: u16) {
 
 #[test]
 fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
-    for (program, package) in [
+    if !require(&[
         ("Xvfb", "xvfb"),
         ("dbus-daemon", "dbus-daemon"),
         ("gnome-keyring-daemon", "gnome-keyring"),
         ("secret-tool", "libsecret-tools"),
-    ] {
-        if !have(program) {
-            let why = format!("{program} is not installed (apt-get install {package})");
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
-            eprintln!("skipped: {why}");
-            return;
-        }
+    ]) {
+        return;
     }
     let (_xvfb, display) = start_xvfb();
     let home = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ use crossbeam_channel::Receiver;
 use fanout::engine::{Aria2Remote, BackendKind, Engine, EngineConfig, Event};
 
 use super::TestServer;
+use super::programs::free_port;
 
 /// A running `aria2c` daemon, killed on drop.
 pub struct Daemon {
@@ -25,14 +26,6 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Daemon {
