@@ -22,6 +22,10 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
         ..EngineConfig::new(backend)
     };
     let mut config = config;
+    if let Err(e) = args.net.apply(&mut config) {
+        eprintln!("fanout get: {e}");
+        return EXIT_USAGE;
+    }
     if let BackendKind::Aria2 { .. } = backend {
         let remote = match args.aria2() {
             Ok(r) => r,

@@ -17,8 +17,10 @@ use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Header, Headers, par
 use crate::input::{self, Options};
 
 mod download;
+mod net;
 use download::download;
 pub use download::{human_bytes, json_line, text_line};
+pub use net::NetArgs;
 
 /// Exit status when every download succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -188,6 +190,8 @@ pub struct GetArgs {
     /// those that match its domain, path and scheme.
     #[arg(long, value_name = "FILE")]
     pub load_cookies: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 fn parse_header(text: &str) -> Result<Header, String> {

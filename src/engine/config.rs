@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use super::auth::Logins;
+use super::proxy::ProxyConfig;
+
 /// Which way downloads are fanned out: the three versions of the note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendKind {
@@ -61,6 +64,13 @@ pub struct EngineConfig {
     pub segment_threshold: u64,
     /// Where the aria2 backend sends its downloads.
     pub aria2: Option<Aria2Remote>,
+    /// Which proxy requests go through.
+    pub proxy: ProxyConfig,
+    /// Send a URL's own user and password over plain HTTP to a public
+    /// address too (see [`super::auth::plain_auth_refused`]).
+    pub allow_plain_auth: bool,
+    /// Logins for sites whose URLs name none (saved ones, a netrc file).
+    pub logins: Logins,
 }
 
 /// An aria2 daemon: its JSON-RPC address and secret token. The secret is
@@ -98,6 +108,9 @@ impl EngineConfig {
             segments: Self::DEFAULT_SEGMENTS,
             segment_threshold: Self::DEFAULT_SEGMENT_THRESHOLD,
             aria2: None,
+            proxy: ProxyConfig::default(),
+            allow_plain_auth: false,
+            logins: Logins::default(),
         }
     }
 }

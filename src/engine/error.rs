@@ -23,6 +23,15 @@ pub enum FetchError {
     /// asking again gets the same certificate.
     #[error("the server's certificate is not trusted: {0}")]
     Tls(String),
+    /// The proxy refused the connection or the request (a 407, wrong
+    /// credentials): final, since the proxy would answer the same again.
+    #[error("the proxy {proxy} failed: {reason}")]
+    Proxy { proxy: String, reason: String },
+    /// The URL's user and password would go unencrypted to a public host.
+    #[error(
+        "not sent: the URL's user name and password would cross the internet unencrypted to {host} over plain HTTP; use https, or allow it (--allow-plain-auth, or in Settings)"
+    )]
+    PlainAuth { host: String },
     #[error("redirect refused: {0}")]
     Redirect(#[from] RedirectError),
     /// The body stopped early with a transport error (`cause`), or with the

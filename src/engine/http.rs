@@ -13,6 +13,7 @@ use url::Url;
 use super::config::EngineConfig;
 use super::cookies::Cookies;
 use super::error::{FetchError, RedirectError};
+use super::proxy::Route;
 
 /// A server must not be able to bounce a download around forever.
 pub(crate) const MAX_REDIRECTS: usize = 10;
@@ -47,15 +48,23 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 }
 
 /// What every client of the engine shares: the user agent, the cookie jar,
-/// the redirect rules and the timeouts (see [`super::net`] for the clients).
-pub(crate) fn builder(config: &EngineConfig, cookies: Arc<Cookies>) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+/// the proxy, the redirect rules and the timeouts (see [`super::net`] for
+/// the clients).
+pub(crate) fn builder(config: &EngineConfig, cookies: Arc<Cookies>, route: &Route) -> reqwest::ClientBuilder {
+    let b = reqwest::Client::builder()
         .user_agent(&config.user_agent)
         .cookie_provider(cookies)
         .redirect(redirect_policy())
         .connect_timeout(config.connect_timeout)
         // A stall watchdog: applies to each read, not to the whole body.
         .read_timeout(config.read_timeout)
+        // Only the route decides: not reqwest's own reading of the
+        // environment.
+        .no_proxy();
+    match route.reqwest() {
+        Some(proxy) => b.proxy(proxy),
+        None => b,
+    }
 }
 
 /// Makes ring the process's TLS crypto provider, once, before any client is

@@ -7,7 +7,7 @@
 
 //!
 //! The rooms, each importing only those above it in this list (a test
-//! checks there is no cycle): `config`, `cookies`, `error`, `headers`,
+//! checks there is no cycle): `netrc` → `auth` → `proxy` → `config`, `cookies`, `error`, `headers`,
 //! `job`, `limit`, `naming`, `hash` (leaves) → `http` → `part` (part file,
 //! control file, resume lookup) → `queue` (tasks and their controls) →
 //! `report` (listener, clock, connection budget, cookie jar) → `attempt`
@@ -17,6 +17,7 @@
 //! tasks, aria2) → this handle.
 
 mod attempt;
+pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod cookies;
@@ -30,7 +31,9 @@ pub mod job;
 pub mod limit;
 pub mod naming;
 mod net;
+pub mod netrc;
 mod part;
+pub mod proxy;
 mod queue;
 mod report;
 mod transfer;
@@ -50,6 +53,7 @@ pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};
 pub use job::{Event, Job, Saved, TaskResult, Worker, hex, parse_sha256};
 pub use limit::parse_rate;
+pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};
 pub use queue::Place;
 use queue::{Cancel, Pause, Task};
 use report::Reporter;
@@ -97,6 +101,12 @@ impl Engine {
         &self.config
     }
 
+    /// The proxy downloads go through now, as it may be shown (`None`:
+    /// direct). With the desktop's settings, the last one it named.
+    pub fn proxy(&self) -> Option<String> {
+        self.backend.proxy()
+    }
+
     /// Switches to another backend or other settings. Tasks that have not
     /// started go to the new workers; running ones finish where they are.
     /// On an error the old settings stay in force.
@@ -130,7 +140,10 @@ impl Engine {
     pub fn submit(&self, job: Job) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
         match http::parse_url(&job.url) {
-            Ok(url) => self.reporter.queue.push(Task::new(index, url, job)),
+            Ok(url) => match auth::plain_auth_refused(&url, self.config.allow_plain_auth) {
+                Some(host) => self.reject(index, &job.url, FetchError::PlainAuth { host }),
+                None => self.reporter.queue.push(Task::new(index, url, job)),
+            },
             Err(e) => self.reject(index, &job.url, e),
         }
         index
@@ -156,7 +169,7 @@ impl Engine {
 
     fn reject(&self, index: usize, url: &str, e: FetchError) {
         let now = self.reporter.now();
-        let result = Attempt::failed(None, 0, e).result(index, url, Worker::Rejected, now);
+        let result = Attempt::failed(None, 0, e).result(index, &auth::redact(url), Worker::Rejected, now);
         self.reporter.finished(result);
     }
 

@@ -21,6 +21,7 @@
 //! ring, and the system's trust store (see [`tls_config`]).
 
 use std::collections::HashMap;
+use std::error::Error as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,7 +32,9 @@ use url::{Host, Url};
 
 use super::config::{EngineConfig, EngineError};
 use super::cookies::Cookies;
+use super::error::FetchError;
 use super::http::{self, crypto_provider};
+use super::proxy::Route;
 use crate::sync;
 
 /// HTTP/2 flow-control windows: how much a server may send before fanout
@@ -84,8 +87,8 @@ struct Inner {
     http1: reqwest::Client,
     tls: Arc<rustls::ClientConfig>,
     connect_timeout: Duration,
-    /// Whether the probe may connect by itself: not through a proxy.
-    may_probe: bool,
+    /// Which proxy each request goes through.
+    route: Route,
     known: Mutex<HashMap<Origin, Known>>,
 }
 
@@ -107,20 +110,13 @@ fn alpn(tls: &rustls::ClientConfig, protocols: &[&[u8]]) -> rustls::ClientConfig
     tls
 }
 
-/// Whether a proxy from the environment may carry HTTPS (then a direct
-/// probe would ask the wrong host, or none it can reach).
-fn proxied() -> bool {
-    ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
-        .iter()
-        .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
-}
-
 impl Clients {
     /// Built inside the runtime that will drive the connections.
     pub(crate) fn new(config: &EngineConfig, cookies: &Arc<Cookies>) -> Result<Clients, EngineError> {
         let tls = tls_config()?;
+        let route = Route::new(&config.proxy);
         let build = |protocols: &[&[u8]], http2_only: bool| {
-            let b = http::builder(config, cookies.clone())
+            let b = http::builder(config, cookies.clone(), &route)
                 .tls_backend_preconfigured(alpn(&tls, protocols))
                 .http2_initial_stream_window_size(STREAM_WINDOW)
                 .http2_initial_connection_window_size(CONNECTION_WINDOW);
@@ -133,7 +129,7 @@ impl Clients {
             http1: build(&[b"http/1.1"], false)?,
             tls: Arc::new(alpn(&tls, &[b"h2", b"http/1.1"])),
             connect_timeout: config.connect_timeout,
-            may_probe: !proxied(),
+            route,
             known: Mutex::default(),
         })))
     }
@@ -144,12 +140,13 @@ impl Clients {
     /// asked again at once over a connection that offers both versions (a
     /// redirect may lead to a server without HTTP/2).
     pub(crate) async fn get(&self, url: &Url, headers: HeaderMap) -> reqwest::Result<Response> {
+        self.0.route.prepare(url).await;
         let speaks = self.speaks(url).await;
         let send = |client: &reqwest::Client| client.get(url.clone()).headers(headers.clone()).send();
         let sent = match speaks {
             Some(Speaks::Http2) => match send(&self.0.http2).await {
                 Err(e) if !(e.is_timeout() || e.is_redirect()) => {
-                    tracing::debug!(%url, error = %http::chain(&e), "HTTP/2 connection failed; asking again");
+                    tracing::debug!(url = %super::auth::redact_url(url), error = %http::chain(&e), "HTTP/2 connection failed; asking again");
                     send(&self.0.any).await
                 }
                 other => other,
@@ -160,6 +157,52 @@ impl Clients {
             self.answered(resp.url(), resp.version());
         }
         sent
+    }
+
+    /// What a failed request means to a user: through a proxy, a failure
+    /// to connect is the proxy's (it refused, or would not let the request
+    /// through), which is final: asking again would not get past it.
+    pub(crate) fn failure(&self, url: &Url, err: &reqwest::Error) -> FetchError {
+        let plain = http::transport_error(err);
+        match self.0.route.via(url) {
+            // The server's certificate, checked end to end through the tunnel.
+            _ if matches!(plain, FetchError::Tls(_)) => plain,
+            Some(proxy) if err.is_connect() => {
+                let text = http::chain(err.source().unwrap_or(err));
+                let text = text.strip_prefix("client error (Connect): ").unwrap_or(&text);
+                let reason = match text {
+                    "tunnel error: unsuccessful" => format!(
+                        "it refused the tunnel (CONNECT) to {}:{} (wrong credentials, or a port it does not allow)",
+                        url.host_str().unwrap_or_default(),
+                        url.port_or_known_default().unwrap_or_default()
+                    ),
+                    "tunnel error: proxy authorization required" => {
+                        "it wants a user and password (407)".to_string()
+                    }
+                    other => other.to_string(),
+                };
+                FetchError::Proxy {
+                    proxy: proxy.shown(),
+                    reason,
+                }
+            }
+            _ => plain,
+        }
+    }
+
+    /// A proxy's own refusal of a plain-HTTP request (407), as the reason
+    /// the task fails: not the server's answer, and never retried.
+    pub(crate) fn refused(&self, url: &Url, status: reqwest::StatusCode) -> Option<FetchError> {
+        let proxy = self.0.route.via(url)?;
+        (status == reqwest::StatusCode::PROXY_AUTHENTICATION_REQUIRED).then(|| FetchError::Proxy {
+            proxy: proxy.shown(),
+            reason: "it wants a user and password, or refused the ones given (407)".into(),
+        })
+    }
+
+    /// The proxy requests go through, as it may be shown.
+    pub(crate) fn proxy_shown(&self) -> Option<String> {
+        self.0.route.shown()
     }
 
     /// A GET for one segment: on a connection of its own.
@@ -187,7 +230,9 @@ impl Clients {
                 }
             }
         };
-        if !self.0.may_probe {
+        // Through a proxy, a direct probe would ask the wrong host (or one
+        // it cannot reach).
+        if self.0.route.via(url).is_some() {
             return None;
         }
         *cell.get_or_init(|| self.probe(origin)).await

@@ -80,7 +80,8 @@ impl TaskCtl {
 pub(crate) struct Task {
     pub index: usize,
     pub url: Url,
-    /// The URL as the user wrote it, for results.
+    /// The URL as the user wrote it, with its password hidden: for
+    /// results, logs and the `.part`'s control file.
     pub raw_url: String,
     pub dir: PathBuf,
     pub ctl: Arc<TaskCtl>,
@@ -122,7 +123,7 @@ impl Task {
         Task {
             index,
             url,
-            raw_url: job.url,
+            raw_url: super::auth::redact(&job.url),
             dir: job.dir,
             ctl: Arc::new(ctl),
             resume: None,

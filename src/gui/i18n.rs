@@ -288,6 +288,8 @@ catalogue! {
     CookiesField: "Cookies file (optional)", "Cookie 文件（可选）";
     CookiesHint: "cookies.txt exported from the browser", "从浏览器导出的 cookies.txt";
     ErrCookieFile: "cannot use the cookies file: {detail}", "无法使用 Cookie 文件：{detail}";
+    ErrProxy: "the proxy {proxy} failed: {detail}", "代理 {proxy} 失败：{detail}";
+    ErrPlainAuth: "not sent: the URL's user name and password would cross the internet unencrypted to {host} over plain HTTP; use https, or allow it in Settings", "未发送：网址中的用户名和密码将以明文 HTTP 经互联网发往 {host}；请使用 https，或在设置中允许";
     NoteRetry: "attempt {attempt} failed: {error}; trying again in {delay} s", "第 {attempt} 次尝试失败：{error}；{delay} 秒后重试";
     NoteFileChanged: "the file changed on the server ({before} became {after}); starting over", "服务器上的文件已更改（{before} 变为 {after}）；重新开始";
     NoteRangeIgnored: "the server ignored the range from byte {offset}; starting over", "服务器忽略了从第 {offset} 字节起的分段请求；重新开始";
@@ -425,6 +427,8 @@ pub fn error(e: &FetchError) -> String {
         FetchError::LongBody { expected } => tr!(ErrLongBody, expected = expected),
         FetchError::Transport(detail) | FetchError::Remote(detail) => detail.clone(),
         FetchError::CookieFile(detail) => tr!(ErrCookieFile, detail = detail),
+        FetchError::Proxy { proxy, reason } => tr!(ErrProxy, proxy = proxy, detail = reason),
+        FetchError::PlainAuth { host } => tr!(ErrPlainAuth, host = host),
         FetchError::Io { path, detail, .. } => tr!(ErrIo, path = path.display(), detail = detail),
         FetchError::BadRange(r) => tr!(ErrBadRange, detail = range(r)),
         FetchError::Checksum { expected, got, kept } => {

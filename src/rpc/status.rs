@@ -48,7 +48,7 @@ pub fn error_code(e: &FetchError) -> u8 {
         FetchError::Http { status: 503, .. } => 29,
         FetchError::Http { .. } => 22,
         FetchError::Timeout(_) => 2,
-        FetchError::Connect(_) => 19,
+        FetchError::Connect(_) | FetchError::Proxy { .. } => 19,
         FetchError::Interrupted { .. }
         | FetchError::ShortBody { .. }
         | FetchError::LongBody { .. }
@@ -67,6 +67,7 @@ pub fn error_code(e: &FetchError) -> u8 {
         | FetchError::Tls(_)
         | FetchError::Remote(_)
         | FetchError::CookieFile(_)
+        | FetchError::PlainAuth { .. }
         | FetchError::Cancelled => 1,
     }
 }

@@ -22,6 +22,7 @@
 //!   request for the path and `"2"` after (the file changed on the server)
 //! - `status_on=K:CODE` answer the K-th request for this path with CODE and
 //!   an HTML page (an error page where a resume was expected)
+//! - `auth=USER:PASS` answer 401 unless the request carries that Basic auth
 //! - `norange=1` ignore `Range` (always 200 with the whole body)
 //! - `badrange=1` answer a `Range` request with 206 whose Content-Range
 //!   starts at 0, whatever was asked
@@ -38,6 +39,8 @@
 #[macro_use]
 pub mod aria2;
 pub mod https;
+pub mod programs;
+pub mod proxy;
 pub mod tls;
 pub mod wait;
 pub mod window;
@@ -271,6 +274,16 @@ async fn serve_request(
     if let Some(ms) = num("latency") {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
+    if let Some(wanted) = q.get("auth") {
+        let expected = format!("Basic {}", base64(wanted.as_bytes()));
+        if headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+            return Response::builder()
+                .status(StatusCode::UNAUTHORIZED)
+                .header(header::WWW_AUTHENTICATE, "Basic realm=\"test\"")
+                .body(Body::from("<html><body>401</body></html>"))
+                .unwrap();
+        }
+    }
     if let Some(to) = q.get("redirect") {
         let to = if to == "self" { uri.to_string() } else { to.clone() };
         return Response::builder()
@@ -411,6 +424,25 @@ async fn serve_request(
         );
     }
     resp.body(body).unwrap()
+}
+
+/// Standard base64 with padding (for `Authorization: Basic`).
+pub fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Percent-encodes a query value.

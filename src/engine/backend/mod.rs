@@ -22,6 +22,8 @@ pub(crate) trait Backend: Send + Sync {
     fn busy(&self) -> bool;
     /// Connections it has open now.
     fn connections(&self) -> usize;
+    /// The proxy its requests go through, as it may be shown.
+    fn proxy(&self) -> Option<String>;
 }
 
 /// Starts the workers of `config.backend` as queue generation `generation`.

@@ -16,12 +16,15 @@ use crate::engine::attempt::settle;
 use crate::engine::config::{EngineConfig, EngineError};
 use crate::engine::io::Io;
 use crate::engine::job::Worker;
+use crate::engine::net::Clients;
 use crate::engine::report::{Reporter, Room};
 use crate::engine::transfer;
 
 pub(crate) struct ThreadPool {
     running: Arc<AtomicUsize>,
     room: Room,
+    /// Its clients, to say which proxy they use.
+    client: Clients,
 }
 
 impl ThreadPool {
@@ -60,7 +63,11 @@ impl ThreadPool {
                     }
                 })?;
         }
-        Ok(ThreadPool { running, room })
+        Ok(ThreadPool {
+            running,
+            room,
+            client,
+        })
     }
 }
 
@@ -71,5 +78,9 @@ impl Backend for ThreadPool {
 
     fn connections(&self) -> usize {
         self.room.budget.used()
+    }
+
+    fn proxy(&self) -> Option<String> {
+        self.client.proxy_shown()
     }
 }

@@ -25,6 +25,7 @@ use crate::engine::attempt::settle;
 use crate::engine::config::{EngineConfig, EngineError};
 use crate::engine::io::Io;
 use crate::engine::job::Worker;
+use crate::engine::net::Clients;
 use crate::engine::report::{Reporter, Room};
 use crate::engine::transfer;
 use crate::sync;
@@ -32,6 +33,8 @@ use crate::sync;
 pub(crate) struct TokioBackend {
     running: Arc<AtomicUsize>,
     room: Room,
+    /// Its clients, to say which proxy they use.
+    client: Clients,
 }
 
 /// Lowest-free slot numbers; a new number only when all are taken.
@@ -64,6 +67,7 @@ impl TokioBackend {
         limit: usize,
     ) -> Result<Self, EngineError> {
         let client = io.clients(config, &reporter.cookies)?;
+        let shown = client.clone();
         let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
         let slots = Arc::new(Slots::default());
         let running = Arc::new(AtomicUsize::new(0));
@@ -108,6 +112,7 @@ impl TokioBackend {
         Ok(TokioBackend {
             running: busy,
             room: budget,
+            client: shown,
         })
     }
 }
@@ -119,5 +124,9 @@ impl Backend for TokioBackend {
 
     fn connections(&self) -> usize {
         self.room.budget.used()
+    }
+
+    fn proxy(&self) -> Option<String> {
+        self.client.proxy_shown()
     }
 }

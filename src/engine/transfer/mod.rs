@@ -17,12 +17,12 @@ use self::body::{Finish, Transfer};
 use super::attempt::Attempt;
 use super::config::EngineConfig;
 use super::error::{FetchError, Note};
-use super::http;
 use super::job::Event;
 use super::net::Clients;
 use super::part::resume::Resume;
 use super::queue::{Task, TaskCtl};
 use super::report::{Reporter, Room};
+use super::{auth, http};
 
 /// How often a running task reports its byte count: smooth enough for a
 /// progress bar, rare enough that a fast transfer cannot flood a window.
@@ -69,6 +69,9 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
     {
         return Attempt::failed(None, 0, FetchError::CookieFile(e));
     }
+    if let Err(e) = with_login(config, &mut task.url) {
+        return Attempt::failed(None, 0, e);
+    }
     let mut resume = task
         .resume
         .take()
@@ -88,17 +91,32 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
             note: Note::Mirror { to },
         });
         task.url = url;
+        if let Err(e) = with_login(config, &mut task.url) {
+            return Attempt::failed(None, 0, e);
+        }
         // The bytes so far go on from the next URL, where its validator
         // allows (else it starts over, as any resume does).
         resume = a.resume.take();
     }
 }
 
-/// The next mirror that is an http(s) URL at all.
+/// Gives `url` the saved or netrc login of its host when it names none,
+/// and refuses credentials that would go unencrypted to a public host.
+fn with_login(config: &EngineConfig, url: &mut url::Url) -> Result<(), FetchError> {
+    if let Some(with) = config.logins.apply(url) {
+        *url = with;
+    }
+    match auth::plain_auth_refused(url, config.allow_plain_auth) {
+        Some(host) => Err(FetchError::PlainAuth { host }),
+        None => Ok(()),
+    }
+}
+
+/// The next mirror that is an http(s) URL at all, with its text as shown.
 fn next_mirror(mirrors: &mut std::collections::VecDeque<String>) -> Option<(String, url::Url)> {
     while let Some(text) = mirrors.pop_front() {
         if let Ok(url) = http::parse_url(&text) {
-            return Some((text, url));
+            return Some((auth::redact_url(&url), url));
         }
     }
     None
@@ -163,10 +181,13 @@ async fn attempt(
     let mut resp = match sent {
         None => return Attempt::failed(None, 0, FetchError::Cancelled).with_resume(resume),
         Some(Ok(r)) => r,
-        Some(Err(e)) => return Attempt::failed(None, 0, http::transport_error(&e)).with_resume(resume),
+        Some(Err(e)) => return Attempt::failed(None, 0, client.failure(&task.url, &e)).with_resume(resume),
     };
+    if let Some(e) = client.refused(resp.url(), resp.status()) {
+        return Attempt::failed(Some(resp.status().as_u16()), 0, e).with_resume(resume);
+    }
     if task.url.scheme() == "https" && resp.url().scheme() == "http" {
-        let to = resp.url().to_string();
+        let to = auth::redact_url(resp.url());
         tracing::info!(index = task.index, to, "redirected from HTTPS to HTTP");
         reporter.emit(Event::Note {
             index: task.index,

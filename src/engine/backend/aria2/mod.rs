@@ -35,6 +35,7 @@ use crate::engine::attempt::{Attempt, settle};
 use crate::engine::config::{EngineConfig, EngineError};
 use crate::engine::error::FetchError;
 use crate::engine::job::Worker;
+use crate::engine::proxy::{ProxyChoice, ProxyConfig};
 use crate::engine::queue::Task;
 use crate::engine::report::{Permit, Reporter, Room};
 use crate::sync;
@@ -60,6 +61,8 @@ pub(crate) struct Aria2Backend {
     running: Arc<AtomicUsize>,
     room: Room,
     stop: Arc<AtomicBool>,
+    /// The proxy it asks aria2 to use, as shown.
+    proxy: Option<String>,
 }
 
 impl Drop for Aria2Backend {
@@ -89,7 +92,7 @@ impl Aria2Backend {
         let stop = Arc::new(AtomicBool::new(false));
         let tracked: Tracked = Arc::default();
         let (discard_tx, discard_rx) = crossbeam_channel::unbounded::<String>();
-        let options = AddOptions::new(config);
+        let options = AddOptions::new(config)?;
 
         {
             let (rpc, room, tracked, running) = (rpc.clone(), room.clone(), tracked.clone(), running.clone());
@@ -152,7 +155,16 @@ impl Aria2Backend {
                     }
                 })?;
         }
-        Ok(Aria2Backend { running, room, stop })
+        let proxy = match &config.proxy.choice {
+            ProxyChoice::Manual(p) => Some(p.shown()),
+            ProxyChoice::System | ProxyChoice::Direct => None,
+        };
+        Ok(Aria2Backend {
+            running,
+            room,
+            stop,
+            proxy,
+        })
     }
 }
 
@@ -160,19 +172,22 @@ impl Aria2Backend {
 #[derive(Clone)]
 struct AddOptions {
     split: usize,
+    /// aria2's proxy options for every download (none: the daemon's own).
+    proxy: serde_json::Map<String, Value>,
 }
 
 impl AddOptions {
-    fn new(config: &EngineConfig) -> Self {
-        AddOptions {
+    fn new(config: &EngineConfig) -> Result<Self, EngineError> {
+        Ok(AddOptions {
             split: config.segments.clamp(1, 16),
-        }
+            proxy: proxy_options(&config.proxy)?,
+        })
     }
 
     fn for_task(&self, task: &Task) -> Value {
         // aria2 allows at most 16 connections to one server.
         let split = task.segments.unwrap_or(self.split).clamp(1, 16);
-        let mut o = serde_json::Map::new();
+        let mut o = self.proxy.clone();
         // A folder on the remote machine, as typed; none (or `.`) leaves it
         // to the daemon's own --dir.
         let dir = task.dir.to_string_lossy();
@@ -209,6 +224,49 @@ impl AddOptions {
         }
         Value::Object(o)
     }
+}
+
+/// The proxy settings as aria2 takes them with each download. `System`
+/// leaves the daemon's own (it runs with its own environment, maybe on
+/// another machine); `Direct` overrides them with an empty `all-proxy`, as
+/// aria2's manual says. aria2 speaks no SOCKS.
+fn proxy_options(proxy: &ProxyConfig) -> Result<serde_json::Map<String, Value>, EngineError> {
+    let mut o = serde_json::Map::new();
+    match &proxy.choice {
+        ProxyChoice::System => return Ok(o),
+        ProxyChoice::Direct => {
+            o.insert("all-proxy".into(), json!(""));
+        }
+        ProxyChoice::Manual(p) => {
+            let url = p.url();
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(EngineError::Config(format!(
+                    "aria2 cannot use the proxy {}: it speaks only HTTP proxies",
+                    p.shown()
+                )));
+            }
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            let mut bare = url.clone();
+            let _ = bare.set_username("");
+            let _ = bare.set_password(None);
+            o.insert("all-proxy".into(), json!(bare.as_str()));
+            if !url.username().is_empty() {
+                o.insert("all-proxy-user".into(), json!(decode(url.username())));
+                o.insert(
+                    "all-proxy-passwd".into(),
+                    json!(decode(url.password().unwrap_or(""))),
+                );
+            }
+        }
+    }
+    if let Some(list) = &proxy.no_proxy {
+        o.insert("no-proxy".into(), json!(list));
+    }
+    Ok(o)
 }
 
 /// Gives a task to aria2: its paused download again, or a new one.
@@ -264,6 +322,10 @@ fn hand_over(
 impl Backend for Aria2Backend {
     fn busy(&self) -> bool {
         self.running.load(Ordering::SeqCst) > 0
+    }
+
+    fn proxy(&self) -> Option<String> {
+        self.proxy.clone()
     }
 
     fn connections(&self) -> usize {
