@@ -11,114 +11,11 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use fanout::engine::Worker;
-use fanout::gui::i18n::Lang;
+use fanout::gui::FanoutApp;
 use fanout::gui::settings::{EngineChoice, Settings, Theme};
-use fanout::gui::{AppOptions, FanoutApp};
 use support::aria2::Rpcd;
+use support::gui::{Setup, add_urls, all_done, set_engine, settle, step_until, type_into};
 use support::{TestServer, body_for, files_in};
-
-struct Setup {
-    config: tempfile::TempDir,
-    downloads: tempfile::TempDir,
-}
-
-impl Setup {
-    fn new() -> Setup {
-        let setup = Setup {
-            config: tempfile::tempdir().unwrap(),
-            downloads: tempfile::tempdir().unwrap(),
-        };
-        let settings = Settings {
-            download_dir: setup.downloads.path().to_path_buf(),
-            // The labels below are English whatever this machine's locale.
-            language: Some(Lang::En),
-            ..Settings::default()
-        };
-        settings.save(&setup.options().settings_path()).unwrap();
-        setup
-    }
-
-    fn options(&self) -> AppOptions {
-        AppOptions::in_dir(self.config.path())
-    }
-
-    fn harness(&self) -> Harness<'static, FanoutApp> {
-        self.harness_of(egui::vec2(1360.0, 800.0))
-    }
-
-    /// A taller window, where the settings panel's last rows show without
-    /// scrolling.
-    fn harness_of(&self, size: egui::Vec2) -> Harness<'static, FanoutApp> {
-        let options = self.options();
-        Harness::builder()
-            .with_size(size)
-            // Enough frames for a window to fade in; downloads are waited
-            // for in real time by `step_until`, not by running frames.
-            .with_max_steps(12)
-            .build_eframe(move |cc| FanoutApp::new(cc, options.clone()))
-    }
-}
-
-/// Runs frames until the app asks for no more (animations done), or for a
-/// bounded number while downloads keep it busy.
-fn settle(harness: &mut Harness<'_, FanoutApp>) {
-    let _ = harness.try_run();
-}
-
-/// Steps the app in real time (downloads run on real threads) until `done`.
-fn step_until(harness: &mut Harness<'_, FanoutApp>, what: &str, done: impl Fn(&FanoutApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        harness.step();
-        if done(harness.state()) {
-            harness.step();
-            return;
-        }
-        if Instant::now() > deadline {
-            let app = harness.state();
-            let rows: Vec<_> = app
-                .model
-                .rows
-                .iter()
-                .map(|r| (&r.state, r.rank, &r.worker))
-                .collect();
-            panic!("timed out waiting for {what}; rows: {rows:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn all_done(n: usize) -> impl Fn(&FanoutApp) -> bool {
-    move |app| {
-        let c = app.model.counts();
-        app.model.rows.len() == n && c.done + c.failed + c.cancelled == n
-    }
-}
-
-/// Opens the dialog, types `text` into `URLs`, and presses `Add to queue`.
-fn add_urls(harness: &mut Harness<'_, FanoutApp>, text: &str) {
-    harness.get_by_label("Add URLs").click();
-    settle(harness);
-    let field = harness.get_by_label("URLs");
-    field.focus();
-    settle(harness);
-    harness.get_by_label("URLs").type_text(text);
-    settle(harness);
-    harness.get_by_label("Add to queue").click();
-    // Two frames: the click, then the queued rows. Downloads start now;
-    // callers wait for them in real time.
-    harness.step();
-    harness.step();
-}
-
-fn set_engine(harness: &mut Harness<'_, FanoutApp>, engine: &str, workers: Option<f64>) {
-    harness.get_by_label(engine).click();
-    settle(harness);
-    if let Some(n) = workers {
-        harness.get_by_label("Workers").set_value_accesskit(n);
-        settle(harness);
-    }
-}
 
 #[test]
 fn urls_added_in_the_dialog_download_and_get_completion_ranks() {
@@ -572,15 +469,6 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     assert_eq!(server.max_in_flight(), 3);
     assert!(std::fs::read(setup.downloads.path().join("big.iso")).unwrap() == body_for("/big.iso", size));
     assert_eq!(harness.state().settings.segments, 3);
-}
-
-/// Types `text` into the field labelled `label` (replacing nothing: the
-/// field is expected empty or to take `text` at its end).
-fn type_into(harness: &mut Harness<'_, FanoutApp>, label: &str, text: &str) {
-    harness.get_by_label(label).focus();
-    settle(harness);
-    harness.get_by_label(label).type_text(text);
-    settle(harness);
 }
 
 #[test]

@@ -38,6 +38,7 @@
 
 #[macro_use]
 pub mod aria2;
+pub mod gui;
 pub mod https;
 pub mod programs;
 pub mod proxy;

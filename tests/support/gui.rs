@@ -1,0 +1,123 @@
+//! Driving the window in tests: a temp config and download folder, the
+//! harness, and the steps every GUI test takes (add URLs, wait in real time
+//! for downloads, type into a labelled field).
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use fanout::gui::i18n::Lang;
+use fanout::gui::settings::Settings;
+use fanout::gui::{AppOptions, FanoutApp};
+
+pub struct Setup {
+    pub config: tempfile::TempDir,
+    pub downloads: tempfile::TempDir,
+}
+
+impl Setup {
+    pub fn new() -> Setup {
+        let setup = Setup {
+            config: tempfile::tempdir().unwrap(),
+            downloads: tempfile::tempdir().unwrap(),
+        };
+        let settings = Settings {
+            download_dir: setup.downloads.path().to_path_buf(),
+            // The labels below are English whatever this machine's locale.
+            language: Some(Lang::En),
+            ..Settings::default()
+        };
+        settings.save(&setup.options().settings_path()).unwrap();
+        setup
+    }
+
+    pub fn options(&self) -> AppOptions {
+        AppOptions::in_dir(self.config.path())
+    }
+
+    pub fn harness(&self) -> Harness<'static, FanoutApp> {
+        self.harness_of(egui::vec2(1360.0, 800.0))
+    }
+
+    /// A taller window, where the settings panel's last rows show without
+    /// scrolling.
+    pub fn harness_of(&self, size: egui::Vec2) -> Harness<'static, FanoutApp> {
+        let options = self.options();
+        Harness::builder()
+            .with_size(size)
+            // Enough frames for a window to fade in; downloads are waited
+            // for in real time by `step_until`, not by running frames.
+            .with_max_steps(12)
+            .build_eframe(move |cc| FanoutApp::new(cc, options.clone()))
+    }
+}
+
+/// Runs frames until the app asks for no more (animations done), or for a
+/// bounded number while downloads keep it busy.
+pub fn settle(harness: &mut Harness<'_, FanoutApp>) {
+    let _ = harness.try_run();
+}
+
+/// Steps the app in real time (downloads run on real threads) until `done`.
+pub fn step_until(harness: &mut Harness<'_, FanoutApp>, what: &str, done: impl Fn(&FanoutApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            harness.step();
+            return;
+        }
+        if Instant::now() > deadline {
+            let app = harness.state();
+            let rows: Vec<_> = app
+                .model
+                .rows
+                .iter()
+                .map(|r| (&r.state, r.rank, &r.worker))
+                .collect();
+            panic!("timed out waiting for {what}; rows: {rows:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+pub fn all_done(n: usize) -> impl Fn(&FanoutApp) -> bool {
+    move |app| {
+        let c = app.model.counts();
+        app.model.rows.len() == n && c.done + c.failed + c.cancelled == n
+    }
+}
+
+/// Opens the dialog, types `text` into `URLs`, and presses `Add to queue`.
+pub fn add_urls(harness: &mut Harness<'_, FanoutApp>, text: &str) {
+    harness.get_by_label("Add URLs").click();
+    settle(harness);
+    let field = harness.get_by_label("URLs");
+    field.focus();
+    settle(harness);
+    harness.get_by_label("URLs").type_text(text);
+    settle(harness);
+    harness.get_by_label("Add to queue").click();
+    // Two frames: the click, then the queued rows. Downloads start now;
+    // callers wait for them in real time.
+    harness.step();
+    harness.step();
+}
+
+pub fn set_engine(harness: &mut Harness<'_, FanoutApp>, engine: &str, workers: Option<f64>) {
+    harness.get_by_label(engine).click();
+    settle(harness);
+    if let Some(n) = workers {
+        harness.get_by_label("Workers").set_value_accesskit(n);
+        settle(harness);
+    }
+}
+
+/// Types `text` into the field labelled `label` (replacing nothing: the
+/// field is expected empty or to take `text` at its end).
+pub fn type_into(harness: &mut Harness<'_, FanoutApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    settle(harness);
+    harness.get_by_label(label).type_text(text);
+    settle(harness);
+}
