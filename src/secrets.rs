@@ -18,6 +18,13 @@ use std::path::{Path, PathBuf};
 
 /// The RPC server's token.
 pub const RPC_SECRET: &str = "rpc-secret";
+/// The aria2 daemon's token (the aria2 engine's).
+pub const ARIA2_SECRET: &str = "aria2-secret";
+/// The proxy's password.
+pub const PROXY_PASSWORD: &str = "proxy-password";
+/// Logins saved for sites (`Remember for this site`): JSON, host to user
+/// and password.
+pub const SITE_LOGINS: &str = "site-logins";
 
 /// Where a secret is kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,36 +76,67 @@ impl Secrets {
     /// The secret under `key`, made (random) and kept on first use, and
     /// where it is kept.
     pub fn get_or_make(&self, key: &str) -> io::Result<(String, Kept)> {
-        let why = if self.keyring {
-            match keyring::get_or_make(key, || self.in_file(key)) {
-                Ok(secret) => {
-                    // Moved to the keyring: the file no longer holds it.
-                    let mut all = self.read();
-                    if all.remove(key).is_some() {
-                        self.write(&all)?;
-                    }
-                    return Ok((secret, Kept::Keyring));
-                }
-                Err(why) => {
-                    tracing::info!(%why, "no system keyring; secrets go to a file only the user can read");
-                    why
-                }
-            }
-        } else {
-            "the keyring is not used here".to_string()
-        };
-        let kept = Kept::File {
-            path: self.path.clone(),
-            why,
-        };
-        if let Some(v) = self.in_file(key) {
+        if let (Some(v), kept) = self.get(key)? {
             return Ok((v, kept));
         }
         let token = random_token()?;
-        let mut all = self.read();
-        all.insert(key.to_string(), token.clone());
-        self.write(&all)?;
+        let kept = self.set(key, Some(&token))?;
         Ok((token, kept))
+    }
+
+    /// Runs `f` on the keyring; `Err` says why the keyring is not used.
+    fn in_keyring<T>(&self, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        if !self.keyring {
+            return Err("the keyring is not used here".to_string());
+        }
+        f().inspect_err(
+            |why| tracing::info!(%why, "no system keyring; secrets go to a file only the user can read"),
+        )
+    }
+
+    fn file_kept(&self, why: String) -> Kept {
+        Kept::File {
+            path: self.path.clone(),
+            why,
+        }
+    }
+
+    /// The secret under `key`, if there is one, and where secrets are kept.
+    pub fn get(&self, key: &str) -> io::Result<(Option<String>, Kept)> {
+        match self.in_keyring(|| keyring::get(key)) {
+            Ok(Some(v)) => Ok((Some(v), Kept::Keyring)),
+            // None in the keyring: one left in the file moves there.
+            Ok(None) => match self.in_file(key) {
+                Some(v) => Ok((Some(v.clone()), self.set(key, Some(&v))?)),
+                None => Ok((None, Kept::Keyring)),
+            },
+            Err(why) => Ok((self.in_file(key), self.file_kept(why))),
+        }
+    }
+
+    /// Keeps `value` under `key` (`None` or empty removes it), in the
+    /// keyring where there is one, else in the file; says where.
+    pub fn set(&self, key: &str, value: Option<&str>) -> io::Result<Kept> {
+        let value = value.filter(|v| !v.is_empty());
+        let mut all = self.read();
+        let kept = match self.in_keyring(|| keyring::set(key, value)) {
+            Ok(()) => {
+                // Not in both places: the file loses it.
+                if all.remove(key).is_none() {
+                    return Ok(Kept::Keyring);
+                }
+                Kept::Keyring
+            }
+            Err(why) => {
+                match value {
+                    Some(v) => all.insert(key.to_string(), v.to_string()),
+                    None => all.remove(key),
+                };
+                self.file_kept(why)
+            }
+        };
+        self.write(&all)?;
+        Ok(kept)
     }
 }
 
@@ -116,31 +154,39 @@ mod keyring {
     /// The Secret Service item's `service` attribute.
     const SERVICE: &str = "fanout";
 
-    /// The secret under `key` in the Secret Service: the one there, else
-    /// `earlier()` (moved from the file), else a new one. `Err` says why
-    /// there is no keyring to use.
-    pub(super) fn get_or_make(key: &str, earlier: impl FnOnce() -> Option<String>) -> Result<String, String> {
+    fn entry(key: &str) -> Result<Entry, String> {
         let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
         let store: std::sync::Arc<keyring_core::CredentialStore> = store;
-        let entry = Entry::new_in_store(&store, SERVICE, key).map_err(|e| e.to_string())?;
-        match entry.get_password() {
-            Ok(secret) if !secret.is_empty() => Ok(secret),
-            Ok(_) | Err(Error::NoEntry) => {
-                let secret = match earlier() {
-                    Some(s) => s,
-                    None => super::random_token().map_err(|e| e.to_string())?,
-                };
-                entry.set_password(&secret).map_err(|e| e.to_string())?;
-                Ok(secret)
-            }
+        Entry::new_in_store(&store, SERVICE, key).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn get(key: &str) -> Result<Option<String>, String> {
+        match entry(key)?.get_password() {
+            Ok(secret) => Ok(Some(secret).filter(|s| !s.is_empty())),
+            Err(Error::NoEntry) => Ok(None),
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub(super) fn set(key: &str, value: Option<&str>) -> Result<(), String> {
+        let entry = entry(key)?;
+        match value {
+            Some(v) => entry.set_password(v).map_err(|e| e.to_string()),
+            None => match entry.delete_credential() {
+                Ok(()) | Err(Error::NoEntry) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            },
         }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
 mod keyring {
-    pub(super) fn get_or_make(_: &str, _: impl FnOnce() -> Option<String>) -> Result<String, String> {
+    pub(super) fn get(_: &str) -> Result<Option<String>, String> {
+        Err("fanout uses the system keyring on Linux only so far".into())
+    }
+
+    pub(super) fn set(_: &str, _: Option<&str>) -> Result<(), String> {
         Err("fanout uses the system keyring on Linux only so far".into())
     }
 }

@@ -459,7 +459,7 @@ fn wait_for_rpc(port: u16) {
 }
 
 #[test]
-fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
+fn every_secret_lives_in_the_system_keyring_where_there_is_one() {
     if !require(&[
         ("Xvfb", "xvfb"),
         ("dbus-daemon", "dbus-daemon"),
@@ -491,9 +491,9 @@ fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
         stdin.write_all(b"test-password").unwrap();
     } // closing stdin ends the password
     let _keyring = Killed(keyring);
-    let lookup = || {
+    let lookup_key = |key: &str| {
         let out = Command::new("secret-tool")
-            .args(["lookup", "service", "fanout", "username", "rpc-secret"])
+            .args(["lookup", "service", "fanout", "username", key])
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
             .output()
             .unwrap();
@@ -510,10 +510,15 @@ fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
     let mut settings = fanout::gui::settings::Settings::default();
     settings.rpc.port = port;
     settings.save(&config.join("settings.json")).unwrap();
+    // An older settings.json held the aria2 engine's secret itself.
+    let path = config.join("settings.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json["aria2_secret"] = "legacy-aria2-token".into();
+    std::fs::write(&path, json.to_string()).unwrap();
     let before = "0123456789abcdef0123456789abcdef";
     std::fs::write(
         config.join("secrets.json"),
-        format!("{{\"rpc-secret\": \"{before}\"}}"),
+        format!("{{\"rpc-secret\": \"{before}\", \"proxy-password\": \"px-pass\"}}"),
     )
     .unwrap();
     let app = fanout_in(home, &display)
@@ -524,9 +529,35 @@ fn the_rpc_secret_lives_in_the_system_keyring_where_there_is_one() {
         .expect("fanout starts");
     let _app = Killed(app);
     wait_for_rpc(port);
-    assert_eq!(lookup(), before, "the secret moved to the keyring");
+    assert_eq!(
+        lookup_key("rpc-secret"),
+        before,
+        "the secret moved to the keyring"
+    );
+    // Every secret does: the proxy's password from the file, the aria2
+    // secret from settings.json, which no longer holds it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lookup_key("aria2-secret").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(lookup_key("aria2-secret"), "legacy-aria2-token");
+    assert_eq!(lookup_key("proxy-password"), "px-pass");
     let file = std::fs::read_to_string(config.join("secrets.json")).unwrap();
-    assert!(!file.contains(before), "still in the file: {file}");
+    assert!(
+        !file.contains(before) && !file.contains("px-pass"),
+        "still in the file: {file}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("legacy-aria2-token")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "settings.json still holds the aria2 secret"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     // And it is the one the server takes.
     let answer = support::http_client()
         .post(format!("http://127.0.0.1:{port}/jsonrpc"))

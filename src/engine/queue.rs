@@ -100,6 +100,9 @@ pub(crate) struct Task {
     pub cookies: Option<PathBuf>,
     /// A download paused on a remote engine (aria2), to be resumed there.
     pub remote: Option<RemoteGid>,
+    /// `url`'s user and password are a saved or netrc login, not its own
+    /// (a retry takes the login as it is then).
+    pub login_added: bool,
 }
 
 /// A download that lives on an aria2 daemon, by its GID. Discarding it
@@ -134,6 +137,7 @@ impl Task {
             mirrors: job.mirrors.into(),
             cookies: job.cookies,
             remote: None,
+            login_added: false,
         }
     }
 }

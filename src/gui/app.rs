@@ -14,10 +14,12 @@ use super::model::{self, Model};
 use super::platform::{icon, install_fonts, notify_desktop};
 use super::settings::Settings;
 use super::table::{self, Selection};
+use super::vault::Vault;
 use super::{ADD_CAP, Action, AppOptions, FanoutApp, Notice, TICK, Tab, WAKE_DELAY};
 use crate::engine::{Engine, Event, Job};
 use crate::input::Options;
 use crate::instance::Instance;
+use crate::secrets::Secrets;
 use crate::store::{Op, Store, StoredState, StoredTask, Writer};
 
 /// How long `logic()` may spend applying events before it yields the
@@ -37,6 +39,11 @@ impl FanoutApp {
         }
         let settings = Settings::load(&options.settings_path());
         i18n::set(settings.lang());
+        let vault = Vault::start(
+            Secrets::in_dir(&options.config_dir, options.keyring),
+            Some(settings.aria2_secret.0.clone()),
+            ctx.clone(),
+        );
         let mut app = FanoutApp {
             model: Model::new(settings.order()),
             saved_settings: settings.clone(),
@@ -58,6 +65,8 @@ impl FanoutApp {
             title: "fanout".into(),
             last_notification: None,
             rpc: Default::default(),
+            vault,
+            login: Default::default(),
             instance: None,
             ctx,
         };
@@ -230,6 +239,9 @@ impl FanoutApp {
                 _ => None,
             };
             self.tell_rpc(&event);
+            if let Event::Finished(r) = &event {
+                self.note_login_wanted(r);
+            }
             self.model.apply(event, Instant::now());
             if let Some(index) = changed {
                 self.save_row(index);
@@ -259,24 +271,10 @@ impl FanoutApp {
         }
         // Rebuilding a pool on every step of a drag would spawn threads for
         // nothing: wait for the release.
-        if !dragging {
-            match &mut self.engine {
-                Some(engine) => {
-                    let config = self.settings.engine_config();
-                    // Unchanged (a refused choice taken back) or changed:
-                    // either way the engine now runs as the settings say.
-                    match engine.reconfigure(config) {
-                        Ok(()) => self.clear_engine_notice(),
-                        Err(e) => self.notify_engine(tr!(EngineNotChanged, e = e)),
-                    }
-                }
-                // The last try failed: these settings may work.
-                None => self.start_engine(),
-            }
-        }
         if dragging {
             return;
         }
+        self.apply_engine_config();
         self.sync_rpc();
         if let Err(e) = self.settings.save(&self.options.settings_path()) {
             self.notify(tr!(
@@ -285,7 +283,25 @@ impl FanoutApp {
                 e = e
             ));
         }
+        self.vault.save_changes(&self.saved_settings, &self.settings);
         self.saved_settings = self.settings.clone();
+    }
+
+    /// Runs the engine as the settings say now.
+    pub(super) fn apply_engine_config(&mut self) {
+        match &mut self.engine {
+            Some(engine) => {
+                let config = self.settings.engine_config();
+                // Unchanged (a refused choice taken back) or changed:
+                // either way the engine now runs as the settings say.
+                match engine.reconfigure(config) {
+                    Ok(()) => self.clear_engine_notice(),
+                    Err(e) => self.notify_engine(tr!(EngineNotChanged, e = e)),
+                }
+            }
+            // The last try failed: these settings may work.
+            None => self.start_engine(),
+        }
     }
 
     /// Results of background helpers (folder dialog, dropped files).
@@ -373,6 +389,7 @@ impl eframe::App for FanoutApp {
         }
         self.poll_helpers();
         self.poll_rpc_secret();
+        self.poll_vault();
         self.take_handoffs(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);
@@ -479,6 +496,7 @@ impl eframe::App for FanoutApp {
             }
         });
         self.arrived_window(ui.ctx());
+        self.login_window(ui.ctx());
         if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));
         }

@@ -19,7 +19,9 @@ pub mod add;
 mod app;
 pub mod compare;
 pub mod i18n;
+mod login;
 pub mod model;
+mod network_panel;
 mod platform;
 mod results;
 mod row;
@@ -30,6 +32,7 @@ mod status;
 pub mod table;
 pub mod timeline;
 mod toolbar;
+mod vault;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -181,6 +184,10 @@ pub struct FanoutApp {
     pub last_notification: Option<(String, String)>,
     /// The RPC server other programs hand downloads to, and its books.
     rpc: rpc::Rpc,
+    /// The keyring's thread: secrets of the settings and saved logins.
+    vault: vault::Vault,
+    /// Sites that answered 401, waiting for the user's login.
+    login: login::LoginPrompt,
     /// The lock of the one window, and URLs later starts hand over.
     instance: Option<Instance>,
     ctx: egui::Context,

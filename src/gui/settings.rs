@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::i18n::{Lang, tr};
-use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Order};
+use crate::engine::auth::{Login, Logins};
+use crate::engine::netrc::Netrc;
+use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Order, ProxyChoice, ProxyConfig, ProxyServer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
@@ -88,8 +90,9 @@ impl Theme {
     }
 }
 
-/// A secret token: saved with the settings (the file is the user's own),
-/// never shown by `Debug`, so never in a log.
+/// A secret (a token, a password): never written to `settings.json` (it
+/// lives in the keyring, see [`crate::secrets`] and `gui::vault`), never
+/// shown by `Debug`, so never in a log.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(pub String);
@@ -126,6 +129,9 @@ pub struct Settings {
     /// (else $FANOUT_ARIA2_SECRET), the folder on its machine, and how many
     /// downloads it is given at once.
     pub aria2_url: String,
+    /// Read from an older `settings.json` (moved to the keyring at start),
+    /// never written there.
+    #[serde(skip_serializing)]
     pub aria2_secret: Secret,
     pub aria2_dir: String,
     pub aria2_limit: usize,
@@ -140,6 +146,91 @@ pub struct Settings {
     pub compare_keep: bool,
     /// The aria2-compatible RPC server that browser extensions feed.
     pub rpc: RpcSettings,
+    /// Proxy and logins.
+    pub network: NetworkSettings,
+    /// The proxy's password (in the keyring).
+    #[serde(skip)]
+    pub proxy_password: Secret,
+    /// Logins saved with `Remember for this site` (in the keyring).
+    #[serde(skip)]
+    pub site_logins: Vec<(String, Login)>,
+    /// Logins given for this run only.
+    #[serde(skip)]
+    pub session_logins: Vec<(String, Login)>,
+}
+
+/// How requests reach the internet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProxyMode {
+    /// The environment's proxy variables, else the desktop's settings.
+    #[default]
+    System,
+    None,
+    Http,
+    Socks5,
+}
+
+impl ProxyMode {
+    pub const ALL: [ProxyMode; 4] = [
+        ProxyMode::System,
+        ProxyMode::None,
+        ProxyMode::Http,
+        ProxyMode::Socks5,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProxyMode::System => tr!(ProxySystem),
+            ProxyMode::None => tr!(ProxyNone),
+            ProxyMode::Http => "HTTP",
+            ProxyMode::Socks5 => "SOCKS5",
+        }
+    }
+}
+
+/// The proxy (its password is [`Settings::proxy_password`]) and where
+/// logins come from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworkSettings {
+    pub proxy: ProxyMode,
+    /// `host:port` (or a whole `http://`, `https://` URL for HTTP).
+    pub proxy_address: String,
+    pub proxy_user: String,
+    /// Hosts that go direct, as `no_proxy` lists them.
+    pub no_proxy: String,
+    /// Logins from `~/.netrc` for URLs that name none.
+    pub netrc: bool,
+    /// Send a URL's password over plain HTTP to the internet too.
+    pub allow_plain_auth: bool,
+}
+
+impl NetworkSettings {
+    /// The proxy setting for the engine; `Err` says what is wrong with
+    /// the address (the engine then follows the system's).
+    pub fn proxy(&self, password: &str) -> Result<ProxyChoice, String> {
+        let address = self.proxy_address.trim();
+        let user =
+            (!self.proxy_user.trim().is_empty()).then(|| format!("{}:{password}", self.proxy_user.trim()));
+        let scheme = match self.proxy {
+            ProxyMode::System => return Ok(ProxyChoice::System),
+            ProxyMode::None => return Ok(ProxyChoice::Direct),
+            ProxyMode::Http => "http",
+            // Names are looked up by the proxy (as browsers do over SOCKS5).
+            ProxyMode::Socks5 => "socks5h",
+        };
+        if address.is_empty() {
+            return Err(tr!(ProxyNoAddress).to_string());
+        }
+        let url = match address.split_once("://") {
+            Some((given, _)) if self.proxy == ProxyMode::Http && matches!(given, "http" | "https") => {
+                address.to_string()
+            }
+            Some((_, rest)) => format!("{scheme}://{rest}"),
+            None => format!("{scheme}://{address}"),
+        };
+        ProxyServer::parse(&url, user.as_deref()).map(ProxyChoice::Manual)
+    }
 }
 
 /// `Accept downloads from other programs`: the RPC server's settings. Its
@@ -208,6 +299,10 @@ impl Default for Settings {
             notify: true,
             compare_keep: false,
             rpc: RpcSettings::default(),
+            network: NetworkSettings::default(),
+            proxy_password: Secret::default(),
+            site_logins: Vec::new(),
+            session_logins: Vec::new(),
         }
     }
 }
@@ -255,6 +350,26 @@ impl Settings {
                 secret,
             });
         }
+        let net = &self.network;
+        config.proxy = ProxyConfig {
+            choice: net.proxy(&self.proxy_password.0).unwrap_or_default(),
+            no_proxy: Some(net.no_proxy.trim().to_string()).filter(|s| !s.is_empty()),
+        };
+        config.allow_plain_auth = net.allow_plain_auth;
+        let netrc = net
+            .netrc
+            .then(crate::engine::netrc::default_path)
+            .flatten()
+            .and_then(|p| Netrc::load(&p).inspect_err(|e| tracing::warn!("{e}")).ok());
+        config.logins = Logins {
+            sites: self
+                .session_logins
+                .iter()
+                .chain(&self.site_logins)
+                .cloned()
+                .collect(),
+            netrc,
+        };
         config
     }
 

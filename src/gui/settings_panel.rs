@@ -123,6 +123,8 @@ impl FanoutApp {
         ui.checkbox(&mut self.settings.notify, tr!(NotifyOnFinish))
             .on_hover_text(tr!(NotifyOnFinishHint));
         ui.add_space(6.0);
+        dragging |= self.network_fields(ui);
+        ui.add_space(6.0);
         dragging |= self.other_programs(ui);
         ui.add_space(6.0);
         self.language_choice(ui);

@@ -70,6 +70,10 @@ impl FanoutApp {
                     ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
                 }
             }
+            if let Some(proxy) = self.engine.as_ref().and_then(Engine::proxy) {
+                ui.separator();
+                ui.label(tr!(ProxyInUse, proxy = proxy));
+            }
             if let Some((text, bad)) = self.rpc_status() {
                 ui.separator();
                 let color = if bad {

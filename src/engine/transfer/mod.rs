@@ -69,7 +69,7 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
     {
         return Attempt::failed(None, 0, FetchError::CookieFile(e));
     }
-    if let Err(e) = with_login(config, &mut task.url) {
+    if let Err(e) = with_login(config, task) {
         return Attempt::failed(None, 0, e);
     }
     let mut resume = task
@@ -91,7 +91,8 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
             note: Note::Mirror { to },
         });
         task.url = url;
-        if let Err(e) = with_login(config, &mut task.url) {
+        task.login_added = false;
+        if let Err(e) = with_login(config, task) {
             return Attempt::failed(None, 0, e);
         }
         // The bytes so far go on from the next URL, where its validator
@@ -102,11 +103,16 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
 
 /// Gives `url` the saved or netrc login of its host when it names none,
 /// and refuses credentials that would go unencrypted to a public host.
-fn with_login(config: &EngineConfig, url: &mut url::Url) -> Result<(), FetchError> {
-    if let Some(with) = config.logins.apply(url) {
-        *url = with;
+fn with_login(config: &EngineConfig, task: &mut Task) -> Result<(), FetchError> {
+    if std::mem::take(&mut task.login_added) {
+        let _ = task.url.set_username("");
+        let _ = task.url.set_password(None);
     }
-    match auth::plain_auth_refused(url, config.allow_plain_auth) {
+    if let Some(with) = config.logins.apply(&task.url) {
+        task.url = with;
+        task.login_added = true;
+    }
+    match auth::plain_auth_refused(&task.url, config.allow_plain_auth) {
         Some(host) => Err(FetchError::PlainAuth { host }),
         None => Ok(()),
     }

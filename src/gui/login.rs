@@ -1,0 +1,118 @@
+//! A server's 401 asks the user: a small window names the site and how
+//! many downloads wait for it, takes a user name and password (with
+//! `Remember for this site`, which keeps them in the keyring), and retries
+//! those downloads with them. One site at a time; the others wait their
+//! turn. Downloads whose URL names its own login are not asked about: that
+//! login was the one refused.
+
+use std::collections::BTreeMap;
+
+use super::FanoutApp;
+use super::i18n::tr;
+use super::settings::EngineChoice;
+use crate::engine::auth::Login;
+use crate::engine::{FetchError, TaskResult};
+
+/// The sites that asked, and the downloads waiting for each.
+#[derive(Default)]
+pub(super) struct LoginPrompt {
+    waiting: BTreeMap<String, Vec<usize>>,
+    user: String,
+    password: String,
+    remember: bool,
+}
+
+impl LoginPrompt {
+    /// The site asked about now.
+    fn current(&self) -> Option<(&String, &Vec<usize>)> {
+        self.waiting.iter().next()
+    }
+}
+
+/// The host a 401 came from, when a login of the user's could help.
+fn asks_for_login(r: &TaskResult) -> Option<String> {
+    if !matches!(r.outcome, Err(FetchError::Http { status: 401, .. })) {
+        return None;
+    }
+    let url = url::Url::parse(&r.url).ok()?;
+    if crate::engine::auth::has_credentials(&url) {
+        return None;
+    }
+    url.host_str().map(str::to_ascii_lowercase)
+}
+
+impl FanoutApp {
+    /// Notes a result that asks for a login (the local engines use saved
+    /// logins; aria2 does not).
+    pub(super) fn note_login_wanted(&mut self, r: &TaskResult) {
+        if self.settings.engine == EngineChoice::Aria2 {
+            return;
+        }
+        if let Some(host) = asks_for_login(r) {
+            let waiting = self.login.waiting.entry(host).or_default();
+            if !waiting.contains(&r.index) {
+                waiting.push(r.index);
+            }
+        }
+    }
+
+    /// The prompt, while a site waits for a login.
+    pub(super) fn login_window(&mut self, ctx: &egui::Context) {
+        let Some((host, indices)) = self.login.current() else {
+            return;
+        };
+        let (host, n) = (host.clone(), indices.len());
+        let mut answer = None;
+        egui::Window::new(tr!(LoginTitle))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label(tr!(LoginFor, host = host, n = n));
+                egui::Grid::new("login").num_columns(2).show(ui, |ui| {
+                    let l = ui.label(tr!(ProxyUser));
+                    ui.text_edit_singleline(&mut self.login.user).labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label(tr!(ProxyPassword));
+                    ui.add(egui::TextEdit::singleline(&mut self.login.password).password(true))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                });
+                ui.checkbox(&mut self.login.remember, tr!(LoginRemember));
+                ui.horizontal(|ui| {
+                    let ready = !self.login.user.trim().is_empty();
+                    if ui
+                        .add_enabled(ready, egui::Button::new(tr!(LoginRetry)))
+                        .clicked()
+                    {
+                        answer = Some(true);
+                    }
+                    if ui.button(tr!(Cancel)).clicked() {
+                        answer = Some(false);
+                    }
+                });
+            });
+        let Some(log_in) = answer else { return };
+        let indices = self.login.waiting.remove(&host).unwrap_or_default();
+        let login = Login::new(self.login.user.trim(), std::mem::take(&mut self.login.password));
+        self.login.user.clear();
+        if !log_in {
+            return;
+        }
+        let list = if std::mem::take(&mut self.login.remember) {
+            &mut self.settings.site_logins
+        } else {
+            &mut self.settings.session_logins
+        };
+        list.retain(|(h, _)| *h != host);
+        list.push((host, login));
+        // The engine has the login before the downloads go again (the
+        // settings' save, with the keyring, follows in this frame).
+        self.apply_engine_config();
+        if let Some(engine) = &self.engine {
+            for i in indices {
+                engine.retry(i);
+            }
+        }
+    }
+}

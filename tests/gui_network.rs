@@ -1,0 +1,107 @@
+//! The window's network settings and logins, driven through their labels:
+//! a 401 asks for a login and retries with it (remembered in the secrets
+//! store, never in settings.json); a proxy set in Settings carries the
+//! downloads and shows in the status bar.
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use fanout::gui::FanoutApp;
+use fanout::gui::settings::{NetworkSettings, ProxyMode, Settings};
+use support::gui::{Setup, add_urls, all_done, settle, step_until, type_into};
+use support::proxy::Proxy;
+use support::{TestServer, body_for};
+
+fn secrets_file(setup: &Setup) -> String {
+    std::fs::read_to_string(setup.config.path().join("secrets.json")).unwrap_or_default()
+}
+
+fn settings_file(setup: &Setup) -> String {
+    std::fs::read_to_string(setup.options().settings_path()).unwrap()
+}
+
+/// Opens Settings › Network.
+fn open_network(harness: &mut Harness<'_, FanoutApp>) {
+    harness.get_by_label("Network").click();
+    settle(harness);
+}
+
+#[test]
+fn a_401_asks_for_a_login_retries_with_it_and_remembers_it_in_the_secrets_store() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    let url = server.url("/gn/locked.bin?size=3000&auth=alice:s3cret");
+    add_urls(&mut harness, &url);
+    step_until(&mut harness, "the 401", all_done(1));
+    settle(&mut harness);
+    harness.get_by_label("127.0.0.1 asks for a user name and password (1 downloads).");
+    type_into(&mut harness, "User", "alice");
+    type_into(&mut harness, "Password", "s3cret");
+    harness.get_by_label("Remember for this site").click();
+    settle(&mut harness);
+    harness.get_by_label("Log in and retry").click();
+    step_until(&mut harness, "the retry", |app| app.model.counts().done == 1);
+    let saved = std::fs::read(setup.downloads.path().join("locked.bin")).unwrap();
+    assert!(saved == body_for("/gn/locked.bin", 3000));
+    // Kept in the secrets store (a file only the user can read here, where
+    // tests use no keyring, and the window says so), never in settings.json.
+    step_until(&mut harness, "the login saved", |_| {
+        secrets_file(&setup).contains("s3cret")
+    });
+    assert!(!settings_file(&setup).contains("s3cret"));
+    open_network(&mut harness);
+    harness.get_by_label("alice@127.0.0.1");
+    harness.get_by_label("No keyring: passwords are kept in a file only you can read");
+    drop(harness);
+
+    // After a restart the remembered login is used without asking.
+    let mut harness = setup.harness();
+    step_until(&mut harness, "the saved login", |app| {
+        !app.settings.site_logins.is_empty()
+    });
+    add_urls(
+        &mut harness,
+        &server.url("/gn/again.bin?size=2000&auth=alice:s3cret"),
+    );
+    step_until(&mut harness, "the second download", |app| {
+        app.model.counts().done == 2
+    });
+    assert!(harness.query_by_label_contains("asks for a user name").is_none());
+}
+
+#[test]
+fn a_proxy_set_in_settings_carries_the_downloads_and_shows_in_the_status_bar() {
+    let alice = ("alice", "s3cret");
+    let Some(proxy) = Proxy::tinyproxy(Some(alice)) else {
+        return;
+    };
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut settings = Settings::load(&setup.options().settings_path());
+    settings.network = NetworkSettings {
+        proxy: ProxyMode::Http,
+        proxy_address: format!("127.0.0.1:{}", proxy.port),
+        proxy_user: "alice".into(),
+        ..NetworkSettings::default()
+    };
+    settings.save(&setup.options().settings_path()).unwrap();
+    let mut harness = setup.harness();
+    // The password is typed in the window, as a user would.
+    open_network(&mut harness);
+    type_into(&mut harness, "Password", "s3cret");
+    harness.get_by_label("Network").click(); // leaves the field: applied
+    settle(&mut harness);
+    add_urls(&mut harness, &server.url("/gn/via.bin?size=40000"));
+    step_until(&mut harness, "the download", all_done(1));
+    assert_eq!(harness.state().model.counts().done, 1);
+    assert_eq!(proxy.requests().len(), 1, "tinyproxy's log: {}", proxy.log());
+    harness.get_by_label(&format!("Proxy: http://alice:***@127.0.0.1:{}/", proxy.port));
+    step_until(&mut harness, "the password saved", |_| {
+        secrets_file(&setup).contains("s3cret")
+    });
+    assert!(!settings_file(&setup).contains("s3cret"));
+}
