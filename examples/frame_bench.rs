@@ -63,6 +63,7 @@ fn main() {
                 outcome: Ok(Saved {
                     path: format!("/tmp/album/{index}.jpg").into(),
                     bytes: 200_000,
+                    skipped: false,
                 }),
                 http_status: Some(200),
                 bytes: 200_000,

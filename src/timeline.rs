@@ -234,6 +234,7 @@ mod tests {
                 Ok(Saved {
                     path: "f".into(),
                     bytes: 10,
+                    skipped: false,
                 })
             } else {
                 Err(FetchError::Http {

@@ -1,7 +1,8 @@
 //! The window's network settings and logins, driven through their labels:
 //! a 401 asks for a login and retries with it (remembered in the secrets
 //! store, never in settings.json); a proxy set in Settings carries the
-//! downloads and shows in the status bar.
+//! downloads and shows in the status bar; `When the file exists: Skip`
+//! keeps a file that is there.
 // A test (or a tool) fails loudly where library code would handle the error.
 #![allow(clippy::unwrap_used)]
 
@@ -104,4 +105,23 @@ fn a_proxy_set_in_settings_carries_the_downloads_and_shows_in_the_status_bar() {
         secrets_file(&setup).contains("s3cret")
     });
     assert!(!settings_file(&setup).contains("s3cret"));
+}
+
+#[test]
+fn skip_in_settings_keeps_a_file_that_is_there_and_fetches_nothing() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    std::fs::write(setup.downloads.path().join("here.bin"), b"mine").unwrap();
+    let mut harness = setup.harness();
+    harness.get_by_label("Skip").click();
+    settle(&mut harness);
+    add_urls(&mut harness, &server.url("/gn/here.bin?size=9000"));
+    step_until(&mut harness, "the skip", all_done(1));
+    assert_eq!(harness.state().model.counts().done, 1);
+    assert_eq!(
+        std::fs::read(setup.downloads.path().join("here.bin")).unwrap(),
+        b"mine"
+    );
+    assert_eq!(server.requests(), 0);
+    assert!(settings_file(&setup).contains("\"if_exists\": \"Skip\""));
 }

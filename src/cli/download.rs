@@ -19,6 +19,7 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
         read_timeout: std::time::Duration::from_secs(args.stall_timeout.max(1)),
         segments: args.segments,
         segment_threshold: args.min_split_size,
+        if_exists: args.if_exists.into(),
         ..EngineConfig::new(backend)
     };
     let mut config = config;
@@ -237,6 +238,9 @@ pub fn json_line(r: &TaskResult) -> String {
     match &r.outcome {
         Ok(saved) => {
             map.insert("path".into(), json!(saved.path.to_string_lossy()));
+            if saved.skipped {
+                map.insert("skipped".into(), json!(true));
+            }
         }
         Err(e) => {
             map.insert("error".into(), json!(e.to_string()));
@@ -252,6 +256,12 @@ pub fn json_line(r: &TaskResult) -> String {
 pub fn text_line(r: &TaskResult) -> String {
     let secs = r.finished.saturating_sub(r.started).as_secs_f64();
     match &r.outcome {
+        Ok(saved) if saved.skipped => format!(
+            "ok     #{:<4} {}  (kept: the file is there and up to date, nothing fetched; done #{})",
+            r.index,
+            saved.path.display(),
+            r.rank
+        ),
         Ok(saved) => format!(
             "ok     #{:<4} {}  ({}, {secs:.2} s, done #{}, {})",
             r.index,

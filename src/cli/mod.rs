@@ -13,7 +13,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Header, Headers, parse_rate, parse_sha256};
+use crate::engine::{
+    Aria2Remote, BackendKind, EngineConfig, Header, Headers, IfExists, parse_rate, parse_sha256,
+};
 use crate::input::{self, Options};
 
 mod download;
@@ -190,8 +192,30 @@ pub struct GetArgs {
     /// those that match its domain, path and scheme.
     #[arg(long, value_name = "FILE")]
     pub load_cookies: Option<PathBuf>,
+    /// When the file is already in the folder: save beside it as NAME (1)
+    /// (rename), keep it and fetch nothing (skip), or fetch it only if the
+    /// server's copy changed and replace it whole (update).
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = IfExistsArg::Rename)]
+    pub if_exists: IfExistsArg,
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IfExistsArg {
+    Rename,
+    Skip,
+    Update,
+}
+
+impl From<IfExistsArg> for IfExists {
+    fn from(a: IfExistsArg) -> IfExists {
+        match a {
+            IfExistsArg::Rename => IfExists::Rename,
+            IfExistsArg::Skip => IfExists::Skip,
+            IfExistsArg::Update => IfExists::Update,
+        }
+    }
 }
 
 fn parse_header(text: &str) -> Result<Header, String> {

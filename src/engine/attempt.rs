@@ -29,6 +29,18 @@ impl Attempt {
         }
     }
 
+    /// The file at `path` was kept as it is (see [`Saved::skipped`]).
+    pub(crate) fn skipped(http_status: Option<u16>, path: std::path::PathBuf) -> Self {
+        Attempt::saved(
+            http_status,
+            Saved {
+                path,
+                bytes: 0,
+                skipped: true,
+            },
+        )
+    }
+
     pub(crate) fn saved(http_status: Option<u16>, saved: Saved) -> Self {
         Attempt {
             bytes: saved.bytes,

@@ -40,6 +40,20 @@ impl BackendKind {
     }
 }
 
+/// What to do when a download's file is already in its folder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IfExists {
+    /// Save the new one beside it as `NAME (1).ext`.
+    #[default]
+    Rename,
+    /// Keep it and fetch nothing (curl's `--skip-existing`, wget's `-nc`).
+    Skip,
+    /// Ask the server whether it changed (`If-Modified-Since`,
+    /// `If-None-Match`) and replace it only with a whole new copy, stamped
+    /// with the server's date (wget's `-N`, aria2's `--conditional-get`).
+    Update,
+}
+
 /// How the engine talks HTTP.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EngineConfig {
@@ -71,6 +85,7 @@ pub struct EngineConfig {
     pub allow_plain_auth: bool,
     /// Logins for sites whose URLs name none (saved ones, a netrc file).
     pub logins: Logins,
+    pub if_exists: IfExists,
 }
 
 /// An aria2 daemon: its JSON-RPC address and secret token. The secret is
@@ -111,6 +126,7 @@ impl EngineConfig {
             proxy: ProxyConfig::default(),
             allow_plain_auth: false,
             logins: Logins::default(),
+            if_exists: IfExists::default(),
         }
     }
 }

@@ -73,6 +73,10 @@ pub fn hex(digest: &[u8]) -> String {
 pub struct Saved {
     pub path: PathBuf,
     pub bytes: u64,
+    /// The file was there already and was kept: no body was fetched
+    /// (`--if-exists skip`, or `update` and the server said it had not
+    /// changed).
+    pub skipped: bool,
 }
 
 /// Who runs a task: what the table's `Worker` column and the timeline's

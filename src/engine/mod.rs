@@ -47,7 +47,7 @@ use crossbeam_channel::Sender;
 use crate::sync;
 use attempt::Attempt;
 use backend::Backend;
-pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError};
+pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists};
 pub use error::{FetchError, Note, RangeError, RedirectError};
 pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};

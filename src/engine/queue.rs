@@ -103,6 +103,8 @@ pub(crate) struct Task {
     /// `url`'s user and password are a saved or netrc login, not its own
     /// (a retry takes the login as it is then).
     pub login_added: bool,
+    /// What to do when the file is already there (the engine's setting).
+    pub if_exists: super::config::IfExists,
 }
 
 /// A download that lives on an aria2 daemon, by its GID. Discarding it
@@ -138,6 +140,7 @@ impl Task {
             cookies: job.cookies,
             remote: None,
             login_added: false,
+            if_exists: Default::default(),
         }
     }
 }

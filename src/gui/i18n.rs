@@ -289,6 +289,13 @@ catalogue! {
     CookiesHint: "cookies.txt exported from the browser", "从浏览器导出的 cookies.txt";
     ErrCookieFile: "cannot use the cookies file: {detail}", "无法使用 Cookie 文件：{detail}";
     Network: "Network", "网络";
+    IfExistsLabel: "When the file exists", "文件已存在时";
+    IfExistsRename: "Rename", "重命名";
+    IfExistsSkip: "Skip", "跳过";
+    IfExistsUpdate: "Update", "更新";
+    IfExistsRenameHint: "Save the new one beside it as NAME (1)", "另存为 NAME (1)";
+    IfExistsSkipHint: "Keep it and download nothing", "保留原文件，不下载";
+    IfExistsUpdateHint: "Download it only if the server's copy changed, and replace it whole", "仅当服务器上的文件有变化时下载，并整体替换";
     Proxy: "Proxy", "代理";
     ProxySystemHint: "The environment's http_proxy, https_proxy and all_proxy; without them, the desktop's proxy settings", "环境变量 http_proxy、https_proxy、all_proxy；未设置时使用桌面的代理设置";
     ProxyAddress: "Address", "地址";

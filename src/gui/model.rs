@@ -194,7 +194,13 @@ impl Model {
                 }
                 StoredState::Done => {
                     row.state = TaskState::Done;
-                    t.path.clone().map(|path| Ok(Saved { path, bytes: t.bytes }))
+                    t.path.clone().map(|path| {
+                        Ok(Saved {
+                            path,
+                            bytes: t.bytes,
+                            skipped: false,
+                        })
+                    })
                 }
                 StoredState::Failed => {
                     // Kept as the words it failed with (in English).
@@ -471,6 +477,7 @@ mod tests {
             outcome: Ok(Saved {
                 path: format!("/tmp/{index}").into(),
                 bytes: 1,
+                skipped: false,
             }),
             http_status: Some(200),
             bytes: 1,

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::i18n::{Lang, tr};
 use crate::engine::auth::{Login, Logins};
 use crate::engine::netrc::Netrc;
-use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Order, ProxyChoice, ProxyConfig, ProxyServer};
+use crate::engine::{
+    Aria2Remote, BackendKind, EngineConfig, IfExists, Order, ProxyChoice, ProxyConfig, ProxyServer,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
@@ -146,6 +148,8 @@ pub struct Settings {
     pub compare_keep: bool,
     /// The aria2-compatible RPC server that browser extensions feed.
     pub rpc: RpcSettings,
+    /// When the file is already in the folder.
+    pub if_exists: IfExistsChoice,
     /// Proxy and logins.
     pub network: NetworkSettings,
     /// The proxy's password (in the keyring).
@@ -157,6 +161,47 @@ pub struct Settings {
     /// Logins given for this run only.
     #[serde(skip)]
     pub session_logins: Vec<(String, Login)>,
+}
+
+/// What to do when the file is already in the folder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IfExistsChoice {
+    #[default]
+    Rename,
+    Skip,
+    Update,
+}
+
+impl IfExistsChoice {
+    pub const ALL: [IfExistsChoice; 3] = [
+        IfExistsChoice::Rename,
+        IfExistsChoice::Skip,
+        IfExistsChoice::Update,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IfExistsChoice::Rename => tr!(IfExistsRename),
+            IfExistsChoice::Skip => tr!(IfExistsSkip),
+            IfExistsChoice::Update => tr!(IfExistsUpdate),
+        }
+    }
+
+    pub fn help(self) -> &'static str {
+        match self {
+            IfExistsChoice::Rename => tr!(IfExistsRenameHint),
+            IfExistsChoice::Skip => tr!(IfExistsSkipHint),
+            IfExistsChoice::Update => tr!(IfExistsUpdateHint),
+        }
+    }
+
+    fn engine(self) -> IfExists {
+        match self {
+            IfExistsChoice::Rename => IfExists::Rename,
+            IfExistsChoice::Skip => IfExists::Skip,
+            IfExistsChoice::Update => IfExists::Update,
+        }
+    }
 }
 
 /// How requests reach the internet.
@@ -299,6 +344,7 @@ impl Default for Settings {
             notify: true,
             compare_keep: false,
             rpc: RpcSettings::default(),
+            if_exists: IfExistsChoice::default(),
             network: NetworkSettings::default(),
             proxy_password: Secret::default(),
             site_logins: Vec::new(),
@@ -356,6 +402,7 @@ impl Settings {
             no_proxy: Some(net.no_proxy.trim().to_string()).filter(|s| !s.is_empty()),
         };
         config.allow_plain_auth = net.allow_plain_auth;
+        config.if_exists = self.if_exists.engine();
         let netrc = net
             .netrc
             .then(crate::engine::netrc::default_path)

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use egui::RichText;
 
 use super::i18n::{Lang, tr};
-use super::settings::{EngineChoice, Settings, Theme};
+use super::settings::{EngineChoice, IfExistsChoice, Settings, Theme};
 use super::{Action, FanoutApp};
 use crate::engine::{Engine, EngineConfig};
 use crate::secrets::Kept;
@@ -122,6 +122,13 @@ impl FanoutApp {
         ui.checkbox(&mut self.settings.resume_on_start, tr!(ResumeOnStart));
         ui.checkbox(&mut self.settings.notify, tr!(NotifyOnFinish))
             .on_hover_text(tr!(NotifyOnFinishHint));
+        ui.label(tr!(IfExistsLabel));
+        ui.horizontal_wrapped(|ui| {
+            for choice in IfExistsChoice::ALL {
+                ui.selectable_value(&mut self.settings.if_exists, choice, choice.label())
+                    .on_hover_text(choice.help());
+            }
+        });
         ui.add_space(6.0);
         dragging |= self.network_fields(ui);
         ui.add_space(6.0);

@@ -22,6 +22,9 @@
 //!   request for the path and `"2"` after (the file changed on the server)
 //! - `status_on=K:CODE` answer the K-th request for this path with CODE and
 //!   an HTML page (an error page where a resume was expected)
+//! - `lm=SECS` send `Last-Modified` (seconds since 1970), and answer 304
+//!   when the request's `If-Modified-Since` is as new, or its
+//!   `If-None-Match` is the `etag`
 //! - `auth=USER:PASS` answer 401 unless the request carries that Basic auth
 //! - `norange=1` ignore `Range` (always 200 with the whole body)
 //! - `badrange=1` answer a `Range` request with 206 whose Content-Range
@@ -318,6 +321,20 @@ async fn serve_request(
     } else {
         q.get("etag").map(|v| format!("\"{v}\""))
     };
+    // `lm=SECS`: Last-Modified, and 304 to a request that has a copy as
+    // new (If-Modified-Since) or the same ETag (If-None-Match).
+    let modified = num("lm").map(|s| std::time::UNIX_EPOCH + Duration::from_secs(s));
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| httpdate::parse_http_date(v.to_str().ok()?).ok());
+    let same_etag =
+        etag.is_some() && headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == etag.as_deref();
+    if same_etag || matches!((modified, since), (Some(m), Some(s)) if m <= s) {
+        return Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .unwrap();
+    }
     // Which part of the body this answer carries.
     let if_range_ok = match headers.get(header::IF_RANGE) {
         None => true,
@@ -416,6 +433,9 @@ async fn serve_request(
     }
     if let Some(etag) = &etag {
         resp = resp.header(header::ETAG, etag.as_str());
+    }
+    if let Some(m) = modified {
+        resp = resp.header(header::LAST_MODIFIED, httpdate::fmt_http_date(m));
     }
     resp = resp.header(header::ACCEPT_RANGES, "bytes");
     if let Some(cd) = q.get("cd") {

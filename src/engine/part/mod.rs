@@ -3,11 +3,14 @@
 //! - it is created with `create_new` (never truncating anything, never
 //!   following a planted symlink) under the first free candidate name;
 //! - it gets its real name only when the body is complete, and never
-//!   replaces an existing file: a taken name becomes `NAME (1).ext`;
+//!   replaces an existing file: a taken name becomes `NAME (1).ext`
+//!   (unless it is an update of that file, `--if-exists update`: then it
+//!   replaces it in one atomic rename, see [`existing`]);
 //! - a part dropped before that is removed, unless a control file says
 //!   what it belongs to and the task may continue it (see [`control`]).
 
 pub(crate) mod control;
+pub(crate) mod existing;
 pub(crate) mod resume;
 
 use std::fs::{File, OpenOptions};
@@ -42,6 +45,9 @@ pub(crate) struct PartFile {
     pub(crate) keep: bool,
     /// `.fanout-HASH.json` beside the part, once written.
     pub(crate) control: Option<PathBuf>,
+    /// A fresh copy of the file named `base`: it replaces it, and is
+    /// stamped with the server's date and ETag.
+    pub(crate) update: Option<existing::Stamp>,
 }
 
 /// Takes the `.part`'s exclusive lock, without waiting: a part in use by
@@ -66,13 +72,15 @@ pub(crate) fn lock(file: &File) -> bool {
 impl PartFile {
     /// Finds the first candidate `NAME (k)` whose final file does not exist
     /// and whose `.part` we could create exclusively.
-    pub(crate) fn create(dir: &Path, base: &str, buffer: usize) -> Result<Self, FetchError> {
+    /// With `update`, the part is a fresh copy of `base` itself, which may
+    /// exist (see [`PartFile::commit`]).
+    pub(crate) fn create(dir: &Path, base: &str, buffer: usize, update: bool) -> Result<Self, FetchError> {
         let io_err = |p: &Path, e: io::Error| FetchError::io(p, &e);
         let mut made_dir = false;
         let mut k = 0;
         while k < MAX_CANDIDATES {
             let name = naming::candidate(base, k);
-            if dir.join(&name).symlink_metadata().is_ok() {
+            if !update && dir.join(&name).symlink_metadata().is_ok() {
                 k += 1;
                 continue;
             }
@@ -83,13 +91,14 @@ impl PartFile {
                     return Ok(PartFile {
                         file: BufWriter::with_capacity(buffer, file),
                         dir: dir.to_path_buf(),
-                        name,
+                        name: if update { base.to_string() } else { name },
                         base: base.to_string(),
                         k,
                         path,
                         committed: false,
                         keep: false,
                         control: None,
+                        update: update.then(existing::Stamp::default),
                     });
                 }
                 // The folder is made on first use rather than checked for
@@ -164,6 +173,15 @@ impl PartFile {
     /// replacing a file created meanwhile (a plain rename would).
     pub(crate) fn commit(mut self) -> Result<PathBuf, FetchError> {
         self.file.flush().map_err(|e| self.io_error(&e))?;
+        if let Some(stamp) = self.update.take() {
+            // A whole new copy replaces the old one in one step: the name
+            // never holds half a file.
+            let target = self.dir.join(&self.base);
+            std::fs::rename(&self.path, &target).map_err(|e| self.io_error(&e))?;
+            self.committed = true;
+            stamp.apply(&target);
+            return Ok(target);
+        }
         for k in self.k..self.k + MAX_CANDIDATES {
             let name = naming::candidate(&self.base, k);
             // Leave names that another running download has reserved.
@@ -262,8 +280,8 @@ mod tests {
     fn part_files_never_replace_existing_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), b"old").unwrap();
-        let mut first = PartFile::create(dir.path(), "a.txt", 64).unwrap();
-        let mut second = PartFile::create(dir.path(), "a.txt", 64).unwrap();
+        let mut first = PartFile::create(dir.path(), "a.txt", 64, false).unwrap();
+        let mut second = PartFile::create(dir.path(), "a.txt", 64, false).unwrap();
         assert_eq!(first.name, "a (1).txt");
         assert_eq!(second.name, "a (2).txt");
         first.file.write_all(b"first").unwrap();
@@ -289,7 +307,7 @@ mod tests {
     #[test]
     fn an_abandoned_part_file_is_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let part = PartFile::create(dir.path(), "x.bin", 64).unwrap();
+        let part = PartFile::create(dir.path(), "x.bin", 64, false).unwrap();
         assert!(dir.path().join("x.bin.part").exists());
         drop(part);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -317,7 +335,7 @@ mod tests {
         let victim = outside.path().join("victim");
         std::os::unix::fs::symlink(&victim, dir.path().join("f.bin.part")).unwrap();
         std::os::unix::fs::symlink(&victim, dir.path().join("f.bin")).unwrap();
-        let part = PartFile::create(dir.path(), "f.bin", 64).unwrap();
+        let part = PartFile::create(dir.path(), "f.bin", 64, false).unwrap();
         assert_eq!(part.name, "f (1).bin");
         assert!(!victim.exists());
     }

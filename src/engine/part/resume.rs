@@ -126,6 +126,7 @@ fn open_left_part(dir: &Path, url: &str) -> Option<(PartFile, u64, Control)> {
         committed: false,
         keep: true,
         control: Some(control_file),
+        update: None,
     };
     Some((part, offset, control))
 }

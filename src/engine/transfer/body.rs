@@ -12,8 +12,10 @@ use reqwest::header::{CONTENT_DISPOSITION, HeaderMap, LOCATION};
 
 use super::PROGRESS_EVERY;
 use crate::engine::attempt::Attempt;
+use crate::engine::config::IfExists;
 use crate::engine::error::{FetchError, Note, RangeError, RedirectError};
 use crate::engine::job::{Event, Saved, hex};
+use crate::engine::part::existing;
 use crate::engine::part::resume::Resume;
 use crate::engine::part::{MIN_WRITE_BUFFER, PartFile, WRITE_BUFFER};
 use crate::engine::queue::{Task, TaskCtl};
@@ -59,7 +61,14 @@ impl<'a> Transfer<'a> {
             return Err(if total == Some(r.offset) {
                 let bytes = r.offset;
                 match r.part.commit() {
-                    Ok(path) => Attempt::saved(Some(code), Saved { path, bytes }),
+                    Ok(path) => Attempt::saved(
+                        Some(code),
+                        Saved {
+                            path,
+                            bytes,
+                            skipped: false,
+                        },
+                    ),
                     Err(e) => Attempt::failed(Some(code), bytes, e),
                 }
             } else {
@@ -150,16 +159,28 @@ impl<'a> Transfer<'a> {
                     Some(name) => name.clone(),
                     None => naming::file_name(&task.url, disposition.as_deref()),
                 };
+                // Known only now (from Content-Disposition): the head is
+                // all that is read of a file to skip.
+                if task.if_exists == IfExists::Skip
+                    && let Some(path) = existing::file(&task.dir, &name)
+                {
+                    return Err(Attempt::skipped(Some(code), path));
+                }
                 let buffer = content_length.map_or(WRITE_BUFFER, |n| {
                     usize::try_from(n)
                         .unwrap_or(WRITE_BUFFER)
                         .clamp(MIN_WRITE_BUFFER, WRITE_BUFFER)
                 });
-                let part = PartFile::create(&task.dir, &name, buffer)
+                let update = task.if_exists == IfExists::Update;
+                let part = PartFile::create(&task.dir, &name, buffer, update)
                     .map_err(|e| Attempt::failed(Some(code), 0, e))?;
                 (part, 0, content_length)
             }
         };
+        let mut part = part;
+        if task.if_exists == IfExists::Update {
+            part.update = Some(existing::Stamp::of(headers));
+        }
         reporter.emit(Event::Receiving {
             index: task.index,
             name: part.name.clone(),
@@ -367,7 +388,14 @@ impl<'a> Transfer<'a> {
     fn commit(self) -> Attempt {
         let (status, bytes) = (self.status, self.received);
         match self.part.commit() {
-            Ok(path) => Attempt::saved(Some(status), Saved { path, bytes }),
+            Ok(path) => Attempt::saved(
+                Some(status),
+                Saved {
+                    path,
+                    bytes,
+                    skipped: false,
+                },
+            ),
             Err(e) => Attempt::failed(Some(status), bytes, e),
         }
     }

@@ -16,13 +16,15 @@ use reqwest::header::HeaderMap;
 use self::body::{Finish, Transfer};
 use super::attempt::Attempt;
 use super::config::EngineConfig;
+use super::config::IfExists;
 use super::error::{FetchError, Note};
 use super::job::Event;
 use super::net::Clients;
+use super::part::existing;
 use super::part::resume::Resume;
 use super::queue::{Task, TaskCtl};
 use super::report::{Reporter, Room};
-use super::{auth, http};
+use super::{auth, http, naming};
 
 /// How often a running task reports its byte count: smooth enough for a
 /// progress bar, rare enough that a fast transfer cannot flood a window.
@@ -72,6 +74,12 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
     if let Err(e) = with_login(config, task) {
         return Attempt::failed(None, 0, e);
     }
+    task.if_exists = config.if_exists;
+    if task.if_exists == IfExists::Skip
+        && let Some(path) = known_file(task)
+    {
+        return Attempt::skipped(None, path);
+    }
     let mut resume = task
         .resume
         .take()
@@ -99,6 +107,14 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
         // allows (else it starts over, as any resume does).
         resume = a.resume.take();
     }
+}
+
+/// The file a task's download would be, when its name is known before
+/// asking the server (given, or the URL's; else the answer names it), and
+/// it is there.
+fn known_file(task: &Task) -> Option<std::path::PathBuf> {
+    let name = task.name.clone().or_else(|| naming::name_from_url(&task.url))?;
+    existing::file(&task.dir, &name)
 }
 
 /// Gives `url` the saved or netrc login of its host when it names none,
@@ -179,9 +195,14 @@ async fn attempt(
     {
         return a;
     }
-    let headers = match &resume {
-        Some(r) => http::range_headers(r.offset, None, r.validator.as_deref()),
-        None => Default::default(),
+    // An update asks for the body only if the file there is out of date.
+    let current = (task.if_exists == IfExists::Update && resume.is_none())
+        .then(|| known_file(task))
+        .flatten();
+    let headers = match (&resume, &current) {
+        (Some(r), _) => http::range_headers(r.offset, None, r.validator.as_deref()),
+        (None, Some(path)) => existing::conditional_headers(path),
+        (None, None) => Default::default(),
     };
     let sent = until_halted(&task.ctl, client.get(&task.url, self::headers(task, headers))).await;
     let mut resp = match sent {
@@ -191,6 +212,11 @@ async fn attempt(
     };
     if let Some(e) = client.refused(resp.url(), resp.status()) {
         return Attempt::failed(Some(resp.status().as_u16()), 0, e).with_resume(resume);
+    }
+    if resp.status() == reqwest::StatusCode::NOT_MODIFIED
+        && let Some(path) = current
+    {
+        return Attempt::skipped(Some(304), path);
     }
     if task.url.scheme() == "https" && resp.url().scheme() == "http" {
         let to = auth::redact_url(resp.url());

@@ -32,7 +32,7 @@ use self::rpc::{Rpc, RpcError};
 pub use self::types::DownloadStatus;
 use super::Backend;
 use crate::engine::attempt::{Attempt, settle};
-use crate::engine::config::{EngineConfig, EngineError};
+use crate::engine::config::{EngineConfig, EngineError, IfExists};
 use crate::engine::error::FetchError;
 use crate::engine::job::Worker;
 use crate::engine::proxy::{ProxyChoice, ProxyConfig};
@@ -172,22 +172,38 @@ impl Aria2Backend {
 #[derive(Clone)]
 struct AddOptions {
     split: usize,
-    /// aria2's proxy options for every download (none: the daemon's own).
-    proxy: serde_json::Map<String, Value>,
+    /// Options every download gets: the proxy (none: the daemon's own)
+    /// and what to do with a file that is there.
+    common: serde_json::Map<String, Value>,
 }
 
 impl AddOptions {
     fn new(config: &EngineConfig) -> Result<Self, EngineError> {
+        let mut common = proxy_options(&config.proxy)?;
+        match config.if_exists {
+            IfExists::Rename => {}
+            // aria2's own conditional GET: If-Modified-Since from the file's
+            // date, and the file replaced when the server's is newer.
+            IfExists::Update => {
+                common.insert("conditional-get".into(), json!("true"));
+                common.insert("allow-overwrite".into(), json!("true"));
+            }
+            IfExists::Skip => {
+                return Err(EngineError::Config(
+                    "aria2 cannot skip files that exist (it fails them): choose rename or update".into(),
+                ));
+            }
+        }
         Ok(AddOptions {
             split: config.segments.clamp(1, 16),
-            proxy: proxy_options(&config.proxy)?,
+            common,
         })
     }
 
     fn for_task(&self, task: &Task) -> Value {
         // aria2 allows at most 16 connections to one server.
         let split = task.segments.unwrap_or(self.split).clamp(1, 16);
-        let mut o = self.proxy.clone();
+        let mut o = self.common.clone();
         // A folder on the remote machine, as typed; none (or `.`) leaves it
         // to the daemon's own --dir.
         let dir = task.dir.to_string_lossy();

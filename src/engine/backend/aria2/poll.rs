@@ -191,6 +191,7 @@ impl Poller {
                 Ok(Saved {
                     path: path.into(),
                     bytes: done,
+                    skipped: false,
                 }),
                 done,
             ),

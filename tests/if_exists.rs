@@ -1,0 +1,167 @@
+//! When the file is already in the folder: `rename` (beside it, the
+//! default), `skip` (kept, no body fetched) and `update` (asked for only if
+//! the server's copy changed, replaced whole and stamped with the server's
+//! date), against the test server's `Last-Modified` and 304 (`lm=`), for
+//! each engine; and the CLI's `--if-exists` with `"skipped": true`.
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use fanout::engine::{BackendKind, Engine, EngineConfig, IfExists, Job, TaskResult};
+use support::wait::{results, saved_path};
+use support::{TestServer, body_for, files_in};
+
+fn run(kind: BackendKind, if_exists: IfExists, dir: &Path, url: &str) -> TaskResult {
+    let config = EngineConfig {
+        retry_delay: Duration::from_millis(10),
+        if_exists,
+        ..EngineConfig::new(kind)
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config, tx, Arc::new(|| {})).unwrap();
+    engine.submit(Job::new(url, dir));
+    results(&rx, 1).0.remove(0)
+}
+
+fn skipped(r: &TaskResult) -> bool {
+    r.outcome.as_ref().is_ok_and(|s| s.skipped)
+}
+
+each_backend!(skip_keeps_the_file_and_fetches_no_body, 2);
+fn skip_keeps_the_file_and_fetches_no_body(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.bin"), b"mine").unwrap();
+    // Named by the URL: nothing is asked at all.
+    let r = run(
+        kind,
+        IfExists::Skip,
+        dir.path(),
+        &server.url("/ie/a.bin?size=50000"),
+    );
+    assert!(skipped(&r), "{r:?}");
+    assert_eq!(saved_path(&r), dir.path().join("a.bin"));
+    assert_eq!(std::fs::read(dir.path().join("a.bin")).unwrap(), b"mine");
+    assert_eq!(server.requests(), 0);
+    // Named only by the server: its answer's head is read, not its body.
+    std::fs::write(dir.path().join("c.bin"), b"mine too").unwrap();
+    let cd = support::enc("attachment; filename=\"c.bin\"");
+    let r = run(
+        kind,
+        IfExists::Skip,
+        dir.path(),
+        &server.url(&format!("/ie/get?size=4000000&pace=20&cd={cd}")),
+    );
+    assert!(skipped(&r), "{r:?}");
+    assert_eq!(std::fs::read(dir.path().join("c.bin")).unwrap(), b"mine too");
+    assert!(
+        server.body_bytes() < 4_000_000,
+        "the whole body came: {}",
+        server.body_bytes()
+    );
+    // A file that is not there is fetched as ever.
+    let r = run(
+        kind,
+        IfExists::Skip,
+        dir.path(),
+        &server.url("/ie/b.bin?size=5000"),
+    );
+    assert!(!skipped(&r));
+    assert!(std::fs::read(saved_path(&r)).unwrap() == body_for("/ie/b.bin", 5000));
+    assert_eq!(files_in(dir.path()), ["a.bin", "b.bin", "c.bin"]);
+}
+
+each_backend!(update_replaces_the_file_only_with_a_whole_newer_copy, 2);
+fn update_replaces_the_file_only_with_a_whole_newer_copy(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u.bin");
+    let (t1, t2) = (1_600_000_000u64, 1_700_000_000u64);
+    let mtime = || std::fs::metadata(&path).unwrap().modified().unwrap();
+    // Not there yet: fetched, and dated as the server dates it.
+    let r = run(
+        kind,
+        IfExists::Update,
+        dir.path(),
+        &server.url(&format!("/ie/u.bin?size=3000&lm={t1}")),
+    );
+    assert!(!skipped(&r));
+    assert!(std::fs::read(&path).unwrap() == body_for("/ie/u.bin", 3000));
+    assert_eq!(mtime(), UNIX_EPOCH + Duration::from_secs(t1));
+    // Unchanged on the server: 304, nothing fetched, the file untouched.
+    let r = run(
+        kind,
+        IfExists::Update,
+        dir.path(),
+        &server.url(&format!("/ie/u.bin?size=3000&lm={t1}")),
+    );
+    assert!(skipped(&r), "{r:?}");
+    assert_eq!(r.http_status, Some(304));
+    let asked = server.headers_for("/ie/u.bin");
+    assert!(asked[1].get("if-modified-since").is_some(), "{asked:?}");
+    // Changed (newer, another size): replaced whole, under its own name.
+    let r = run(
+        kind,
+        IfExists::Update,
+        dir.path(),
+        &server.url(&format!("/ie/u.bin?size=7000&lm={t2}")),
+    );
+    assert!(!skipped(&r));
+    assert_eq!(saved_path(&r), path);
+    assert!(std::fs::read(&path).unwrap() == body_for("/ie/u.bin", 7000));
+    assert_eq!(mtime(), UNIX_EPOCH + Duration::from_secs(t2));
+    // No `u (1).bin`, no part left behind.
+    assert_eq!(files_in(dir.path()), ["u.bin"]);
+}
+
+each_backend!(an_update_cut_off_leaves_the_old_file_whole, 2);
+fn an_update_cut_off_leaves_the_old_file_whole(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    // (Dated now: the server's copy, from 2096, is newer.)
+    std::fs::write(dir.path().join("k.bin"), b"old and whole").unwrap();
+    let config = EngineConfig {
+        retries: 0,
+        if_exists: IfExists::Update,
+        ..EngineConfig::new(kind)
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config, tx, Arc::new(|| {})).unwrap();
+    engine.submit(Job::new(
+        server.url("/ie/k.bin?size=200000&drop=100000&lm=4000000000"),
+        dir.path(),
+    ));
+    let r = results(&rx, 1).0.remove(0);
+    assert!(r.outcome.is_err(), "{r:?}");
+    assert_eq!(std::fs::read(dir.path().join("k.bin")).unwrap(), b"old and whole");
+}
+
+#[test]
+fn the_cli_says_skipped_in_json() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.bin"), b"mine").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args([
+            "get",
+            "--json",
+            "--if-exists",
+            "skip",
+            "-o",
+            dir.path().to_str().unwrap(),
+        ])
+        .arg(server.url("/ie/s.bin"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["skipped"], true);
+    assert_eq!(line["status"], "ok");
+    assert_eq!(std::fs::read(dir.path().join("s.bin")).unwrap(), b"mine");
+}
