@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, GetArgs};
+use crate::engine::sort::Categories;
 use crate::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult};
 use crate::input::Options;
 
@@ -20,6 +21,7 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
         segments: args.segments,
         segment_threshold: args.min_split_size,
         if_exists: args.if_exists.into(),
+        sort: args.sort.then(|| Arc::new(Categories::default())),
         ..EngineConfig::new(backend)
     };
     let mut config = config;

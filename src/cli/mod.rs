@@ -197,6 +197,11 @@ pub struct GetArgs {
     /// server's copy changed and replace it whole (update).
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = IfExistsArg::Rename)]
     pub if_exists: IfExistsArg,
+    /// Put each file in a subfolder of -o by its type: Video, Music,
+    /// Images, Archives, Documents, Programs, else Other (by extension,
+    /// then Content-Type).
+    #[arg(long)]
+    pub sort: bool,
     #[command(flatten)]
     pub net: NetArgs,
 }

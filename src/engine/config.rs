@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::auth::Logins;
 use super::proxy::ProxyConfig;
+use super::sort::Categories;
 
 /// Which way downloads are fanned out: the three versions of the note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +87,8 @@ pub struct EngineConfig {
     /// Logins for sites whose URLs name none (saved ones, a netrc file).
     pub logins: Logins,
     pub if_exists: IfExists,
+    /// Sort finished files into subfolders by type (`None`: off).
+    pub sort: Option<std::sync::Arc<Categories>>,
 }
 
 /// An aria2 daemon: its JSON-RPC address and secret token. The secret is
@@ -127,6 +130,7 @@ impl EngineConfig {
             allow_plain_auth: false,
             logins: Logins::default(),
             if_exists: IfExists::default(),
+            sort: None,
         }
     }
 }

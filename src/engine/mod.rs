@@ -7,7 +7,7 @@
 
 //!
 //! The rooms, each importing only those above it in this list (a test
-//! checks there is no cycle): `netrc` → `auth` → `proxy` → `config`, `cookies`, `error`, `headers`,
+//! checks there is no cycle): `netrc` → `auth` → `proxy`, `sort` → `config`, `cookies`, `error`, `headers`,
 //! `job`, `limit`, `naming`, `hash` (leaves) → `http` → `part` (part file,
 //! control file, resume lookup) → `queue` (tasks and their controls) →
 //! `report` (listener, clock, connection budget, cookie jar) → `attempt`
@@ -36,6 +36,7 @@ mod part;
 pub mod proxy;
 mod queue;
 mod report;
+pub mod sort;
 mod transfer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

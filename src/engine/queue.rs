@@ -105,6 +105,8 @@ pub(crate) struct Task {
     pub login_added: bool,
     /// What to do when the file is already there (the engine's setting).
     pub if_exists: super::config::IfExists,
+    /// The categories finished files are sorted by (the engine's setting).
+    pub sort: Option<Arc<super::sort::Categories>>,
 }
 
 /// A download that lives on an aria2 daemon, by its GID. Discarding it
@@ -141,6 +143,7 @@ impl Task {
             remote: None,
             login_added: false,
             if_exists: Default::default(),
+            sort: None,
         }
     }
 }

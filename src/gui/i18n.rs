@@ -289,6 +289,8 @@ catalogue! {
     CookiesHint: "cookies.txt exported from the browser", "从浏览器导出的 cookies.txt";
     ErrCookieFile: "cannot use the cookies file: {detail}", "无法使用 Cookie 文件：{detail}";
     Network: "Network", "网络";
+    SortByType: "Sort into folders by type", "按类型分入文件夹";
+    SortByTypeHint: "Each finished file goes to a subfolder of the download folder: by its extension, then its type, else the last one. One line per folder: Folder: ext ext…", "完成的文件按扩展名（其次按类型）放入下载文件夹的子文件夹，否则放入最后一个。每行一个文件夹：文件夹: 扩展名 …";
     IfExistsLabel: "When the file exists", "文件已存在时";
     IfExistsRename: "Rename", "重命名";
     IfExistsSkip: "Skip", "跳过";

@@ -3,6 +3,7 @@
 //! mid-write leaves the old settings, never half a file.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::i18n::{Lang, tr};
 use crate::engine::auth::{Login, Logins};
 use crate::engine::netrc::Netrc;
+use crate::engine::sort::Categories;
 use crate::engine::{
     Aria2Remote, BackendKind, EngineConfig, IfExists, Order, ProxyChoice, ProxyConfig, ProxyServer,
 };
@@ -150,6 +152,10 @@ pub struct Settings {
     pub rpc: RpcSettings,
     /// When the file is already in the folder.
     pub if_exists: IfExistsChoice,
+    /// Finished files go to subfolders by type.
+    pub sort: bool,
+    /// The categories, as `Folder: ext ext…` lines (editable).
+    pub categories: String,
     /// Proxy and logins.
     pub network: NetworkSettings,
     /// The proxy's password (in the keyring).
@@ -345,6 +351,8 @@ impl Default for Settings {
             compare_keep: false,
             rpc: RpcSettings::default(),
             if_exists: IfExistsChoice::default(),
+            sort: false,
+            categories: Categories::default().to_lines(),
             network: NetworkSettings::default(),
             proxy_password: Secret::default(),
             site_logins: Vec::new(),
@@ -403,6 +411,9 @@ impl Settings {
         };
         config.allow_plain_auth = net.allow_plain_auth;
         config.if_exists = self.if_exists.engine();
+        config.sort = self
+            .sort
+            .then(|| Arc::new(Categories::from_lines(&self.categories).unwrap_or_default()));
         let netrc = net
             .netrc
             .then(crate::engine::netrc::default_path)

@@ -10,6 +10,7 @@ use egui::RichText;
 use super::i18n::{Lang, tr};
 use super::settings::{EngineChoice, IfExistsChoice, Settings, Theme};
 use super::{Action, FanoutApp};
+use crate::engine::sort::Categories;
 use crate::engine::{Engine, EngineConfig};
 use crate::secrets::Kept;
 
@@ -129,6 +130,7 @@ impl FanoutApp {
                     .on_hover_text(choice.help());
             }
         });
+        dragging |= self.sort_fields(ui);
         ui.add_space(6.0);
         dragging |= self.network_fields(ui);
         ui.add_space(6.0);
@@ -207,6 +209,26 @@ impl FanoutApp {
         ui.checkbox(&mut self.settings.rpc.ask, tr!(AskFirst))
             .on_hover_text(tr!(AskFirstHint));
         editing
+    }
+
+    /// `Sort into folders by type`, and the list of folders when it is on.
+    /// True while the list is edited.
+    fn sort_fields(&mut self, ui: &mut egui::Ui) -> bool {
+        ui.checkbox(&mut self.settings.sort, tr!(SortByType))
+            .on_hover_text(tr!(SortByTypeHint));
+        if !self.settings.sort {
+            return false;
+        }
+        let r = ui.add(
+            egui::TextEdit::multiline(&mut self.settings.categories)
+                .desired_rows(4)
+                .desired_width(f32::INFINITY)
+                .font(egui::TextStyle::Small),
+        );
+        if let Err(e) = Categories::from_lines(&self.settings.categories) {
+            ui.label(RichText::new(e).color(ui.visuals().warn_fg_color));
+        }
+        r.has_focus()
     }
 
     /// The local download folder: typed, or chosen with the native dialog.

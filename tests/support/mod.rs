@@ -13,7 +13,7 @@
 //! - `nolen=1` no Content-Length (chunked)
 //! - `pace=MS` wait before each 16 KiB chunk of the body
 //! - `pace_first=MS` the same, only for requests without `Range`
-//! - `cd=VALUE` send `Content-Disposition: VALUE`
+//! - `cd=VALUE` send `Content-Disposition: VALUE`; `ct=TYPE` `Content-Type`
 //! - `redirect=URL` answer 302 to URL; `redirect=self` to this very URL
 //! - `fail_times=K` `drop` (and `stall`) only on the first K requests for
 //!   this path (default: every request)
@@ -438,6 +438,9 @@ async fn serve_request(
         resp = resp.header(header::LAST_MODIFIED, httpdate::fmt_http_date(m));
     }
     resp = resp.header(header::ACCEPT_RANGES, "bytes");
+    if let Some(ct) = q.get("ct") {
+        resp = resp.header(header::CONTENT_TYPE, ct.as_str());
+    }
     if let Some(cd) = q.get("cd") {
         resp = resp.header(
             header::CONTENT_DISPOSITION,

@@ -20,6 +20,9 @@ pub(super) struct Control {
     /// A segmented download's missing ranges `[from, to)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) segments: Option<Vec<(u64, u64)>>,
+    /// The subfolder the file is sorted into (see [`crate::engine::sort`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) into: Option<String>,
 }
 
 pub(super) fn control_path(dir: &Path, url: &str) -> PathBuf {
@@ -58,6 +61,7 @@ impl PartFile {
             validator: validator.clone(),
             total,
             segments,
+            into: self.into.clone(),
         };
         match write_atomically(&path, &control) {
             Ok(()) => {
@@ -91,6 +95,7 @@ impl PartFile {
                 validator: validator.clone(),
                 total: Some(total),
                 segments: None,
+                into: self.into.clone(),
             },
         };
         file.write(missing);

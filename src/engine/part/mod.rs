@@ -48,6 +48,18 @@ pub(crate) struct PartFile {
     /// A fresh copy of the file named `base`: it replaces it, and is
     /// stamped with the server's date and ETag.
     pub(crate) update: Option<existing::Stamp>,
+    /// The subfolder of `dir` the file goes to when it gets its name
+    /// (sorting by type); the part itself stays in `dir`.
+    pub(crate) into: Option<String>,
+}
+
+/// Where a new part's file is meant to go.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Placement {
+    /// It replaces the file of its name (see [`PartFile::update`]).
+    pub update: bool,
+    /// A subfolder of the download folder (see [`PartFile::into`]).
+    pub into: Option<String>,
 }
 
 /// Takes the `.part`'s exclusive lock, without waiting: a part in use by
@@ -74,13 +86,22 @@ impl PartFile {
     /// and whose `.part` we could create exclusively.
     /// With `update`, the part is a fresh copy of `base` itself, which may
     /// exist (see [`PartFile::commit`]).
-    pub(crate) fn create(dir: &Path, base: &str, buffer: usize, update: bool) -> Result<Self, FetchError> {
+    pub(crate) fn create(
+        dir: &Path,
+        base: &str,
+        buffer: usize,
+        place: Placement,
+    ) -> Result<Self, FetchError> {
+        let Placement { update, into } = place;
+        let target = into
+            .as_ref()
+            .map_or_else(|| dir.to_path_buf(), |sub| dir.join(sub));
         let io_err = |p: &Path, e: io::Error| FetchError::io(p, &e);
         let mut made_dir = false;
         let mut k = 0;
         while k < MAX_CANDIDATES {
             let name = naming::candidate(base, k);
-            if !update && dir.join(&name).symlink_metadata().is_ok() {
+            if !update && target.join(&name).symlink_metadata().is_ok() {
                 k += 1;
                 continue;
             }
@@ -99,6 +120,7 @@ impl PartFile {
                         keep: false,
                         control: None,
                         update: update.then(existing::Stamp::default),
+                        into,
                     });
                 }
                 // The folder is made on first use rather than checked for
@@ -173,10 +195,18 @@ impl PartFile {
     /// replacing a file created meanwhile (a plain rename would).
     pub(crate) fn commit(mut self) -> Result<PathBuf, FetchError> {
         self.file.flush().map_err(|e| self.io_error(&e))?;
+        let dir = match &self.into {
+            Some(sub) => {
+                let d = self.dir.join(sub);
+                std::fs::create_dir_all(&d).map_err(|e| FetchError::io(&d, &e))?;
+                d
+            }
+            None => self.dir.clone(),
+        };
         if let Some(stamp) = self.update.take() {
             // A whole new copy replaces the old one in one step: the name
             // never holds half a file.
-            let target = self.dir.join(&self.base);
+            let target = dir.join(&self.base);
             std::fs::rename(&self.path, &target).map_err(|e| self.io_error(&e))?;
             self.committed = true;
             stamp.apply(&target);
@@ -188,7 +218,7 @@ impl PartFile {
             if k != self.k && self.dir.join(format!("{name}.part")).symlink_metadata().is_ok() {
                 continue;
             }
-            let target = self.dir.join(name);
+            let target = dir.join(name);
             match rename_noreplace(&self.path, &target) {
                 Ok(()) => {
                     self.committed = true;
@@ -280,8 +310,8 @@ mod tests {
     fn part_files_never_replace_existing_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), b"old").unwrap();
-        let mut first = PartFile::create(dir.path(), "a.txt", 64, false).unwrap();
-        let mut second = PartFile::create(dir.path(), "a.txt", 64, false).unwrap();
+        let mut first = PartFile::create(dir.path(), "a.txt", 64, Placement::default()).unwrap();
+        let mut second = PartFile::create(dir.path(), "a.txt", 64, Placement::default()).unwrap();
         assert_eq!(first.name, "a (1).txt");
         assert_eq!(second.name, "a (2).txt");
         first.file.write_all(b"first").unwrap();
@@ -307,7 +337,7 @@ mod tests {
     #[test]
     fn an_abandoned_part_file_is_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let part = PartFile::create(dir.path(), "x.bin", 64, false).unwrap();
+        let part = PartFile::create(dir.path(), "x.bin", 64, Placement::default()).unwrap();
         assert!(dir.path().join("x.bin.part").exists());
         drop(part);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -335,7 +365,7 @@ mod tests {
         let victim = outside.path().join("victim");
         std::os::unix::fs::symlink(&victim, dir.path().join("f.bin.part")).unwrap();
         std::os::unix::fs::symlink(&victim, dir.path().join("f.bin")).unwrap();
-        let part = PartFile::create(dir.path(), "f.bin", 64, false).unwrap();
+        let part = PartFile::create(dir.path(), "f.bin", 64, Placement::default()).unwrap();
         assert_eq!(part.name, "f (1).bin");
         assert!(!victim.exists());
     }

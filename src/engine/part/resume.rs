@@ -127,6 +127,7 @@ fn open_left_part(dir: &Path, url: &str) -> Option<(PartFile, u64, Control)> {
         keep: true,
         control: Some(control_file),
         update: None,
+        into: control.into.clone(),
     };
     Some((part, offset, control))
 }

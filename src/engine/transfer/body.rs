@@ -8,7 +8,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, HeaderMap, LOCATION};
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderMap, LOCATION};
 
 use super::PROGRESS_EVERY;
 use crate::engine::attempt::Attempt;
@@ -17,7 +17,7 @@ use crate::engine::error::{FetchError, Note, RangeError, RedirectError};
 use crate::engine::job::{Event, Saved, hex};
 use crate::engine::part::existing;
 use crate::engine::part::resume::Resume;
-use crate::engine::part::{MIN_WRITE_BUFFER, PartFile, WRITE_BUFFER};
+use crate::engine::part::{MIN_WRITE_BUFFER, PartFile, Placement, WRITE_BUFFER};
 use crate::engine::queue::{Task, TaskCtl};
 use crate::engine::report::Reporter;
 use crate::engine::{hash, http, naming};
@@ -159,10 +159,19 @@ impl<'a> Transfer<'a> {
                     Some(name) => name.clone(),
                     None => naming::file_name(&task.url, disposition.as_deref()),
                 };
-                // Known only now (from Content-Disposition): the head is
-                // all that is read of a file to skip.
+                let kind = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+                let into = task
+                    .sort
+                    .as_ref()
+                    .and_then(|c| c.folder_for(&name, kind))
+                    .map(str::to_string);
+                // Known only now (from Content-Disposition or the type):
+                // the head is all that is read of a file to skip.
+                let folder = into
+                    .as_ref()
+                    .map_or_else(|| task.dir.clone(), |sub| task.dir.join(sub));
                 if task.if_exists == IfExists::Skip
-                    && let Some(path) = existing::file(&task.dir, &name)
+                    && let Some(path) = existing::file(&folder, &name)
                 {
                     return Err(Attempt::skipped(Some(code), path));
                 }
@@ -171,8 +180,11 @@ impl<'a> Transfer<'a> {
                         .unwrap_or(WRITE_BUFFER)
                         .clamp(MIN_WRITE_BUFFER, WRITE_BUFFER)
                 });
-                let update = task.if_exists == IfExists::Update;
-                let part = PartFile::create(&task.dir, &name, buffer, update)
+                let place = Placement {
+                    update: task.if_exists == IfExists::Update,
+                    into,
+                };
+                let part = PartFile::create(&task.dir, &name, buffer, place)
                     .map_err(|e| Attempt::failed(Some(code), 0, e))?;
                 (part, 0, content_length)
             }

@@ -75,6 +75,7 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
         return Attempt::failed(None, 0, e);
     }
     task.if_exists = config.if_exists;
+    task.sort = config.sort.clone();
     if task.if_exists == IfExists::Skip
         && let Some(path) = known_file(task)
     {
@@ -114,7 +115,12 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
 /// it is there.
 fn known_file(task: &Task) -> Option<std::path::PathBuf> {
     let name = task.name.clone().or_else(|| naming::name_from_url(&task.url))?;
-    existing::file(&task.dir, &name)
+    let dir = match &task.sort {
+        // Sorted by its extension; without one, only the answer's type says.
+        Some(c) => task.dir.join(c.by_extension(&name)?),
+        None => task.dir.clone(),
+    };
+    existing::file(&dir, &name)
 }
 
 /// Gives `url` the saved or netrc login of its host when it names none,

@@ -172,6 +172,9 @@ impl Aria2Backend {
 #[derive(Clone)]
 struct AddOptions {
     split: usize,
+    /// Sorting: aria2 is given the category's folder when the URL's name
+    /// says it (aria2 moves nothing after the fact).
+    sort: Option<std::sync::Arc<crate::engine::sort::Categories>>,
     /// Options every download gets: the proxy (none: the daemon's own)
     /// and what to do with a file that is there.
     common: serde_json::Map<String, Value>,
@@ -196,6 +199,7 @@ impl AddOptions {
         }
         Ok(AddOptions {
             split: config.segments.clamp(1, 16),
+            sort: config.sort.clone(),
             common,
         })
     }
@@ -206,7 +210,24 @@ impl AddOptions {
         let mut o = self.common.clone();
         // A folder on the remote machine, as typed; none (or `.`) leaves it
         // to the daemon's own --dir.
-        let dir = task.dir.to_string_lossy();
+        let name = task
+            .name
+            .clone()
+            .or_else(|| crate::engine::naming::name_from_url(&task.url));
+        // Only under a folder fanout names: the daemon's own --dir is not
+        // known here.
+        let own_dir = task.dir.as_os_str().is_empty() || task.dir == std::path::Path::new(".");
+        let into = self
+            .sort
+            .as_ref()
+            .filter(|_| !own_dir)
+            .zip(name)
+            .and_then(|(c, n)| c.by_extension(&n).map(str::to_string));
+        let dir = match into {
+            Some(sub) => task.dir.join(sub),
+            None => task.dir.clone(),
+        };
+        let dir = dir.to_string_lossy();
         if !dir.is_empty() && dir != "." {
             o.insert("dir".into(), json!(dir));
         }

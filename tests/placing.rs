@@ -1,8 +1,9 @@
-//! When the file is already in the folder: `rename` (beside it, the
-//! default), `skip` (kept, no body fetched) and `update` (asked for only if
-//! the server's copy changed, replaced whole and stamped with the server's
-//! date), against the test server's `Last-Modified` and 304 (`lm=`), for
-//! each engine; and the CLI's `--if-exists` with `"skipped": true`.
+//! Where a file goes. When it is already in the folder: `rename` (beside
+//! it, the default), `skip` (kept, no body fetched) and `update` (asked for
+//! only if the server's copy changed, replaced whole and stamped with the
+//! server's date), against the test server's `Last-Modified` and 304
+//! (`lm=`), for each engine; the CLI's `--if-exists` with `"skipped":
+//! true`. Sorting into folders by type, with names that collide.
 // A test (or a tool) fails loudly where library code would handle the error.
 #![allow(clippy::unwrap_used)]
 
@@ -13,6 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use fanout::engine::sort::Categories;
 use fanout::engine::{BackendKind, Engine, EngineConfig, IfExists, Job, TaskResult};
 use support::wait::{results, saved_path};
 use support::{TestServer, body_for, files_in};
@@ -23,10 +25,19 @@ fn run(kind: BackendKind, if_exists: IfExists, dir: &Path, url: &str) -> TaskRes
         if_exists,
         ..EngineConfig::new(kind)
     };
+    run_all(config, dir, &[url.to_string()]).remove(0)
+}
+
+/// Every URL through one engine; results in submission order.
+fn run_all(config: EngineConfig, dir: &Path, urls: &[String]) -> Vec<TaskResult> {
     let (tx, rx) = crossbeam_channel::unbounded();
     let engine = Engine::new(config, tx, Arc::new(|| {})).unwrap();
-    engine.submit(Job::new(url, dir));
-    results(&rx, 1).0.remove(0)
+    for url in urls {
+        engine.submit(Job::new(url, dir));
+    }
+    let mut done = results(&rx, urls.len()).0;
+    done.sort_by_key(|r| r.index);
+    done
 }
 
 fn skipped(r: &TaskResult) -> bool {
@@ -164,4 +175,73 @@ fn the_cli_says_skipped_in_json() {
     assert_eq!(line["skipped"], true);
     assert_eq!(line["status"], "ok");
     assert_eq!(std::fs::read(dir.path().join("s.bin")).unwrap(), b"mine");
+}
+
+each_backend!(sorted_files_go_to_their_type_s_folder_without_replacing_any, 4);
+fn sorted_files_go_to_their_type_s_folder_without_replacing_any(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("Video")).unwrap();
+    std::fs::write(dir.path().join("Video/clip.mp4"), b"mine").unwrap();
+    let cd = support::enc("attachment; filename=\"report.pdf\"");
+    let urls = [
+        "/so/clip.mp4?size=3000".to_string(),
+        "/so/song.MP3?size=3001".to_string(),
+        "/so/1/pic.jpg?size=3002&latency=200".to_string(),
+        "/so/2/pic.jpg?size=3003&latency=200".to_string(),
+        format!("/so/get?size=3004&cd={cd}"),
+        "/so/picture?size=3005&ct=image/png".to_string(),
+        "/so/thing.xyz?size=3006".to_string(),
+    ]
+    .map(|u| server.url(&u));
+    let config = EngineConfig {
+        sort: Some(Arc::new(Categories::default())),
+        ..EngineConfig::new(kind)
+    };
+    let done = run_all(config, dir.path(), &urls);
+    let rel = |r: &TaskResult| {
+        saved_path(r)
+            .strip_prefix(dir.path())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    // The one already there stays; the new one is named beside it.
+    assert_eq!(rel(&done[0]), "Video/clip (1).mp4");
+    assert_eq!(std::fs::read(dir.path().join("Video/clip.mp4")).unwrap(), b"mine");
+    assert_eq!(rel(&done[1]), "Music/song.MP3");
+    let mut pics = vec![rel(&done[2]), rel(&done[3])];
+    pics.sort();
+    assert_eq!(pics, ["Images/pic (1).jpg", "Images/pic.jpg"]);
+    // Named by the server, sorted by that name; no extension: by its type.
+    assert_eq!(rel(&done[4]), "Documents/report.pdf");
+    assert_eq!(rel(&done[5]), "Images/picture");
+    assert_eq!(rel(&done[6]), "Other/thing.xyz");
+    for r in &done {
+        let path = saved_path(r);
+        let size = r.url.split("size=").nth(1).unwrap()[..4].parse().unwrap();
+        let url_path = r.url.split("127.0.0.1:").nth(1).unwrap();
+        let url_path = &url_path[url_path.find('/').unwrap()..url_path.find('?').unwrap()];
+        assert!(
+            std::fs::read(path).unwrap() == body_for(url_path, size),
+            "{path:?}: wrong bytes"
+        );
+    }
+    // No part (or anything else) left beside the folders.
+    let mut top = files_in(dir.path());
+    top.retain(|n| !dir.path().join(n).is_dir());
+    assert!(top.is_empty(), "{top:?}");
+}
+
+#[test]
+fn the_cli_sorts_with_sort() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(["get", "--sort", "-o", dir.path().to_str().unwrap()])
+        .arg(server.url("/so/tune.flac?size=100"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(dir.path().join("Music/tune.flac").is_file());
 }
