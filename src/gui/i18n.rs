@@ -304,7 +304,7 @@ catalogue! {
     ProxyUser: "User", "用户";
     ProxyPassword: "Password", "密码";
     NoProxyFor: "No proxy for", "不使用代理";
-    NoProxyHint: "example.com, 10.0.0.0/8", "example.com, 10.0.0.0/8";
+    NoProxyHint: "e.g. example.com, 10.0.0.0/8", "例如 example.com, 10.0.0.0/8";
     UseNetrc: "Logins from ~/.netrc", "使用 ~/.netrc 中的登录信息";
     UseNetrcHint: "For URLs without a user name, the login ~/.netrc has for their host, as curl --netrc reads it", "对没有用户名的网址，使用 ~/.netrc 中该主机的登录信息（与 curl --netrc 相同）";
     AllowPlainAuth: "Allow passwords over plain HTTP to the internet", "允许通过明文 HTTP 向互联网发送密码";
