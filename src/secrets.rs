@@ -25,6 +25,9 @@ pub const PROXY_PASSWORD: &str = "proxy-password";
 /// Logins saved for sites (`Remember for this site`): JSON, host to user
 /// and password.
 pub const SITE_LOGINS: &str = "site-logins";
+/// What the saved queue's tasks hold that is secret (a URL's password,
+/// `Cookie` and `Authorization` headers): JSON, task id to its secrets.
+pub const QUEUE_SECRETS: &str = "queue-secrets";
 
 /// Where a secret is kept.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,13 +5,24 @@
 //! leaves the last committed state readable. The window never writes on its
 //! own thread: it sends [`Op`]s to a [`Writer`] thread, which applies what has
 //! piled up in one transaction.
+//!
+//! Secrets are not stored here: a task's URL is stored with its password
+//! hidden (`user:***@`), and its password and `Cookie`/`Authorization`
+//! headers ([`TaskSecret`]) go to the keyring from the same thread
+//! ([`Writer::with_secrets`]), for the tasks that may run again.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use std::collections::BTreeMap;
+
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::{Connection, params};
+
+use crate::engine::Header;
+use crate::input::Options;
+use crate::secrets::{QUEUE_SECRETS, Secrets};
 
 /// Where a task stands, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +73,58 @@ pub struct StoredTask {
     /// What the line asked besides the URL, as `key=value` words
     /// (`sha256=… segments=4 limit=1M`; see [`crate::input`]).
     pub options: String,
+    /// Kept in the keyring, not in the store (see [`Writer::with_secrets`]).
+    pub secret: Option<TaskSecret>,
 }
+
+/// What of a task is a secret: its whole URL when that holds a password,
+/// and its secret header lines. `Debug` shows none of it.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaskSecret {
+    pub url: Option<String>,
+    pub headers: Vec<String>,
+}
+
+impl std::fmt::Debug for TaskSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TaskSecret(***)")
+    }
+}
+
+impl TaskSecret {
+    /// Splits a task's URL and options into what may be stored (the URL
+    /// with its password hidden, the options without secret headers) and
+    /// its secrets, if it has any.
+    pub fn split(url: &str, options: &Options) -> (String, Options, Option<TaskSecret>) {
+        let shown = crate::engine::auth::redact(url);
+        let mut public = options.clone();
+        let (secret, open): (Vec<Header>, Vec<Header>) =
+            options.headers.iter().cloned().partition(Header::is_secret);
+        public.headers = open.into_iter().collect();
+        let secret = TaskSecret {
+            url: (shown != url).then(|| url.to_string()),
+            headers: secret.iter().map(Header::line).collect(),
+        };
+        let any = secret.url.is_some() || !secret.headers.is_empty();
+        (shown, public, any.then_some(secret))
+    }
+
+    /// Gives a restored task its secrets back: its whole URL, and the
+    /// secret headers into `options`.
+    pub fn restore(&self, url: &mut String, options: &mut Options) {
+        if let Some(full) = &self.url {
+            *url = full.clone();
+        }
+        for line in &self.headers {
+            if let Ok(h) = Header::parse(line) {
+                options.headers.push(h);
+            }
+        }
+    }
+}
+
+/// Secrets of the tasks that may run again, by task id.
+pub type QueueSecrets = BTreeMap<usize, TaskSecret>;
 
 impl StoredTask {
     pub fn new(id: usize, url: impl Into<String>, dir: impl Into<PathBuf>) -> StoredTask {
@@ -80,6 +142,7 @@ impl StoredTask {
             worker: None,
             validator: None,
             options: String::new(),
+            secret: None,
         }
     }
 }
@@ -219,6 +282,7 @@ impl Store {
                     worker: r.get(10)?,
                     validator: r.get(11)?,
                     options: r.get(12)?,
+                    secret: None,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -279,14 +343,79 @@ pub struct Writer {
     pub error: Arc<Mutex<Option<String>>>,
 }
 
+/// Keeps the tasks' secrets in sync with what the store is told.
+struct SecretBook {
+    secrets: Secrets,
+    book: QueueSecrets,
+}
+
+impl SecretBook {
+    /// Reads what the keyring holds (sent on `loaded` for the restore).
+    fn open(secrets: Secrets, loaded: &Sender<QueueSecrets>) -> SecretBook {
+        let book: QueueSecrets = match secrets.get(QUEUE_SECRETS) {
+            Ok((Some(json), _)) => serde_json::from_str(&json).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the queue's secrets are unreadable");
+                QueueSecrets::new()
+            }),
+            Ok((None, _)) => QueueSecrets::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the queue's secrets cannot be read");
+                QueueSecrets::new()
+            }
+        };
+        let _ = loaded.send(book.clone());
+        SecretBook { secrets, book }
+    }
+
+    /// Follows `batch`: a task that may run again keeps its secrets; a
+    /// finished or cancelled one, or a cleared queue, loses them.
+    fn follow(&mut self, batch: &[Op]) -> Result<(), String> {
+        let before = self.book.clone();
+        for op in batch {
+            match op {
+                Op::Put(t) => match (&t.secret, t.state) {
+                    (Some(s), StoredState::Unfinished | StoredState::Failed) => {
+                        self.book.insert(t.id, s.clone());
+                    }
+                    _ => {
+                        self.book.remove(&t.id);
+                    }
+                },
+                Op::Clear => self.book.clear(),
+            }
+        }
+        if self.book == before {
+            return Ok(());
+        }
+        let json = serde_json::to_string(&self.book).map_err(|e| e.to_string())?;
+        let value = (!self.book.is_empty()).then_some(json);
+        self.secrets
+            .set(QUEUE_SECRETS, value.as_deref())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
 impl Writer {
-    pub fn new(mut store: Store) -> Writer {
+    pub fn new(store: Store) -> Writer {
+        Self::start(store, None)
+    }
+
+    /// A writer that also keeps the tasks' secrets in `secrets`; what they
+    /// held at start arrives on the receiver, for the restored queue.
+    pub fn with_secrets(store: Store, secrets: Secrets) -> (Writer, Receiver<QueueSecrets>) {
+        let (loaded, rx) = crossbeam_channel::bounded(1);
+        (Self::start(store, Some((secrets, loaded))), rx)
+    }
+
+    fn start(mut store: Store, secrets: Option<(Secrets, Sender<QueueSecrets>)>) -> Writer {
         let (ops, rx): (Sender<Op>, Receiver<Op>) = crossbeam_channel::unbounded();
         let error = Arc::new(Mutex::new(None));
         let slot = error.clone();
         let thread = std::thread::Builder::new()
             .name("fanout-store".into())
             .spawn(move || {
+                let mut book = secrets.map(|(s, loaded)| SecretBook::open(s, &loaded));
                 while let Ok(first) = rx.recv() {
                     // Everything that piled up goes in one transaction.
                     let mut batch = vec![first];
@@ -294,6 +423,10 @@ impl Writer {
                     if let Err(e) = store.apply(&batch) {
                         tracing::warn!(error = %e, "queue not saved");
                         *crate::sync::lock(&slot) = Some(e.to_string());
+                    }
+                    if let Some(Err(e)) = book.as_mut().map(|b| b.follow(&batch)) {
+                        tracing::warn!(error = %e, "the queue's secrets not kept");
+                        *crate::sync::lock(&slot) = Some(e);
                     }
                 }
             })

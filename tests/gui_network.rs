@@ -2,7 +2,8 @@
 //! a 401 asks for a login and retries with it (remembered in the secrets
 //! store, never in settings.json); a proxy set in Settings carries the
 //! downloads and shows in the status bar; `When the file exists: Skip`
-//! keeps a file that is there.
+//! keeps a file that is there; a queued download's password and cookie
+//! stay out of the saved queue and come back after a restart.
 // A test (or a tool) fails loudly where library code would handle the error.
 #![allow(clippy::unwrap_used)]
 
@@ -124,4 +125,56 @@ fn skip_in_settings_keeps_a_file_that_is_there_and_fetches_nothing() {
     );
     assert_eq!(server.requests(), 0);
     assert!(settings_file(&setup).contains("\"if_exists\": \"Skip\""));
+}
+
+#[test]
+fn a_queued_password_and_cookie_stay_out_of_the_saved_queue_and_come_back() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let size = 3_000_000;
+    let path = format!("/gn/secret.bin?size={size}&pace=10&etag=s&auth=alice:s3cret");
+    let url = server.url(&path).replacen("http://", "http://alice:s3cret@", 1);
+    {
+        let mut harness = setup.harness();
+        add_urls(&mut harness, &format!("{url} header=\"Cookie: sid=c00kie\""));
+        step_until(&mut harness, "some progress", |app| {
+            app.model.rows[0].bytes > 300_000
+        });
+    } // the window closes mid-download
+    // The saved queue (and its journal) holds neither secret; the secrets
+    // store does.
+    for name in ["queue.sqlite3", "queue.sqlite3-wal"] {
+        let bytes = std::fs::read(setup.config.path().join(name)).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("s3cret@") && !text.contains("c00kie"),
+            "{name} holds a secret"
+        );
+    }
+    let kept = secrets_file(&setup);
+    assert!(kept.contains("s3cret@") && kept.contains("c00kie"), "{kept}");
+
+    let mut settings = Settings::load(&setup.options().settings_path());
+    settings.resume_on_start = true;
+    settings.save(&setup.options().settings_path()).unwrap();
+    let mut harness = setup.harness();
+    step_until(&mut harness, "the rest of the file", all_done(1));
+    assert_eq!(
+        harness.state().model.counts().done,
+        1,
+        "{:?}",
+        harness.state().model.rows[0].state
+    );
+    let saved = std::fs::read(setup.downloads.path().join("secret.bin")).unwrap();
+    assert!(saved == body_for("/gn/secret.bin", size));
+    // The resumed request carried both (the server refuses it without the
+    // password), and no label of the window shows the password.
+    let last = server.headers_for("/gn/secret.bin").pop().unwrap();
+    assert_eq!(last.get("cookie").unwrap(), "sid=c00kie");
+    assert!(last.get("range").is_some(), "not resumed: {last:?}");
+    assert!(harness.query_by_label_contains("s3cret@").is_none());
+    // Done: its secrets are not kept any longer.
+    step_until(&mut harness, "the secrets forgotten", |_| {
+        !secrets_file(&setup).contains("c00kie")
+    });
 }

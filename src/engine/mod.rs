@@ -174,6 +174,20 @@ impl Engine {
         self.reporter.finished(result);
     }
 
+    /// Gives a restored task (paused or ended) the URL and headers that
+    /// were kept apart from the saved queue (its password, its cookies):
+    /// see [`crate::store::TaskSecret`]. False if the task is not there
+    /// or the URL is not one.
+    pub fn give_secrets(&self, index: usize, url: &str, headers: &Headers) -> bool {
+        let Ok(url) = http::parse_url(url) else {
+            return false;
+        };
+        self.reporter.queue.amend(index, |task| {
+            task.url = url;
+            task.headers = headers.to_map();
+        })
+    }
+
     /// While paused, no task starts; running ones go on.
     pub fn set_paused(&self, paused: bool) {
         self.reporter.queue.set_paused(paused);

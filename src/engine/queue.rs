@@ -221,6 +221,20 @@ impl Queue {
         }
     }
 
+    /// Changes a task that is not running (paused or ended): a restored
+    /// task gets back what was kept apart from the saved queue.
+    pub(crate) fn amend(&self, index: usize, change: impl FnOnce(&mut Task)) -> bool {
+        let mut state = self.lock();
+        let state = &mut *state;
+        match state.held.get_mut(&index).or_else(|| state.ended.get_mut(&index)) {
+            Some(task) => {
+                change(task);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Puts `task` back in line (in its submission place) to run, and wakes
     /// a worker. Takes the lock's guard so the caller's report, made under
     /// it, comes first.

@@ -67,6 +67,8 @@ impl FanoutApp {
             rpc: Default::default(),
             vault,
             login: Default::default(),
+            queue_secrets: None,
+            resume_later: Vec::new(),
             instance: None,
             ctx,
         };
@@ -93,7 +95,9 @@ impl FanoutApp {
             tracing::warn!(error = %e, "saved queue unreadable");
             Vec::new()
         });
-        let writer = Writer::new(store);
+        let secrets = Secrets::in_dir(&self.options.config_dir, self.options.keyring);
+        let (writer, kept) = Writer::with_secrets(store, secrets);
+        self.queue_secrets = Some(kept);
         // Indices are places in the list: a fresh engine gives the same
         // ones as it takes the tasks back in this order.
         let restored: Vec<(usize, StoredTask)> = tasks.into_iter().enumerate().collect();
@@ -134,11 +138,33 @@ impl FanoutApp {
             .map(|(i, _)| *i)
             .collect();
         if self.settings.resume_on_start {
-            for &i in &unfinished {
-                engine.resume(i);
-            }
+            // They go on once they have their secrets back (a password, a
+            // cookie), or they would be sent without them.
+            self.resume_later = unfinished;
+            self.give_back_secrets();
         } else if !unfinished.is_empty() {
             self.notify(tr!(UnfinishedBack, n = unfinished.len()));
+        }
+    }
+
+    /// Gives the restored tasks their secrets once the store's thread has
+    /// read them from the keyring and the engine has the tasks; then
+    /// resumes those waiting for them.
+    pub(super) fn give_back_secrets(&mut self) {
+        let (Some(engine), None) = (&self.engine, &self.unattached) else {
+            return;
+        };
+        let Some(rx) = &self.queue_secrets else { return };
+        let Ok(kept) = rx.try_recv() else { return };
+        self.queue_secrets = None;
+        for (id, secret) in kept {
+            if let Some(row) = self.model.rows.get_mut(id) {
+                secret.restore(&mut row.url, &mut row.options);
+                engine.give_secrets(id, &row.url, &row.options.headers);
+            }
+        }
+        for i in std::mem::take(&mut self.resume_later) {
+            engine.resume(i);
         }
     }
 
@@ -390,6 +416,7 @@ impl eframe::App for FanoutApp {
         self.poll_helpers();
         self.poll_rpc_secret();
         self.poll_vault();
+        self.give_back_secrets();
         self.take_handoffs(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);

@@ -188,6 +188,10 @@ pub struct FanoutApp {
     vault: vault::Vault,
     /// Sites that answered 401, waiting for the user's login.
     login: login::LoginPrompt,
+    /// The restored tasks' secrets, on their way from the keyring.
+    queue_secrets: Option<Receiver<crate::store::QueueSecrets>>,
+    /// Restored tasks to resume once they have their secrets.
+    resume_later: Vec<usize>,
     /// The lock of the one window, and URLs later starts hand over.
     instance: Option<Instance>,
     ctx: egui::Context,

@@ -9,7 +9,7 @@ use super::row::SPEED_WINDOW;
 pub use super::row::{LOG_LINES, Row, TaskState};
 use crate::engine::{Event, FanIn, FetchError, Order, Saved, TaskResult, Worker};
 use crate::input::Options;
-use crate::store::{StoredState, StoredTask};
+use crate::store::{StoredState, StoredTask, TaskSecret};
 use crate::timeline::Timeline;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -238,7 +238,10 @@ impl Model {
     /// The row as the store keeps it.
     pub fn stored(&self, index: usize) -> StoredTask {
         let row = &self.rows[index];
-        let mut t = StoredTask::new(index, row.url.clone(), row.dir.clone());
+        // The password and secret headers go to the keyring, not the store.
+        let (url, options, secret) = TaskSecret::split(&row.url, &row.options);
+        let mut t = StoredTask::new(index, url, row.dir.clone());
+        t.secret = secret;
         t.state = match row.state {
             TaskState::Done => StoredState::Done,
             TaskState::Failed(_) => StoredState::Failed,
@@ -256,7 +259,7 @@ impl Model {
         t.rank = row.rank;
         t.worker = row.worker.map(|w| w.to_string());
         t.validator = row.validator.clone();
-        t.options = row.options.to_words();
+        t.options = options.to_words();
         t
     }
 

@@ -274,7 +274,8 @@ impl FanoutApp {
                 egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
                     for &i in &self.rpc.arrived {
                         let row = &self.model.rows[i];
-                        ui.label(format!("{}  →  {}", row.url, row.dir.display()));
+                        let url = crate::engine::auth::redact(&row.url);
+                        ui.label(format!("{url}  →  {}", row.dir.display()));
                     }
                 });
                 ui.horizontal(|ui| {

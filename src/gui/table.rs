@@ -190,7 +190,7 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                     // The URL, and where the file goes (a folder another
                     // program chose shows here).
                     ui.label(&row.name).on_hover_ui(|ui| {
-                        ui.label(&row.url);
+                        ui.label(crate::engine::auth::redact(&row.url));
                         ui.label(format!("→ {}", row.destination().display()));
                     });
                 });
