@@ -71,6 +71,7 @@ fn main() {
                 worker: Worker::Slot(1),
                 started: ms(rank),
                 finished: ms(rank + 63),
+                rule: None,
             }),
             now,
         );

@@ -248,6 +248,7 @@ mod tests {
             worker: Worker::Rejected,
             started: Duration::ZERO,
             finished: ms(at),
+            rule: None,
         })
     }
 

@@ -178,3 +178,25 @@ fn a_queued_password_and_cookie_stay_out_of_the_saved_queue_and_come_back() {
         !secrets_file(&setup).contains("c00kie")
     });
 }
+
+#[test]
+fn the_rules_file_applies_to_the_window_s_downloads() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let ruled = setup.downloads.path().join("from-rule");
+    std::fs::write(
+        setup.options().rules_path(),
+        format!(
+            "[[rule]]\nhosts = \"127.0.0.1\"\nfolder = {:?}\n",
+            ruled.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut harness = setup.harness();
+    add_urls(&mut harness, &server.url("/gn/ruled.bin?size=1000"));
+    step_until(&mut harness, "the download", all_done(1));
+    assert!(ruled.join("ruled.bin").is_file());
+    assert_eq!(harness.state().model.rows[0].rule.as_deref(), Some("127.0.0.1"));
+    // The rules stay in their own file, not in settings.json.
+    assert!(!settings_file(&setup).contains("from-rule"));
+}

@@ -3,7 +3,8 @@
 //! only if the server's copy changed, replaced whole and stamped with the
 //! server's date), against the test server's `Last-Modified` and 304
 //! (`lm=`), for each engine; the CLI's `--if-exists` with `"skipped":
-//! true`. Sorting into folders by type, with names that collide.
+//! true`. Sorting into folders by type, with names that collide. Per-site
+//! rules: a folder, headers, a user agent and a most of files at once.
 // A test (or a tool) fails loudly where library code would handle the error.
 #![allow(clippy::unwrap_used)]
 
@@ -14,6 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use fanout::engine::rules::SiteRules;
 use fanout::engine::sort::Categories;
 use fanout::engine::{BackendKind, Engine, EngineConfig, IfExists, Job, TaskResult};
 use support::wait::{results, saved_path};
@@ -244,4 +246,92 @@ fn the_cli_sorts_with_sort() {
         .unwrap();
     assert!(o.status.success());
     assert!(dir.path().join("Music/tune.flac").is_file());
+}
+
+each_backend!(a_site_rule_sets_folder_headers_and_files_at_once, 8);
+fn a_site_rule_sets_folder_headers_and_files_at_once(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ruled = dir.path().join("ruled");
+    let rules = SiteRules::parse(&format!(
+        "[[rule]]\nhosts = \"127.0.0.1\"\nmax_files = 1\nconnections = 1\nfolder = {:?}\n\
+         headers = [\"X-Rule: yes\"]\nuser_agent = \"RuleAgent/1\"\n",
+        ruled.to_str().unwrap()
+    ))
+    .unwrap();
+    let config = EngineConfig {
+        rules,
+        ..EngineConfig::new(kind)
+    };
+    // Four files of the ruled host, one of another (localhost: no rule).
+    let mut urls: Vec<String> = (0..4)
+        .map(|i| server.url(&format!("/ru/{i}.bin?size=2000&latency=150")))
+        .collect();
+    urls.push(
+        server
+            .url("/ru/free.bin?size=2000")
+            .replacen("127.0.0.1", "localhost", 1),
+    );
+    let done = run_all(config, dir.path(), &urls);
+    for r in &done[..4] {
+        assert_eq!(saved_path(r).parent(), Some(ruled.as_path()), "{r:?}");
+        assert_eq!(r.rule.as_deref(), Some("127.0.0.1"));
+        let name = saved_path(r).file_name().unwrap().to_string_lossy().into_owned();
+        let head = &server.headers_for(&format!("/ru/{name}"))[0];
+        assert_eq!(head.get("x-rule").unwrap(), "yes");
+        assert_eq!(head.get("user-agent").unwrap(), "RuleAgent/1");
+    }
+    // The ruled host never had two files at once (the engine allows 8).
+    let starts: Vec<_> = done[..4].iter().map(|r| (r.started, r.finished)).collect();
+    for (i, a) in starts.iter().enumerate() {
+        for b in &starts[i + 1..] {
+            assert!(a.1 <= b.0 || b.1 <= a.0, "two at once: {starts:?}");
+        }
+    }
+    assert_eq!(done[4].rule, None);
+    assert_eq!(saved_path(&done[4]).parent(), Some(dir.path()));
+    assert!(server.headers_for("/ru/free.bin")[0].get("x-rule").is_none());
+}
+
+#[test]
+fn the_cli_reads_rules_and_names_the_rule_in_json() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nhosts = \"*.0.0.1\"\nheaders = [\"X-Rule: cli\"]\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args([
+            "get",
+            "--json",
+            "--rules",
+            rules.to_str().unwrap(),
+            "-o",
+            dir.path().to_str().unwrap(),
+        ])
+        .arg(server.url("/ru/cli.bin"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["rule"], "*.0.0.1");
+    assert_eq!(server.headers_for("/ru/cli.bin")[0].get("x-rule").unwrap(), "cli");
+    // A rule that does not read is a usage error, with where.
+    std::fs::write(&rules, "[[rule]]\nhosts = \"a\"\nmax_files = 0\n").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args([
+            "get",
+            "--rules",
+            rules.to_str().unwrap(),
+            "-o",
+            dir.path().to_str().unwrap(),
+        ])
+        .arg(server.url("/ru/cli.bin"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rule 1: max_files"));
 }

@@ -395,3 +395,37 @@ fn without_proxy_variables_the_desktop_portal_names_the_proxy() {
         proxy.log()
     );
 }
+
+each_backend!(a_site_rule_s_proxy_carries_that_site_only, 2);
+fn a_site_rule_s_proxy_carries_that_site_only(kind: BackendKind) {
+    let Some(proxy) = Proxy::tinyproxy(None) else {
+        return;
+    };
+    let server = TestServer::start();
+    let rules = fanout::engine::rules::SiteRules::parse(&format!(
+        "[[rule]]\nhosts = \"localhost\"\nproxy = \"{}\"\n",
+        proxy.url("http", None)
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = EngineConfig {
+        proxy: ProxyConfig {
+            choice: ProxyChoice::Direct,
+            no_proxy: None,
+        },
+        rules,
+        ..EngineConfig::new(kind)
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config, tx, Arc::new(|| {})).unwrap();
+    let via = server.url("/px/ruled.bin").replacen("127.0.0.1", "localhost", 1);
+    engine.submit(Job::new(via, dir.path()));
+    engine.submit(Job::new(server.url("/px/direct.bin"), dir.path()));
+    let (done, _) = results(&rx, 2);
+    done.iter().for_each(|r| {
+        saved_path(r);
+    });
+    let through = proxy.requests();
+    assert_eq!(through.len(), 1, "tinyproxy's log: {}", proxy.log());
+    assert!(through[0].contains("/px/ruled.bin"), "{through:?}");
+}

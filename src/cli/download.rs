@@ -251,6 +251,9 @@ pub fn json_line(r: &TaskResult) -> String {
     if let Some(status) = r.http_status {
         map.insert("http_status".into(), json!(status));
     }
+    if let Some(rule) = &r.rule {
+        map.insert("rule".into(), json!(rule));
+    }
     obj.to_string()
 }
 

@@ -8,6 +8,7 @@ use clap::Args;
 use super::UsageError;
 use crate::engine::auth::Logins;
 use crate::engine::netrc::{self, Netrc};
+use crate::engine::rules::SiteRules;
 use crate::engine::{EngineConfig, ProxyChoice, ProxyServer};
 
 #[derive(Debug, Args)]
@@ -36,6 +37,11 @@ pub struct NetArgs {
     /// Logins from FILE (netrc format) for URLs that name none.
     #[arg(long, value_name = "FILE")]
     pub netrc_file: Option<PathBuf>,
+    /// Per-site rules from FILE (TOML, as the window's rules.toml): for
+    /// hosts like *.example.com, connections, a speed limit, at most N files
+    /// at once, a folder, a proxy, headers, a user agent.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
 }
 
 impl NetArgs {
@@ -59,6 +65,12 @@ impl NetArgs {
             (None, true) => netrc::default_path(),
             (None, false) => None,
         };
+        if let Some(path) = &self.rules {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("--rules {}: {e}", path.display())))?;
+            config.rules = SiteRules::parse(&text)
+                .map_err(|e| UsageError(format!("--rules {}: {e}", path.display())))?;
+        }
         if let Some(file) = file {
             let read = Netrc::load(&file).map_err(|e| UsageError(format!("--netrc: {e}")))?;
             config.logins = Logins {

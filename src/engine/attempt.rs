@@ -73,6 +73,7 @@ impl Attempt {
             worker,
             started,
             finished: started,
+            rule: None,
         }
     }
 }
@@ -86,7 +87,7 @@ pub(crate) fn settle(
     started: Duration,
     mut attempt: Attempt,
 ) {
-    let (index, url) = (task.index, task.raw_url.clone());
+    let (index, url, rule) = (task.index, task.raw_url.clone(), task.rule.clone());
     let halted = matches!(attempt.outcome, Err(FetchError::Cancelled));
     // The bytes of a paused transfer wait with the task for its resume (an
     // engine going away pauses its transfers, so the next run can continue
@@ -99,7 +100,10 @@ pub(crate) fn settle(
     }
     let ok = attempt.outcome.is_ok();
     reporter.queue.settle(task, ok, halted, |settled| match settled {
-        Settled::Finished => reporter.finished(attempt.result(index, &url, worker, started)),
+        Settled::Finished => reporter.finished(TaskResult {
+            rule,
+            ..attempt.result(index, &url, worker, started)
+        }),
         Settled::Paused => reporter.emit(Event::Paused {
             index,
             at: reporter.now(),

@@ -39,11 +39,23 @@ impl Login {
     }
 }
 
+/// Whether `host` matches `pattern`: the name itself, `*.NAME` for the
+/// name and every subdomain of it, `*` for every host.
+pub fn host_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim().trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        _ if pattern == "*" => true,
+        Some(name) => host == name || host.ends_with(&format!(".{name}")),
+        None => pattern == host,
+    }
+}
+
 /// Where logins for sites come from, first match first: those saved in
 /// the window (per host), then a netrc file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Logins {
-    /// Host (lower case) and its login.
+    /// Host, or host pattern (see [`host_matches`]), and its login.
     pub sites: Vec<(String, Login)>,
     pub netrc: Option<super::netrc::Netrc>,
 }
@@ -54,7 +66,7 @@ impl Logins {
         let saved = self
             .sites
             .iter()
-            .find(|(h, _)| *h == host)
+            .find(|(pattern, _)| host_matches(pattern, &host))
             .map(|(_, l)| l.clone());
         saved.or_else(|| {
             let (user, password) = self.netrc.as_ref()?.login(&host)?;
@@ -170,6 +182,18 @@ pub fn plain_auth_refused(url: &Url, allow_plain: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_match_names_and_their_subdomains() {
+        assert!(host_matches("*.example.com", "dl.example.com"));
+        assert!(host_matches("*.example.com", "example.com"));
+        assert!(host_matches("*.Example.com", "A.B.EXAMPLE.COM."));
+        assert!(!host_matches("*.example.com", "badexample.com"));
+        assert!(host_matches("example.com", "example.com"));
+        assert!(!host_matches("example.com", "dl.example.com"));
+        assert!(host_matches("*", "anything"));
+        assert!(host_matches("127.0.0.1", "127.0.0.1"));
+    }
 
     #[test]
     fn passwords_are_hidden_and_user_names_kept() {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::auth::Logins;
 use super::proxy::ProxyConfig;
+use super::rules::SiteRules;
 use super::sort::Categories;
 
 /// Which way downloads are fanned out: the three versions of the note.
@@ -89,6 +90,8 @@ pub struct EngineConfig {
     pub if_exists: IfExists,
     /// Sort finished files into subfolders by type (`None`: off).
     pub sort: Option<std::sync::Arc<Categories>>,
+    /// Per-site rules, first match first.
+    pub rules: SiteRules,
 }
 
 /// An aria2 daemon: its JSON-RPC address and secret token. The secret is
@@ -131,6 +134,7 @@ impl EngineConfig {
             logins: Logins::default(),
             if_exists: IfExists::default(),
             sort: None,
+            rules: SiteRules::default(),
         }
     }
 }

@@ -78,6 +78,7 @@ mod tests {
             worker: Worker::Rejected,
             started: Duration::ZERO,
             finished: Duration::ZERO,
+            rule: None,
         }
     }
 

@@ -152,6 +152,8 @@ pub struct TaskResult {
     pub started: Duration,
     /// When it ended, since the engine started.
     pub finished: Duration,
+    /// The host pattern of the per-site rule that applied, if one did.
+    pub rule: Option<String>,
 }
 
 impl TaskResult {

@@ -7,7 +7,8 @@
 
 //!
 //! The rooms, each importing only those above it in this list (a test
-//! checks there is no cycle): `netrc` → `auth` → `proxy`, `sort` → `config`, `cookies`, `error`, `headers`,
+//! checks there is no cycle): `netrc` → `auth` → `proxy` → `rules`, `sort` →
+//! `config`, `cookies`, `error`, `headers`,
 //! `job`, `limit`, `naming`, `hash` (leaves) → `http` → `part` (part file,
 //! control file, resume lookup) → `queue` (tasks and their controls) →
 //! `report` (listener, clock, connection budget, cookie jar) → `attempt`
@@ -36,6 +37,7 @@ mod part;
 pub mod proxy;
 mod queue;
 mod report;
+pub mod rules;
 pub mod sort;
 mod transfer;
 
@@ -60,6 +62,16 @@ use queue::{Cancel, Pause, Task};
 use report::Reporter;
 pub use report::Waker;
 
+/// A count of files at once for each rule that sets a most.
+fn slots(config: &EngineConfig) -> Vec<Option<Arc<rules::RuleSlot>>> {
+    config
+        .rules
+        .0
+        .iter()
+        .map(|r| r.max_files.map(rules::RuleSlot::new))
+        .collect()
+}
+
 /// Checks that an aria2 daemon answers and takes the secret; its version.
 pub fn probe_aria2(remote: &Aria2Remote, config: &EngineConfig) -> Result<String, EngineError> {
     backend::probe_aria2(remote, config)
@@ -72,6 +84,9 @@ pub struct Engine {
     /// The I/O loop every local backend's transfers run on.
     io: io::Io,
     config: EngineConfig,
+    /// Per-site rules' counts of files at once, by rule (for those with a
+    /// most).
+    slots: Vec<Option<Arc<rules::RuleSlot>>>,
     backend: Box<dyn Backend>,
     /// Replaced backends whose workers still finish a transfer.
     retired: Mutex<Vec<Box<dyn Backend>>>,
@@ -86,6 +101,7 @@ impl Engine {
         Ok(Engine {
             reporter,
             io,
+            slots: slots(&config),
             config,
             backend,
             retired: Mutex::new(Vec::new()),
@@ -125,6 +141,8 @@ impl Engine {
         let mut retired = sync::lock(&self.retired);
         retired.retain(|b| b.busy());
         retired.push(old);
+        drop(retired);
+        self.slots = slots(&config);
         self.config = config;
         Ok(())
     }
@@ -143,7 +161,7 @@ impl Engine {
         match http::parse_url(&job.url) {
             Ok(url) => match auth::plain_auth_refused(&url, self.config.allow_plain_auth) {
                 Some(host) => self.reject(index, &job.url, FetchError::PlainAuth { host }),
-                None => self.reporter.queue.push(Task::new(index, url, job)),
+                None => self.reporter.queue.push(self.task(index, url, job)),
             },
             Err(e) => self.reject(index, &job.url, e),
         }
@@ -157,7 +175,7 @@ impl Engine {
     pub fn restore(&self, job: Job, paused: bool) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
         if let Ok(url) = http::parse_url(&job.url) {
-            self.reporter.queue.restore(Task::new(index, url, job), paused);
+            self.reporter.queue.restore(self.task(index, url, job), paused);
         }
         index
     }
@@ -166,6 +184,38 @@ impl Engine {
     /// queue), so `Done #` never repeats.
     pub fn continue_ranks_after(&self, rank: usize) {
         self.reporter.continue_ranks_after(rank);
+    }
+
+    /// The per-site rule that applies to `url`, by its host pattern.
+    pub fn rule_for(&self, url: &str) -> Option<&rules::SiteRule> {
+        let url = http::parse_url(url).ok()?;
+        Some(self.config.rules.for_host(url.host_str()?)?.1)
+    }
+
+    /// A task for `job`, with the per-site rule of its host applied: what
+    /// the job does not set itself (connections, a speed limit), the
+    /// rule's folder, its headers under the job's own, and its count of
+    /// files at once.
+    fn task(&self, index: usize, url: url::Url, job: Job) -> Task {
+        let mut task = Task::new(index, url, job);
+        let Some((i, rule)) = task.url.host_str().and_then(|h| self.config.rules.for_host(h)) else {
+            return task;
+        };
+        task.rule = Some(rule.hosts.clone());
+        task.segments = task
+            .segments
+            .or(rule.connections.map(|n| n.min(EngineConfig::MAX_SEGMENTS)));
+        if task.ctl.limit.get().is_none() {
+            task.ctl.limit.set(rule.limit);
+        }
+        if let Some(folder) = &rule.folder {
+            task.dir = folder.clone();
+        }
+        let mut headers = rule.headers.to_map();
+        headers.extend(std::mem::take(&mut task.headers));
+        task.headers = headers;
+        task.slot = self.slots.get(i).cloned().flatten();
+        task
     }
 
     fn reject(&self, index: usize, url: &str, e: FetchError) {

@@ -114,7 +114,7 @@ impl Clients {
     /// Built inside the runtime that will drive the connections.
     pub(crate) fn new(config: &EngineConfig, cookies: &Arc<Cookies>) -> Result<Clients, EngineError> {
         let tls = tls_config()?;
-        let route = Route::new(&config.proxy);
+        let route = Route::new(&config.proxy, &config.rules.proxies());
         let build = |protocols: &[&[u8]], http2_only: bool| {
             let b = http::builder(config, cookies.clone(), &route)
                 .tls_backend_preconfigured(alpn(&tls, protocols))

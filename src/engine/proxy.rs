@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use hyper_util::client::proxy::matcher::Matcher;
 use url::Url;
 
-use super::auth::redact_url;
+use super::auth::{host_matches, redact_url};
 
 /// Where requests go.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -157,20 +157,11 @@ enum Finder {
     Portal(portal::Resolver),
 }
 
-/// The proxy of each request, for an engine's clients. Cheap to clone.
-#[derive(Clone)]
-pub(crate) struct Route(Arc<Finder>);
-
-impl Route {
-    pub(crate) fn new(config: &ProxyConfig) -> Route {
-        let no_proxy = config
-            .no_proxy
-            .clone()
-            .or_else(|| env(&["no_proxy", "NO_PROXY"]))
-            .unwrap_or_default();
-        let finder = match &config.choice {
+impl Finder {
+    fn new(choice: &ProxyChoice, no_proxy: &str) -> Finder {
+        match choice {
             ProxyChoice::Direct => Finder::Direct,
-            ProxyChoice::Manual(p) => Finder::Table(Table::new(Some(p.clone()), Some(p.clone()), &no_proxy)),
+            ProxyChoice::Manual(p) => Finder::Table(Table::new(Some(p.clone()), Some(p.clone()), no_proxy)),
             ProxyChoice::System => {
                 let read = |names: &[&str]| {
                     env(names).and_then(|v| {
@@ -185,41 +176,24 @@ impl Route {
                 let http = read(&["http_proxy"]).or_else(|| all.clone());
                 let https = read(&["https_proxy", "HTTPS_PROXY"]).or_else(|| all.clone());
                 if http.is_some() || https.is_some() {
-                    Finder::Table(Table::new(http, https, &no_proxy))
+                    Finder::Table(Table::new(http, https, no_proxy))
                 } else {
-                    Finder::Portal(portal::Resolver::new(&no_proxy))
+                    Finder::Portal(portal::Resolver::new(no_proxy))
                 }
             }
-        };
-        Route(Arc::new(finder))
+        }
     }
 
-    /// The proxy `url` goes through, when it is known without asking.
-    pub(crate) fn via(&self, url: &Url) -> Option<ProxyServer> {
-        match &*self.0 {
+    fn via(&self, url: &Url) -> Option<ProxyServer> {
+        match self {
             Finder::Direct => None,
             Finder::Table(t) => t.via(url).cloned(),
             Finder::Portal(p) => p.known(url),
         }
     }
 
-    /// Learns the proxy of `url` where that takes asking (the portal), so
-    /// [`Route::via`] knows it when the connection is made.
-    pub(crate) async fn prepare(&self, url: &Url) {
-        if let Finder::Portal(p) = &*self.0 {
-            p.ask(url).await;
-        }
-    }
-
-    /// Whether any request may go through a proxy.
-    pub(crate) fn is_direct(&self) -> bool {
-        matches!(&*self.0, Finder::Direct)
-    }
-
-    /// The proxy in use, for the status bar: the fixed one, or the last
-    /// one the desktop named.
-    pub(crate) fn shown(&self) -> Option<String> {
-        match &*self.0 {
+    fn shown(&self) -> Option<String> {
+        match self {
             Finder::Direct => None,
             Finder::Table(t) => match (&t.http, &t.https) {
                 (Some(a), Some(b)) if a != b => Some(format!("{} (http), {} (https)", a.shown(), b.shown())),
@@ -227,6 +201,69 @@ impl Route {
             },
             Finder::Portal(p) => p.last().map(|s| s.shown()),
         }
+    }
+}
+
+/// The engine's proxy, and those of the per-site rules that set one.
+struct Routes {
+    /// Host pattern and its finder, first match first.
+    sites: Vec<(String, Finder)>,
+    default: Finder,
+}
+
+/// The proxy of each request, for an engine's clients. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Route(Arc<Routes>);
+
+impl Route {
+    /// `sites`: the proxies per-site rules set (host pattern, choice).
+    pub(crate) fn new(config: &ProxyConfig, sites: &[(String, ProxyChoice)]) -> Route {
+        let no_proxy = config
+            .no_proxy
+            .clone()
+            .or_else(|| env(&["no_proxy", "NO_PROXY"]))
+            .unwrap_or_default();
+        Route(Arc::new(Routes {
+            sites: sites
+                .iter()
+                .map(|(pattern, choice)| (pattern.clone(), Finder::new(choice, "")))
+                .collect(),
+            default: Finder::new(&config.choice, &no_proxy),
+        }))
+    }
+
+    fn finder(&self, url: &Url) -> &Finder {
+        let host = url.host_str().unwrap_or_default();
+        self.0
+            .sites
+            .iter()
+            .find(|(pattern, _)| host_matches(pattern, host))
+            .map_or(&self.0.default, |(_, f)| f)
+    }
+
+    /// The proxy `url` goes through, when it is known without asking.
+    pub(crate) fn via(&self, url: &Url) -> Option<ProxyServer> {
+        self.finder(url).via(url)
+    }
+
+    /// Learns the proxy of `url` where that takes asking (the portal), so
+    /// [`Route::via`] knows it when the connection is made.
+    pub(crate) async fn prepare(&self, url: &Url) {
+        if let Finder::Portal(p) = self.finder(url) {
+            p.ask(url).await;
+        }
+    }
+
+    /// Whether every request goes direct.
+    pub(crate) fn is_direct(&self) -> bool {
+        let direct = |f: &Finder| matches!(f, Finder::Direct);
+        direct(&self.0.default) && self.0.sites.iter().all(|(_, f)| direct(f))
+    }
+
+    /// The engine's proxy, for the status bar: the fixed one, or the last
+    /// one the desktop named (a site's own shows on its rows).
+    pub(crate) fn shown(&self) -> Option<String> {
+        self.0.default.shown()
     }
 
     /// reqwest's view: the proxy of each connection, from [`Route::via`].
@@ -364,16 +401,21 @@ mod tests {
             choice: ProxyChoice::Manual(ProxyServer::parse("http://p:8080", None).unwrap()),
             no_proxy: Some("example.org, 10.0.0.0/8".into()),
         };
-        let route = Route::new(&config);
+        let route = Route::new(&config, &[("*.direct.org".into(), ProxyChoice::Direct)]);
         assert!(route.via(&url("http://example.com/a")).is_some());
+        // A site's rule goes first.
+        assert!(route.via(&url("http://dl.direct.org/a")).is_none());
         assert!(route.via(&url("https://example.com/a")).is_some());
         assert!(route.via(&url("http://example.org/a")).is_none());
         assert!(route.via(&url("http://dl.example.org/a")).is_none());
         assert!(route.via(&url("http://10.1.2.3/a")).is_none());
-        let direct = Route::new(&ProxyConfig {
-            choice: ProxyChoice::Direct,
-            no_proxy: None,
-        });
+        let direct = Route::new(
+            &ProxyConfig {
+                choice: ProxyChoice::Direct,
+                no_proxy: None,
+            },
+            &[],
+        );
         assert!(direct.via(&url("http://example.com/a")).is_none());
         assert!(direct.reqwest().is_none());
     }

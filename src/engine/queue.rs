@@ -105,6 +105,10 @@ pub(crate) struct Task {
     pub login_added: bool,
     /// What to do when the file is already there (the engine's setting).
     pub if_exists: super::config::IfExists,
+    /// The host pattern of the per-site rule that applies, if one does.
+    pub rule: Option<String>,
+    /// That rule's count of files at once, when it sets a most.
+    pub slot: Option<Arc<super::rules::RuleSlot>>,
     /// The categories finished files are sorted by (the engine's setting).
     pub sort: Option<Arc<super::sort::Categories>>,
 }
@@ -144,6 +148,8 @@ impl Task {
             login_added: false,
             if_exists: Default::default(),
             sort: None,
+            rule: None,
+            slot: None,
         }
     }
 }
@@ -292,9 +298,9 @@ impl Queue {
         // A backend being built for the next generation waits its turn.
         if state.generation == generation
             && !state.paused
-            && !state.pending.is_empty()
+            && state.pending.has_startable()
             && budget.try_take()
-            && let Some(task) = state.pending.pop_first()
+            && let Some(task) = state.pending.pop_startable()
         {
             state.running.insert(task.index, task.ctl.clone());
             return Next::Task(Box::new(task));
@@ -332,6 +338,9 @@ impl Queue {
     pub(crate) fn settle(&self, task: Task, ok: bool, halted: bool, report: impl FnOnce(Settled)) {
         let mut state = self.lock();
         state.running.remove(&task.index);
+        if let Some(slot) = &task.slot {
+            slot.give();
+        }
         if ok || state.closed {
             drop(state);
             return report(Settled::Finished);
@@ -498,6 +507,10 @@ struct Line {
     rank: HashMap<usize, usize>,
 }
 
+fn startable(task: &Task) -> bool {
+    task.slot.as_ref().is_none_or(|s| s.has_room())
+}
+
 impl Line {
     fn key(&self, index: usize) -> (usize, usize) {
         (self.rank.get(&index).copied().unwrap_or(index), index)
@@ -518,12 +531,19 @@ impl Line {
         self.tasks.get(&self.key(index))
     }
 
-    fn pop_first(&mut self) -> Option<Task> {
-        self.tasks.pop_first().map(|(_, t)| t)
+    /// Whether a task may start: one whose per-site rule has room.
+    fn has_startable(&self) -> bool {
+        self.tasks.values().any(startable)
     }
 
-    fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
+    /// The first task that may start, its rule's place taken.
+    fn pop_startable(&mut self) -> Option<Task> {
+        let key = self.tasks.iter().find(|(_, t)| startable(t)).map(|(k, _)| *k)?;
+        let task = self.tasks.remove(&key)?;
+        if let Some(slot) = &task.slot {
+            slot.take();
+        }
+        Some(task)
     }
 
     fn len(&self) -> usize {

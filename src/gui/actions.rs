@@ -223,7 +223,9 @@ pub(super) fn add_row(
     } else {
         engine.submit(job)
     };
+    let rule = engine.rule_for(&url).map(|r| r.hosts.clone());
     model.add(index, url, dir, options);
+    model.rows[index].rule = rule;
     if held {
         model.mark(index, TaskState::Paused);
     }

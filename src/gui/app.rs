@@ -37,7 +37,8 @@ impl FanoutApp {
         if let Some(icon) = icon() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Icon(Some(Arc::new(icon))));
         }
-        let settings = Settings::load(&options.settings_path());
+        let mut settings = Settings::load(&options.settings_path());
+        settings.rules = std::fs::read_to_string(options.rules_path()).unwrap_or_default();
         i18n::set(settings.lang());
         let vault = Vault::start(
             Secrets::in_dir(&options.config_dir, options.keyring),
@@ -310,6 +311,16 @@ impl FanoutApp {
             ));
         }
         self.vault.save_changes(&self.saved_settings, &self.settings);
+        if self.settings.rules != self.saved_settings.rules
+            && let Err(e) =
+                crate::private::write_atomically(&self.options.rules_path(), self.settings.rules.as_bytes())
+        {
+            self.notify(tr!(
+                SettingsNotSaved,
+                path = self.options.rules_path().display(),
+                e = e
+            ));
+        }
         self.saved_settings = self.settings.clone();
     }
 

@@ -289,6 +289,9 @@ catalogue! {
     CookiesHint: "cookies.txt exported from the browser", "从浏览器导出的 cookies.txt";
     ErrCookieFile: "cannot use the cookies file: {detail}", "无法使用 Cookie 文件：{detail}";
     Network: "Network", "网络";
+    RuleApplies: "Site rule: {rule}", "站点规则：{rule}";
+    SiteRules: "Site rules", "站点规则";
+    SiteRulesHint: "One [[rule]] per site, first match first: hosts = \"*.example.com\", then any of connections, limit, max_files, folder, proxy, headers, user_agent, user. Passwords are asked for at the first 401 and kept in the keyring.", "每个站点一个 [[rule]]，按顺序匹配：hosts = \"*.example.com\"，以及 connections、limit、max_files、folder、proxy、headers、user_agent、user 中任意项。密码在首次 401 时询问并保存在密钥环中。";
     SortByType: "Sort into folders by type", "按类型分入文件夹";
     SortByTypeHint: "Each finished file goes to a subfolder of the download folder: by its extension, then its type, else the last one. One line per folder: Folder: ext ext…", "完成的文件按扩展名（其次按类型）放入下载文件夹的子文件夹，否则放入最后一个。每行一个文件夹：文件夹: 扩展名 …";
     IfExistsLabel: "When the file exists", "文件已存在时";

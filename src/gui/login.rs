@@ -13,10 +13,18 @@ use super::settings::EngineChoice;
 use crate::engine::auth::Login;
 use crate::engine::{FetchError, TaskResult};
 
+/// A site that asked: the downloads waiting for it, and the per-site
+/// rule that applies to it (its host pattern and user), if one does.
+#[derive(Default)]
+struct Asking {
+    indices: Vec<usize>,
+    rule: Option<(String, Option<String>)>,
+}
+
 /// The sites that asked, and the downloads waiting for each.
 #[derive(Default)]
 pub(super) struct LoginPrompt {
-    waiting: BTreeMap<String, Vec<usize>>,
+    waiting: BTreeMap<String, Asking>,
     user: String,
     password: String,
     remember: bool,
@@ -24,7 +32,7 @@ pub(super) struct LoginPrompt {
 
 impl LoginPrompt {
     /// The site asked about now.
-    fn current(&self) -> Option<(&String, &Vec<usize>)> {
+    fn current(&self) -> Option<(&String, &Asking)> {
         self.waiting.iter().next()
     }
 }
@@ -49,19 +57,35 @@ impl FanoutApp {
             return;
         }
         if let Some(host) = asks_for_login(r) {
-            let waiting = self.login.waiting.entry(host).or_default();
-            if !waiting.contains(&r.index) {
-                waiting.push(r.index);
+            let rule = self
+                .engine
+                .as_ref()
+                .and_then(|e| e.rule_for(&r.url))
+                .map(|rule| (rule.hosts.clone(), rule.user.clone()));
+            let asking = self.login.waiting.entry(host).or_default();
+            if asking.rule.is_none() {
+                asking.rule = rule;
+            }
+            if !asking.indices.contains(&r.index) {
+                asking.indices.push(r.index);
             }
         }
     }
 
     /// The prompt, while a site waits for a login.
     pub(super) fn login_window(&mut self, ctx: &egui::Context) {
-        let Some((host, indices)) = self.login.current() else {
+        let Some((host, asking)) = self.login.current() else {
             return;
         };
-        let (host, n) = (host.clone(), indices.len());
+        let (host, n) = (host.clone(), asking.indices.len());
+        // A site rule's user is filled in; its login is kept for the
+        // rule's hosts.
+        let rule = asking.rule.clone();
+        if self.login.user.is_empty()
+            && let Some((_, Some(user))) = &rule
+        {
+            self.login.user = user.clone();
+        }
         let mut answer = None;
         egui::Window::new(tr!(LoginTitle))
             .collapsible(false)
@@ -93,7 +117,7 @@ impl FanoutApp {
                 });
             });
         let Some(log_in) = answer else { return };
-        let indices = self.login.waiting.remove(&host).unwrap_or_default();
+        let indices = self.login.waiting.remove(&host).unwrap_or_default().indices;
         let login = Login::new(self.login.user.trim(), std::mem::take(&mut self.login.password));
         self.login.user.clear();
         if !log_in {
@@ -104,8 +128,9 @@ impl FanoutApp {
         } else {
             &mut self.settings.session_logins
         };
-        list.retain(|(h, _)| *h != host);
-        list.push((host, login));
+        let key = rule.map_or(host, |(pattern, _)| pattern);
+        list.retain(|(h, _)| *h != key);
+        list.push((key, login));
         // The engine has the login before the downloads go again (the
         // settings' save, with the keyring, follows in this frame).
         self.apply_engine_config();

@@ -133,6 +133,11 @@ impl AppOptions {
         self.config_dir.join("settings.json")
     }
 
+    /// The per-site rules (TOML), beside the settings.
+    pub fn rules_path(&self) -> PathBuf {
+        self.config_dir.join("rules.toml")
+    }
+
     pub fn queue_path(&self) -> PathBuf {
         self.data_dir.join("queue.sqlite3")
     }

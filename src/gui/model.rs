@@ -224,6 +224,7 @@ impl Model {
                     worker: row.worker.unwrap_or(Worker::Rejected),
                     started: Duration::ZERO,
                     finished: Duration::ZERO,
+                    rule: None,
                 });
             }
             self.rows.push(row);
@@ -399,6 +400,9 @@ impl Model {
                 let row = &mut self.rows[r.index];
                 row.rank = Some(r.rank);
                 row.bytes = r.bytes;
+                if r.rule.is_some() {
+                    row.rule.clone_from(&r.rule);
+                }
                 row.speed = 0.0;
                 row.worker = Some(r.worker);
                 row.state = match &r.outcome {
@@ -488,6 +492,7 @@ mod tests {
             worker: Worker::Thread(index),
             started: Duration::ZERO,
             finished: Duration::from_millis(at_ms),
+            rule: None,
         })
     }
 

@@ -1,13 +1,14 @@
 //! Settings › Network: the proxy (system, none, HTTP or SOCKS5 with a user
 //! and password), the hosts that go direct, logins from `~/.netrc`,
 //! passwords over plain HTTP, the logins saved for sites (with `Forget`),
-//! and where passwords are kept.
+//! and where passwords are kept; and Settings › Site rules.
 
 use egui::RichText;
 
 use super::FanoutApp;
 use super::i18n::tr;
 use super::settings::ProxyMode;
+use crate::engine::rules::SiteRules;
 use crate::secrets::Kept;
 
 impl FanoutApp {
@@ -80,6 +81,30 @@ impl FanoutApp {
                     None => {}
                 }
                 if let Some(e) = &self.vault.error {
+                    ui.label(RichText::new(e).color(ui.visuals().warn_fg_color));
+                }
+            });
+        editing
+    }
+
+    /// Settings › Site rules: the rules file, edited in place. While it
+    /// does not read, no rule applies and the panel says why. True while
+    /// it is edited.
+    pub(super) fn rules_fields(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut editing = false;
+        egui::CollapsingHeader::new(tr!(SiteRules))
+            .id_salt("rules")
+            .show(ui, |ui| {
+                ui.weak(tr!(SiteRulesHint));
+                let r = ui.add(
+                    egui::TextEdit::multiline(&mut self.settings.rules)
+                        .code_editor()
+                        .desired_rows(6)
+                        .desired_width(f32::INFINITY)
+                        .hint_text("[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2"),
+                );
+                editing = r.has_focus();
+                if let Err(e) = SiteRules::parse(&self.settings.rules) {
                     ui.label(RichText::new(e).color(ui.visuals().warn_fg_color));
                 }
             });

@@ -105,6 +105,8 @@ pub struct Row {
     pub log: Vec<Note>,
     /// A task rejected before reaching a worker (a bad URL) cannot be retried.
     pub retryable: bool,
+    /// The host pattern of the per-site rule that applies, if one does.
+    pub rule: Option<String>,
     pub(super) speed: f64,
     pub(super) sample: Option<(Instant, u64)>,
 }
@@ -138,6 +140,7 @@ impl Row {
             validator: None,
             log: Vec::new(),
             retryable: true,
+            rule: None,
             speed: 0.0,
             sample: None,
         }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::i18n::{Lang, tr};
 use crate::engine::auth::{Login, Logins};
 use crate::engine::netrc::Netrc;
+use crate::engine::rules::SiteRules;
 use crate::engine::sort::Categories;
 use crate::engine::{
     Aria2Remote, BackendKind, EngineConfig, IfExists, Order, ProxyChoice, ProxyConfig, ProxyServer,
@@ -167,6 +168,10 @@ pub struct Settings {
     /// Logins given for this run only.
     #[serde(skip)]
     pub session_logins: Vec<(String, Login)>,
+    /// The per-site rules, as `rules.toml` in the config folder holds them
+    /// (a file of its own, to be edited by hand too).
+    #[serde(skip)]
+    pub rules: String,
 }
 
 /// What to do when the file is already in the folder.
@@ -357,6 +362,7 @@ impl Default for Settings {
             proxy_password: Secret::default(),
             site_logins: Vec::new(),
             session_logins: Vec::new(),
+            rules: String::new(),
         }
     }
 }
@@ -419,6 +425,7 @@ impl Settings {
             .then(crate::engine::netrc::default_path)
             .flatten()
             .and_then(|p| Netrc::load(&p).inspect_err(|e| tracing::warn!("{e}")).ok());
+        config.rules = SiteRules::parse(&self.rules).unwrap_or_default();
         config.logins = Logins {
             sites: self
                 .session_logins

@@ -192,6 +192,9 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
                     ui.label(&row.name).on_hover_ui(|ui| {
                         ui.label(crate::engine::auth::redact(&row.url));
                         ui.label(format!("→ {}", row.destination().display()));
+                        if let Some(rule) = &row.rule {
+                            ui.label(tr!(RuleApplies, rule = rule));
+                        }
                     });
                 });
                 tr.col(|ui| progress_cell(ui, row));
