@@ -6,7 +6,6 @@
 #[macro_use]
 mod support;
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -20,27 +19,7 @@ fn fanout(args: &[&str], stdin: Option<&str>) -> Output {
 
 /// `fanout` with environment variables set (an empty value removes one).
 fn fanout_with(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
-    for (k, v) in env {
-        if v.is_empty() {
-            command.env_remove(k);
-        } else {
-            command.env(k, v);
-        }
-    }
-    let mut child = command
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn fanout");
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).unwrap();
-    }
-    drop(pipe);
-    child.wait_with_output().unwrap()
+    support::programs::fanout(args, stdin, env)
 }
 
 fn stdout_lines(out: &Output) -> Vec<String> {

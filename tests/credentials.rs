@@ -9,7 +9,6 @@
 #[macro_use]
 mod support;
 
-use std::process::Command;
 use std::sync::Arc;
 
 use fanout::engine::auth::Logins;
@@ -139,11 +138,7 @@ fn a_netrc_login_is_used_for_its_host_only(kind: BackendKind) {
 }
 
 fn fanout(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-        .output()
-        .unwrap()
+    support::programs::fanout(args, None, &[])
 }
 
 #[test]

@@ -92,8 +92,8 @@ fn a_proxy_set_in_settings_carries_the_downloads_and_shows_in_the_status_bar() {
     };
     settings.save(&setup.options().settings_path()).unwrap();
     let mut harness = setup.harness();
-    // The password is typed in the window, as a user would.
-    open_network(&mut harness);
+    // The password is typed in the window, as a user would (Network is
+    // open from the start when a proxy is set).
     type_into(&mut harness, "Password", "s3cret");
     harness.get_by_label("Network").click(); // leaves the field: applied
     settle(&mut harness);

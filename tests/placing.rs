@@ -42,6 +42,10 @@ fn run_all(config: EngineConfig, dir: &Path, urls: &[String]) -> Vec<TaskResult>
     done
 }
 
+fn fanout(args: &[&str]) -> std::process::Output {
+    support::programs::fanout(args, None, &[])
+}
+
 fn skipped(r: &TaskResult) -> bool {
     r.outcome.as_ref().is_ok_and(|s| s.skipped)
 }
@@ -160,18 +164,15 @@ fn the_cli_says_skipped_in_json() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.bin"), b"mine").unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args([
-            "get",
-            "--json",
-            "--if-exists",
-            "skip",
-            "-o",
-            dir.path().to_str().unwrap(),
-        ])
-        .arg(server.url("/ie/s.bin"))
-        .output()
-        .unwrap();
+    let o = fanout(&[
+        "get",
+        "--json",
+        "--if-exists",
+        "skip",
+        "-o",
+        dir.path().to_str().unwrap(),
+        &server.url("/ie/s.bin"),
+    ]);
     assert!(o.status.success());
     let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(line["skipped"], true);
@@ -239,11 +240,13 @@ fn sorted_files_go_to_their_type_s_folder_without_replacing_any(kind: BackendKin
 fn the_cli_sorts_with_sort() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(["get", "--sort", "-o", dir.path().to_str().unwrap()])
-        .arg(server.url("/so/tune.flac?size=100"))
-        .output()
-        .unwrap();
+    let o = fanout(&[
+        "get",
+        "--sort",
+        "-o",
+        dir.path().to_str().unwrap(),
+        &server.url("/so/tune.flac?size=100"),
+    ]);
     assert!(o.status.success());
     assert!(dir.path().join("Music/tune.flac").is_file());
 }
@@ -303,35 +306,29 @@ fn the_cli_reads_rules_and_names_the_rule_in_json() {
         "[[rule]]\nhosts = \"*.0.0.1\"\nheaders = [\"X-Rule: cli\"]\n",
     )
     .unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args([
-            "get",
-            "--json",
-            "--rules",
-            rules.to_str().unwrap(),
-            "-o",
-            dir.path().to_str().unwrap(),
-        ])
-        .arg(server.url("/ru/cli.bin"))
-        .output()
-        .unwrap();
+    let o = fanout(&[
+        "get",
+        "--json",
+        "--rules",
+        rules.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        &server.url("/ru/cli.bin"),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(line["rule"], "*.0.0.1");
     assert_eq!(server.headers_for("/ru/cli.bin")[0].get("x-rule").unwrap(), "cli");
     // A rule that does not read is a usage error, with where.
     std::fs::write(&rules, "[[rule]]\nhosts = \"a\"\nmax_files = 0\n").unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args([
-            "get",
-            "--rules",
-            rules.to_str().unwrap(),
-            "-o",
-            dir.path().to_str().unwrap(),
-        ])
-        .arg(server.url("/ru/cli.bin"))
-        .output()
-        .unwrap();
+    let o = fanout(&[
+        "get",
+        "--rules",
+        rules.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+        &server.url("/ru/cli.bin"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("rule 1: max_files"));
 }

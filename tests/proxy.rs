@@ -15,7 +15,7 @@
 #[macro_use]
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use fanout::engine::{
@@ -211,25 +211,7 @@ fn no_proxy_hosts_go_direct(kind: BackendKind) {
 
 /// Runs the binary with `args`, in a clean proxy environment plus `env`.
 fn fanout(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fanout"));
-    cmd.args(args);
-    for k in [
-        "http_proxy",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
-        cmd.env_remove(k);
-    }
-    // No desktop portal unless the test gives one.
-    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    support::programs::fanout(args, None, env)
 }
 
 fn stdout(o: &Output) -> String {

@@ -7,7 +7,7 @@ use egui::RichText;
 
 use super::FanoutApp;
 use super::i18n::tr;
-use super::settings::ProxyMode;
+use super::settings::{NetworkSettings, ProxyMode};
 use crate::engine::rules::SiteRules;
 use crate::secrets::Kept;
 
@@ -15,8 +15,12 @@ impl FanoutApp {
     /// True while a field is edited (applied when it is left).
     pub(super) fn network_fields(&mut self, ui: &mut egui::Ui) -> bool {
         let mut editing = false;
+        // Open from the start when something is set there.
+        let set =
+            self.settings.network != NetworkSettings::default() || !self.settings.site_logins.is_empty();
         egui::CollapsingHeader::new(tr!(Network))
             .id_salt("network")
+            .default_open(set)
             .show(ui, |ui| {
                 let net = &mut self.settings.network;
                 let label = ui.label(tr!(Proxy));

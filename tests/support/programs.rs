@@ -2,8 +2,8 @@
 //! microsocks…): whether one is installed, skipping (or, in CI, failing)
 //! when it is not, killing it at the end, and a private session bus.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
 
 /// A child process killed (and reaped) on drop.
 pub struct Killed(pub Child);
@@ -58,4 +58,44 @@ pub fn private_bus() -> (Killed, String) {
         .read_line(&mut address)
         .unwrap();
     (Killed(bus), address.trim().to_string())
+}
+
+/// Runs the fanout binary with `args`, `stdin` piped in, and `env` set (an
+/// empty value removes a variable). No proxy comes from the test's own
+/// environment and there is no desktop session bus (so no portal) unless
+/// `env` gives them: what a test sees does not depend on the machine.
+pub fn fanout(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    for k in [
+        "http_proxy",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        command.env_remove(k);
+    }
+    command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    for (k, v) in env {
+        if v.is_empty() {
+            command.env_remove(k);
+        } else {
+            command.env(k, v);
+        }
+    }
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fanout");
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
 }

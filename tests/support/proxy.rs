@@ -35,8 +35,7 @@ impl Proxy {
         if !require(&[("tinyproxy", "tinyproxy")]) {
             return None;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let (dir, port) = (tempfile::tempdir().unwrap(), free_port());
         let log = dir.path().join("tinyproxy.log");
         let mut conf = format!(
             "Port {port}\nListen 127.0.0.1\nTimeout 60\nMaxClients 200\nAllow 127.0.0.1\n\
@@ -48,22 +47,11 @@ impl Proxy {
         }
         let conf_path = dir.path().join("tinyproxy.conf");
         std::fs::write(&conf_path, conf).unwrap();
-        let child = Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tinyproxy starts");
-        wait_listening(port);
-        Some(Proxy {
-            _child: Killed(child),
-            port,
-            log,
-            _dir: dir,
-            request_mark: "Request (file descriptor",
-        })
+        let mut cmd = Command::new("tinyproxy");
+        cmd.arg("-d").arg("-c").arg(&conf_path);
+        // tinyproxy writes its own log file.
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        Some(Proxy::spawn(cmd, dir, port, log, "Request (file descriptor"))
     }
 
     /// microsocks on loopback, with a user when given.
@@ -71,29 +59,31 @@ impl Proxy {
         if !require(&[("microsocks", "microsocks")]) {
             return None;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let (dir, port) = (tempfile::tempdir().unwrap(), free_port());
         let log = dir.path().join("microsocks.log");
         let mut cmd = Command::new("microsocks");
         cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
         if let Some((user, pass)) = auth {
             cmd.args(["-u", user, "-P", pass]);
         }
+        // microsocks logs each connection on its output.
         let out = std::fs::File::create(&log).unwrap();
-        let child = cmd
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("microsocks starts");
+        cmd.stdout(out.try_clone().unwrap()).stderr(out);
         // (A bare connection without a SOCKS greeting is not logged.)
+        Some(Proxy::spawn(cmd, dir, port, log, ": connected to "))
+    }
+
+    /// Starts `cmd`, listening on `port`, and waits until it does.
+    fn spawn(mut cmd: Command, dir: tempfile::TempDir, port: u16, log: PathBuf, mark: &'static str) -> Proxy {
+        let child = cmd.spawn().expect("the proxy starts");
         wait_listening(port);
-        Some(Proxy {
+        Proxy {
             _child: Killed(child),
             port,
             log,
             _dir: dir,
-            request_mark: ": connected to ",
-        })
+            request_mark: mark,
+        }
     }
 
     /// The log so far.
