@@ -17,7 +17,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fanout::engine::{Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order};
+use fanout::engine::{
+    Aria2Remote, BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Order, ProxyChoice,
+    ProxyConfig, ProxyServer,
+};
 use support::aria2::{Daemon, Rpcd};
 use support::wait::{results, saved_path, wait_for};
 use support::{TestServer, body_for};
@@ -269,4 +272,50 @@ fn an_idle_engine_notices_the_daemon_leave_and_come_back() {
     assert!(!next_remote(), "out of reach first");
     daemon.signal("CONT");
     assert!(next_remote(), "then back");
+}
+
+/// A proxy set in fanout goes to aria2 with each download (aria2's
+/// `all-proxy` options): the file comes through tinyproxy, credentials and
+/// all. aria2 speaks no SOCKS, so a SOCKS proxy is refused at start.
+#[test]
+fn the_aria2_engine_hands_an_http_proxy_to_aria2_and_refuses_socks() {
+    let alice = ("alice", "s3cret");
+    let Some(proxy) = support::proxy::Proxy::tinyproxy(Some(alice)) else {
+        return;
+    };
+    let Some(daemon) = Daemon::start() else { return };
+    let server = TestServer::start();
+    let via = |url: String| ProxyConfig {
+        choice: ProxyChoice::Manual(ProxyServer::parse(&url, None).unwrap()),
+        no_proxy: None,
+    };
+    let config = EngineConfig {
+        aria2: Some(daemon.remote()),
+        proxy: via(proxy.url("http", Some(alice))),
+        ..EngineConfig::new(BackendKind::Aria2 { limit: 2 })
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config.clone(), tx, Arc::new(|| {})).unwrap();
+    assert_eq!(
+        engine.proxy(),
+        Some(format!("http://alice:***@127.0.0.1:{}/", proxy.port))
+    );
+    engine.submit(Job::new(server.url("/a2p/x.bin?size=20000"), daemon.folder()));
+    let (done, _) = results(&rx, 1);
+    assert!(std::fs::read(saved_path(&done[0])).unwrap() == body_for("/a2p/x.bin", 20000));
+    assert_eq!(proxy.requests().len(), 1, "tinyproxy's log: {}", proxy.log());
+    let head = &server.headers_for("/a2p/x.bin")[0];
+    assert!(
+        head.get("via")
+            .is_some_and(|v| v.to_str().unwrap().contains("tinyproxy"))
+    );
+    let socks = EngineConfig {
+        proxy: via("socks5h://127.0.0.1:1080".into()),
+        ..config
+    };
+    let (tx, _rx) = crossbeam_channel::unbounded();
+    match Engine::new(socks, tx, Arc::new(|| {})) {
+        Err(e) => assert!(e.to_string().contains("only HTTP proxies"), "{e}"),
+        Ok(_) => panic!("aria2 was given a SOCKS proxy"),
+    }
 }

@@ -196,7 +196,10 @@ fn the_rules_file_applies_to_the_window_s_downloads() {
     add_urls(&mut harness, &server.url("/gn/ruled.bin?size=1000"));
     step_until(&mut harness, "the download", all_done(1));
     assert!(ruled.join("ruled.bin").is_file());
-    assert_eq!(harness.state().model.rows[0].rule.as_deref(), Some("127.0.0.1"));
+    let row = &harness.state().model.rows[0];
+    assert_eq!(row.rule.as_deref(), Some("127.0.0.1"));
+    // The row said where it would go before it went there.
+    assert_eq!(row.dir, ruled);
     // The rules stay in their own file, not in settings.json.
     assert!(!settings_file(&setup).contains("from-rule"));
 }

@@ -223,7 +223,11 @@ pub(super) fn add_row(
     } else {
         engine.submit(job)
     };
-    let rule = engine.rule_for(&url).map(|r| r.hosts.clone());
+    // The row shows where the file goes: a site rule's folder, if its
+    // rule has one (the engine applies it the same way).
+    let rule = engine.rule_for(&url);
+    let dir = rule.and_then(|r| r.folder.clone()).unwrap_or(dir);
+    let rule = rule.map(|r| r.hosts.clone());
     model.add(index, url, dir, options);
     model.rows[index].rule = rule;
     if held {

@@ -15,8 +15,7 @@ use reqwest::header::HeaderMap;
 
 use self::body::{Finish, Transfer};
 use super::attempt::Attempt;
-use super::config::EngineConfig;
-use super::config::IfExists;
+use super::config::{EngineConfig, IfExists};
 use super::error::{FetchError, Note};
 use super::job::Event;
 use super::net::Clients;
