@@ -190,23 +190,26 @@ fn through_a_socks5_proxy_the_files_arrive_and_bad_credentials_fail(kind: Backen
 
 each_backend!(no_proxy_hosts_go_direct, 2);
 fn no_proxy_hosts_go_direct(kind: BackendKind) {
-    let Some(proxy) = Proxy::tinyproxy(None) else {
+    // Both kinds of proxy, each listing this host as one to skip.
+    let Some(http) = Proxy::tinyproxy(None) else {
         return;
     };
-    let server = TestServer::start();
-    let urls = vec![server.url("/px/d.bin?size=5000")];
-    let (done, _, _) = run(
-        kind,
-        manual(&proxy.url("http", None), Some("example.org, 127.0.0.1")),
-        &urls,
-    );
-    saved_path(&done[0]);
-    assert!(
-        proxy.requests().is_empty(),
-        "went through the proxy: {}",
-        proxy.log()
-    );
-    assert_eq!(server.requests(), 1);
+    let Some(socks) = Proxy::microsocks(None) else {
+        return;
+    };
+    for (proxy, scheme) in [(&http, "http"), (&socks, "socks5h")] {
+        let server = TestServer::start();
+        let urls = vec![server.url("/px/d.bin?size=5000")];
+        let config = manual(&proxy.url(scheme, None), Some("example.org, 127.0.0.1"));
+        let (done, _, _) = run(kind, config, &urls);
+        saved_path(&done[0]);
+        assert!(
+            proxy.requests().is_empty(),
+            "went through {scheme}: {}",
+            proxy.log()
+        );
+        assert_eq!(server.requests(), 1);
+    }
 }
 
 /// Runs the binary with `args`, in a clean proxy environment plus `env`.
