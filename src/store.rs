@@ -368,18 +368,21 @@ impl SecretBook {
     }
 
     /// Follows `batch`: a task that may run again keeps its secrets; a
-    /// finished or cancelled one, or a cleared queue, loses them.
+    /// finished or cancelled one, or a cleared queue, loses them. (A task
+    /// saved without secrets keeps those it has here: a restored one is
+    /// saved before it has them back.)
     fn follow(&mut self, batch: &[Op]) -> Result<(), String> {
         let before = self.book.clone();
         for op in batch {
             match op {
                 Op::Put(t) => match (&t.secret, t.state) {
-                    (Some(s), StoredState::Unfinished | StoredState::Failed) => {
-                        self.book.insert(t.id, s.clone());
-                    }
-                    _ => {
+                    (_, StoredState::Done | StoredState::Cancelled) => {
                         self.book.remove(&t.id);
                     }
+                    (Some(s), _) => {
+                        self.book.insert(t.id, s.clone());
+                    }
+                    (None, _) => {}
                 },
                 Op::Clear => self.book.clear(),
             }

@@ -203,3 +203,39 @@ fn the_rules_file_applies_to_the_window_s_downloads() {
     // The rules stay in their own file, not in settings.json.
     assert!(!settings_file(&setup).contains("from-rule"));
 }
+
+#[test]
+fn a_queue_saved_with_secrets_by_an_older_fanout_moves_them_out_at_start() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let url = server
+        .url("/gn/old.bin?size=2000&auth=bob:pw0")
+        .replacen("http://", "http://bob:pw0@", 1);
+    let mut store = fanout::store::Store::open(&setup.options().queue_path()).unwrap();
+    let mut old = fanout::store::StoredTask::new(0, url, setup.downloads.path());
+    old.options = "header=\"Cookie: sid=oldc00kie\"".into();
+    store.apply(&[fanout::store::Op::Put(old)]).unwrap();
+    drop(store);
+    let mut harness = setup.harness();
+    step_until(&mut harness, "the secrets moved", |_| {
+        secrets_file(&setup).contains("oldc00kie")
+    });
+    let rows = fanout::store::Store::open(&setup.options().queue_path())
+        .unwrap()
+        .load()
+        .unwrap();
+    assert!(rows[0].url.contains("bob:***@"), "{}", rows[0].url);
+    assert!(!rows[0].options.contains("oldc00kie"), "{}", rows[0].options);
+    // And the task still has them: resumed at the next start, it is let in.
+    drop(harness);
+    let mut settings = Settings::load(&setup.options().settings_path());
+    settings.resume_on_start = true;
+    settings.save(&setup.options().settings_path()).unwrap();
+    let mut harness = setup.harness();
+    step_until(&mut harness, "the download", all_done(1));
+    assert_eq!(harness.state().model.counts().done, 1);
+    assert_eq!(
+        server.headers_for("/gn/old.bin")[0].get("cookie").unwrap(),
+        "sid=oldc00kie"
+    );
+}

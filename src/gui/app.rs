@@ -111,6 +111,15 @@ impl FanoutApp {
             for (i, _) in &restored {
                 writer.send(Op::Put(self.model.stored(*i)));
             }
+        } else {
+            // A store from before secrets were kept apart holds them in
+            // its rows: written again, they move to the keyring.
+            for (i, _) in &restored {
+                let stored = self.model.stored(*i);
+                if stored.secret.is_some() {
+                    writer.send(Op::Put(stored));
+                }
+            }
         }
         self.store = Some(writer);
         self.unattached = Some(restored);
@@ -156,7 +165,12 @@ impl FanoutApp {
             return;
         };
         let Some(rx) = &self.queue_secrets else { return };
-        let Ok(kept) = rx.try_recv() else { return };
+        let kept = match rx.try_recv() {
+            Ok(kept) => kept,
+            Err(crossbeam_channel::TryRecvError::Empty) => return,
+            // The store's thread is gone: there is nothing to give back.
+            Err(crossbeam_channel::TryRecvError::Disconnected) => Default::default(),
+        };
         self.queue_secrets = None;
         for (id, secret) in kept {
             if let Some(row) = self.model.rows.get_mut(id) {
