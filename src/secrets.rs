@@ -121,8 +121,12 @@ impl Secrets {
     /// keyring where there is one, else in the file; says where.
     pub fn set(&self, key: &str, value: Option<&str>) -> io::Result<Kept> {
         let value = value.filter(|v| !v.is_empty());
+        let kept = self.in_keyring(|| keyring::set(key, value));
+        // The file is read, changed and written whole: one thread at a
+        // time (the window's, the store's and the RPC secret's all write).
+        let _one = crate::sync::lock(&FILE);
         let mut all = self.read();
-        let kept = match self.in_keyring(|| keyring::set(key, value)) {
+        let kept = match kept {
             Ok(()) => {
                 // Not in both places: the file loses it.
                 if all.remove(key).is_none() {
@@ -142,6 +146,9 @@ impl Secrets {
         Ok(kept)
     }
 }
+
+/// Held while `secrets.json` is read, changed and written.
+static FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// 128 random bits as 32 hex digits: safe in a URL, a header and a shell.
 pub fn random_token() -> io::Result<String> {
@@ -197,6 +204,29 @@ mod keyring {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_kept_at_once_from_several_threads_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let s = Secrets::in_dir(dir.path(), false);
+                std::thread::spawn(move || {
+                    for round in 0..20 {
+                        s.set(&format!("key-{i}"), Some(&format!("value-{round}")))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let s = Secrets::in_dir(dir.path(), false);
+        for i in 0..8 {
+            assert_eq!(s.get(&format!("key-{i}")).unwrap().0.as_deref(), Some("value-19"));
+        }
+    }
 
     #[test]
     fn without_a_keyring_a_secret_is_made_once_kept_and_the_user_s_alone() {
