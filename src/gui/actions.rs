@@ -198,6 +198,7 @@ impl FanoutApp {
     }
 
     pub(super) fn open_path(&mut self, path: &Path) {
+        self.last_opened = Some(path.to_path_buf());
         if let Err(e) = open_in_desktop(path) {
             self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
         }

@@ -65,9 +65,11 @@ impl FanoutApp {
             compare: ComparePanel::default(),
             title: "fanout".into(),
             last_notification: None,
+            last_opened: None,
             rpc: Default::default(),
             vault,
             login: Default::default(),
+            keys: Default::default(),
             queue_secrets: None,
             resume_later: Vec::new(),
             instance: None,
@@ -470,6 +472,8 @@ impl eframe::App for FanoutApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         i18n::set(self.settings.lang());
         let mut actions = Vec::new();
+        // Before any widget sees the keys (see `keys`).
+        self.shortcuts(ui.ctx(), &mut actions);
         // Ctrl+V outside a text field, or files dropped on the window.
         let (pasted, dropped) = ui.input(|i| {
             let pasted = i.events.iter().find_map(|e| match e {
@@ -533,7 +537,8 @@ impl eframe::App for FanoutApp {
             match self.tab {
                 Tab::Downloads => {
                     egui::ScrollArea::horizontal().show(ui, |ui| {
-                        table::show(ui, &self.model, &mut self.selection, &mut actions);
+                        let shown = super::keys::shown(&self.model, &self.keys.filter);
+                        table::show(ui, &self.model, &shown, &mut self.selection, &mut actions);
                     });
                 }
                 Tab::Timeline => self.timeline_tab(ui),
@@ -549,6 +554,7 @@ impl eframe::App for FanoutApp {
         });
         self.arrived_window(ui.ctx());
         self.login_window(ui.ctx());
+        self.key_windows(ui.ctx(), &mut actions);
         if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));
         }

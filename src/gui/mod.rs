@@ -19,6 +19,7 @@ pub mod add;
 mod app;
 pub mod compare;
 pub mod i18n;
+mod keys;
 mod login;
 pub mod model;
 mod network_panel;
@@ -187,12 +188,16 @@ pub struct FanoutApp {
     pub title: String,
     /// The last batch-end notification's text (sent or not).
     pub last_notification: Option<(String, String)>,
+    /// The last file or folder handed to the desktop to open.
+    pub last_opened: Option<PathBuf>,
     /// The RPC server other programs hand downloads to, and its books.
     rpc: rpc::Rpc,
     /// The keyring's thread: secrets of the settings and saved logins.
     vault: vault::Vault,
     /// Sites that answered 401, waiting for the user's login.
     login: login::LoginPrompt,
+    /// The keyboard's filter, confirmation and help.
+    keys: keys::Keys,
     /// The restored tasks' secrets, on their way from the keyring.
     queue_secrets: Option<Receiver<crate::store::QueueSecrets>>,
     /// Restored tasks to resume once they have their secrets.

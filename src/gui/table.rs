@@ -132,7 +132,15 @@ fn actions_cell(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Ac
     more.on_hover_text(tr!(MoreHint));
 }
 
-pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions: &mut Vec<Action>) {
+/// The table of `shown` rows (indices into the model: all of them, or
+/// those the filter lets through).
+pub fn show(
+    ui: &mut egui::Ui,
+    model: &Model,
+    shown: &[usize],
+    selection: &mut Selection,
+    actions: &mut Vec<Action>,
+) {
     if model.rows.is_empty() {
         ui.vertical_centered(|ui| {
             ui.add_space(40.0);
@@ -179,8 +187,8 @@ pub fn show(ui: &mut egui::Ui, model: &Model, selection: &mut Selection, actions
             }
         })
         .body(|body| {
-            body.rows(row_height, model.rows.len(), |mut tr| {
-                let index = tr.index();
+            body.rows(row_height, shown.len(), |mut tr| {
+                let index = shown[tr.index()];
                 let row = &model.rows[index];
                 tr.set_selected(selection.rows.contains(&index));
                 tr.col(|ui| {

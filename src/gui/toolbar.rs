@@ -47,7 +47,9 @@ impl FanoutApp {
                 actions.push(Action::Retry(sel.clone()));
             }
             if ui.button(tr!(SelectAll)).clicked() {
-                self.selection.rows = (0..self.model.rows.len()).collect();
+                self.selection.rows = super::keys::shown(&self.model, &self.keys.filter)
+                    .into_iter()
+                    .collect();
             }
             let all_ended = !self.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
             if ui
@@ -58,6 +60,9 @@ impl FanoutApp {
             {
                 actions.push(Action::ClearList);
             }
+            ui.separator();
+            self.filter_field(ui);
+            self.keyboard_button(ui);
         });
     }
 }

@@ -1,0 +1,206 @@
+//! The keyboard: `Delete` cancels the selected rows (after a
+//! confirmation), `Space` pauses or resumes them, `Ctrl+A` selects every
+//! row shown, `Ctrl+O` opens the folder of the selected file, `Ctrl+N`
+//! adds URLs, `Ctrl+F` filters the table by name or URL; the `Keyboard`
+//! window lists them. None of them acts while a text field has the
+//! keyboard (there `Ctrl+A` selects text) or the add dialog is open.
+
+use egui::{Key, Modifiers};
+
+use super::i18n::tr;
+use super::model::Model;
+use super::{Action, FanoutApp};
+
+/// The keyboard's state: the table's filter, a cancel waiting for its
+/// confirmation, and whether the help is open.
+#[derive(Default)]
+pub(super) struct Keys {
+    pub filter: String,
+    /// The filter field shows (it does while it holds text, too).
+    filter_open: bool,
+    /// Give the filter field the keyboard on the next frame.
+    focus_filter: bool,
+    /// Rows `Delete` would cancel, until confirmed or not.
+    confirm: Option<Vec<usize>>,
+    pub help: bool,
+}
+
+/// The rows the table shows: all, or those whose name or URL has `filter`
+/// (any case).
+pub fn shown(model: &Model, filter: &str) -> Vec<usize> {
+    let filter = filter.trim().to_lowercase();
+    (0..model.rows.len())
+        .filter(|&i| {
+            let r = &model.rows[i];
+            filter.is_empty()
+                || r.name.to_lowercase().contains(&filter)
+                || crate::engine::auth::redact(&r.url)
+                    .to_lowercase()
+                    .contains(&filter)
+        })
+        .collect()
+}
+
+/// The shortcuts, as the help lists them.
+fn list() -> [(&'static str, &'static str); 7] {
+    [
+        ("Delete", tr!(KeyDelete)),
+        ("Space", tr!(KeySpace)),
+        ("Ctrl+A", tr!(KeySelectAll)),
+        ("Ctrl+O", tr!(KeyOpenFolder)),
+        ("Ctrl+N", tr!(KeyAdd)),
+        ("Ctrl+F", tr!(KeyFilter)),
+        ("Esc", tr!(KeyEscape)),
+    ]
+}
+
+impl FanoutApp {
+    /// Reads the shortcuts pressed this frame into `actions`.
+    pub(super) fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let pressed = |modifiers, key| ctx.input_mut(|i| i.consume_key(modifiers, key));
+        if self.keys.confirm.is_some() || self.keys.help {
+            if pressed(Modifiers::NONE, Key::Escape) {
+                self.keys.confirm = None;
+                self.keys.help = false;
+            }
+            return;
+        }
+        if self.add.open {
+            return;
+        }
+        // Esc closes the filter (and empties it), from its field or not.
+        let filtering = self.keys.filter_open || !self.keys.filter.is_empty();
+        if filtering && pressed(Modifiers::NONE, Key::Escape) {
+            self.keys.filter.clear();
+            self.keys.filter_open = false;
+            ctx.memory_mut(|m| m.stop_text_input());
+            return;
+        }
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let selected: Vec<usize> = self.selection.rows.iter().copied().collect();
+        let state = |i: usize| &self.model.rows[i].state;
+        if pressed(Modifiers::COMMAND, Key::N) {
+            actions.push(Action::OpenAdd(None));
+        }
+        if pressed(Modifiers::COMMAND, Key::A) {
+            self.selection.rows = shown(&self.model, &self.keys.filter).into_iter().collect();
+        }
+        if pressed(Modifiers::COMMAND, Key::F) {
+            self.keys.filter_open = true;
+            self.keys.focus_filter = true;
+        }
+        if pressed(Modifiers::COMMAND, Key::O)
+            && let Some(&i) = selected.first()
+        {
+            actions.push(Action::OpenFolder(i));
+        }
+        if pressed(Modifiers::NONE, Key::Delete) {
+            let cancellable: Vec<usize> = selected
+                .iter()
+                .copied()
+                .filter(|&i| state(i).can_cancel())
+                .collect();
+            if !cancellable.is_empty() {
+                self.keys.confirm = Some(cancellable);
+            }
+        }
+        if pressed(Modifiers::NONE, Key::Space) {
+            // Any running: pause them; else resume the paused ones.
+            let running: Vec<usize> = selected
+                .iter()
+                .copied()
+                .filter(|&i| state(i).can_pause())
+                .collect();
+            if running.is_empty() {
+                let paused = selected
+                    .iter()
+                    .copied()
+                    .filter(|&i| state(i).can_resume())
+                    .collect();
+                actions.push(Action::Resume(paused));
+            } else {
+                actions.push(Action::Pause(running));
+            }
+        }
+    }
+
+    /// The filter field (in the toolbar), while it is open or holds text.
+    pub(super) fn filter_field(&mut self, ui: &mut egui::Ui) {
+        if !self.keys.filter_open && self.keys.filter.is_empty() {
+            return;
+        }
+        let label = ui.label(tr!(Filter));
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.keys.filter)
+                    .hint_text(tr!(FilterHint))
+                    .desired_width(160.0),
+            )
+            .labelled_by(label.id);
+        if std::mem::take(&mut self.keys.focus_filter) {
+            r.request_focus();
+        }
+        if ui.small_button("✖").on_hover_text(tr!(FilterClear)).clicked() {
+            self.keys.filter.clear();
+            self.keys.filter_open = false;
+        }
+    }
+
+    /// The confirmation `Delete` asks for, and the shortcuts' help.
+    pub(super) fn key_windows(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if let Some(rows) = self.keys.confirm.clone() {
+            let mut answer = None;
+            egui::Window::new(tr!(ConfirmCancelTitle))
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+                .show(ctx, |ui| {
+                    ui.label(tr!(ConfirmCancel, n = rows.len()));
+                    ui.horizontal(|ui| {
+                        if ui.button(tr!(ConfirmCancelYes)).clicked() {
+                            answer = Some(true);
+                        }
+                        if ui.button(tr!(ConfirmCancelNo)).clicked() {
+                            answer = Some(false);
+                        }
+                    });
+                });
+            if let Some(yes) = answer {
+                self.keys.confirm = None;
+                if yes {
+                    actions.push(Action::Cancel(rows));
+                }
+            }
+        }
+        if self.keys.help {
+            let mut open = true;
+            egui::Window::new(tr!(Keyboard))
+                .open(&mut open)
+                .collapsible(false)
+                .resizable(false)
+                .show(ctx, |ui| {
+                    egui::Grid::new("keys").num_columns(2).show(ui, |ui| {
+                        for (key, what) in list() {
+                            ui.monospace(key);
+                            ui.label(what);
+                            ui.end_row();
+                        }
+                    });
+                });
+            self.keys.help = open;
+        }
+    }
+
+    /// Opens the shortcuts' help.
+    pub(super) fn keyboard_button(&mut self, ui: &mut egui::Ui) {
+        if ui
+            .button(tr!(Keyboard))
+            .on_hover_text(tr!(KeyboardHint))
+            .clicked()
+        {
+            self.keys.help = true;
+        }
+    }
+}
