@@ -508,7 +508,8 @@ fn the_aria2_engine_runs_the_queue_on_a_daemon_and_says_where() {
 fn the_window_speaks_chinese_when_switched_and_remembers_it() {
     let server = TestServer::start();
     let setup = Setup::new();
-    let mut harness = setup.harness();
+    // Tall enough that the settings panel's last rows (the language) show.
+    let mut harness = setup.harness_of(egui::vec2(1360.0, 1100.0));
     settle(&mut harness);
     harness.get_by_label("简体中文").click();
     settle(&mut harness);

@@ -409,6 +409,7 @@ impl FanoutApp {
             notify_desktop(title.clone(), body.clone());
         }
         self.last_notification = Some((title, body));
+        self.after_batch(end);
     }
 
     /// `fanout — 37/64` while a batch runs and after it, `fanout` without one.

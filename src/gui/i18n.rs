@@ -289,6 +289,13 @@ catalogue! {
     CookiesHint: "cookies.txt exported from the browser", "从浏览器导出的 cookies.txt";
     ErrCookieFile: "cannot use the cookies file: {detail}", "无法使用 Cookie 文件：{detail}";
     Network: "Network", "网络";
+    AfterBatchLabel: "After a batch", "一批下载结束后";
+    AfterNothing: "Nothing", "不做任何事";
+    AfterRunCommand: "Run a command", "运行命令";
+    AfterCommand: "Command", "命令";
+    AfterCommandHint: "Run by the shell, with FANOUT_DONE, FANOUT_FAILED, FANOUT_CANCELLED, FANOUT_PAUSED, FANOUT_SECONDS and FANOUT_FOLDER set", "由 shell 运行，并设置 FANOUT_DONE、FANOUT_FAILED、FANOUT_CANCELLED、FANOUT_PAUSED、FANOUT_SECONDS 和 FANOUT_FOLDER";
+    AfterOnlyIfOk: "Only if nothing failed", "仅当没有失败时";
+    AfterCommandFailed: "The after-batch command did not start: {e}", "批量结束后的命令未能启动：{e}";
     Keyboard: "Keyboard", "键盘";
     KeyboardHint: "The keyboard shortcuts", "键盘快捷键";
     KeyDelete: "Cancel the selected downloads (asks first)", "取消所选下载（先确认）";

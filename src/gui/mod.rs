@@ -16,6 +16,7 @@
 
 mod actions;
 pub mod add;
+pub mod after_batch;
 mod app;
 pub mod compare;
 pub mod i18n;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::after_batch::AfterBatch;
 use super::i18n::{Lang, tr};
 use crate::engine::auth::{Login, Logins};
 use crate::engine::netrc::Netrc;
@@ -153,6 +154,11 @@ pub struct Settings {
     pub rpc: RpcSettings,
     /// When the file is already in the folder.
     pub if_exists: IfExistsChoice,
+    /// What happens when a batch ends (see `gui::after_batch`).
+    pub after_batch: AfterBatch,
+    pub after_command: String,
+    /// Only when no download of the batch failed.
+    pub after_only_if_ok: bool,
     /// Finished files go to subfolders by type.
     pub sort: bool,
     /// The categories, as `Folder: ext ext…` lines (editable).
@@ -356,6 +362,9 @@ impl Default for Settings {
             compare_keep: false,
             rpc: RpcSettings::default(),
             if_exists: IfExistsChoice::default(),
+            after_batch: AfterBatch::default(),
+            after_command: String::new(),
+            after_only_if_ok: false,
             sort: false,
             categories: Categories::default().to_lines(),
             network: NetworkSettings::default(),

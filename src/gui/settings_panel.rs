@@ -123,6 +123,7 @@ impl FanoutApp {
         ui.checkbox(&mut self.settings.resume_on_start, tr!(ResumeOnStart));
         ui.checkbox(&mut self.settings.notify, tr!(NotifyOnFinish))
             .on_hover_text(tr!(NotifyOnFinishHint));
+        dragging |= self.after_batch_fields(ui);
         ui.label(tr!(IfExistsLabel));
         ui.horizontal_wrapped(|ui| {
             for choice in IfExistsChoice::ALL {
