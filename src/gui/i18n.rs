@@ -294,6 +294,12 @@ catalogue! {
     AfterRunCommand: "Run a command", "运行命令";
     AfterCommand: "Command", "命令";
     AfterCommandHint: "Run by the shell, with FANOUT_DONE, FANOUT_FAILED, FANOUT_CANCELLED, FANOUT_PAUSED, FANOUT_SECONDS and FANOUT_FOLDER set", "由 shell 运行，并设置 FANOUT_DONE、FANOUT_FAILED、FANOUT_CANCELLED、FANOUT_PAUSED、FANOUT_SECONDS 和 FANOUT_FOLDER";
+    AfterSuspend: "Suspend", "睡眠";
+    CountdownCancel: "Not now", "暂不";
+    AfterPowerOff: "Power off", "关机";
+    SuspendIn: "The downloads are done: this computer suspends in {secs} s.", "下载已完成：电脑将在 {secs} 秒后睡眠。";
+    PowerOffIn: "The downloads are done: this computer powers off in {secs} s.", "下载已完成：电脑将在 {secs} 秒后关机。";
+    LogindRefused: "The system did not suspend or power off: {e}", "系统未能睡眠或关机：{e}";
     AfterOnlyIfOk: "Only if nothing failed", "仅当没有失败时";
     AfterCommandFailed: "The after-batch command did not start: {e}", "批量结束后的命令未能启动：{e}";
     Keyboard: "Keyboard", "键盘";

@@ -82,6 +82,11 @@ pub struct AppOptions {
     /// Keep secrets in the system keyring where there is one (off in tests:
     /// they must not write into the user's keyring).
     pub keyring: bool,
+    /// The system bus logind is asked on to suspend or power off (`None`:
+    /// the system's; tests give a private bus with a logind of their own).
+    pub system_bus: Option<String>,
+    /// How long the window counts down before it suspends or powers off.
+    pub countdown: Duration,
 }
 
 /// Whether the window serves the RPC for other programs.
@@ -115,6 +120,8 @@ impl AppOptions {
             scratch_dir: std::env::temp_dir(),
             serve_rpc: ServeRpc::AsSet,
             keyring: true,
+            system_bus: None,
+            countdown: after_batch::COUNTDOWN,
         }
     }
 
@@ -128,6 +135,8 @@ impl AppOptions {
             scratch_dir: dir.join("scratch"),
             serve_rpc: ServeRpc::Off,
             keyring: false,
+            system_bus: None,
+            countdown: after_batch::COUNTDOWN,
         }
     }
 
@@ -199,6 +208,10 @@ pub struct FanoutApp {
     login: login::LoginPrompt,
     /// The keyboard's filter, confirmation and help.
     keys: keys::Keys,
+    /// A suspend or power-off counting down after a batch.
+    countdown: Option<after_batch::Countdown>,
+    /// logind's answer to a suspend or power-off, on its way.
+    logind: Option<mpsc::Receiver<Result<(), String>>>,
     /// The restored tasks' secrets, on their way from the keyring.
     queue_secrets: Option<Receiver<crate::store::QueueSecrets>>,
     /// Restored tasks to resume once they have their secrets.
