@@ -103,14 +103,10 @@ pub(crate) struct Task {
     /// `url`'s user and password are a saved or netrc login, not its own
     /// (a retry takes the login as it is then).
     pub login_added: bool,
-    /// What to do when the file is already there (the engine's setting).
-    pub if_exists: super::config::IfExists,
     /// The host pattern of the per-site rule that applies, if one does.
     pub rule: Option<String>,
     /// That rule's count of files at once, when it sets a most.
     pub slot: Option<Arc<super::rules::RuleSlot>>,
-    /// The categories finished files are sorted by (the engine's setting).
-    pub sort: Option<Arc<super::sort::Categories>>,
 }
 
 /// A download that lives on an aria2 daemon, by its GID. Discarding it
@@ -146,8 +142,6 @@ impl Task {
             cookies: job.cookies,
             remote: None,
             login_added: false,
-            if_exists: Default::default(),
-            sort: None,
             rule: None,
             slot: None,
         }

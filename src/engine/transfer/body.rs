@@ -12,7 +12,7 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderMap, LOCATION};
 
 use super::PROGRESS_EVERY;
 use crate::engine::attempt::Attempt;
-use crate::engine::config::IfExists;
+use crate::engine::config::{EngineConfig, IfExists};
 use crate::engine::error::{FetchError, Note, RangeError, RedirectError};
 use crate::engine::job::{Event, Saved, hex};
 use crate::engine::part::existing;
@@ -46,6 +46,7 @@ impl<'a> Transfer<'a> {
     /// An HTTP error status fails here, before any file exists.
     pub(crate) fn begin(
         reporter: &'a Reporter,
+        config: &EngineConfig,
         task: &'a Task,
         status: StatusCode,
         headers: &HeaderMap,
@@ -160,7 +161,7 @@ impl<'a> Transfer<'a> {
                     None => naming::file_name(&task.url, disposition.as_deref()),
                 };
                 let kind = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-                let into = task
+                let into = config
                     .sort
                     .as_ref()
                     .and_then(|c| c.folder_for(&name, kind))
@@ -170,7 +171,7 @@ impl<'a> Transfer<'a> {
                 let folder = into
                     .as_ref()
                     .map_or_else(|| task.dir.clone(), |sub| task.dir.join(sub));
-                if task.if_exists == IfExists::Skip
+                if config.if_exists == IfExists::Skip
                     && let Some(path) = existing::file(&folder, &name)
                 {
                     return Err(Attempt::skipped(Some(code), path));
@@ -181,7 +182,7 @@ impl<'a> Transfer<'a> {
                         .clamp(MIN_WRITE_BUFFER, WRITE_BUFFER)
                 });
                 let place = Placement {
-                    update: task.if_exists == IfExists::Update,
+                    update: config.if_exists == IfExists::Update,
                     into,
                 };
                 let part = PartFile::create(&task.dir, &name, buffer, place)
@@ -190,7 +191,7 @@ impl<'a> Transfer<'a> {
             }
         };
         let mut part = part;
-        if task.if_exists == IfExists::Update {
+        if config.if_exists == IfExists::Update {
             part.update = Some(existing::Stamp::of(headers));
         }
         reporter.emit(Event::Receiving {

@@ -73,10 +73,8 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
     if let Err(e) = with_login(config, task) {
         return Attempt::failed(None, 0, e);
     }
-    task.if_exists = config.if_exists;
-    task.sort = config.sort.clone();
-    if task.if_exists == IfExists::Skip
-        && let Some(path) = known_file(task)
+    if config.if_exists == IfExists::Skip
+        && let Some(path) = known_file(config, task)
     {
         return Attempt::skipped(None, path);
     }
@@ -112,9 +110,9 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
 /// The file a task's download would be, when its name is known before
 /// asking the server (given, or the URL's; else the answer names it), and
 /// it is there.
-fn known_file(task: &Task) -> Option<std::path::PathBuf> {
+fn known_file(config: &EngineConfig, task: &Task) -> Option<std::path::PathBuf> {
     let name = task.name.clone().or_else(|| naming::name_from_url(&task.url))?;
-    let dir = match &task.sort {
+    let dir = match &config.sort {
         // Sorted by its extension; without one, only the answer's type says.
         Some(c) => task.dir.join(c.by_extension(&name)?),
         None => task.dir.clone(),
@@ -201,8 +199,8 @@ async fn attempt(
         return a;
     }
     // An update asks for the body only if the file there is out of date.
-    let current = (task.if_exists == IfExists::Update && resume.is_none())
-        .then(|| known_file(task))
+    let current = (config.if_exists == IfExists::Update && resume.is_none())
+        .then(|| known_file(config, task))
         .flatten();
     let headers = match (&resume, &current) {
         (Some(r), _) => http::range_headers(r.offset, None, r.validator.as_deref()),
@@ -232,7 +230,7 @@ async fn attempt(
         });
     }
     let len = resp.content_length();
-    let mut t = match Transfer::begin(reporter, task, resp.status(), resp.headers(), len, resume) {
+    let mut t = match Transfer::begin(reporter, config, task, resp.status(), resp.headers(), len, resume) {
         Ok(t) => t,
         Err(a) => return a,
     };
