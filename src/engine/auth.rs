@@ -80,14 +80,19 @@ impl Logins {
             return None;
         }
         let login = self.for_host(url.host_str()?)?;
-        let mut with = url.clone();
-        let encode = |s: &str| {
-            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-        };
-        with.set_username(&encode(login.user())).ok()?;
-        with.set_password(Some(&encode(login.password()))).ok()?;
-        Some(with)
+        with_login(url, login.user(), login.password())
     }
+}
+
+/// `url` with `user` and `password` in it, percent-encoded (an empty
+/// password is none); `None` for a URL that cannot carry them.
+pub fn with_login(url: &Url, user: &str, password: &str) -> Option<Url> {
+    let encode =
+        |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let mut with = url.clone();
+    with.set_username(&encode(user)).ok()?;
+    with.set_password(Some(&encode(password))).ok()?;
+    Some(with)
 }
 
 /// The URL as it may be shown: a password becomes `***`; the user name

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use hyper_util::client::proxy::matcher::Matcher;
 use url::Url;
 
-use super::auth::{host_matches, redact_url};
+use super::auth::{host_matches, redact_url, with_login};
 
 /// Where requests go.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -77,16 +77,10 @@ impl ProxyServer {
         }
         if let Some(user) = user {
             let (name, password) = user.split_once(':').unwrap_or((user, ""));
-            let encode = |s: &str| {
-                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-            };
             // Only URLs with a host get here, and those take credentials.
-            let _ = url.set_username(&encode(name));
-            let _ = url.set_password(
-                Some(&encode(password))
-                    .filter(|p| !p.is_empty())
-                    .map(|p| p.as_str()),
-            );
+            if let Some(with) = with_login(&url, name, password) {
+                url = with;
+            }
         }
         Ok(ProxyServer { url })
     }
