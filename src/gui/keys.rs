@@ -34,9 +34,7 @@ pub fn shown(model: &Model, filter: &str) -> Vec<usize> {
             let r = &model.rows[i];
             filter.is_empty()
                 || r.name.to_lowercase().contains(&filter)
-                || crate::engine::auth::redact(&r.url)
-                    .to_lowercase()
-                    .contains(&filter)
+                || r.shown_url.to_lowercase().contains(&filter)
         })
         .collect()
 }

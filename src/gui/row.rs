@@ -83,6 +83,9 @@ impl TaskState {
 #[derive(Clone, Debug)]
 pub struct Row {
     pub url: String,
+    /// The URL as the window shows it: its password hidden (made once; the
+    /// filter reads it every frame).
+    pub shown_url: String,
     /// The folder it was added for (the setting may change later).
     pub dir: PathBuf,
     pub name: String,
@@ -126,6 +129,7 @@ impl Row {
             .map(|u| naming::file_name(&u, None))
             .unwrap_or_else(|_| url.clone());
         Row {
+            shown_url: crate::engine::auth::redact(&url),
             url,
             dir,
             name,

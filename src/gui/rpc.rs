@@ -274,8 +274,7 @@ impl FanoutApp {
                 egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
                     for &i in &self.rpc.arrived {
                         let row = &self.model.rows[i];
-                        let url = crate::engine::auth::redact(&row.url);
-                        ui.label(format!("{url}  →  {}", row.dir.display()));
+                        ui.label(format!("{}  →  {}", row.shown_url, row.dir.display()));
                     }
                 });
                 ui.horizontal(|ui| {

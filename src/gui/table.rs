@@ -198,7 +198,7 @@ pub fn show(
                     // The URL, and where the file goes (a folder another
                     // program chose shows here).
                     ui.label(&row.name).on_hover_ui(|ui| {
-                        ui.label(crate::engine::auth::redact(&row.url));
+                        ui.label(&row.shown_url);
                         ui.label(format!("→ {}", row.destination().display()));
                         if let Some(rule) = &row.rule {
                             ui.label(tr!(RuleApplies, rule = rule));
