@@ -42,8 +42,9 @@ impl BackendKind {
     }
 }
 
-/// What to do when a download's file is already in its folder.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What to do when a download's file is already in its folder (the
+/// window saves the choice by these names).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IfExists {
     /// Save the new one beside it as `NAME (1).ext`.
     #[default]
@@ -54,6 +55,10 @@ pub enum IfExists {
     /// `If-None-Match`) and replace it only with a whole new copy, stamped
     /// with the server's date (wget's `-N`, aria2's `--conditional-get`).
     Update,
+}
+
+impl IfExists {
+    pub const ALL: [IfExists; 3] = [IfExists::Rename, IfExists::Skip, IfExists::Update];
 }
 
 /// How the engine talks HTTP.

@@ -153,7 +153,7 @@ pub struct Settings {
     /// The aria2-compatible RPC server that browser extensions feed.
     pub rpc: RpcSettings,
     /// When the file is already in the folder.
-    pub if_exists: IfExistsChoice,
+    pub if_exists: IfExists,
     /// What happens when a batch ends (see `gui::after_batch`).
     pub after_batch: AfterBatch,
     pub after_command: String,
@@ -180,44 +180,12 @@ pub struct Settings {
     pub rules: String,
 }
 
-/// What to do when the file is already in the folder.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum IfExistsChoice {
-    #[default]
-    Rename,
-    Skip,
-    Update,
-}
-
-impl IfExistsChoice {
-    pub const ALL: [IfExistsChoice; 3] = [
-        IfExistsChoice::Rename,
-        IfExistsChoice::Skip,
-        IfExistsChoice::Update,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            IfExistsChoice::Rename => tr!(IfExistsRename),
-            IfExistsChoice::Skip => tr!(IfExistsSkip),
-            IfExistsChoice::Update => tr!(IfExistsUpdate),
-        }
-    }
-
-    pub fn help(self) -> &'static str {
-        match self {
-            IfExistsChoice::Rename => tr!(IfExistsRenameHint),
-            IfExistsChoice::Skip => tr!(IfExistsSkipHint),
-            IfExistsChoice::Update => tr!(IfExistsUpdateHint),
-        }
-    }
-
-    fn engine(self) -> IfExists {
-        match self {
-            IfExistsChoice::Rename => IfExists::Rename,
-            IfExistsChoice::Skip => IfExists::Skip,
-            IfExistsChoice::Update => IfExists::Update,
-        }
+/// `When the file exists`: the engine's choices, in the window's words.
+pub fn if_exists_label(choice: IfExists) -> (&'static str, &'static str) {
+    match choice {
+        IfExists::Rename => (tr!(IfExistsRename), tr!(IfExistsRenameHint)),
+        IfExists::Skip => (tr!(IfExistsSkip), tr!(IfExistsSkipHint)),
+        IfExists::Update => (tr!(IfExistsUpdate), tr!(IfExistsUpdateHint)),
     }
 }
 
@@ -361,7 +329,7 @@ impl Default for Settings {
             notify: true,
             compare_keep: false,
             rpc: RpcSettings::default(),
-            if_exists: IfExistsChoice::default(),
+            if_exists: IfExists::default(),
             after_batch: AfterBatch::default(),
             after_command: String::new(),
             after_only_if_ok: false,
@@ -425,7 +393,7 @@ impl Settings {
             no_proxy: Some(net.no_proxy.trim().to_string()).filter(|s| !s.is_empty()),
         };
         config.allow_plain_auth = net.allow_plain_auth;
-        config.if_exists = self.if_exists.engine();
+        config.if_exists = self.if_exists;
         config.sort = self
             .sort
             .then(|| Arc::new(Categories::from_lines(&self.categories).unwrap_or_default()));

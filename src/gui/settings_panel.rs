@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use egui::RichText;
 
 use super::i18n::{Lang, tr};
-use super::settings::{EngineChoice, IfExistsChoice, Settings, Theme};
+use super::settings::{EngineChoice, Settings, Theme, if_exists_label};
 use super::{Action, FanoutApp};
 use crate::engine::sort::Categories;
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, IfExists};
 use crate::secrets::Kept;
 
 impl FanoutApp {
@@ -126,9 +126,10 @@ impl FanoutApp {
         dragging |= self.after_batch_fields(ui);
         ui.label(tr!(IfExistsLabel));
         ui.horizontal_wrapped(|ui| {
-            for choice in IfExistsChoice::ALL {
-                ui.selectable_value(&mut self.settings.if_exists, choice, choice.label())
-                    .on_hover_text(choice.help());
+            for choice in IfExists::ALL {
+                let (label, help) = if_exists_label(choice);
+                ui.selectable_value(&mut self.settings.if_exists, choice, label)
+                    .on_hover_text(help);
             }
         });
         dragging |= self.sort_fields(ui);
