@@ -372,22 +372,22 @@ impl SecretBook {
     /// saved without secrets keeps those it has here: a restored one is
     /// saved before it has them back.)
     fn follow(&mut self, batch: &[Op]) -> Result<(), String> {
-        let before = self.book.clone();
+        let mut changed = false;
         for op in batch {
-            match op {
+            changed |= match op {
                 Op::Put(t) => match (&t.secret, t.state) {
-                    (_, StoredState::Done | StoredState::Cancelled) => {
-                        self.book.remove(&t.id);
-                    }
-                    (Some(s), _) => {
-                        self.book.insert(t.id, s.clone());
-                    }
-                    (None, _) => {}
+                    (_, StoredState::Done | StoredState::Cancelled) => self.book.remove(&t.id).is_some(),
+                    (Some(s), _) => self.book.insert(t.id, s.clone()).as_ref() != Some(s),
+                    (None, _) => false,
                 },
-                Op::Clear => self.book.clear(),
-            }
+                Op::Clear => {
+                    let had = !self.book.is_empty();
+                    self.book.clear();
+                    had
+                }
+            };
         }
-        if self.book == before {
+        if !changed {
             return Ok(());
         }
         let json = serde_json::to_string(&self.book).map_err(|e| e.to_string())?;
