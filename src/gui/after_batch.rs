@@ -53,6 +53,15 @@ pub(super) struct Countdown {
     at: Instant,
 }
 
+/// `…suspends in 60 s.` / `…powers off in 60 s.`
+fn countdown_text(power_off: bool, secs: u64) -> String {
+    if power_off {
+        tr!(PowerOffIn, secs = secs)
+    } else {
+        tr!(SuspendIn, secs = secs)
+    }
+}
+
 /// Asks systemd-logind (on `bus`, else the system bus) to suspend or power
 /// off; not interactive (no password prompt of polkit's).
 fn ask_logind(bus: Option<String>, power_off: bool) -> Result<(), String> {
@@ -104,12 +113,7 @@ impl FanoutApp {
             power_off,
             at: Instant::now() + self.options.countdown,
         });
-        let secs = self.options.countdown.as_secs();
-        let text = if power_off {
-            tr!(PowerOffIn, secs = secs)
-        } else {
-            tr!(SuspendIn, secs = secs)
-        };
+        let text = countdown_text(power_off, self.options.countdown.as_secs());
         if self.options.notifications {
             notify_desktop("fanout".into(), text.clone());
         }
@@ -131,12 +135,7 @@ impl FanoutApp {
             self.logind = Some(rx);
             return;
         }
-        let secs = left.as_secs() + 1;
-        let text = if c.power_off {
-            tr!(PowerOffIn, secs = secs)
-        } else {
-            tr!(SuspendIn, secs = secs)
-        };
+        let text = countdown_text(c.power_off, left.as_secs() + 1);
         let mut cancel = false;
         egui::Window::new(tr!(AfterBatchLabel))
             .collapsible(false)
