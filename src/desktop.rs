@@ -20,6 +20,31 @@ pub struct Installed {
 /// The entry for `exe`, with its icon at `icon`. A path with spaces is
 /// quoted, as the spec asks.
 pub fn entry(exe: &Path, icon: &Path) -> String {
+    render(exe, &icon.display().to_string(), "%U")
+}
+
+/// `Start at login`: the XDG autostart entry, which starts `exe` with the
+/// window hidden (in the tray).
+pub fn autostart_entry(exe: &Path) -> String {
+    render(exe, "fanout", "--hidden") + "X-GNOME-Autostart-enabled=true\n"
+}
+
+/// Writes the autostart entry into `autostart_dir` (`~/.config/autostart`)
+/// or removes it.
+pub fn set_autostart(autostart_dir: &Path, exe: &Path, on: bool) -> io::Result<()> {
+    let path = autostart_dir.join("fanout.desktop");
+    if on {
+        std::fs::create_dir_all(autostart_dir)?;
+        std::fs::write(&path, autostart_entry(exe))
+    } else {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn render(exe: &Path, icon: &str, args: &str) -> String {
     let exe = exe.display().to_string();
     let exec = if exe.contains([' ', '"', '\'', '\\']) {
         format!("\"{}\"", exe.replace('\\', "\\\\").replace('"', "\\\""))
@@ -28,7 +53,8 @@ pub fn entry(exe: &Path, icon: &Path) -> String {
     };
     TEMPLATE
         .replace("@EXEC@", &exec)
-        .replace("@ICON@", &icon.display().to_string())
+        .replace("@ARGS@", args)
+        .replace("@ICON@", icon)
 }
 
 /// Writes the entry and the icon under `data_dir` (the XDG data home).
@@ -59,5 +85,19 @@ mod tests {
         assert!(e.contains("Icon=/i/fanout.png\n"));
         assert!(e.contains("StartupWMClass=fanout\n"));
         assert!(!e.contains('@'));
+    }
+
+    #[test]
+    fn the_autostart_entry_starts_this_binary_hidden_and_goes_when_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = Path::new("/opt/fanout/bin/fanout");
+        set_autostart(dir.path(), exe, true).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("fanout.desktop")).unwrap();
+        assert!(text.contains("Exec=/opt/fanout/bin/fanout --hidden\n"), "{text}");
+        assert!(!text.contains("%U"));
+        set_autostart(dir.path(), exe, false).unwrap();
+        assert!(!dir.path().join("fanout.desktop").exists());
+        // Off when it was never on is no error.
+        set_autostart(dir.path(), exe, false).unwrap();
     }
 }

@@ -33,6 +33,9 @@ pub struct Handoff {
     /// Wayland's `XDG_ACTIVATION_TOKEN` of the later start, so the window
     /// may be raised.
     pub activation_token: Option<String>,
+    /// `--hidden`: the URLs are queued without showing the window.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 impl Handoff {
@@ -235,6 +238,7 @@ mod tests {
             lines: vec!["http://h/a".into()],
             dir: Some("/tmp/x".into()),
             activation_token: None,
+            hidden: false,
         };
         hand_over(&places, &h).unwrap();
         assert_eq!(first.handoffs().recv_timeout(Duration::from_secs(5)).unwrap(), h);

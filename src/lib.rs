@@ -14,6 +14,7 @@ pub mod instance;
 pub mod pattern;
 mod private;
 pub mod rpc;
+pub mod schedule;
 pub mod secrets;
 pub mod store;
 mod sync;

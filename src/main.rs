@@ -32,7 +32,9 @@ fn main() -> ExitCode {
 
 /// The window: the running one (raised, given the URLs), or a new one.
 fn open(args: &OpenArgs) -> ExitCode {
-    let options = AppOptions::from_system();
+    let mut options = AppOptions::from_system();
+    options.start_hidden = args.hidden;
+    options.frame_log = std::env::var_os("FANOUT_FRAME_LOG").map(std::path::PathBuf::from);
     if args.install_desktop_entry {
         let data = dirs::data_dir().unwrap_or_else(|| options.data_dir.clone());
         let exe = std::env::current_exe().and_then(|e| e.canonicalize());

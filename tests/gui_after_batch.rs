@@ -86,13 +86,10 @@ fn window_on(
     bus: &str,
     countdown: Duration,
 ) -> egui_kittest::Harness<'static, fanout::gui::FanoutApp> {
-    let mut options = setup.options();
-    options.system_bus = Some(bus.to_string());
-    options.countdown = countdown;
-    egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1360.0, 800.0))
-        .with_max_steps(12)
-        .build_eframe(move |cc| fanout::gui::FanoutApp::new(cc, options.clone()))
+    setup.harness_with(egui::vec2(1360.0, 800.0), |options| {
+        options.system_bus = Some(bus.to_string());
+        options.countdown = countdown;
+    })
 }
 
 #[test]

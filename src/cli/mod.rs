@@ -60,6 +60,10 @@ pub struct OpenArgs {
     /// then exit.
     #[arg(long)]
     pub install_desktop_entry: bool,
+    /// Start without showing the window (in the tray; as `Start at login`
+    /// does); a running window queues the URLs without coming forward.
+    #[arg(long)]
+    pub hidden: bool,
 }
 
 impl OpenArgs {
@@ -98,6 +102,7 @@ impl OpenArgs {
             lines,
             dir,
             activation_token: std::env::var("XDG_ACTIVATION_TOKEN").ok(),
+            hidden: self.hidden,
         })
     }
 }

@@ -97,6 +97,35 @@ fn shell(command: &str) -> std::process::Command {
 }
 
 impl FanoutApp {
+    /// The batch ended: a desktop notification, if the settings ask for one.
+    pub(super) fn batch_ended(&mut self, end: &BatchEnd) {
+        let title = tr!(NotifyTitle).to_string();
+        let secs = format!("{:.1}", end.span.as_secs_f64());
+        let body = if end.paused > 0 {
+            tr!(
+                NotifyBodyPaused,
+                done = end.done,
+                failed = end.failed,
+                cancelled = end.cancelled,
+                paused = end.paused,
+                secs = secs
+            )
+        } else {
+            tr!(
+                NotifyBody,
+                done = end.done,
+                failed = end.failed,
+                cancelled = end.cancelled,
+                secs = secs
+            )
+        };
+        if self.settings.notify && self.options.notifications {
+            notify_desktop(title.clone(), body.clone());
+        }
+        self.last_notification = Some((title, body));
+        self.after_batch(end);
+    }
+
     /// Runs the after-batch command, when one is set and the batch allows.
     pub(super) fn after_batch(&mut self, end: &BatchEnd) {
         let s = &self.settings;

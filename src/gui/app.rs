@@ -10,8 +10,8 @@ use crossbeam_channel::Receiver;
 use super::add::{self, AddDialog, AddOutcome};
 use super::compare::ComparePanel;
 use super::i18n::{self, tr};
-use super::model::{self, Model};
-use super::platform::{icon, install_fonts, notify_desktop};
+use super::model::Model;
+use super::platform::{icon, install_fonts};
 use super::settings::Settings;
 use super::table::{self, Selection};
 use super::vault::Vault;
@@ -75,9 +75,21 @@ impl FanoutApp {
             queue_secrets: None,
             resume_later: Vec::new(),
             instance: None,
+            speed: Default::default(),
+            schedule: Default::default(),
+            tray: Default::default(),
+            hidden: false,
+            started: false,
+            quitting: false,
+            close_question: false,
+            clipboard: None,
+            clip_offer: None,
+            frames: 0,
             ctx,
         };
+        app.hidden = app.options.start_hidden;
         app.start_engine();
+        app.sync_tray();
         app.restore_queue();
         app.sync_rpc();
         app
@@ -200,6 +212,7 @@ impl FanoutApp {
         self.engine_error = error;
         if let Some(e) = &self.engine {
             e.set_paused(self.queue_paused);
+            e.set_rate_limit(self.rate_limit());
         }
         self.attach_queue();
     }
@@ -226,10 +239,10 @@ impl FanoutApp {
         let Some(instance) = &self.instance else { return };
         let handoffs: Vec<_> = instance.handoffs().try_iter().collect();
         for h in handoffs {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
-            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
-            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
-            if h.activation_token.is_some() {
+            if !h.hidden {
+                self.set_hidden(false, ctx);
+            }
+            if h.activation_token.is_some() && !h.hidden {
                 // egui cannot hand winit another program's token: the
                 // compositor may show "fanout is ready" instead of raising.
                 ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
@@ -312,7 +325,7 @@ impl FanoutApp {
         self.model.set_order(self.settings.order());
         if let Some(engine) = &self.engine {
             // Running transfers follow it from their next chunk.
-            engine.set_rate_limit(self.settings.rate_limit());
+            engine.set_rate_limit(self.rate_limit());
         }
         // Rebuilding a pool on every step of a drag would spawn threads for
         // nothing: wait for the release.
@@ -321,6 +334,7 @@ impl FanoutApp {
         }
         self.apply_engine_config();
         self.sync_rpc();
+        self.unattended_settings_changed();
         if let Err(e) = self.settings.save(&self.options.settings_path()) {
             self.notify(tr!(
                 SettingsNotSaved,
@@ -385,35 +399,6 @@ impl FanoutApp {
         }
     }
 
-    /// The batch ended: a desktop notification, if the settings ask for one.
-    pub(super) fn batch_ended(&mut self, end: &model::BatchEnd) {
-        let title = tr!(NotifyTitle).to_string();
-        let secs = format!("{:.1}", end.span.as_secs_f64());
-        let body = if end.paused > 0 {
-            tr!(
-                NotifyBodyPaused,
-                done = end.done,
-                failed = end.failed,
-                cancelled = end.cancelled,
-                paused = end.paused,
-                secs = secs
-            )
-        } else {
-            tr!(
-                NotifyBody,
-                done = end.done,
-                failed = end.failed,
-                cancelled = end.cancelled,
-                secs = secs
-            )
-        };
-        if self.settings.notify && self.options.notifications {
-            notify_desktop(title.clone(), body.clone());
-        }
-        self.last_notification = Some((title, body));
-        self.after_batch(end);
-    }
-
     /// `fanout — 37/64` while a batch runs and after it, `fanout` without one.
     pub(super) fn update_title(&mut self, ctx: &egui::Context) {
         let (ended, total) = self.model.batch_progress();
@@ -449,6 +434,7 @@ impl eframe::App for FanoutApp {
         self.give_back_secrets();
         self.poll_logind();
         self.take_handoffs(ctx);
+        self.unattended_logic(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);
         }
@@ -456,7 +442,8 @@ impl eframe::App for FanoutApp {
             self.batch_ended(&end);
         }
         self.update_title(ctx);
-        if self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some() {
+        let busy = self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some();
+        if busy && !self.hidden {
             // The timeline's running bars grow with the clock, not with events.
             let tick = if self.tab == Tab::Timeline {
                 WAKE_DELAY
@@ -474,7 +461,14 @@ impl eframe::App for FanoutApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        // Hidden, nothing is laid out. (eframe 0.37 skips `ui` itself only
+        // for a minimized or occluded window; an unmapped X11 window is
+        // neither, so it still asks, on each wake-up.)
+        if self.hidden {
+            return;
+        }
         i18n::set(self.settings.lang());
+        self.count_frame();
         let mut actions = Vec::new();
         // Before any widget sees the keys (see `keys`).
         self.shortcuts(ui.ctx(), &mut actions);
@@ -504,6 +498,8 @@ impl eframe::App for FanoutApp {
             actions.push(Action::ReadDropped(dropped));
         }
         if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
+            // Quits, tray or not.
+            self.quitting = true;
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
 
@@ -560,6 +556,8 @@ impl eframe::App for FanoutApp {
         self.login_window(ui.ctx());
         self.key_windows(ui.ctx(), &mut actions);
         self.countdown_window(ui.ctx());
+        self.close_question_window(ui.ctx());
+        self.clipboard_notice(ui.ctx(), &mut actions);
         if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));
         }
@@ -587,10 +585,7 @@ fn start_engine(
         Arc::new(move || ctx.request_repaint_after(WAKE_DELAY))
     };
     match Engine::new(settings.engine_config(), tx, waker) {
-        Ok(e) => {
-            e.set_rate_limit(settings.rate_limit());
-            (Some(e), events, None)
-        }
+        Ok(e) => (Some(e), events, None),
         Err(e) => (None, events, Some(tr!(EngineDidNotStart, e = e))),
     }
 }

@@ -18,6 +18,7 @@ mod actions;
 pub mod add;
 pub mod after_batch;
 mod app;
+mod clipboard_watch;
 pub mod compare;
 pub mod i18n;
 mod keys;
@@ -34,16 +35,20 @@ mod status;
 pub mod table;
 pub mod timeline;
 mod toolbar;
+pub mod tray;
+pub mod unattended;
+mod unattended_panel;
 mod vault;
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
 use crate::engine::{Engine, Event};
 use crate::instance::Instance;
+use crate::schedule::{Clock, SystemClock};
 use crate::store::{StoredTask, Writer};
 pub use actions::Action;
 use add::AddDialog;
@@ -87,6 +92,34 @@ pub struct AppOptions {
     pub system_bus: Option<String>,
     /// How long the window counts down before it suspends or powers off.
     pub countdown: Duration,
+    /// The time of the week the schedule goes by (tests give their own).
+    pub clock: Arc<dyn Clock>,
+    /// Whether to put an icon in the tray.
+    pub tray: TrayChoice,
+    /// Where `Start at login` writes its entry (`~/.config/autostart`).
+    pub autostart_dir: PathBuf,
+    /// The binary the autostart entry starts (absolute).
+    pub exe: Option<PathBuf>,
+    /// Open with the window hidden (`--hidden`).
+    pub start_hidden: bool,
+    /// Write the number of frames drawn to this file after each
+    /// (`FANOUT_FRAME_LOG`, for tests and diagnostics).
+    pub frame_log: Option<PathBuf>,
+    /// The X display whose clipboard is watched (`None`: `$DISPLAY`).
+    pub display: Option<String>,
+}
+
+/// Whether the window puts an icon in the tray.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrayChoice {
+    /// None at all (tests: no session bus of theirs).
+    Off,
+    /// On the session bus, as the settings say (the app).
+    AsSet,
+    /// Behave as if an icon were shown, without one: in-process tests of
+    /// closing to the tray (the real icon is tested with the binary, on a
+    /// bus of the test's own, in tests/tray.rs).
+    Pretend,
 }
 
 /// Whether the window serves the RPC for other programs.
@@ -122,6 +155,15 @@ impl AppOptions {
             keyring: true,
             system_bus: None,
             countdown: after_batch::COUNTDOWN,
+            clock: Arc::new(SystemClock),
+            tray: TrayChoice::AsSet,
+            autostart_dir: dirs::config_dir()
+                .map(|d| d.join("autostart"))
+                .unwrap_or_else(|| PathBuf::from(".fanout/autostart")),
+            exe: std::env::current_exe().and_then(|e| e.canonicalize()).ok(),
+            start_hidden: false,
+            frame_log: None,
+            display: None,
         }
     }
 
@@ -137,6 +179,13 @@ impl AppOptions {
             keyring: false,
             system_bus: None,
             countdown: after_batch::COUNTDOWN,
+            clock: Arc::new(SystemClock),
+            tray: TrayChoice::Off,
+            autostart_dir: dir.join("autostart"),
+            exe: None,
+            start_hidden: false,
+            frame_log: None,
+            display: None,
         }
     }
 
@@ -218,6 +267,23 @@ pub struct FanoutApp {
     resume_later: Vec<usize>,
     /// The lock of the one window, and URLs later starts hand over.
     instance: Option<Instance>,
+    /// The speed limit in force (the setting, the alternative, none).
+    speed: unattended::SpeedChoice,
+    /// What the schedule last applied.
+    schedule: unattended::ScheduleState,
+    tray: tray::Tray,
+    /// The window is hidden (in the tray).
+    pub hidden: bool,
+    /// The first `logic()` pass is done.
+    started: bool,
+    /// `Quit` was chosen: the next close is not turned into hiding.
+    quitting: bool,
+    /// `Keep downloading in the tray?` is asked.
+    pub close_question: bool,
+    clipboard: Option<clipboard_watch::Watcher>,
+    clip_offer: Option<clipboard_watch::Offer>,
+    /// Frames drawn (`ui` passes) since the window opened.
+    pub frames: u64,
     ctx: egui::Context,
 }
 
@@ -233,7 +299,8 @@ pub fn run(app_options: AppOptions, instance: Option<Instance>) -> eframe::Resul
                 .with_title("fanout")
                 .with_app_id("fanout")
                 .with_inner_size([1360.0, 800.0])
-                .with_min_inner_size([720.0, 400.0]);
+                .with_min_inner_size([720.0, 400.0])
+                .with_visible(!app_options.start_hidden);
             if let Some(icon) = icon() {
                 v = v.with_icon(icon);
             }

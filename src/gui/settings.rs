@@ -17,6 +17,7 @@ use crate::engine::sort::Categories;
 use crate::engine::{
     Aria2Remote, BackendKind, EngineConfig, IfExists, Order, ProxyChoice, ProxyConfig, ProxyServer,
 };
+use crate::schedule::Schedule;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
@@ -178,6 +179,29 @@ pub struct Settings {
     /// (a file of its own, to be edited by hand too).
     #[serde(skip)]
     pub rules: String,
+    /// An icon in the tray, where the desktop has a tray.
+    pub tray: bool,
+    /// What closing the window does while downloads run (with a tray).
+    pub on_close: OnClose,
+    /// An XDG autostart entry starts fanout hidden at login.
+    pub start_at_login: bool,
+    /// Copied URLs are offered for download.
+    pub watch_clipboard: bool,
+    /// The weekly rules (see `crate::schedule`).
+    pub schedule: Schedule,
+    /// The alternative speed limit, in KiB/s.
+    pub alt_speed_limit_kib: u64,
+}
+
+/// Closing the window while downloads run, when there is a tray icon to
+/// bring it back: ask once (the answer is kept), keep downloading in the
+/// tray, or quit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnClose {
+    #[default]
+    Ask,
+    Tray,
+    Quit,
 }
 
 /// `When the file exists`: the engine's choices, in the window's words.
@@ -340,6 +364,12 @@ impl Default for Settings {
             site_logins: Vec::new(),
             session_logins: Vec::new(),
             rules: String::new(),
+            tray: true,
+            on_close: OnClose::Ask,
+            start_at_login: false,
+            watch_clipboard: false,
+            schedule: Schedule::default(),
+            alt_speed_limit_kib: 512,
         }
     }
 }

@@ -142,6 +142,8 @@ impl FanoutApp {
         self.language_choice(ui);
         ui.add_space(6.0);
         self.theme_choice(ui);
+        ui.add_space(6.0);
+        dragging |= self.unattended_fields(ui);
         ui.add_space(8.0);
         ui.separator();
         ui.weak(tr!(EngineChangeNote));

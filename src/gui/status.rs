@@ -84,6 +84,17 @@ impl FanoutApp {
                 ui.label(RichText::new(text).color(color))
                     .on_hover_text(tr!(RpcHint));
             }
+            if let Some(text) = self.schedule_status() {
+                ui.separator();
+                ui.label(text);
+            }
+            if self.speed != super::unattended::SpeedChoice::Setting {
+                ui.separator();
+                ui.label(match self.rate_limit() {
+                    Some(limit) => tr!(SpeedInForce, limit = format!("{}/s", human_bytes(limit))),
+                    None => tr!(SpeedInForce, limit = tr!(NoLimit)),
+                });
+            }
             if self.queue_paused {
                 ui.separator();
                 ui.label(RichText::new(tr!(QueuePausedNote)).color(ui.visuals().warn_fg_color));

@@ -42,7 +42,17 @@ impl Setup {
     /// A taller window, where the settings panel's last rows show without
     /// scrolling.
     pub fn harness_of(&self, size: egui::Vec2) -> Harness<'static, FanoutApp> {
-        let options = self.options();
+        self.harness_with(size, |_| {})
+    }
+
+    /// A window with options of the test's own (a clock, a bus, a display).
+    pub fn harness_with(
+        &self,
+        size: egui::Vec2,
+        tune: impl FnOnce(&mut AppOptions),
+    ) -> Harness<'static, FanoutApp> {
+        let mut options = self.options();
+        tune(&mut options);
         Harness::builder()
             .with_size(size)
             // Enough frames for a window to fade in; downloads are waited

@@ -48,6 +48,7 @@ pub mod proxy;
 pub mod tls;
 pub mod wait;
 pub mod window;
+pub mod x11;
 
 /// One `#[test]` per backend from one test body `fn NAME(kind: BackendKind)`,
 /// so `cargo test threads` runs one engine and one engine's failure does not

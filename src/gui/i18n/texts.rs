@@ -1,100 +1,7 @@
-//! The window's words in English and Simplified Chinese.
-//!
-//! Every string the window shows is a [`T`] key with both texts side by side
-//! in one table, so a missing translation is a compile error, and a test
-//! walks the table. Values go in by name (`{n}`), never by gluing pieces
-//! together, so each language keeps its own word order.
-//!
-//! The language is per thread: the UI thread sets it from the settings at
-//! the start of every frame. (Tests run windows on several threads at once,
-//! in different languages.) The engine and `fanout get` stay in English.
+//! Every text of the window, in English and Simplified Chinese, side by
+//! side (see the module above for how they are used).
 
-use std::cell::Cell;
-use std::fmt::Display;
-
-use serde::{Deserialize, Serialize};
-
-use crate::compare::CompareError;
-use crate::engine::HeaderError;
-use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError};
-use crate::input::OptionError;
-use crate::pattern::PatternError;
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Lang {
-    #[default]
-    En,
-    Zh,
-}
-
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
-
-    /// The language's name in itself, as a language menu shows it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Zh => "简体中文",
-        }
-    }
-
-    /// The system's language, if it is one of ours; English otherwise.
-    /// Read once: the window asks every frame, and a process's locale does
-    /// not change while it runs.
-    pub fn from_system() -> Lang {
-        static SYSTEM: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
-        *SYSTEM.get_or_init(|| Lang::from_locale(&sys_locale::get_locale().unwrap_or_default()))
-    }
-
-    /// `zh-CN`, `zh_CN.UTF-8`, `zh-Hans-SG` are Chinese; so is a bare `zh`.
-    /// Traditional-script locales (`zh-TW`, `zh-HK`, `zh-Hant`) would rather
-    /// read English than the wrong script.
-    pub fn from_locale(locale: &str) -> Lang {
-        let l = locale.to_ascii_lowercase().replace('_', "-");
-        let traditional = ["zh-tw", "zh-hk", "zh-mo", "zh-hant"]
-            .iter()
-            .any(|t| l.starts_with(t));
-        if (l == "zh" || l.starts_with("zh-") || l.starts_with("zh.")) && !traditional {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
-    }
-}
-
-thread_local! {
-    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
-}
-
-/// Sets this thread's language.
-pub fn set(lang: Lang) {
-    LANG.with(|l| l.set(lang));
-}
-
-pub fn lang() -> Lang {
-    LANG.with(Cell::get)
-}
-
-macro_rules! catalogue {
-    ($($key:ident: $en:literal, $zh:literal;)*) => {
-        /// A text of the window; [`T::text`] gives it in a language.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum T { $($key,)* }
-
-        impl T {
-            pub const ALL: &'static [T] = &[$(T::$key,)*];
-
-            pub fn text(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $(
-                        (T::$key, Lang::En) => $en,
-                        (T::$key, Lang::Zh) => $zh,
-                    )*
-                }
-            }
-        }
-    };
-}
+use super::Lang;
 
 catalogue! {
     // Toolbar
@@ -318,6 +225,74 @@ catalogue! {
     ConfirmCancel: "Cancel {n} downloads? Their partial files are removed.", "取消 {n} 个下载？其未完成的文件将被删除。";
     ConfirmCancelYes: "Cancel them", "取消下载";
     ConfirmCancelNo: "Keep them", "保留";
+
+    // Running unattended: the tray, closing, the schedule, the clipboard
+    Unattended: "Running unattended", "后台运行";
+    TrayIcon: "Icon in the tray", "在托盘显示图标";
+    NoTray: "No tray icon: {why}", "没有托盘图标：{why}";
+    TrayLinuxOnly: "this build has a tray icon on Linux only", "此版本仅在 Linux 上有托盘图标";
+    OnCloseLabel: "Closing the window while downloading", "下载时关闭窗口";
+    OnCloseAsk: "Ask", "询问";
+    OnCloseTray: "Hide to the tray", "隐藏到托盘";
+    OnCloseQuit: "Quit", "退出";
+    StartAtLogin: "Start at login (hidden)", "登录时启动（隐藏窗口）";
+    StartAtLoginHint: "An entry in ~/.config/autostart starts fanout with --hidden.", "在 ~/.config/autostart 中添加条目，以 --hidden 启动 fanout。";
+    NoExePath: "the path of this program is unknown", "不知道本程序的路径";
+    AutostartFailed: "Start at login was not changed: {e}", "未能更改登录时启动：{e}";
+    WatchClipboard: "Offer copied URLs", "提示复制的网址";
+    WatchClipboardHint: "Copying http(s) URLs offers to download them (URLs already in the list are not offered).", "复制 http(s) 网址时提示下载（已在列表中的网址不再提示）。";
+    ClipByEvents: "Watching the clipboard by X11 selection events.", "通过 X11 选区事件监视剪贴板。";
+    ClipByPolling: "Reading the clipboard twice a second.", "每秒读取剪贴板两次。";
+    ClipUnavailable: "The clipboard cannot be watched here: {why}", "此处无法监视剪贴板：{why}";
+    ClipWayland: "The clipboard cannot be watched: Wayland lets only the window in front read it, and there is no XWayland to watch it through ({why}).", "无法监视剪贴板：Wayland 只允许前台窗口读取剪贴板，且没有可用于监视的 XWayland（{why}）。";
+    ClipTitle: "Copied URLs", "复制的网址";
+    ClipAddOne: "Add {n} URL?", "添加 {n} 个网址？";
+    ClipAdd: "Add {n} URLs?", "添加 {n} 个网址？";
+    ClipAddButton: "Add", "添加";
+    ClipReview: "Review…", "查看…";
+    ClipIgnore: "Ignore", "忽略";
+    ScheduleLabel: "Schedule (weekly)", "计划（每周）";
+    RuleStart: "Start at", "开始于";
+    RulePause: "Pause at", "暂停于";
+    RuleAltLimit: "Alternative limit", "备用限速";
+    RuleAdd: "Add a rule", "添加规则";
+    RuleRemove: "Remove this rule", "删除此规则";
+    RuleN: "Rule {n}", "规则 {n}";
+    RuleUntil: "until", "至";
+    AltSpeedLimit: "Alternative limit (KiB/s)", "备用限速（KiB/s）";
+    DayMon: "Mon", "周一";
+    DayTue: "Tue", "周二";
+    DayWed: "Wed", "周三";
+    DayThu: "Thu", "周四";
+    DayFri: "Fri", "周五";
+    DaySat: "Sat", "周六";
+    DaySun: "Sun", "周日";
+    ScheduleStatus: "Schedule: {parts}", "计划：{parts}";
+    SchedPausedSince: "paused since {at}", "自 {at} 起暂停";
+    SchedRunningSince: "running since {at}", "自 {at} 起运行";
+    SchedAltUntil: "alternative limit until {at}", "备用限速至 {at}";
+    SchedNext: "next: {what} {at}", "下一步：{at} {what}";
+    SchedNextStart: "start", "开始";
+    SchedNextPause: "pause", "暂停";
+    SchedNextAltOn: "alternative limit", "备用限速";
+    SchedNextAltOff: "usual limit", "常规限速";
+    SpeedInForce: "Limit: {limit}", "限速：{limit}";
+    CloseQuestionTitle: "Close fanout", "关闭 fanout";
+    CloseQuestion: "Keep downloading in the tray?", "在托盘中继续下载？";
+    CloseQuestionNote: "The answer is kept; Settings › Running unattended changes it.", "此选择会被记住；可在 设置 › 后台运行 中更改。";
+    KeepInTray: "Keep in the tray", "留在托盘";
+    QuitNow: "Quit now", "立即退出";
+    TrayTooltip: "{ended}/{total} done · {speed}/s · {running} running, {queued} queued, {failed} failed", "已完成 {ended}/{total}，{speed}/s，{running} 个进行中，{queued} 个排队，{failed} 个失败";
+    TrayShow: "Show fanout", "显示 fanout";
+    TrayHide: "Hide", "隐藏";
+    TrayAddClipboard: "Add URLs from clipboard", "从剪贴板添加网址";
+    TrayPauseAll: "Pause all", "全部暂停";
+    TrayResumeAll: "Resume all", "全部继续";
+    TraySpeed: "Speed limit", "限速";
+    TraySpeedNone: "No limit", "不限速";
+    TraySpeedAlt: "Alternative ({limit})", "备用（{limit}）";
+    TraySpeedSetting: "The setting ({limit})", "设置值（{limit}）";
+    TrayQuit: "Quit", "退出";
     RuleApplies: "Site rule: {rule}", "站点规则：{rule}";
     SiteRules: "Site rules", "站点规则";
     SiteRulesHint: "One [[rule]] per site, first match first: hosts = \"*.example.com\", then any of connections, limit, max_files, folder, proxy, headers, user_agent, user. Passwords are asked for at the first 401 and kept in the keyring.", "每个站点一个 [[rule]]，按顺序匹配：hosts = \"*.example.com\"，以及 connections、limit、max_files、folder、proxy、headers、user_agent、user 中任意项。密码在首次 401 时询问并保存在密钥环中。";
@@ -422,491 +397,4 @@ catalogue! {
     NotifyTitle: "fanout: downloads finished", "fanout：下载完成";
     NotifyBody: "{done} saved, {failed} failed, {cancelled} cancelled, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，用时 {secs} 秒";
     NotifyBodyPaused: "{done} saved, {failed} failed, {cancelled} cancelled, {paused} paused, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，{paused} 个暂停，用时 {secs} 秒";
-}
-
-/// The text of `key` in this thread's language.
-pub fn t(key: T) -> &'static str {
-    key.text(lang())
-}
-
-/// The text of `key` with each `{name}` replaced by its value.
-pub fn fill(key: T, args: &[(&str, &dyn Display)]) -> String {
-    let mut out = t(key).to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), &value.to_string());
-    }
-    out
-}
-
-/// `tr!(Key)` is the text; `tr!(Key, n = 5, path = p.display())` fills it.
-macro_rules! tr {
-    ($key:ident) => {
-        $crate::gui::i18n::t($crate::gui::i18n::T::$key)
-    };
-    ($key:ident, $($name:ident = $value:expr),+ $(,)?) => {
-        $crate::gui::i18n::fill(
-            $crate::gui::i18n::T::$key,
-            &[$((stringify!($name), &$value as &dyn std::fmt::Display)),+],
-        )
-    };
-}
-pub(crate) use tr;
-
-/// English's one/many, by count; Chinese has one form for both.
-pub fn plural(n: impl Into<u128>, one: T, many: T) -> String {
-    let n = n.into();
-    fill(if n == 1 { one } else { many }, &[("n", &n)])
-}
-
-/// Why a download failed, in this thread's language.
-pub fn error(e: &FetchError) -> String {
-    match e {
-        FetchError::InvalidUrl(detail) => tr!(ErrInvalidUrl, detail = detail),
-        FetchError::UnsupportedScheme(scheme) => tr!(ErrScheme, scheme = format!("{scheme:?}")),
-        FetchError::Http { status, reason } => format!("HTTP {status} {reason}"),
-        FetchError::Connect(detail) => tr!(ErrConnect, detail = detail),
-        FetchError::Timeout(detail) => tr!(ErrTimeout, detail = detail),
-        FetchError::Tls(detail) => tr!(ErrTls, detail = detail),
-        FetchError::Redirect(r) => tr!(ErrRedirect, detail = redirect(r)),
-        FetchError::Interrupted {
-            received,
-            expected,
-            cause,
-        } => {
-            let detail = cause
-                .clone()
-                .unwrap_or_else(|| tr!(CauseServerClosed).to_string());
-            match expected {
-                Some(expected) => tr!(
-                    ErrInterrupted,
-                    received = received,
-                    expected = expected,
-                    detail = detail
-                ),
-                None => tr!(ErrInterruptedUnknown, received = received, detail = detail),
-            }
-        }
-        FetchError::ShortBody { received, expected } => {
-            tr!(ErrShortBody, received = received, expected = expected)
-        }
-        FetchError::LongBody { expected } => tr!(ErrLongBody, expected = expected),
-        FetchError::Transport(detail) | FetchError::Remote(detail) => detail.clone(),
-        FetchError::CookieFile(detail) => tr!(ErrCookieFile, detail = detail),
-        FetchError::Proxy { proxy, reason } => tr!(ErrProxy, proxy = proxy, detail = reason),
-        FetchError::PlainAuth { host } => tr!(ErrPlainAuth, host = host),
-        FetchError::Io { path, detail, .. } => tr!(ErrIo, path = path.display(), detail = detail),
-        FetchError::BadRange(r) => tr!(ErrBadRange, detail = range(r)),
-        FetchError::Checksum { expected, got, kept } => {
-            tr!(ErrChecksum, expected = expected, got = got, kept = kept.display())
-        }
-        FetchError::Cancelled => tr!(StCancelled).to_string(),
-    }
-}
-
-/// A line of a task's log, in this thread's language.
-pub fn note(n: &Note) -> String {
-    match n {
-        Note::Retry {
-            attempt,
-            error: e,
-            delay,
-        } => tr!(
-            NoteRetry,
-            attempt = attempt,
-            error = error(e),
-            delay = format!("{:.1}", delay.as_secs_f64())
-        ),
-        Note::FileChanged { before, after } => tr!(NoteFileChanged, before = before, after = after),
-        Note::RangeIgnored { offset } => tr!(NoteRangeIgnored, offset = offset),
-        Note::RangeLied(what) => tr!(NoteRangeLied, what = range(what)),
-        Note::Verified { sha256 } => tr!(NoteVerified, sha = sha256),
-        Note::Downgraded { to } => tr!(NoteDowngraded, to = to),
-        Note::Mirror { to } => tr!(NoteMirror, to = to),
-        Note::Ignored { options } => tr!(NoteIgnored, options = options.join(", ")),
-    }
-}
-
-fn redirect(r: &RedirectError) -> String {
-    match r {
-        RedirectError::TooMany { max } => tr!(RedirTooMany, max = max),
-        RedirectError::Scheme(scheme) => tr!(RedirScheme, scheme = format!("{scheme:?}")),
-        RedirectError::NoLocation { status } => tr!(RedirNoLocation, status = status),
-    }
-}
-
-fn range(r: &RangeError) -> String {
-    let got = |g: &Option<String>| g.clone().unwrap_or_else(|| tr!(WordNone).to_string());
-    match r {
-        RangeError::Refused { offset } => tr!(RangeRefused, offset = offset),
-        RangeError::Resume { from, got: g } => tr!(RangeResume, from = from, got = got(g)),
-        RangeError::Unasked => tr!(RangeUnasked).to_string(),
-        RangeError::Segment {
-            from,
-            last,
-            total,
-            got: g,
-        } => tr!(
-            RangeSegment,
-            from = from,
-            last = last,
-            total = total,
-            got = got(g)
-        ),
-        RangeError::WholeBody { from, last, status } => {
-            tr!(RangeWholeBody, from = from, last = last, status = status)
-        }
-        RangeError::Changed { before, after } => tr!(
-            RangeChanged,
-            before = before,
-            after = after.clone().unwrap_or_else(|| tr!(NoValidator).to_string())
-        ),
-    }
-}
-
-pub fn option_error(e: &OptionError) -> String {
-    match e {
-        OptionError::NotAnOption(word) => tr!(OptNotAnOption, word = format!("{word:?}")),
-        OptionError::Unknown(key) => tr!(OptUnknown, key = format!("{key:?}")),
-        OptionError::Segments(value) => tr!(OptSegments, value = value, max = EngineConfig::MAX_SEGMENTS),
-        OptionError::Sha256(value) => tr!(OptSha256, value = format!("{value:?}")),
-        OptionError::Rate(value) => tr!(OptRate, value = format!("{value:?}")),
-        OptionError::Name(name) => tr!(OptName, name = format!("{name:?}")),
-        OptionError::Quote(line) => tr!(OptQuote, line = line),
-        OptionError::Header(HeaderError::NoColon(line)) => tr!(HdrNoColon, line = format!("{line:?}")),
-        OptionError::Header(HeaderError::Name(name)) => tr!(HdrName, name = format!("{name:?}")),
-        OptionError::Header(HeaderError::Value(name)) => tr!(HdrValue, name = name),
-        OptionError::Header(HeaderError::Own(name)) => tr!(HdrOwn, name = name),
-    }
-}
-
-pub fn pattern_error(e: &PatternError) -> String {
-    match e {
-        PatternError::Backwards { group, from, to } => {
-            tr!(RangeBackwards, group = group, from = from, to = to)
-        }
-        PatternError::ZeroStep { group } => tr!(RangeZeroStep, group = group),
-        PatternError::TooLarge { group, value } => tr!(RangeTooLarge, group = group, value = value),
-        PatternError::TooMany { count, cap } => tr!(TooMany, count = count, cap = cap),
-    }
-}
-
-pub fn compare_error(e: &CompareError) -> String {
-    match e {
-        CompareError::Empty => tr!(CompareEmpty).to_string(),
-        CompareError::Stopped => tr!(CompareCancelled).to_string(),
-        CompareError::Folder(path, e) => tr!(CompareFolder, path = path, e = e),
-        CompareError::Engine(e) => tr!(EngineDidNotStart, e = e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    /// The `{name}`s of a text.
-    fn placeholders(text: &str) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        let mut rest = text;
-        while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}') else {
-                break;
-            };
-            out.insert(rest[open + 1..open + close].to_string());
-            rest = &rest[open + close + 1..];
-        }
-        out
-    }
-
-    fn is_cjk(c: char) -> bool {
-        ('\u{4e00}'..='\u{9fff}').contains(&c)
-    }
-
-    #[test]
-    fn every_text_has_both_languages_with_the_same_placeholders() {
-        for &key in T::ALL {
-            let (en, zh) = (key.text(Lang::En), key.text(Lang::Zh));
-            assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{key:?} is empty");
-            assert_eq!(
-                placeholders(en),
-                placeholders(zh),
-                "{key:?}: the placeholders differ"
-            );
-            // Words to translate: the English, without its placeholders and
-            // the names of programs, must have become Chinese.
-            assert!(zh.chars().any(is_cjk), "{key:?} is not translated: {zh:?}");
-            assert_ne!(en, zh, "{key:?}");
-        }
-    }
-
-    #[test]
-    fn every_chinese_character_is_in_the_bundled_font() {
-        let font = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
-        let face = ttf_parser::Face::parse(font, 0).expect("the bundled font parses");
-        let mut missing = BTreeSet::new();
-        for &key in T::ALL {
-            for c in key.text(Lang::Zh).chars().filter(|c| !c.is_ascii()) {
-                if face.glyph_index(c).is_none() {
-                    missing.insert(c);
-                }
-            }
-        }
-        for c in Lang::Zh.name().chars() {
-            assert!(face.glyph_index(c).is_some(), "{c}");
-        }
-        assert!(missing.is_empty(), "no glyph for {missing:?}");
-    }
-
-    #[test]
-    fn values_are_filled_by_name_in_each_language_s_word_order() {
-        set(Lang::En);
-        assert_eq!(tr!(LineReason, line = 3, why = "x"), "line 3: x");
-        assert_eq!(plural(1u32, T::UrlToAdd, T::UrlsToAdd), "1 URL to add");
-        assert_eq!(plural(2u32, T::UrlToAdd, T::UrlsToAdd), "2 URLs to add");
-        set(Lang::Zh);
-        assert_eq!(tr!(LineReason, line = 3, why = "x"), "第 3 行：x");
-        assert_eq!(error(&FetchError::Timeout("read".into())), "超时：read");
-        set(Lang::En);
-        // The English of the engine's errors is what the CLI prints.
-        let e = FetchError::ShortBody {
-            received: 1,
-            expected: 2,
-        };
-        assert_eq!(error(&e), e.to_string());
-    }
-
-    /// The window's English for the engine's errors and notes, the list
-    /// options and the patterns is the English `fanout get` prints.
-    #[test]
-    fn the_english_texts_of_typed_errors_are_the_cli_s() {
-        set(Lang::En);
-        let errors = [
-            FetchError::InvalidUrl("x".into()),
-            FetchError::UnsupportedScheme("ftp".into()),
-            FetchError::Http {
-                status: 404,
-                reason: "Not Found".into(),
-            },
-            FetchError::Connect("refused".into()),
-            FetchError::Timeout("read".into()),
-            FetchError::Tls("UnknownIssuer".into()),
-            FetchError::Redirect(RedirectError::TooMany { max: 10 }),
-            FetchError::Redirect(RedirectError::Scheme("file".into())),
-            FetchError::Redirect(RedirectError::NoLocation { status: 302 }),
-            FetchError::Interrupted {
-                received: 1,
-                expected: Some(2),
-                cause: Some("reset".into()),
-            },
-            FetchError::Interrupted {
-                received: 1,
-                expected: None,
-                cause: None,
-            },
-            FetchError::ShortBody {
-                received: 1,
-                expected: 2,
-            },
-            FetchError::LongBody { expected: 2 },
-            FetchError::Transport("t".into()),
-            FetchError::Io {
-                path: "/p".into(),
-                kind: std::io::ErrorKind::StorageFull,
-                detail: "full".into(),
-            },
-            RangeError::Refused { offset: 5 }.into(),
-            RangeError::Resume { from: 5, got: None }.into(),
-            RangeError::Unasked.into(),
-            RangeError::Segment {
-                from: 0,
-                last: 9,
-                total: 20,
-                got: Some("bytes 0-19/20".into()),
-            }
-            .into(),
-            RangeError::WholeBody {
-                from: 0,
-                last: 9,
-                status: 200,
-            }
-            .into(),
-            RangeError::Changed {
-                before: "a".into(),
-                after: None,
-            }
-            .into(),
-            FetchError::Checksum {
-                expected: "a".into(),
-                got: "b".into(),
-                kept: "k".into(),
-            },
-            FetchError::Remote("aria2 error 1".into()),
-            FetchError::Cancelled,
-        ];
-        for e in &errors {
-            assert_eq!(error(e), e.to_string());
-        }
-        let notes = [
-            Note::Retry {
-                attempt: 2,
-                error: FetchError::Timeout("read".into()),
-                delay: std::time::Duration::from_millis(1500),
-            },
-            Note::FileChanged {
-                before: "a".into(),
-                after: "b".into(),
-            },
-            Note::RangeIgnored { offset: 5 },
-            Note::RangeLied(RangeError::Unasked),
-            Note::Verified { sha256: "ab".into() },
-            Note::Downgraded {
-                to: "http://h/".into(),
-            },
-            Note::Mirror {
-                to: "http://m/".into(),
-            },
-            Note::Ignored {
-                options: vec!["seed-time".into(), "bt-tracker".into()],
-            },
-        ];
-        for n in &notes {
-            assert_eq!(note(n), n.to_string());
-        }
-        for e in [
-            OptionError::NotAnOption("x".into()),
-            OptionError::Unknown("k".into()),
-            OptionError::Segments("99".into()),
-            OptionError::Sha256("zz".into()),
-            OptionError::Rate("fast".into()),
-            OptionError::Name("..".into()),
-            OptionError::Quote("u a=\"b".into()),
-            OptionError::Header(HeaderError::NoColon("x".into())),
-            OptionError::Header(HeaderError::Name("a b".into())),
-            OptionError::Header(HeaderError::Value("x-a".into())),
-            OptionError::Header(HeaderError::Own("range".into())),
-        ] {
-            assert_eq!(option_error(&e), e.to_string());
-        }
-        for e in [
-            PatternError::Backwards {
-                group: "5-1".into(),
-                from: 5,
-                to: 1,
-            },
-            PatternError::ZeroStep {
-                group: "1-5:0".into(),
-            },
-            PatternError::TooLarge {
-                group: "1-99999999999999999999".into(),
-                value: "99999999999999999999".into(),
-            },
-            PatternError::TooMany {
-                count: 20000,
-                cap: 10000,
-            },
-        ] {
-            assert_eq!(pattern_error(&e), e.to_string());
-        }
-    }
-
-    /// No English sentence is written into the window's code past the
-    /// catalogue: every string literal of `src/gui` with two words in a row
-    /// must be an id, a log line or a test's.
-    #[test]
-    fn the_window_code_has_no_words_outside_the_catalogue() {
-        let files = [
-            ("mod.rs", include_str!("mod.rs")),
-            ("add.rs", include_str!("add.rs")),
-            ("compare.rs", include_str!("compare.rs")),
-            ("model.rs", include_str!("model.rs")),
-            ("settings.rs", include_str!("settings.rs")),
-            ("table.rs", include_str!("table.rs")),
-            ("timeline.rs", include_str!("timeline.rs")),
-        ];
-        // What may precede a literal that is not shown to the user.
-        let allowed = [
-            "id_salt(",
-            "Grid::new(",
-            "expect(",
-            "tracing::",
-            "ScrollArea",
-            ".name(",
-        ];
-        let mut found = Vec::new();
-        for (file, source) in files {
-            let code = source.split("#[cfg(test)]").next().unwrap_or(source);
-            for (at, literal) in literals(code) {
-                // Values in a format string are not words to translate.
-                let mut text = literal.clone();
-                for name in placeholders(&literal) {
-                    text = text.replace(&format!("{{{name}}}"), "");
-                }
-                let words = text
-                    .split(|c: char| !c.is_ascii_alphabetic())
-                    .filter(|w| w.len() >= 2)
-                    .count();
-                let has_space = text.trim().contains(' ');
-                let before = &code[at.saturating_sub(60)..at];
-                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-                let context = &before[line_start..];
-                if words >= 2 && has_space && !allowed.iter().any(|a| context.contains(a)) {
-                    found.push(format!("{file}: {literal:?}"));
-                }
-            }
-        }
-        assert!(found.is_empty(), "put these in the catalogue: {found:#?}");
-    }
-
-    /// The string literals of Rust code (plain and raw), with where each
-    /// starts, skipping comments and char literals.
-    fn literals(code: &str) -> Vec<(usize, String)> {
-        let b = code.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'/' if b.get(i + 1) == Some(&b'/') => {
-                    while i < b.len() && b[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-                b'\'' => {
-                    // A char literal ('x', '\n', '"') or a lifetime ('a).
-                    if b.get(i + 2) == Some(&b'\'') {
-                        i += 3;
-                    } else if b.get(i + 1) == Some(&b'\\') {
-                        i += 4;
-                    } else {
-                        i += 1;
-                    }
-                }
-                b'"' => {
-                    let start = i;
-                    i += 1;
-                    let mut s = Vec::new();
-                    while i < b.len() && b[i] != b'"' {
-                        if b[i] == b'\\' {
-                            i += 1;
-                        }
-                        s.push(b[i]);
-                        i += 1;
-                    }
-                    out.push((start, String::from_utf8_lossy(&s).into_owned()));
-                    i += 1;
-                }
-                _ => i += 1,
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn chinese_locales_in_simplified_script_choose_chinese() {
-        for l in ["zh_CN.UTF-8", "zh-CN", "zh", "zh-Hans-SG", "zh_SG"] {
-            assert_eq!(Lang::from_locale(l), Lang::Zh, "{l}");
-        }
-        for l in ["en_US.UTF-8", "C", "", "zh_TW.UTF-8", "zh-Hant-HK", "de-DE"] {
-            assert_eq!(Lang::from_locale(l), Lang::En, "{l}");
-        }
-    }
 }

@@ -1,0 +1,387 @@
+//! Running unattended: the weekly schedule applied to the queue and the
+//! speed limit, the speed-limit choice (the setting, the alternative one,
+//! none) that the tray and the schedule share, and pausing or resuming
+//! everything at once.
+//!
+//! The schedule is asked what is in force on every `logic()` pass (which
+//! eframe runs while the window is hidden too) and acts on its edges only:
+//! a queue the user resumed by hand in a paused hour stays resumed until
+//! the next edge. Edited rules and a restart apply what is in force at once.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::i18n::tr;
+use super::settings::OnClose;
+use super::tray::{TrayCommand, TrayView};
+use super::{Action, FanoutApp, TrayChoice};
+use crate::schedule::{Change, Plan, QueueWanted, Schedule, WeekTime};
+
+/// How often the schedule is looked at while it has rules (its edges are
+/// to the minute).
+const SCHEDULE_TICK: Duration = Duration::from_secs(15);
+
+/// Which speed limit is in force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SpeedChoice {
+    /// The `Speed limit` setting.
+    #[default]
+    Setting,
+    /// The alternative limit (the schedule's, or chosen by hand).
+    Alternative,
+    /// No limit.
+    Unlimited,
+}
+
+impl SpeedChoice {
+    pub const ALL: [SpeedChoice; 3] = [
+        SpeedChoice::Unlimited,
+        SpeedChoice::Alternative,
+        SpeedChoice::Setting,
+    ];
+}
+
+/// What the schedule last did, so it acts on edges only.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ScheduleState {
+    /// The rules it last applied (an edit applies what is in force).
+    rules: Option<Schedule>,
+    queue: Option<QueueWanted>,
+    alt: Option<bool>,
+    /// What is in force now, and when (for the status bar).
+    pub plan: Option<(WeekTime, Plan)>,
+}
+
+impl FanoutApp {
+    /// The speed limit in force, in bytes per second.
+    pub(super) fn rate_limit(&self) -> Option<u64> {
+        match self.speed {
+            SpeedChoice::Setting => self.settings.rate_limit(),
+            SpeedChoice::Alternative => Some(self.settings.alt_speed_limit_kib.max(1) * 1024),
+            SpeedChoice::Unlimited => None,
+        }
+    }
+
+    /// Chooses the speed limit in force (the tray, the schedule).
+    pub fn set_speed(&mut self, choice: SpeedChoice) {
+        self.speed = choice;
+        if let Some(engine) = &self.engine {
+            engine.set_rate_limit(self.rate_limit());
+        }
+    }
+
+    pub fn speed(&self) -> SpeedChoice {
+        self.speed
+    }
+
+    /// Pauses the queue and every download in it, or resumes them all.
+    pub fn pause_all(&mut self, paused: bool) {
+        let rows = (0..self.model.rows.len()).filter(|&i| {
+            let state = &self.model.rows[i].state;
+            if paused {
+                state.can_pause()
+            } else {
+                state.can_resume()
+            }
+        });
+        let rows: Vec<usize> = rows.collect();
+        self.apply(Action::QueuePaused(paused));
+        self.apply(if paused {
+            Action::Pause(rows)
+        } else {
+            Action::Resume(rows)
+        });
+    }
+
+    pub fn queue_paused(&self) -> bool {
+        self.queue_paused
+    }
+
+    /// Applies the schedule's edges that passed since the last look, and
+    /// asks to be woken for the next one.
+    pub(super) fn run_schedule(&mut self) {
+        let schedule = self.settings.schedule.clone();
+        if schedule.is_empty() && self.schedule.rules.is_none() {
+            self.schedule.plan = None;
+            return;
+        }
+        let now = self.options.clock.now();
+        let plan = schedule.plan(now);
+        let edited = self.schedule.rules.as_ref() != Some(&schedule);
+        let queue = plan.queue.map(|(wanted, _)| wanted);
+        match queue {
+            // At an edge, everything; when the rules were edited or the
+            // window opened, a queue the schedule wants running is let go
+            // but downloads paused by hand stay paused.
+            Some(wanted) if queue != self.schedule.queue && !edited => {
+                self.pause_all(wanted == QueueWanted::Paused);
+            }
+            Some(QueueWanted::Paused) if edited => self.pause_all(true),
+            Some(QueueWanted::Running) if edited => self.apply(Action::QueuePaused(false)),
+            _ => {}
+        }
+        let has_alt = schedule
+            .rules
+            .iter()
+            .any(|r| r.kind == crate::schedule::RuleKind::AltLimit);
+        let alt = has_alt.then_some(plan.alt_until.is_some());
+        if edited || alt != self.schedule.alt {
+            match (alt, self.schedule.alt) {
+                (Some(true), _) => self.set_speed(SpeedChoice::Alternative),
+                // Its end, or its rule gone while it ran.
+                (Some(false), _) | (None, Some(true)) => self.set_speed(SpeedChoice::Setting),
+                (None, _) => {}
+            }
+        }
+        self.schedule.queue = queue;
+        self.schedule.alt = alt;
+        self.schedule.rules = (!schedule.is_empty()).then(|| schedule.clone());
+        self.schedule.plan = (!schedule.is_empty()).then_some((now, plan));
+        if !self.settings.schedule.is_empty() {
+            self.ctx.request_repaint_after(SCHEDULE_TICK);
+        }
+    }
+
+    /// `Schedule: paused since Mon 09:00 · alternative limit until Tue
+    /// 06:00 · next: start Mon 18:00` (none without rules).
+    pub(super) fn schedule_status(&self) -> Option<String> {
+        let (_, plan) = self.schedule.plan.as_ref()?;
+        let mut parts = Vec::new();
+        match plan.queue {
+            Some((QueueWanted::Paused, at)) => parts.push(tr!(SchedPausedSince, at = when(at))),
+            Some((QueueWanted::Running, at)) => parts.push(tr!(SchedRunningSince, at = when(at))),
+            None => {}
+        }
+        if let Some(end) = plan.alt_until {
+            parts.push(tr!(SchedAltUntil, at = when(end)));
+        }
+        if let Some((at, change)) = plan.next {
+            let what = match change {
+                Change::Start => tr!(SchedNextStart),
+                Change::Pause => tr!(SchedNextPause),
+                Change::AltOn => tr!(SchedNextAltOn),
+                Change::AltOff => tr!(SchedNextAltOff),
+            };
+            parts.push(tr!(SchedNext, what = what, at = when(at)));
+        }
+        Some(tr!(ScheduleStatus, parts = parts.join(" · ")))
+    }
+}
+
+impl FanoutApp {
+    /// Each `logic()` pass, the window shown or not: the tray's clicks, a
+    /// close turned into hiding, the schedule, the clipboard, the tray's
+    /// tooltip and menu.
+    pub(super) fn unattended_logic(&mut self, ctx: &egui::Context) {
+        if !self.started {
+            // eframe shows the window after its first frame whatever the
+            // builder said; this pass's commands come after that.
+            self.started = true;
+            if self.hidden {
+                self.set_hidden(true, ctx);
+            }
+        }
+        for command in self.tray.poll() {
+            self.tray_command(command, ctx);
+        }
+        self.on_close_request(ctx);
+        self.run_schedule();
+        self.watch_clipboard();
+        let view = self.tray_view();
+        self.tray.show(view);
+    }
+
+    fn tray_command(&mut self, command: TrayCommand, ctx: &egui::Context) {
+        match command {
+            TrayCommand::Show => self.set_hidden(false, ctx),
+            TrayCommand::Hide => self.set_hidden(true, ctx),
+            TrayCommand::AddFromClipboard => {
+                self.set_hidden(false, ctx);
+                self.apply(Action::OpenAdd(None));
+            }
+            TrayCommand::PauseAll(paused) => self.pause_all(paused),
+            TrayCommand::Speed(choice) => self.set_speed(choice),
+            TrayCommand::Quit => {
+                self.quitting = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    /// Shows the window (in front) or hides it. Hidden, eframe runs
+    /// `logic()` only: no frame is drawn.
+    pub fn set_hidden(&mut self, hidden: bool, ctx: &egui::Context) {
+        self.hidden = hidden;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Visible(!hidden));
+        if !hidden {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+    }
+
+    /// The window's close button: with an icon in the tray to come back
+    /// by, closing while downloads run hides the window (as the user said
+    /// once, when asked). Without one, or when `Quit` was chosen, it closes.
+    fn on_close_request(&mut self, ctx: &egui::Context) {
+        if self.quitting || !ctx.input(|i| i.viewport().close_requested()) || !self.tray.shown() {
+            return;
+        }
+        let running = self.model.in_flight() > 0 || self.model.counts().queued > 0;
+        let hide = match self.settings.on_close {
+            OnClose::Tray => true,
+            OnClose::Ask if running => {
+                self.close_question = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                return;
+            }
+            OnClose::Ask | OnClose::Quit => false,
+        };
+        if hide {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.set_hidden(true, ctx);
+        }
+    }
+
+    /// `Keep downloading in the tray?`; the answer is kept in the settings.
+    pub(super) fn close_question_window(&mut self, ctx: &egui::Context) {
+        if !self.close_question {
+            return;
+        }
+        let mut answer = None;
+        egui::Window::new(tr!(CloseQuestionTitle))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label(tr!(CloseQuestion));
+                ui.weak(tr!(CloseQuestionNote));
+                ui.horizontal(|ui| {
+                    if ui.button(tr!(KeepInTray)).clicked() {
+                        answer = Some(OnClose::Tray);
+                    }
+                    if ui.button(tr!(QuitNow)).clicked() {
+                        answer = Some(OnClose::Quit);
+                    }
+                });
+            });
+        let Some(answer) = answer else { return };
+        self.close_question = false;
+        self.settings.on_close = answer;
+        match answer {
+            OnClose::Tray => self.set_hidden(true, ctx),
+            _ => {
+                self.quitting = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    /// What the tray shows now, in the window's language.
+    fn tray_view(&self) -> TrayView {
+        let (ended, total) = self.model.batch_progress();
+        let c = self.model.counts();
+        let speed = crate::cli::human_bytes(self.model.speed(std::time::Instant::now()) as u64);
+        let tooltip = tr!(
+            TrayTooltip,
+            ended = ended,
+            total = total,
+            speed = speed,
+            running = c.running,
+            queued = c.queued,
+            failed = c.failed
+        );
+        let kib = |k: u64| format!("{k} KiB/s");
+        let setting = match self.settings.speed_limit_kib {
+            0 => tr!(TraySpeedSetting, limit = tr!(NoLimit)),
+            k => tr!(TraySpeedSetting, limit = kib(k)),
+        };
+        TrayView {
+            tooltip_title: self.title.clone(),
+            tooltip,
+            visible: !self.hidden,
+            paused: self.queue_paused,
+            speed: self.speed,
+            show: tr!(TrayShow).into(),
+            hide: tr!(TrayHide).into(),
+            add: tr!(TrayAddClipboard).into(),
+            pause_all: tr!(TrayPauseAll).into(),
+            resume_all: tr!(TrayResumeAll).into(),
+            speed_title: tr!(TraySpeed).into(),
+            speeds: [
+                tr!(TraySpeedNone).into(),
+                tr!(TraySpeedAlt, limit = kib(self.settings.alt_speed_limit_kib)),
+                setting,
+            ],
+            quit: tr!(TrayQuit).into(),
+        }
+    }
+
+    /// Starts or stops the tray icon as the options and settings say.
+    pub(super) fn sync_tray(&mut self) {
+        match (self.options.tray, self.settings.tray) {
+            (TrayChoice::AsSet, true) => {
+                let view = self.tray_view();
+                self.tray.start(view, &self.ctx);
+            }
+            (TrayChoice::Pretend, true) => self.tray.pretend(),
+            _ => self.tray.stop(),
+        }
+    }
+
+    /// The settings of this room changed: the tray, the autostart entry,
+    /// the speed limit in force.
+    pub(super) fn unattended_settings_changed(&mut self) {
+        if self.settings.tray != self.saved_settings.tray {
+            self.sync_tray();
+        }
+        if self.settings.start_at_login != self.saved_settings.start_at_login {
+            let result = match &self.options.exe {
+                Some(exe) => crate::desktop::set_autostart(
+                    &self.options.autostart_dir,
+                    exe,
+                    self.settings.start_at_login,
+                )
+                .map_err(|e| e.to_string()),
+                None => Err(tr!(NoExePath).to_string()),
+            };
+            if let Err(e) = result {
+                self.notify(tr!(AutostartFailed, e = e));
+            }
+        }
+        if self.settings.alt_speed_limit_kib != self.saved_settings.alt_speed_limit_kib {
+            self.set_speed(self.speed);
+        }
+    }
+
+    /// Counts a drawn frame (and writes the count where the options ask).
+    pub(super) fn count_frame(&mut self) {
+        self.frames += 1;
+        if let Some(path) = &self.options.frame_log {
+            let _ = std::fs::write(path, self.frames.to_string());
+        }
+    }
+}
+
+/// `Mon 09:00` in the window's language.
+pub(super) fn when(t: WeekTime) -> String {
+    format!(
+        "{} {:02}:{:02}",
+        day_name(t.day()),
+        t.minute() / 60,
+        t.minute() % 60
+    )
+}
+
+/// The short name of a day (0 is Monday).
+pub(super) fn day_name(day: u32) -> &'static str {
+    match day {
+        0 => tr!(DayMon),
+        1 => tr!(DayTue),
+        2 => tr!(DayWed),
+        3 => tr!(DayThu),
+        4 => tr!(DayFri),
+        5 => tr!(DaySat),
+        _ => tr!(DaySun),
+    }
+}
