@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
@@ -15,7 +16,7 @@ use super::platform::{icon, install_fonts};
 use super::settings::Settings;
 use super::table::{self, Selection};
 use super::vault::Vault;
-use super::{ADD_CAP, Action, AppOptions, FanoutApp, Notice, TICK, Tab, WAKE_DELAY};
+use super::{ADD_CAP, Action, AppOptions, FanoutApp, HIDDEN_WAKE_DELAY, Notice, TICK, Tab, WAKE_DELAY};
 use crate::engine::{Engine, Event, Job};
 use crate::input::Options;
 use crate::instance::Instance;
@@ -79,6 +80,7 @@ impl FanoutApp {
             schedule: Default::default(),
             tray: Default::default(),
             hidden: false,
+            hidden_flag: Default::default(),
             started: false,
             quitting: false,
             close_question: false,
@@ -203,7 +205,7 @@ impl FanoutApp {
     /// when the list is cleared, or when the one in settings could not
     /// start and the settings changed). The restored queue goes to it.
     pub(super) fn start_engine(&mut self) {
-        let (engine, events, error) = start_engine(&self.settings, &self.ctx);
+        let (engine, events, error) = start_engine(&self.settings, &self.ctx, &self.hidden_flag);
         if engine.is_some() {
             self.clear_engine_notice();
         }
@@ -578,11 +580,19 @@ impl eframe::App for FanoutApp {
 fn start_engine(
     settings: &Settings,
     ctx: &egui::Context,
+    hidden: &Arc<AtomicBool>,
 ) -> (Option<Engine>, Receiver<Event>, Option<String>) {
     let (tx, events) = crossbeam_channel::unbounded();
     let waker = {
-        let ctx = ctx.clone();
-        Arc::new(move || ctx.request_repaint_after(WAKE_DELAY))
+        let (ctx, hidden) = (ctx.clone(), hidden.clone());
+        Arc::new(move || {
+            let delay = if hidden.load(Ordering::Relaxed) {
+                HIDDEN_WAKE_DELAY
+            } else {
+                WAKE_DELAY
+            };
+            ctx.request_repaint_after(delay)
+        })
     };
     match Engine::new(settings.engine_config(), tx, waker) {
         Ok(e) => (Some(e), events, None),

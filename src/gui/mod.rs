@@ -65,6 +65,10 @@ pub const ADD_CAP: usize = crate::pattern::DEFAULT_CAP;
 /// comes ten times a second per task, and so do frames while it runs.
 const WAKE_DELAY: Duration = Duration::from_millis(100);
 
+/// The same while the window is hidden: events are still taken (the store,
+/// the RPC server and the tray need them), in fewer, larger helpings.
+const HIDDEN_WAKE_DELAY: Duration = Duration::from_secs(1);
+
 /// While transfers run, speeds and ETAs are redrawn this often even without
 /// events (a stalled transfer must show its speed falling).
 const TICK: Duration = Duration::from_millis(500);
@@ -274,6 +278,8 @@ pub struct FanoutApp {
     tray: tray::Tray,
     /// The window is hidden (in the tray).
     pub hidden: bool,
+    /// The same, for the engine's waker (off the UI thread).
+    hidden_flag: Arc<std::sync::atomic::AtomicBool>,
     /// The first `logic()` pass is done.
     started: bool,
     /// `Quit` was chosen: the next close is not turned into hiding.

@@ -213,6 +213,8 @@ impl FanoutApp {
     /// `logic()` only: no frame is drawn.
     pub fn set_hidden(&mut self, hidden: bool, ctx: &egui::Context) {
         self.hidden = hidden;
+        self.hidden_flag
+            .store(hidden, std::sync::atomic::Ordering::Relaxed);
         ctx.send_viewport_cmd(egui::ViewportCommand::Visible(!hidden));
         if !hidden {
             ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
