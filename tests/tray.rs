@@ -236,7 +236,7 @@ fn the_tray_shows_progress_pauses_hides_and_shows_the_window_that_draws_nothing_
     let (_xvfb, display) = start_xvfb();
     let (_bus, address) = private_bus();
     let (tx, registered) = mpsc::channel();
-    let _watcher = zbus::blocking::connection::Builder::address(address.as_str())
+    let watcher = zbus::blocking::connection::Builder::address(address.as_str())
         .unwrap()
         .name("org.kde.StatusNotifierWatcher")
         .unwrap()
@@ -361,6 +361,13 @@ fn the_tray_shows_progress_pauses_hides_and_shows_the_window_that_draws_nothing_
         assert_eq!(bytes, support::body_for(&format!("/tray/{i}.bin"), 262144));
     }
     assert_eq!(frames(&frame_log), drawn, "frames drawn while hidden");
+
+    // The tray host goes away: with no icon to come back by, the window
+    // comes back itself.
+    drop(watcher);
+    wait("the window back with the tray gone", 30, || {
+        window_named(&conn, root, b"fanout").is_some()
+    });
 
     // Quit from the tray: a clean exit.
     item.click("Quit");

@@ -142,6 +142,10 @@ impl FanoutApp {
             power_off,
             at: Instant::now() + self.options.countdown,
         });
+        // From the tray too: the countdown is the window's, to be seen
+        // and cancelled there.
+        let ctx = self.ctx.clone();
+        self.set_hidden(false, &ctx);
         let text = countdown_text(power_off, self.options.countdown.as_secs());
         if self.options.notifications {
             notify_desktop("fanout".into(), text.clone());

@@ -25,6 +25,9 @@ pub enum TrayCommand {
     PauseAll(bool),
     Speed(SpeedChoice),
     Quit,
+    /// The tray host went away (`false`) or came back: the window must
+    /// not hide where no icon can bring it back.
+    Host(bool),
 }
 
 /// What the tray shows, in the window's language.
@@ -53,7 +56,7 @@ enum Status {
     Off,
     /// Being set up on a helper thread.
     Starting(mpsc::Receiver<Result<Handle, Option<String>>>),
-    Shown(Handle),
+    Shown(Handle, bool),
     /// See [`super::TrayChoice::Pretend`].
     Pretend,
     /// No tray host, or no session bus: why (`None`: no tray in this
@@ -85,7 +88,7 @@ impl Tray {
     /// Puts an icon in the tray (on a helper thread: the session bus may be
     /// slow to answer), showing `view`.
     pub fn start(&mut self, view: TrayView, ctx: &egui::Context) {
-        if matches!(self.status, Status::Starting(_) | Status::Shown(_)) {
+        if matches!(self.status, Status::Starting(_) | Status::Shown(..)) {
             return;
         }
         let (tx, rx) = mpsc::channel();
@@ -94,7 +97,10 @@ impl Tray {
         std::thread::Builder::new()
             .name("fanout-tray".into())
             .spawn(move || {
-                let _ = tx.send(spawn(view, sender, ctx.clone()));
+                // Stopped meanwhile: the icon goes at once.
+                if let Err(mpsc::SendError(Ok(handle))) = tx.send(spawn(view, sender, ctx.clone())) {
+                    shutdown(&handle);
+                }
                 ctx.request_repaint();
             })
             .expect("a thread can be started");
@@ -103,7 +109,7 @@ impl Tray {
 
     /// Takes the icon out of the tray.
     pub fn stop(&mut self) {
-        if let Status::Shown(handle) = &self.status {
+        if let Status::Shown(handle, _) = &self.status {
             shutdown(handle);
         }
         self.status = Status::Off;
@@ -116,16 +122,22 @@ impl Tray {
             && let Ok(result) = rx.try_recv()
         {
             self.status = match result {
-                Ok(handle) => Status::Shown(handle),
+                Ok(handle) => Status::Shown(handle, true),
                 Err(why) => Status::Absent(why),
             };
         }
-        self.commands.try_iter().collect()
+        let commands: Vec<TrayCommand> = self.commands.try_iter().collect();
+        for c in &commands {
+            if let (TrayCommand::Host(online), Status::Shown(_, host)) = (c, &mut self.status) {
+                *host = *online;
+            }
+        }
+        commands
     }
 
     /// Shows `view` (when it changed).
     pub fn show(&mut self, view: TrayView) {
-        let Status::Shown(handle) = &self.status else {
+        let Status::Shown(handle, _) = &self.status else {
             return;
         };
         if self.shown_view.as_ref() != Some(&view) {
@@ -136,7 +148,7 @@ impl Tray {
 
     /// There is an icon to bring the window back with.
     pub fn shown(&self) -> bool {
-        matches!(self.status, Status::Shown(_) | Status::Pretend)
+        matches!(self.status, Status::Shown(_, true) | Status::Pretend)
     }
 
     /// Behaves as if an icon were shown (see [`super::TrayChoice::Pretend`]).
@@ -245,6 +257,15 @@ mod linux {
 
         fn activate(&mut self, _x: i32, _y: i32) {
             self.send(TrayCommand::Show);
+        }
+
+        fn watcher_online(&self) {
+            self.send(TrayCommand::Host(true));
+        }
+
+        fn watcher_offline(&self, _reason: ksni::OfflineReason) -> bool {
+            self.send(TrayCommand::Host(false));
+            true
         }
 
         fn tool_tip(&self) -> ksni::ToolTip {

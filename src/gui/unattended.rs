@@ -206,6 +206,9 @@ impl FanoutApp {
                 self.quitting = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
+            // No icon to come back by: the window comes back itself.
+            TrayCommand::Host(false) if self.hidden => self.set_hidden(false, ctx),
+            TrayCommand::Host(_) => {}
         }
     }
 
