@@ -110,12 +110,16 @@ fn watch(
     };
     send(tx, ctx, Err(How::Polling));
     let mut last = clipboard.get_text().ok();
+    let mut was_on = true;
     loop {
         std::thread::sleep(POLL);
-        if !on.load(Ordering::Relaxed) {
+        let is_on = on.load(Ordering::Relaxed);
+        let now = if is_on { clipboard.get_text().ok() } else { None };
+        // Turned on again: what is there now was copied before.
+        if is_on && !std::mem::replace(&mut was_on, is_on) {
+            last = now;
             continue;
         }
-        let now = clipboard.get_text().ok();
         if now.is_some() && now != last {
             last = now.clone();
             if !send(tx, ctx, Ok(now.unwrap_or_default())) {
@@ -189,11 +193,15 @@ mod x11 {
                     conn.flush().map_err(|e| fail(&e))?;
                 }
                 Event::SelectionNotify(e) if e.requestor == window && e.property != x11rb::NONE => {
-                    let reply = conn
+                    // A lost connection ends the watch; an X error for one
+                    // copy (an owner that went away) skips that copy.
+                    let Ok(reply) = conn
                         .get_property(true, window, property, AtomEnum::ANY, 0, MAX_TEXT / 4)
                         .map_err(|e| fail(&e))?
                         .reply()
-                        .map_err(|e| fail(&e))?;
+                    else {
+                        continue;
+                    };
                     // An owner that hands text over in pieces (INCR) does
                     // so for large ones, which are no list of URLs to offer.
                     if reply.type_ == utf8 || reply.type_ == u32::from(AtomEnum::STRING) {

@@ -54,9 +54,10 @@ pub struct TrayView {
 enum Status {
     /// Not asked for (the setting, or tests).
     Off,
-    /// Being set up on a helper thread.
-    Starting(mpsc::Receiver<Result<Handle, Option<String>>>),
-    Shown(Handle, bool),
+    /// Being set up on its thread.
+    Starting(mpsc::Receiver<Result<(), Option<String>>>),
+    /// Shown; whether a tray host is there to show it.
+    Shown(bool),
     /// See [`super::TrayChoice::Pretend`].
     Pretend,
     /// No tray host, or no session bus: why (`None`: no tray in this
@@ -64,11 +65,20 @@ enum Status {
     Absent(Option<String>),
 }
 
+/// What the window tells the icon's thread.
+enum Message {
+    View(Box<TrayView>),
+    Stop,
+}
+
 /// The window's side of the tray.
 pub(super) struct Tray {
     status: Status,
     commands: mpsc::Receiver<TrayCommand>,
     sender: mpsc::Sender<TrayCommand>,
+    /// To the icon's thread, which applies views (ksni's `update` waits
+    /// for the item to take them: not on the UI thread).
+    to_icon: Option<mpsc::Sender<Message>>,
     shown_view: Option<TrayView>,
 }
 
@@ -79,38 +89,76 @@ impl Default for Tray {
             status: Status::Off,
             commands,
             sender,
+            to_icon: None,
             shown_view: None,
         }
     }
 }
 
-impl Tray {
-    /// Puts an icon in the tray (on a helper thread: the session bus may be
-    /// slow to answer), showing `view`.
-    pub fn start(&mut self, view: TrayView, ctx: &egui::Context) {
-        if matches!(self.status, Status::Starting(_) | Status::Shown(..)) {
+/// The icon's thread: sets the item up, then applies the newest view it is
+/// sent (coalescing a burst into one update) until told to stop or the
+/// window is gone, and takes the item down.
+fn icon_thread(
+    view: TrayView,
+    commands: mpsc::Sender<TrayCommand>,
+    started: mpsc::Sender<Result<(), Option<String>>>,
+    messages: mpsc::Receiver<Message>,
+    ctx: egui::Context,
+) {
+    let handle = match spawn(view, commands, ctx.clone()) {
+        Ok(handle) => handle,
+        Err(why) => {
+            let _ = started.send(Err(why));
+            ctx.request_repaint();
             return;
         }
-        let (tx, rx) = mpsc::channel();
-        let (sender, ctx) = (self.sender.clone(), ctx.clone());
+    };
+    let _ = started.send(Ok(()));
+    ctx.request_repaint();
+    'serve: while let Ok(first) = messages.recv() {
+        let mut newest = None;
+        for message in std::iter::once(first).chain(messages.try_iter()) {
+            match message {
+                Message::View(view) => newest = Some(*view),
+                Message::Stop => break 'serve,
+            }
+        }
+        if let Some(view) = newest {
+            update(&handle, view);
+        }
+        // At most a few updates a second: the tooltip's speed changes on
+        // every pass.
+        std::thread::sleep(UPDATE_PACE);
+    }
+    shutdown(&handle);
+}
+
+/// The least time between two updates of the icon.
+const UPDATE_PACE: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl Tray {
+    /// Puts an icon in the tray (on a thread of its own: the session bus
+    /// may be slow to answer), showing `view`.
+    pub fn start(&mut self, view: TrayView, ctx: &egui::Context) {
+        if matches!(self.status, Status::Starting(_) | Status::Shown(_)) {
+            return;
+        }
+        let (started, rx) = mpsc::channel();
+        let (to_icon, messages) = mpsc::channel();
+        let (commands, ctx) = (self.sender.clone(), ctx.clone());
         self.shown_view = Some(view.clone());
         std::thread::Builder::new()
             .name("fanout-tray".into())
-            .spawn(move || {
-                // Stopped meanwhile: the icon goes at once.
-                if let Err(mpsc::SendError(Ok(handle))) = tx.send(spawn(view, sender, ctx.clone())) {
-                    shutdown(&handle);
-                }
-                ctx.request_repaint();
-            })
+            .spawn(move || icon_thread(view, commands, started, messages, ctx))
             .expect("a thread can be started");
+        self.to_icon = Some(to_icon);
         self.status = Status::Starting(rx);
     }
 
-    /// Takes the icon out of the tray.
+    /// Takes the icon out of the tray (also one still starting).
     pub fn stop(&mut self) {
-        if let Status::Shown(handle, _) = &self.status {
-            shutdown(handle);
+        if let Some(to_icon) = self.to_icon.take() {
+            let _ = to_icon.send(Message::Stop);
         }
         self.status = Status::Off;
         self.shown_view = None;
@@ -122,13 +170,13 @@ impl Tray {
             && let Ok(result) = rx.try_recv()
         {
             self.status = match result {
-                Ok(handle) => Status::Shown(handle, true),
+                Ok(()) => Status::Shown(true),
                 Err(why) => Status::Absent(why),
             };
         }
         let commands: Vec<TrayCommand> = self.commands.try_iter().collect();
         for c in &commands {
-            if let (TrayCommand::Host(online), Status::Shown(_, host)) = (c, &mut self.status) {
+            if let (TrayCommand::Host(online), Status::Shown(host)) = (c, &mut self.status) {
                 *host = *online;
             }
         }
@@ -137,18 +185,18 @@ impl Tray {
 
     /// Shows `view` (when it changed).
     pub fn show(&mut self, view: TrayView) {
-        let Status::Shown(handle, _) = &self.status else {
+        let (Status::Shown(_), Some(to_icon)) = (&self.status, &self.to_icon) else {
             return;
         };
         if self.shown_view.as_ref() != Some(&view) {
             self.shown_view = Some(view.clone());
-            update(handle, view);
+            let _ = to_icon.send(Message::View(Box::new(view)));
         }
     }
 
     /// There is an icon to bring the window back with.
     pub fn shown(&self) -> bool {
-        matches!(self.status, Status::Shown(_, true) | Status::Pretend)
+        matches!(self.status, Status::Shown(true) | Status::Pretend)
     }
 
     /// Behaves as if an icon were shown (see [`super::TrayChoice::Pretend`]).

@@ -10,8 +10,6 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::i18n::tr;
 use super::settings::OnClose;
 use super::tray::{TrayCommand, TrayView};
@@ -23,7 +21,7 @@ use crate::schedule::{Change, Plan, QueueWanted, Schedule, WeekTime};
 const SCHEDULE_TICK: Duration = Duration::from_secs(15);
 
 /// Which speed limit is in force.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SpeedChoice {
     /// The `Speed limit` setting.
     #[default]
@@ -49,8 +47,8 @@ pub(super) struct ScheduleState {
     rules: Option<Schedule>,
     queue: Option<QueueWanted>,
     alt: Option<bool>,
-    /// What is in force now, and when (for the status bar).
-    pub plan: Option<(WeekTime, Plan)>,
+    /// What is in force now (for the status bar).
+    pub plan: Option<Plan>,
 }
 
 impl FanoutApp {
@@ -137,7 +135,7 @@ impl FanoutApp {
         self.schedule.queue = queue;
         self.schedule.alt = alt;
         self.schedule.rules = (!schedule.is_empty()).then(|| schedule.clone());
-        self.schedule.plan = (!schedule.is_empty()).then_some((now, plan));
+        self.schedule.plan = (!schedule.is_empty()).then_some(plan);
         if !self.settings.schedule.is_empty() {
             self.ctx.request_repaint_after(SCHEDULE_TICK);
         }
@@ -146,7 +144,7 @@ impl FanoutApp {
     /// `Schedule: paused since Mon 09:00 · alternative limit until Tue
     /// 06:00 · next: start Mon 18:00` (none without rules).
     pub(super) fn schedule_status(&self) -> Option<String> {
-        let (_, plan) = self.schedule.plan.as_ref()?;
+        let plan = self.schedule.plan.as_ref()?;
         let mut parts = Vec::new();
         match plan.queue {
             Some((QueueWanted::Paused, at)) => parts.push(tr!(SchedPausedSince, at = when(at))),
@@ -212,8 +210,8 @@ impl FanoutApp {
         }
     }
 
-    /// Shows the window (in front) or hides it. Hidden, eframe runs
-    /// `logic()` only: no frame is drawn.
+    /// Shows the window (in front) or hides it. Hidden, `ui()` lays out
+    /// nothing and the engine wakes `logic()` once a second (see `app`).
     pub fn set_hidden(&mut self, hidden: bool, ctx: &egui::Context) {
         self.hidden = hidden;
         self.hidden_flag
