@@ -227,6 +227,56 @@ fn wait(what: &str, secs: u64, done: impl Fn() -> bool) {
     }
 }
 
+/// `fanout --hidden URL…` in `home` (English, downloads into
+/// `home/downloads`, the frame count into `home/frames`) on `display`, with
+/// `bus` as its session bus.
+fn start_hidden(home: &Path, display: &str, bus: &str, urls: &[String]) -> Killed {
+    let mut settings = fanout::gui::settings::Settings {
+        download_dir: home.join("downloads"),
+        language: Some(fanout::gui::i18n::Lang::En),
+        notify: false,
+        ..Default::default()
+    };
+    settings.rpc.enabled = false;
+    settings.save(&home.join("config/fanout/settings.json")).unwrap();
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    let app = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .arg("--hidden")
+        .args(urls)
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("FANOUT_FRAME_LOG", home.join("frames"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fanout starts");
+    Killed(app)
+}
+
+#[test]
+fn started_hidden_where_there_is_no_tray_the_window_shows_itself() {
+    if !require(&[("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon")]) {
+        return;
+    }
+    let (_xvfb, display) = start_xvfb();
+    // A session bus with no StatusNotifierWatcher on it.
+    let (_bus, address) = private_bus();
+    let home = tempfile::tempdir().unwrap();
+    let _app = start_hidden(home.path(), &display, &address, &[]);
+    let (conn, screen) = x11rb::connect(Some(&display)).unwrap();
+    let root = conn.setup().roots[screen].root;
+    wait("the window shown", 60, || {
+        window_named(&conn, root, b"fanout").is_some()
+    });
+    wait("frames drawn", 30, || frames(&home.path().join("frames")) > 0);
+}
+
 #[test]
 fn the_tray_shows_progress_pauses_hides_and_shows_the_window_that_draws_nothing_hidden() {
     if !require(&[("Xvfb", "xvfb"), ("dbus-daemon", "dbus-daemon")]) {
@@ -248,37 +298,12 @@ fn the_tray_shows_progress_pauses_hides_and_shows_the_window_that_draws_nothing_
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     let downloads = home.join("downloads");
-    let mut settings = fanout::gui::settings::Settings {
-        download_dir: downloads.clone(),
-        language: Some(fanout::gui::i18n::Lang::En),
-        notify: false,
-        ..Default::default()
-    };
-    settings.rpc.enabled = false;
-    settings.save(&home.join("config/fanout/settings.json")).unwrap();
-    std::fs::create_dir_all(home.join("run")).unwrap();
     let frame_log = home.join("frames");
     // 256 KiB in 16 chunks a quarter of a second apart: 4 s each.
     let urls: Vec<String> = (0..3)
         .map(|i| server.url(&format!("/tray/{i}.bin?size=262144&pace=250")))
         .collect();
-    let app = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .arg("--hidden")
-        .args(&urls)
-        .env("DISPLAY", &display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("DBUS_SESSION_BUS_ADDRESS", &address)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_RUNTIME_DIR", home.join("run"))
-        .env("FANOUT_FRAME_LOG", &frame_log)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("fanout starts");
-    let mut app = Killed(app);
+    let mut app = start_hidden(home, &display, &address, &urls);
 
     let name = registered
         .recv_timeout(Duration::from_secs(60))

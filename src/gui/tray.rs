@@ -199,6 +199,11 @@ impl Tray {
         matches!(self.status, Status::Shown(true) | Status::Pretend)
     }
 
+    /// There is, or may soon be, such an icon: the window may stay hidden.
+    pub fn may_hide(&self) -> bool {
+        self.shown() || matches!(self.status, Status::Starting(_))
+    }
+
     /// Behaves as if an icon were shown (see [`super::TrayChoice::Pretend`]).
     pub fn pretend(&mut self) {
         self.status = Status::Pretend;

@@ -183,6 +183,12 @@ impl FanoutApp {
         for command in self.tray.poll() {
             self.tray_command(command, ctx);
         }
+        // Hidden with no icon to come back by (none could be shown, the
+        // tray host went away, the icon was turned off): the window comes
+        // back itself.
+        if self.hidden && !self.tray.may_hide() {
+            self.set_hidden(false, ctx);
+        }
         self.on_close_request(ctx);
         self.run_schedule();
         self.watch_clipboard();
@@ -204,8 +210,7 @@ impl FanoutApp {
                 self.quitting = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
-            // No icon to come back by: the window comes back itself.
-            TrayCommand::Host(false) if self.hidden => self.set_hidden(false, ctx),
+            // Taken by the tray itself (see `may_hide`).
             TrayCommand::Host(_) => {}
         }
     }
