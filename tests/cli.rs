@@ -418,7 +418,7 @@ fn a_killed_run_is_continued_by_the_next_run_with_only_the_missing_bytes(engine:
     child.kill().unwrap();
     child.wait().unwrap();
     let on_disk = std::fs::metadata(&part).unwrap().len();
-    let served_before = server.body_bytes();
+    let served_before = server.body_bytes_settled();
 
     let again = fanout(&["get", "--json", "-e", engine, "-o", out, &url], None);
     assert_eq!(again.status.code(), Some(0), "{engine}: {}", stderr(&again));

@@ -478,7 +478,7 @@ fn a_transfer_cut_off_by_the_engine_closing_is_continued_by_the_next_one(kind: B
     assert!(kept > 0, "{kind:?}");
     assert_eq!(user_files(dir.path()), ["long.bin.part"], "{kind:?}");
     assert_eq!(control_files(dir.path()).len(), 1, "{kind:?}");
-    let served_before = server.body_bytes();
+    let served_before = server.body_bytes_settled();
 
     // The same URL and folder in a new engine: it continues the part.
     let (mut results, _) = run_with_events(config(kind), &[url], dir.path());

@@ -391,7 +391,7 @@ fn a_download_cut_off_by_closing_the_window_continues_from_its_part() {
     let part = setup.downloads.path().join("cut.bin.part");
     let on_disk = std::fs::metadata(&part).expect("the part stays").len();
     assert!(on_disk > 0);
-    let served_before = server.body_bytes();
+    let served_before = server.body_bytes_settled();
 
     // This time the user chose to continue unfinished downloads at start.
     let mut settings = Settings::load(&setup.options().settings_path());

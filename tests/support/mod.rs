@@ -208,6 +208,21 @@ impl TestServer {
         self.stats.body_bytes.load(Ordering::SeqCst)
     }
 
+    /// Body bytes sent so far, once the count has stopped changing: after
+    /// a client went away mid-body, the server may still be writing a
+    /// chunk into the dead connection (it counts a chunk when written).
+    pub fn body_bytes_settled(&self) -> u64 {
+        let mut last = self.body_bytes();
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = self.body_bytes();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    }
+
     /// The `Range` headers of all requests so far, in order.
     pub fn ranges(&self) -> Vec<String> {
         self.stats.ranges.lock().unwrap().clone()
