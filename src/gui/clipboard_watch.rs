@@ -21,13 +21,11 @@ use crate::input::Options;
 /// The poll's pace where there are no selection events.
 const POLL: Duration = Duration::from_millis(500);
 
-/// The most text read from one copy.
-const MAX_TEXT: u32 = 1 << 20;
-
 /// How the clipboard is watched.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum How {
     Starting,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     SelectionEvents,
     Polling,
     Unavailable(String),
@@ -139,7 +137,10 @@ mod x11 {
     use x11rb::protocol::xfixes::{ConnectionExt as _, SelectionEventMask};
     use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, WindowClass};
 
-    use super::{How, MAX_TEXT, send};
+    use super::{How, send};
+
+    /// The most text read from one copy.
+    const MAX_TEXT: u32 = 1 << 20;
 
     /// Waits for CLIPBOARD to change owner, then asks the new owner for its
     /// text. `Err`: no X server or no XFixes (the caller polls instead).

@@ -225,7 +225,9 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
         ("unattended.rs", include_str!("../unattended.rs")),
         ("unattended_panel.rs", include_str!("../unattended_panel.rs")),
         ("clipboard_watch.rs", include_str!("../clipboard_watch.rs")),
-        ("tray.rs", include_str!("../tray.rs")),
+        ("tray/mod.rs", include_str!("../tray/mod.rs")),
+        ("tray/linux.rs", include_str!("../tray/linux.rs")),
+        ("tray/other.rs", include_str!("../tray/other.rs")),
     ];
     // What may precede a literal that is not shown to the user.
     let allowed = [

@@ -230,7 +230,6 @@ catalogue! {
     Unattended: "Running unattended", "后台运行";
     TrayIcon: "Icon in the tray", "在托盘显示图标";
     NoTray: "No tray icon: {why}", "没有托盘图标：{why}";
-    TrayLinuxOnly: "this build has a tray icon on Linux only", "此版本仅在 Linux 上有托盘图标";
     OnCloseLabel: "Closing the window while downloading", "下载时关闭窗口";
     OnCloseAsk: "Ask", "询问";
     OnCloseTray: "Hide to the tray", "隐藏到托盘";
