@@ -12,7 +12,9 @@
 //! `timeline`, `compare`, `add`); `platform` the desktop's services
 //! (fonts, icon, clipboard, folder dialog, opening files, notifications);
 //! `model` what the window shows, built from engine events; `rpc` the
-//! window as the owner of the RPC server's downloads.
+//! window as the owner of the RPC server's downloads; `unattended` the
+//! schedule, hiding and closing to the tray (`tray` the icon,
+//! `unattended_panel` their settings), `clipboard_watch` copied URLs.
 
 mod actions;
 pub mod add;
