@@ -210,8 +210,6 @@ fn every_test_and_example_says_what_it_holds() {
 
 #[test]
 fn every_file_says_what_it_holds_and_stays_readable() {
-    // The translation table is one long list by design.
-    const LONG_BY_DESIGN: [&str; 1] = ["i18n.rs"];
     const MOST_LINES: usize = 650;
     for file in rust_files(&src()) {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -220,10 +218,9 @@ fn every_file_says_what_it_holds_and_stays_readable() {
             "{} does not open with a `//!` line saying what it holds",
             file.display()
         );
-        let name = file.file_name().unwrap().to_string_lossy();
         let lines = text.lines().count();
         assert!(
-            lines <= MOST_LINES || LONG_BY_DESIGN.contains(&name.as_ref()),
+            lines <= MOST_LINES,
             "{} has {lines} lines; split it along its seams",
             file.display()
         );

@@ -268,7 +268,8 @@ impl FanoutApp {
         })
     }
 
-    /// The notice: `Add 3 URLs?`, `Add`, `Review…`, `Ignore`; not modal.
+    /// The notice: `Add 3 URLs?`, `Add`, `Review…`, `Ignore`; not modal,
+    /// at the top right (the status bar may take two lines).
     pub(super) fn clipboard_notice(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         let Some(offer) = &self.clip_offer else { return };
         #[derive(Clone, Copy)]
@@ -281,7 +282,7 @@ impl FanoutApp {
         egui::Window::new(tr!(ClipTitle))
             .collapsible(false)
             .resizable(false)
-            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
+            .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 40.0))
             .show(ctx, |ui| {
                 ui.label(i18n::plural(offer.urls.len() as u128, T::ClipAddOne, T::ClipAdd));
                 if let Some((first, _)) = offer.urls.first() {

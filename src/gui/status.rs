@@ -15,7 +15,9 @@ use crate::engine::Engine;
 impl FanoutApp {
     pub(super) fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
         let now = Instant::now();
-        ui.horizontal(|ui| {
+        // Wrapped: with a schedule, a proxy and the RPC server to report,
+        // one line is wider than the window.
+        ui.horizontal_wrapped(|ui| {
             ui.label(tr!(
                 TaskTotals,
                 total = self.model.rows.len(),
