@@ -101,14 +101,12 @@ fn suspend_and_power_off_go_to_logind_after_a_countdown_that_can_be_cancelled() 
     let server = TestServer::start();
     let (_bus, address) = support::programs::private_bus();
     let (tx, asked) = std::sync::mpsc::channel();
-    let _logind = zbus::blocking::connection::Builder::address(address.as_str())
-        .unwrap()
-        .name("org.freedesktop.login1")
-        .unwrap()
-        .serve_at("/org/freedesktop/login1", Logind(tx))
-        .unwrap()
-        .build()
-        .expect("a logind of the test's own on the private bus");
+    let _logind = support::programs::serve_on_bus(
+        &address,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1",
+        Logind(tx),
+    );
 
     // Suspend, after a countdown of 1 s (60 s for users).
     let setup = Setup::new();

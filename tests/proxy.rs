@@ -341,17 +341,12 @@ fn without_proxy_variables_the_desktop_portal_names_the_proxy() {
     };
     let server = TestServer::start();
     let (_bus, address) = private_bus();
-    let _portal = zbus::blocking::connection::Builder::address(address.as_str())
-        .unwrap()
-        .name("org.freedesktop.portal.Desktop")
-        .unwrap()
-        .serve_at(
-            "/org/freedesktop/portal/desktop",
-            Resolver(proxy.url("http", None)),
-        )
-        .unwrap()
-        .build()
-        .expect("a portal on the private bus");
+    let _portal = support::programs::serve_on_bus(
+        &address,
+        "org.freedesktop.portal.Desktop",
+        "/org/freedesktop/portal/desktop",
+        Resolver(proxy.url("http", None)),
+    );
     let dir = tempfile::tempdir().unwrap();
     let url = server.url("/px/p.bin?size=70000");
     let o = fanout(

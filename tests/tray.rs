@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::programs::{Killed, private_bus, require};
+use support::programs::{Killed, private_bus, require, serve_on_bus, wait_for_exit};
 use support::x11::{start_xvfb, window_named};
 use x11rb::connection::Connection;
 use zbus::zvariant::{OwnedValue, Value};
@@ -286,14 +286,12 @@ fn the_tray_shows_progress_pauses_hides_and_shows_the_window_that_draws_nothing_
     let (_xvfb, display) = start_xvfb();
     let (_bus, address) = private_bus();
     let (tx, registered) = mpsc::channel();
-    let watcher = zbus::blocking::connection::Builder::address(address.as_str())
-        .unwrap()
-        .name("org.kde.StatusNotifierWatcher")
-        .unwrap()
-        .serve_at("/StatusNotifierWatcher", Watcher(tx))
-        .unwrap()
-        .build()
-        .expect("a StatusNotifierWatcher on the private bus");
+    let watcher = serve_on_bus(
+        &address,
+        "org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher",
+        Watcher(tx),
+    );
 
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
@@ -396,13 +394,6 @@ fn the_tray_shows_progress_pauses_hides_and_shows_the_window_that_draws_nothing_
 
     // Quit from the tray: a clean exit.
     item.click("Quit");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = app.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "fanout did not quit");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_for_exit(&mut app, "after Quit");
     assert!(status.success(), "{status}");
 }

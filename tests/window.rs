@@ -10,7 +10,7 @@
 
 mod support;
 
-use support::programs::{Killed, private_bus, require};
+use support::programs::{Killed, private_bus, require, serve_on_bus, wait_for_exit};
 use support::x11::{start_xvfb, window_named};
 
 use std::path::Path;
@@ -131,17 +131,7 @@ fn open_photograph_close(name: &str, env: &[(&str, &str)]) {
     let msg = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
     conn.send_event(false, window, EventMask::NO_EVENT, msg).unwrap();
     conn.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = app.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "fanout did not exit after its window was closed"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_for_exit(&mut app, "after its window was closed");
     assert!(status.success(), "fanout exited with {status}");
 }
 
@@ -214,14 +204,12 @@ fn a_finished_batch_shows_in_the_title_and_as_a_desktop_notification() {
     // A private session bus with a notification server of our own on it.
     let (_bus, address) = private_bus();
     let (tx, notified) = std::sync::mpsc::channel();
-    let _server = zbus::blocking::connection::Builder::address(address.as_str())
-        .unwrap()
-        .name("org.freedesktop.Notifications")
-        .unwrap()
-        .serve_at("/org/freedesktop/Notifications", Notifications(tx))
-        .unwrap()
-        .build()
-        .expect("a notification server on the private bus");
+    let _server = serve_on_bus(
+        &address,
+        "org.freedesktop.Notifications",
+        "/org/freedesktop/Notifications",
+        Notifications(tx),
+    );
 
     // Three unfinished downloads in the saved queue, resumed at start.
     let home = tempfile::tempdir().unwrap();

@@ -99,3 +99,34 @@ pub fn fanout(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Outpu
     drop(pipe);
     child.wait_with_output().unwrap()
 }
+
+/// Serves `object` at `path` under the well-known `name` on the bus at
+/// `address` (a desktop service of the test's own: a notification server,
+/// logind, a portal, a tray watcher), for as long as the connection lives.
+pub fn serve_on_bus<I: zbus::object_server::Interface>(
+    address: &str,
+    name: &str,
+    path: &str,
+    object: I,
+) -> zbus::blocking::Connection {
+    zbus::blocking::connection::Builder::address(address)
+        .unwrap()
+        .name(name)
+        .unwrap()
+        .serve_at(path, object)
+        .unwrap()
+        .build()
+        .unwrap_or_else(|e| panic!("{name} on the private bus: {e}"))
+}
+
+/// Waits (20 s at most) for `app` to exit, and says how.
+pub fn wait_for_exit(app: &mut Killed, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(status) = app.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "fanout did not exit {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
