@@ -195,7 +195,7 @@ fn settings_survive_a_restart_of_the_app() {
     assert!(s.keep_order);
     assert_eq!(s.download_dir, folder);
     assert_eq!(s.connect_timeout_secs, 12);
-    assert!(harness.state().settings == Settings::load(&setup.options().settings_path()));
+    assert!(harness.state().settings == setup.settings());
 }
 
 #[test]
@@ -394,9 +394,9 @@ fn a_download_cut_off_by_closing_the_window_continues_from_its_part() {
     let served_before = server.body_bytes_settled();
 
     // This time the user chose to continue unfinished downloads at start.
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.resume_on_start = true;
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        settings.resume_on_start = true;
+    });
     let mut harness = setup.harness();
     step_until(&mut harness, "the rest of the file", all_done(1));
     let saved = setup.downloads.path().join("cut.bin");

@@ -12,7 +12,6 @@ mod support;
 use std::time::{Duration, Instant};
 
 use fanout::gui::after_batch::AfterBatch;
-use fanout::gui::settings::Settings;
 use support::TestServer;
 use support::gui::{Setup, add_urls, all_done, step_until};
 
@@ -35,14 +34,14 @@ fn a_command_runs_after_a_batch_with_its_counts_and_folder() {
     let server = TestServer::start();
     let setup = Setup::new();
     let out = setup.config.path().join("after.txt");
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.after_batch = AfterBatch::RunCommand;
-    settings.after_command = format!(
-        "printf '%s %s %s %s\\n' \"$FANOUT_DONE\" \"$FANOUT_FAILED\" \"$FANOUT_CANCELLED\" \"$FANOUT_FOLDER\" >> '{}'",
-        out.display()
-    );
-    settings.after_only_if_ok = true;
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        settings.after_batch = AfterBatch::RunCommand;
+        settings.after_command = format!(
+            "printf '%s %s %s %s\\n' \"$FANOUT_DONE\" \"$FANOUT_FAILED\" \"$FANOUT_CANCELLED\" \"$FANOUT_FOLDER\" >> '{}'",
+            out.display()
+        );
+        settings.after_only_if_ok = true;
+    });
     let mut harness = setup.harness();
     // A batch with a failure: held back.
     add_urls(
@@ -80,16 +79,27 @@ impl Logind {
     }
 }
 
-/// A window whose system bus is `bus` and whose countdown is `countdown`.
-fn window_on(
-    setup: &Setup,
+/// A window whose system bus is `bus`, set to `after` a batch with a
+/// countdown of `countdown`, which has run one download (`url`) to its end
+/// and started counting down. The setup holds the window's folders.
+fn counting_down(
     bus: &str,
+    after: AfterBatch,
     countdown: Duration,
-) -> egui_kittest::Harness<'static, fanout::gui::FanoutApp> {
-    setup.harness_with(egui::vec2(1360.0, 800.0), |options| {
+    url: &str,
+) -> (Setup, egui_kittest::Harness<'static, fanout::gui::FanoutApp>) {
+    let setup = Setup::new();
+    setup.change_settings(|settings| settings.after_batch = after);
+    let mut harness = setup.harness_with(egui::vec2(1360.0, 800.0), |options| {
         options.system_bus = Some(bus.to_string());
         options.countdown = countdown;
-    })
+    });
+    add_urls(&mut harness, url);
+    step_until(&mut harness, "the batch", all_done(1));
+    step_until(&mut harness, "the countdown", |app| {
+        app.last_notification.is_some()
+    });
+    (setup, harness)
 }
 
 #[test]
@@ -109,16 +119,12 @@ fn suspend_and_power_off_go_to_logind_after_a_countdown_that_can_be_cancelled() 
     );
 
     // Suspend, after a countdown of 1 s (60 s for users).
-    let setup = Setup::new();
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.after_batch = AfterBatch::Suspend;
-    settings.save(&setup.options().settings_path()).unwrap();
-    let mut harness = window_on(&setup, &address, Duration::from_secs(1));
-    add_urls(&mut harness, &server.url("/ab/s.bin"));
-    step_until(&mut harness, "the batch", all_done(1));
-    step_until(&mut harness, "the countdown", |app| {
-        app.last_notification.is_some()
-    });
+    let (_setup, mut harness) = counting_down(
+        &address,
+        AfterBatch::Suspend,
+        Duration::from_secs(1),
+        &server.url("/ab/s.bin"),
+    );
     harness.get_by_label_contains("this computer suspends in");
     assert!(asked.try_recv().is_err(), "asked before the countdown ran out");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -134,16 +140,12 @@ fn suspend_and_power_off_go_to_logind_after_a_countdown_that_can_be_cancelled() 
     drop(harness);
 
     // Power off, cancelled during its countdown: logind hears nothing.
-    let setup = Setup::new();
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.after_batch = AfterBatch::PowerOff;
-    settings.save(&setup.options().settings_path()).unwrap();
-    let mut harness = window_on(&setup, &address, Duration::from_secs(2));
-    add_urls(&mut harness, &server.url("/ab/p.bin"));
-    step_until(&mut harness, "the batch", all_done(1));
-    step_until(&mut harness, "the countdown", |app| {
-        app.last_notification.is_some()
-    });
+    let (_setup, mut harness) = counting_down(
+        &address,
+        AfterBatch::PowerOff,
+        Duration::from_secs(2),
+        &server.url("/ab/p.bin"),
+    );
     harness.get_by_label_contains("this computer powers off in");
     harness.get_by_label("Not now").click();
     let until = Instant::now() + Duration::from_secs(3);

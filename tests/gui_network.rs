@@ -12,7 +12,7 @@ mod support;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use fanout::gui::FanoutApp;
-use fanout::gui::settings::{NetworkSettings, ProxyMode, Settings};
+use fanout::gui::settings::{NetworkSettings, ProxyMode};
 use support::gui::{Setup, add_urls, all_done, settle, step_until, type_into};
 use support::proxy::Proxy;
 use support::{TestServer, body_for};
@@ -83,14 +83,14 @@ fn a_proxy_set_in_settings_carries_the_downloads_and_shows_in_the_status_bar() {
     };
     let server = TestServer::start();
     let setup = Setup::new();
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.network = NetworkSettings {
-        proxy: ProxyMode::Http,
-        proxy_address: format!("127.0.0.1:{}", proxy.port),
-        proxy_user: "alice".into(),
-        ..NetworkSettings::default()
-    };
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        settings.network = NetworkSettings {
+            proxy: ProxyMode::Http,
+            proxy_address: format!("127.0.0.1:{}", proxy.port),
+            proxy_user: "alice".into(),
+            ..NetworkSettings::default()
+        };
+    });
     let mut harness = setup.harness();
     // The password is typed in the window, as a user would (Network is
     // open from the start when a proxy is set).
@@ -154,9 +154,9 @@ fn a_queued_password_and_cookie_stay_out_of_the_saved_queue_and_come_back() {
     let kept = secrets_file(&setup);
     assert!(kept.contains("s3cret@") && kept.contains("c00kie"), "{kept}");
 
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.resume_on_start = true;
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        settings.resume_on_start = true;
+    });
     let mut harness = setup.harness();
     step_until(&mut harness, "the rest of the file", all_done(1));
     assert_eq!(
@@ -228,9 +228,9 @@ fn a_queue_saved_with_secrets_by_an_older_fanout_moves_them_out_at_start() {
     assert!(!rows[0].options.contains("oldc00kie"), "{}", rows[0].options);
     // And the task still has them: resumed at the next start, it is let in.
     drop(harness);
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.resume_on_start = true;
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        settings.resume_on_start = true;
+    });
     let mut harness = setup.harness();
     step_until(&mut harness, "the download", all_done(1));
     assert_eq!(harness.state().model.counts().done, 1);

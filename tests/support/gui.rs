@@ -31,6 +31,20 @@ impl Setup {
         setup
     }
 
+    /// The saved settings, changed by `change` and saved again (before a
+    /// window opens, as a user's earlier run would have left them).
+    pub fn change_settings(&self, change: impl FnOnce(&mut Settings)) {
+        let path = self.options().settings_path();
+        let mut settings = Settings::load(&path);
+        change(&mut settings);
+        settings.save(&path).unwrap();
+    }
+
+    /// The settings as saved now.
+    pub fn settings(&self) -> Settings {
+        Settings::load(&self.options().settings_path())
+    }
+
     pub fn options(&self) -> AppOptions {
         AppOptions::in_dir(self.config.path())
     }
