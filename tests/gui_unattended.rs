@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
 use fanout::gui::model::TaskState;
-use fanout::gui::settings::{OnClose, Settings};
+use fanout::gui::settings::OnClose;
 use fanout::gui::{FanoutApp, TrayChoice};
 use fanout::schedule::{Clock, Days, Rule, RuleKind, WeekTime};
 use support::TestServer;
@@ -68,30 +68,30 @@ fn rows_in(app: &FanoutApp, f: fn(&TaskState) -> bool) -> usize {
 fn the_schedule_starts_pauses_and_limits_at_its_edges_and_after_a_restart() {
     let server = TestServer::start();
     let setup = Setup::new();
-    let mut settings = Settings::load(&setup.options().settings_path());
     let hm = |h: u32, m: u32| h * 60 + m;
-    settings.schedule.rules = vec![
-        Rule {
-            kind: RuleKind::Pause,
-            days: Days::WORKDAYS,
-            at: hm(9, 0),
-            until: 0,
-        },
-        Rule {
-            kind: RuleKind::Start,
-            days: Days::WORKDAYS,
-            at: hm(18, 0),
-            until: 0,
-        },
-        Rule {
-            kind: RuleKind::AltLimit,
-            days: Days::ALL,
-            at: hm(22, 0),
-            until: hm(6, 0),
-        },
-    ];
-    settings.alt_speed_limit_kib = 64;
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        settings.schedule.rules = vec![
+            Rule {
+                kind: RuleKind::Pause,
+                days: Days::WORKDAYS,
+                at: hm(9, 0),
+                until: 0,
+            },
+            Rule {
+                kind: RuleKind::Start,
+                days: Days::WORKDAYS,
+                at: hm(18, 0),
+                until: 0,
+            },
+            Rule {
+                kind: RuleKind::AltLimit,
+                days: Days::ALL,
+                at: hm(22, 0),
+                until: hm(6, 0),
+            },
+        ];
+        settings.alt_speed_limit_kib = 64;
+    });
     let clock = Arc::new(FakeClock::default());
     clock.set(MON, 8, 59);
     let c = clock.clone();
@@ -159,15 +159,15 @@ fn the_schedule_starts_pauses_and_limits_at_its_edges_and_after_a_restart() {
 
     // After a restart, the rules in force apply at once: Wednesday 10:00
     // is in a paused time.
-    let mut settings = Settings::load(&setup.options().settings_path());
-    assert!(settings.schedule.rules.is_empty(), "the edit was saved");
-    settings.schedule.rules = vec![Rule {
-        kind: RuleKind::Pause,
-        days: Days(1 << WED),
-        at: hm(9, 30),
-        until: 0,
-    }];
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        assert!(settings.schedule.rules.is_empty(), "the edit was saved");
+        settings.schedule.rules = vec![Rule {
+            kind: RuleKind::Pause,
+            days: Days(1 << WED),
+            at: hm(9, 30),
+            until: 0,
+        }];
+    });
     clock.set(WED, 10, 0);
     let c = clock.clone();
     let mut harness = setup.harness_with(egui::vec2(1360.0, 800.0), move |o| o.clock = c);
@@ -200,15 +200,15 @@ fn closing_while_downloading_asks_once_then_keeps_downloading_hidden() {
     add_urls(&mut harness, &urls.join("\n"));
     request_close(&mut harness);
     harness.get_by_label("Keep downloading in the tray?");
-    assert!(!harness.state().hidden);
+    assert!(!harness.state().hidden());
     harness.get_by_label("Keep in the tray").click();
     harness.step();
-    assert!(harness.state().hidden);
+    assert!(harness.state().hidden());
     let drawn = harness.state().frames;
     step_until(&mut harness, "the batch, hidden", all_done(2));
     assert_eq!(harness.state().frames, drawn, "frames drawn while hidden");
     // The answer is kept.
-    let saved = Settings::load(&setup.options().settings_path());
+    let saved = setup.settings();
     assert_eq!(saved.on_close, OnClose::Tray);
 
     // Shown again; closing now hides at once, without asking.
@@ -217,7 +217,7 @@ fn closing_while_downloading_asks_once_then_keeps_downloading_hidden() {
     harness.step();
     add_urls(&mut harness, &server.url("/close/2.bin?size=262144&pace=100"));
     request_close(&mut harness);
-    assert!(harness.state().hidden);
+    assert!(harness.state().hidden());
     assert!(!harness.state().close_question);
 }
 
@@ -228,7 +228,7 @@ fn without_a_tray_closing_closes_as_before() {
     let mut harness = setup.harness();
     add_urls(&mut harness, &server.url("/close/x.bin?size=262144&pace=100"));
     request_close(&mut harness);
-    assert!(!harness.state().hidden);
+    assert!(!harness.state().hidden());
     assert!(!harness.state().close_question);
     assert!(harness.query_by_label("Keep downloading in the tray?").is_none());
 }
@@ -287,9 +287,9 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
     let server = TestServer::start();
     let (_xvfb, display) = support::x11::start_xvfb();
     let setup = Setup::new();
-    let mut settings = Settings::load(&setup.options().settings_path());
-    settings.watch_clipboard = true;
-    settings.save(&setup.options().settings_path()).unwrap();
+    setup.change_settings(|settings| {
+        settings.watch_clipboard = true;
+    });
     let d = display.clone();
     let mut harness = setup.harness_with(egui::vec2(1360.0, 2400.0), move |o| o.display = Some(d));
     add_urls(&mut harness, &server.url("/clip/a.bin"));

@@ -46,6 +46,8 @@ impl FanoutApp {
             Some(settings.aria2_secret.0.clone()),
             ctx.clone(),
         );
+        // Started with --hidden: hidden from the first pass (see `unattended`).
+        let hidden = Arc::new(AtomicBool::new(options.start_hidden));
         let mut app = FanoutApp {
             model: Model::new(settings.order()),
             saved_settings: settings.clone(),
@@ -79,8 +81,7 @@ impl FanoutApp {
             speed: Default::default(),
             schedule: Default::default(),
             tray: Default::default(),
-            hidden: false,
-            hidden_flag: Default::default(),
+            hidden,
             started: false,
             quitting: false,
             close_question: false,
@@ -89,7 +90,6 @@ impl FanoutApp {
             frames: 0,
             ctx,
         };
-        app.hidden = app.options.start_hidden;
         app.start_engine();
         app.sync_tray();
         app.restore_queue();
@@ -205,7 +205,7 @@ impl FanoutApp {
     /// when the list is cleared, or when the one in settings could not
     /// start and the settings changed). The restored queue goes to it.
     pub(super) fn start_engine(&mut self) {
-        let (engine, events, error) = start_engine(&self.settings, &self.ctx, &self.hidden_flag);
+        let (engine, events, error) = start_engine(&self.settings, &self.ctx, &self.hidden);
         if engine.is_some() {
             self.clear_engine_notice();
         }
@@ -243,13 +243,13 @@ impl FanoutApp {
         for h in handoffs {
             if !h.hidden {
                 self.set_hidden(false, ctx);
-            }
-            if h.activation_token.is_some() && !h.hidden {
-                // egui cannot hand winit another program's token: the
-                // compositor may show "fanout is ready" instead of raising.
-                ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
-                    egui::UserAttentionType::Informational,
-                ));
+                if h.activation_token.is_some() {
+                    // egui cannot hand winit another program's token: the
+                    // compositor may show "fanout is ready" instead of raising.
+                    ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                        egui::UserAttentionType::Informational,
+                    ));
+                }
             }
             let (urls, kept) = add::take_valid(&h.lines.join("\n"), ADD_CAP);
             if !urls.is_empty() {
@@ -445,7 +445,7 @@ impl eframe::App for FanoutApp {
         }
         self.update_title(ctx);
         let busy = self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some();
-        if busy && !self.hidden {
+        if busy && !self.hidden() {
             // The timeline's running bars grow with the clock, not with events.
             let tick = if self.tab == Tab::Timeline {
                 WAKE_DELAY
@@ -466,7 +466,7 @@ impl eframe::App for FanoutApp {
         // Hidden, nothing is laid out. (eframe 0.37 skips `ui` itself only
         // for a minimized or occluded window; an unmapped X11 window is
         // neither, so it still asks, on each wake-up.)
-        if self.hidden {
+        if self.hidden() {
             return;
         }
         i18n::set(self.settings.lang());

@@ -258,7 +258,7 @@ impl FanoutApp {
             .as_ref()
             .filter(|_| self.settings.watch_clipboard)?;
         Some(match &w.how {
-            How::Starting => String::new(),
+            How::Starting => return None,
             How::SelectionEvents => tr!(ClipByEvents).to_string(),
             How::Polling => tr!(ClipByPolling).to_string(),
             How::Unavailable(why) if std::env::var_os("WAYLAND_DISPLAY").is_some() => {

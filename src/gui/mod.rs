@@ -278,10 +278,9 @@ pub struct FanoutApp {
     /// What the schedule last applied.
     schedule: unattended::ScheduleState,
     tray: tray::Tray,
-    /// The window is hidden (in the tray).
-    pub hidden: bool,
-    /// The same, for the engine's waker (off the UI thread).
-    hidden_flag: Arc<std::sync::atomic::AtomicBool>,
+    /// The window is hidden (in the tray); shared with the engine's
+    /// waker, which wakes a hidden window less often.
+    hidden: Arc<std::sync::atomic::AtomicBool>,
     /// The first `logic()` pass is done.
     started: bool,
     /// `Quit` was chosen: the next close is not turned into hiding.

@@ -8,6 +8,7 @@
 //! a queue the user resumed by hand in a paused hour stays resumed until
 //! the next edge. Edited rules and a restart apply what is in force at once.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::i18n::tr;
@@ -99,14 +100,21 @@ impl FanoutApp {
     /// Applies the schedule's edges that passed since the last look, and
     /// asks to be woken for the next one.
     pub(super) fn run_schedule(&mut self) {
-        let schedule = self.settings.schedule.clone();
+        let schedule = &self.settings.schedule;
         if schedule.is_empty() && self.schedule.rules.is_none() {
             self.schedule.plan = None;
             return;
         }
-        let now = self.options.clock.now();
-        let plan = schedule.plan(now);
-        let edited = self.schedule.rules.as_ref() != Some(&schedule);
+        let plan = schedule.plan(self.options.clock.now());
+        let edited = self.schedule.rules.as_ref() != Some(schedule);
+        let has_alt = schedule
+            .rules
+            .iter()
+            .any(|r| r.kind == crate::schedule::RuleKind::AltLimit);
+        // Kept to tell the next edit; cloned only when it changed.
+        if edited {
+            self.schedule.rules = (!schedule.is_empty()).then(|| schedule.clone());
+        }
         let queue = plan.queue.map(|(wanted, _)| wanted);
         match queue {
             // At an edge, everything; when the rules were edited or the
@@ -119,10 +127,6 @@ impl FanoutApp {
             Some(QueueWanted::Running) if edited => self.apply(Action::QueuePaused(false)),
             _ => {}
         }
-        let has_alt = schedule
-            .rules
-            .iter()
-            .any(|r| r.kind == crate::schedule::RuleKind::AltLimit);
         let alt = has_alt.then_some(plan.alt_until.is_some());
         if edited || alt != self.schedule.alt {
             match (alt, self.schedule.alt) {
@@ -134,9 +138,9 @@ impl FanoutApp {
         }
         self.schedule.queue = queue;
         self.schedule.alt = alt;
-        self.schedule.rules = (!schedule.is_empty()).then(|| schedule.clone());
-        self.schedule.plan = (!schedule.is_empty()).then_some(plan);
-        if !self.settings.schedule.is_empty() {
+        let any = !self.settings.schedule.is_empty();
+        self.schedule.plan = any.then_some(plan);
+        if any {
             self.ctx.request_repaint_after(SCHEDULE_TICK);
         }
     }
@@ -176,7 +180,7 @@ impl FanoutApp {
             // eframe shows the window after its first frame whatever the
             // builder said; this pass's commands come after that.
             self.started = true;
-            if self.hidden {
+            if self.hidden() {
                 self.set_hidden(true, ctx);
             }
         }
@@ -186,14 +190,17 @@ impl FanoutApp {
         // Hidden with no icon to come back by (none could be shown, the
         // tray host went away, the icon was turned off): the window comes
         // back itself.
-        if self.hidden && !self.tray.may_hide() {
+        if self.hidden() && !self.tray.may_hide() {
             self.set_hidden(false, ctx);
         }
         self.on_close_request(ctx);
         self.run_schedule();
         self.watch_clipboard();
-        let view = self.tray_view();
-        self.tray.show(view);
+        // Counted and worded on every pass: only when there is an icon.
+        if self.tray.shown() {
+            let view = self.tray_view();
+            self.tray.show(view);
+        }
     }
 
     fn tray_command(&mut self, command: TrayCommand, ctx: &egui::Context) {
@@ -215,12 +222,15 @@ impl FanoutApp {
         }
     }
 
+    /// The window is hidden (in the tray).
+    pub fn hidden(&self) -> bool {
+        self.hidden.load(Ordering::Relaxed)
+    }
+
     /// Shows the window (in front) or hides it. Hidden, `ui()` lays out
     /// nothing and the engine wakes `logic()` once a second (see `app`).
     pub fn set_hidden(&mut self, hidden: bool, ctx: &egui::Context) {
-        self.hidden = hidden;
-        self.hidden_flag
-            .store(hidden, std::sync::atomic::Ordering::Relaxed);
+        self.hidden.store(hidden, Ordering::Relaxed);
         ctx.send_viewport_cmd(egui::ViewportCommand::Visible(!hidden));
         if !hidden {
             ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
@@ -307,7 +317,7 @@ impl FanoutApp {
         TrayView {
             tooltip_title: self.title.clone(),
             tooltip,
-            visible: !self.hidden,
+            visible: !self.hidden(),
             paused: self.queue_paused,
             speed: self.speed,
             show: tr!(TrayShow).into(),

@@ -51,7 +51,7 @@ impl FanoutApp {
             .on_hover_text(tr!(StartAtLoginHint));
         ui.checkbox(&mut self.settings.watch_clipboard, tr!(WatchClipboard))
             .on_hover_text(tr!(WatchClipboardHint));
-        if let Some(how) = self.clipboard_how().filter(|h| !h.is_empty()) {
+        if let Some(how) = self.clipboard_how() {
             ui.weak(how);
         }
         ui.add_space(4.0);
