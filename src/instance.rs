@@ -72,6 +72,49 @@ impl Places {
     }
 }
 
+/// Who holds the lock, as the holder wrote into the lock file: a later
+/// start says so instead of guessing. An empty file is a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder {
+    Window,
+    /// `fanout serve`, with the port its RPC listens on.
+    Serve {
+        port: u16,
+    },
+}
+
+impl Holder {
+    /// Written by the holder once it knows (best effort: it only informs).
+    pub fn write(&self, places: &Places) {
+        let text = match self {
+            Holder::Window => String::new(),
+            Holder::Serve { port } => format!("serve {port}\n"),
+        };
+        if let Err(e) = std::fs::write(&places.lock, text) {
+            tracing::warn!(%e, "cannot say who holds {}", places.lock.display());
+        }
+    }
+
+    pub fn read(places: &Places) -> Option<Holder> {
+        let text = std::fs::read_to_string(&places.lock).ok()?;
+        let mut words = text.split_whitespace();
+        match (words.next(), words.next().and_then(|p| p.parse().ok())) {
+            (Some("serve"), Some(port)) => Some(Holder::Serve { port }),
+            (Some("serve"), None) => Some(Holder::Serve { port: 0 }),
+            _ => Some(Holder::Window),
+        }
+    }
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Holder::Window => f.write_str("a fanout window"),
+            Holder::Serve { port } => write!(f, "`fanout serve` (RPC on port {port})"),
+        }
+    }
+}
+
 /// The result of trying to be the one window.
 pub enum Claim {
     First(Instance),
@@ -100,7 +143,8 @@ impl Instance {
             .write(true)
             .open(&places.lock)?;
         match lock.try_lock() {
-            Ok(()) => {}
+            // Who held it before is no longer true.
+            Ok(()) => lock.set_len(0)?,
             Err(std::fs::TryLockError::WouldBlock) => return Ok(Claim::Running),
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }

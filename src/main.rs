@@ -1,31 +1,40 @@
 //! The `fanout` binary: the window by default (one per user: a later
-//! `fanout URL…` hands its URLs to the running one), `fanout get` headless.
+//! `fanout URL…` hands its URLs to the running one), `fanout get` headless,
+//! `fanout serve` the downloads service with no window.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use fanout::cli::{Cli, Command, OpenArgs, run_get};
+use fanout::cli::{Cli, Command, Folders, OpenArgs, run_get, run_serve};
 use fanout::gui::AppOptions;
-use fanout::instance::{Claim, Instance, Places, hand_over};
+use fanout::instance::{Claim, Holder, Instance, Places, hand_over};
 
 /// fanout's own warnings only: libraries (the TLS verifier, wgpu, zbus)
 /// speak when `RUST_LOG` asks them to, not into a script's stderr.
 const DEFAULT_LOG: &str = "off,fanout=warn";
 
+/// A service's journal wants a line for each event.
+const SERVE_LOG: &str = "off,fanout=info";
+
 fn main() -> ExitCode {
     use std::io::IsTerminal;
+    let cli = Cli::parse();
+    let default_log = match cli.command {
+        Some(Command::Serve(_)) => SERVE_LOG,
+        _ => DEFAULT_LOG,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log)),
         )
         .with_writer(std::io::stderr)
         // Colour codes are for a terminal, not a log file.
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Some(Command::Get(args)) => ExitCode::from(run_get(&args)),
+        Some(Command::Serve(args)) => run_serve(&args, &Folders::from_system()),
         None => open(&cli.open),
     }
 }
@@ -59,18 +68,32 @@ fn open(args: &OpenArgs) -> ExitCode {
     let places = Places::new(&options.data_dir);
     let instance = match Instance::claim(&places) {
         Ok(Claim::Running) => {
+            let holder = Holder::read(&places).unwrap_or(Holder::Window);
+            if let Holder::Serve { .. } = holder
+                && handoff.lines.is_empty()
+            {
+                // The service owns the queue: a second owner would run
+                // every download twice.
+                eprintln!(
+                    "fanout: {holder} keeps the downloads of {}; no window opens beside it. \
+                     Add URLs with `fanout URL…`, or stop the service first.",
+                    options.data_dir.display()
+                );
+                return ExitCode::FAILURE;
+            }
+            let to = match holder {
+                Holder::Window => "its window".to_string(),
+                Holder::Serve { .. } => holder.to_string(),
+            };
             return match hand_over(&places, &handoff) {
                 Ok(()) => {
                     if !handoff.lines.is_empty() {
-                        println!(
-                            "fanout is running: {} URLs handed to its window",
-                            handoff.lines.len()
-                        );
+                        println!("fanout is running: {} URLs handed to {to}", handoff.lines.len());
                     }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("fanout: a window is running but did not take the URLs: {e}");
+                    eprintln!("fanout: {holder} is running but did not take the URLs: {e}");
                     ExitCode::FAILURE
                 }
             };

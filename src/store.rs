@@ -337,10 +337,18 @@ impl Store {
 /// The store on a thread of its own. Dropping it writes what is pending and
 /// waits for that.
 pub struct Writer {
-    ops: Option<Sender<Op>>,
+    ops: Option<Sender<Msg>>,
     thread: Option<JoinHandle<()>>,
     /// The last write error, for the window to show.
     pub error: Arc<Mutex<Option<String>>>,
+}
+
+/// What the writer's thread is told: a change, or to say when every
+/// change sent before is committed.
+#[allow(clippy::large_enum_variant)] // short-lived, as `Op`
+enum Msg {
+    Op(Op),
+    Flush(Sender<()>),
 }
 
 /// Keeps the tasks' secrets in sync with what the store is told.
@@ -412,7 +420,7 @@ impl Writer {
     }
 
     fn start(mut store: Store, secrets: Option<(Secrets, Sender<QueueSecrets>)>) -> Writer {
-        let (ops, rx): (Sender<Op>, Receiver<Op>) = crossbeam_channel::unbounded();
+        let (ops, rx): (Sender<Msg>, Receiver<Msg>) = crossbeam_channel::unbounded();
         let error = Arc::new(Mutex::new(None));
         let slot = error.clone();
         let thread = std::thread::Builder::new()
@@ -420,9 +428,21 @@ impl Writer {
             .spawn(move || {
                 let mut book = secrets.map(|(s, loaded)| SecretBook::open(s, &loaded));
                 while let Ok(first) = rx.recv() {
-                    // Everything that piled up goes in one transaction.
-                    let mut batch = vec![first];
-                    batch.extend(rx.try_iter());
+                    // Everything that piled up goes in one transaction;
+                    // those waiting for it hear once it is committed.
+                    let (mut batch, mut waiting) = (Vec::new(), Vec::new());
+                    for msg in std::iter::once(first).chain(rx.try_iter()) {
+                        match msg {
+                            Msg::Op(op) => batch.push(op),
+                            Msg::Flush(done) => waiting.push(done),
+                        }
+                    }
+                    if batch.is_empty() {
+                        for w in waiting {
+                            let _ = w.send(());
+                        }
+                        continue;
+                    }
                     if let Err(e) = store.apply(&batch) {
                         tracing::warn!(error = %e, "queue not saved");
                         *crate::sync::lock(&slot) = Some(e.to_string());
@@ -430,6 +450,9 @@ impl Writer {
                     if let Some(Err(e)) = book.as_mut().map(|b| b.follow(&batch)) {
                         tracing::warn!(error = %e, "the queue's secrets not kept");
                         *crate::sync::lock(&slot) = Some(e);
+                    }
+                    for w in waiting {
+                        let _ = w.send(());
                     }
                 }
             })
@@ -443,7 +466,19 @@ impl Writer {
 
     pub fn send(&self, op: Op) {
         if let Some(ops) = &self.ops {
-            let _ = ops.send(op);
+            let _ = ops.send(Msg::Op(op));
+        }
+    }
+
+    /// Waits until every change sent before is committed (SQLite in WAL
+    /// mode: it then survives a killed process). A writer whose thread is
+    /// gone returns at once.
+    pub fn flush(&self) {
+        let (done, wait) = crossbeam_channel::bounded(1);
+        if let Some(ops) = &self.ops
+            && ops.send(Msg::Flush(done)).is_ok()
+        {
+            let _ = wait.recv();
         }
     }
 }

@@ -7,7 +7,7 @@ mod support;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
-use fanout::gui::model::TaskState;
+use fanout::service::model::TaskState;
 use support::TestServer;
 use support::gui::{Setup, add_urls, all_done, settle, step_until, type_into};
 
@@ -22,18 +22,18 @@ fn space_pauses_and_resumes_and_delete_cancels_after_asking() {
         .collect();
     add_urls(&mut harness, &urls.join("\n"));
     step_until(&mut harness, "all running", |app| {
-        app.model.rows.iter().all(|r| r.state == TaskState::Running)
+        app.core.model.rows.iter().all(|r| r.state == TaskState::Running)
     });
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     settle(&mut harness);
     harness.get_by_label("3 selected");
     harness.key_press(Key::Space);
     step_until(&mut harness, "all paused", |app| {
-        app.model.rows.iter().all(|r| r.state == TaskState::Paused)
+        app.core.model.rows.iter().all(|r| r.state == TaskState::Paused)
     });
     harness.key_press(Key::Space);
     step_until(&mut harness, "all going again", |app| {
-        app.model.rows.iter().all(|r| r.state != TaskState::Paused)
+        app.core.model.rows.iter().all(|r| r.state != TaskState::Paused)
     });
     // Delete asks first; Esc (or Keep them) leaves them running.
     harness.key_press(Key::Delete);
@@ -44,6 +44,7 @@ fn space_pauses_and_resumes_and_delete_cancels_after_asking() {
     assert!(
         harness
             .state()
+            .core
             .model
             .rows
             .iter()
@@ -56,6 +57,7 @@ fn space_pauses_and_resumes_and_delete_cancels_after_asking() {
     assert!(
         harness
             .state()
+            .core
             .model
             .rows
             .iter()

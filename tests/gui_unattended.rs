@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
-use fanout::gui::model::TaskState;
-use fanout::gui::settings::OnClose;
 use fanout::gui::{FanoutApp, TrayChoice};
 use fanout::schedule::{Clock, Days, Rule, RuleKind, WeekTime};
+use fanout::service::model::TaskState;
+use fanout::settings::OnClose;
 use support::TestServer;
 use support::gui::{Setup, add_urls, all_done, settle, step_until};
 
@@ -61,7 +61,7 @@ fn step_until_shown(harness: &mut egui_kittest::Harness<'_, FanoutApp>, text: &s
 }
 
 fn rows_in(app: &FanoutApp, f: fn(&TaskState) -> bool) -> usize {
-    app.model.rows.iter().filter(|r| f(&r.state)).count()
+    app.core.model.rows.iter().filter(|r| f(&r.state)).count()
 }
 
 #[test]
@@ -324,6 +324,7 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
     step_until(&mut harness, "the copied downloads", all_done(3));
     let urls: Vec<&str> = harness
         .state()
+        .core
         .model
         .rows
         .iter()
@@ -360,5 +361,9 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
     harness.get_by_label("Review…").click();
     settle(&mut harness);
     assert_eq!(harness.state().add_dialog_text(), server.url("/clip/d.bin"));
-    assert_eq!(harness.state().model.rows.len(), 3, "queued before the review");
+    assert_eq!(
+        harness.state().core.model.rows.len(),
+        3,
+        "queued before the review"
+    );
 }

@@ -18,7 +18,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use fanout::gui::Action;
-use fanout::gui::model::TaskState;
+use fanout::service::model::TaskState;
 use serde_json::{Value, json};
 use support::window::Window;
 use support::{TestServer, body_for};
@@ -52,7 +52,7 @@ fn call(w: &Window, method: &str, params: Vec<Value>) -> Result<Value, Value> {
 }
 
 fn rows(w: &Window) -> usize {
-    w.with(|app| app.model.rows.len())
+    w.with(|app| app.core.model.rows.len())
 }
 
 /// Polls `tellStatus` until the download's status is `want`.
@@ -392,7 +392,7 @@ fn what_an_extension_sends_reaches_the_server_and_the_file() {
     // The row says what was not used, and keeps the cookie out of its log
     // and of Debug.
     let (log, shown) = w.with(|app| {
-        let row = &app.model.rows[0];
+        let row = &app.core.model.rows[0];
         (
             row.log.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
             format!("{:?}", row.options),
@@ -496,7 +496,7 @@ fn a_websocket_carries_calls_and_notifications_in_order() {
     );
     let slow = slow["result"].as_str().unwrap().to_string();
     assert_eq!(ws.notification(&slow), "aria2.onDownloadStart");
-    let index = w.with(|app| app.model.rows.len() - 1);
+    let index = w.with(|app| app.core.model.rows.len() - 1);
     w.with(move |app| app.perform(Action::Pause(vec![index])));
     assert_eq!(ws.notification(&slow), "aria2.onDownloadPause");
     assert_eq!(
@@ -515,7 +515,7 @@ fn a_websocket_carries_calls_and_notifications_in_order() {
         json!(slow)
     );
     assert_eq!(ws.notification(&slow), "aria2.onDownloadStop");
-    let state = w.with(move |app| app.model.rows[index].state.clone());
+    let state = w.with(move |app| app.core.model.rows[index].state.clone());
     assert_eq!(state, TaskState::Cancelled);
     assert_eq!(
         call(&w, "aria2.tellStatus", vec![json!(slow), json!(["status"])]).unwrap()["status"],
@@ -587,7 +587,7 @@ fn position_and_change_position_order_the_waiting_line() {
     for g in [&c, &b, &a] {
         wait_status(&w, g, "complete");
     }
-    let order: Vec<Option<usize>> = w.with(|app| app.model.rows.iter().map(|r| r.rank).collect());
+    let order: Vec<Option<usize>> = w.with(|app| app.core.model.rows.iter().map(|r| r.rank).collect());
     assert_eq!(
         order,
         [Some(3), Some(2), Some(1), None],
@@ -697,7 +697,7 @@ fn a_taken_port_is_said_and_the_window_still_works() {
     let url = server.url("/taken/a.bin?size=10");
     w.with(move |app| app.perform(Action::Add(vec![(url, Default::default())])));
     let deadline = Instant::now() + Duration::from_secs(20);
-    while w.with(|app| app.model.rows[0].state != TaskState::Done) {
+    while w.with(|app| app.core.model.rows[0].state != TaskState::Done) {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -231,9 +231,9 @@ fn wait(what: &str, secs: u64, done: impl Fn() -> bool) {
 /// `home/downloads`, the frame count into `home/frames`) on `display`, with
 /// `bus` as its session bus.
 fn start_hidden(home: &Path, display: &str, bus: &str, urls: &[String]) -> Killed {
-    let mut settings = fanout::gui::settings::Settings {
+    let mut settings = fanout::settings::Settings {
         download_dir: home.join("downloads"),
-        language: Some(fanout::gui::i18n::Lang::En),
+        language: Some(fanout::i18n::Lang::En),
         notify: false,
         ..Default::default()
     };

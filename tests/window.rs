@@ -215,11 +215,11 @@ fn a_finished_batch_shows_in_the_title_and_as_a_desktop_notification() {
     let home = tempfile::tempdir().unwrap();
     let downloads = home.path().join("downloads");
     let (config, data) = (home.path().join("config"), home.path().join("data"));
-    let settings = fanout::gui::settings::Settings {
+    let settings = fanout::settings::Settings {
         download_dir: downloads.clone(),
         resume_on_start: true,
         notify: true,
-        language: Some(fanout::gui::i18n::Lang::En),
+        language: Some(fanout::i18n::Lang::En),
         ..Default::default()
     };
     settings.save(&config.join("fanout/settings.json")).unwrap();
@@ -316,9 +316,9 @@ fn a_second_start_hands_its_urls_to_the_window_and_a_killed_one_leaves_no_lock()
     std::fs::create_dir_all(home.join("run")).unwrap();
     let downloads = home.join("downloads");
     // Downloads from other programs off: the hand-over is not the RPC.
-    let mut settings = fanout::gui::settings::Settings {
+    let mut settings = fanout::settings::Settings {
         download_dir: downloads.clone(),
-        language: Some(fanout::gui::i18n::Lang::En),
+        language: Some(fanout::i18n::Lang::En),
         ..Default::default()
     };
     settings.rpc.enabled = false;
@@ -447,7 +447,7 @@ fn every_secret_lives_in_the_system_keyring_where_there_is_one() {
         .unwrap()
         .port();
     let config = home.join("config/fanout");
-    let mut settings = fanout::gui::settings::Settings::default();
+    let mut settings = fanout::settings::Settings::default();
     settings.rpc.port = port;
     settings.save(&config.join("settings.json")).unwrap();
     // An older settings.json held the aria2 engine's secret itself.

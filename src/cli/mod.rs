@@ -20,9 +20,11 @@ use crate::input::{self, Options};
 
 mod download;
 mod net;
+pub mod serve;
 use download::download;
 pub use download::{human_bytes, json_line, text_line};
 pub use net::NetArgs;
+pub use serve::{Folders, ServeArgs, run_serve};
 
 /// Exit status when every download succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -110,7 +112,10 @@ impl OpenArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Download URLs without opening a window.
-    Get(GetArgs),
+    Get(Box<GetArgs>),
+    /// Run the downloads service with no window: the queue, the engine and
+    /// the RPC (for a home server; stop with SIGTERM or Ctrl+C).
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -407,8 +412,8 @@ mod tests {
         let mut full = vec!["fanout", "get"];
         full.extend_from_slice(args);
         match Cli::try_parse_from(full).unwrap().command {
-            Some(Command::Get(g)) => g,
-            None => panic!("no subcommand"),
+            Some(Command::Get(g)) => *g,
+            _ => panic!("not `fanout get`"),
         }
     }
 

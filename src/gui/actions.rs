@@ -6,13 +6,10 @@ use std::sync::mpsc;
 
 use super::FanoutApp;
 use super::compare::CompareAction;
-use super::i18n::tr;
-use super::model::{Model, TaskState};
 use super::platform::{open_in_desktop, pick_folder, read_clipboard};
 use super::table::Selection;
-use crate::engine::{Engine, Job};
+use crate::i18n::tr;
 use crate::input::Options;
-use crate::store::{Op, Writer};
 
 /// What the user asked for during a frame, applied after it.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,7 +54,7 @@ impl FanoutApp {
             | Action::Retry(_)
             | Action::SetRate(..) => self.control(action),
             Action::Compare(CompareAction::Run) => {
-                let urls = self.model.rows.iter().map(|r| r.url.clone()).collect();
+                let urls = self.core.model.rows.iter().map(|r| r.url.clone()).collect();
                 self.compare
                     .start(urls, &self.settings, &self.options.scratch_dir, &self.ctx);
             }
@@ -72,22 +69,17 @@ impl FanoutApp {
             Action::ClearList => {
                 // Only offered when every task has ended: a new engine and an
                 // empty store, so indices and ranks start again at 0 and 1.
-                self.model = Model::new(self.settings.order());
-                self.reset_rpc_books();
+                self.core.clear(&self.settings);
                 self.selection = Selection::default();
-                self.unattached = None;
-                if let Some(store) = &self.store {
-                    store.send(Op::Clear);
-                }
                 self.start_engine();
             }
             Action::OpenFile(i) => {
-                if let Some(path) = self.model.rows[i].path.clone() {
+                if let Some(path) = self.core.model.rows[i].path.clone() {
                     self.open_path(&path);
                 }
             }
             Action::OpenFolder(i) => {
-                let dir = self.model.rows[i]
+                let dir = self.core.model.rows[i]
                     .path
                     .as_ref()
                     .and_then(|p| p.parent())
@@ -96,12 +88,7 @@ impl FanoutApp {
                     self.open_path(&dir);
                 }
             }
-            Action::QueuePaused(paused) => {
-                self.queue_paused = paused;
-                if let Some(engine) = &self.engine {
-                    engine.set_paused(paused);
-                }
-            }
+            Action::QueuePaused(paused) => self.core.set_queue_paused(paused),
             Action::ChooseFolder => {
                 if self.folder_pick.is_none() {
                     self.folder_pick = Some(pick_folder(&self.settings.download_dir, &self.ctx));
@@ -135,7 +122,7 @@ impl FanoutApp {
 
     /// Queues the URLs into `dir`.
     pub(super) fn add_urls_into(&mut self, urls: Vec<(String, Options)>, dir: PathBuf) {
-        let Some(engine) = &self.engine else {
+        if self.core.engine.is_none() {
             let lines: Vec<String> = urls
                 .iter()
                 .map(|(url, options)| {
@@ -152,40 +139,30 @@ impl FanoutApp {
             return;
         };
         for (url, options) in urls {
-            add_row(
-                engine,
-                &mut self.model,
-                self.store.as_ref(),
-                url,
-                dir.clone(),
-                options,
-                false,
-            );
+            self.core.add(url, dir.clone(), options, false);
         }
     }
 
     /// Pause, resume, cancel, retry and a task's own limit: the engine's.
     fn control(&mut self, action: Action) {
-        let Some(engine) = &self.engine else {
+        let Some(engine) = &self.core.engine else {
             return self.notify_engine(tr!(NoEngine).to_string());
         };
         match action {
-            Action::SetRate(index, rate) => {
-                set_rate_row(engine, &mut self.model, self.store.as_ref(), index, rate);
-            }
+            Action::SetRate(index, rate) => self.core.set_rate(index, rate),
             Action::Pause(rows) => {
                 for i in rows {
-                    pause_row(engine, &mut self.model, i);
+                    self.core.pause(i);
                 }
             }
             Action::Resume(rows) => {
                 for i in rows {
-                    resume_row(engine, &mut self.model, i);
+                    self.core.resume(i);
                 }
             }
             Action::Cancel(rows) => {
                 for i in rows {
-                    cancel_row(engine, &mut self.model, i);
+                    self.core.cancel(i);
                 }
             }
             Action::Retry(rows) => {
@@ -203,84 +180,4 @@ impl FanoutApp {
             self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
         }
     }
-}
-
-/// Queues one download and gives it its row (saved to the store): the add
-/// dialog's way and the RPC's. `held`: it waits paused for a resume.
-pub(super) fn add_row(
-    engine: &Engine,
-    model: &mut Model,
-    store: Option<&Writer>,
-    url: String,
-    dir: PathBuf,
-    options: Options,
-    held: bool,
-) -> usize {
-    // A bad URL is not held: it fails now, with its reason.
-    let held = held && crate::engine::http::parse_url(&url).is_ok();
-    let job = options.apply(Job::new(url.clone(), &dir));
-    let index = if held {
-        engine.restore(job, true)
-    } else {
-        engine.submit(job)
-    };
-    // The row shows where the file goes: a site rule's folder, if its
-    // rule has one (the engine applies it the same way).
-    let rule = engine.rule_for(&url);
-    let dir = rule.and_then(|r| r.folder.clone()).unwrap_or(dir);
-    let rule = rule.map(|r| r.hosts.clone());
-    model.add(index, url, dir, options);
-    model.rows[index].rule = rule;
-    if held {
-        model.mark(index, TaskState::Paused);
-    }
-    save(store, model, index);
-    index
-}
-
-/// Writes a row's current state to the store (off this thread).
-pub(super) fn save(store: Option<&Writer>, model: &Model, index: usize) {
-    if let Some(store) = store {
-        store.send(Op::Put(model.stored(index)));
-    }
-}
-
-/// A task's own speed limit, in the engine, its row and the store.
-pub(super) fn set_rate_row(
-    engine: &Engine,
-    model: &mut Model,
-    store: Option<&Writer>,
-    i: usize,
-    rate: Option<u64>,
-) {
-    if engine.set_task_rate_limit(i, rate) {
-        model.set_rate_limit(i, rate);
-        save(store, model, i);
-    }
-}
-
-/// Pauses a row's task; true if the engine had it to pause.
-pub(super) fn pause_row(engine: &Engine, model: &mut Model, i: usize) -> bool {
-    let ok = engine.pause(i);
-    if ok && model.rows[i].state.is_active() {
-        model.mark(i, TaskState::Pausing);
-    }
-    ok
-}
-
-pub(super) fn resume_row(engine: &Engine, model: &mut Model, i: usize) -> bool {
-    let ok = engine.resume(i);
-    // A pause the transfer had not yet seen is simply undone.
-    if ok && model.rows[i].state == TaskState::Pausing {
-        model.mark(i, TaskState::Running);
-    }
-    ok
-}
-
-pub(super) fn cancel_row(engine: &Engine, model: &mut Model, i: usize) -> bool {
-    let ok = engine.cancel(i);
-    if ok && model.rows[i].state.is_active() {
-        model.mark(i, TaskState::Cancelling);
-    }
-    ok
 }

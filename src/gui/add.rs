@@ -6,102 +6,11 @@ use std::sync::mpsc::Receiver;
 use egui::RichText;
 use egui::text::{LayoutJob, TextFormat};
 
-use super::i18n::{self, T, tr};
-use crate::engine::http::parse_url;
 use crate::engine::parse_sha256;
-use crate::input::{OptionError, Options, split_line};
-use crate::pattern::{self, PatternError};
+use crate::i18n::{self, T, tr};
+use crate::input::{OptionError, Options};
 
-/// What one line of the field amounts to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineCheck {
-    Blank,
-    /// It stands for this many URLs.
-    Ok(u128),
-    Bad(String),
-}
-
-/// The field's lines, checked.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Analysis {
-    pub lines: Vec<LineCheck>,
-    pub urls: u128,
-    pub bad: usize,
-}
-
-/// Checks a line without expanding it: the count comes from the pattern, and
-/// the first and last URL it makes are parsed (the others differ only in the
-/// numbers or words of the groups).
-pub fn check_line(line: &str, cap: usize) -> LineCheck {
-    let line = line.trim();
-    if line.is_empty() || line.starts_with('#') {
-        return LineCheck::Blank;
-    }
-    let (line, options) = match split_line(line) {
-        Ok(split) => split,
-        Err(e) => return LineCheck::Bad(i18n::option_error(&e)),
-    };
-    let n = match pattern::count(line) {
-        Ok(n) => n,
-        Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
-    };
-    if n > cap as u128 {
-        return LineCheck::Bad(i18n::pattern_error(&PatternError::TooMany { count: n, cap }));
-    }
-    let (first, last) = match pattern::ends(line) {
-        Ok(ends) => ends,
-        Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
-    };
-    for url in [first, last] {
-        if let Err(e) = parse_url(&url) {
-            return LineCheck::Bad(i18n::error(&e));
-        }
-    }
-    if options.sha256.is_some() && n != 1 {
-        return LineCheck::Bad(tr!(ShaOneFileLine, n = n));
-    }
-    LineCheck::Ok(n)
-}
-
-pub fn analyse(text: &str, cap: usize) -> Analysis {
-    let mut a = Analysis::default();
-    for line in text.lines() {
-        let check = check_line(line, cap);
-        match &check {
-            LineCheck::Ok(n) => a.urls += n,
-            LineCheck::Bad(_) => a.bad += 1,
-            LineCheck::Blank => {}
-        }
-        a.lines.push(check);
-    }
-    a
-}
-
-/// Splits the field into the URLs to queue (each with its line's options)
-/// and the text to leave in the field (the bad lines, so the user can fix
-/// them).
-pub fn take_valid(text: &str, cap: usize) -> (Vec<(String, Options)>, String) {
-    let (mut urls, mut kept) = (Vec::new(), Vec::new());
-    for line in text.lines() {
-        match check_line(line, cap) {
-            LineCheck::Ok(_) => {
-                if let Ok((pattern, options)) = split_line(line) {
-                    let expanded = pattern::expand(pattern, cap).unwrap_or_default();
-                    urls.extend(expanded.into_iter().map(|u| (u, options.clone())));
-                }
-            }
-            LineCheck::Bad(_) => kept.push(line),
-            LineCheck::Blank => {}
-        }
-    }
-    (urls, kept.join("\n"))
-}
-
-/// Whether pasted or dropped text looks like URLs worth opening the dialog for.
-pub fn has_urls(text: &str) -> bool {
-    text.lines()
-        .any(|l| matches!(check_line(l, pattern::DEFAULT_CAP), LineCheck::Ok(_)))
-}
+pub use crate::input::{Analysis, LineCheck, analyse, check_line, has_urls, take_valid};
 
 #[derive(Default)]
 pub struct AddDialog {

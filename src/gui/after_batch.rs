@@ -9,43 +9,14 @@
 
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use super::FanoutApp;
-use super::i18n::tr;
-use super::model::BatchEnd;
 use super::platform::notify_desktop;
-
-/// What to do after a batch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AfterBatch {
-    #[default]
-    Nothing,
-    RunCommand,
-    Suspend,
-    PowerOff,
-}
+use crate::i18n::tr;
+use crate::service::model::BatchEnd;
+pub use crate::settings::AfterBatch;
 
 /// How long the window counts down before it suspends or powers off.
 pub const COUNTDOWN: Duration = Duration::from_secs(60);
-
-impl AfterBatch {
-    pub const ALL: [AfterBatch; 4] = [
-        AfterBatch::Nothing,
-        AfterBatch::RunCommand,
-        AfterBatch::Suspend,
-        AfterBatch::PowerOff,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            AfterBatch::Nothing => tr!(AfterNothing),
-            AfterBatch::RunCommand => tr!(AfterRunCommand),
-            AfterBatch::Suspend => tr!(AfterSuspend),
-            AfterBatch::PowerOff => tr!(AfterPowerOff),
-        }
-    }
-}
 
 /// A suspend or power-off waiting for its moment (or its cancel).
 pub(super) struct Countdown {

@@ -6,22 +6,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Receiver;
-
 use super::add::{self, AddDialog, AddOutcome};
 use super::compare::ComparePanel;
-use super::i18n::{self, tr};
-use super::model::Model;
 use super::platform::{icon, install_fonts};
-use super::settings::Settings;
 use super::table::{self, Selection};
 use super::vault::Vault;
 use super::{ADD_CAP, Action, AppOptions, FanoutApp, HIDDEN_WAKE_DELAY, Notice, TICK, Tab, WAKE_DELAY};
-use crate::engine::{Engine, Event, Job};
-use crate::input::Options;
+use crate::engine::Event;
+use crate::i18n::{self, tr};
 use crate::instance::Instance;
 use crate::secrets::Secrets;
-use crate::store::{Op, Store, StoredState, StoredTask, Writer};
+use crate::service::{Downloads, Restored};
+use crate::settings::Settings;
 
 /// How long `logic()` may spend applying events before it yields the
 /// frame, so a flood of them never stalls one.
@@ -49,18 +45,13 @@ impl FanoutApp {
         // Started with --hidden: hidden from the first pass (see `unattended`).
         let hidden = Arc::new(AtomicBool::new(options.start_hidden));
         let mut app = FanoutApp {
-            model: Model::new(settings.order()),
+            core: Downloads::new(&settings),
             saved_settings: settings.clone(),
             settings,
             options,
-            engine: None,
             engine_error: None,
-            events: crossbeam_channel::never(),
-            unattached: None,
-            store: None,
             add: AddDialog::default(),
             selection: Selection::default(),
-            queue_paused: false,
             folder_pick: None,
             dropped: None,
             notice: None,
@@ -75,8 +66,6 @@ impl FanoutApp {
             keys: Default::default(),
             countdown: None,
             logind: None,
-            queue_secrets: None,
-            resume_later: Vec::new(),
             instance: None,
             speed: Default::default(),
             schedule: Default::default(),
@@ -97,107 +86,22 @@ impl FanoutApp {
         app
     }
 
-    /// Takes back the saved queue: finished tasks as they ended, unfinished
-    /// ones paused. They are shown at once, engine or not; the engine takes
-    /// them back now, or when one first starts. Then keeps the store up to
-    /// date from a writer thread.
+    /// Takes back the saved queue (see [`Downloads::restore_queue`]).
     pub(super) fn restore_queue(&mut self) {
-        let path = self.options.queue_path();
-        let store = match Store::open(&path) {
-            Ok(store) => store,
-            Err(e) => {
-                self.notify(tr!(QueueNotSaved, e = e));
-                return;
-            }
-        };
-        let tasks = store.load().unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "saved queue unreadable");
-            Vec::new()
-        });
         let secrets = Secrets::in_dir(&self.options.config_dir, self.options.keyring);
-        let (writer, kept) = Writer::with_secrets(store, secrets);
-        self.queue_secrets = Some(kept);
-        // Indices are places in the list: a fresh engine gives the same
-        // ones as it takes the tasks back in this order.
-        let restored: Vec<(usize, StoredTask)> = tasks.into_iter().enumerate().collect();
-        // Ids in the store are the indices from here on (a damaged or older
-        // store may have had gaps).
-        let renumbered = restored.iter().any(|(i, t)| *i != t.id);
-        self.model.restore(&restored);
-        if renumbered {
-            writer.send(Op::Clear);
-            for (i, _) in &restored {
-                writer.send(Op::Put(self.model.stored(*i)));
-            }
-        } else {
-            // A store from before secrets were kept apart holds them in
-            // its rows: written again, they move to the keyring.
-            for (i, _) in &restored {
-                let stored = self.model.stored(*i);
-                if stored.secret.is_some() {
-                    writer.send(Op::Put(stored));
-                }
-            }
-        }
-        self.store = Some(writer);
-        self.unattached = Some(restored);
-        self.attach_queue();
-    }
-
-    /// Hands the restored queue to the engine, once one runs.
-    fn attach_queue(&mut self) {
-        let Some(engine) = &self.engine else { return };
-        let Some(restored) = self.unattached.take() else {
-            return;
-        };
-        for (i, t) in &restored {
-            let paused = t.state == StoredState::Unfinished;
-            let options = Options::from_words(&t.options).unwrap_or_default();
-            let index = engine.restore(options.apply(Job::new(t.url.clone(), &t.dir)), paused);
-            debug_assert_eq!(
-                index, *i,
-                "a fresh engine numbers restored tasks as the list does"
-            );
-        }
-        engine.continue_ranks_after(restored.iter().filter_map(|(_, t)| t.rank).max().unwrap_or(0));
-        let unfinished: Vec<usize> = restored
-            .iter()
-            .filter(|(_, t)| t.state == StoredState::Unfinished)
-            .map(|(i, _)| *i)
-            .collect();
-        if self.settings.resume_on_start {
-            // They go on once they have their secrets back (a password, a
-            // cookie), or they would be sent without them.
-            self.resume_later = unfinished;
-            self.give_back_secrets();
-        } else if !unfinished.is_empty() {
-            self.notify(tr!(UnfinishedBack, n = unfinished.len()));
+        let restored =
+            self.core
+                .restore_queue(&self.options.queue_path(), secrets, self.settings.resume_on_start);
+        match restored {
+            Ok(r) => self.say_restored(&r),
+            Err(e) => self.notify(tr!(QueueNotSaved, e = e)),
         }
     }
 
-    /// Gives the restored tasks their secrets once the store's thread has
-    /// read them from the keyring and the engine has the tasks; then
-    /// resumes those waiting for them.
-    pub(super) fn give_back_secrets(&mut self) {
-        let (Some(engine), None) = (&self.engine, &self.unattached) else {
-            return;
-        };
-        let Some(rx) = &self.queue_secrets else { return };
-        let kept = match rx.try_recv() {
-            Ok(kept) => kept,
-            Err(crossbeam_channel::TryRecvError::Empty) => return,
-            // The store's thread is gone: there is nothing to give back.
-            Err(crossbeam_channel::TryRecvError::Disconnected) => Default::default(),
-        };
-        self.queue_secrets = None;
-        for (id, secret) in kept {
-            if let Some(row) = self.model.rows.get_mut(id) {
-                secret.restore(&mut row.url, &mut row.options);
-                engine.give_secrets(id, &row.url, &row.options.headers);
-            }
-        }
-        for i in std::mem::take(&mut self.resume_later) {
-            engine.resume(i);
+    /// Unfinished downloads that came back paused are worth a word.
+    fn say_restored(&mut self, restored: &Restored) {
+        if restored.unfinished_paused > 0 {
+            self.notify(tr!(UnfinishedBack, n = restored.unfinished_paused));
         }
     }
 
@@ -205,18 +109,28 @@ impl FanoutApp {
     /// when the list is cleared, or when the one in settings could not
     /// start and the settings changed). The restored queue goes to it.
     pub(super) fn start_engine(&mut self) {
-        let (engine, events, error) = start_engine(&self.settings, &self.ctx, &self.hidden);
-        if engine.is_some() {
-            self.clear_engine_notice();
+        let waker = {
+            let (ctx, hidden) = (self.ctx.clone(), self.hidden.clone());
+            Arc::new(move || {
+                let delay = if hidden.load(Ordering::Relaxed) {
+                    HIDDEN_WAKE_DELAY
+                } else {
+                    WAKE_DELAY
+                };
+                ctx.request_repaint_after(delay)
+            })
+        };
+        match self.core.start_engine(&self.settings, waker) {
+            Ok(restored) => {
+                self.engine_error = None;
+                self.clear_engine_notice();
+                self.say_restored(&restored);
+            }
+            Err(e) => {
+                self.core.stop_engine();
+                self.engine_error = Some(tr!(EngineDidNotStart, e = e));
+            }
         }
-        self.engine = engine;
-        self.events = events;
-        self.engine_error = error;
-        if let Some(e) = &self.engine {
-            e.set_paused(self.queue_paused);
-            e.set_rate_limit(self.rate_limit());
-        }
-        self.attach_queue();
     }
 
     /// An engine runs with the settings as they are: a notice that said
@@ -267,11 +181,6 @@ impl FanoutApp {
         &self.add.text
     }
 
-    /// Writes a row's current state to the store (off this thread).
-    pub(super) fn save_row(&self, index: usize) {
-        super::actions::save(self.store.as_ref(), &self.model, index);
-    }
-
     pub(super) fn notify(&mut self, text: impl Into<String>) {
         self.notice = Some(Notice {
             text: text.into(),
@@ -290,27 +199,18 @@ impl FanoutApp {
 
     /// Drains engine events for at most `budget`; true if some are left.
     pub fn drain_events(&mut self, budget: Duration) -> bool {
-        let start = Instant::now();
-        while let Ok(event) = self.events.try_recv() {
-            // The store keeps what survives a restart: not the progress.
-            let changed = match &event {
-                Event::Finished(r) => Some(r.index),
-                Event::Queued { index, .. } | Event::Paused { index, .. } => Some(*index),
-                _ => None,
-            };
-            self.tell_rpc(&event);
-            if let Event::Finished(r) = &event {
-                self.note_login_wanted(r);
+        let FanoutApp { core, rpc, .. } = self;
+        let mut finished = Vec::new();
+        let more = core.drain_events(budget, |event, downloads| {
+            Self::tell_rpc(rpc.server.as_ref(), event, downloads);
+            if let Event::Finished(r) = event {
+                finished.push(r.clone());
             }
-            self.model.apply(event, Instant::now());
-            if let Some(index) = changed {
-                self.save_row(index);
-            }
-            if start.elapsed() >= budget {
-                return !self.events.is_empty();
-            }
+        });
+        for r in &finished {
+            self.note_login_wanted(r);
         }
-        false
+        more
     }
 
     /// Applies changed settings: the engine for tasks not yet started, the
@@ -324,8 +224,8 @@ impl FanoutApp {
             i18n::set(self.settings.lang());
             self.ctx.request_repaint();
         }
-        self.model.set_order(self.settings.order());
-        if let Some(engine) = &self.engine {
+        self.core.model.set_order(self.settings.order());
+        if let Some(engine) = &self.core.engine {
             // Running transfers follow it from their next chunk.
             engine.set_rate_limit(self.rate_limit());
         }
@@ -360,7 +260,7 @@ impl FanoutApp {
 
     /// Runs the engine as the settings say now.
     pub(super) fn apply_engine_config(&mut self) {
-        match &mut self.engine {
+        match &mut self.core.engine {
             Some(engine) => {
                 let config = self.settings.engine_config();
                 // Unchanged (a refused choice taken back) or changed:
@@ -403,7 +303,7 @@ impl FanoutApp {
 
     /// `fanout — 37/64` while a batch runs and after it, `fanout` without one.
     pub(super) fn update_title(&mut self, ctx: &egui::Context) {
-        let (ended, total) = self.model.batch_progress();
+        let (ended, total) = self.core.model.batch_progress();
         let title = if total == 0 {
             "fanout".to_string()
         } else {
@@ -420,7 +320,7 @@ impl eframe::App for FanoutApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         i18n::set(self.settings.lang());
         // Before anything is drawn: at start, and in the frame after a click.
-        let theme = self.settings.theme.preference();
+        let theme = theme_preference(self.settings.theme);
         if ctx.options(|o| o.theme_preference) != theme {
             ctx.set_theme(theme);
         }
@@ -433,18 +333,18 @@ impl eframe::App for FanoutApp {
         self.poll_helpers();
         self.poll_rpc_secret();
         self.poll_vault();
-        self.give_back_secrets();
+        self.core.give_back_secrets();
         self.poll_logind();
         self.take_handoffs(ctx);
         self.unattended_logic(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);
         }
-        if let Some(end) = self.model.take_batch_end() {
+        if let Some(end) = self.core.model.take_batch_end() {
             self.batch_ended(&end);
         }
         self.update_title(ctx);
-        let busy = self.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some();
+        let busy = self.core.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some();
         if busy && !self.hidden() {
             // The timeline's running bars grow with the clock, not with events.
             let tick = if self.tab == Tab::Timeline {
@@ -506,7 +406,7 @@ impl eframe::App for FanoutApp {
         }
 
         // Counted once a frame: the toolbar and the status bar both need them.
-        let counts = self.model.counts();
+        let counts = self.core.model.counts();
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             self.top_bar(ui, counts, &mut actions);
@@ -539,13 +439,13 @@ impl eframe::App for FanoutApp {
             match self.tab {
                 Tab::Downloads => {
                     egui::ScrollArea::horizontal().show(ui, |ui| {
-                        let shown = super::keys::shown(&self.model, &self.keys.filter);
-                        table::show(ui, &self.model, &shown, &mut self.selection, &mut actions);
+                        let shown = super::keys::shown(&self.core.model, &self.keys.filter);
+                        table::show(ui, &self.core.model, &shown, &mut self.selection, &mut actions);
                     });
                 }
                 Tab::Timeline => self.timeline_tab(ui),
                 Tab::Compare => {
-                    let (urls, busy) = (self.model.rows.len(), self.model.in_flight() > 0);
+                    let (urls, busy) = (self.core.model.rows.len(), self.core.model.in_flight() > 0);
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         if let Some(a) = self.compare.show(ui, urls, busy, &mut self.settings) {
                             actions.push(Action::Compare(a));
@@ -576,26 +476,12 @@ impl eframe::App for FanoutApp {
     }
 }
 
-/// A new engine for `settings`, with the channel its events come on.
-fn start_engine(
-    settings: &Settings,
-    ctx: &egui::Context,
-    hidden: &Arc<AtomicBool>,
-) -> (Option<Engine>, Receiver<Event>, Option<String>) {
-    let (tx, events) = crossbeam_channel::unbounded();
-    let waker = {
-        let (ctx, hidden) = (ctx.clone(), hidden.clone());
-        Arc::new(move || {
-            let delay = if hidden.load(Ordering::Relaxed) {
-                HIDDEN_WAKE_DELAY
-            } else {
-                WAKE_DELAY
-            };
-            ctx.request_repaint_after(delay)
-        })
-    };
-    match Engine::new(settings.engine_config(), tx, waker) {
-        Ok(e) => (Some(e), events, None),
-        Err(e) => (None, events, Some(tr!(EngineDidNotStart, e = e))),
+/// What egui is told: it follows the desktop itself for `System`.
+fn theme_preference(theme: crate::settings::Theme) -> egui::ThemePreference {
+    use crate::settings::Theme;
+    match theme {
+        Theme::System => egui::ThemePreference::System,
+        Theme::Light => egui::ThemePreference::Light,
+        Theme::Dark => egui::ThemePreference::Dark,
     }
 }

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::i18n::{self, T, tr};
 use super::{ADD_CAP, Action, FanoutApp};
+use crate::i18n::{self, T, tr};
 use crate::input::Options;
 
 /// The poll's pace where there are no selection events.
@@ -237,7 +237,7 @@ impl FanoutApp {
             if !on {
                 continue;
             }
-            let queued: HashSet<String> = self.model.rows.iter().map(|r| normal(&r.url)).collect();
+            let queued: HashSet<String> = self.core.model.rows.iter().map(|r| normal(&r.url)).collect();
             let mut seen = HashSet::new();
             let (urls, _) = super::add::take_valid(&text, ADD_CAP);
             let urls: Vec<_> = urls

@@ -11,10 +11,10 @@ use std::sync::mpsc;
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
-use super::i18n::{self, tr};
-use super::settings::{EngineChoice, Settings};
 use crate::compare::{self, CompareError, Run, Update};
 use crate::engine::BackendKind;
+use crate::i18n::{self, tr};
+use crate::settings::{EngineChoice, Settings};
 
 /// What the helper thread sends.
 enum Msg {

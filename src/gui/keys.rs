@@ -7,9 +7,9 @@
 
 use egui::{Key, Modifiers};
 
-use super::i18n::tr;
-use super::model::Model;
 use super::{Action, FanoutApp};
+use crate::i18n::tr;
+use crate::service::model::Model;
 
 /// The keyboard's state: the table's filter, a cancel waiting for its
 /// confirmation, and whether the help is open.
@@ -78,12 +78,12 @@ impl FanoutApp {
             return;
         }
         let selected: Vec<usize> = self.selection.rows.iter().copied().collect();
-        let state = |i: usize| &self.model.rows[i].state;
+        let state = |i: usize| &self.core.model.rows[i].state;
         if pressed(Modifiers::COMMAND, Key::N) {
             actions.push(Action::OpenAdd(None));
         }
         if pressed(Modifiers::COMMAND, Key::A) {
-            self.selection.rows = shown(&self.model, &self.keys.filter).into_iter().collect();
+            self.selection.rows = shown(&self.core.model, &self.keys.filter).into_iter().collect();
         }
         if pressed(Modifiers::COMMAND, Key::F) {
             self.keys.filter_open = true;

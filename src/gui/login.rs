@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 
 use super::FanoutApp;
-use super::i18n::tr;
-use super::settings::EngineChoice;
 use crate::engine::auth::Login;
 use crate::engine::{FetchError, TaskResult};
+use crate::i18n::tr;
+use crate::settings::EngineChoice;
 
 /// A site that asked: the downloads waiting for it, and the per-site
 /// rule that applies to it (its host pattern and user), if one does.
@@ -58,6 +58,7 @@ impl FanoutApp {
         }
         if let Some(host) = asks_for_login(r) {
             let rule = self
+                .core
                 .engine
                 .as_ref()
                 .and_then(|e| e.rule_for(&r.url))
@@ -134,7 +135,7 @@ impl FanoutApp {
         // The engine has the login before the downloads go again (the
         // settings' save, with the keyring, follows in this frame).
         self.apply_engine_config();
-        if let Some(engine) = &self.engine {
+        if let Some(engine) = &self.core.engine {
             for i in indices {
                 engine.retry(i);
             }

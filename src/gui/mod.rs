@@ -22,16 +22,12 @@ pub mod after_batch;
 mod app;
 mod clipboard_watch;
 pub mod compare;
-pub mod i18n;
 mod keys;
 mod login;
-pub mod model;
 mod network_panel;
 mod platform;
 mod results;
-mod row;
 mod rpc;
-pub mod settings;
 mod settings_panel;
 mod status;
 pub mod table;
@@ -46,18 +42,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Receiver;
-
-use crate::engine::{Engine, Event};
 use crate::instance::Instance;
 use crate::schedule::{Clock, SystemClock};
-use crate::store::{StoredTask, Writer};
+use crate::service::Downloads;
+use crate::settings::Settings;
 pub use actions::Action;
 use add::AddDialog;
 use compare::ComparePanel;
-use model::Model;
 use platform::FolderPick;
-use settings::Settings;
 use table::Selection;
 
 /// The most URLs one add may expand to.
@@ -231,22 +223,15 @@ pub struct FanoutApp {
     options: AppOptions,
     pub settings: Settings,
     saved_settings: Settings,
-    engine: Option<Engine>,
+    /// The downloads: the list, its engine and store, the RPC's books.
+    pub core: Downloads,
     engine_error: Option<String>,
-    events: Receiver<Event>,
-    store: Option<Writer>,
-    pub model: Model,
     add: AddDialog,
     selection: Selection,
-    queue_paused: bool,
     folder_pick: Option<FolderPick>,
     dropped: Option<mpsc::Receiver<String>>,
     /// A message for the status bar.
     notice: Option<Notice>,
-    /// A saved queue the current engine has not taken back yet (none
-    /// started, or the one in settings failed): shown, and handed to the
-    /// first engine that starts.
-    unattached: Option<Vec<(usize, StoredTask)>>,
     pub tab: Tab,
     pub compare: ComparePanel,
     /// The window title last sent (`fanout — 37/64`).
@@ -267,10 +252,6 @@ pub struct FanoutApp {
     countdown: Option<after_batch::Countdown>,
     /// logind's answer to a suspend or power-off, on its way.
     logind: Option<mpsc::Receiver<Result<(), String>>>,
-    /// The restored tasks' secrets, on their way from the keyring.
-    queue_secrets: Option<Receiver<crate::store::QueueSecrets>>,
-    /// Restored tasks to resume once they have their secrets.
-    resume_later: Vec<usize>,
     /// The lock of the one window, and URLs later starts hand over.
     instance: Option<Instance>,
     /// The speed limit in force (the setting, the alternative, none).

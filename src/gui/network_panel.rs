@@ -6,10 +6,10 @@
 use egui::RichText;
 
 use super::FanoutApp;
-use super::i18n::tr;
-use super::settings::{NetworkSettings, ProxyMode};
 use crate::engine::rules::SiteRules;
+use crate::i18n::tr;
 use crate::secrets::Kept;
+use crate::settings::{NetworkSettings, ProxyMode};
 
 impl FanoutApp {
     /// True while a field is edited (applied when it is left).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-use super::i18n::tr;
+use crate::i18n::tr;
 
 /// The native folder dialog, run off the UI thread.
 pub(super) struct FolderPick {

@@ -4,26 +4,26 @@
 use egui::RichText;
 
 use super::FanoutApp;
-use super::i18n::tr;
 use crate::engine::Order;
+use crate::i18n::tr;
 
 impl FanoutApp {
     pub(super) fn results_panel(&self, ui: &mut egui::Ui) {
         ui.heading(tr!(Results));
-        let keep = self.model.order() == Order::Submission;
+        let keep = self.core.model.order() == Order::Submission;
         ui.label(if keep {
             tr!(InSubmissionOrder)
         } else {
             tr!(InCompletionOrder)
         });
-        let held = self.model.held_back();
+        let held = self.core.model.held_back();
         ui.label(RichText::new(tr!(HeldBack, n = held)).color(if held > 0 {
             ui.visuals().warn_fg_color
         } else {
             ui.visuals().weak_text_color()
         }));
         ui.separator();
-        let released = &self.model.released;
+        let released = &self.core.model.released;
         egui::Grid::new("results head")
             .num_columns(3)
             .min_col_width(44.0)
@@ -53,7 +53,7 @@ impl FanoutApp {
                             [44.0, row_h - 4.0],
                             egui::Label::new(RichText::new(r.index.to_string()).color(color)),
                         );
-                        let name = &self.model.rows[r.index].name;
+                        let name = &self.core.model.rows[r.index].name;
                         ui.add(egui::Label::new(RichText::new(name).color(color)).truncate());
                     });
                 }

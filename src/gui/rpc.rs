@@ -10,15 +10,14 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 
-use super::actions::{add_row, cancel_row, pause_row, resume_row, set_rate_row};
-use super::i18n::tr;
-use super::model::{Model, TaskState};
-use super::settings::{EngineChoice, RpcSettings, Settings};
 use super::{FanoutApp, ServeRpc};
-use crate::engine::{Engine, Event, Note, Place};
-use crate::rpc::{Add, Call, Desk, Download, Global, GlobalChange, Host, Request, RpcError, Server, Status};
+use crate::engine::Event;
+use crate::i18n::tr;
+use crate::rpc::{Call, Request, RpcError, Server};
 use crate::secrets::{Kept, RPC_SECRET, Secrets};
-use crate::store::Writer;
+use crate::service::host::Owner;
+use crate::service::model::TaskState;
+use crate::settings::RpcSettings;
 
 /// How long one frame may spend answering calls.
 pub(super) const RPC_BUDGET: Duration = Duration::from_millis(6);
@@ -31,7 +30,7 @@ struct Work {
 }
 
 pub(super) struct Rpc {
-    server: Option<Server>,
+    pub(super) server: Option<Server>,
     /// Why it does not serve (the port is taken…), for settings and the
     /// status bar.
     pub(super) error: Option<String>,
@@ -40,15 +39,12 @@ pub(super) struct Rpc {
     tx: Sender<Request>,
     rx: Receiver<Request>,
     work: Option<Work>,
-    desk: Desk,
     pub(super) secret: Option<String>,
     /// Where the secret is kept (the keyring, or the file and why).
     pub(super) kept: Option<Kept>,
     /// The secret on its way from the keyring (which may ask the user to
     /// unlock it: never on the UI thread).
     fetching: Option<Receiver<std::io::Result<(String, Kept)>>>,
-    /// Arrived held, for the user to start or remove (`Ask first`).
-    pub(super) arrived: Vec<usize>,
 }
 
 impl Default for Rpc {
@@ -61,22 +57,11 @@ impl Default for Rpc {
             tx,
             rx,
             work: None,
-            desk: Desk::new(),
             secret: None,
             kept: None,
             fetching: None,
-            arrived: Vec::new(),
         }
     }
-}
-
-/// The window's parts the RPC's calls read and change.
-struct Owner<'a> {
-    engine: Option<&'a Engine>,
-    model: &'a mut Model,
-    settings: &'a mut Settings,
-    store: Option<&'a Writer>,
-    arrived: &'a mut Vec<usize>,
 }
 
 impl FanoutApp {
@@ -156,7 +141,7 @@ impl FanoutApp {
         };
         let ctx = self.ctx.clone();
         let wake = std::sync::Arc::new(move || ctx.request_repaint());
-        let session = self.rpc.desk.gids.session();
+        let session = self.core.desk.gids.session();
         match Server::start(&listen, &secret, session, self.rpc.tx.clone(), wake) {
             Ok(server) => self.rpc.server = Some(server),
             Err(e) => {
@@ -181,25 +166,11 @@ impl FanoutApp {
         self.rpc.secret.as_deref()
     }
 
-    /// The list was cleared: indices, and so gids, start again.
-    pub(super) fn reset_rpc_books(&mut self) {
-        self.rpc.desk.reset();
-        self.rpc.arrived.clear();
-    }
-
     /// Tells WebSocket clients what an engine event means to them; called
     /// before the model takes the event (it needs the state before).
-    pub(super) fn tell_rpc(&self, event: &Event) {
-        let Some(server) = &self.rpc.server else { return };
-        let was_paused = match event {
-            Event::Finished(r) => self
-                .model
-                .rows
-                .get(r.index)
-                .is_some_and(|row| row.state == TaskState::Paused),
-            _ => false,
-        };
-        if let Some((method, gid)) = self.rpc.desk.notification(event, was_paused) {
+    pub(super) fn tell_rpc(server: Option<&Server>, event: &Event, downloads: &crate::service::Downloads) {
+        let Some(server) = server else { return };
+        if let Some((method, gid)) = downloads.notification(event) {
             server.notify(method, &gid);
         }
     }
@@ -208,19 +179,11 @@ impl FanoutApp {
     pub fn answer_rpc(&mut self, budget: Duration) -> bool {
         let start = Instant::now();
         let FanoutApp {
-            engine,
-            model,
-            settings,
-            store,
-            rpc,
-            ..
+            core, settings, rpc, ..
         } = self;
         let mut owner = Owner {
-            engine: engine.as_ref(),
-            model,
+            downloads: core,
             settings,
-            store: store.as_ref(),
-            arrived: &mut rpc.arrived,
         };
         loop {
             if rpc.work.is_none() {
@@ -235,12 +198,15 @@ impl FanoutApp {
                 return false;
             };
             while let Some(call) = work.calls.pop_front() {
-                work.results.push(rpc.desk.answer(&mut owner, &call));
+                work.results.push(owner.answer(&call));
                 if start.elapsed() >= budget && !work.calls.is_empty() {
                     return true;
                 }
             }
             if let Some(done) = rpc.work.take() {
+                // Acknowledged means kept: the answer goes once the
+                // store has committed what the calls changed.
+                owner.downloads.commit();
                 let _ = done.reply.send(done.results);
             }
             if start.elapsed() >= budget {
@@ -251,13 +217,14 @@ impl FanoutApp {
 
     /// Downloads that arrived held (`Ask first`): start them or remove them.
     pub(super) fn arrived_window(&mut self, ctx: &egui::Context) {
-        self.rpc.arrived.retain(|&i| {
-            self.model
+        self.core.arrived.retain(|&i| {
+            self.core
+                .model
                 .rows
                 .get(i)
                 .is_some_and(|r| r.state == TaskState::Paused)
         });
-        if self.rpc.arrived.is_empty() {
+        if self.core.arrived.is_empty() {
             return;
         }
         let mut start = false;
@@ -270,10 +237,10 @@ impl FanoutApp {
             .default_width(520.0)
             .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
             .show(ctx, |ui| {
-                ui.label(tr!(ArrivedBody, n = self.rpc.arrived.len()));
+                ui.label(tr!(ArrivedBody, n = self.core.arrived.len()));
                 egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
-                    for &i in &self.rpc.arrived {
-                        let row = &self.model.rows[i];
+                    for &i in &self.core.arrived {
+                        let row = &self.core.model.rows[i];
                         ui.label(format!("{}  →  {}", row.shown_url, row.dir.display()));
                     }
                 });
@@ -283,7 +250,7 @@ impl FanoutApp {
                 });
             });
         if start || remove {
-            let rows = std::mem::take(&mut self.rpc.arrived);
+            let rows = std::mem::take(&mut self.core.arrived);
             self.apply(if start {
                 super::Action::Resume(rows)
             } else {
@@ -303,129 +270,5 @@ impl FanoutApp {
         }
         let port = self.rpc_port()?;
         Some((tr!(RpcServing, port = port), false))
-    }
-}
-
-impl Host for Owner<'_> {
-    fn indices(&self) -> Vec<usize> {
-        (0..self.model.rows.len()).collect()
-    }
-
-    fn download(&self, index: usize) -> Option<Download> {
-        let row = self.model.rows.get(index)?;
-        let (status, error) = match &row.state {
-            TaskState::Queued => (Status::Waiting, None),
-            TaskState::Running | TaskState::Retrying { .. } | TaskState::Pausing | TaskState::Cancelling => {
-                (Status::Active, None)
-            }
-            TaskState::Paused => (Status::Paused, None),
-            TaskState::Done => (Status::Complete, None),
-            TaskState::Failed(e) => (Status::Error, Some(e.clone())),
-            TaskState::Cancelled => (Status::Removed, None),
-        };
-        Some(Download {
-            index,
-            url: row.url.clone(),
-            dir: row.dir.clone(),
-            status,
-            total: row.total,
-            done: row.bytes,
-            speed: row.speed(Instant::now()) as u64,
-            connections: row.connections,
-            path: Some(row.destination()),
-            error,
-            options: row.options.clone(),
-            rank: row.rank,
-        })
-    }
-
-    fn waiting(&self) -> Vec<usize> {
-        self.engine.map(Engine::waiting).unwrap_or_default()
-    }
-
-    fn global(&self) -> Global {
-        let s = &*self.settings;
-        Global {
-            dir: s.target_dir(),
-            max_concurrent: match s.engine {
-                EngineChoice::Sequential => 1,
-                EngineChoice::Threads => s.threads,
-                EngineChoice::Async => s.async_limit,
-                EngineChoice::Aria2 => s.aria2_limit,
-            },
-            overall_limit: s.rate_limit(),
-            split: s.segments,
-        }
-    }
-
-    fn add(&mut self, add: Add) -> Result<usize, String> {
-        let engine = self.engine.ok_or_else(|| tr!(NoEngine).to_string())?;
-        let ask = self.settings.rpc.ask;
-        let index = add_row(
-            engine,
-            self.model,
-            self.store,
-            add.url,
-            add.dir,
-            add.options,
-            add.paused || ask,
-        );
-        if !add.ignored.is_empty() {
-            let note = Note::Ignored { options: add.ignored };
-            tracing::info!(index, %note, "addUri");
-            self.model.apply(Event::Note { index, note }, Instant::now());
-        }
-        if ask && !add.paused && self.model.rows[index].state == TaskState::Paused {
-            self.arrived.push(index);
-        }
-        Ok(index)
-    }
-
-    fn pause(&mut self, index: usize) -> bool {
-        self.engine.is_some_and(|e| pause_row(e, self.model, index))
-    }
-
-    fn resume(&mut self, index: usize) -> bool {
-        self.engine.is_some_and(|e| resume_row(e, self.model, index))
-    }
-
-    fn cancel(&mut self, index: usize) -> bool {
-        self.engine.is_some_and(|e| cancel_row(e, self.model, index))
-    }
-
-    fn move_to(&mut self, index: usize, place: Place) -> Option<usize> {
-        self.engine?.move_to(index, place)
-    }
-
-    fn set_rate(&mut self, index: usize, rate: Option<u64>) {
-        if let Some(e) = self.engine {
-            set_rate_row(e, self.model, self.store, index, rate);
-        }
-    }
-
-    fn set_global(&mut self, change: GlobalChange) -> Result<(), String> {
-        let s = &mut *self.settings;
-        if let Some(dir) = change.dir {
-            if s.engine == EngineChoice::Aria2 {
-                s.aria2_dir = dir.display().to_string();
-            } else {
-                s.download_dir = dir;
-            }
-        }
-        if let Some(n) = change.max_concurrent {
-            match s.engine {
-                EngineChoice::Sequential => {}
-                EngineChoice::Threads => s.threads = n.min(512),
-                EngineChoice::Async => s.async_limit = n,
-                EngineChoice::Aria2 => s.aria2_limit = n.min(1000),
-            }
-        }
-        if let Some(limit) = change.overall_limit {
-            s.speed_limit_kib = limit.map_or(0, |b| b.div_ceil(1024));
-        }
-        if let Some(k) = change.split {
-            s.segments = k;
-        }
-        Ok(())
     }
 }

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 
 use egui::RichText;
 
-use super::i18n::{Lang, tr};
-use super::settings::{EngineChoice, Settings, Theme, if_exists_label};
 use super::{Action, FanoutApp};
 use crate::engine::sort::Categories;
 use crate::engine::{Engine, EngineConfig, IfExists};
+use crate::i18n::{Lang, tr};
 use crate::secrets::Kept;
+use crate::settings::{EngineChoice, Settings, Theme, if_exists_label};
 
 impl FanoutApp {
     /// System, English or 简体中文; each in its own language.
@@ -147,7 +147,12 @@ impl FanoutApp {
         ui.add_space(8.0);
         ui.separator();
         ui.weak(tr!(EngineChangeNote));
-        if self.engine.as_ref().is_some_and(Engine::running_on_old_backends) {
+        if self
+            .core
+            .engine
+            .as_ref()
+            .is_some_and(Engine::running_on_old_backends)
+        {
             ui.label(RichText::new(tr!(OldEngineStillRuns)).color(ui.visuals().warn_fg_color));
         }
         dragging

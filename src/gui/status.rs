@@ -6,11 +6,11 @@ use std::time::Instant;
 use egui::RichText;
 
 use super::FanoutApp;
-use super::i18n::tr;
-use super::model::Counts;
-use super::settings::EngineChoice;
 use crate::cli::human_bytes;
 use crate::engine::Engine;
+use crate::i18n::tr;
+use crate::service::model::Counts;
+use crate::settings::EngineChoice;
 
 impl FanoutApp {
     pub(super) fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
@@ -20,7 +20,7 @@ impl FanoutApp {
         ui.horizontal_wrapped(|ui| {
             ui.label(tr!(
                 TaskTotals,
-                total = self.model.rows.len(),
+                total = self.core.model.rows.len(),
                 done = c.done,
                 failed = c.failed,
                 running = c.running,
@@ -30,25 +30,26 @@ impl FanoutApp {
             ));
             ui.separator();
             let limit = self
+                .core
                 .engine
                 .as_ref()
                 .and_then(|e| e.config().backend.limit())
                 .map_or(tr!(NoLimit).to_string(), |l| l.to_string());
             // The limit counts connections: a segmented file holds several.
-            let connections = self.engine.as_ref().map_or(0, Engine::connections);
+            let connections = self.core.engine.as_ref().map_or(0, Engine::connections);
             ui.label(tr!(
                 InFlight,
-                n = self.model.in_flight(),
+                n = self.core.model.in_flight(),
                 connections = connections,
                 limit = limit
             ))
             .on_hover_text(tr!(InFlightHint));
             ui.separator();
-            ui.label(format!("{}/s", human_bytes(self.model.speed(now) as u64)));
+            ui.label(format!("{}/s", human_bytes(self.core.model.speed(now) as u64)));
             ui.separator();
             match (
                 &self.settings.engine,
-                self.engine.as_ref().and_then(|e| e.config().aria2.as_ref()),
+                self.core.engine.as_ref().and_then(|e| e.config().aria2.as_ref()),
             ) {
                 (EngineChoice::Aria2, Some(remote)) => {
                     let host = url::Url::parse(&remote.url)
@@ -56,7 +57,7 @@ impl FanoutApp {
                         .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
                         .unwrap_or_else(|| remote.url.clone());
                     ui.label(tr!(EngineAria2At, host = host));
-                    match &self.model.remote {
+                    match &self.core.model.remote {
                         // No spinner: it would draw frames for as long as
                         // the daemon is away; the engine says when it is back.
                         Some((false, detail)) => {
@@ -72,7 +73,7 @@ impl FanoutApp {
                     ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
                 }
             }
-            if let Some(proxy) = self.engine.as_ref().and_then(Engine::proxy) {
+            if let Some(proxy) = self.core.engine.as_ref().and_then(Engine::proxy) {
                 ui.separator();
                 ui.label(tr!(ProxyInUse, proxy = proxy));
             }
@@ -97,7 +98,7 @@ impl FanoutApp {
                     None => tr!(SpeedInForce, limit = tr!(NoLimit)),
                 });
             }
-            if self.queue_paused {
+            if self.core.queue_paused {
                 ui.separator();
                 ui.label(RichText::new(tr!(QueuePausedNote)).color(ui.visuals().warn_fg_color));
             }

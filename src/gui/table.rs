@@ -8,9 +8,9 @@ use egui::{Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::Action;
-use super::i18n::{self, tr};
-use super::model::{Model, Row, TaskState};
 use crate::cli::human_bytes;
+use crate::i18n::{self, tr};
+use crate::service::model::{Model, Row, TaskState};
 
 /// Which rows are selected, with the anchor of a shift-click range.
 #[derive(Default)]

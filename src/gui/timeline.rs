@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use super::i18n::tr;
 use crate::cli::human_bytes;
+use crate::i18n::tr;
 use crate::timeline::{Bar, BarState, Timeline};
 
 /// Width of the lane names on the left.
@@ -229,16 +229,16 @@ pub fn show(
 impl super::FanoutApp {
     /// The current batch's timeline, live while it runs.
     pub(super) fn timeline_tab(&self, ui: &mut egui::Ui) {
-        let t = &self.model.batch.timeline;
+        let t = &self.core.model.batch.timeline;
         if t.is_empty() {
             ui.weak(tr!(TimelineEmpty));
             return;
         }
-        let now = self.engine.as_ref().map(crate::engine::Engine::elapsed);
+        let now = self.core.engine.as_ref().map(crate::engine::Engine::elapsed);
         ui.horizontal(|ui| {
             ui.label(tr!(
                 TimelineSummary,
-                tasks = self.model.batch.tasks.len(),
+                tasks = self.core.model.batch.tasks.len(),
                 lanes = t.lanes().len(),
                 secs = format!("{:.2}", t.span(now).as_secs_f64()),
                 peak = t.peak_in_flight()
@@ -246,7 +246,7 @@ impl super::FanoutApp {
             ui.separator();
             legend(ui);
         });
-        let rows = &self.model.rows;
+        let rows = &self.core.model.rows;
         let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
         egui::ScrollArea::vertical().show(ui, |ui| {
             show(ui, t, now, &name, 120.0);

@@ -1,8 +1,8 @@
 //! The toolbar: add, pause the queue, act on the selected rows, clear.
 
-use super::i18n::tr;
-use super::model::{Counts, TaskState};
 use super::{Action, FanoutApp};
+use crate::i18n::tr;
+use crate::service::model::{Counts, TaskState};
 
 impl FanoutApp {
     pub(super) fn top_bar(&mut self, ui: &mut egui::Ui, c: Counts, actions: &mut Vec<Action>) {
@@ -10,7 +10,7 @@ impl FanoutApp {
             if ui.button(tr!(AddUrls)).on_hover_text(tr!(AddUrlsHint)).clicked() {
                 actions.push(Action::OpenAdd(None));
             }
-            let mut paused = self.queue_paused;
+            let mut paused = self.core.queue_paused;
             if ui
                 .toggle_value(&mut paused, tr!(PauseQueue))
                 .on_hover_text(tr!(PauseQueueHint))
@@ -20,7 +20,7 @@ impl FanoutApp {
             }
             ui.separator();
             let sel: Vec<usize> = self.selection.rows.iter().copied().collect();
-            let any = |f: fn(&TaskState) -> bool| sel.iter().any(|&i| f(&self.model.rows[i].state));
+            let any = |f: fn(&TaskState) -> bool| sel.iter().any(|&i| f(&self.core.model.rows[i].state));
             ui.label(tr!(NSelected, n = sel.len()));
             if ui
                 .add_enabled(any(TaskState::can_pause), egui::Button::new(tr!(PauseSelected)))
@@ -47,11 +47,11 @@ impl FanoutApp {
                 actions.push(Action::Retry(sel.clone()));
             }
             if ui.button(tr!(SelectAll)).clicked() {
-                self.selection.rows = super::keys::shown(&self.model, &self.keys.filter)
+                self.selection.rows = super::keys::shown(&self.core.model, &self.keys.filter)
                     .into_iter()
                     .collect();
             }
-            let all_ended = !self.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
+            let all_ended = !self.core.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
             if ui
                 .add_enabled(all_ended, egui::Button::new(tr!(ClearList)))
                 .on_hover_text(tr!(ClearListHint))

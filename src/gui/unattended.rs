@@ -11,11 +11,11 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::i18n::tr;
-use super::settings::OnClose;
 use super::tray::{TrayCommand, TrayView};
 use super::{Action, FanoutApp, TrayChoice};
+use crate::i18n::tr;
 use crate::schedule::{Change, Plan, QueueWanted, Schedule, WeekTime};
+use crate::settings::OnClose;
 
 /// How often the schedule is looked at while it has rules (its edges are
 /// to the minute).
@@ -65,7 +65,7 @@ impl FanoutApp {
     /// Chooses the speed limit in force (the tray, the schedule).
     pub fn set_speed(&mut self, choice: SpeedChoice) {
         self.speed = choice;
-        if let Some(engine) = &self.engine {
+        if let Some(engine) = &self.core.engine {
             engine.set_rate_limit(self.rate_limit());
         }
     }
@@ -76,8 +76,8 @@ impl FanoutApp {
 
     /// Pauses the queue and every download in it, or resumes them all.
     pub fn pause_all(&mut self, paused: bool) {
-        let rows = (0..self.model.rows.len()).filter(|&i| {
-            let state = &self.model.rows[i].state;
+        let rows = (0..self.core.model.rows.len()).filter(|&i| {
+            let state = &self.core.model.rows[i].state;
             if paused {
                 state.can_pause()
             } else {
@@ -94,7 +94,7 @@ impl FanoutApp {
     }
 
     pub fn queue_paused(&self) -> bool {
-        self.queue_paused
+        self.core.queue_paused
     }
 
     /// Applies the schedule's edges that passed since the last look, and
@@ -245,7 +245,7 @@ impl FanoutApp {
         if self.quitting || !ctx.input(|i| i.viewport().close_requested()) || !self.tray.shown() {
             return;
         }
-        let running = self.model.in_flight() > 0 || self.model.counts().queued > 0;
+        let running = self.core.model.in_flight() > 0 || self.core.model.counts().queued > 0;
         let hide = match self.settings.on_close {
             OnClose::Tray => true,
             OnClose::Ask if running => {
@@ -297,9 +297,9 @@ impl FanoutApp {
 
     /// What the tray shows now, in the window's language.
     fn tray_view(&self) -> TrayView {
-        let (ended, total) = self.model.batch_progress();
-        let c = self.model.counts();
-        let speed = crate::cli::human_bytes(self.model.speed(std::time::Instant::now()) as u64);
+        let (ended, total) = self.core.model.batch_progress();
+        let c = self.core.model.counts();
+        let speed = crate::cli::human_bytes(self.core.model.speed(std::time::Instant::now()) as u64);
         let tooltip = tr!(
             TrayTooltip,
             ended = ended,
@@ -318,7 +318,7 @@ impl FanoutApp {
             tooltip_title: self.title.clone(),
             tooltip,
             visible: !self.hidden(),
-            paused: self.queue_paused,
+            paused: self.core.queue_paused,
             speed: self.speed,
             show: tr!(TrayShow).into(),
             hide: tr!(TrayHide).into(),

@@ -5,10 +5,10 @@
 use egui::RichText;
 
 use super::FanoutApp;
-use super::i18n::tr;
-use super::settings::OnClose;
 use super::unattended::day_name;
+use crate::i18n::tr;
 use crate::schedule::{DAY, Days, Rule, RuleKind};
+use crate::settings::OnClose;
 
 impl OnClose {
     pub const ALL: [OnClose; 3] = [OnClose::Ask, OnClose::Tray, OnClose::Quit];

@@ -8,9 +8,9 @@ use crossbeam_channel::{Receiver, Sender};
 use serde::{Deserialize, Serialize};
 
 use super::FanoutApp;
-use super::settings::{Secret, Settings};
 use crate::engine::auth::Login;
 use crate::secrets::{ARIA2_SECRET, Kept, PROXY_PASSWORD, SITE_LOGINS, Secrets};
+use crate::settings::{Secret, Settings};
 
 enum Request {
     Load,

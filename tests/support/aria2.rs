@@ -160,8 +160,9 @@ impl Rpcd for super::window::Window {
 }
 
 /// One `#[test]` per daemon from one body `fn NAME(daemon: &dyn Rpcd)`:
-/// `aria2c` (skipped where it is not installed, failed in CI) and
-/// `fanout_window`, a window serving aria2's RPC.
+/// `aria2c` (skipped where it is not installed, failed in CI),
+/// `fanout_window`, a window serving aria2's RPC, and `fanout_serve`, the
+/// headless service (the real binary, no display, no session bus).
 macro_rules! each_daemon {
     ($body:ident) => {
         mod $body {
@@ -178,6 +179,11 @@ macro_rules! each_daemon {
             #[test]
             fn fanout_window() {
                 super::$body(&support::window::Window::start())
+            }
+
+            #[test]
+            fn fanout_serve() {
+                super::$body(&support::serve::Serve::start())
             }
         }
     };

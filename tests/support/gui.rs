@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use fanout::gui::i18n::Lang;
-use fanout::gui::settings::Settings;
 use fanout::gui::{AppOptions, FanoutApp};
+use fanout::i18n::Lang;
+use fanout::settings::Settings;
 
 pub struct Setup {
     pub config: tempfile::TempDir,
@@ -94,6 +94,7 @@ pub fn step_until(harness: &mut Harness<'_, FanoutApp>, what: &str, done: impl F
         if Instant::now() > deadline {
             let app = harness.state();
             let rows: Vec<_> = app
+                .core
                 .model
                 .rows
                 .iter()
@@ -107,8 +108,8 @@ pub fn step_until(harness: &mut Harness<'_, FanoutApp>, what: &str, done: impl F
 
 pub fn all_done(n: usize) -> impl Fn(&FanoutApp) -> bool {
     move |app| {
-        let c = app.model.counts();
-        app.model.rows.len() == n && c.done + c.failed + c.cancelled == n
+        let c = app.core.model.counts();
+        app.core.model.rows.len() == n && c.done + c.failed + c.cancelled == n
     }
 }
 

@@ -45,6 +45,7 @@ pub mod gui;
 pub mod https;
 pub mod programs;
 pub mod proxy;
+pub mod serve;
 pub mod tls;
 pub mod wait;
 pub mod window;

@@ -11,9 +11,9 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 use egui_kittest::Harness;
 use fanout::engine::Aria2Remote;
-use fanout::gui::i18n::Lang;
-use fanout::gui::settings::Settings;
 use fanout::gui::{AppOptions, FanoutApp, ServeRpc};
+use fanout::i18n::Lang;
+use fanout::settings::Settings;
 
 type Chore = Box<dyn FnOnce(&mut FanoutApp) + Send>;
 

@@ -116,11 +116,11 @@ pub fn fill(key: T, args: &[(&str, &dyn Display)]) -> String {
 /// `tr!(Key)` is the text; `tr!(Key, n = 5, path = p.display())` fills it.
 macro_rules! tr {
     ($key:ident) => {
-        $crate::gui::i18n::t($crate::gui::i18n::T::$key)
+        $crate::i18n::t($crate::i18n::T::$key)
     };
     ($key:ident, $($name:ident = $value:expr),+ $(,)?) => {
-        $crate::gui::i18n::fill(
-            $crate::gui::i18n::T::$key,
+        $crate::i18n::fill(
+            $crate::i18n::T::$key,
             &[$((stringify!($name), &$value as &dyn std::fmt::Display)),+],
         )
     };

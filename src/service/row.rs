@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::i18n::{self, tr};
 use crate::engine::{FetchError, Note, Worker, naming};
+use crate::i18n::{self, tr};
 use crate::input::Options;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

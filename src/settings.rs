@@ -1,6 +1,8 @@
-//! What the window remembers across runs: one serde struct in the user's
-//! config folder, written atomically (a temp file, then a rename), so a crash
-//! mid-write leaves the old settings, never half a file.
+//! What fanout remembers across runs, for the window and `fanout serve`
+//! alike: one serde struct in the user's config folder, written atomically
+//! (a temp file, then a rename), so a crash mid-write leaves the old
+//! settings, never half a file. No egui here: the window maps `Theme` to
+//! egui's own type itself.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,8 +10,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::after_batch::AfterBatch;
-use super::i18n::{Lang, tr};
 use crate::engine::auth::{Login, Logins};
 use crate::engine::netrc::Netrc;
 use crate::engine::rules::SiteRules;
@@ -17,6 +17,7 @@ use crate::engine::sort::Categories;
 use crate::engine::{
     Aria2Remote, BackendKind, EngineConfig, IfExists, Order, ProxyChoice, ProxyConfig, ProxyServer,
 };
+use crate::i18n::{Lang, tr};
 use crate::schedule::Schedule;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,15 +85,6 @@ impl Theme {
             Theme::System => tr!(ThemeSystem),
             Theme::Light => tr!(ThemeLight),
             Theme::Dark => tr!(ThemeDark),
-        }
-    }
-
-    /// What egui is told: it follows the desktop itself for `System`.
-    pub fn preference(self) -> egui::ThemePreference {
-        match self {
-            Theme::System => egui::ThemePreference::System,
-            Theme::Light => egui::ThemePreference::Light,
-            Theme::Dark => egui::ThemePreference::Dark,
         }
     }
 }
@@ -191,6 +183,34 @@ pub struct Settings {
     pub schedule: Schedule,
     /// The alternative speed limit, in KiB/s.
     pub alt_speed_limit_kib: u64,
+}
+
+/// What to do after a batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AfterBatch {
+    #[default]
+    Nothing,
+    RunCommand,
+    Suspend,
+    PowerOff,
+}
+
+impl AfterBatch {
+    pub const ALL: [AfterBatch; 4] = [
+        AfterBatch::Nothing,
+        AfterBatch::RunCommand,
+        AfterBatch::Suspend,
+        AfterBatch::PowerOff,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AfterBatch::Nothing => tr!(AfterNothing),
+            AfterBatch::RunCommand => tr!(AfterRunCommand),
+            AfterBatch::Suspend => tr!(AfterSuspend),
+            AfterBatch::PowerOff => tr!(AfterPowerOff),
+        }
+    }
 }
 
 /// Closing the window while downloads run, when there is a tray icon to
@@ -374,10 +394,14 @@ impl Default for Settings {
     }
 }
 
-/// The user's Downloads folder, else their home folder.
+/// The user's Downloads folder, else their home folder. A home with a
+/// `Downloads` folder but no `user-dirs.dirs` (a fresh account, a server)
+/// still has one: `dirs` only reads the XDG file.
 pub fn default_download_dir() -> PathBuf {
+    let home = dirs::home_dir();
     dirs::download_dir()
-        .or_else(dirs::home_dir)
+        .or_else(|| home.as_ref().map(|h| h.join("Downloads")).filter(|d| d.is_dir()))
+        .or(home)
         .unwrap_or_else(|| PathBuf::from("."))
 }
 

@@ -1,0 +1,153 @@
+//! The downloads as the RPC's calls see them: [`Owner`] lends the list and
+//! the settings to [`crate::rpc::Desk::answer`] through the RPC's `Host`,
+//! for whichever face runs it (the window between frames, `fanout serve` on
+//! its service thread).
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::Downloads;
+use super::model::TaskState;
+use crate::engine::{Event, Note, Place};
+use crate::i18n::tr;
+use crate::rpc::{Add, Call, Download, Global, GlobalChange, Host, RpcError, Status};
+use crate::settings::{EngineChoice, Settings};
+
+/// The parts of a face the RPC's calls read and change.
+pub struct Owner<'a> {
+    pub downloads: &'a mut Downloads,
+    pub settings: &'a mut Settings,
+}
+
+impl Owner<'_> {
+    /// Answers one call, against the list as earlier calls left it.
+    pub fn answer(&mut self, call: &Call) -> Result<Value, RpcError> {
+        // The books are lent out for the call, and back after it.
+        let mut desk = std::mem::take(&mut self.downloads.desk);
+        let answer = desk.answer(self, call);
+        self.downloads.desk = desk;
+        answer
+    }
+}
+
+impl Host for Owner<'_> {
+    fn indices(&self) -> Vec<usize> {
+        (0..self.downloads.model.rows.len()).collect()
+    }
+
+    fn download(&self, index: usize) -> Option<Download> {
+        let row = self.downloads.model.rows.get(index)?;
+        let (status, error) = match &row.state {
+            TaskState::Queued => (Status::Waiting, None),
+            TaskState::Running | TaskState::Retrying { .. } | TaskState::Pausing | TaskState::Cancelling => {
+                (Status::Active, None)
+            }
+            TaskState::Paused => (Status::Paused, None),
+            TaskState::Done => (Status::Complete, None),
+            TaskState::Failed(e) => (Status::Error, Some(e.clone())),
+            TaskState::Cancelled => (Status::Removed, None),
+        };
+        Some(Download {
+            index,
+            url: row.url.clone(),
+            dir: row.dir.clone(),
+            status,
+            total: row.total,
+            done: row.bytes,
+            speed: row.speed(Instant::now()) as u64,
+            connections: row.connections,
+            path: Some(row.destination()),
+            error,
+            options: row.options.clone(),
+            rank: row.rank,
+        })
+    }
+
+    fn waiting(&self) -> Vec<usize> {
+        self.downloads
+            .engine
+            .as_ref()
+            .map(crate::engine::Engine::waiting)
+            .unwrap_or_default()
+    }
+
+    fn global(&self) -> Global {
+        let s = &*self.settings;
+        Global {
+            dir: s.target_dir(),
+            max_concurrent: match s.engine {
+                EngineChoice::Sequential => 1,
+                EngineChoice::Threads => s.threads,
+                EngineChoice::Async => s.async_limit,
+                EngineChoice::Aria2 => s.aria2_limit,
+            },
+            overall_limit: s.rate_limit(),
+            split: s.segments,
+        }
+    }
+
+    fn add(&mut self, add: Add) -> Result<usize, String> {
+        let ask = self.settings.rpc.ask;
+        let index = self
+            .downloads
+            .add(add.url, add.dir, add.options, add.paused || ask)
+            .ok_or_else(|| tr!(NoEngine).to_string())?;
+        let d = &mut *self.downloads;
+        if !add.ignored.is_empty() {
+            let note = Note::Ignored { options: add.ignored };
+            tracing::info!(index, %note, "addUri");
+            d.model.apply(Event::Note { index, note }, Instant::now());
+        }
+        if ask && !add.paused && d.model.rows[index].state == TaskState::Paused {
+            d.arrived.push(index);
+        }
+        Ok(index)
+    }
+
+    fn pause(&mut self, index: usize) -> bool {
+        self.downloads.pause(index)
+    }
+
+    fn resume(&mut self, index: usize) -> bool {
+        self.downloads.resume(index)
+    }
+
+    fn cancel(&mut self, index: usize) -> bool {
+        self.downloads.cancel(index)
+    }
+
+    fn move_to(&mut self, index: usize, place: Place) -> Option<usize> {
+        self.downloads.engine.as_ref()?.move_to(index, place)
+    }
+
+    fn set_rate(&mut self, index: usize, rate: Option<u64>) {
+        self.downloads.set_rate(index, rate);
+    }
+
+    fn set_global(&mut self, change: GlobalChange) -> Result<(), String> {
+        let s = &mut *self.settings;
+        if let Some(dir) = change.dir {
+            if s.engine == EngineChoice::Aria2 {
+                s.aria2_dir = dir.display().to_string();
+            } else {
+                s.download_dir = dir;
+            }
+        }
+        if let Some(n) = change.max_concurrent {
+            match s.engine {
+                EngineChoice::Sequential => {}
+                EngineChoice::Threads => s.threads = n.min(512),
+                EngineChoice::Async => s.async_limit = n,
+                EngineChoice::Aria2 => s.aria2_limit = n.min(1000),
+            }
+        }
+        if let Some(limit) = change.overall_limit {
+            s.speed_limit_kib = limit.map_or(0, |b| b.div_ceil(1024));
+        }
+        if let Some(k) = change.split {
+            s.segments = k;
+        }
+        Ok(())
+    }
+}

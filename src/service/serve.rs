@@ -1,0 +1,218 @@
+//! `fanout serve`: the downloads with no window. One thread (the caller's)
+//! owns the [`Downloads`] and waits on everything that changes them: the
+//! RPC's calls, the engine's events, URLs handed over by a later
+//! `fanout URL…`, and the stop signal. A call is answered as soon as it
+//! arrives, and only once the store has committed what it changed.
+//!
+//! Logs go through `tracing`, one line an event (the binary sends them to
+//! stderr, where a service's journal reads them).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Select, TryRecvError};
+
+use super::Downloads;
+use super::host::Owner;
+use super::model::TaskState;
+use crate::engine::{Event, FetchError};
+use crate::instance::Instance;
+use crate::rpc::{Listen, Request, Server, StartError};
+use crate::secrets::Secrets;
+use crate::settings::Settings;
+
+/// How long a stop waits for running transfers to put their bytes down.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// What the service is started with.
+pub struct ServeConfig {
+    pub settings: Settings,
+    /// The queue's store (`queue.sqlite3`).
+    pub queue_path: PathBuf,
+    /// Where the queue's secrets are kept (the keyring, else a file there).
+    pub secrets: Secrets,
+    pub listen: Listen,
+    pub secret: String,
+    /// The lock of the data folder, and the URLs later starts hand over.
+    pub instance: Option<Instance>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("the RPC server did not start: {0}")]
+    Rpc(#[from] StartError),
+    #[error("the queue cannot be kept: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("the engine did not start: {0}")]
+    Engine(#[from] crate::engine::EngineError),
+}
+
+/// Serves until `stop` says so (or is dropped); then pauses what runs,
+/// waits for it to keep its bytes, and returns with the queue saved.
+/// `ready` hears the addresses once the RPC listens.
+pub fn run(
+    mut config: ServeConfig,
+    stop: Receiver<()>,
+    ready: impl FnOnce(&[std::net::SocketAddr]),
+) -> Result<(), ServeError> {
+    let settings = &mut config.settings;
+    let mut core = Downloads::new(settings);
+    // The service waits on the channels themselves: no face to wake.
+    let restored = core.start_engine(settings, Arc::new(|| {}))?;
+    let restored_queue = core.restore_queue(&config.queue_path, config.secrets, settings.resume_on_start)?;
+    let paused = restored.unfinished_paused + restored_queue.unfinished_paused;
+    tracing::info!(
+        downloads = core.model.rows.len(),
+        "queue restored from {}",
+        config.queue_path.display()
+    );
+    if paused > 0 {
+        tracing::info!("{paused} unfinished downloads wait paused (resume them over RPC)");
+    }
+    let (calls_tx, calls) = crossbeam_channel::unbounded::<Request>();
+    let session = core.desk.gids.session();
+    let server = Server::start(&config.listen, &config.secret, session, calls_tx, Arc::new(|| {}))?;
+    ready(server.addrs());
+    let handoffs = config
+        .instance
+        .as_ref()
+        .map_or_else(crossbeam_channel::never, |i| i.handoffs().clone());
+    loop {
+        // Waits for any of them without taking from it (an engine event
+        // taken here would be lost to `drain_events`).
+        let events = core.events().clone();
+        let mut ready = Select::new();
+        let on_call = ready.recv(&calls);
+        ready.recv(&events);
+        let on_handoff = ready.recv(&handoffs);
+        let on_stop = ready.recv(&stop);
+        match ready.ready_timeout(Duration::from_secs(1)) {
+            Ok(i) if i == on_call => match calls.try_recv() {
+                Ok(req) => answer(&mut core, settings, req),
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {}
+            },
+            Ok(i) if i == on_handoff => {
+                if let Ok(h) = handoffs.try_recv() {
+                    take_handoff(&mut core, settings, h);
+                }
+            }
+            Ok(i) if i == on_stop && !matches!(stop.try_recv(), Err(TryRecvError::Empty)) => break,
+            _ => {}
+        }
+        core.drain_events(Duration::from_millis(50), |event, d| {
+            if let Some((method, gid)) = d.notification(event) {
+                server.notify(method, &gid);
+            }
+            log_event(event, d);
+        });
+        core.give_back_secrets();
+        if let Some(end) = core.model.take_batch_end() {
+            tracing::info!(
+                "batch ended: {} done, {} failed, {} removed, {} paused, in {:.1} s",
+                end.done,
+                end.failed,
+                end.cancelled,
+                end.paused,
+                end.span.as_secs_f64()
+            );
+        }
+    }
+    shut_down(&mut core, &server);
+    Ok(())
+}
+
+/// URLs a later `fanout URL…` handed over: queued (and kept) at once.
+fn take_handoff(core: &mut Downloads, settings: &Settings, h: crate::instance::Handoff) {
+    let dir = h.dir.unwrap_or_else(|| settings.target_dir());
+    let (urls, bad) = crate::input::take_valid(&h.lines.join("\n"), crate::pattern::DEFAULT_CAP);
+    for line in bad.lines() {
+        tracing::warn!("handed over, not a URL: {line}");
+    }
+    for (url, options) in urls {
+        if let Some(i) = core.add(url, dir.clone(), options, false) {
+            tracing::info!(gid = %core.desk.gids.gid(i), "added {}", core.model.rows[i].shown_url);
+        }
+    }
+    core.commit();
+}
+
+/// Answers one request's calls in order, then commits, then replies.
+fn answer(core: &mut Downloads, settings: &mut Settings, req: Request) {
+    let before = settings.clone();
+    let mut owner = Owner {
+        downloads: core,
+        settings,
+    };
+    let results = req.calls.iter().map(|c| owner.answer(c)).collect();
+    if *settings != before {
+        // changeGlobalOption: for this run (the settings file is the
+        // window's and the user's; a service does not rewrite it).
+        if let Some(engine) = core.engine.as_mut() {
+            engine.set_rate_limit(settings.rate_limit());
+            if let Err(e) = engine.reconfigure(settings.engine_config()) {
+                tracing::warn!("the engine keeps its settings: {e}");
+            }
+        }
+        core.model.set_order(settings.order());
+    }
+    // Acknowledged means kept.
+    core.commit();
+    let _ = req.reply.send(results);
+}
+
+/// One line for what a user of a service wants in its journal.
+fn log_event(event: &Event, d: &Downloads) {
+    let gid = |i: usize| d.desk.gids.gid(i);
+    let url = |i: usize| d.model.rows.get(i).map_or("", |r| r.shown_url.as_str());
+    match event {
+        // Once a download, not again on every retry.
+        Event::Started { index, .. }
+            if d.model
+                .rows
+                .get(*index)
+                .is_some_and(|r| r.state == TaskState::Queued) =>
+        {
+            tracing::info!(gid = %gid(*index), "started {}", url(*index));
+        }
+        Event::Paused { index, .. } => tracing::info!(gid = %gid(*index), "paused {}", url(*index)),
+        Event::Finished(r) => match &r.outcome {
+            Ok(saved) => tracing::info!(
+                gid = %gid(r.index),
+                "complete {} -> {} ({} bytes)",
+                url(r.index),
+                saved.path.display(),
+                saved.bytes
+            ),
+            Err(FetchError::Cancelled) => tracing::info!(gid = %gid(r.index), "removed {}", url(r.index)),
+            Err(e) => tracing::warn!(gid = %gid(r.index), "failed {}: {e}", url(r.index)),
+        },
+        _ => {}
+    }
+}
+
+/// Pauses what runs and waits (a while) for each transfer to stop with
+/// its bytes and control file in place, so the next start continues them.
+fn shut_down(core: &mut Downloads, server: &Server) {
+    let running: Vec<usize> = core.model.running().collect();
+    if !running.is_empty() {
+        tracing::info!("stopping: pausing {} running downloads", running.len());
+    }
+    for &i in &running {
+        core.pause(i);
+    }
+    let deadline = Instant::now() + STOP_GRACE;
+    while core.model.in_flight() > 0 && Instant::now() < deadline {
+        let _ = core.events().recv_timeout(Duration::from_millis(100));
+        core.drain_events(Duration::from_millis(50), |event, d| {
+            if let Some((method, gid)) = d.notification(event) {
+                server.notify(method, &gid);
+            }
+        });
+    }
+    // Paused by the stop, not by the user: the next start goes on with
+    // them (as it does with everything unfinished when resume_on_start).
+    core.commit();
+    tracing::info!("stopped; the queue is saved");
+}

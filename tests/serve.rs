@@ -1,0 +1,243 @@
+//! `fanout serve`, the downloads service with no window, as someone running
+//! a home server meets it: the real binary with no display and no session
+//! bus, driven over its RPC (aria2p, raw calls), stopped with SIGTERM or
+//! killed, started again on the same folder. (The `each_daemon!` bodies in
+//! tests/aria2.rs also run against it, through a second fanout's aria2
+//! engine.)
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::programs::Killed;
+use support::serve::{Serve, hermetic};
+use support::{TestServer, body_for, control_files};
+
+/// Waits (20 s at most) until `f` gives `Some`.
+fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(t) = f() {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every download the service lists (active, waiting and stopped).
+fn all(s: &Serve) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (method, params) in [
+        ("aria2.tellActive", json!([])),
+        ("aria2.tellWaiting", json!([0, 100000])),
+        ("aria2.tellStopped", json!([0, 100000])),
+    ] {
+        out.extend(s.call(method, params).unwrap().as_array().unwrap().clone());
+    }
+    out
+}
+
+fn aria2p_installed() -> bool {
+    let probe = Command::new("python3").args(["-c", "import aria2p"]).output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    let why = "python3 with aria2p is not installed (python3 -m pip install aria2p)";
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+    eprintln!("skipped: {why}");
+    false
+}
+
+#[test]
+fn with_no_display_aria2p_drives_it_and_a_restart_still_lists_what_finished() {
+    if !aria2p_installed() {
+        return;
+    }
+    let server = TestServer::start();
+    let url = server.url("/s/lib.bin?size=70000");
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Serve::start_in(home.path(), &[]);
+    let script = r#"
+import sys, time, aria2p
+port, secret, url = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+api = aria2p.API(aria2p.Client(host="http://127.0.0.1", port=port, secret=secret))
+d = api.add_uris([url], options={"out": "via-aria2p.bin"})
+deadline = time.time() + 20
+while not d.is_complete:
+    assert time.time() < deadline, d.status
+    time.sleep(0.05)
+    d.update()
+print(d.status, d.total_length, d.name)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &s.port.to_string(), &s.secret, &url])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "complete 70000 via-aria2p.bin");
+    assert_eq!(
+        std::fs::read(s.folder().join("via-aria2p.bin")).unwrap(),
+        body_for("/s/lib.bin", 70000)
+    );
+    let status = s.stop();
+    assert!(status.success(), "SIGTERM ends it cleanly: {status}");
+    let log = s.log.lock().unwrap().clone();
+    assert!(
+        log.contains("complete http://127.0.0.1"),
+        "one line an event: {log}"
+    );
+    assert!(log.contains("stopped; the queue is saved"), "{log}");
+
+    let again = Serve::start_in(home.path(), &[]);
+    let stopped = again.call("aria2.tellStopped", json!([0, 10])).unwrap();
+    let stopped = stopped.as_array().unwrap();
+    assert_eq!(stopped.len(), 1, "{stopped:?}");
+    assert_eq!(stopped[0]["status"], "complete");
+    assert_eq!(stopped[0]["totalLength"], "70000");
+    let path = stopped[0]["files"][0]["path"].as_str().unwrap();
+    assert!(path.ends_with("via-aria2p.bin"), "{path}");
+}
+
+#[test]
+fn sigterm_mid_download_keeps_the_bytes_and_the_next_run_fetches_only_the_rest() {
+    let server = TestServer::start();
+    let size = 3_000_000usize;
+    let url = server.url(&format!("/big.bin?size={size}&pace=10&etag=k"));
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Serve::start_in(home.path(), &["-e", "threads"]);
+    s.call("aria2.addUri", json!([[url]])).unwrap();
+    let part = s.folder().join("big.bin.part");
+    until("a good part of the file and its control file", || {
+        let len = std::fs::metadata(&part).map_or(0, |m| m.len());
+        (len > 300_000 && !control_files(&s.folder()).is_empty()).then_some(())
+    });
+    let status = s.stop();
+    assert!(status.success(), "{status}");
+    let on_disk = std::fs::metadata(&part).unwrap().len();
+    let served_before = server.body_bytes_settled();
+    assert!(on_disk < size as u64, "stopped before the end");
+
+    let again = Serve::start_in(home.path(), &["-e", "threads"]);
+    let waiting = again.call("aria2.tellWaiting", json!([0, 10])).unwrap();
+    assert_eq!(
+        waiting[0]["status"], "paused",
+        "unfinished comes back paused: {waiting}"
+    );
+    let gid = waiting[0]["gid"].as_str().unwrap().to_string();
+    again.call("aria2.unpause", json!([gid])).unwrap();
+    until("the download completes after the restart", || {
+        let st = again.call("aria2.tellStatus", json!([gid])).unwrap();
+        (st["status"] == "complete").then_some(())
+    });
+    assert_eq!(
+        std::fs::read(again.folder().join("big.bin")).unwrap(),
+        body_for("/big.bin", size)
+    );
+    assert_eq!(
+        server.body_bytes_settled() - served_before,
+        size as u64 - on_disk,
+        "only the missing bytes were fetched"
+    );
+}
+
+/// `kill -9` right after `n` acknowledged `addUri` calls: a restart lists
+/// all `n`.
+fn acknowledged_adds_survive_kill_9(engine: &str) {
+    let server = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let s = Serve::start_in(home.path(), &["-e", engine]);
+    // Slow files, so none ends before the kill: each is kept as unfinished.
+    let n = 60;
+    for i in 0..n {
+        let url = server.url(&format!("/k/{i}.bin?size=2000000&pace=50"));
+        s.call("aria2.addUri", json!([[url]])).unwrap();
+    }
+    s.signal("KILL");
+    drop(s);
+    let again = Serve::start_in(home.path(), &["-e", engine]);
+    let listed = all(&again);
+    assert_eq!(listed.len(), n, "{engine}: every acknowledged add is kept");
+    let mut names: Vec<String> = listed
+        .iter()
+        .map(|d| d["files"][0]["uris"][0]["uri"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), n, "{engine}");
+}
+
+mod acknowledged_adds_survive_kill_9 {
+    #[test]
+    fn sequential() {
+        super::acknowledged_adds_survive_kill_9("sequential")
+    }
+    #[test]
+    fn threads() {
+        super::acknowledged_adds_survive_kill_9("threads")
+    }
+    #[test]
+    fn tokio() {
+        super::acknowledged_adds_survive_kill_9("async")
+    }
+}
+
+#[test]
+fn one_owner_of_a_data_folder_a_second_service_and_a_window_step_aside_and_urls_are_handed_over() {
+    let server = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let s = Serve::start_in(home.path(), &[]);
+
+    // A second service on the same folder names the first and gives up.
+    let (mut second, _) = Serve::spawn(home.path(), &[]);
+    let status = support::programs::wait_for_exit(&mut second, "as a second service");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut second.0.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success(), "{err}");
+    assert!(
+        err.contains(&format!("`fanout serve` (RPC on port {})", s.port)),
+        "{err}"
+    );
+
+    // A window started there does not take the queue.
+    let mut window = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut window, home.path());
+    let out = window.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("`fanout serve`") && err.contains("no window opens"),
+        "{err}"
+    );
+
+    // `fanout URL` hands over to the service.
+    let url = server.url("/h/handed.bin?size=5000");
+    let mut hand = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut hand, home.path());
+    let out = hand.arg(&url).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("handed to `fanout serve`"));
+    until("the handed-over download completes", || {
+        let stopped = s.call("aria2.tellStopped", json!([0, 10])).unwrap();
+        (stopped
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["status"] == "complete"))
+        .then_some(())
+    });
+    assert_eq!(
+        std::fs::read(s.folder().join("handed.bin")).unwrap(),
+        body_for("/h/handed.bin", 5000)
+    );
+    let _keep: &Killed = &s.app;
+}
