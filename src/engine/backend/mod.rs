@@ -9,11 +9,13 @@ mod threads;
 mod tokio;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::config::{BackendKind, EngineConfig, EngineError};
 use super::io::Io;
 use super::job::Worker;
-use super::report::Reporter;
+use super::net::Clients;
+use super::report::{Reporter, Room};
 
 /// A set of workers of one kind. Dropping it lets running transfers finish
 /// (their workers stop taking new ones); see [`Backend::busy`].
@@ -24,6 +26,30 @@ pub(crate) trait Backend: Send + Sync {
     fn connections(&self) -> usize;
     /// The proxy its requests go through, as it may be shown.
     fn proxy(&self) -> Option<String>;
+}
+
+/// Workers that run their transfers on the engine's I/O loop with its HTTP
+/// clients: the thread pool's and the tokio backend's (aria2 runs its own).
+pub(crate) struct Workers {
+    /// Transfers running now.
+    running: Arc<AtomicUsize>,
+    room: Room,
+    /// Its clients, to say which proxy they use.
+    client: Clients,
+}
+
+impl Backend for Workers {
+    fn busy(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 0
+    }
+
+    fn connections(&self) -> usize {
+        self.room.budget.used()
+    }
+
+    fn proxy(&self) -> Option<String> {
+        self.client.proxy_shown()
+    }
 }
 
 /// Starts the workers of `config.backend` as queue generation `generation`.
@@ -42,20 +68,15 @@ pub(crate) fn build(
     }
     Ok(match config.backend {
         // The note's one-thread version is a pool of exactly one thread.
-        BackendKind::Sequential => Box::new(threads::ThreadPool::new(
-            config,
-            reporter,
-            io,
-            generation,
-            1,
-            |_| Worker::Sequential,
-        )?),
+        BackendKind::Sequential => Box::new(threads::start(config, reporter, io, generation, 1, |_| {
+            Worker::Sequential
+        })?),
         BackendKind::Threads { workers: 0 } => {
             return Err(EngineError::Config(
                 "the thread pool needs at least 1 worker".into(),
             ));
         }
-        BackendKind::Threads { workers } => Box::new(threads::ThreadPool::new(
+        BackendKind::Threads { workers } => Box::new(threads::start(
             config,
             reporter,
             io,
@@ -66,8 +87,6 @@ pub(crate) fn build(
         BackendKind::Aria2 { limit } => {
             Box::new(aria2::Aria2Backend::new(config, reporter, generation, limit)?)
         }
-        BackendKind::Async { limit } => {
-            Box::new(tokio::TokioBackend::new(config, reporter, io, generation, limit)?)
-        }
+        BackendKind::Async { limit } => Box::new(tokio::start(config, reporter, io, generation, limit)?),
     })
 }

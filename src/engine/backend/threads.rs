@@ -11,76 +11,52 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::Backend;
+use super::Workers;
 use crate::engine::attempt::settle;
 use crate::engine::config::{EngineConfig, EngineError};
 use crate::engine::io::Io;
 use crate::engine::job::Worker;
-use crate::engine::net::Clients;
 use crate::engine::report::{Reporter, Room};
 use crate::engine::transfer;
 
-pub(crate) struct ThreadPool {
-    running: Arc<AtomicUsize>,
-    room: Room,
-    /// Its clients, to say which proxy they use.
-    client: Clients,
-}
-
-impl ThreadPool {
-    pub(crate) fn new(
-        config: &EngineConfig,
-        reporter: Arc<Reporter>,
-        io: &Io,
-        generation: u64,
-        workers: usize,
-        name: impl Fn(usize) -> Worker,
-    ) -> Result<Self, EngineError> {
-        // One client for the pool: it shares connections between threads.
-        let client = io.clients(config, &reporter.cookies)?;
-        let running = Arc::new(AtomicUsize::new(0));
-        // The pool's size is its connection budget: a segmented download's
-        // extra connections each hold one, which the pool's threads then
-        // wait for.
-        let room = Room::new(reporter.clone(), Some(workers));
-        for i in 0..workers {
-            let (client, reporter, running, io) =
-                (client.clone(), reporter.clone(), running.clone(), io.clone());
-            let (config, room) = (config.clone(), room.clone());
-            let worker = name(i);
-            std::thread::Builder::new()
-                .name(worker.to_string())
-                .spawn(move || {
-                    // Ends when the pool is replaced or the engine is dropped.
-                    while let Some((mut task, permit)) = room.pop(generation) {
-                        running.fetch_add(1, Ordering::SeqCst);
-                        let started = reporter.started(task.index, worker);
-                        let attempt = io.block_on(transfer::run(&client, &config, &room, &mut task));
-                        io.catch_up();
-                        settle(&reporter, task, worker, started, attempt);
-                        drop(permit);
-                        running.fetch_sub(1, Ordering::SeqCst);
-                    }
-                })?;
-        }
-        Ok(ThreadPool {
-            running,
-            room,
-            client,
-        })
+/// Starts `workers` threads, the `i`th named `name(i)`.
+pub(crate) fn start(
+    config: &EngineConfig,
+    reporter: Arc<Reporter>,
+    io: &Io,
+    generation: u64,
+    workers: usize,
+    name: impl Fn(usize) -> Worker,
+) -> Result<Workers, EngineError> {
+    // One client for the pool: it shares connections between threads.
+    let client = io.clients(config, &reporter.cookies)?;
+    let running = Arc::new(AtomicUsize::new(0));
+    // The pool's size is its connection budget: a segmented download's
+    // extra connections each hold one, which the pool's threads then
+    // wait for.
+    let room = Room::new(reporter.clone(), Some(workers));
+    for i in 0..workers {
+        let (client, reporter, running, io) = (client.clone(), reporter.clone(), running.clone(), io.clone());
+        let (config, room) = (config.clone(), room.clone());
+        let worker = name(i);
+        std::thread::Builder::new()
+            .name(worker.to_string())
+            .spawn(move || {
+                // Ends when the pool is replaced or the engine is dropped.
+                while let Some((mut task, permit)) = room.pop(generation) {
+                    running.fetch_add(1, Ordering::SeqCst);
+                    let started = reporter.started(task.index, worker);
+                    let attempt = io.block_on(transfer::run(&client, &config, &room, &mut task));
+                    io.catch_up();
+                    settle(&reporter, task, worker, started, attempt);
+                    drop(permit);
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }
+            })?;
     }
-}
-
-impl Backend for ThreadPool {
-    fn busy(&self) -> bool {
-        self.running.load(Ordering::SeqCst) > 0
-    }
-
-    fn connections(&self) -> usize {
-        self.room.budget.used()
-    }
-
-    fn proxy(&self) -> Option<String> {
-        self.client.proxy_shown()
-    }
+    Ok(Workers {
+        running,
+        room,
+        client,
+    })
 }

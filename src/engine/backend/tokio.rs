@@ -20,22 +20,14 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::Backend;
+use super::Workers;
 use crate::engine::attempt::settle;
 use crate::engine::config::{EngineConfig, EngineError};
 use crate::engine::io::Io;
 use crate::engine::job::Worker;
-use crate::engine::net::Clients;
 use crate::engine::report::{Reporter, Room};
 use crate::engine::transfer;
 use crate::sync;
-
-pub(crate) struct TokioBackend {
-    running: Arc<AtomicUsize>,
-    room: Room,
-    /// Its clients, to say which proxy they use.
-    client: Clients,
-}
 
 /// Lowest-free slot numbers; a new number only when all are taken.
 #[derive(Default)]
@@ -58,75 +50,61 @@ impl Slots {
     }
 }
 
-impl TokioBackend {
-    pub(crate) fn new(
-        config: &EngineConfig,
-        reporter: Arc<Reporter>,
-        io: &Io,
-        generation: u64,
-        limit: usize,
-    ) -> Result<Self, EngineError> {
-        let client = io.clients(config, &reporter.cookies)?;
-        let shown = client.clone();
-        let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
-        let slots = Arc::new(Slots::default());
-        let running = Arc::new(AtomicUsize::new(0));
-        let (busy, budget) = (running.clone(), room.clone());
-        let config = Arc::new(config.clone());
-        // The dispatcher keeps the loop alive until its backend is replaced
-        // or the engine closes.
-        let alive = io.clone();
-        io.handle().spawn(async move {
-            // A task stays in the queue (where pause, cancel and a new
-            // engine can reach it) until there is room for it here.
-            while let Some((mut task, permit)) = room.next(generation).await {
-                let (client, slots, reporter, running, config, room) = (
-                    client.clone(),
-                    slots.clone(),
-                    reporter.clone(),
-                    running.clone(),
-                    config.clone(),
-                    room.clone(),
-                );
-                running.fetch_add(1, Ordering::SeqCst);
-                // The task keeps the loop alive until it has settled.
-                let alive = alive.clone();
-                tokio::spawn(async move {
-                    let slot = slots.take();
-                    let worker = Worker::Slot(slot);
-                    let started = reporter.started(task.index, worker);
-                    let attempt = transfer::run(&client, &config, &room, &mut task).await;
-                    settle(&reporter, task, worker, started, attempt);
-                    // The connection goes back to the pool (or is closed) in
-                    // a task of the loop: let it run before the next task
-                    // may take this one's place.
-                    tokio::task::yield_now().await;
-                    drop(permit);
-                    slots.put(slot);
-                    running.fetch_sub(1, Ordering::SeqCst);
-                    drop(alive);
-                });
-            }
-            drop(alive);
-        });
-        Ok(TokioBackend {
-            running: busy,
-            room: budget,
-            client: shown,
-        })
-    }
-}
-
-impl Backend for TokioBackend {
-    fn busy(&self) -> bool {
-        self.running.load(Ordering::SeqCst) > 0
-    }
-
-    fn connections(&self) -> usize {
-        self.room.budget.used()
-    }
-
-    fn proxy(&self) -> Option<String> {
-        self.client.proxy_shown()
-    }
+/// Starts the dispatcher on the I/O loop; it runs at most `limit` connections
+/// at once (0 = no limit).
+pub(crate) fn start(
+    config: &EngineConfig,
+    reporter: Arc<Reporter>,
+    io: &Io,
+    generation: u64,
+    limit: usize,
+) -> Result<Workers, EngineError> {
+    let client = io.clients(config, &reporter.cookies)?;
+    let shown = client.clone();
+    let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
+    let slots = Arc::new(Slots::default());
+    let running = Arc::new(AtomicUsize::new(0));
+    let (busy, budget) = (running.clone(), room.clone());
+    let config = Arc::new(config.clone());
+    // The dispatcher keeps the loop alive until its backend is replaced
+    // or the engine closes.
+    let alive = io.clone();
+    io.handle().spawn(async move {
+        // A task stays in the queue (where pause, cancel and a new
+        // engine can reach it) until there is room for it here.
+        while let Some((mut task, permit)) = room.next(generation).await {
+            let (client, slots, reporter, running, config, room) = (
+                client.clone(),
+                slots.clone(),
+                reporter.clone(),
+                running.clone(),
+                config.clone(),
+                room.clone(),
+            );
+            running.fetch_add(1, Ordering::SeqCst);
+            // The task keeps the loop alive until it has settled.
+            let alive = alive.clone();
+            tokio::spawn(async move {
+                let slot = slots.take();
+                let worker = Worker::Slot(slot);
+                let started = reporter.started(task.index, worker);
+                let attempt = transfer::run(&client, &config, &room, &mut task).await;
+                settle(&reporter, task, worker, started, attempt);
+                // The connection goes back to the pool (or is closed) in
+                // a task of the loop: let it run before the next task
+                // may take this one's place.
+                tokio::task::yield_now().await;
+                drop(permit);
+                slots.put(slot);
+                running.fetch_sub(1, Ordering::SeqCst);
+                drop(alive);
+            });
+        }
+        drop(alive);
+    });
+    Ok(Workers {
+        running: busy,
+        room: budget,
+        client: shown,
+    })
 }
