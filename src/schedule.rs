@@ -2,7 +2,8 @@
 //! an alternative speed limit between two times, each on chosen days (as
 //! Transmission's "alternative speed limits"). Pure: it is asked what is in
 //! force at a given time of the week, and when the next change comes; the
-//! time comes from a [`Clock`], so tests need not wait.
+//! time comes from a [`Clock`], so tests need not wait. Also the
+//! [`SpeedChoice`] in force, which the schedule and the tray's menu set.
 
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,26 @@ pub enum Change {
 pub enum QueueWanted {
     Running,
     Paused,
+}
+
+/// Which speed limit is in force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SpeedChoice {
+    /// The `Speed limit` setting.
+    #[default]
+    Setting,
+    /// The alternative limit (the schedule's, or chosen by hand).
+    Alternative,
+    /// No limit.
+    Unlimited,
+}
+
+impl SpeedChoice {
+    pub const ALL: [SpeedChoice; 3] = [
+        SpeedChoice::Unlimited,
+        SpeedChoice::Alternative,
+        SpeedChoice::Setting,
+    ];
 }
 
 /// What is in force at a moment, and what comes next.

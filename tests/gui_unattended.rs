@@ -129,14 +129,14 @@ fn the_schedule_starts_pauses_and_limits_at_its_edges_and_after_a_restart() {
     assert!(status_shows(&harness, "alternative limit until Tue 06:00"));
     assert_eq!(
         harness.state().speed(),
-        fanout::gui::unattended::SpeedChoice::Alternative
+        fanout::schedule::SpeedChoice::Alternative
     );
     clock.set(TUE, 0, 30);
     step_until_shown(&mut harness, "next: usual limit Tue 06:00");
     assert!(status_shows(&harness, "Limit: 64.0 KiB/s"));
     clock.set(TUE, 6, 0);
     step_until(&mut harness, "the limit's end", |app| {
-        app.speed() == fanout::gui::unattended::SpeedChoice::Setting
+        app.speed() == fanout::schedule::SpeedChoice::Setting
     });
     assert!(!status_shows(&harness, "Limit:"));
 
@@ -147,11 +147,11 @@ fn the_schedule_starts_pauses_and_limits_at_its_edges_and_after_a_restart() {
     // Rules edited while the limit runs: gone, the limit goes with them.
     clock.set(TUE, 23, 0);
     step_until(&mut harness, "the night's limit", |app| {
-        app.speed() == fanout::gui::unattended::SpeedChoice::Alternative
+        app.speed() == fanout::schedule::SpeedChoice::Alternative
     });
     harness.state_mut().settings.schedule.rules.truncate(2);
     step_until(&mut harness, "the edit applied", |app| {
-        app.speed() == fanout::gui::unattended::SpeedChoice::Setting
+        app.speed() == fanout::schedule::SpeedChoice::Setting
     });
     harness.state_mut().settings.schedule.rules.clear();
     settle(&mut harness);

@@ -255,7 +255,7 @@ pub struct FanoutApp {
     /// The lock of the one window, and URLs later starts hand over.
     instance: Option<Instance>,
     /// The speed limit in force (the setting, the alternative, none).
-    speed: unattended::SpeedChoice,
+    speed: crate::schedule::SpeedChoice,
     /// What the schedule last applied.
     schedule: unattended::ScheduleState,
     tray: tray::Tray,

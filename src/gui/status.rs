@@ -91,7 +91,7 @@ impl FanoutApp {
                 ui.separator();
                 ui.label(text);
             }
-            if self.speed != super::unattended::SpeedChoice::Setting {
+            if self.speed != crate::schedule::SpeedChoice::Setting {
                 ui.separator();
                 ui.label(match self.rate_limit() {
                     Some(limit) => tr!(SpeedInForce, limit = format!("{}/s", human_bytes(limit))),

@@ -14,32 +14,12 @@ use std::time::Duration;
 use super::tray::{TrayCommand, TrayView};
 use super::{Action, FanoutApp, TrayChoice};
 use crate::i18n::tr;
-use crate::schedule::{Change, Plan, QueueWanted, Schedule, WeekTime};
+use crate::schedule::{Change, Plan, QueueWanted, Schedule, SpeedChoice, WeekTime};
 use crate::settings::OnClose;
 
 /// How often the schedule is looked at while it has rules (its edges are
 /// to the minute).
 const SCHEDULE_TICK: Duration = Duration::from_secs(15);
-
-/// Which speed limit is in force.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SpeedChoice {
-    /// The `Speed limit` setting.
-    #[default]
-    Setting,
-    /// The alternative limit (the schedule's, or chosen by hand).
-    Alternative,
-    /// No limit.
-    Unlimited,
-}
-
-impl SpeedChoice {
-    pub const ALL: [SpeedChoice; 3] = [
-        SpeedChoice::Unlimited,
-        SpeedChoice::Alternative,
-        SpeedChoice::Setting,
-    ];
-}
 
 /// What the schedule last did, so it acts on edges only.
 #[derive(Clone, Debug, Default)]

@@ -14,7 +14,7 @@
 
 use std::sync::mpsc;
 
-use super::unattended::SpeedChoice;
+use crate::schedule::SpeedChoice;
 
 /// What a click in the tray asks of the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
