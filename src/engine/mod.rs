@@ -258,18 +258,23 @@ impl Engine {
         }
     }
 
-    /// Moves a waiting task in the line (aria2's `changePosition`); its
-    /// place now (0 starts next), or `None` if it is not waiting.
+    /// Moves a queued or paused task in the line of both (aria2's
+    /// `changePosition` on its waiting list); its place now (0 is the
+    /// head), or `None` if it is running or ended. A paused task keeps the
+    /// place it is moved to, and starts from there once resumed.
     pub fn move_to(&self, index: usize, place: Place) -> Option<usize> {
         self.reporter.queue.move_to(index, place)
     }
 
-    /// The tasks waiting for a worker, the next first.
+    /// The queued and paused tasks in one line, the head first, as aria2
+    /// lists its waiting ones: queued tasks start in this order, a paused
+    /// one stands where it will start once resumed (one paused while it
+    /// ran goes to the head).
     pub fn waiting(&self) -> Vec<usize> {
         self.reporter.queue.waiting()
     }
 
-    /// Queues a paused task again, in its submission place.
+    /// Queues a paused task again, in its place in the line.
     pub fn resume(&self, index: usize) -> bool {
         // A running task whose pause it had not seen yet just goes on; a
         // held one is reported queued before a worker can pick it up.

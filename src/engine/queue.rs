@@ -153,7 +153,9 @@ impl Task {
 struct State {
     /// Waiting for a worker, in submission order unless moved.
     pending: Line,
-    /// Paused before (or while) running; back to `pending` on resume.
+    /// Paused before (or while) running; back to `pending` on resume. Each
+    /// keeps its place in the line's order (its rank in `pending`), as
+    /// aria2 keeps paused downloads in its waiting list.
     held: BTreeMap<usize, Task>,
     /// Picked up by a worker.
     running: HashMap<usize, Arc<TaskCtl>>,
@@ -342,7 +344,11 @@ impl Queue {
         match task.ctl.get() {
             Want::Pause => {
                 report(Settled::Paused);
-                state.held.insert(task.index, task);
+                let index = task.index;
+                state.held.insert(index, task);
+                // As aria2 does: a download paused while it ran waits at
+                // the head of the line, the first to start again.
+                state.put_first(index);
             }
             // Paused, then resumed before settling here: the transfer
             // stopped anyway, so it simply goes again.
@@ -463,20 +469,53 @@ impl Queue {
         }
     }
 
-    /// Moves a waiting task to `place` (0 is next) among the waiting ones;
-    /// its place now, or `None` if it is not waiting.
+    /// Moves a queued or paused task to `place` in the line of both (0 is
+    /// the head); its place now, or `None` if it is neither (running or
+    /// ended).
     pub(crate) fn move_to(&self, index: usize, place: Place) -> Option<usize> {
-        self.lock().pending.move_to(index, place)
+        let mut state = self.lock();
+        let mut order = state.waiting();
+        let here = order.iter().position(|&i| i == index)?;
+        let to = place.resolve(here, order.len());
+        order.remove(here);
+        order.insert(to, index);
+        state.pending.rerank(&order);
+        Some(to)
     }
 
-    /// The waiting tasks, next first.
+    /// The queued and paused tasks in one line, the head first: aria2's
+    /// waiting list. Workers take the queued ones in this order.
     pub(crate) fn waiting(&self) -> Vec<usize> {
-        self.lock().pending.order()
+        self.lock().waiting()
     }
 
     pub(crate) fn counts(&self) -> (usize, usize, usize) {
         let state = self.lock();
         (state.pending.len(), state.held.len(), state.running.len())
+    }
+}
+
+impl State {
+    /// Queued and paused tasks in one line, by their rank in `pending`:
+    /// a paused task stands where it will start once resumed.
+    fn waiting(&self) -> Vec<usize> {
+        let mut keys: Vec<(usize, usize)> = self
+            .pending
+            .tasks
+            .keys()
+            .copied()
+            .chain(self.held.keys().map(|&i| self.pending.key(i)))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// Puts a queued or paused task at the head of the line.
+    fn put_first(&mut self, index: usize) {
+        let mut order = self.waiting();
+        order.retain(|&i| i != index);
+        order.insert(0, index);
+        self.pending.rerank(&order);
     }
 }
 
@@ -489,10 +528,24 @@ pub enum Place {
     FromEnd(i64),
 }
 
+impl Place {
+    /// The place in a line of `len` (more than 0) for a task now at
+    /// `here`: past either end is that end, as in aria2.
+    fn resolve(self, here: usize, len: usize) -> usize {
+        let last = len as i64 - 1;
+        match self {
+            Place::FromStart(n) => n,
+            Place::FromHere(n) => (here as i64).saturating_add(n),
+            Place::FromEnd(n) => last.saturating_add(n),
+        }
+        .clamp(0, last) as usize
+    }
+}
+
 /// The waiting tasks in the order they will start: by a rank that is the
-/// submission index until a task is moved, then the whole line is ranked
-/// again in its new order. New tasks rank after every moved one (their
-/// index is at least the line's length).
+/// submission index until a task is moved, then the whole line (held
+/// tasks too) is ranked again in its new order. New tasks rank after
+/// every moved one (their index is at least the line's length).
 #[derive(Default)]
 struct Line {
     tasks: BTreeMap<(usize, usize), Task>,
@@ -544,30 +597,23 @@ impl Line {
         self.tasks.len()
     }
 
-    fn order(&self) -> Vec<usize> {
-        self.tasks.values().map(|t| t.index).collect()
-    }
-
-    fn move_to(&mut self, index: usize, place: Place) -> Option<usize> {
-        let mut order = self.order();
-        let here = order.iter().position(|&i| i == index)?;
-        let last = order.len() as i64 - 1;
-        let to = match place {
-            Place::FromStart(n) => n,
-            Place::FromHere(n) => here as i64 + n,
-            Place::FromEnd(n) => last + n,
-        }
-        .clamp(0, last) as usize;
-        order.remove(here);
-        order.insert(to, index);
-        let mut tasks = std::mem::take(&mut self.tasks);
-        for (rank, i) in order.into_iter().enumerate() {
-            if let Some(t) = tasks.remove(&self.key(i)) {
-                self.rank.insert(i, rank);
+    /// Ranks the line again from 0 in `order`, which holds every queued
+    /// task and may hold held ones (they keep the rank for their return).
+    fn rerank(&mut self, order: &[usize]) {
+        let mut queued: HashMap<usize, Task> = std::mem::take(&mut self.tasks)
+            .into_values()
+            .map(|t| (t.index, t))
+            .collect();
+        for (rank, &i) in order.iter().enumerate() {
+            self.rank.insert(i, rank);
+            if let Some(t) = queued.remove(&i) {
                 self.tasks.insert((rank, i), t);
             }
         }
-        Some(to)
+        // None is left when `order` is whole; one that is keeps its rank.
+        for t in queued.into_values() {
+            self.insert(t);
+        }
     }
 }
 
@@ -586,4 +632,61 @@ pub(crate) enum Cancel {
     NotStarted(String),
     Stopping,
     No,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue_of(n: usize) -> Queue {
+        let q = Queue::default();
+        for i in 0..n {
+            let url = format!("http://127.0.0.1:9/{i}");
+            let parsed = Url::parse(&url).unwrap();
+            q.push(Task::new(i, parsed, Job::new(url, "/tmp")));
+        }
+        q
+    }
+
+    #[test]
+    fn paused_tasks_keep_their_place_in_the_line_and_move_in_it() {
+        let q = queue_of(5);
+        assert_eq!(q.pause(2, || {}), Pause::Held);
+        assert_eq!(q.waiting(), [0, 1, 2, 3, 4]);
+        // Places count the paused ones, as aria2 counts its waiting list.
+        assert_eq!(q.move_to(2, Place::FromStart(0)), Some(0));
+        assert_eq!(q.waiting(), [2, 0, 1, 3, 4]);
+        assert_eq!(q.move_to(2, Place::FromHere(2)), Some(2));
+        assert_eq!(q.waiting(), [0, 1, 2, 3, 4]);
+        assert_eq!(q.move_to(2, Place::FromEnd(0)), Some(4));
+        assert_eq!(q.move_to(2, Place::FromHere(-3)), Some(1));
+        assert_eq!(q.waiting(), [0, 2, 1, 3, 4]);
+        // Past either end is that end; huge numbers do not overflow.
+        assert_eq!(q.move_to(2, Place::FromHere(i64::MAX)), Some(4));
+        assert_eq!(q.move_to(2, Place::FromEnd(i64::MIN)), Some(0));
+        // A queued task moves past the paused one; the paused one stays.
+        assert_eq!(q.move_to(4, Place::FromStart(0)), Some(0));
+        assert_eq!(q.waiting(), [4, 2, 0, 1, 3]);
+        // Resumed, it starts from where it stands.
+        assert!(q.resume(2, || {}));
+        let budget = Budget::new(None);
+        let started: Vec<usize> = (0..5).map(|_| q.pop(0, &budget).unwrap().index).collect();
+        assert_eq!(started, [4, 2, 0, 1, 3]);
+        assert_eq!(q.move_to(4, Place::FromStart(0)), None, "running");
+    }
+
+    #[test]
+    fn a_task_paused_while_it_ran_waits_at_the_head() {
+        let q = queue_of(4);
+        let budget = Budget::new(None);
+        let first = q.pop(0, &budget).unwrap();
+        assert_eq!(first.index, 0);
+        assert_eq!(q.move_to(3, Place::FromStart(0)), Some(0));
+        assert_eq!(q.waiting(), [3, 1, 2]);
+        assert_eq!(q.pause(0, || {}), Pause::Stopping);
+        q.settle(first, false, true, |_| {});
+        assert_eq!(q.waiting(), [0, 3, 1, 2]);
+        assert!(q.resume(0, || {}));
+        assert_eq!(q.pop(0, &budget).unwrap().index, 0);
+    }
 }
