@@ -578,10 +578,10 @@ fn position_and_change_position_order_the_waiting_line() {
         json!(3)
     );
     assert_eq!(waiting(), [d.clone(), c.clone(), b.clone(), a.clone()]);
-    // Paused ones are listed after the queued ones, as aria2 lists them.
+    // A paused one keeps its place in the list, as in aria2.
     assert_eq!(call(&w, "aria2.pause", vec![json!(d)]).unwrap(), json!(d));
     wait_status(&w, &d, "paused");
-    assert_eq!(waiting(), [c.clone(), b.clone(), a.clone(), d.clone()]);
+    assert_eq!(waiting(), [d.clone(), c.clone(), b.clone(), a.clone()]);
     // The line starts in that order.
     w.with(|app| app.perform(Action::QueuePaused(false)));
     for g in [&c, &b, &a] {
@@ -746,3 +746,265 @@ print(d.status, d.total_length, d.completed_length, d.name, ",".join(names))
     );
     assert!(std::fs::read(w.folder().join("via-aria2p.bin")).unwrap() == body_for("/p/lib.bin", 70000));
 }
+
+/// An aria2-speaking daemon's `/jsonrpc` and secret: aria2c itself or a
+/// fanout window, for one test body to hold fanout to what aria2 does.
+struct Rpc {
+    url: String,
+    secret: String,
+}
+
+impl Rpc {
+    fn of_window(w: &Window) -> Rpc {
+        Rpc {
+            url: w.url(),
+            secret: w.secret.clone(),
+        }
+    }
+
+    fn of_daemon(d: &support::aria2::Daemon) -> Rpc {
+        Rpc {
+            url: d.url.clone(),
+            secret: d.secret.clone(),
+        }
+    }
+
+    fn port(&self) -> u16 {
+        url::Url::parse(&self.url).unwrap().port().unwrap()
+    }
+
+    fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, Value> {
+        let mut all = vec![json!(format!("token:{}", self.secret))];
+        all.extend(params);
+        let body = json!({"jsonrpc": "2.0", "id": "t", "method": method, "params": all});
+        let r = support::http_client()
+            .post(&self.url)
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&r.bytes().unwrap()).unwrap();
+        match v.get("error") {
+            Some(e) => Err(e.clone()),
+            None => Ok(v["result"].clone()),
+        }
+    }
+
+    fn add(&self, url: &str) -> String {
+        let gid = self.call("aria2.addUri", vec![json!([url])]).unwrap();
+        gid.as_str().unwrap().to_string()
+    }
+
+    fn status(&self, gid: &str) -> String {
+        let s = self
+            .call("aria2.tellStatus", vec![json!(gid), json!(["status"])])
+            .unwrap();
+        s["status"].as_str().unwrap().to_string()
+    }
+
+    fn wait_status(&self, gid: &str, want: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.status(gid) != want {
+            assert!(
+                Instant::now() < deadline,
+                "{gid} never became {want}: {}",
+                self.status(gid)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `tellWaiting`, each by its name in `names`, `:paused` after a
+    /// paused one.
+    fn line(&self, names: &[(&str, &str)]) -> Vec<String> {
+        let v = self
+            .call(
+                "aria2.tellWaiting",
+                vec![json!(0), json!(100), json!(["gid", "status"])],
+            )
+            .unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let name = names.iter().find(|(g, _)| d["gid"] == *g).map_or("?", |(_, n)| n);
+                match d["status"].as_str().unwrap() {
+                    "waiting" => name.to_string(),
+                    other => format!("{name}:{other}"),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One `#[test]` per daemon, as `each_daemon!`, with one download at a
+/// time on both (the window from its start, aria2c through its option).
+macro_rules! one_at_a_time {
+    ($body:ident) => {
+        mod $body {
+            use super::*;
+
+            #[test]
+            fn aria2c() {
+                if let Some(d) = support::aria2::Daemon::start() {
+                    let rpc = Rpc::of_daemon(&d);
+                    let one = json!({"max-concurrent-downloads": "1"});
+                    assert_eq!(
+                        rpc.call("aria2.changeGlobalOption", vec![one]).unwrap(),
+                        "OK"
+                    );
+                    super::$body(&rpc)
+                }
+            }
+
+            #[test]
+            fn fanout_window() {
+                let w = Window::start_with(|s| s.async_limit = 1);
+                super::$body(&Rpc::of_window(&w))
+            }
+        }
+    };
+}
+
+/// What AriaNg's drag-to-reorder does: a paused download stays in the
+/// waiting list where it stood, moves in it like a queued one (places
+/// count queued and paused ones alike, the answer a JSON number), and
+/// once resumed starts from its new place; a download paused while it ran
+/// waits at the head. Measured against aria2c 1.36.
+fn a_paused_download_keeps_and_changes_its_place_in_the_waiting_list(rpc: &Rpc) {
+    let server = TestServer::start();
+    // Holds the one slot until paused (it sends a byte, then nothing).
+    let blocker = rpc.add(&server.url("/pl/blocker.bin?size=1000000&stall=1"));
+    rpc.wait_status(&blocker, "active");
+    let [a, b, c, d] = ["a", "b", "c", "d"].map(|n| rpc.add(&server.url(&format!("/pl/{n}.bin?size=100"))));
+    let names = [
+        (blocker.as_str(), "blocker"),
+        (a.as_str(), "a"),
+        (b.as_str(), "b"),
+        (c.as_str(), "c"),
+        (d.as_str(), "d"),
+    ];
+    let line = || rpc.line(&names);
+    let move_c = |pos: i64, how: &str| {
+        rpc.call("aria2.changePosition", vec![json!(c), json!(pos), json!(how)])
+            .unwrap()
+    };
+    assert_eq!(line(), ["a", "b", "c", "d"]);
+    assert_eq!(rpc.call("aria2.pause", vec![json!(c)]).unwrap(), json!(c));
+    assert_eq!(line(), ["a", "b", "c:paused", "d"]);
+    assert_eq!(move_c(0, "POS_SET"), json!(0));
+    assert_eq!(line(), ["c:paused", "a", "b", "d"]);
+    assert_eq!(move_c(2, "POS_CUR"), json!(2));
+    assert_eq!(line(), ["a", "b", "c:paused", "d"]);
+    assert_eq!(move_c(0, "POS_END"), json!(3));
+    assert_eq!(line(), ["a", "b", "d", "c:paused"]);
+    assert_eq!(move_c(-2, "POS_CUR"), json!(1));
+    assert_eq!(line(), ["a", "c:paused", "b", "d"]);
+    // Past the head is the head.
+    assert_eq!(move_c(-9, "POS_END"), json!(0));
+    assert_eq!(move_c(1, "POS_SET"), json!(1));
+    // A running download is not in the waiting list.
+    let e = rpc
+        .call(
+            "aria2.changePosition",
+            vec![json!(blocker), json!(0), json!("POS_SET")],
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        json!({"code": 1, "message": format!("GID#{blocker} not found in the waiting queue.")})
+    );
+    assert_eq!(rpc.call("aria2.unpause", vec![json!(c)]).unwrap(), json!(c));
+    assert_eq!(line(), ["a", "c", "b", "d"]);
+    // Paused while it ran: first in the list, the others start after it.
+    assert_eq!(
+        rpc.call("aria2.forcePause", vec![json!(blocker)]).unwrap(),
+        json!(blocker)
+    );
+    rpc.wait_status(&blocker, "paused");
+    assert_eq!(line()[0], "blocker:paused");
+    for g in [&a, &b, &c, &d] {
+        rpc.wait_status(g, "complete");
+    }
+    assert_eq!(line(), ["blocker:paused"]);
+    let stopped = rpc
+        .call("aria2.tellStopped", vec![json!(0), json!(100), json!(["gid"])])
+        .unwrap();
+    let order: Vec<&str> = stopped
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| names.iter().find(|(g, _)| s["gid"] == *g).map(|(_, n)| *n))
+        .collect();
+    assert_eq!(order, ["a", "c", "b", "d"], "the order they ended in");
+}
+one_at_a_time!(a_paused_download_keeps_and_changes_its_place_in_the_waiting_list);
+
+/// The same with aria2p, a library fanout did not write: its `move_*`
+/// calls on a paused download give back an `int`, and `get_downloads`
+/// lists it in its place.
+fn aria2p_moves_a_paused_download(rpc: &Rpc) {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import aria2p"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        let why = "python3 with aria2p is not installed (python3 -m pip install aria2p)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let server = TestServer::start();
+    let script = r#"
+import sys, time, aria2p
+port, secret, base = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+api = aria2p.API(aria2p.Client(host="http://127.0.0.1", port=port, secret=secret))
+def wait(d, status):
+    deadline = time.time() + 20
+    while d.status != status:
+        assert time.time() < deadline, (d.name, d.status)
+        time.sleep(0.02)
+        d.update()
+blocker = api.add_uris([base + "/blocker.bin?size=1000000&stall=1"])
+wait(blocker, "active")
+a, b, c = [api.add_uris([f"{base}/{n}.bin?size=100"]) for n in "abc"]
+names = {blocker.gid: "blocker", a.gid: "a", b.gid: "b", c.gid: "c"}
+def line():
+    return " ".join(
+        names[d.gid] + ("" if d.status == "waiting" else ":" + d.status)
+        for d in api.get_downloads() if d.status in ("waiting", "paused"))
+assert all(r is True for r in api.pause([b]))
+b.update()
+wait(b, "paused")
+print(repr(api.move_to_top(b)), line())
+print(repr(api.move_down(b)), line())
+print(repr(api.move_to_bottom(b)), line())
+print(repr(api.move_up(b, 2)), line())
+assert all(r is True for r in api.resume([b]))
+api.remove([blocker], force=True)
+for d in (a, b, c):
+    wait(d, "complete")
+print("done", line() or "-")
+ended = [names.get(s["gid"]) for s in api.client.tell_stopped(0, 100, ["gid"])]
+print("ended", *[n for n in ended if n in ("a", "b", "c")])
+"#;
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            script,
+            &rpc.port().to_string(),
+            &rpc.secret,
+            &server.url("/pp"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.trim(),
+        "0 b:paused a c\n1 a b:paused c\n2 a c b:paused\n0 b:paused a c\ndone -\nended b a c"
+    );
+}
+one_at_a_time!(aria2p_moves_a_paused_download);

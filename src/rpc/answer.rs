@@ -42,7 +42,9 @@ pub trait Host {
     /// Every download, by index, in the order they were added.
     fn indices(&self) -> Vec<usize>;
     fn download(&self, index: usize) -> Option<Download>;
-    /// The downloads waiting for a worker, the next first.
+    /// aria2's waiting list: the queued downloads and the paused ones in
+    /// one line, the head first (a paused one where it will start once
+    /// resumed). [`crate::engine::Engine::waiting`] is this list.
     fn waiting(&self) -> Vec<usize>;
     fn global(&self) -> Global;
     /// Adds a download (held when `add.paused`); its index, or why not.
@@ -50,6 +52,8 @@ pub trait Host {
     fn pause(&mut self, index: usize) -> bool;
     fn resume(&mut self, index: usize) -> bool;
     fn cancel(&mut self, index: usize) -> bool;
+    /// Moves a queued or paused download in [`Host::waiting`]'s line; its
+    /// place now, or `None` if it is in neither.
     fn move_to(&mut self, index: usize, place: Place) -> Option<usize>;
     fn set_rate(&mut self, index: usize, rate: Option<u64>);
     fn set_global(&mut self, change: GlobalChange) -> Result<(), String>;
@@ -96,18 +100,23 @@ impl Desk {
             .collect()
     }
 
-    /// aria2's waiting list: queued ones in the order they will start,
-    /// then the paused ones.
+    /// aria2's waiting list: queued and paused downloads in the host's
+    /// one line (so `tellWaiting` and `changePosition` count the same
+    /// places), then any waiting row the line does not hold (a paused row
+    /// whose task could not be restored). A row the owner has not yet
+    /// seen change (paused in the engine, still pausing in the window) is
+    /// left out until it has.
     fn waiting(&self, host: &dyn Host) -> Vec<Download> {
+        let waits = |d: &Download| matches!(d.status, Status::Waiting | Status::Paused);
         let mut out: Vec<Download> = host
             .waiting()
             .into_iter()
+            .filter(|i| !self.forgotten.contains(i))
             .filter_map(|i| host.download(i))
+            .filter(waits)
             .collect();
-        let queued: HashSet<usize> = out.iter().map(|d| d.index).collect();
-        out.extend(self.list(host, |d| {
-            matches!(d.status, Status::Waiting | Status::Paused) && !queued.contains(&d.index)
-        }));
+        let lined: HashSet<usize> = out.iter().map(|d| d.index).collect();
+        out.extend(self.list(host, |d| waits(d) && !lined.contains(&d.index)));
         out
     }
 
@@ -198,8 +207,14 @@ impl Desk {
                 }
                 Ok(json!("OK"))
             }
+            // In line order: with one download at a time, the head of the
+            // line starts first, as in aria2.
             Method::UnpauseAll => {
-                for d in self.list(host, |d| d.status == Status::Paused) {
+                for d in self
+                    .waiting(host)
+                    .into_iter()
+                    .filter(|d| d.status == Status::Paused)
+                {
                     host.resume(d.index);
                 }
                 Ok(json!("OK"))
@@ -239,8 +254,13 @@ impl Desk {
                     Some("POS_END") => Place::FromEnd(pos),
                     _ => return Err(RpcError::params("how must be POS_SET, POS_CUR or POS_END")),
                 };
+                // aria2's words (1.36): running and ended downloads are not
+                // in its waiting list.
                 let at = host.move_to(d.index, place).ok_or_else(|| {
-                    RpcError::failed(format!("GID {} is not waiting", self.gids.gid(d.index)))
+                    RpcError::failed(format!(
+                        "GID#{} not found in the waiting queue.",
+                        self.gids.gid(d.index)
+                    ))
                 })?;
                 Ok(json!(at))
             }
