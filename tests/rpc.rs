@@ -18,6 +18,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use fanout::gui::Action;
+use fanout::rpc::RefusalReason;
 use fanout::service::model::TaskState;
 use serde_json::{Value, json};
 use support::window::Window;
@@ -1008,3 +1009,197 @@ print("ended", *[n for n in ended if n in ("a", "b", "c")])
     );
 }
 one_at_a_time!(aria2p_moves_a_paused_download);
+
+/// The log lines of this test binary (the server logs on its own thread,
+/// so the subscriber is the global one).
+fn captured_log() -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let to = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("fanout::rpc=warn")
+            .with_ansi(false)
+            .with_writer(move || Sink(to.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        log
+    })
+    .clone()
+}
+
+#[test]
+fn refused_calls_are_counted_with_their_reason_and_origin_and_logged_without_the_token() {
+    let log = captured_log();
+    let (owner, _calls) = crossbeam_channel::unbounded();
+    let secret = "the-real-secret";
+    let server = fanout::rpc::Server::start(
+        &fanout::rpc::Listen::loopback(0),
+        secret,
+        "session".into(),
+        owner,
+        std::sync::Arc::new(|| {}),
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}/jsonrpc", server.port());
+    assert_eq!(server.refusals(), None);
+    let post = |origin: Option<&str>, body: Value| {
+        let mut r = support::http_client().post(&url).body(body.to_string());
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        let r = r.send().unwrap();
+        (
+            r.status().as_u16(),
+            serde_json::from_slice::<Value>(&r.bytes().unwrap()).unwrap(),
+        )
+    };
+    let version =
+        |token: &str| json!({"jsonrpc": "2.0", "id": 1, "method": "aria2.getVersion", "params": [token]});
+    // Calls that pass are not counted; nor is one the lists need no token for.
+    assert_eq!(post(None, version(&format!("token:{secret}"))).0, 200);
+    let lists = json!({"jsonrpc": "2.0", "id": 1, "method": "system.listMethods"});
+    assert_eq!(post(None, lists).0, 200);
+    assert_eq!(server.refusals(), None);
+
+    // A wrong secret over HTTP, from an extension.
+    let (status, v) = post(Some("chrome-extension://abc"), version("token:guess-1234"));
+    assert_eq!(
+        (status, v["error"]["message"].clone()),
+        (400, json!("Unauthorized"))
+    );
+    let r = server.refusals().unwrap();
+    assert_eq!(
+        (r.count, r.last_reason, r.last_origin.as_deref()),
+        (1, RefusalReason::WrongSecret, Some("chrome-extension://abc"))
+    );
+    assert_eq!(
+        r.to_string(),
+        "1 call refused: wrong secret, from chrome-extension://abc"
+    );
+    assert!(r.last_at <= std::time::SystemTime::now());
+
+    // No secret at all, from a script (no Origin).
+    post(
+        None,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "aria2.tellActive"}),
+    );
+    let r = server.refusals().unwrap();
+    assert_eq!(
+        (r.count, r.last_reason, r.last_origin),
+        (2, RefusalReason::NoSecret, None)
+    );
+
+    // Each nested call of a multicall is a call.
+    let nested = json!([[
+        {"methodName": "aria2.getVersion", "params": ["token:guess-5678"]},
+        {"methodName": "aria2.getVersion", "params": [format!("token:{secret}")]},
+        {"methodName": "aria2.tellActive", "params": ["token:guess-9"]},
+    ]]);
+    post(
+        Some("moz-extension://m"),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "system.multicall", "params": nested}),
+    );
+    assert_eq!(server.refusals().unwrap().count, 4);
+
+    // Over a WebSocket: its upgrade request's Origin.
+    use tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://127.0.0.1:{}/jsonrpc", server.port())
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("Origin", "chrome-extension://socket".parse().unwrap());
+    let (mut ws, _) = tungstenite::connect(request).unwrap();
+    ws.send(tungstenite::Message::text(version("token:guess-ws").to_string()))
+        .unwrap();
+    let answer: Value = loop {
+        if let tungstenite::Message::Text(t) = ws.read().unwrap() {
+            break serde_json::from_str(t.as_str()).unwrap();
+        }
+    };
+    assert_eq!(answer["error"]["message"], "Unauthorized");
+    let r = server.refusals().unwrap();
+    assert_eq!(
+        (r.count, r.last_reason, r.last_origin.as_deref()),
+        (5, RefusalReason::WrongSecret, Some("chrome-extension://socket"))
+    );
+
+    // A page on a rebound name, with the right secret even.
+    let body = version(&format!("token:{secret}")).to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "POST /jsonrpc HTTP/1.1\r\nHost: evil.example:{}\r\nOrigin: http://evil.example\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        server.port(),
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    let r = server.refusals().unwrap();
+    assert_eq!(
+        (r.count, r.last_reason, r.last_origin.as_deref()),
+        (6, RefusalReason::ForeignHost, Some("http://evil.example"))
+    );
+    assert_eq!(
+        r.to_string(),
+        "6 calls refused: Host is not this machine, from http://evil.example"
+    );
+
+    // One line said the first at once; the five after it, one line at the
+    // period's end. (Other tests' servers log here too: theirs name no
+    // such origin.)
+    let ours = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                l.contains("refused") && (l.contains("extension://") || l.contains("http://evil.example"))
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let lines = ours(&text);
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(
+        lines[0].contains("wrong secret") && lines[0].contains("chrome-extension://abc"),
+        "{text}"
+    );
+    let deadline = Instant::now() + fanout::rpc::refusals::LOG_EVERY + Duration::from_secs(5);
+    let text = loop {
+        let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+        if ours(&text).len() > 1 {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line for the refusals after the first: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let lines = ours(&text);
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[1].contains("refused=5") && lines[1].contains("from http://evil.example"),
+        "{text}"
+    );
+    // No secret, given or kept, is in the log.
+    for secret in [secret, "guess"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    let r = format!("{:?}", server.refusals());
+    assert!(!r.contains("guess") && !r.contains(secret), "{r}");
+}

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::refusals::RefusalReason;
 use super::wire::RpcError;
 
 macro_rules! methods {
@@ -88,6 +89,26 @@ impl Method {
     }
 }
 
+/// Why a call did not pass the door.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// Not a method fanout knows: answered with its error, not a refusal.
+    Unknown(RpcError),
+    /// No secret or the wrong one: `Unauthorized`, and counted.
+    Refused(RefusalReason),
+}
+
+impl From<Denied> for RpcError {
+    fn from(d: Denied) -> RpcError {
+        match d {
+            Denied::Unknown(e) => e,
+            // One answer for both, as aria2's: a caller learns nothing
+            // about the secret from it.
+            Denied::Refused(_) => RpcError::unauthorized(),
+        }
+    }
+}
+
 /// A call that passed the door: a known method, its token checked and
 /// taken off the params.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,15 +121,19 @@ impl Call {
     /// Checks the method and, where it needs one, the `token:SECRET` first
     /// param against `secret` (in time that does not depend on where they
     /// differ).
-    pub fn authorize(name: &str, mut params: Vec<Value>, secret: &str) -> Result<Call, RpcError> {
-        let method: Method = name.parse()?;
+    pub fn authorize(name: &str, mut params: Vec<Value>, secret: &str) -> Result<Call, Denied> {
+        let method: Method = name.parse().map_err(Denied::Unknown)?;
         if method.needs_token() {
             let given = match params.first() {
                 Some(Value::String(s)) => s.strip_prefix("token:"),
                 _ => None,
             };
-            if secret.is_empty() || !given.is_some_and(|g| same(g.as_bytes(), secret.as_bytes())) {
-                return Err(RpcError::unauthorized());
+            match given {
+                None => return Err(Denied::Refused(RefusalReason::NoSecret)),
+                Some(g) if secret.is_empty() || !same(g.as_bytes(), secret.as_bytes()) => {
+                    return Err(Denied::Refused(RefusalReason::WrongSecret));
+                }
+                Some(_) => {}
             }
             params.remove(0);
         } else if let Some(Value::String(s)) = params.first()
@@ -134,16 +159,21 @@ mod tests {
     fn the_token_opens_aria2_calls_and_system_lists_need_none() {
         let ok = Call::authorize("aria2.tellActive", vec![json!("token:s3"), json!(["gid"])], "s3").unwrap();
         assert_eq!((ok.method, ok.params), (Method::TellActive, vec![json!(["gid"])]));
-        for params in [vec![], vec![json!("token:nope")], vec![json!(["gid"])]] {
+        for (params, why) in [
+            (vec![], RefusalReason::NoSecret),
+            (vec![json!("token:nope")], RefusalReason::WrongSecret),
+            (vec![json!("token:S3")], RefusalReason::WrongSecret),
+            (vec![json!(["gid"])], RefusalReason::NoSecret),
+            (vec![json!("s3")], RefusalReason::NoSecret),
+        ] {
             let e = Call::authorize("aria2.tellActive", params, "s3").unwrap_err();
-            assert_eq!(e, RpcError::unauthorized());
+            assert_eq!(e, Denied::Refused(why));
+            assert_eq!(RpcError::from(e), RpcError::unauthorized());
         }
         // An empty secret opens nothing.
         assert!(Call::authorize("aria2.getVersion", vec![json!("token:")], "").is_err());
         assert!(Call::authorize("system.listMethods", vec![], "s3").is_ok());
-        assert_eq!(
-            Call::authorize("aria2.fly", vec![], "s3").unwrap_err().code,
-            RpcError::NO_METHOD
-        );
+        let unknown = RpcError::from(Call::authorize("aria2.fly", vec![], "s3").unwrap_err());
+        assert_eq!(unknown.code, RpcError::NO_METHOD);
     }
 }

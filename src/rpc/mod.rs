@@ -7,8 +7,9 @@
 //! The rooms: `wire` (JSON-RPC envelopes and error codes) → `method`
 //! (aria2's method names and the token) → `status` (a download in aria2's
 //! words) → `options` (`addUri`'s options) → `answer` (the calls that touch
-//! downloads, run on the owner's thread) → `serve` (HTTP, WebSocket, CORS
-//! and the door checks) → this file (binding and the server's thread).
+//! downloads, run on the owner's thread) → `refusals` (calls turned away,
+//! counted and logged) → `serve` (HTTP, WebSocket, CORS and the door
+//! checks) → this file (binding and the server's thread).
 //!
 //! Data flows one way: a request is read and authorized on the server's
 //! thread; calls that touch downloads go to the owner as one [`Request`]
@@ -19,6 +20,7 @@
 pub mod answer;
 pub mod method;
 pub mod options;
+pub mod refusals;
 pub mod serve;
 pub mod status;
 pub mod wire;
@@ -32,6 +34,7 @@ use tokio::sync::{broadcast, oneshot};
 pub use answer::{Desk, Global, GlobalChange, Host};
 pub use method::Call;
 pub use options::Add;
+pub use refusals::{RefusalReason, Refusals};
 pub use status::{Download, Status};
 pub use wire::RpcError;
 
@@ -87,6 +90,8 @@ pub(crate) struct Shared {
     session: String,
     /// Host names accepted besides loopback ones (the extra addresses).
     hosts: Vec<String>,
+    /// The calls refused, also read through [`Server::refusals`].
+    door: Arc<refusals::Door>,
 }
 
 /// A running server. Dropping it stops listening and closes its
@@ -95,6 +100,7 @@ pub(crate) struct Shared {
 pub struct Server {
     addrs: Vec<SocketAddr>,
     notes: broadcast::Sender<String>,
+    door: Arc<refusals::Door>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -126,6 +132,7 @@ impl Server {
         let listeners = bind(listen)?;
         let addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let (notes, _) = broadcast::channel(1024);
+        let door = Arc::new(refusals::Door::default());
         let shared = Arc::new(Shared {
             secret: secret.to_string(),
             owner,
@@ -133,6 +140,7 @@ impl Server {
             notes: notes.clone(),
             session,
             hosts: listen.extra.iter().map(|ip| ip.to_string()).collect(),
+            door: door.clone(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -160,6 +168,7 @@ impl Server {
         Ok(Server {
             addrs,
             notes,
+            door,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -172,6 +181,14 @@ impl Server {
 
     pub fn port(&self) -> u16 {
         self.addrs.first().map_or(0, SocketAddr::port)
+    }
+
+    /// The calls refused since it started (a wrong or missing secret, a
+    /// foreign `Host`), and the last one; `None` if none was. Cheap enough
+    /// for every frame: no lock while nothing was refused. Its `Display`
+    /// is the sentence for a status line or a headless log.
+    pub fn refusals(&self) -> Option<Refusals> {
+        self.door.refusals()
     }
 
     /// Tells every WebSocket client about a download (`aria2.onDownloadStart`…).

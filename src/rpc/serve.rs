@@ -5,7 +5,7 @@
 //! errors for bad input while the server goes on serving.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use super::method::{Call, Method, NOTIFICATIONS};
+use super::method::{Call, Denied, Method, NOTIFICATIONS};
+use super::refusals::{self, Log, RefusalReason};
 use super::wire::{Body as RpcBody, Incoming, RpcError, answer, read_body};
 use super::{Request, Shared};
 
@@ -97,6 +98,12 @@ pub(super) fn host_allowed(headers: &HeaderMap, extra: &[String]) -> bool {
         || extra.iter().any(|e| e.eq_ignore_ascii_case(name))
 }
 
+/// The `Origin` a browser sends (an extension's, a page's), for the
+/// record of refusals.
+fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
 fn refused_host() -> Response {
     let body = json!({"id": null, "jsonrpc": "2.0",
         "error": {"code": RpcError::FAILED, "message": "Host is not this machine: refused (DNS rebinding)"}});
@@ -105,6 +112,7 @@ fn refused_host() -> Response {
 
 async fn post(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
     if !host_allowed(&headers, &shared.hosts) {
+        shared.refuse(RefusalReason::ForeignHost, origin(&headers));
         return refused_host();
     }
     let too_big = || {
@@ -128,20 +136,23 @@ async fn post(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body)
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return too_big();
     };
-    let (status, value) = handle(&shared, &bytes).await;
+    let (status, value) = handle(&shared, &bytes, origin(&headers)).await;
     (status, axum::Json(value)).into_response()
 }
 
 async fn upgrade(State(shared): State<Arc<Shared>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     if !host_allowed(&headers, &shared.hosts) {
+        shared.refuse(RefusalReason::ForeignHost, origin(&headers));
         return refused_host();
     }
+    let origin = origin(&headers).map(str::to_string);
     ws.max_message_size(MAX_BODY)
-        .on_upgrade(move |socket| session(socket, shared))
+        .on_upgrade(move |socket| session(socket, shared, origin))
 }
 
 /// One WebSocket: requests answered in turn, notifications pushed between.
-async fn session(mut socket: WebSocket, shared: Arc<Shared>) {
+/// `origin`: its upgrade request's, for every call on it.
+async fn session(mut socket: WebSocket, shared: Arc<Shared>, origin: Option<String>) {
     let mut notes = shared.notes.subscribe();
     loop {
         tokio::select! {
@@ -152,7 +163,7 @@ async fn session(mut socket: WebSocket, shared: Arc<Shared>) {
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     _ => break,
                 };
-                let (_, value) = handle(&shared, &bytes).await;
+                let (_, value) = handle(&shared, &bytes, origin.as_deref()).await;
                 if socket.send(Message::Text(value.to_string().into())).await.is_err() {
                     break;
                 }
@@ -185,7 +196,8 @@ enum Plan {
 
 /// Answers a body: the calls the server can answer itself at once, the
 /// rest in one trip to the owner of the downloads, in their order.
-pub(super) async fn handle(shared: &Shared, bytes: &[u8]) -> (StatusCode, Value) {
+/// `origin`: the caller's `Origin`, should a call be refused.
+pub(super) async fn handle(shared: &Shared, bytes: &[u8], origin: Option<&str>) -> (StatusCode, Value) {
     let body = match read_body(bytes) {
         Ok(b) => b,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, answer(&Value::Null, &Err(e))),
@@ -194,7 +206,7 @@ pub(super) async fn handle(shared: &Shared, bytes: &[u8]) -> (StatusCode, Value)
     let mut plan = |r: Result<Incoming, (Value, RpcError)>| match r {
         Ok(i) => (
             i.id.clone(),
-            plan_call(shared, i.method, i.params, &mut calls, true),
+            plan_call(shared, origin, i.method, i.params, &mut calls, true),
         ),
         Err((id, e)) => (id, Plan::One(Slot::Ready(Err(e)))),
     };
@@ -245,11 +257,24 @@ pub(super) async fn handle(shared: &Shared, bytes: &[u8]) -> (StatusCode, Value)
 }
 
 /// Decides one call: refused at the door, answered here, or for the owner
-/// (pushed onto `calls`). `top`: not inside a multicall.
-fn plan_call(shared: &Shared, name: String, params: Vec<Value>, calls: &mut Vec<Call>, top: bool) -> Plan {
+/// (pushed onto `calls`). `top`: not inside a multicall. A refused call
+/// (each nested one of a multicall too) is counted.
+fn plan_call(
+    shared: &Shared,
+    origin: Option<&str>,
+    name: String,
+    params: Vec<Value>,
+    calls: &mut Vec<Call>,
+    top: bool,
+) -> Plan {
     let call = match Call::authorize(&name, params, &shared.secret) {
         Ok(c) => c,
-        Err(e) => return Plan::One(Slot::Ready(Err(e))),
+        Err(denied) => {
+            if let Denied::Refused(why) = &denied {
+                shared.refuse(*why, origin);
+            }
+            return Plan::One(Slot::Ready(Err(denied.into())));
+        }
     };
     let ready = |r| Plan::One(Slot::Ready(r));
     match call.method {
@@ -272,7 +297,7 @@ fn plan_call(shared: &Shared, name: String, params: Vec<Value>, calls: &mut Vec<
                         Some(_) => None,
                     };
                     match (name, params) {
-                        (Some(n), Some(p)) => match plan_call(shared, n, p, calls, false) {
+                        (Some(n), Some(p)) => match plan_call(shared, origin, n, p, calls, false) {
                             Plan::One(slot) => slot,
                             Plan::Many(_) => {
                                 Slot::Ready(Err(RpcError::failed("Recursive system.multicall forbidden.")))
@@ -305,6 +330,29 @@ fn plan_call(shared: &Shared, name: String, params: Vec<Value>, calls: &mut Vec<
 }
 
 impl Shared {
+    /// Counts a refused call, and says so in the log at most once per
+    /// [`refusals::LOG_EVERY`] (a timer on the server's runtime says the
+    /// ones in between). Never the token given.
+    fn refuse(&self, reason: RefusalReason, origin: Option<&str>) {
+        match self.door.record(reason, origin, Instant::now()) {
+            Log::Now(n) => {
+                if let Some(last) = self.door.refusals() {
+                    refusals::warn(n, &last);
+                }
+            }
+            Log::Later(wait) => {
+                let door = self.door.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    if let (n @ 1.., Some(last)) = door.flush(Instant::now()) {
+                        refusals::warn(n, &last);
+                    }
+                });
+            }
+            Log::Nothing => {}
+        }
+    }
+
     /// Sends calls to the owner of the downloads and waits (here, never on
     /// the owner's thread) for their answers.
     async fn ask_owner(&self, calls: Vec<Call>) -> Vec<Result<Value, RpcError>> {
