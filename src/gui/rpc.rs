@@ -259,6 +259,23 @@ impl FanoutApp {
         }
     }
 
+    /// Calls the server refused (a mistyped secret in an extension), in
+    /// the window's words: `3 calls refused: wrong secret, from
+    /// chrome-extension://…`.
+    pub fn rpc_refused(&self) -> Option<String> {
+        use crate::rpc::RefusalReason;
+        let r = self.rpc.server.as_ref()?.refusals()?;
+        let reason = match r.last_reason {
+            RefusalReason::WrongSecret => tr!(RefusedWrongSecret),
+            RefusalReason::NoSecret => tr!(RefusedNoSecret),
+            RefusalReason::ForeignHost => tr!(RefusedForeignHost),
+        };
+        Some(match &r.last_origin {
+            Some(origin) => tr!(RpcRefusedFrom, n = r.count, reason = reason, origin = origin),
+            None => tr!(RpcRefused, n = r.count, reason = reason),
+        })
+    }
+
     /// What the status bar says of the server: where it serves, or why not.
     pub fn rpc_status(&self) -> Option<(String, bool)> {
         if let Some(e) = &self.rpc.error {

@@ -216,6 +216,10 @@ impl FanoutApp {
         if let Some(e) = &self.rpc.error {
             ui.label(RichText::new(e).color(ui.visuals().warn_fg_color));
         }
+        if let Some(text) = self.rpc_refused() {
+            ui.label(RichText::new(text).color(ui.visuals().warn_fg_color))
+                .on_hover_text(tr!(RpcRefusedHint));
+        }
         ui.checkbox(&mut self.settings.rpc.ask, tr!(AskFirst))
             .on_hover_text(tr!(AskFirstHint));
         editing

@@ -87,11 +87,16 @@ impl FanoutApp {
                 ui.label(RichText::new(text).color(color))
                     .on_hover_text(tr!(RpcHint));
             }
+            if let Some(text) = self.rpc_refused() {
+                ui.separator();
+                ui.label(RichText::new(text).color(ui.visuals().warn_fg_color))
+                    .on_hover_text(tr!(RpcRefusedHint));
+            }
             if let Some(text) = self.schedule_status() {
                 ui.separator();
                 ui.label(text);
             }
-            if self.speed != crate::schedule::SpeedChoice::Setting {
+            if self.core.speed != crate::schedule::SpeedChoice::Setting {
                 ui.separator();
                 ui.label(match self.rate_limit() {
                     Some(limit) => tr!(SpeedInForce, limit = format!("{}/s", human_bytes(limit))),

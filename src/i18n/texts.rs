@@ -354,6 +354,12 @@ catalogue! {
     AskFirst: "Ask before downloads from other programs", "下载来自其他程序时先询问";
     AskFirstHint: "They arrive paused and are listed for you to start or remove.", "它们到达时处于暂停状态，并列出供你开始或移除。";
     RpcServing: "other programs: port {port}", "其他程序：端口 {port}";
+    RpcRefused: "{n} calls refused: {reason}", "{n} 个调用被拒绝：{reason}";
+    RpcRefusedFrom: "{n} calls refused: {reason}, from {origin}", "{n} 个调用被拒绝：{reason}，来自 {origin}";
+    RefusedWrongSecret: "wrong secret", "密钥错误";
+    RefusedNoSecret: "no secret given", "未提供密钥";
+    RefusedForeignHost: "Host is not this machine", "Host 不是本机";
+    RpcRefusedHint: "A program called with the wrong secret, none, or through another host name. Check the secret in the extension (Aria2 Explorer, Motrix…).", "某个程序使用了错误的密钥、未提供密钥，或通过其他主机名调用。请检查扩展（Aria2 Explorer、Motrix…）中的密钥。";
     RpcWaitingForSecret: "other programs: waiting for the keyring…", "其他程序：正在等待密钥环…";
     RpcNotServing: "not accepting downloads from other programs: {e}", "未接受其他程序的下载：{e}";
     RpcNoSecret: "no secret for other programs: {e}", "无法为其他程序生成密钥：{e}";
