@@ -44,6 +44,18 @@ impl Handoff {
     }
 }
 
+/// A hand-over as the holder takes it: once what it queued is committed,
+/// it sends on (or drops) `kept`, and only then is the later start told
+/// `ok` (acknowledged means kept).
+#[derive(Debug)]
+pub struct Arrival {
+    pub handoff: Handoff,
+    pub kept: crossbeam_channel::Sender<()>,
+}
+
+/// How long a later start waits to hear that its URLs are kept.
+const KEPT_WAIT: Duration = Duration::from_secs(8);
+
 /// Where the lock and the socket live.
 #[derive(Clone, Debug)]
 pub struct Places {
@@ -125,8 +137,8 @@ pub enum Claim {
 /// The running window's end: the lock, and the hand-overs that arrive.
 pub struct Instance {
     _lock: File,
-    handoffs: Receiver<Handoff>,
-    tx: crossbeam_channel::Sender<Handoff>,
+    handoffs: Receiver<Arrival>,
+    tx: crossbeam_channel::Sender<Arrival>,
     waker: Arc<Mutex<Option<Waker>>>,
     socket: PathBuf,
 }
@@ -161,7 +173,7 @@ impl Instance {
     }
 
     /// Hand-overs that arrived, oldest first.
-    pub fn handoffs(&self) -> &Receiver<Handoff> {
+    pub fn handoffs(&self) -> &Receiver<Arrival> {
         &self.handoffs
     }
 
@@ -172,7 +184,8 @@ impl Instance {
 
     /// The window's own start with URLs: taken like a hand-over.
     pub fn push(&self, handoff: Handoff) {
-        let _ = self.tx.send(handoff);
+        let (kept, _) = crossbeam_channel::bounded(1);
+        let _ = self.tx.send(Arrival { handoff, kept });
     }
 }
 
@@ -185,7 +198,7 @@ impl Drop for Instance {
 #[cfg(unix)]
 fn listen(
     socket: &Path,
-    tx: crossbeam_channel::Sender<Handoff>,
+    tx: crossbeam_channel::Sender<Arrival>,
     waker: Arc<Mutex<Option<Waker>>>,
 ) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -211,11 +224,16 @@ fn listen(
                     .filter(|_| body.len() as u64 <= MAX_HANDOFF)
                     .and_then(|_| serde_json::from_slice::<Handoff>(&body).ok());
                 let answer: &[u8] = match handoff {
-                    Some(h) => {
-                        let _ = tx.send(h);
+                    Some(handoff) => {
+                        let (kept, committed) = crossbeam_channel::bounded(1);
+                        let _ = tx.send(Arrival { handoff, kept });
                         if let Some(wake) = crate::sync::lock(&waker).as_ref() {
                             wake();
                         }
+                        // Sent once the holder's store has it, or dropped
+                        // when it queued nothing (the lines went to the add
+                        // dialog): either way it was taken.
+                        let _ = committed.recv_timeout(KEPT_WAIT);
                         b"ok\n"
                     }
                     None => b"refused: not a hand-over\n",
@@ -227,7 +245,7 @@ fn listen(
 }
 
 #[cfg(not(unix))]
-fn listen(_: &Path, _: crossbeam_channel::Sender<Handoff>, _: Arc<Mutex<Option<Waker>>>) -> io::Result<()> {
+fn listen(_: &Path, _: crossbeam_channel::Sender<Arrival>, _: Arc<Mutex<Option<Waker>>>) -> io::Result<()> {
     Ok(())
 }
 
@@ -284,9 +302,16 @@ mod tests {
             activation_token: None,
             hidden: false,
         };
-        hand_over(&places, &h).unwrap();
-        assert_eq!(first.handoffs().recv_timeout(Duration::from_secs(5)).unwrap(), h);
+        let (sent, later) = (h.clone(), places.clone());
+        let handing = std::thread::spawn(move || hand_over(&later, &sent));
+        let arrival = first.handoffs().recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(arrival.handoff, h);
         assert!(woken.load(std::sync::atomic::Ordering::SeqCst));
+        // The later start is told `ok` once the holder has kept the URLs.
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!handing.is_finished(), "answered before the URLs were kept");
+        arrival.kept.send(()).unwrap();
+        handing.join().unwrap().unwrap();
         drop(first);
         assert!(matches!(Instance::claim(&places).unwrap(), Claim::First(_)));
     }

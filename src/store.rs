@@ -73,6 +73,9 @@ pub struct StoredTask {
     /// What the line asked besides the URL, as `key=value` words
     /// (`sha256=… segments=4 limit=1M`; see [`crate::input`]).
     pub options: String,
+    /// Taken off the RPC's list of results (`removeDownloadResult`); the
+    /// window still shows it.
+    pub forgotten: bool,
     /// Kept in the keyring, not in the store (see [`Writer::with_secrets`]).
     pub secret: Option<TaskSecret>,
 }
@@ -142,6 +145,7 @@ impl StoredTask {
             worker: None,
             validator: None,
             options: String::new(),
+            forgotten: false,
             secret: None,
         }
     }
@@ -184,7 +188,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     rank    INTEGER,
     worker  TEXT,
     validator TEXT,
-    options TEXT NOT NULL DEFAULT ''
+    options TEXT NOT NULL DEFAULT '',
+    forgotten INTEGER NOT NULL DEFAULT 0
 );";
 
 /// Creates the store's file readable by the user only before SQLite writes
@@ -241,7 +246,11 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         // Stores from before validators (and options) were kept get the
         // columns.
-        for (column, decl) in [("validator", "TEXT"), ("options", "TEXT NOT NULL DEFAULT ''")] {
+        for (column, decl) in [
+            ("validator", "TEXT"),
+            ("options", "TEXT NOT NULL DEFAULT ''"),
+            ("forgotten", "INTEGER NOT NULL DEFAULT 0"),
+        ] {
             if conn
                 .prepare(&format!("SELECT {column} FROM tasks LIMIT 0"))
                 .is_err()
@@ -264,7 +273,7 @@ impl Store {
     pub fn load(&self) -> Result<Vec<StoredTask>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options FROM tasks ORDER BY id")
+            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options, forgotten FROM tasks ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -282,6 +291,7 @@ impl Store {
                     worker: r.get(10)?,
                     validator: r.get(11)?,
                     options: r.get(12)?,
+                    forgotten: r.get::<_, i64>(13)? != 0,
                     secret: None,
                 })
             })
@@ -300,8 +310,8 @@ impl Store {
         {
             let mut put = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options, forgotten)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )
                 .map_err(err)?;
             for op in ops {
@@ -321,6 +331,7 @@ impl Store {
                             t.worker,
                             t.validator,
                             t.options,
+                            i64::from(t.forgotten),
                         ])
                         .map_err(err)?;
                     }
@@ -475,10 +486,16 @@ impl Writer {
     /// gone returns at once.
     pub fn flush(&self) {
         let (done, wait) = crossbeam_channel::bounded(1);
-        if let Some(ops) = &self.ops
-            && ops.send(Msg::Flush(done)).is_ok()
-        {
-            let _ = wait.recv();
+        self.when_committed(done);
+        let _ = wait.recv();
+    }
+
+    /// Sends on `done` once every change sent before is committed, without
+    /// waiting here (the window's thread must not). Dropped unsent if the
+    /// writer's thread is gone.
+    pub fn when_committed(&self, done: Sender<()>) {
+        if let Some(ops) = &self.ops {
+            let _ = ops.send(Msg::Flush(done));
         }
     }
 }

@@ -106,6 +106,20 @@ print(d.status, d.total_length, d.name)
     assert_eq!(stopped[0]["totalLength"], "70000");
     let path = stopped[0]["files"][0]["path"].as_str().unwrap();
     assert!(path.ends_with("via-aria2p.bin"), "{path}");
+
+    // Until the user removes it: then it stays removed across a restart.
+    let gid = stopped[0]["gid"].clone();
+    assert_eq!(
+        again.call("aria2.removeDownloadResult", json!([gid])).unwrap(),
+        "OK"
+    );
+    let mut again = again;
+    assert!(again.stop().success());
+    let third = Serve::start_in(home.path(), &[]);
+    assert_eq!(
+        third.call("aria2.tellStopped", json!([0, 10])).unwrap(),
+        json!([])
+    );
 }
 
 #[test]
@@ -240,4 +254,91 @@ fn one_owner_of_a_data_folder_a_second_service_and_a_window_step_aside_and_urls_
         body_for("/h/handed.bin", 5000)
     );
     let _keep: &Killed = &s.app;
+}
+
+/// The unit in assets/ is what `systemd-analyze verify` accepts, with
+/// ExecStart pointed at this build (it checks that the program exists).
+#[test]
+fn the_systemd_user_unit_verifies() {
+    if !support::programs::require(&[("systemd-analyze", "systemd")]) {
+        return;
+    }
+    let unit =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fanout.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/bin/fanout serve"), "{unit}");
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("run");
+    std::fs::create_dir(&runtime).unwrap();
+    let path = dir.path().join("fanout.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/bin/fanout", env!("CARGO_BIN_EXE_fanout")),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--user"])
+        .arg(&path)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.trim().is_empty(), "{err}");
+}
+
+/// The settings a service in `home` starts with.
+fn write_settings(home: &std::path::Path, tune: impl FnOnce(&mut fanout::settings::Settings)) {
+    let mut s = fanout::settings::Settings::default();
+    tune(&mut s);
+    s.save(&home.join(".config/fanout/settings.json")).unwrap();
+}
+
+#[test]
+fn the_service_runs_the_after_batch_command_with_the_batch_s_counts() {
+    let server = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("after.txt");
+    write_settings(home.path(), |s| {
+        s.after_batch = fanout::settings::AfterBatch::RunCommand;
+        s.after_command = format!("echo \"$FANOUT_DONE $FANOUT_FAILED\" > '{}'", out.display());
+    });
+    let s = Serve::start_in(home.path(), &[]);
+    // One batch: the first still runs when the second fails.
+    s.call(
+        "aria2.addUri",
+        json!([[server.url("/b/ok.bin?size=1000&latency=500")]]),
+    )
+    .unwrap();
+    s.call("aria2.addUri", json!([[server.url("/b/missing.bin?status=404")]]))
+        .unwrap();
+    let said = until("the command ran", || std::fs::read_to_string(&out).ok());
+    assert_eq!(said.trim(), "1 1", "{}", s.log.lock().unwrap());
+    let log = s.log.lock().unwrap().clone();
+    assert!(log.contains("batch ended: 1 done, 1 failed"), "{log}");
+}
+
+#[test]
+fn a_schedule_that_pauses_now_holds_the_service_s_queue() {
+    use fanout::schedule::{Days, Rule, RuleKind};
+    let server = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    // Paused every day from 00:00: in force whatever the time.
+    write_settings(home.path(), |s| {
+        s.schedule.rules.push(Rule {
+            kind: RuleKind::Pause,
+            days: Days::ALL,
+            at: 0,
+            until: 0,
+        })
+    });
+    let s = Serve::start_in(home.path(), &[]);
+    let gid = s
+        .call("aria2.addUri", json!([[server.url("/q/held.bin?size=1000")]]))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let st = s.call("aria2.tellStatus", json!([gid])).unwrap();
+    assert_eq!(st["status"], "waiting", "{st}");
+    assert_eq!(server.requests(), 0);
+    let log = s.log.lock().unwrap().clone();
+    assert!(log.contains("schedule: queue paused"), "{log}");
 }

@@ -176,6 +176,8 @@ pub fn run_serve(args: &ServeArgs, folders: &Folders) -> ExitCode {
         secret,
         settings,
         instance: Some(instance),
+        clock: std::sync::Arc::new(crate::schedule::SystemClock),
+        system_bus: None,
     };
     let result = run(config, stop, |addrs| {
         let port = addrs.first().map_or(0, SocketAddr::port);

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use super::FanoutApp;
 use super::platform::notify_desktop;
 use crate::i18n::tr;
+use crate::service::after_batch as after;
 use crate::service::model::BatchEnd;
 pub use crate::settings::AfterBatch;
 
-/// How long the window counts down before it suspends or powers off.
-pub const COUNTDOWN: Duration = Duration::from_secs(60);
+pub use crate::service::after_batch::COUNTDOWN;
 
 /// A suspend or power-off waiting for its moment (or its cancel).
 pub(super) struct Countdown {
@@ -30,40 +30,6 @@ fn countdown_text(power_off: bool, secs: u64) -> String {
         tr!(PowerOffIn, secs = secs)
     } else {
         tr!(SuspendIn, secs = secs)
-    }
-}
-
-/// Asks systemd-logind (on `bus`, else the system bus) to suspend or power
-/// off; not interactive (no password prompt of polkit's).
-fn ask_logind(bus: Option<String>, power_off: bool) -> Result<(), String> {
-    let conn = match bus {
-        Some(address) => zbus::blocking::connection::Builder::address(address.as_str())
-            .and_then(|b| b.build())
-            .map_err(|e| e.to_string())?,
-        None => zbus::blocking::Connection::system().map_err(|e| e.to_string())?,
-    };
-    let method = if power_off { "PowerOff" } else { "Suspend" };
-    conn.call_method(
-        Some("org.freedesktop.login1"),
-        "/org/freedesktop/login1",
-        Some("org.freedesktop.login1.Manager"),
-        method,
-        &(false,),
-    )
-    .map(|_| ())
-    .map_err(|e| e.to_string())
-}
-
-/// The shell that runs the command.
-fn shell(command: &str) -> std::process::Command {
-    if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", command]);
-        c
-    } else {
-        let mut c = std::process::Command::new("sh");
-        c.args(["-c", command]);
-        c
     }
 }
 
@@ -99,15 +65,11 @@ impl FanoutApp {
 
     /// Runs the after-batch command, when one is set and the batch allows.
     pub(super) fn after_batch(&mut self, end: &BatchEnd) {
-        let s = &self.settings;
-        if s.after_only_if_ok && end.failed > 0 {
-            return;
-        }
-        let power_off = match s.after_batch {
-            AfterBatch::Nothing => return,
-            AfterBatch::RunCommand => return self.run_after_command(end),
-            AfterBatch::Suspend => false,
-            AfterBatch::PowerOff => true,
+        let power_off = match after::wanted(&self.settings, end) {
+            None => return,
+            Some(after::Act::RunCommand) => return self.run_after_command(end),
+            Some(after::Act::Suspend) => false,
+            Some(after::Act::PowerOff) => true,
         };
         self.countdown = Some(Countdown {
             power_off,
@@ -134,7 +96,7 @@ impl FanoutApp {
             self.countdown = None;
             let (tx, rx) = std::sync::mpsc::channel();
             std::thread::spawn(move || {
-                let _ = tx.send(ask_logind(bus, power_off));
+                let _ = tx.send(after::ask_logind(bus, power_off));
             });
             self.logind = Some(rx);
             return;
@@ -168,27 +130,8 @@ impl FanoutApp {
     }
 
     fn run_after_command(&mut self, end: &BatchEnd) {
-        let s = &self.settings;
-        let command = s.after_command.trim().to_string();
-        if command.is_empty() {
-            return;
-        }
-        let mut cmd = shell(&command);
-        cmd.env("FANOUT_DONE", end.done.to_string())
-            .env("FANOUT_FAILED", end.failed.to_string())
-            .env("FANOUT_CANCELLED", end.cancelled.to_string())
-            .env("FANOUT_PAUSED", end.paused.to_string())
-            .env("FANOUT_SECONDS", format!("{:.1}", end.span.as_secs_f64()))
-            .env("FANOUT_FOLDER", s.target_dir())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        match cmd.spawn() {
-            Ok(mut child) => {
-                // Reaped whenever it ends, off the UI thread.
-                std::thread::spawn(move || child.wait());
-            }
-            Err(e) => self.notify(tr!(AfterCommandFailed, e = e)),
+        if let Err(e) = after::run_command(&self.settings, end) {
+            self.notify(tr!(AfterCommandFailed, e = e));
         }
     }
 

@@ -67,8 +67,6 @@ impl FanoutApp {
             countdown: None,
             logind: None,
             instance: None,
-            speed: Default::default(),
-            schedule: Default::default(),
             tray: Default::default(),
             hidden,
             started: false,
@@ -153,8 +151,8 @@ impl FanoutApp {
     /// not URLs open the add dialog, so nothing is lost.
     fn take_handoffs(&mut self, ctx: &egui::Context) {
         let Some(instance) = &self.instance else { return };
-        let handoffs: Vec<_> = instance.handoffs().try_iter().collect();
-        for h in handoffs {
+        let arrivals: Vec<_> = instance.handoffs().try_iter().collect();
+        for crate::instance::Arrival { handoff: h, kept } in arrivals {
             if !h.hidden {
                 self.set_hidden(false, ctx);
                 if h.activation_token.is_some() {
@@ -165,13 +163,17 @@ impl FanoutApp {
                     ));
                 }
             }
-            let (urls, kept) = add::take_valid(&h.lines.join("\n"), ADD_CAP);
+            let (urls, bad) = add::take_valid(&h.lines.join("\n"), ADD_CAP);
             if !urls.is_empty() {
                 let dir = h.dir.unwrap_or_else(|| self.settings.target_dir());
                 self.add_urls_into(urls, dir);
             }
-            if !kept.trim().is_empty() {
-                self.add.open_with(Some(kept), None);
+            if !bad.trim().is_empty() {
+                self.add.open_with(Some(bad), None);
+            }
+            // The later start hears `ok` once the store has them.
+            if let Some(store) = &self.core.store {
+                store.when_committed(kept);
             }
         }
     }

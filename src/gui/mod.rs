@@ -254,10 +254,6 @@ pub struct FanoutApp {
     logind: Option<mpsc::Receiver<Result<(), String>>>,
     /// The lock of the one window, and URLs later starts hand over.
     instance: Option<Instance>,
-    /// The speed limit in force (the setting, the alternative, none).
-    speed: crate::schedule::SpeedChoice,
-    /// What the schedule last applied.
-    schedule: unattended::ScheduleState,
     tray: tray::Tray,
     /// The window is hidden (in the tray); shared with the engine's
     /// waker, which wakes a hidden window less often.

@@ -14,63 +14,31 @@ use std::time::Duration;
 use super::tray::{TrayCommand, TrayView};
 use super::{Action, FanoutApp, TrayChoice};
 use crate::i18n::tr;
-use crate::schedule::{Change, Plan, QueueWanted, Schedule, SpeedChoice, WeekTime};
+use crate::schedule::{Change, QueueWanted, SpeedChoice, WeekTime};
 use crate::settings::OnClose;
 
 /// How often the schedule is looked at while it has rules (its edges are
 /// to the minute).
 const SCHEDULE_TICK: Duration = Duration::from_secs(15);
 
-/// What the schedule last did, so it acts on edges only.
-#[derive(Clone, Debug, Default)]
-pub(super) struct ScheduleState {
-    /// The rules it last applied (an edit applies what is in force).
-    rules: Option<Schedule>,
-    queue: Option<QueueWanted>,
-    alt: Option<bool>,
-    /// What is in force now (for the status bar).
-    pub plan: Option<Plan>,
-}
-
 impl FanoutApp {
     /// The speed limit in force, in bytes per second.
     pub(super) fn rate_limit(&self) -> Option<u64> {
-        match self.speed {
-            SpeedChoice::Setting => self.settings.rate_limit(),
-            SpeedChoice::Alternative => Some(self.settings.alt_speed_limit_kib.max(1) * 1024),
-            SpeedChoice::Unlimited => None,
-        }
+        self.core.rate_limit(&self.settings)
     }
 
     /// Chooses the speed limit in force (the tray, the schedule).
     pub fn set_speed(&mut self, choice: SpeedChoice) {
-        self.speed = choice;
-        if let Some(engine) = &self.core.engine {
-            engine.set_rate_limit(self.rate_limit());
-        }
+        self.core.set_speed(choice, &self.settings);
     }
 
     pub fn speed(&self) -> SpeedChoice {
-        self.speed
+        self.core.speed
     }
 
     /// Pauses the queue and every download in it, or resumes them all.
     pub fn pause_all(&mut self, paused: bool) {
-        let rows = (0..self.core.model.rows.len()).filter(|&i| {
-            let state = &self.core.model.rows[i].state;
-            if paused {
-                state.can_pause()
-            } else {
-                state.can_resume()
-            }
-        });
-        let rows: Vec<usize> = rows.collect();
-        self.apply(Action::QueuePaused(paused));
-        self.apply(if paused {
-            Action::Pause(rows)
-        } else {
-            Action::Resume(rows)
-        });
+        self.core.pause_all(paused);
     }
 
     pub fn queue_paused(&self) -> bool {
@@ -80,47 +48,7 @@ impl FanoutApp {
     /// Applies the schedule's edges that passed since the last look, and
     /// asks to be woken for the next one.
     pub(super) fn run_schedule(&mut self) {
-        let schedule = &self.settings.schedule;
-        if schedule.is_empty() && self.schedule.rules.is_none() {
-            self.schedule.plan = None;
-            return;
-        }
-        let plan = schedule.plan(self.options.clock.now());
-        let edited = self.schedule.rules.as_ref() != Some(schedule);
-        let has_alt = schedule
-            .rules
-            .iter()
-            .any(|r| r.kind == crate::schedule::RuleKind::AltLimit);
-        // Kept to tell the next edit; cloned only when it changed.
-        if edited {
-            self.schedule.rules = (!schedule.is_empty()).then(|| schedule.clone());
-        }
-        let queue = plan.queue.map(|(wanted, _)| wanted);
-        match queue {
-            // At an edge, everything; when the rules were edited or the
-            // window opened, a queue the schedule wants running is let go
-            // but downloads paused by hand stay paused.
-            Some(wanted) if queue != self.schedule.queue && !edited => {
-                self.pause_all(wanted == QueueWanted::Paused);
-            }
-            Some(QueueWanted::Paused) if edited => self.pause_all(true),
-            Some(QueueWanted::Running) if edited => self.apply(Action::QueuePaused(false)),
-            _ => {}
-        }
-        let alt = has_alt.then_some(plan.alt_until.is_some());
-        if edited || alt != self.schedule.alt {
-            match (alt, self.schedule.alt) {
-                (Some(true), _) => self.set_speed(SpeedChoice::Alternative),
-                // Its end, or its rule gone while it ran.
-                (Some(false), _) | (None, Some(true)) => self.set_speed(SpeedChoice::Setting),
-                (None, _) => {}
-            }
-        }
-        self.schedule.queue = queue;
-        self.schedule.alt = alt;
-        let any = !self.settings.schedule.is_empty();
-        self.schedule.plan = any.then_some(plan);
-        if any {
+        if self.core.run_schedule(&self.settings, self.options.clock.now()) {
             self.ctx.request_repaint_after(SCHEDULE_TICK);
         }
     }
@@ -128,7 +56,7 @@ impl FanoutApp {
     /// `Schedule: paused since Mon 09:00 · alternative limit until Tue
     /// 06:00 · next: start Mon 18:00` (none without rules).
     pub(super) fn schedule_status(&self) -> Option<String> {
-        let plan = self.schedule.plan.as_ref()?;
+        let plan = self.core.schedule.plan.as_ref()?;
         let mut parts = Vec::new();
         match plan.queue {
             Some((QueueWanted::Paused, at)) => parts.push(tr!(SchedPausedSince, at = when(at))),
@@ -299,7 +227,7 @@ impl FanoutApp {
             tooltip,
             visible: !self.hidden(),
             paused: self.core.queue_paused,
-            speed: self.speed,
+            speed: self.core.speed,
             show: tr!(TrayShow).into(),
             hide: tr!(TrayHide).into(),
             add: tr!(TrayAddClipboard).into(),
@@ -348,7 +276,7 @@ impl FanoutApp {
             }
         }
         if self.settings.alt_speed_limit_kib != self.saved_settings.alt_speed_limit_kib {
-            self.set_speed(self.speed);
+            self.set_speed(self.core.speed);
         }
     }
 

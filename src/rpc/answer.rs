@@ -57,6 +57,9 @@ pub trait Host {
     fn move_to(&mut self, index: usize, place: Place) -> Option<usize>;
     fn set_rate(&mut self, index: usize, rate: Option<u64>);
     fn set_global(&mut self, change: GlobalChange) -> Result<(), String>;
+    /// An ended download was taken off the results (kept across restarts
+    /// by an owner that keeps its list; the default keeps nothing).
+    fn forget(&mut self, _index: usize) {}
 }
 
 /// The RPC's own books, kept by the owner beside its downloads: the gids
@@ -72,6 +75,20 @@ pub struct Desk {
 impl Desk {
     pub fn new() -> Desk {
         Desk::default()
+    }
+
+    /// Empty books that cost nothing to make: what stands in for the real
+    /// ones while a call has them.
+    pub fn lent() -> Desk {
+        Desk {
+            gids: Gids::unset(),
+            forgotten: HashSet::new(),
+        }
+    }
+
+    /// Results taken off the lists before (a restored queue's).
+    pub fn forget(&mut self, indices: impl IntoIterator<Item = usize>) {
+        self.forgotten.extend(indices);
     }
 
     /// The downloads were cleared: indices start again, so do gids.
@@ -238,10 +255,14 @@ impl Desk {
                     )));
                 }
                 self.forgotten.insert(d.index);
+                host.forget(d.index);
                 Ok(json!("OK"))
             }
             Method::PurgeDownloadResult => {
                 let ended: Vec<usize> = self.stopped(host).iter().map(|d| d.index).collect();
+                for &i in &ended {
+                    host.forget(i);
+                }
                 self.forgotten.extend(ended);
                 Ok(json!("OK"))
             }

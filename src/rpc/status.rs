@@ -104,6 +104,12 @@ impl Gids {
     }
 
     /// `getSessionInfo`'s id.
+    /// Numbers no session: what stands in for the books while they are
+    /// lent out (no random bytes asked for).
+    pub(crate) const fn unset() -> Gids {
+        Gids { base: 0 }
+    }
+
     pub fn session(&self) -> String {
         format!("{:016x}{:016x}", self.base, !self.base)
     }

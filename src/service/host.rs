@@ -24,7 +24,7 @@ impl Owner<'_> {
     /// Answers one call, against the list as earlier calls left it.
     pub fn answer(&mut self, call: &Call) -> Result<Value, RpcError> {
         // The books are lent out for the call, and back after it.
-        let mut desk = std::mem::take(&mut self.downloads.desk);
+        let mut desk = std::mem::replace(&mut self.downloads.desk, crate::rpc::Desk::lent());
         let answer = desk.answer(self, call);
         self.downloads.desk = desk;
         answer
@@ -123,6 +123,13 @@ impl Host for Owner<'_> {
 
     fn set_rate(&mut self, index: usize, rate: Option<u64>) {
         self.downloads.set_rate(index, rate);
+    }
+
+    fn forget(&mut self, index: usize) {
+        if let Some(row) = self.downloads.model.rows.get_mut(index) {
+            row.forgotten = true;
+            self.downloads.save(index);
+        }
     }
 
     fn set_global(&mut self, change: GlobalChange) -> Result<(), String> {

@@ -5,14 +5,17 @@
 //! [`Downloads::drain_events`], the user's or a program's wishes through
 //! its methods (and the RPC's calls through [`host::Owner`]). No egui here.
 //!
-//! The rooms: `row` (one download as shown and listed), `model` (all of
+//! The rooms: `after_batch` (what runs when a batch ends), `row` (one download as shown and listed), `model` (all of
 //! them, built from engine events, and the fan-in), this file (the engine,
 //! the store and the books around the model), `host` (the RPC's calls
-//! against it), `serve` (the headless service's thread).
+//! against it), `schedule` (the weekly schedule and the speed limit in
+//! force), `serve` (the headless service's thread).
 
+pub mod after_batch;
 pub mod host;
 pub mod model;
 pub mod row;
+pub mod schedule;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +26,7 @@ use crossbeam_channel::Receiver;
 use crate::engine::{Engine, EngineError, Event, Job, Waker};
 use crate::input::Options;
 use crate::rpc::Desk;
+use crate::schedule::SpeedChoice;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
 use crate::store::{Op, QueueSecrets, Store, StoreError, StoredState, StoredTask, Writer};
@@ -49,6 +53,10 @@ pub struct Downloads {
     queue_secrets: Option<Receiver<QueueSecrets>>,
     /// Restored tasks to resume once they have their secrets.
     resume_later: Vec<usize>,
+    /// The speed limit in force (the setting, the alternative, none).
+    pub speed: SpeedChoice,
+    /// What the schedule last applied.
+    pub schedule: schedule::ScheduleState,
 }
 
 /// What taking the saved queue back found, for the face to say.
@@ -71,6 +79,8 @@ impl Downloads {
             unattached: None,
             queue_secrets: None,
             resume_later: Vec::new(),
+            speed: SpeedChoice::default(),
+            schedule: Default::default(),
         }
     }
 
@@ -81,7 +91,7 @@ impl Downloads {
         let (tx, events) = crossbeam_channel::unbounded();
         let engine = Engine::new(settings.engine_config(), tx, waker)?;
         engine.set_paused(self.queue_paused);
-        engine.set_rate_limit(settings.rate_limit());
+        engine.set_rate_limit(self.rate_limit(settings));
         self.engine = Some(engine);
         self.events = events;
         Ok(self.attach_queue(settings.resume_on_start))
@@ -117,6 +127,8 @@ impl Downloads {
         // store may have had gaps).
         let renumbered = restored.iter().any(|(i, t)| *i != t.id);
         self.model.restore(&restored);
+        self.desk
+            .forget(restored.iter().filter(|(_, t)| t.forgotten).map(|(i, _)| *i));
         if renumbered {
             writer.send(Op::Clear);
             for (i, _) in &restored {

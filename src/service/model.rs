@@ -184,6 +184,7 @@ impl Model {
             row.path = t.path.clone();
             row.validator = t.validator.clone();
             row.options = Options::from_words(&t.options).unwrap_or_default();
+            row.forgotten = t.forgotten;
             row.retryable = row.worker.is_none_or(|w| w.ran()) || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {
@@ -243,6 +244,7 @@ impl Model {
         let (url, options, secret) = TaskSecret::split(&row.url, &row.options);
         let mut t = StoredTask::new(index, url, row.dir.clone());
         t.secret = secret;
+        t.forgotten = row.forgotten;
         t.state = match row.state {
             TaskState::Done => StoredState::Done,
             TaskState::Failed(_) => StoredState::Failed,

@@ -110,6 +110,9 @@ pub struct Row {
     pub retryable: bool,
     /// The host pattern of the per-site rule that applies, if one does.
     pub rule: Option<String>,
+    /// Taken off the RPC's results (`removeDownloadResult`): the row
+    /// stays in the window; a restart keeps it off the RPC's lists.
+    pub forgotten: bool,
     pub(super) speed: f64,
     pub(super) sample: Option<(Instant, u64)>,
 }
@@ -145,6 +148,7 @@ impl Row {
             log: Vec::new(),
             retryable: true,
             rule: None,
+            forgotten: false,
             speed: 0.0,
             sample: None,
         }

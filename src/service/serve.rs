@@ -14,11 +14,13 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Select, TryRecvError};
 
 use super::Downloads;
+use super::after_batch as after;
 use super::host::Owner;
-use super::model::TaskState;
+use super::model::{BatchEnd, TaskState};
 use crate::engine::{Event, FetchError};
 use crate::instance::Instance;
 use crate::rpc::{Listen, Request, Server, StartError};
+use crate::schedule::Clock;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
 
@@ -36,6 +38,10 @@ pub struct ServeConfig {
     pub secret: String,
     /// The lock of the data folder, and the URLs later starts hand over.
     pub instance: Option<Instance>,
+    /// The time of the week the schedule goes by.
+    pub clock: Arc<dyn Clock>,
+    /// The system bus logind is asked on (`None`: the system's).
+    pub system_bus: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,10 +76,14 @@ pub fn run(
     if paused > 0 {
         tracing::info!("{paused} unfinished downloads wait paused (resume them over RPC)");
     }
+    // What the schedule wants now, before the first call is taken.
+    run_schedule(&mut core, settings, &*config.clock);
     let (calls_tx, calls) = crossbeam_channel::unbounded::<Request>();
     let session = core.desk.gids.session();
     let server = Server::start(&config.listen, &config.secret, session, calls_tx, Arc::new(|| {}))?;
     ready(server.addrs());
+    // A suspend or power-off after a batch: when, and which.
+    let mut countdown: Option<(Instant, bool)> = None;
     let handoffs = config
         .instance
         .as_ref()
@@ -94,8 +104,10 @@ pub fn run(
                 Err(TryRecvError::Empty) => {}
             },
             Ok(i) if i == on_handoff => {
-                if let Ok(h) = handoffs.try_recv() {
-                    take_handoff(&mut core, settings, h);
+                if let Ok(arrival) = handoffs.try_recv() {
+                    take_handoff(&mut core, settings, arrival.handoff);
+                    // Taken and committed: the later start hears `ok`.
+                    let _ = arrival.kept.send(());
                 }
             }
             Ok(i) if i == on_stop && !matches!(stop.try_recv(), Err(TryRecvError::Empty)) => break,
@@ -108,6 +120,7 @@ pub fn run(
             log_event(event, d);
         });
         core.give_back_secrets();
+        run_schedule(&mut core, settings, &*config.clock);
         if let Some(end) = core.model.take_batch_end() {
             tracing::info!(
                 "batch ended: {} done, {} failed, {} removed, {} paused, in {:.1} s",
@@ -117,7 +130,9 @@ pub fn run(
                 end.paused,
                 end.span.as_secs_f64()
             );
+            countdown = after_batch(settings, &end).or(countdown);
         }
+        countdown = count_down(countdown, &core, config.system_bus.clone());
     }
     shut_down(&mut core, &server);
     Ok(())
@@ -149,8 +164,9 @@ fn answer(core: &mut Downloads, settings: &mut Settings, req: Request) {
     if *settings != before {
         // changeGlobalOption: for this run (the settings file is the
         // window's and the user's; a service does not rewrite it).
+        let limit = core.rate_limit(settings);
         if let Some(engine) = core.engine.as_mut() {
-            engine.set_rate_limit(settings.rate_limit());
+            engine.set_rate_limit(limit);
             if let Err(e) = engine.reconfigure(settings.engine_config()) {
                 tracing::warn!("the engine keeps its settings: {e}");
             }
@@ -160,6 +176,70 @@ fn answer(core: &mut Downloads, settings: &mut Settings, req: Request) {
     // Acknowledged means kept.
     core.commit();
     let _ = req.reply.send(results);
+}
+
+/// What the settings ask for once a batch ended: the command now, or a
+/// suspend or power-off after the countdown (returned).
+fn after_batch(settings: &Settings, end: &BatchEnd) -> Option<(Instant, bool)> {
+    let power_off = match after::wanted(settings, end)? {
+        after::Act::RunCommand => {
+            match after::run_command(settings, end) {
+                Ok(()) => tracing::info!("after the batch: ran `{}`", settings.after_command.trim()),
+                Err(e) => tracing::warn!(
+                    "after the batch: `{}` did not start: {e}",
+                    settings.after_command.trim()
+                ),
+            }
+            return None;
+        }
+        after::Act::Suspend => false,
+        after::Act::PowerOff => true,
+    };
+    tracing::warn!(
+        "after the batch: {} in {} s (new downloads or stopping the service cancel it)",
+        if power_off { "powering off" } else { "suspending" },
+        after::COUNTDOWN.as_secs()
+    );
+    Some((Instant::now() + after::COUNTDOWN, power_off))
+}
+
+/// A countdown goes on, is cancelled by new work, or asks logind at zero.
+fn count_down(
+    countdown: Option<(Instant, bool)>,
+    core: &Downloads,
+    bus: Option<String>,
+) -> Option<(Instant, bool)> {
+    let (at, power_off) = countdown?;
+    if core.model.in_flight() > 0 || core.model.counts().queued > 0 {
+        tracing::info!("new downloads: the suspend or power-off is cancelled");
+        return None;
+    }
+    if Instant::now() < at {
+        return countdown;
+    }
+    std::thread::spawn(move || match after::ask_logind(bus, power_off) {
+        Ok(()) => tracing::info!(
+            "logind was asked to {}",
+            if power_off { "power off" } else { "suspend" }
+        ),
+        Err(e) => tracing::warn!("logind refused: {e}"),
+    });
+    None
+}
+
+/// The weekly schedule, looked at every pass (a pass is at most a second
+/// apart); what an edge changed is logged.
+fn run_schedule(core: &mut Downloads, settings: &Settings, clock: &dyn Clock) {
+    let before = (core.queue_paused, core.speed);
+    core.run_schedule(settings, clock.now());
+    if (core.queue_paused, core.speed) != before {
+        tracing::info!(
+            "schedule: queue {}, speed limit {}",
+            if core.queue_paused { "paused" } else { "running" },
+            core.rate_limit(settings)
+                .map_or("none".to_string(), |b| format!("{} KiB/s", b / 1024))
+        );
+    }
 }
 
 /// One line for what a user of a service wants in its journal.

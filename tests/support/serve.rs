@@ -27,8 +27,13 @@ pub struct Serve {
 impl Serve {
     /// A service in a home of its own, downloading into `home/dl`.
     pub fn start() -> Serve {
+        Serve::start_with(&[])
+    }
+
+    /// A service in a home of its own, with more arguments.
+    pub fn start_with(args: &[&str]) -> Serve {
         let tmp = tempfile::tempdir().unwrap();
-        let mut s = Serve::start_in(tmp.path(), &[]);
+        let mut s = Serve::start_in(tmp.path(), args);
         s._tmp = Some(tmp);
         s
     }
