@@ -2,13 +2,27 @@
 //! user's data folder (`~/.local/share/applications`), so fanout is in the
 //! application menu and "Open with" hands it URLs and lists of URLs. The
 //! template ships as `assets/fanout.desktop`; the binary's absolute path
-//! and the icon's are filled in.
+//! and the icon's are filled in. Also how fanout starts a desktop program
+//! without waiting for it.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 const TEMPLATE: &str = include_str!("../assets/fanout.desktop");
 const ICON: &[u8] = include_bytes!("../assets/icon.png");
+
+/// Starts `command` with no standard streams and reaps it on a thread of
+/// its own whenever it ends (a file opener, the after-batch command): the
+/// caller never waits for it.
+pub fn spawn_quiet(command: &mut std::process::Command) -> io::Result<()> {
+    let mut child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
 
 /// What was written.
 #[derive(Debug)]

@@ -5,9 +5,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use fanout::cli::{Cli, Command, Folders, OpenArgs, run_get, run_serve};
+use fanout::cli::{Cli, Command, OpenArgs, run_get, run_serve};
 use fanout::gui::AppOptions;
 use fanout::instance::{Claim, Holder, Instance, Places, hand_over};
+use fanout::settings::Folders;
 
 /// fanout's own warnings only: libraries (the TLS verifier, wgpu, zbus)
 /// speak when `RUST_LOG` asks them to, not into a script's stderr.

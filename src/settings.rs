@@ -394,6 +394,29 @@ impl Default for Settings {
     }
 }
 
+/// Where fanout keeps its files: the same for the window and `fanout serve`.
+#[derive(Clone, Debug)]
+pub struct Folders {
+    /// `settings.json`, `rules.toml`, `secrets.json` (`~/.config/fanout`).
+    pub config_dir: PathBuf,
+    /// The queue and the lock (`~/.local/share/fanout`).
+    pub data_dir: PathBuf,
+}
+
+impl Folders {
+    /// The user's config and data folders (`~/.config/fanout` and
+    /// `~/.local/share/fanout` on Linux).
+    pub fn from_system() -> Folders {
+        let config_dir = dirs::config_dir()
+            .map(|d| d.join("fanout"))
+            .unwrap_or_else(|| PathBuf::from(".fanout"));
+        let data_dir = dirs::data_dir()
+            .map(|d| d.join("fanout"))
+            .unwrap_or_else(|| config_dir.clone());
+        Folders { config_dir, data_dir }
+    }
+}
+
 /// The user's Downloads folder, else their home folder. A home with a
 /// `Downloads` folder but no `user-dirs.dirs` (a fresh account, a server)
 /// still has one: `dirs` only reads the XDG file.

@@ -774,18 +774,10 @@ fn a_taken_port_is_said_and_the_window_still_works() {
     }
 }
 
-#[test]
-fn aria2p_an_aria2_library_fanout_did_not_write_drives_the_window() {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import aria2p"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        let why = "python3 with aria2p is not installed (python3 -m pip install aria2p)";
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
-        eprintln!("skipped: {why}");
+fn aria2p_an_aria2_library_fanout_did_not_write_drives_it(w: &dyn Face) {
+    if !support::programs::have_aria2p() {
         return;
     }
-    let w = Window::start();
     let server = TestServer::start();
     let url = server.url("/p/lib.bin?size=70000");
     let script = r#"
@@ -801,22 +793,14 @@ while not d.is_complete:
 names = [x.name for x in api.get_downloads()]
 print(d.status, d.total_length, d.completed_length, d.name, ",".join(names))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, &w.port.to_string(), &w.secret, &url])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = support::programs::aria2p(script, &[&w.port().to_string(), &w.secret(), &url]);
     assert_eq!(
         stdout.trim(),
         "complete 70000 70000 via-aria2p.bin via-aria2p.bin"
     );
     assert!(std::fs::read(w.folder().join("via-aria2p.bin")).unwrap() == body_for("/p/lib.bin", 70000));
 }
+each_face!(aria2p_an_aria2_library_fanout_did_not_write_drives_it);
 
 /// An aria2-speaking daemon's `/jsonrpc` and secret: aria2c itself or a
 /// fanout window, for one test body to hold fanout to what aria2 does.
@@ -1028,13 +1012,7 @@ one_at_a_time!(a_paused_download_keeps_and_changes_its_place_in_the_waiting_list
 /// calls on a paused download give back an `int`, and `get_downloads`
 /// lists it in its place.
 fn aria2p_moves_a_paused_download(rpc: &Rpc) {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import aria2p"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        let why = "python3 with aria2p is not installed (python3 -m pip install aria2p)";
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
-        eprintln!("skipped: {why}");
+    if !support::programs::have_aria2p() {
         return;
     }
     let server = TestServer::start();
@@ -1071,21 +1049,9 @@ print("done", line() or "-")
 ended = [names.get(s["gid"]) for s in api.client.tell_stopped(0, 100, ["gid"])]
 print("ended", *[n for n in ended if n in ("a", "b", "c")])
 "#;
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            script,
-            &rpc.port().to_string(),
-            &rpc.secret,
-            &server.url("/pp"),
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = support::programs::aria2p(
+        script,
+        &[&rpc.port().to_string(), &rpc.secret, &server.url("/pp")],
     );
     assert_eq!(
         stdout.trim(),

@@ -42,51 +42,22 @@ fn all(s: &Serve) -> Vec<Value> {
     out
 }
 
-fn aria2p_installed() -> bool {
-    let probe = Command::new("python3").args(["-c", "import aria2p"]).output();
-    if probe.is_ok_and(|o| o.status.success()) {
-        return true;
-    }
-    let why = "python3 with aria2p is not installed (python3 -m pip install aria2p)";
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
-    eprintln!("skipped: {why}");
-    false
-}
-
+/// (aria2p drives it with no display in tests/rpc.rs, through `each_face!`.)
 #[test]
-fn with_no_display_aria2p_drives_it_and_a_restart_still_lists_what_finished() {
-    if !aria2p_installed() {
-        return;
-    }
+fn a_restart_still_lists_what_finished_until_it_is_removed() {
     let server = TestServer::start();
     let url = server.url("/s/lib.bin?size=70000");
     let home = tempfile::tempdir().unwrap();
     let mut s = Serve::start_in(home.path(), &[]);
-    let script = r#"
-import sys, time, aria2p
-port, secret, url = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-api = aria2p.API(aria2p.Client(host="http://127.0.0.1", port=port, secret=secret))
-d = api.add_uris([url], options={"out": "via-aria2p.bin"})
-deadline = time.time() + 20
-while not d.is_complete:
-    assert time.time() < deadline, d.status
-    time.sleep(0.05)
-    d.update()
-print(d.status, d.total_length, d.name)
-"#;
-    let out = Command::new("python3")
-        .args(["-c", script, &s.port.to_string(), &s.secret, &url])
-        .output()
+    let gid = s
+        .call("aria2.addUri", json!([[url], {"out": "via-rpc.bin"}]))
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(stdout.trim(), "complete 70000 via-aria2p.bin");
+    until("the download completes", || {
+        let st = s.call("aria2.tellStatus", json!([gid])).unwrap();
+        (st["status"] == "complete").then_some(())
+    });
     assert_eq!(
-        std::fs::read(s.folder().join("via-aria2p.bin")).unwrap(),
+        std::fs::read(s.folder().join("via-rpc.bin")).unwrap(),
         body_for("/s/lib.bin", 70000)
     );
     let status = s.stop();
@@ -105,7 +76,7 @@ print(d.status, d.total_length, d.name)
     assert_eq!(stopped[0]["status"], "complete");
     assert_eq!(stopped[0]["totalLength"], "70000");
     let path = stopped[0]["files"][0]["path"].as_str().unwrap();
-    assert!(path.ends_with("via-aria2p.bin"), "{path}");
+    assert!(path.ends_with("via-rpc.bin"), "{path}");
 
     // Until the user removes it: then it stays removed across a restart.
     let gid = stopped[0]["gid"].clone();

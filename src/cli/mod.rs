@@ -24,7 +24,7 @@ pub mod serve;
 use download::download;
 pub use download::{human_bytes, json_line, text_line};
 pub use net::NetArgs;
-pub use serve::{Folders, ServeArgs, run_serve};
+pub use serve::{ServeArgs, run_serve};
 
 /// Exit status when every download succeeded.
 pub const EXIT_OK: u8 = 0;

@@ -14,7 +14,7 @@ use crate::instance::{Claim, Holder, Instance, Places};
 use crate::rpc::Listen;
 use crate::secrets::{Kept, RPC_SECRET, Secrets};
 use crate::service::serve::{ServeConfig, run};
-use crate::settings::{EngineChoice, Settings};
+use crate::settings::{EngineChoice, Folders, Settings};
 
 /// `fanout serve`: the queue, the RPC and the engine, without a window.
 #[derive(Debug, Args)]
@@ -39,25 +39,6 @@ pub struct ServeArgs {
     /// command line, where `ps` shows it.
     #[arg(long = "rpc-secret-file", value_name = "FILE")]
     pub rpc_secret_file: Option<PathBuf>,
-}
-
-/// Where the service keeps its files: the window's folders.
-pub struct Folders {
-    pub config_dir: PathBuf,
-    pub data_dir: PathBuf,
-}
-
-impl Folders {
-    /// `~/.config/fanout` and `~/.local/share/fanout` on Linux.
-    pub fn from_system() -> Folders {
-        let config_dir = dirs::config_dir()
-            .map(|d| d.join("fanout"))
-            .unwrap_or_else(|| PathBuf::from(".fanout"));
-        let data_dir = dirs::data_dir()
-            .map(|d| d.join("fanout"))
-            .unwrap_or_else(|| config_dir.clone());
-        Folders { config_dir, data_dir }
-    }
 }
 
 impl ServeArgs {

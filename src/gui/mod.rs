@@ -133,16 +133,10 @@ pub enum ServeRpc {
 }
 
 impl AppOptions {
-    /// The user's config folder (`~/.config/fanout` on Linux).
     /// The user's config and data folders (`~/.config/fanout` and
     /// `~/.local/share/fanout` on Linux).
     pub fn from_system() -> AppOptions {
-        let config_dir = dirs::config_dir()
-            .map(|d| d.join("fanout"))
-            .unwrap_or_else(|| PathBuf::from(".fanout"));
-        let data_dir = dirs::data_dir()
-            .map(|d| d.join("fanout"))
-            .unwrap_or_else(|| config_dir.clone());
+        let crate::settings::Folders { config_dir, data_dir } = crate::settings::Folders::from_system();
         AppOptions {
             config_dir,
             data_dir,

@@ -80,15 +80,8 @@ pub(super) fn open_in_desktop(path: &Path) -> std::io::Result<()> {
     } else {
         "xdg-open"
     };
-    let mut child = std::process::Command::new(program)
-        .arg(path)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    // Reap it whenever it ends, off the UI thread.
-    std::thread::spawn(move || child.wait());
-    Ok(())
+    // Reaped whenever it ends, off the UI thread.
+    crate::desktop::spawn_quiet(std::process::Command::new(program).arg(path))
 }
 
 /// Shows a desktop notification from a helper thread (D-Bus may take a

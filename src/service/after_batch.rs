@@ -40,19 +40,15 @@ pub fn run_command(settings: &Settings, end: &BatchEnd) -> std::io::Result<()> {
     if command.is_empty() {
         return Ok(());
     }
-    let mut child = shell(command)
-        .env("FANOUT_DONE", end.done.to_string())
-        .env("FANOUT_FAILED", end.failed.to_string())
-        .env("FANOUT_CANCELLED", end.cancelled.to_string())
-        .env("FANOUT_PAUSED", end.paused.to_string())
-        .env("FANOUT_SECONDS", format!("{:.1}", end.span.as_secs_f64()))
-        .env("FANOUT_FOLDER", settings.target_dir())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    std::thread::spawn(move || child.wait());
-    Ok(())
+    crate::desktop::spawn_quiet(
+        shell(command)
+            .env("FANOUT_DONE", end.done.to_string())
+            .env("FANOUT_FAILED", end.failed.to_string())
+            .env("FANOUT_CANCELLED", end.cancelled.to_string())
+            .env("FANOUT_PAUSED", end.paused.to_string())
+            .env("FANOUT_SECONDS", format!("{:.1}", end.span.as_secs_f64()))
+            .env("FANOUT_FOLDER", settings.target_dir()),
+    )
 }
 
 /// Asks systemd-logind (on `bus`, else the system bus) to suspend or power

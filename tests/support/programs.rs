@@ -60,12 +60,40 @@ pub fn private_bus() -> (Killed, String) {
     (Killed(bus), address.trim().to_string())
 }
 
-/// Runs the fanout binary with `args`, `stdin` piped in, and `env` set (an
-/// empty value removes a variable). No proxy comes from the test's own
-/// environment and there is no desktop session bus (so no portal) unless
-/// `env` gives them: what a test sees does not depend on the machine.
-pub fn fanout(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+/// Whether python3 with aria2p (an aria2 client library fanout did not
+/// write) is installed; says so and skips (fails in CI) when it is not.
+pub fn have_aria2p() -> bool {
+    let probe = Command::new("python3").args(["-c", "import aria2p"]).output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    let why = "python3 with aria2p is not installed (python3 -m pip install aria2p)";
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "in CI: {why}");
+    eprintln!("skipped: {why}");
+    false
+}
+
+/// Runs a Python `script` that drives an RPC server with aria2p (its
+/// `sys.argv[1:]` are `args`); what it printed. It must succeed.
+pub fn aria2p(script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Takes the test machine's own proxies and desktop bus away from a
+/// fanout started by a test: what it sees does not depend on the machine.
+pub fn hermetic(command: &mut Command) {
     for k in [
         "http_proxy",
         "https_proxy",
@@ -78,6 +106,15 @@ pub fn fanout(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Outpu
         command.env_remove(k);
     }
     command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+}
+
+/// Runs the fanout binary with `args`, `stdin` piped in, and `env` set (an
+/// empty value removes a variable). No proxy comes from the test's own
+/// environment and there is no desktop session bus (so no portal) unless
+/// `env` gives them: what a test sees does not depend on the machine.
+pub fn fanout(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut command);
     for (k, v) in env {
         if v.is_empty() {
             command.env_remove(k);

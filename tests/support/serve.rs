@@ -159,26 +159,17 @@ const SECRET: &str = "serve-test-secret";
 /// A home of the test's own, and nothing of the machine's desktop: no
 /// display, no session bus, no proxy.
 pub fn hermetic(command: &mut Command, home: &Path) {
+    super::programs::hermetic(command);
     for k in [
         "DISPLAY",
         "WAYLAND_DISPLAY",
         "XDG_CONFIG_HOME",
         "XDG_DATA_HOME",
         "XDG_RUNTIME_DIR",
-        "http_proxy",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
     ] {
         command.env_remove(k);
     }
-    command
-        .env("HOME", home)
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-        .env("RUST_LOG", "off,fanout=info");
+    command.env("HOME", home).env("RUST_LOG", "off,fanout=info");
 }
 
 /// One JSON-RPC call over HTTP: `Ok(result)` or `Err(error)`.
