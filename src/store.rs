@@ -432,6 +432,12 @@ impl Writer {
 
     fn start(mut store: Store, secrets: Option<(Secrets, Sender<QueueSecrets>)>) -> Writer {
         let (ops, rx): (Sender<Msg>, Receiver<Msg>) = crossbeam_channel::unbounded();
+        // A test's way to make the disk slow, so that an answer sent before
+        // its change is committed would be caught by a `kill -9`.
+        let slow = std::env::var("FANOUT_TEST_SLOW_STORE_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map(std::time::Duration::from_millis);
         let error = Arc::new(Mutex::new(None));
         let slot = error.clone();
         let thread = std::thread::Builder::new()
@@ -447,6 +453,9 @@ impl Writer {
                             Msg::Op(op) => batch.push(op),
                             Msg::Flush(done) => waiting.push(done),
                         }
+                    }
+                    if let Some(pause) = slow {
+                        std::thread::sleep(pause);
                     }
                     if batch.is_empty() {
                         for w in waiting {

@@ -135,30 +135,54 @@ fn sigterm_mid_download_keeps_the_bytes_and_the_next_run_fetches_only_the_rest()
     );
 }
 
-/// `kill -9` right after `n` acknowledged `addUri` calls: a restart lists
-/// all `n`.
+/// `kill -9` right after acknowledged `addUri` calls (one at a time, then
+/// a `system.multicall` of many, whose rows take the store a while to
+/// write): a restart lists every one.
 fn acknowledged_adds_survive_kill_9(engine: &str) {
     let server = TestServer::start();
     let home = tempfile::tempdir().unwrap();
-    let s = Serve::start_in(home.path(), &["-e", engine]);
+    // A slow disk: each write of the queue takes 300 ms, so an answer that
+    // did not wait for its write would be lost to the kill.
+    let mut s = Serve::start_env(
+        home.path(),
+        &["-e", engine],
+        &[("FANOUT_TEST_SLOW_STORE_MS", "300")],
+    );
     // Slow files, so none ends before the kill: each is kept as unfinished.
-    let n = 60;
-    for i in 0..n {
-        let url = server.url(&format!("/k/{i}.bin?size=2000000&pace=50"));
-        s.call("aria2.addUri", json!([[url]])).unwrap();
+    let url = |i: usize| server.url(&format!("/k/{i}.bin?size=2000000&pace=50"));
+    let single = 20;
+    for i in 0..single {
+        s.call("aria2.addUri", json!([[url(i)]])).unwrap();
     }
-    s.signal("KILL");
+    let many = 1500;
+    let calls: Vec<Value> = (single..single + many)
+        .map(|i| json!({"methodName": "aria2.addUri", "params": [format!("token:{}", s.secret), [url(i)], {"pause": "true"}]}))
+        .collect();
+    let reply =
+        s.post(&json!({"jsonrpc": "2.0", "id": "m", "method": "system.multicall", "params": [calls]}));
+    // SIGKILL at once (no kill(1) to spawn first).
+    s.app.0.kill().unwrap();
+    assert_eq!(
+        reply["result"].as_array().map(Vec::len),
+        Some(many),
+        "{engine}: {reply}"
+    );
+    s.app.0.wait().unwrap();
     drop(s);
     let again = Serve::start_in(home.path(), &["-e", engine]);
     let listed = all(&again);
-    assert_eq!(listed.len(), n, "{engine}: every acknowledged add is kept");
-    let mut names: Vec<String> = listed
+    assert_eq!(
+        listed.len(),
+        single + many,
+        "{engine}: every acknowledged add is kept"
+    );
+    let mut uris: Vec<String> = listed
         .iter()
         .map(|d| d["files"][0]["uris"][0]["uri"].as_str().unwrap().to_string())
         .collect();
-    names.sort();
-    names.dedup();
-    assert_eq!(names.len(), n, "{engine}");
+    uris.sort();
+    uris.dedup();
+    assert_eq!(uris.len(), single + many, "{engine}");
 }
 
 mod acknowledged_adds_survive_kill_9 {

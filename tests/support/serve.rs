@@ -41,7 +41,12 @@ impl Serve {
     /// A service in `home` (kept: a restart finds its queue there), with
     /// more arguments (`-e threads`…).
     pub fn start_in(home: &Path, args: &[&str]) -> Serve {
-        let (mut app, port) = Serve::spawn(home, args);
+        Serve::start_env(home, args, &[])
+    }
+
+    /// The same with more environment (`FANOUT_TEST_SLOW_STORE_MS`…).
+    pub fn start_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let (mut app, port) = Serve::spawn_env(home, args, env);
         let log = Arc::new(Mutex::new(String::new()));
         let ready = Arc::new(Mutex::new(false));
         let stderr = app.0.stderr.take().unwrap();
@@ -83,6 +88,10 @@ impl Serve {
 
     /// The binary started (not waited for) in `home`, on a free port.
     pub fn spawn(home: &Path, args: &[&str]) -> (Killed, u16) {
+        Serve::spawn_env(home, args, &[])
+    }
+
+    fn spawn_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> (Killed, u16) {
         let port = free_port();
         let secret_file = home.join("rpc-secret");
         std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
@@ -98,6 +107,7 @@ impl Serve {
             .arg(home.join("dl"))
             .args(args);
         hermetic(&mut command, home);
+        command.envs(env.iter().copied());
         let app = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -125,6 +135,11 @@ impl Serve {
     /// One `aria2.*` call with the token; its `result` (or the error).
     pub fn call(&self, method: &str, params: Value) -> Result<Value, Value> {
         call(&self.url(), &self.secret, method, params)
+    }
+
+    /// One JSON-RPC request as it is (a `system.multicall`); the reply.
+    pub fn post(&self, body: &Value) -> Value {
+        post(&self.url(), body)
     }
 
     /// Sends a signal (`TERM`, `KILL`) with kill(1).
@@ -177,6 +192,15 @@ pub fn call(url: &str, secret: &str, method: &str, params: Value) -> Result<Valu
     let mut all = vec![json!(format!("token:{secret}"))];
     all.extend(params.as_array().cloned().unwrap_or_default());
     let body = json!({"jsonrpc": "2.0", "id": "t", "method": method, "params": all});
+    let reply = post(url, &body);
+    match reply.get("error") {
+        Some(e) => Err(e.clone()),
+        None => Ok(reply["result"].clone()),
+    }
+}
+
+/// POSTs one request; the JSON reply.
+pub fn post(url: &str, body: &Value) -> Value {
     let text = super::http_client()
         .post(url)
         .header("content-type", "application/json")
@@ -185,9 +209,5 @@ pub fn call(url: &str, secret: &str, method: &str, params: Value) -> Result<Valu
         .unwrap()
         .text()
         .unwrap();
-    let reply: Value = serde_json::from_str(&text).unwrap();
-    match reply.get("error") {
-        Some(e) => Err(e.clone()),
-        None => Ok(reply["result"].clone()),
-    }
+    serde_json::from_str(&text).unwrap()
 }
