@@ -337,3 +337,35 @@ fn a_schedule_that_pauses_now_holds_the_service_s_queue() {
     let log = s.log.lock().unwrap().clone();
     assert!(log.contains("schedule: queue paused"), "{log}");
 }
+
+/// A fresh account with `~/Downloads` but no `user-dirs.dirs`: downloads
+/// go there, not into the home folder.
+#[test]
+fn with_no_folder_given_downloads_go_to_the_downloads_folder_of_the_home() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join("Downloads")).unwrap();
+    std::fs::write(home.path().join("secret"), "s3cret\n").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut command, home.path());
+    let port = support::programs::free_port().to_string();
+    let mut app = Killed(
+        command
+            .args([
+                "serve",
+                "--rpc-listen",
+                &format!("127.0.0.1:{port}"),
+                "--rpc-secret-file",
+            ])
+            .arg(home.path().join("secret"))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = std::io::BufReader::new(app.0.stderr.take().unwrap());
+    let line = std::io::BufRead::lines(stderr)
+        .map_while(Result::ok)
+        .find(|l| l.contains("downloads go to"))
+        .unwrap();
+    let want = format!("downloads go to {}", home.path().join("Downloads").display());
+    assert!(line.ends_with(&want), "{line}");
+}

@@ -334,7 +334,10 @@ impl Shared {
     /// [`refusals::LOG_EVERY`] (a timer on the server's runtime says the
     /// ones in between). Never the token given.
     fn refuse(&self, reason: RefusalReason, origin: Option<&str>) {
-        match self.door.record(reason, origin, Instant::now()) {
+        let log = self.door.record(reason, origin, Instant::now());
+        // The window shows the count: an idle one must draw it.
+        (self.wake)();
+        match log {
             Log::Now(n) => {
                 if let Some(last) = self.door.refusals() {
                     refusals::warn(n, &last);
