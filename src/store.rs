@@ -359,7 +359,8 @@ pub struct Writer {
 #[allow(clippy::large_enum_variant)] // short-lived, as `Op`
 enum Msg {
     Op(Op),
-    Flush(Sender<()>),
+    /// Called once everything sent before is committed.
+    Committed(Box<dyn FnOnce() + Send>),
 }
 
 /// Keeps the tasks' secrets in sync with what the store is told.
@@ -451,16 +452,14 @@ impl Writer {
                     for msg in std::iter::once(first).chain(rx.try_iter()) {
                         match msg {
                             Msg::Op(op) => batch.push(op),
-                            Msg::Flush(done) => waiting.push(done),
+                            Msg::Committed(then) => waiting.push(then),
                         }
                     }
                     if let Some(pause) = slow {
                         std::thread::sleep(pause);
                     }
                     if batch.is_empty() {
-                        for w in waiting {
-                            let _ = w.send(());
-                        }
+                        waiting.into_iter().for_each(|then| then());
                         continue;
                     }
                     if let Err(e) = store.apply(&batch) {
@@ -471,9 +470,7 @@ impl Writer {
                         tracing::warn!(error = %e, "the queue's secrets not kept");
                         *crate::sync::lock(&slot) = Some(e);
                     }
-                    for w in waiting {
-                        let _ = w.send(());
-                    }
+                    waiting.into_iter().for_each(|then| then());
                 }
             })
             .ok();
@@ -495,16 +492,19 @@ impl Writer {
     /// gone returns at once.
     pub fn flush(&self) {
         let (done, wait) = crossbeam_channel::bounded(1);
-        self.when_committed(done);
+        self.when_committed(move || {
+            let _ = done.send(());
+        });
         let _ = wait.recv();
     }
 
-    /// Sends on `done` once every change sent before is committed, without
-    /// waiting here (the window's thread must not). Dropped unsent if the
+    /// Runs `then` on the writer's thread once every change sent before is
+    /// committed, without waiting here (the window's thread must not): an
+    /// answer to send, a hand-over to acknowledge. Never run if the
     /// writer's thread is gone.
-    pub fn when_committed(&self, done: Sender<()>) {
+    pub fn when_committed(&self, then: impl FnOnce() + Send + 'static) {
         if let Some(ops) = &self.ops {
-            let _ = ops.send(Msg::Flush(done));
+            let _ = ops.send(Msg::Committed(Box::new(then)));
         }
     }
 }

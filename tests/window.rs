@@ -508,3 +508,65 @@ fn every_secret_lives_in_the_system_keyring_where_there_is_one() {
         .unwrap();
     assert_eq!(answer.status(), 200);
 }
+
+/// The window answers an RPC call once the queue has it: `kill -9` right
+/// after a multicall of adds, with a slow disk (each write of the queue
+/// takes 300 ms), loses none of them.
+#[test]
+fn adds_the_window_acknowledged_survive_kill_9() {
+    if !require(&[("Xvfb", "xvfb")]) {
+        return;
+    }
+    let server = support::TestServer::start();
+    let (_xvfb, display) = start_xvfb();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    std::fs::create_dir_all(home.join("run")).unwrap();
+    let port = support::programs::free_port();
+    let mut settings = fanout::settings::Settings {
+        download_dir: home.join("downloads"),
+        language: Some(fanout::i18n::Lang::En),
+        ..Default::default()
+    };
+    settings.rpc.port = port;
+    settings.save(&home.join("config/fanout/settings.json")).unwrap();
+    let mut app = support::programs::Killed(
+        fanout_in(home, &display)
+            .env("FANOUT_TEST_SLOW_STORE_MS", "300")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_rpc(port);
+    // No keyring on this bus-less machine: the secret is in the file.
+    let secrets = home.join("config/fanout/secrets.json");
+    let secret = loop {
+        let text = std::fs::read_to_string(&secrets).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+            && let Some(s) = v["rpc-secret"].as_str()
+        {
+            break s.to_string();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let n = 500;
+    let calls: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let url = server.url(&format!("/k/{i}.bin?size=1000"));
+            serde_json::json!({"methodName": "aria2.addUri", "params": [format!("token:{secret}"), [url], {"pause": "true"}]})
+        })
+        .collect();
+    let reply = support::serve::post(
+        &format!("http://127.0.0.1:{port}/jsonrpc"),
+        &serde_json::json!({"jsonrpc": "2.0", "id": "m", "method": "system.multicall", "params": [calls]}),
+    );
+    app.0.kill().unwrap();
+    assert_eq!(reply["result"].as_array().map(Vec::len), Some(n), "{reply}");
+    app.0.wait().unwrap();
+    let kept = fanout::store::Store::open(&home.join("data/fanout/queue.sqlite3"))
+        .unwrap()
+        .load()
+        .unwrap();
+    assert_eq!(kept.len(), n, "every acknowledged add is in the queue");
+}

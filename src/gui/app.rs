@@ -173,7 +173,9 @@ impl FanoutApp {
             }
             // The later start hears `ok` once the store has them.
             if let Some(store) = &self.core.store {
-                store.when_committed(kept);
+                store.when_committed(move || {
+                    let _ = kept.send(());
+                });
             }
         }
     }

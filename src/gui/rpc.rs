@@ -204,10 +204,18 @@ impl FanoutApp {
                 }
             }
             if let Some(done) = rpc.work.take() {
-                // Acknowledged means kept: the answer goes once the
-                // store has committed what the calls changed.
-                owner.downloads.commit();
-                let _ = done.reply.send(done.results);
+                // Acknowledged means kept: the answer goes once the store
+                // has committed what the calls changed, from the store's
+                // thread (this one never waits for the disk).
+                let Work { reply, results, .. } = done;
+                match &owner.downloads.store {
+                    Some(store) => store.when_committed(move || {
+                        let _ = reply.send(results);
+                    }),
+                    None => {
+                        let _ = reply.send(results);
+                    }
+                }
             }
             if start.elapsed() >= budget {
                 return !rpc.rx.is_empty();
