@@ -544,7 +544,13 @@ async fn connection(
             }
             match chunk {
                 Ok(Some(chunk)) => match sh.accept(&mut buf, seg, &chunk) {
-                    Ok(true) => continue 'ranges,
+                    // A range's last chunk counts against the limit too
+                    // (it was let through, so a segmented download ran
+                    // about 10 % over its limit).
+                    Ok(true) => {
+                        super::sleep(&sh.task.ctl, sh.pace(chunk.len())).await;
+                        continue 'ranges;
+                    }
                     Ok(false) => super::sleep(&sh.task.ctl, sh.pace(chunk.len())).await,
                     Err(e) => {
                         sh.stop(&mut buf, seg, e);
