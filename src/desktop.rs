@@ -3,7 +3,8 @@
 //! application menu and "Open with" hands it URLs and lists of URLs. The
 //! template ships as `assets/fanout.desktop`; the binary's absolute path
 //! and the icon's are filled in. Also how fanout starts a desktop program
-//! without waiting for it.
+//! without waiting for it, and a notification for a face that has no
+//! window to say it in.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,19 @@ pub fn spawn_quiet(command: &mut std::process::Command) -> io::Result<()> {
         .spawn()?;
     std::thread::spawn(move || child.wait());
     Ok(())
+}
+
+/// Shows a desktop notification and waits for the desktop's answer (a
+/// face that is about to exit; the window sends them from a helper
+/// thread).
+pub fn notify_now(summary: &str, body: &str) -> Result<(), String> {
+    notify_rust::Notification::new()
+        .appname("fanout")
+        .summary(summary)
+        .body(body)
+        .show()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// What was written.

@@ -75,11 +75,16 @@ fn open(args: &OpenArgs) -> ExitCode {
             {
                 // The service owns the queue: a second owner would run
                 // every download twice.
-                eprintln!(
-                    "fanout: {holder} keeps the downloads of {}; no window opens beside it. \
+                let why = format!(
+                    "{holder} keeps the downloads of {}; no window opens beside it. \
                      Add URLs with `fanout URL…`, or stop the service first.",
                     options.data_dir.display()
                 );
+                eprintln!("fanout: {why}");
+                // Started from a menu, there is no terminal to read it in.
+                if let Err(e) = fanout::desktop::notify_now("fanout", &why) {
+                    tracing::info!(error = %e, "no desktop notification");
+                }
                 return ExitCode::FAILURE;
             }
             let to = match holder {

@@ -570,3 +570,34 @@ fn adds_the_window_acknowledged_survive_kill_9() {
         .unwrap();
     assert_eq!(kept.len(), n, "every acknowledged add is in the queue");
 }
+
+/// Started from a menu while `fanout serve` keeps the data folder, the
+/// window does not open a second owner of the queue, and says why where
+/// the user sees it: a desktop notification.
+#[test]
+fn a_window_started_beside_fanout_serve_says_so_in_a_notification() {
+    if !require(&[("dbus-daemon", "dbus-daemon")]) {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let service = support::serve::Serve::start_in(home.path(), &[]);
+    let (_bus, address) = private_bus();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _server = serve_on_bus(
+        &address,
+        "org.freedesktop.Notifications",
+        "/org/freedesktop/Notifications",
+        Notifications(tx),
+    );
+    let mut window = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    support::serve::hermetic(&mut window, home.path());
+    let out = window.env("DBUS_SESSION_BUS_ADDRESS", &address).output().unwrap();
+    assert!(!out.status.success());
+    let (app, summary, body) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!((app.as_str(), summary.as_str()), ("fanout", "fanout"));
+    assert!(
+        body.contains(&format!("`fanout serve` (RPC on port {})", service.port))
+            && body.contains("no window opens"),
+        "{body}"
+    );
+}

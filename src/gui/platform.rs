@@ -88,12 +88,7 @@ pub(super) fn open_in_desktop(path: &Path) -> std::io::Result<()> {
 /// moment, or not answer at all).
 pub(super) fn notify_desktop(summary: String, body: String) {
     std::thread::spawn(move || {
-        if let Err(e) = notify_rust::Notification::new()
-            .appname("fanout")
-            .summary(&summary)
-            .body(&body)
-            .show()
-        {
+        if let Err(e) = crate::desktop::notify_now(&summary, &body) {
             tracing::info!(error = %e, "no desktop notification");
         }
     });
