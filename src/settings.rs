@@ -502,6 +502,28 @@ impl Settings {
         }
     }
 
+    /// Downloads at once under the chosen engine (aria2's
+    /// `max-concurrent-downloads`).
+    pub fn workers(&self) -> usize {
+        match self.engine {
+            EngineChoice::Sequential => 1,
+            EngineChoice::Threads => self.threads,
+            EngineChoice::Async => self.async_limit,
+            EngineChoice::Aria2 => self.aria2_limit,
+        }
+    }
+
+    /// Sets the chosen engine's workers (`-j`, `changeGlobalOption`);
+    /// sequential has one whatever is asked.
+    pub fn set_workers(&mut self, n: usize) {
+        match self.engine {
+            EngineChoice::Sequential => {}
+            EngineChoice::Threads => self.threads = n.min(512),
+            EngineChoice::Async => self.async_limit = n,
+            EngineChoice::Aria2 => self.aria2_limit = n.min(1000),
+        }
+    }
+
     /// The global speed limit in bytes per second.
     pub fn rate_limit(&self) -> Option<u64> {
         (self.speed_limit_kib > 0).then(|| self.speed_limit_kib.saturating_mul(1024))

@@ -79,12 +79,7 @@ impl ServeArgs {
             };
         }
         if let Some(n) = self.jobs {
-            match s.engine {
-                EngineChoice::Sequential => {}
-                EngineChoice::Threads => s.threads = n.clamp(1, 512),
-                EngineChoice::Async => s.async_limit = n,
-                EngineChoice::Aria2 => s.aria2_limit = n.clamp(1, 1000),
-            }
+            s.set_workers(n);
         }
         s
     }

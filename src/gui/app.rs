@@ -206,7 +206,9 @@ impl FanoutApp {
         let FanoutApp { core, rpc, .. } = self;
         let mut finished = Vec::new();
         let more = core.drain_events(budget, |event, downloads| {
-            Self::tell_rpc(rpc.server.as_ref(), event, downloads);
+            if let Some(server) = &rpc.server {
+                downloads.tell(server, event);
+            }
             if let Event::Finished(r) = event {
                 finished.push(r.clone());
             }

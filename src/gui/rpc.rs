@@ -11,7 +11,6 @@ use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 
 use super::{FanoutApp, ServeRpc};
-use crate::engine::Event;
 use crate::i18n::tr;
 use crate::rpc::{Call, Request, RpcError, Server};
 use crate::secrets::{Kept, RPC_SECRET, Secrets};
@@ -164,15 +163,6 @@ impl FanoutApp {
     /// The token other programs must give.
     pub fn rpc_secret(&self) -> Option<&str> {
         self.rpc.secret.as_deref()
-    }
-
-    /// Tells WebSocket clients what an engine event means to them; called
-    /// before the model takes the event (it needs the state before).
-    pub(super) fn tell_rpc(server: Option<&Server>, event: &Event, downloads: &crate::service::Downloads) {
-        let Some(server) = server else { return };
-        if let Some((method, gid)) = downloads.notification(event) {
-            server.notify(method, &gid);
-        }
     }
 
     /// Answers the RPC's calls for at most `budget`; true if some are left.

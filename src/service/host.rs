@@ -76,12 +76,7 @@ impl Host for Owner<'_> {
         let s = &*self.settings;
         Global {
             dir: s.target_dir(),
-            max_concurrent: match s.engine {
-                EngineChoice::Sequential => 1,
-                EngineChoice::Threads => s.threads,
-                EngineChoice::Async => s.async_limit,
-                EngineChoice::Aria2 => s.aria2_limit,
-            },
+            max_concurrent: s.workers(),
             overall_limit: s.rate_limit(),
             split: s.segments,
         }
@@ -142,12 +137,7 @@ impl Host for Owner<'_> {
             }
         }
         if let Some(n) = change.max_concurrent {
-            match s.engine {
-                EngineChoice::Sequential => {}
-                EngineChoice::Threads => s.threads = n.min(512),
-                EngineChoice::Async => s.async_limit = n,
-                EngineChoice::Aria2 => s.aria2_limit = n.min(1000),
-            }
+            s.set_workers(n);
         }
         if let Some(limit) = change.overall_limit {
             s.speed_limit_kib = limit.map_or(0, |b| b.div_ceil(1024));

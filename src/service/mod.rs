@@ -211,11 +211,6 @@ impl Downloads {
         }
     }
 
-    /// The restored tasks' secrets are still on their way.
-    pub fn secrets_pending(&self) -> bool {
-        self.queue_secrets.is_some()
-    }
-
     /// The engine's events: whether one is waiting.
     pub fn events(&self) -> &Receiver<Event> {
         &self.events
@@ -245,9 +240,16 @@ impl Downloads {
         false
     }
 
-    /// The RPC notification an event means (`aria2.onDownloadStart`…), with
-    /// the list as it is before the event.
-    pub fn notification(&self, event: &Event) -> Option<(&'static str, String)> {
+    /// Tells the RPC's WebSocket clients what an event means to them
+    /// (`aria2.onDownloadStart`…); called with the list as it is before
+    /// the event.
+    pub fn tell(&self, server: &crate::rpc::Server, event: &Event) {
+        if let Some((method, gid)) = self.notification(event) {
+            server.notify(method, &gid);
+        }
+    }
+
+    fn notification(&self, event: &Event) -> Option<(&'static str, String)> {
         let was_paused = match event {
             Event::Finished(r) => self
                 .model

@@ -27,6 +27,9 @@ use crate::settings::Settings;
 /// How long a stop waits for running transfers to put their bytes down.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// How often the schedule is looked at (its edges are to the minute).
+const SCHEDULE_EVERY: Duration = Duration::from_secs(1);
+
 /// What the service is started with.
 pub struct ServeConfig {
     pub settings: Settings,
@@ -65,9 +68,11 @@ pub fn run(
     let settings = &mut config.settings;
     let mut core = Downloads::new(settings);
     // The service waits on the channels themselves: no face to wake.
-    let restored = core.start_engine(settings, Arc::new(|| {}))?;
-    let restored_queue = core.restore_queue(&config.queue_path, config.secrets, settings.resume_on_start)?;
-    let paused = restored.unfinished_paused + restored_queue.unfinished_paused;
+    // Started first, the engine takes the queue back as it is restored.
+    core.start_engine(settings, Arc::new(|| {}))?;
+    let paused = core
+        .restore_queue(&config.queue_path, config.secrets, settings.resume_on_start)?
+        .unfinished_paused;
     tracing::info!(
         downloads = core.model.rows.len(),
         "queue restored from {}",
@@ -84,6 +89,7 @@ pub fn run(
     ready(server.addrs());
     // A suspend or power-off after a batch: when, and which.
     let mut countdown: Option<(Instant, bool)> = None;
+    let mut next_schedule = Instant::now() + SCHEDULE_EVERY;
     let handoffs = config
         .instance
         .as_ref()
@@ -114,13 +120,16 @@ pub fn run(
             _ => {}
         }
         core.drain_events(Duration::from_millis(50), |event, d| {
-            if let Some((method, gid)) = d.notification(event) {
-                server.notify(method, &gid);
-            }
+            d.tell(&server, event);
             log_event(event, d);
         });
         core.give_back_secrets();
-        run_schedule(&mut core, settings, &*config.clock);
+        // Its edges are to the minute: once a second is plenty, however
+        // many events a second pass through here.
+        if Instant::now() >= next_schedule {
+            run_schedule(&mut core, settings, &*config.clock);
+            next_schedule = Instant::now() + SCHEDULE_EVERY;
+        }
         if let Some(end) = core.model.take_batch_end() {
             tracing::info!(
                 "batch ended: {} done, {} failed, {} removed, {} paused, in {:.1} s",
@@ -285,11 +294,7 @@ fn shut_down(core: &mut Downloads, server: &Server) {
     let deadline = Instant::now() + STOP_GRACE;
     while core.model.in_flight() > 0 && Instant::now() < deadline {
         let _ = core.events().recv_timeout(Duration::from_millis(100));
-        core.drain_events(Duration::from_millis(50), |event, d| {
-            if let Some((method, gid)) = d.notification(event) {
-                server.notify(method, &gid);
-            }
-        });
+        core.drain_events(Duration::from_millis(50), |event, d| d.tell(server, event));
     }
     // Paused by the stop, not by the user: the next start goes on with
     // them (as it does with everything unfinished when resume_on_start).
