@@ -107,13 +107,13 @@ impl Holder {
         }
     }
 
-    pub fn read(places: &Places) -> Option<Holder> {
-        let text = std::fs::read_to_string(&places.lock).ok()?;
+    /// Who holds it: a window unless a service said so.
+    pub fn read(places: &Places) -> Holder {
+        let text = std::fs::read_to_string(&places.lock).unwrap_or_default();
         let mut words = text.split_whitespace();
         match (words.next(), words.next().and_then(|p| p.parse().ok())) {
-            (Some("serve"), Some(port)) => Some(Holder::Serve { port }),
-            (Some("serve"), None) => Some(Holder::Serve { port: 0 }),
-            _ => Some(Holder::Window),
+            (Some("serve"), Some(port)) => Holder::Serve { port },
+            _ => Holder::Window,
         }
     }
 }

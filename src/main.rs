@@ -69,7 +69,7 @@ fn open(args: &OpenArgs) -> ExitCode {
     let places = Places::new(&options.data_dir);
     let instance = match Instance::claim(&places) {
         Ok(Claim::Running) => {
-            let holder = Holder::read(&places).unwrap_or(Holder::Window);
+            let holder = Holder::read(&places);
             if let Holder::Serve { .. } = holder
                 && handoff.lines.is_empty()
             {

@@ -394,6 +394,13 @@ impl Default for Settings {
     }
 }
 
+/// The settings, in the config folder.
+pub const SETTINGS_FILE: &str = "settings.json";
+/// The per-site rules (TOML, edited by hand too), beside the settings.
+pub const RULES_FILE: &str = "rules.toml";
+/// The queue's store, in the data folder.
+pub const QUEUE_FILE: &str = "queue.sqlite3";
+
 /// Where fanout keeps its files: the same for the window and `fanout serve`.
 #[derive(Clone, Debug)]
 pub struct Folders {
@@ -522,6 +529,14 @@ impl Settings {
             EngineChoice::Async => self.async_limit = n,
             EngineChoice::Aria2 => self.aria2_limit = n.min(1000),
         }
+    }
+
+    /// The settings kept in `config_dir`, with the site rules of their
+    /// own file (missing or unreadable: the defaults, no rules).
+    pub fn load_in(config_dir: &Path) -> Settings {
+        let mut s = Settings::load(&config_dir.join(SETTINGS_FILE));
+        s.rules = std::fs::read_to_string(config_dir.join(RULES_FILE)).unwrap_or_default();
+        s
     }
 
     /// The global speed limit in bytes per second.

@@ -65,8 +65,7 @@ impl ServeArgs {
 
     /// The settings of the folders, with this run's own choices on top.
     fn settings(&self, config_dir: &Path) -> Settings {
-        let mut s = Settings::load(&config_dir.join("settings.json"));
-        s.rules = std::fs::read_to_string(config_dir.join("rules.toml")).unwrap_or_default();
+        let mut s = Settings::load_in(config_dir);
         if let Some(dir) = &self.dir {
             s.download_dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
         }
@@ -118,7 +117,7 @@ pub fn run_serve(args: &ServeArgs, folders: &Folders) -> ExitCode {
     let instance = match Instance::claim(&places) {
         Ok(Claim::First(i)) => i,
         Ok(Claim::Running) => {
-            let who = Holder::read(&places).map_or_else(|| "another fanout".to_string(), |h| h.to_string());
+            let who = Holder::read(&places);
             eprintln!(
                 "fanout serve: {who} already keeps the queue in {}; stop it first",
                 folders.data_dir.display()
@@ -146,7 +145,7 @@ pub fn run_serve(args: &ServeArgs, folders: &Folders) -> ExitCode {
     };
     let dir = settings.target_dir();
     let config = ServeConfig {
-        queue_path: folders.data_dir.join("queue.sqlite3"),
+        queue_path: folders.data_dir.join(crate::settings::QUEUE_FILE),
         secrets: Secrets::in_dir(&folders.config_dir, true),
         listen,
         secret,

@@ -34,8 +34,7 @@ impl FanoutApp {
         if let Some(icon) = icon() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Icon(Some(Arc::new(icon))));
         }
-        let mut settings = Settings::load(&options.settings_path());
-        settings.rules = std::fs::read_to_string(options.rules_path()).unwrap_or_default();
+        let settings = Settings::load_in(&options.config_dir);
         i18n::set(settings.lang());
         let vault = Vault::start(
             Secrets::in_dir(&options.config_dir, options.keyring),
@@ -124,10 +123,7 @@ impl FanoutApp {
                 self.clear_engine_notice();
                 self.say_restored(&restored);
             }
-            Err(e) => {
-                self.core.stop_engine();
-                self.engine_error = Some(tr!(EngineDidNotStart, e = e));
-            }
+            Err(e) => self.engine_error = Some(tr!(EngineDidNotStart, e = e)),
         }
     }
 

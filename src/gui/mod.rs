@@ -182,16 +182,16 @@ impl AppOptions {
     }
 
     pub fn settings_path(&self) -> PathBuf {
-        self.config_dir.join("settings.json")
+        self.config_dir.join(crate::settings::SETTINGS_FILE)
     }
 
     /// The per-site rules (TOML), beside the settings.
     pub fn rules_path(&self) -> PathBuf {
-        self.config_dir.join("rules.toml")
+        self.config_dir.join(crate::settings::RULES_FILE)
     }
 
     pub fn queue_path(&self) -> PathBuf {
-        self.data_dir.join("queue.sqlite3")
+        self.data_dir.join(crate::settings::QUEUE_FILE)
     }
 }
 

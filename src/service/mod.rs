@@ -86,21 +86,18 @@ impl Downloads {
 
     /// Starts an engine with the settings as they are (at start, when the
     /// list is cleared, or when the one in settings could not start and
-    /// the settings changed). The restored queue goes to it.
+    /// the settings changed). The restored queue goes to it. When it does
+    /// not start, none runs (not the one before).
     pub fn start_engine(&mut self, settings: &Settings, waker: Waker) -> Result<Restored, EngineError> {
         let (tx, events) = crossbeam_channel::unbounded();
+        self.engine = None;
+        self.events = crossbeam_channel::never();
         let engine = Engine::new(settings.engine_config(), tx, waker)?;
         engine.set_paused(self.queue_paused);
         engine.set_rate_limit(self.rate_limit(settings));
         self.engine = Some(engine);
         self.events = events;
         Ok(self.attach_queue(settings.resume_on_start))
-    }
-
-    /// The engine the settings asked for could not start: none runs.
-    pub fn stop_engine(&mut self) {
-        self.engine = None;
-        self.events = crossbeam_channel::never();
     }
 
     /// Takes back the saved queue at `path`: finished tasks as they ended,
