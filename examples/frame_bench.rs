@@ -38,7 +38,7 @@ fn main() {
     let now = Instant::now();
     // 4,500 finished (in the Results panel), 500 running, 5,000 queued.
     for i in 0..TASKS {
-        app.core.model.add(
+        app.core().model.add(
             i,
             format!("https://example.com/album/{i}.jpg"),
             "/tmp/album".into(),
@@ -48,7 +48,7 @@ fn main() {
     for rank in 1..=DONE {
         let index = TASKS - rank; // finished from the end: all held-free
         let ms = |n: usize| Duration::from_millis(n as u64);
-        app.core.model.apply(
+        app.core().model.apply(
             Event::Started {
                 index,
                 worker: Worker::Slot(rank % 64),
@@ -56,7 +56,7 @@ fn main() {
             },
             now,
         );
-        app.core.model.apply(
+        app.core().model.apply(
             Event::Finished(TaskResult {
                 index,
                 url: String::new(),
@@ -80,7 +80,7 @@ fn main() {
         app.tab = fanout::gui::Tab::Timeline;
     }
     for index in 0..UPDATING {
-        app.core.model.apply(
+        app.core().model.apply(
             Event::Started {
                 index,
                 worker: Worker::Slot(index),
@@ -88,7 +88,7 @@ fn main() {
             },
             now,
         );
-        app.core.model.apply(
+        app.core().model.apply(
             Event::Receiving {
                 index,
                 name: format!("{index}.jpg"),
@@ -114,7 +114,7 @@ fn main() {
         let at = Instant::now();
         for index in 0..UPDATING {
             let bytes = (f as u64 + 1) * 4_000 + index as u64;
-            app.core.model.apply(
+            app.core().model.apply(
                 Event::Progress {
                     index,
                     bytes,

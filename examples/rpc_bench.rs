@@ -98,14 +98,14 @@ fn main() {
         });
         std::hint::black_box(ctx.tessellate(out.shapes, out.pixels_per_point));
         // The frames in which calls were answered.
-        if app.core.model.rows.len() != rows_before {
+        if app.core().model.rows.len() != rows_before {
             times.push(thread_cpu() - cpu);
-            rows_before = app.core.model.rows.len();
+            rows_before = app.core().model.rows.len();
         }
         std::thread::sleep(Duration::from_millis(1));
     }
     let (many, single) = client.join().unwrap();
-    assert_eq!(app.core.model.rows.len(), MANY + SINGLE);
+    assert_eq!(app.core().model.rows.len(), MANY + SINGLE);
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(

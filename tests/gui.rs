@@ -39,7 +39,7 @@ fn urls_added_in_the_dialog_download_and_get_completion_ranks() {
     settle(&mut harness);
 
     let app = harness.state();
-    let mut ranks: Vec<usize> = app.core.model.rows.iter().map(|r| r.rank.unwrap()).collect();
+    let mut ranks: Vec<usize> = app.core().model.rows.iter().map(|r| r.rank.unwrap()).collect();
     ranks.sort();
     assert_eq!(ranks, [1, 2, 3, 4, 5]);
     assert_eq!(
@@ -104,13 +104,17 @@ fn engine_and_workers_set_the_next_batchs_concurrency() {
             "Async" => matches!(w, Some(Worker::Slot(_))),
             _ => w == Some(Worker::Sequential),
         };
-        assert!(app.core.model.rows[added - n..].iter().all(|r| by_kind(r.worker)));
+        assert!(
+            app.core().model.rows[added - n..]
+                .iter()
+                .all(|r| by_kind(r.worker))
+        );
     }
 }
 
 /// Results panel lines, top to bottom, as (done #, task #).
 fn results_column(app: &FanoutApp) -> Vec<usize> {
-    app.core.model.released.iter().map(|r| r.index).collect()
+    app.core().model.released.iter().map(|r| r.index).collect()
 }
 
 #[test]
@@ -128,9 +132,9 @@ fn keep_submission_order_reorders_the_results_panel() {
     add_urls(&mut harness, &urls.join("\n"));
     // While task 0 runs, the finished later ones wait, and the panel says so.
     step_until(&mut harness, "a held-back result", |app| {
-        app.core.model.held_back() > 0
+        app.core().model.held_back() > 0
     });
-    assert!(harness.state().core.model.released.is_empty());
+    assert!(harness.state().core().model.released.is_empty());
     harness.get_by_label_contains("held back for an earlier task");
     step_until(&mut harness, "the batch", all_done(6));
     assert_eq!(results_column(harness.state()), [0, 1, 2, 3, 4, 5]);
@@ -142,7 +146,7 @@ fn keep_submission_order_reorders_the_results_panel() {
     assert_eq!(results_column(harness.state()), [5, 4, 3, 2, 1, 0]);
     let ranks: Vec<usize> = harness
         .state()
-        .core
+        .core()
         .model
         .released
         .iter()
@@ -239,7 +243,7 @@ fn a_failed_task_shows_its_reason_and_can_be_retried() {
     harness.get_by_label("Retry").click(); // the row's button
     settle(&mut harness);
     step_until(&mut harness, "the retry", |app| {
-        app.core.model.rows[0].rank == Some(2)
+        app.core().model.rows[0].rank == Some(2)
     });
     assert!(
         Path::new(setup.downloads.path())
@@ -264,7 +268,7 @@ fn nothing_starts_while_the_queue_is_paused() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(server.requests(), 0);
-    assert_eq!(harness.state().core.model.counts().queued, 3);
+    assert_eq!(harness.state().core().model.counts().queued, 3);
     harness.get_by_label_contains("queue paused");
     harness.get_by_label("Pause queue").click();
     step_until(&mut harness, "the batch after unpausing", all_done(3));
@@ -302,13 +306,13 @@ fn the_queue_comes_back_after_a_restart() {
             ),
         );
         settle(&mut harness);
-        assert_eq!(harness.state().core.model.counts().queued, 2);
+        assert_eq!(harness.state().core().model.counts().queued, 2);
     } // the window closes with two tasks never started
     let mut harness = setup.harness();
     settle(&mut harness);
     let rows: Vec<_> = harness
         .state()
-        .core
+        .core()
         .model
         .rows
         .iter()
@@ -328,7 +332,7 @@ fn the_queue_comes_back_after_a_restart() {
     assert_eq!(old_ranks, [1, 2]);
     harness.get_by_label_contains("2 unfinished downloads are back, paused");
     assert_eq!(
-        harness.state().core.model.released.len(),
+        harness.state().core().model.released.len(),
         2,
         "the Results panel keeps the finished ones"
     );
@@ -339,7 +343,10 @@ fn the_queue_comes_back_after_a_restart() {
     harness.get_by_label("Resume selected").click();
     step_until(&mut harness, "the resumed tasks", all_done(4));
     let app = harness.state();
-    let mut new_ranks: Vec<usize> = app.core.model.rows[2..].iter().map(|r| r.rank.unwrap()).collect();
+    let mut new_ranks: Vec<usize> = app.core().model.rows[2..]
+        .iter()
+        .map(|r| r.rank.unwrap())
+        .collect();
     new_ranks.sort();
     assert_eq!(new_ranks, [3, 4], "Done # goes on from the restored ranks");
     for path in ["/later1.bin", "/later2.bin"] {
@@ -353,16 +360,16 @@ fn the_queue_comes_back_after_a_restart() {
         ["kept.bin", "later1.bin", "later2.bin"]
     );
     // The failed one can still be retried after the restart.
-    assert!(app.core.model.rows[1].retryable);
+    assert!(app.core().model.rows[1].retryable);
 
     // Clear list empties the window and the store, not the folder.
     settle(&mut harness);
     harness.get_by_label("Clear list").click();
     settle(&mut harness);
-    assert!(harness.state().core.model.rows.is_empty());
+    assert!(harness.state().core().model.rows.is_empty());
     drop(harness);
     let harness = setup.harness();
-    assert!(harness.state().core.model.rows.is_empty());
+    assert!(harness.state().core().model.rows.is_empty());
     assert_eq!(files_in(setup.downloads.path()).len(), 3);
 }
 
@@ -395,7 +402,7 @@ fn a_download_cut_off_by_closing_the_window_continues_from_its_part() {
         let mut harness = setup.harness();
         add_urls(&mut harness, &url);
         step_until(&mut harness, "some progress", |app| {
-            app.core.model.rows[0].bytes > 300_000
+            app.core().model.rows[0].bytes > 300_000
         });
     } // the window closes mid-download
     let part = setup.downloads.path().join("cut.bin.part");
@@ -464,7 +471,7 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
         .set_value_accesskit(500.0);
     settle(&mut harness);
     assert_eq!(
-        harness.state().core.model.rows[0].options.rate_limit,
+        harness.state().core().model.rows[0].options.rate_limit,
         Some(500 * 1024)
     );
     harness.key_press(egui::Key::Escape);
@@ -517,7 +524,7 @@ fn the_aria2_engine_runs_the_queue_on_a_daemon_and_says_where() {
     let port = daemon.url.split(':').nth(2).unwrap().trim_end_matches("/jsonrpc");
     harness.get_by_label(&format!("Engine: aria2 at 127.0.0.1:{port}"));
     harness.get_by_label("connected");
-    let row = &harness.state().core.model.rows[0];
+    let row = &harness.state().core().model.rows[0];
     assert_eq!(row.worker, Some(Worker::Aria2));
     assert!(std::fs::read(daemon.folder().join("r.bin")).unwrap() == body_for("/remote/r.bin", 40000));
 }
@@ -609,7 +616,7 @@ fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
     assert_eq!(title, "fanout: downloads finished");
     assert!(body.starts_with("6 saved, 0 failed, 0 cancelled, in "), "{body}");
 
-    let t = harness.state().core.model.batch.timeline.clone();
+    let t = harness.state().core().model.batch.timeline.clone();
     assert_eq!(t.lanes().len(), 2, "two threads, two lanes: {:?}", t.lanes());
     assert_eq!(t.peak_in_flight(), 2);
     harness.get_by_label("Timeline").click();
@@ -648,7 +655,7 @@ fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
     add_urls(&mut harness, &server.url("/tl/next.jpg?size=10"));
     step_until(&mut harness, "the second batch", all_done(7));
     assert_eq!(harness.state().title, "fanout — 1/1");
-    assert_eq!(harness.state().core.model.batch.timeline.bars().len(), 1);
+    assert_eq!(harness.state().core().model.batch.timeline.bars().len(), 1);
 }
 
 #[test]
@@ -765,14 +772,14 @@ fn an_engine_that_cannot_start_leaves_a_window_that_works() {
     settle(&mut harness);
     harness.get_by_label_contains("The download engine did not start");
     // The saved queue is shown all the same, with its result.
-    assert_eq!(harness.state().core.model.rows.len(), 1);
-    assert_eq!(harness.state().core.model.released.len(), 1);
+    assert_eq!(harness.state().core().model.rows.len(), 1);
+    assert_eq!(harness.state().core().model.released.len(), 1);
     // URLs added meanwhile are not lost: they wait in the dialog.
     let url = server.url("/dead/b.bin?size=2000");
     add_urls(&mut harness, &url);
     settle(&mut harness);
     assert_eq!(
-        harness.state().core.model.rows.len(),
+        harness.state().core().model.rows.len(),
         1,
         "nothing queued without an engine"
     );
@@ -790,7 +797,7 @@ fn an_engine_that_cannot_start_leaves_a_window_that_works() {
     );
     add_urls(&mut harness, &url);
     step_until(&mut harness, "a download on the new engine", all_done(2));
-    assert_eq!(harness.state().core.model.rows[1].rank, Some(2), "ranks go on");
+    assert_eq!(harness.state().core().model.rows[1].rank, Some(2), "ranks go on");
     assert_eq!(files_in(setup.downloads.path()), ["a.bin", "b.bin"]);
 
     // A refused engine change says so, until a working one is chosen.
@@ -856,7 +863,7 @@ fn the_cookies_file_of_the_add_dialog_sends_its_cookies_to_their_site() {
     assert_eq!(heads.last().unwrap()["cookie"], "session=from-browser");
     // Kept with the task, for a restart.
     assert_eq!(
-        harness.state().core.model.rows[0].options.cookies.as_deref(),
+        harness.state().core().model.rows[0].options.cookies.as_deref(),
         Some(cookies.as_path())
     );
 }

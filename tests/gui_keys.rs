@@ -22,18 +22,22 @@ fn space_pauses_and_resumes_and_delete_cancels_after_asking() {
         .collect();
     add_urls(&mut harness, &urls.join("\n"));
     step_until(&mut harness, "all running", |app| {
-        app.core.model.rows.iter().all(|r| r.state == TaskState::Running)
+        app.core()
+            .model
+            .rows
+            .iter()
+            .all(|r| r.state == TaskState::Running)
     });
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     settle(&mut harness);
     harness.get_by_label("3 selected");
     harness.key_press(Key::Space);
     step_until(&mut harness, "all paused", |app| {
-        app.core.model.rows.iter().all(|r| r.state == TaskState::Paused)
+        app.core().model.rows.iter().all(|r| r.state == TaskState::Paused)
     });
     harness.key_press(Key::Space);
     step_until(&mut harness, "all going again", |app| {
-        app.core.model.rows.iter().all(|r| r.state != TaskState::Paused)
+        app.core().model.rows.iter().all(|r| r.state != TaskState::Paused)
     });
     // Delete asks first; Esc (or Keep them) leaves them running.
     harness.key_press(Key::Delete);
@@ -44,7 +48,7 @@ fn space_pauses_and_resumes_and_delete_cancels_after_asking() {
     assert!(
         harness
             .state()
-            .core
+            .core()
             .model
             .rows
             .iter()
@@ -57,7 +61,7 @@ fn space_pauses_and_resumes_and_delete_cancels_after_asking() {
     assert!(
         harness
             .state()
-            .core
+            .core()
             .model
             .rows
             .iter()

@@ -46,7 +46,9 @@ fn a_401_asks_for_a_login_retries_with_it_and_remembers_it_in_the_secrets_store(
     harness.get_by_label("Remember for this site").click();
     settle(&mut harness);
     harness.get_by_label("Log in and retry").click();
-    step_until(&mut harness, "the retry", |app| app.core.model.counts().done == 1);
+    step_until(&mut harness, "the retry", |app| {
+        app.core().model.counts().done == 1
+    });
     let saved = std::fs::read(setup.downloads.path().join("locked.bin")).unwrap();
     assert!(saved == body_for("/gn/locked.bin", 3000));
     // Kept in the secrets store (a file only the user can read here, where
@@ -70,7 +72,7 @@ fn a_401_asks_for_a_login_retries_with_it_and_remembers_it_in_the_secrets_store(
         &server.url("/gn/again.bin?size=2000&auth=alice:s3cret"),
     );
     step_until(&mut harness, "the second download", |app| {
-        app.core.model.counts().done == 2
+        app.core().model.counts().done == 2
     });
     assert!(harness.query_by_label_contains("asks for a user name").is_none());
 }
@@ -99,7 +101,7 @@ fn a_proxy_set_in_settings_carries_the_downloads_and_shows_in_the_status_bar() {
     settle(&mut harness);
     add_urls(&mut harness, &server.url("/gn/via.bin?size=40000"));
     step_until(&mut harness, "the download", all_done(1));
-    assert_eq!(harness.state().core.model.counts().done, 1);
+    assert_eq!(harness.state().core().model.counts().done, 1);
     assert_eq!(proxy.requests().len(), 1, "tinyproxy's log: {}", proxy.log());
     harness.get_by_label(&format!("Proxy: http://alice:***@127.0.0.1:{}/", proxy.port));
     step_until(&mut harness, "the password saved", |_| {
@@ -118,7 +120,7 @@ fn skip_in_settings_keeps_a_file_that_is_there_and_fetches_nothing() {
     settle(&mut harness);
     add_urls(&mut harness, &server.url("/gn/here.bin?size=9000"));
     step_until(&mut harness, "the skip", all_done(1));
-    assert_eq!(harness.state().core.model.counts().done, 1);
+    assert_eq!(harness.state().core().model.counts().done, 1);
     assert_eq!(
         std::fs::read(setup.downloads.path().join("here.bin")).unwrap(),
         b"mine"
@@ -138,7 +140,7 @@ fn a_queued_password_and_cookie_stay_out_of_the_saved_queue_and_come_back() {
         let mut harness = setup.harness();
         add_urls(&mut harness, &format!("{url} header=\"Cookie: sid=c00kie\""));
         step_until(&mut harness, "some progress", |app| {
-            app.core.model.rows[0].bytes > 300_000
+            app.core().model.rows[0].bytes > 300_000
         });
     } // the window closes mid-download
     // The saved queue (and its journal) holds neither secret; the secrets
@@ -160,10 +162,10 @@ fn a_queued_password_and_cookie_stay_out_of_the_saved_queue_and_come_back() {
     let mut harness = setup.harness();
     step_until(&mut harness, "the rest of the file", all_done(1));
     assert_eq!(
-        harness.state().core.model.counts().done,
+        harness.state().core().model.counts().done,
         1,
         "{:?}",
-        harness.state().core.model.rows[0].state
+        harness.state().core().model.rows[0].state
     );
     let saved = std::fs::read(setup.downloads.path().join("secret.bin")).unwrap();
     assert!(saved == body_for("/gn/secret.bin", size));
@@ -196,7 +198,7 @@ fn the_rules_file_applies_to_the_window_s_downloads() {
     add_urls(&mut harness, &server.url("/gn/ruled.bin?size=1000"));
     step_until(&mut harness, "the download", all_done(1));
     assert!(ruled.join("ruled.bin").is_file());
-    let row = &harness.state().core.model.rows[0];
+    let row = &harness.state().core().model.rows[0];
     assert_eq!(row.rule.as_deref(), Some("127.0.0.1"));
     // The row said where it would go before it went there.
     assert_eq!(row.dir, ruled);
@@ -233,7 +235,7 @@ fn a_queue_saved_with_secrets_by_an_older_fanout_moves_them_out_at_start() {
     });
     let mut harness = setup.harness();
     step_until(&mut harness, "the download", all_done(1));
-    assert_eq!(harness.state().core.model.counts().done, 1);
+    assert_eq!(harness.state().core().model.counts().done, 1);
     assert_eq!(
         server.headers_for("/gn/old.bin")[0].get("cookie").unwrap(),
         "sid=oldc00kie"

@@ -61,7 +61,7 @@ fn step_until_shown(harness: &mut egui_kittest::Harness<'_, FanoutApp>, text: &s
 }
 
 fn rows_in(app: &FanoutApp, f: fn(&TaskState) -> bool) -> usize {
-    app.core.model.rows.iter().filter(|r| f(&r.state)).count()
+    app.core().model.rows.iter().filter(|r| f(&r.state)).count()
 }
 
 #[test]
@@ -322,13 +322,13 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
     let _ = xclip.0.wait();
     harness.get_by_label("Add").click();
     step_until(&mut harness, "the copied downloads", all_done(3));
-    let urls: Vec<&str> = harness
+    let urls: Vec<String> = harness
         .state()
-        .core
+        .core()
         .model
         .rows
         .iter()
-        .map(|r| r.url.as_str())
+        .map(|r| r.url.clone())
         .collect();
     assert_eq!(
         urls,
@@ -362,7 +362,7 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
     settle(&mut harness);
     assert_eq!(harness.state().add_dialog_text(), server.url("/clip/d.bin"));
     assert_eq!(
-        harness.state().core.model.rows.len(),
+        harness.state().core().model.rows.len(),
         3,
         "queued before the review"
     );

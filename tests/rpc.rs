@@ -87,7 +87,7 @@ impl Face for Window {
         Window::folder(self)
     }
     fn rows(&self) -> usize {
-        self.with(|app| app.core.model.rows.len())
+        self.with(|app| app.core().model.rows.len())
     }
     fn keeps_removed_rows(&self) -> bool {
         true
@@ -463,7 +463,7 @@ fn what_an_extension_sends_reaches_the_server_and_the_file() {
     // The row says what was not used, and keeps the cookie out of its log
     // and of Debug.
     let (log, shown) = w.with(|app| {
-        let row = &app.core.model.rows[0];
+        let row = &app.core().model.rows[0];
         (
             row.log.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
             format!("{:?}", row.options),
@@ -567,7 +567,7 @@ fn a_websocket_carries_calls_and_notifications_in_order() {
     );
     let slow = slow["result"].as_str().unwrap().to_string();
     assert_eq!(ws.notification(&slow), "aria2.onDownloadStart");
-    let index = w.with(|app| app.core.model.rows.len() - 1);
+    let index = w.with(|app| app.core().model.rows.len() - 1);
     w.with(move |app| app.perform(Action::Pause(vec![index])));
     assert_eq!(ws.notification(&slow), "aria2.onDownloadPause");
     assert_eq!(
@@ -586,7 +586,7 @@ fn a_websocket_carries_calls_and_notifications_in_order() {
         json!(slow)
     );
     assert_eq!(ws.notification(&slow), "aria2.onDownloadStop");
-    let state = w.with(move |app| app.core.model.rows[index].state.clone());
+    let state = w.with(move |app| app.core().model.rows[index].state.clone());
     assert_eq!(state, TaskState::Cancelled);
     assert_eq!(
         call(&w, "aria2.tellStatus", vec![json!(slow), json!(["status"])]).unwrap()["status"],
@@ -658,7 +658,7 @@ fn position_and_change_position_order_the_waiting_line() {
     for g in [&c, &b, &a] {
         wait_status(&w, g, "complete");
     }
-    let order: Vec<Option<usize>> = w.with(|app| app.core.model.rows.iter().map(|r| r.rank).collect());
+    let order: Vec<Option<usize>> = w.with(|app| app.core().model.rows.iter().map(|r| r.rank).collect());
     assert_eq!(
         order,
         [Some(3), Some(2), Some(1), None],
@@ -768,7 +768,7 @@ fn a_taken_port_is_said_and_the_window_still_works() {
     let url = server.url("/taken/a.bin?size=10");
     w.with(move |app| app.perform(Action::Add(vec![(url, Default::default())])));
     let deadline = Instant::now() + Duration::from_secs(20);
-    while w.with(|app| app.core.model.rows[0].state != TaskState::Done) {
+    while w.with(|app| app.core().model.rows[0].state != TaskState::Done) {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }

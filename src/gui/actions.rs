@@ -54,7 +54,7 @@ impl FanoutApp {
             | Action::Retry(_)
             | Action::SetRate(..) => self.control(action),
             Action::Compare(CompareAction::Run) => {
-                let urls = self.core.model.rows.iter().map(|r| r.url.clone()).collect();
+                let urls = self.core().model.rows.iter().map(|r| r.url.clone()).collect();
                 self.compare
                     .start(urls, &self.settings, &self.options.scratch_dir, &self.ctx);
             }
@@ -69,17 +69,18 @@ impl FanoutApp {
             Action::ClearList => {
                 // Only offered when every task has ended: a new engine and an
                 // empty store, so indices and ranks start again at 0 and 1.
-                self.core.clear(&self.settings);
+                self.core().clear(&self.settings);
                 self.selection = Selection::default();
                 self.start_engine();
             }
             Action::OpenFile(i) => {
-                if let Some(path) = self.core.model.rows[i].path.clone() {
+                let path = self.core().model.rows[i].path.clone();
+                if let Some(path) = path {
                     self.open_path(&path);
                 }
             }
             Action::OpenFolder(i) => {
-                let dir = self.core.model.rows[i]
+                let dir = self.core().model.rows[i]
                     .path
                     .as_ref()
                     .and_then(|p| p.parent())
@@ -88,7 +89,7 @@ impl FanoutApp {
                     self.open_path(&dir);
                 }
             }
-            Action::QueuePaused(paused) => self.core.set_queue_paused(paused),
+            Action::QueuePaused(paused) => self.core().set_queue_paused(paused),
             Action::ChooseFolder => {
                 if self.folder_pick.is_none() {
                     self.folder_pick = Some(pick_folder(&self.settings.download_dir, &self.ctx));
@@ -122,7 +123,7 @@ impl FanoutApp {
 
     /// Queues the URLs into `dir`.
     pub(super) fn add_urls_into(&mut self, urls: Vec<(String, Options)>, dir: PathBuf) {
-        if self.core.engine.is_none() {
+        if self.core().engine.is_none() {
             let lines: Vec<String> = urls
                 .iter()
                 .map(|(url, options)| {
@@ -138,36 +139,40 @@ impl FanoutApp {
             self.notify_engine(tr!(NoEngine).to_string());
             return;
         };
+        let mut core = self.core();
         for (url, options) in urls {
-            self.core.add(url, dir.clone(), options, false);
+            core.add(url, dir.clone(), options, false);
         }
     }
 
     /// Pause, resume, cancel, retry and a task's own limit: the engine's.
     fn control(&mut self, action: Action) {
-        let Some(engine) = &self.core.engine else {
+        if self.core().engine.is_none() {
             return self.notify_engine(tr!(NoEngine).to_string());
-        };
+        }
+        let mut core = self.core();
         match action {
-            Action::SetRate(index, rate) => self.core.set_rate(index, rate),
+            Action::SetRate(index, rate) => core.set_rate(index, rate),
             Action::Pause(rows) => {
                 for i in rows {
-                    self.core.pause(i);
+                    core.pause(i);
                 }
             }
             Action::Resume(rows) => {
                 for i in rows {
-                    self.core.resume(i);
+                    core.resume(i);
                 }
             }
             Action::Cancel(rows) => {
                 for i in rows {
-                    self.core.cancel(i);
+                    core.cancel(i);
                 }
             }
             Action::Retry(rows) => {
-                for i in rows {
-                    engine.retry(i);
+                if let Some(engine) = &core.engine {
+                    for i in rows {
+                        engine.retry(i);
+                    }
                 }
             }
             _ => {}

@@ -16,12 +16,25 @@ use crate::engine::Event;
 use crate::i18n::{self, tr};
 use crate::instance::Instance;
 use crate::secrets::Secrets;
+use crate::service::hub::{Face, Hub, Service};
 use crate::service::{Downloads, Restored};
 use crate::settings::Settings;
 
-/// How long `logic()` may spend applying events before it yields the
-/// frame, so a flood of them never stalls one.
-const EVENT_BUDGET: Duration = Duration::from_millis(4);
+/// What the window adds to the service's thread: failed downloads, for
+/// the login prompt (a site that answered 401).
+struct WindowFace {
+    failed: crossbeam_channel::Sender<crate::engine::TaskResult>,
+}
+
+impl Face for WindowFace {
+    fn on_event(&mut self, event: &Event, _: &Downloads) {
+        if let Event::Finished(r) = event
+            && r.outcome.is_err()
+        {
+            let _ = self.failed.send(r.clone());
+        }
+    }
+}
 
 impl FanoutApp {
     /// Builds the app for eframe (or for a test harness).
@@ -43,8 +56,16 @@ impl FanoutApp {
         );
         // Started with --hidden: hidden from the first pass (see `unattended`).
         let hidden = Arc::new(AtomicBool::new(options.start_hidden));
+        let (failed, failures) = crossbeam_channel::unbounded();
+        let service = Service::new(Downloads::new(&settings), settings.clone());
+        // Hand-overs stay with the window: they raise it, and lines that
+        // are not URLs open the add dialog.
+        let hub = Hub::start(service, crossbeam_channel::never(), WindowFace { failed })
+            .expect("a thread for the downloads service");
         let mut app = FanoutApp {
-            core: Downloads::new(&settings),
+            hub,
+            failures,
+            settings_seen: 0,
             saved_settings: settings.clone(),
             settings,
             options,
@@ -87,7 +108,7 @@ impl FanoutApp {
     pub(super) fn restore_queue(&mut self) {
         let secrets = Secrets::in_dir(&self.options.config_dir, self.options.keyring);
         let restored =
-            self.core
+            self.core()
                 .restore_queue(&self.options.queue_path(), secrets, self.settings.resume_on_start);
         match restored {
             Ok(r) => self.say_restored(&r),
@@ -117,7 +138,10 @@ impl FanoutApp {
                 ctx.request_repaint_after(delay)
             })
         };
-        match self.core.start_engine(&self.settings, waker) {
+        let started = self.core().start_engine(&self.settings, waker);
+        // The service's thread waits on the new engine's events from now.
+        self.hub.nudge();
+        match started {
             Ok(restored) => {
                 self.engine_error = None;
                 self.clear_engine_notice();
@@ -168,7 +192,7 @@ impl FanoutApp {
                 self.add.open_with(Some(bad), None);
             }
             // The later start hears `ok` once the store has them.
-            if let Some(store) = &self.core.store {
+            if let Some(store) = &self.core().store {
                 store.when_committed(move || {
                     let _ = kept.send(());
                 });
@@ -197,22 +221,32 @@ impl FanoutApp {
         });
     }
 
-    /// Drains engine events for at most `budget`; true if some are left.
-    pub fn drain_events(&mut self, budget: Duration) -> bool {
-        let FanoutApp { core, rpc, .. } = self;
-        let mut finished = Vec::new();
-        let more = core.drain_events(budget, |event, downloads| {
-            if let Some(server) = &rpc.server {
-                downloads.tell(server, event);
-            }
-            if let Event::Finished(r) = event {
-                finished.push(r.clone());
-            }
-        });
-        for r in &finished {
+    /// Downloads that failed asking for a login, from the service's thread.
+    fn take_failures(&mut self) {
+        let failed: Vec<_> = self.failures.try_iter().collect();
+        for r in &failed {
             self.note_login_wanted(r);
         }
-        more
+    }
+
+    /// A call (`changeGlobalOption`) changed the settings on the service:
+    /// the window shows them, saves them and runs as they say.
+    fn take_settings_from_calls(&mut self) {
+        let taken = {
+            let service = self.hub.lock();
+            (service.settings_version != self.settings_seen)
+                .then(|| (service.settings_version, service.settings.clone()))
+        };
+        if let Some((version, settings)) = taken {
+            self.settings_seen = version;
+            self.settings = settings;
+            self.settings_changed(false);
+        }
+    }
+
+    /// The downloads, locked: hold it for as short as a layout.
+    pub fn core(&self) -> parking_lot::MappedMutexGuard<'_, Downloads> {
+        parking_lot::MutexGuard::map(self.hub.lock(), |s| &mut s.downloads)
     }
 
     /// Applies changed settings: the engine for tasks not yet started, the
@@ -221,15 +255,18 @@ impl FanoutApp {
         if self.settings == self.saved_settings {
             return;
         }
+        // The RPC's calls read them on the service's thread.
+        self.hub.lock().settings = self.settings.clone();
         if self.settings.language != self.saved_settings.language {
             // This frame was laid out half in the old language.
             i18n::set(self.settings.lang());
             self.ctx.request_repaint();
         }
-        self.core.model.set_order(self.settings.order());
-        if let Some(engine) = &self.core.engine {
+        self.core().model.set_order(self.settings.order());
+        let limit = self.rate_limit();
+        if let Some(engine) = &self.core().engine {
             // Running transfers follow it from their next chunk.
-            engine.set_rate_limit(self.rate_limit());
+            engine.set_rate_limit(limit);
         }
         // Rebuilding a pool on every step of a drag would spawn threads for
         // nothing: wait for the release.
@@ -262,16 +299,13 @@ impl FanoutApp {
 
     /// Runs the engine as the settings say now.
     pub(super) fn apply_engine_config(&mut self) {
-        match &mut self.core.engine {
-            Some(engine) => {
-                let config = self.settings.engine_config();
-                // Unchanged (a refused choice taken back) or changed:
-                // either way the engine now runs as the settings say.
-                match engine.reconfigure(config) {
-                    Ok(()) => self.clear_engine_notice(),
-                    Err(e) => self.notify_engine(tr!(EngineNotChanged, e = e)),
-                }
-            }
+        let config = self.settings.engine_config();
+        // Unchanged (a refused choice taken back) or changed: either way
+        // the engine now runs as the settings say.
+        let changed = self.core().engine.as_mut().map(|e| e.reconfigure(config));
+        match changed {
+            Some(Ok(())) => self.clear_engine_notice(),
+            Some(Err(e)) => self.notify_engine(tr!(EngineNotChanged, e = e)),
             // The last try failed: these settings may work.
             None => self.start_engine(),
         }
@@ -305,7 +339,7 @@ impl FanoutApp {
 
     /// `fanout — 37/64` while a batch runs and after it, `fanout` without one.
     pub(super) fn update_title(&mut self, ctx: &egui::Context) {
-        let (ended, total) = self.core.model.batch_progress();
+        let (ended, total) = self.core().model.batch_progress();
         let title = if total == 0 {
             "fanout".to_string()
         } else {
@@ -326,27 +360,24 @@ impl eframe::App for FanoutApp {
         if ctx.options(|o| o.theme_preference) != theme {
             ctx.set_theme(theme);
         }
-        if self.drain_events(EVENT_BUDGET) {
-            ctx.request_repaint(); // more waiting: next frame goes on
-        }
-        if self.answer_rpc(super::rpc::RPC_BUDGET) {
-            ctx.request_repaint();
-        }
+        self.take_failures();
+        self.take_settings_from_calls();
         self.poll_helpers();
         self.poll_rpc_secret();
         self.poll_vault();
-        self.core.give_back_secrets();
+        self.core().give_back_secrets();
         self.poll_logind();
         self.take_handoffs(ctx);
         self.unattended_logic(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);
         }
-        if let Some(end) = self.core.model.take_batch_end() {
+        let end = self.core().model.take_batch_end();
+        if let Some(end) = end {
             self.batch_ended(&end);
         }
         self.update_title(ctx);
-        let busy = self.core.model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some();
+        let busy = self.core().model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some();
         if busy && !self.hidden() {
             // The timeline's running bars grow with the clock, not with events.
             let tick = if self.tab == Tab::Timeline {
@@ -408,7 +439,7 @@ impl eframe::App for FanoutApp {
         }
 
         // Counted once a frame: the toolbar and the status bar both need them.
-        let counts = self.core.model.counts();
+        let counts = self.core().model.counts();
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             self.top_bar(ui, counts, &mut actions);
@@ -441,13 +472,19 @@ impl eframe::App for FanoutApp {
             match self.tab {
                 Tab::Downloads => {
                     egui::ScrollArea::horizontal().show(ui, |ui| {
-                        let shown = super::keys::shown(&self.core.model, &self.keys.filter);
-                        table::show(ui, &self.core.model, &shown, &mut self.selection, &mut actions);
+                        // Locked for the layout only, not while it is painted.
+                        let service = self.hub.lock();
+                        let model = &service.downloads.model;
+                        let shown = super::keys::shown(model, &self.keys.filter);
+                        table::show(ui, model, &shown, &mut self.selection, &mut actions);
                     });
                 }
                 Tab::Timeline => self.timeline_tab(ui),
                 Tab::Compare => {
-                    let (urls, busy) = (self.core.model.rows.len(), self.core.model.in_flight() > 0);
+                    let (urls, busy) = {
+                        let core = self.core();
+                        (core.model.rows.len(), core.model.in_flight() > 0)
+                    };
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         if let Some(a) = self.compare.show(ui, urls, busy, &mut self.settings) {
                             actions.push(Action::Compare(a));

@@ -237,7 +237,7 @@ impl FanoutApp {
             if !on {
                 continue;
             }
-            let queued: HashSet<String> = self.core.model.rows.iter().map(|r| normal(&r.url)).collect();
+            let queued: HashSet<String> = self.core().model.rows.iter().map(|r| normal(&r.url)).collect();
             let mut seen = HashSet::new();
             let (urls, _) = super::add::take_valid(&text, ADD_CAP);
             let urls: Vec<_> = urls

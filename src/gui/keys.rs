@@ -78,12 +78,14 @@ impl FanoutApp {
             return;
         }
         let selected: Vec<usize> = self.selection.rows.iter().copied().collect();
-        let state = |i: usize| &self.core.model.rows[i].state;
+        let hub = &self.hub;
+        let state = |i: usize| hub.lock().downloads.model.rows[i].state.clone();
         if pressed(Modifiers::COMMAND, Key::N) {
             actions.push(Action::OpenAdd(None));
         }
         if pressed(Modifiers::COMMAND, Key::A) {
-            self.selection.rows = shown(&self.core.model, &self.keys.filter).into_iter().collect();
+            let rows = shown(&self.core().model, &self.keys.filter).into_iter().collect();
+            self.selection.rows = rows;
         }
         if pressed(Modifiers::COMMAND, Key::F) {
             self.keys.filter_open = true;

@@ -1,18 +1,20 @@
 //! The window: an eframe app over the same [`Engine`] as `fanout get`.
 //!
 //! Data flows one way. Widgets collect [`Action`]s while the frame is laid
-//! out; the actions are applied after the panels are drawn. Engine events
-//! arrive on a channel and are drained in `logic()` under a time budget; the
-//! engine's waker asks for a repaint a little later, so a burst of events
-//! becomes one frame, and an idle window does not repaint at all.
+//! out; the actions are applied after the panels are drawn. The downloads
+//! live on the service's thread (`service::hub`), which applies the
+//! engine's events and answers the RPC; a frame locks them to lay out and
+//! to act, never while it is painted. The engine's waker asks for a
+//! repaint a little later, so a burst of events becomes one frame, and an
+//! idle window does not repaint at all.
 //!
 //! The rooms: this file holds the app's state and `run`; `app` builds it
 //! and drives frames; `actions` applies what the user asked for; one file
 //! per panel (`toolbar`, `settings_panel`, `table`, `results`, `status`,
 //! `timeline`, `compare`, `add`); `platform` the desktop's services
 //! (fonts, icon, clipboard, folder dialog, opening files, notifications);
-//! `model` what the window shows, built from engine events; `rpc` the
-//! window as the owner of the RPC server's downloads; `unattended` the
+//! `rpc` the RPC server the window starts (its calls are answered on the
+//! service's thread, `service::hub`, never between frames); `unattended` the
 //! schedule, hiding and closing to the tray (`tray` the icon,
 //! `unattended_panel` their settings), `clipboard_watch` copied URLs.
 
@@ -44,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use crate::instance::Instance;
 use crate::schedule::{Clock, SystemClock};
-use crate::service::Downloads;
+use crate::service::hub::Hub;
 use crate::settings::Settings;
 pub use actions::Action;
 use add::AddDialog;
@@ -217,8 +219,13 @@ pub struct FanoutApp {
     options: AppOptions,
     pub settings: Settings,
     saved_settings: Settings,
-    /// The downloads: the list, its engine and store, the RPC's books.
-    pub core: Downloads,
+    /// The downloads (the list, its engine and store, the RPC's books and
+    /// server) on the service's thread; see [`FanoutApp::core`].
+    hub: Hub,
+    /// Failed downloads, from the service's thread: some ask for a login.
+    failures: crossbeam_channel::Receiver<crate::engine::TaskResult>,
+    /// The last change of settings a call made that this window took.
+    settings_seen: u64,
     engine_error: Option<String>,
     add: AddDialog,
     selection: Selection,

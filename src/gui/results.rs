@@ -10,20 +10,22 @@ use crate::i18n::tr;
 impl FanoutApp {
     pub(super) fn results_panel(&self, ui: &mut egui::Ui) {
         ui.heading(tr!(Results));
-        let keep = self.core.model.order() == Order::Submission;
+        // Locked for the panel's layout.
+        let core = self.core();
+        let keep = core.model.order() == Order::Submission;
         ui.label(if keep {
             tr!(InSubmissionOrder)
         } else {
             tr!(InCompletionOrder)
         });
-        let held = self.core.model.held_back();
+        let held = core.model.held_back();
         ui.label(RichText::new(tr!(HeldBack, n = held)).color(if held > 0 {
             ui.visuals().warn_fg_color
         } else {
             ui.visuals().weak_text_color()
         }));
         ui.separator();
-        let released = &self.core.model.released;
+        let released = &core.model.released;
         egui::Grid::new("results head")
             .num_columns(3)
             .min_col_width(44.0)
@@ -53,7 +55,7 @@ impl FanoutApp {
                             [44.0, row_h - 4.0],
                             egui::Label::new(RichText::new(r.index.to_string()).color(color)),
                         );
-                        let name = &self.core.model.rows[r.index].name;
+                        let name = &core.model.rows[r.index].name;
                         ui.add(egui::Label::new(RichText::new(name).color(color)).truncate());
                     });
                 }

@@ -1,66 +1,33 @@
-//! The window as the owner of the RPC server's downloads: it starts the
-//! server as the settings say, answers its calls between frames (under a
-//! time budget, so 10,000 `addUri` calls never stall a frame), tells its
-//! WebSocket clients what the engine reports, and shows what arrived
-//! when the user asked to see downloads from other programs first.
+//! The RPC server the window starts as the settings say. Its calls are
+//! answered on the service's thread (`service::hub`), which also tells
+//! its WebSocket clients what the engine reports: none waits for a frame.
+//! Here: starting it, its secret, what the status bar says of it, and
+//! what arrived when the user asked to see downloads from other programs
+//! first.
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
-
-use crossbeam_channel::{Receiver, Sender};
-use serde_json::Value;
+use crossbeam_channel::Receiver;
 
 use super::{FanoutApp, ServeRpc};
 use crate::i18n::tr;
-use crate::rpc::{Call, Request, RpcError, Server};
+use crate::rpc::Server;
 use crate::secrets::{Kept, RPC_SECRET, Secrets};
-use crate::service::host::Owner;
+use crate::service::Downloads;
 use crate::service::model::TaskState;
 use crate::settings::RpcSettings;
 
-/// How long one frame may spend answering calls.
-pub(super) const RPC_BUDGET: Duration = Duration::from_millis(6);
-
-/// One request being answered, perhaps over several frames.
-struct Work {
-    calls: VecDeque<Call>,
-    results: Vec<Result<Value, RpcError>>,
-    reply: tokio::sync::oneshot::Sender<Vec<Result<Value, RpcError>>>,
-}
-
+#[derive(Default)]
 pub(super) struct Rpc {
-    pub(super) server: Option<Server>,
     /// Why it does not serve (the port is taken…), for settings and the
     /// status bar.
     pub(super) error: Option<String>,
     /// The settings it was started with; restarted when they change.
     running: Option<RpcSettings>,
-    tx: Sender<Request>,
-    rx: Receiver<Request>,
-    work: Option<Work>,
     pub(super) secret: Option<String>,
     /// Where the secret is kept (the keyring, or the file and why).
     pub(super) kept: Option<Kept>,
     /// The secret on its way from the keyring (which may ask the user to
     /// unlock it: never on the UI thread).
     fetching: Option<Receiver<std::io::Result<(String, Kept)>>>,
-}
-
-impl Default for Rpc {
-    fn default() -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        Rpc {
-            server: None,
-            error: None,
-            running: None,
-            tx,
-            rx,
-            work: None,
-            secret: None,
-            kept: None,
-            fetching: None,
-        }
-    }
 }
 
 impl FanoutApp {
@@ -83,7 +50,9 @@ impl FanoutApp {
         if wanted == self.rpc.running {
             return;
         }
-        self.rpc.server = None;
+        // Stopped outside the lock: it waits for its thread.
+        let old = self.hub.lock().server.take();
+        drop(old);
         self.rpc.error = None;
         self.rpc.running = wanted.clone();
         if wanted.is_none() {
@@ -138,11 +107,12 @@ impl FanoutApp {
                 return;
             }
         };
+        // A refused call wakes the window, which shows the count.
         let ctx = self.ctx.clone();
         let wake = std::sync::Arc::new(move || ctx.request_repaint());
-        let session = self.core.desk.gids.session();
-        match Server::start(&listen, &secret, session, self.rpc.tx.clone(), wake) {
-            Ok(server) => self.rpc.server = Some(server),
+        let session = self.core().desk.gids.session();
+        match Server::start(&listen, &secret, session, self.hub.calls(), wake) {
+            Ok(server) => self.hub.lock().server = Some(server),
             Err(e) => {
                 tracing::warn!(%e, "RPC server not started");
                 self.rpc.error = Some(tr!(RpcNotServing, e = e));
@@ -157,7 +127,7 @@ impl FanoutApp {
 
     /// The port the server listens on, when it does.
     pub fn rpc_port(&self) -> Option<u16> {
-        self.rpc.server.as_ref().map(Server::port)
+        self.hub.lock().server.as_ref().map(Server::port)
     }
 
     /// The token other programs must give.
@@ -165,64 +135,21 @@ impl FanoutApp {
         self.rpc.secret.as_deref()
     }
 
-    /// Answers the RPC's calls for at most `budget`; true if some are left.
-    pub fn answer_rpc(&mut self, budget: Duration) -> bool {
-        let start = Instant::now();
-        let FanoutApp {
-            core, settings, rpc, ..
-        } = self;
-        let mut owner = Owner {
-            downloads: core,
-            settings,
-        };
-        loop {
-            if rpc.work.is_none() {
-                let Ok(req) = rpc.rx.try_recv() else { return false };
-                rpc.work = Some(Work {
-                    results: Vec::with_capacity(req.calls.len()),
-                    calls: req.calls.into(),
-                    reply: req.reply,
-                });
-            }
-            let Some(work) = rpc.work.as_mut() else {
-                return false;
-            };
-            while let Some(call) = work.calls.pop_front() {
-                work.results.push(owner.answer(&call));
-                if start.elapsed() >= budget && !work.calls.is_empty() {
-                    return true;
-                }
-            }
-            if let Some(done) = rpc.work.take() {
-                // Acknowledged means kept: the answer goes once the store
-                // has committed what the calls changed, from the store's
-                // thread (this one never waits for the disk).
-                let Work { reply, results, .. } = done;
-                match &owner.downloads.store {
-                    Some(store) => store.when_committed(move || {
-                        let _ = reply.send(results);
-                    }),
-                    None => {
-                        let _ = reply.send(results);
-                    }
-                }
-            }
-            if start.elapsed() >= budget {
-                return !rpc.rx.is_empty();
-            }
-        }
-    }
-
     /// Downloads that arrived held (`Ask first`): start them or remove them.
     pub(super) fn arrived_window(&mut self, ctx: &egui::Context) {
-        self.core.arrived.retain(|&i| {
-            self.core
-                .model
-                .rows
-                .get(i)
-                .is_some_and(|r| r.state == TaskState::Paused)
-        });
-        if self.core.arrived.is_empty() {
+        let lines: Vec<String> = {
+            let mut core = self.core();
+            let Downloads { arrived, model, .. } = &mut *core;
+            arrived.retain(|&i| model.rows.get(i).is_some_and(|r| r.state == TaskState::Paused));
+            arrived
+                .iter()
+                .map(|&i| {
+                    let row = &model.rows[i];
+                    format!("{}  →  {}", row.shown_url, row.dir.display())
+                })
+                .collect()
+        };
+        if lines.is_empty() {
             return;
         }
         let mut start = false;
@@ -235,11 +162,10 @@ impl FanoutApp {
             .default_width(520.0)
             .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
             .show(ctx, |ui| {
-                ui.label(tr!(ArrivedBody, n = self.core.arrived.len()));
+                ui.label(tr!(ArrivedBody, n = lines.len()));
                 egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
-                    for &i in &self.core.arrived {
-                        let row = &self.core.model.rows[i];
-                        ui.label(format!("{}  →  {}", row.shown_url, row.dir.display()));
+                    for line in &lines {
+                        ui.label(line);
                     }
                 });
                 ui.horizontal(|ui| {
@@ -248,7 +174,7 @@ impl FanoutApp {
                 });
             });
         if start || remove {
-            let rows = std::mem::take(&mut self.core.arrived);
+            let rows = std::mem::take(&mut self.core().arrived);
             self.apply(if start {
                 super::Action::Resume(rows)
             } else {
@@ -262,7 +188,7 @@ impl FanoutApp {
     /// chrome-extension://…`.
     pub fn rpc_refused(&self) -> Option<String> {
         use crate::rpc::RefusalReason;
-        let r = self.rpc.server.as_ref()?.refusals()?;
+        let r = self.hub.lock().server.as_ref()?.refusals()?;
         let reason = match r.last_reason {
             RefusalReason::WrongSecret => tr!(RefusedWrongSecret),
             RefusalReason::NoSecret => tr!(RefusedNoSecret),

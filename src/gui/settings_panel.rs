@@ -148,7 +148,7 @@ impl FanoutApp {
         ui.separator();
         ui.weak(tr!(EngineChangeNote));
         if self
-            .core
+            .core()
             .engine
             .as_ref()
             .is_some_and(Engine::running_on_old_backends)

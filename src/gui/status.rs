@@ -15,12 +15,34 @@ use crate::settings::EngineChoice;
 impl FanoutApp {
     pub(super) fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
         let now = Instant::now();
+        // What it says of the downloads, read under one short lock.
+        let (total, limit, connections, in_flight, speed, aria2, remote, proxy, own_speed, queue_paused) = {
+            let core = self.core();
+            let engine = core.engine.as_ref();
+            (
+                core.model.rows.len(),
+                engine
+                    .and_then(|e| e.config().backend.limit())
+                    .map_or(tr!(NoLimit).to_string(), |l| l.to_string()),
+                // The limit counts connections: a segmented file holds several.
+                engine.map_or(0, Engine::connections),
+                core.model.in_flight(),
+                core.model.speed(now),
+                engine
+                    .and_then(|e| e.config().aria2.as_ref())
+                    .map(|r| r.url.clone()),
+                core.model.remote.clone(),
+                engine.and_then(Engine::proxy),
+                core.speed == crate::schedule::SpeedChoice::Setting,
+                core.queue_paused,
+            )
+        };
         // Wrapped: with a schedule, a proxy and the RPC server to report,
         // one line is wider than the window.
         ui.horizontal_wrapped(|ui| {
             ui.label(tr!(
                 TaskTotals,
-                total = self.core.model.rows.len(),
+                total = total,
                 done = c.done,
                 failed = c.failed,
                 running = c.running,
@@ -29,35 +51,24 @@ impl FanoutApp {
                 cancelled = c.cancelled
             ));
             ui.separator();
-            let limit = self
-                .core
-                .engine
-                .as_ref()
-                .and_then(|e| e.config().backend.limit())
-                .map_or(tr!(NoLimit).to_string(), |l| l.to_string());
-            // The limit counts connections: a segmented file holds several.
-            let connections = self.core.engine.as_ref().map_or(0, Engine::connections);
             ui.label(tr!(
                 InFlight,
-                n = self.core.model.in_flight(),
+                n = in_flight,
                 connections = connections,
                 limit = limit
             ))
             .on_hover_text(tr!(InFlightHint));
             ui.separator();
-            ui.label(format!("{}/s", human_bytes(self.core.model.speed(now) as u64)));
+            ui.label(format!("{}/s", human_bytes(speed as u64)));
             ui.separator();
-            match (
-                &self.settings.engine,
-                self.core.engine.as_ref().and_then(|e| e.config().aria2.as_ref()),
-            ) {
-                (EngineChoice::Aria2, Some(remote)) => {
-                    let host = url::Url::parse(&remote.url)
+            match (&self.settings.engine, aria2) {
+                (EngineChoice::Aria2, Some(url)) => {
+                    let host = url::Url::parse(&url)
                         .ok()
                         .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-                        .unwrap_or_else(|| remote.url.clone());
+                        .unwrap_or_else(|| url.clone());
                     ui.label(tr!(EngineAria2At, host = host));
-                    match &self.core.model.remote {
+                    match &remote {
                         // No spinner: it would draw frames for as long as
                         // the daemon is away; the engine says when it is back.
                         Some((false, detail)) => {
@@ -73,7 +84,7 @@ impl FanoutApp {
                     ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
                 }
             }
-            if let Some(proxy) = self.core.engine.as_ref().and_then(Engine::proxy) {
+            if let Some(proxy) = proxy {
                 ui.separator();
                 ui.label(tr!(ProxyInUse, proxy = proxy));
             }
@@ -96,14 +107,14 @@ impl FanoutApp {
                 ui.separator();
                 ui.label(text);
             }
-            if self.core.speed != crate::schedule::SpeedChoice::Setting {
+            if !own_speed {
                 ui.separator();
                 ui.label(match self.rate_limit() {
                     Some(limit) => tr!(SpeedInForce, limit = format!("{}/s", human_bytes(limit))),
                     None => tr!(SpeedInForce, limit = tr!(NoLimit)),
                 });
             }
-            if self.core.queue_paused {
+            if queue_paused {
                 ui.separator();
                 ui.label(RichText::new(tr!(QueuePausedNote)).color(ui.visuals().warn_fg_color));
             }

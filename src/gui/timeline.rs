@@ -229,16 +229,18 @@ pub fn show(
 impl super::FanoutApp {
     /// The current batch's timeline, live while it runs.
     pub(super) fn timeline_tab(&self, ui: &mut egui::Ui) {
-        let t = &self.core.model.batch.timeline;
+        // Locked for the tab's layout.
+        let core = self.core();
+        let t = &core.model.batch.timeline;
         if t.is_empty() {
             ui.weak(tr!(TimelineEmpty));
             return;
         }
-        let now = self.core.engine.as_ref().map(crate::engine::Engine::elapsed);
+        let now = core.engine.as_ref().map(crate::engine::Engine::elapsed);
         ui.horizontal(|ui| {
             ui.label(tr!(
                 TimelineSummary,
-                tasks = self.core.model.batch.tasks.len(),
+                tasks = core.model.batch.tasks.len(),
                 lanes = t.lanes().len(),
                 secs = format!("{:.2}", t.span(now).as_secs_f64()),
                 peak = t.peak_in_flight()
@@ -246,7 +248,7 @@ impl super::FanoutApp {
             ui.separator();
             legend(ui);
         });
-        let rows = &self.core.model.rows;
+        let rows = &core.model.rows;
         let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
         egui::ScrollArea::vertical().show(ui, |ui| {
             show(ui, t, now, &name, 120.0);

@@ -10,7 +10,7 @@ impl FanoutApp {
             if ui.button(tr!(AddUrls)).on_hover_text(tr!(AddUrlsHint)).clicked() {
                 actions.push(Action::OpenAdd(None));
             }
-            let mut paused = self.core.queue_paused;
+            let mut paused = self.core().queue_paused;
             if ui
                 .toggle_value(&mut paused, tr!(PauseQueue))
                 .on_hover_text(tr!(PauseQueueHint))
@@ -20,7 +20,11 @@ impl FanoutApp {
             }
             ui.separator();
             let sel: Vec<usize> = self.selection.rows.iter().copied().collect();
-            let any = |f: fn(&TaskState) -> bool| sel.iter().any(|&i| f(&self.core.model.rows[i].state));
+            let states: Vec<TaskState> = {
+                let core = self.core();
+                sel.iter().map(|&i| core.model.rows[i].state.clone()).collect()
+            };
+            let any = |f: fn(&TaskState) -> bool| states.iter().any(f);
             ui.label(tr!(NSelected, n = sel.len()));
             if ui
                 .add_enabled(any(TaskState::can_pause), egui::Button::new(tr!(PauseSelected)))
@@ -47,11 +51,12 @@ impl FanoutApp {
                 actions.push(Action::Retry(sel.clone()));
             }
             if ui.button(tr!(SelectAll)).clicked() {
-                self.selection.rows = super::keys::shown(&self.core.model, &self.keys.filter)
+                let rows = super::keys::shown(&self.core().model, &self.keys.filter)
                     .into_iter()
                     .collect();
+                self.selection.rows = rows;
             }
-            let all_ended = !self.core.model.rows.is_empty() && c.queued + c.running + c.paused == 0;
+            let all_ended = !self.core().model.rows.is_empty() && c.queued + c.running + c.paused == 0;
             if ui
                 .add_enabled(all_ended, egui::Button::new(tr!(ClearList)))
                 .on_hover_text(tr!(ClearListHint))

@@ -24,31 +24,31 @@ const SCHEDULE_TICK: Duration = Duration::from_secs(15);
 impl FanoutApp {
     /// The speed limit in force, in bytes per second.
     pub(super) fn rate_limit(&self) -> Option<u64> {
-        self.core.rate_limit(&self.settings)
+        self.core().rate_limit(&self.settings)
     }
 
     /// Chooses the speed limit in force (the tray, the schedule).
     pub fn set_speed(&mut self, choice: SpeedChoice) {
-        self.core.set_speed(choice, &self.settings);
+        self.core().set_speed(choice, &self.settings);
     }
 
     pub fn speed(&self) -> SpeedChoice {
-        self.core.speed
+        self.core().speed
     }
 
     /// Pauses the queue and every download in it, or resumes them all.
     pub fn pause_all(&mut self, paused: bool) {
-        self.core.pause_all(paused);
+        self.core().pause_all(paused);
     }
 
     pub fn queue_paused(&self) -> bool {
-        self.core.queue_paused
+        self.core().queue_paused
     }
 
     /// Applies the schedule's edges that passed since the last look, and
     /// asks to be woken for the next one.
     pub(super) fn run_schedule(&mut self) {
-        if self.core.run_schedule(&self.settings, self.options.clock.now()) {
+        if self.core().run_schedule(&self.settings, self.options.clock.now()) {
             self.ctx.request_repaint_after(SCHEDULE_TICK);
         }
     }
@@ -56,7 +56,7 @@ impl FanoutApp {
     /// `Schedule: paused since Mon 09:00 · alternative limit until Tue
     /// 06:00 · next: start Mon 18:00` (none without rules).
     pub(super) fn schedule_status(&self) -> Option<String> {
-        let plan = self.core.schedule.plan.as_ref()?;
+        let plan = self.core().schedule.plan.clone()?;
         let mut parts = Vec::new();
         match plan.queue {
             Some((QueueWanted::Paused, at)) => parts.push(tr!(SchedPausedSince, at = when(at))),
@@ -153,7 +153,10 @@ impl FanoutApp {
         if self.quitting || !ctx.input(|i| i.viewport().close_requested()) || !self.tray.shown() {
             return;
         }
-        let running = self.core.model.in_flight() > 0 || self.core.model.counts().queued > 0;
+        let running = {
+            let core = self.core();
+            core.model.in_flight() > 0 || core.model.counts().queued > 0
+        };
         let hide = match self.settings.on_close {
             OnClose::Tray => true,
             OnClose::Ask if running => {
@@ -205,9 +208,18 @@ impl FanoutApp {
 
     /// What the tray shows now, in the window's language.
     fn tray_view(&self) -> TrayView {
-        let (ended, total) = self.core.model.batch_progress();
-        let c = self.core.model.counts();
-        let speed = crate::cli::human_bytes(self.core.model.speed(std::time::Instant::now()) as u64);
+        let ((ended, total), c, speed, paused, choice) = {
+            let core = self.core();
+            let speed = core.model.speed(std::time::Instant::now()) as u64;
+            (
+                core.model.batch_progress(),
+                core.model.counts(),
+                speed,
+                core.queue_paused,
+                core.speed,
+            )
+        };
+        let speed = crate::cli::human_bytes(speed);
         let tooltip = tr!(
             TrayTooltip,
             ended = ended,
@@ -226,8 +238,8 @@ impl FanoutApp {
             tooltip_title: self.title.clone(),
             tooltip,
             visible: !self.hidden(),
-            paused: self.core.queue_paused,
-            speed: self.core.speed,
+            paused,
+            speed: choice,
             show: tr!(TrayShow).into(),
             hide: tr!(TrayHide).into(),
             add: tr!(TrayAddClipboard).into(),
@@ -276,7 +288,8 @@ impl FanoutApp {
             }
         }
         if self.settings.alt_speed_limit_kib != self.saved_settings.alt_speed_limit_kib {
-            self.set_speed(self.core.speed);
+            let choice = self.speed();
+            self.set_speed(choice);
         }
     }
 

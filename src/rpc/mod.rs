@@ -12,8 +12,9 @@
 //! checks) → this file (binding and the server's thread).
 //!
 //! Data flows one way: a request is read and authorized on the server's
-//! thread; calls that touch downloads go to the owner as one [`Request`]
-//! (with a waker, so the window wakes for it) and come back as answers.
+//! thread; calls that touch downloads go to the owner (the service's
+//! thread, which waits on them) as one [`Request`] and come back as
+//! answers. A refused call wakes the face (`wake`), which shows them.
 //! The owner never waits for the server; notifications go out through
 //! [`Server::notify`].
 
@@ -85,6 +86,7 @@ pub enum StartError {
 pub(crate) struct Shared {
     secret: String,
     owner: crossbeam_channel::Sender<Request>,
+    /// Wakes the face when a call is refused (it shows the count).
     wake: Waker,
     notes: broadcast::Sender<String>,
     session: String,

@@ -362,10 +362,10 @@ impl Shared {
         let n = calls.len();
         let (reply, answer) = tokio::sync::oneshot::channel();
         let gone = || vec![Err(RpcError::new(RpcError::INTERNAL, "fanout is closing")); n];
+        // The owner's thread waits on this channel: nothing to wake.
         if self.owner.send(Request { calls, reply }).is_err() {
             return gone();
         }
-        (self.wake)();
         match tokio::time::timeout(OWNER_TIMEOUT, answer).await {
             Ok(Ok(results)) if results.len() == n => results,
             Ok(_) => gone(),

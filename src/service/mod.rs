@@ -9,10 +9,12 @@
 //! them, built from engine events, and the fan-in), this file (the engine,
 //! the store and the books around the model), `host` (the RPC's calls
 //! against it), `schedule` (the weekly schedule and the speed limit in
-//! force), `serve` (the headless service's thread).
+//! force), `hub` (the service on a thread of its own, behind one lock,
+//! and what a face adds to it), `serve` (the headless face).
 
 pub mod after_batch;
 pub mod host;
+pub mod hub;
 pub mod model;
 pub mod row;
 pub mod schedule;

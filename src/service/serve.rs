@@ -1,8 +1,10 @@
-//! `fanout serve`: the downloads with no window. One thread (the caller's)
-//! owns the [`Downloads`] and waits on everything that changes them: the
+//! `fanout serve`: the downloads with no window. The caller's thread runs
+//! the service's loop ([`hub::run`], the same as under the window): the
 //! RPC's calls, the engine's events, URLs handed over by a later
 //! `fanout URL…`, and the stop signal. A call is answered as soon as it
-//! arrives, and only once the store has committed what it changed.
+//! arrives, and only once the store has committed what it changed. What
+//! is the headless face's own ([`Headless`]): the journal's lines, the
+//! schedule, and what runs when a batch ends.
 //!
 //! Logs go through `tracing`, one line an event (the binary sends them to
 //! stderr, where a service's journal reads them).
@@ -11,11 +13,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Select, TryRecvError};
+use crossbeam_channel::Receiver;
 
 use super::Downloads;
 use super::after_batch as after;
-use super::host::Owner;
+use super::hub::{self, Face, Inputs, Service, Shared};
 use super::model::{BatchEnd, TaskState};
 use crate::engine::{Event, FetchError};
 use crate::instance::Instance;
@@ -61,15 +63,15 @@ pub enum ServeError {
 /// waits for it to keep its bytes, and returns with the queue saved.
 /// `ready` hears the addresses once the RPC listens.
 pub fn run(
-    mut config: ServeConfig,
+    config: ServeConfig,
     stop: Receiver<()>,
     ready: impl FnOnce(&[std::net::SocketAddr]),
 ) -> Result<(), ServeError> {
-    let settings = &mut config.settings;
-    let mut core = Downloads::new(settings);
+    let settings = config.settings;
+    let mut core = Downloads::new(&settings);
     // The service waits on the channels themselves: no face to wake.
     // Started first, the engine takes the queue back as it is restored.
-    core.start_engine(settings, Arc::new(|| {}))?;
+    core.start_engine(&settings, Arc::new(|| {}))?;
     let paused = core
         .restore_queue(&config.queue_path, config.secrets, settings.resume_on_start)?
         .unfinished_paused;
@@ -81,54 +83,67 @@ pub fn run(
     if paused > 0 {
         tracing::info!("{paused} unfinished downloads wait paused (resume them over RPC)");
     }
+    let mut face = Headless {
+        clock: config.clock,
+        system_bus: config.system_bus,
+        countdown: None,
+        next_schedule: Instant::now(),
+    };
+    let mut service = Service::new(core, settings);
     // What the schedule wants now, before the first call is taken.
-    run_schedule(&mut core, settings, &*config.clock);
+    face.each_pass(&mut service);
     let (calls_tx, calls) = crossbeam_channel::unbounded::<Request>();
-    let session = core.desk.gids.session();
+    let session = service.downloads.desk.gids.session();
     let server = Server::start(&config.listen, &config.secret, session, calls_tx, Arc::new(|| {}))?;
     ready(server.addrs());
-    // A suspend or power-off after a batch: when, and which.
-    let mut countdown: Option<(Instant, bool)> = None;
-    let mut next_schedule = Instant::now() + SCHEDULE_EVERY;
+    service.server = Some(server);
+    let shared: Shared = Arc::new(parking_lot::Mutex::new(service));
     let handoffs = config
         .instance
         .as_ref()
         .map_or_else(crossbeam_channel::never, |i| i.handoffs().clone());
-    loop {
-        // Waits for any of them without taking from it (an engine event
-        // taken here would be lost to `drain_events`).
-        let events = core.events().clone();
-        let mut ready = Select::new();
-        let on_call = ready.recv(&calls);
-        ready.recv(&events);
-        let on_handoff = ready.recv(&handoffs);
-        let on_stop = ready.recv(&stop);
-        match ready.ready_timeout(Duration::from_secs(1)) {
-            Ok(i) if i == on_call => match calls.try_recv() {
-                Ok(req) => answer(&mut core, settings, req),
-                Err(TryRecvError::Disconnected) => break,
-                Err(TryRecvError::Empty) => {}
-            },
-            Ok(i) if i == on_handoff => {
-                if let Ok(arrival) = handoffs.try_recv() {
-                    take_handoff(&mut core, settings, arrival.handoff);
-                    // Taken and committed: the later start hears `ok`.
-                    let _ = arrival.kept.send(());
-                }
-            }
-            Ok(i) if i == on_stop && !matches!(stop.try_recv(), Err(TryRecvError::Empty)) => break,
-            _ => {}
-        }
-        core.drain_events(Duration::from_millis(50), |event, d| {
-            d.tell(&server, event);
-            log_event(event, d);
-        });
-        core.give_back_secrets();
+    let inputs = Inputs {
+        calls,
+        handoffs,
+        stop,
+        nudge: crossbeam_channel::never(),
+    };
+    hub::run(&shared, inputs, &mut face);
+    shut_down(&mut shared.lock());
+    Ok(())
+}
+
+/// What `fanout serve` adds to the service's thread: the journal's lines,
+/// hand-overs, the schedule and what runs when a batch ends.
+struct Headless {
+    clock: Arc<dyn Clock>,
+    /// The system bus logind is asked on (`None`: the system's).
+    system_bus: Option<String>,
+    /// A suspend or power-off after a batch: when, and which.
+    countdown: Option<(Instant, bool)>,
+    next_schedule: Instant,
+}
+
+impl Face for Headless {
+    fn on_event(&mut self, event: &Event, d: &Downloads) {
+        log_event(event, d);
+    }
+
+    fn on_handoff(&mut self, service: &mut Service, h: crate::instance::Handoff) {
+        take_handoff(&mut service.downloads, &service.settings, h);
+    }
+
+    fn each_pass(&mut self, service: &mut Service) {
+        let Service {
+            downloads: core,
+            settings,
+            ..
+        } = service;
         // Its edges are to the minute: once a second is plenty, however
         // many events a second pass through here.
-        if Instant::now() >= next_schedule {
-            run_schedule(&mut core, settings, &*config.clock);
-            next_schedule = Instant::now() + SCHEDULE_EVERY;
+        if Instant::now() >= self.next_schedule {
+            run_schedule(core, settings, &*self.clock);
+            self.next_schedule = Instant::now() + SCHEDULE_EVERY;
         }
         if let Some(end) = core.model.take_batch_end() {
             tracing::info!(
@@ -139,12 +154,10 @@ pub fn run(
                 end.paused,
                 end.span.as_secs_f64()
             );
-            countdown = after_batch(settings, &end).or(countdown);
+            self.countdown = after_batch(settings, &end).or(self.countdown);
         }
-        countdown = count_down(countdown, &core, config.system_bus.clone());
+        self.countdown = count_down(self.countdown, core, self.system_bus.clone());
     }
-    shut_down(&mut core, &server);
-    Ok(())
 }
 
 /// URLs a later `fanout URL…` handed over: queued (and kept) at once.
@@ -159,32 +172,6 @@ fn take_handoff(core: &mut Downloads, settings: &Settings, h: crate::instance::H
             tracing::info!(gid = %core.desk.gids.gid(i), "added {}", core.model.rows[i].shown_url);
         }
     }
-    core.commit();
-}
-
-/// Answers one request's calls in order, then commits, then replies.
-fn answer(core: &mut Downloads, settings: &mut Settings, req: Request) {
-    let before = settings.clone();
-    let mut owner = Owner {
-        downloads: core,
-        settings,
-    };
-    let results = req.calls.iter().map(|c| owner.answer(c)).collect();
-    if *settings != before {
-        // changeGlobalOption: for this run (the settings file is the
-        // window's and the user's; a service does not rewrite it).
-        let limit = core.rate_limit(settings);
-        if let Some(engine) = core.engine.as_mut() {
-            engine.set_rate_limit(limit);
-            if let Err(e) = engine.reconfigure(settings.engine_config()) {
-                tracing::warn!("the engine keeps its settings: {e}");
-            }
-        }
-        core.model.set_order(settings.order());
-    }
-    // Acknowledged means kept.
-    core.commit();
-    let _ = req.reply.send(results);
 }
 
 /// What the settings ask for once a batch ended: the command now, or a
@@ -283,7 +270,12 @@ fn log_event(event: &Event, d: &Downloads) {
 
 /// Pauses what runs and waits (a while) for each transfer to stop with
 /// its bytes and control file in place, so the next start continues them.
-fn shut_down(core: &mut Downloads, server: &Server) {
+fn shut_down(service: &mut Service) {
+    let Service {
+        downloads: core,
+        server,
+        ..
+    } = service;
     let running: Vec<usize> = core.model.running().collect();
     if !running.is_empty() {
         tracing::info!("stopping: pausing {} running downloads", running.len());
@@ -294,7 +286,11 @@ fn shut_down(core: &mut Downloads, server: &Server) {
     let deadline = Instant::now() + STOP_GRACE;
     while core.model.in_flight() > 0 && Instant::now() < deadline {
         let _ = core.events().recv_timeout(Duration::from_millis(100));
-        core.drain_events(Duration::from_millis(50), |event, d| d.tell(server, event));
+        core.drain_events(Duration::from_millis(50), |event, d| {
+            if let Some(server) = server {
+                d.tell(server, event);
+            }
+        });
     }
     // Paused by the stop, not by the user: the next start goes on with
     // them (as it does with everything unfinished when resume_on_start).

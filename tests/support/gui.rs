@@ -94,11 +94,11 @@ pub fn step_until(harness: &mut Harness<'_, FanoutApp>, what: &str, done: impl F
         if Instant::now() > deadline {
             let app = harness.state();
             let rows: Vec<_> = app
-                .core
+                .core()
                 .model
                 .rows
                 .iter()
-                .map(|r| (&r.state, r.rank, &r.worker))
+                .map(|r| (r.state.clone(), r.rank, r.worker))
                 .collect();
             panic!("timed out waiting for {what}; rows: {rows:?}");
         }
@@ -108,8 +108,8 @@ pub fn step_until(harness: &mut Harness<'_, FanoutApp>, what: &str, done: impl F
 
 pub fn all_done(n: usize) -> impl Fn(&FanoutApp) -> bool {
     move |app| {
-        let c = app.core.model.counts();
-        app.core.model.rows.len() == n && c.done + c.failed + c.cancelled == n
+        let c = app.core().model.counts();
+        app.core().model.rows.len() == n && c.done + c.failed + c.cancelled == n
     }
 }
 

@@ -1,0 +1,159 @@
+//! The downloads service with no face at all: calls in, straight to the
+//! service's thread; the list out, read under its lock; on every engine.
+//! What the window and `fanout serve` both stand on.
+
+// Test helpers outside #[test] functions unwrap too.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fanout::rpc::method::Method;
+use fanout::rpc::{Call, Request};
+use fanout::secrets::Secrets;
+use fanout::service::Downloads;
+use fanout::service::hub::{Face, Hub, Service};
+use fanout::service::model::TaskState;
+use fanout::settings::{EngineChoice, Settings};
+use serde_json::{Value, json};
+use support::{TestServer, body_for};
+
+struct NoFace;
+impl Face for NoFace {}
+
+fn call(method: Method, params: Vec<Value>) -> Call {
+    Call { method, params }
+}
+
+/// Sends calls to the service's thread and waits for the answers.
+fn ask(hub: &Hub, calls: Vec<Call>) -> Vec<Value> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    hub.calls().send(Request { calls, reply }).unwrap();
+    answer
+        .blocking_recv()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+fn the_list_follows_calls_answered_on_the_service_s_thread(engine: EngineChoice) {
+    let server = TestServer::start();
+    let out = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        engine,
+        download_dir: out.path().to_path_buf(),
+        ..Settings::default()
+    };
+    settings.set_workers(4);
+    let mut downloads = Downloads::new(&settings);
+    downloads.start_engine(&settings, Arc::new(|| {})).unwrap();
+    downloads
+        .restore_queue(
+            &data.path().join("queue.sqlite3"),
+            Secrets::in_dir(data.path(), false),
+            false,
+        )
+        .unwrap();
+    let hub = Hub::start(
+        Service::new(downloads, settings),
+        crossbeam_channel::never(),
+        NoFace,
+    )
+    .unwrap();
+
+    // The first is slow to answer: where tasks run side by side, it ends
+    // after the others; one at a time, it ends first.
+    let paths = [
+        "/s/0.bin?size=40000&latency=700",
+        "/s/1.bin?size=50000",
+        "/s/2.bin?size=60000",
+        "/s/3.bin?size=70000",
+    ];
+    let adds = paths
+        .iter()
+        .map(|p| call(Method::AddUri, vec![json!([server.url(p)])]))
+        .collect();
+    let gids = ask(&hub, adds);
+    assert!(gids.iter().all(Value::is_string), "{gids:?}");
+    // Answered means listed.
+    assert_eq!(hub.lock().downloads.model.rows.len(), paths.len());
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let done = {
+            let service = hub.lock();
+            service
+                .downloads
+                .model
+                .rows
+                .iter()
+                .all(|r| r.state == TaskState::Done)
+        };
+        if done {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the downloads did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let ranks: Vec<usize> = hub
+        .lock()
+        .downloads
+        .model
+        .rows
+        .iter()
+        .map(|r| r.rank.unwrap())
+        .collect();
+    if engine == EngineChoice::Sequential {
+        assert_eq!(ranks, [1, 2, 3, 4], "one at a time, in the order given");
+    } else {
+        assert_eq!(ranks[0], 4, "the slow one ends last: {ranks:?}");
+    }
+    for (i, p) in paths.iter().enumerate() {
+        let (path, query) = p.split_once('?').unwrap();
+        let size: usize = query
+            .trim_start_matches("size=")
+            .split('&')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let file = out.path().join(format!("{i}.bin"));
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            body_for(path, size),
+            "{}",
+            file.display()
+        );
+    }
+    // And the calls see what the list shows.
+    let states = ask(
+        &hub,
+        gids.iter()
+            .map(|g| call(Method::TellStatus, vec![g.clone(), json!(["status"])]))
+            .collect(),
+    );
+    assert!(states.iter().all(|s| s["status"] == "complete"), "{states:?}");
+}
+
+mod the_list_follows_calls_answered_on_the_service_s_thread {
+    use fanout::settings::EngineChoice;
+
+    #[test]
+    fn sequential() {
+        super::the_list_follows_calls_answered_on_the_service_s_thread(EngineChoice::Sequential);
+    }
+
+    #[test]
+    fn threads() {
+        super::the_list_follows_calls_answered_on_the_service_s_thread(EngineChoice::Threads);
+    }
+
+    #[test]
+    fn tokio() {
+        super::the_list_follows_calls_answered_on_the_service_s_thread(EngineChoice::Async);
+    }
+}
