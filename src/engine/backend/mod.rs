@@ -2,7 +2,7 @@
 //! workers take tasks from the engine's one [`Queue`](super::queue::Queue)
 //! when they have room, so none holds a task that has not started.
 
-mod aria2;
+pub(crate) mod aria2;
 pub use aria2::DownloadStatus;
 pub(crate) use aria2::probe as probe_aria2;
 mod threads;

@@ -16,8 +16,8 @@
 //! downloads go on there and their states come back with the connection.
 
 mod poll;
-mod rpc;
-mod types;
+pub(crate) mod rpc;
+pub(crate) mod types;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -152,61 +152,43 @@ impl Poller {
     }
 
     fn apply(&mut self, gid: &str, status: &Status) {
-        let (total, done) = (status.total_length, status.completed_length);
-        let path = status.path().unwrap_or("").to_string();
         let index = {
             let mut tracked = sync::lock(&self.tracked);
             let Some(e) = tracked.get_mut(gid) else { return };
             let index = e.task.index;
-            if !e.named && !path.is_empty() && total > 0 {
+            if !e.named
+                && let Some(name) = status.name()
+            {
                 e.named = true;
-                let name = std::path::Path::new(&path)
-                    .file_name()
-                    .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned());
                 self.reporter.emit(Event::Receiving {
                     index,
                     name,
-                    total: Some(total),
+                    total: Some(status.total_length),
                     validator: None,
                 });
             }
             index
         };
+        if let Some(outcome) = status.outcome() {
+            self.end(gid, outcome, status.completed_length);
+            return;
+        }
         match status.status {
-            DownloadStatus::Active | DownloadStatus::Waiting => {
-                if let Some(count) = status.connections {
-                    self.reporter.emit(Event::Connections {
-                        index,
-                        count: usize::try_from(count).unwrap_or(usize::MAX),
-                    });
-                }
-                self.reporter.emit(Event::Progress {
-                    index,
-                    bytes: done,
-                    total: (total > 0).then_some(total),
-                });
-            }
-            DownloadStatus::Complete => self.end(
-                gid,
-                Ok(Saved {
-                    path: path.into(),
-                    bytes: done,
-                    skipped: false,
-                }),
-                done,
-            ),
-            DownloadStatus::Error => self.end(gid, Err(status.error()), done),
-            DownloadStatus::Removed => self.end(gid, Err(FetchError::Cancelled), done),
             DownloadStatus::Paused => {
                 let paused_by_us = {
                     let tracked = sync::lock(&self.tracked);
                     tracked.get(gid).is_some_and(|e| e.task.ctl.paused())
                 };
                 if paused_by_us {
-                    self.end(gid, Err(FetchError::Cancelled), done);
+                    self.end(gid, Err(FetchError::Cancelled), status.completed_length);
                 }
                 // Paused by someone else on the daemon: it stays running here,
                 // as it is there, until it is unpaused.
+            }
+            _ => {
+                for event in status.progress(index) {
+                    self.reporter.emit(event);
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::error::FetchError;
+use crate::engine::job::{Event, Saved};
 
 /// Where aria2 writes, as an error names it: a folder on the daemon's machine.
 const REMOTE_FOLDER: &str = "the remote folder";
@@ -27,6 +28,15 @@ pub enum DownloadStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct FileInfo {
     pub path: String,
+    /// Where it comes from (the remote view lists downloads it did not add).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uris: Vec<UriInfo>,
+}
+
+/// One source of a file (`uris` of a `files` entry).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UriInfo {
+    pub uri: String,
 }
 
 /// What `aria2.tellStatus` answers for the keys fanout asks ([`Status::KEYS`]).
@@ -47,6 +57,9 @@ pub(crate) struct Status {
     pub error_message: Option<String>,
     #[serde(default)]
     pub files: Vec<FileInfo>,
+    /// The folder it saves into, on the daemon's machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
 }
 
 impl Status {
@@ -61,6 +74,69 @@ impl Status {
         "files",
         "connections",
     ];
+
+    /// What the remote view asks about every download on the daemon: the
+    /// same, and where it comes from and goes.
+    pub(crate) const LISTED_KEYS: [&str; 9] = [
+        "gid",
+        "status",
+        "totalLength",
+        "completedLength",
+        "errorCode",
+        "errorMessage",
+        "files",
+        "connections",
+        "dir",
+    ];
+
+    /// The first file's first URI: what the download was added for.
+    pub(crate) fn url(&self) -> Option<&str> {
+        let file = self.files.first()?;
+        file.uris.first().map(|u| u.uri.as_str())
+    }
+
+    /// The file's name once the daemon knows it (and its size): what
+    /// [`Event::Receiving`] tells.
+    pub(crate) fn name(&self) -> Option<String> {
+        let path = self.path().filter(|_| self.total_length > 0)?;
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+        Some(name)
+    }
+
+    /// What a running (or waiting) download reports: its connections,
+    /// when aria2 said, and its bytes.
+    pub(crate) fn progress(&self, index: usize) -> Vec<Event> {
+        let mut events = Vec::with_capacity(2);
+        if let Some(count) = self.connections {
+            events.push(Event::Connections {
+                index,
+                count: usize::try_from(count).unwrap_or(usize::MAX),
+            });
+        }
+        events.push(Event::Progress {
+            index,
+            bytes: self.completed_length,
+            total: (self.total_length > 0).then_some(self.total_length),
+        });
+        events
+    }
+
+    /// How a download that stopped ended: saved, failed with aria2's
+    /// reason, or removed (cancelled); `None` while it has not.
+    pub(crate) fn outcome(&self) -> Option<Result<Saved, FetchError>> {
+        match self.status {
+            DownloadStatus::Complete => Some(Ok(Saved {
+                path: self.path().unwrap_or("").into(),
+                bytes: self.completed_length,
+                skipped: false,
+            })),
+            DownloadStatus::Error => Some(Err(self.error())),
+            DownloadStatus::Removed => Some(Err(FetchError::Cancelled)),
+            DownloadStatus::Active | DownloadStatus::Waiting | DownloadStatus::Paused => None,
+        }
+    }
 
     /// The first file's path, where aria2 saved (or saves) it.
     pub(crate) fn path(&self) -> Option<&str> {
