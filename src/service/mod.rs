@@ -16,6 +16,7 @@ pub mod after_batch;
 pub mod host;
 pub mod hub;
 pub mod model;
+pub mod remote;
 pub mod row;
 pub mod schedule;
 pub mod serve;
