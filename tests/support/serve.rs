@@ -46,7 +46,12 @@ impl Serve {
 
     /// The same with more environment (`FANOUT_TEST_SLOW_STORE_MS`…).
     pub fn start_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let (mut app, port) = Serve::spawn_env(home, args, env);
+        Serve::start_port(home, free_port(), args, env)
+    }
+
+    /// The same on a port of the test's (a restart where clients wait).
+    pub fn start_port(home: &Path, port: u16, args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let mut app = Serve::spawn_port(home, port, args, env);
         let log = Arc::new(Mutex::new(String::new()));
         let ready = Arc::new(Mutex::new(false));
         let stderr = app.0.stderr.take().unwrap();
@@ -93,6 +98,10 @@ impl Serve {
 
     fn spawn_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> (Killed, u16) {
         let port = free_port();
+        (Serve::spawn_port(home, port, args, env), port)
+    }
+
+    fn spawn_port(home: &Path, port: u16, args: &[&str], env: &[(&str, &str)]) -> Killed {
         let secret_file = home.join("rpc-secret");
         std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
         std::fs::create_dir_all(home.join("dl")).unwrap();
@@ -114,7 +123,7 @@ impl Serve {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn fanout serve");
-        (Killed(app), port)
+        Killed(app)
     }
 
     pub fn url(&self) -> String {
