@@ -276,6 +276,10 @@ fn pause_resume_move_remove_and_add_reach_the_server(server: &dyn Rpcd) {
         support::body_for("/c/added.bin", 30000)
     );
     assert_eq!(remote.view().refused, None);
+    // What the server refuses is kept for the face to say.
+    remote.send(RemoteCommand::Resume(vec![i]));
+    let refused = until("the refusal kept", || remote.view().refused.clone());
+    assert!(refused.starts_with("aria2.unpause: "), "{refused}");
 }
 
 each_server!(a_wrong_secret_is_a_clear_error_and_shows_nothing);

@@ -225,7 +225,13 @@ impl Link {
         };
         if !refused.is_empty() {
             tracing::debug!(refused = ?refused, "the server refused a command");
-            self.view.lock().refused = Some(refused.join("; "));
+        }
+        // The last command's word stands: one that went through clears it.
+        let refused = (!refused.is_empty()).then(|| refused.join("; "));
+        let mut view = self.view.lock();
+        if view.refused != refused {
+            view.refused = refused;
+            drop(view);
             (self.wake)();
         }
     }
