@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 pub const RPC_SECRET: &str = "rpc-secret";
 /// The aria2 daemon's token (the aria2 engine's).
 pub const ARIA2_SECRET: &str = "aria2-secret";
+/// The token of the download server the window shows ("Connect to a
+/// server").
+pub const SERVER_SECRET: &str = "server-secret";
 /// The proxy's password.
 pub const PROXY_PASSWORD: &str = "proxy-password";
 /// Logins saved for sites (`Remember for this site`): JSON, host to user

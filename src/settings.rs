@@ -145,6 +145,11 @@ pub struct Settings {
     pub compare_keep: bool,
     /// The aria2-compatible RPC server that browser extensions feed.
     pub rpc: RpcSettings,
+    /// Which downloads the window shows: this computer's, or a server's.
+    pub server: ServerSettings,
+    /// The server's token (kept in the keyring, never in this file).
+    #[serde(skip)]
+    pub server_secret: Secret,
     /// When the file is already in the folder.
     pub if_exists: IfExists,
     /// What happens when a batch ends (see `gui::after_batch`).
@@ -322,6 +327,27 @@ pub struct RpcSettings {
     pub ask: bool,
 }
 
+/// "Connect to a server": the window shows and controls the downloads of
+/// a `fanout serve` or an aria2c (its JSON-RPC address) instead of this
+/// computer's, which go on meanwhile. Its secret is
+/// [`Settings::server_secret`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Shows the server's downloads (else "This computer").
+    pub connect: bool,
+    pub url: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            connect: false,
+            url: format!("http://127.0.0.1:{}/jsonrpc", crate::rpc::DEFAULT_PORT),
+        }
+    }
+}
+
 impl Default for RpcSettings {
     fn default() -> Self {
         RpcSettings {
@@ -368,6 +394,8 @@ impl Default for Settings {
             aria2_secret: Secret::default(),
             aria2_dir: String::new(),
             aria2_limit: BackendKind::DEFAULT_ARIA2_LIMIT,
+            server: ServerSettings::default(),
+            server_secret: Secret::default(),
             language: None,
             theme: Theme::System,
             notify: true,

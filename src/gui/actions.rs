@@ -8,6 +8,7 @@ use super::FanoutApp;
 use super::compare::CompareAction;
 use super::platform::{open_in_desktop, pick_folder, read_clipboard};
 use super::table::Selection;
+use crate::engine::Place;
 use crate::i18n::tr;
 use crate::input::Options;
 
@@ -29,7 +30,37 @@ pub enum Action {
     ReadDropped(Vec<PathBuf>),
     /// A task's own speed limit (bytes per second; `None` lifts it).
     SetRate(usize, Option<u64>),
+    /// Moves waiting downloads in the line of those waiting to start.
+    Move(Vec<usize>, MoveTo),
     Compare(CompareAction),
+}
+
+/// Where the selected waiting downloads go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoveTo {
+    Top,
+    Up,
+    Down,
+    Bottom,
+}
+
+impl MoveTo {
+    /// Each row's move, in an order that keeps the selected rows in their
+    /// list order: to the top and down the last one first, up and to the
+    /// bottom the first one first.
+    pub fn steps(self, mut rows: Vec<usize>) -> Vec<(usize, Place)> {
+        rows.sort_unstable();
+        let place = match self {
+            MoveTo::Top => Place::FromStart(0),
+            MoveTo::Up => Place::FromHere(-1),
+            MoveTo::Down => Place::FromHere(1),
+            MoveTo::Bottom => Place::FromEnd(0),
+        };
+        if matches!(self, MoveTo::Top | MoveTo::Down) {
+            rows.reverse();
+        }
+        rows.into_iter().map(|i| (i, place)).collect()
+    }
 }
 
 impl FanoutApp {
@@ -52,7 +83,8 @@ impl FanoutApp {
             | Action::Resume(_)
             | Action::Cancel(_)
             | Action::Retry(_)
-            | Action::SetRate(..) => self.control(action),
+            | Action::SetRate(..)
+            | Action::Move(..) => self.control(action),
             Action::Compare(CompareAction::Run) => {
                 let urls = self.core().model.rows.iter().map(|r| r.url.clone()).collect();
                 self.compare
@@ -66,10 +98,11 @@ impl FanoutApp {
             Action::Compare(CompareAction::SavePng) => {
                 self.compare.save_png(&self.settings.download_dir, &self.ctx);
             }
+            Action::ClearList if self.on_server(&Action::ClearList) => {}
             Action::ClearList => {
                 // Only offered when every task has ended: a new engine and an
                 // empty store, so indices and ranks start again at 0 and 1.
-                self.core().clear(&self.settings);
+                self.local().clear(&self.settings);
                 self.selection = Selection::default();
                 self.start_engine();
             }
@@ -89,7 +122,7 @@ impl FanoutApp {
                     self.open_path(&dir);
                 }
             }
-            Action::QueuePaused(paused) => self.core().set_queue_paused(paused),
+            Action::QueuePaused(paused) => self.local().set_queue_paused(paused),
             Action::ChooseFolder => {
                 if self.folder_pick.is_none() {
                     self.folder_pick = Some(pick_folder(&self.settings.download_dir, &self.ctx));
@@ -117,13 +150,16 @@ impl FanoutApp {
     /// Queues the URLs. With no engine running nothing is lost: they go
     /// back into the add dialog, and the status bar says why.
     fn add_urls(&mut self, urls: Vec<(String, Options)>) {
+        if self.shows_server() {
+            return self.add_to_server(urls);
+        }
         let dir = self.settings.target_dir();
         self.add_urls_into(urls, dir);
     }
 
     /// Queues the URLs into `dir`.
     pub(super) fn add_urls_into(&mut self, urls: Vec<(String, Options)>, dir: PathBuf) {
-        if self.core().engine.is_none() {
+        if self.local().engine.is_none() {
             let lines: Vec<String> = urls
                 .iter()
                 .map(|(url, options)| {
@@ -139,7 +175,7 @@ impl FanoutApp {
             self.notify_engine(tr!(NoEngine).to_string());
             return;
         };
-        let mut core = self.core();
+        let mut core = self.local();
         for (url, options) in urls {
             core.add(url, dir.clone(), options, false);
         }
@@ -147,10 +183,13 @@ impl FanoutApp {
 
     /// Pause, resume, cancel, retry and a task's own limit: the engine's.
     fn control(&mut self, action: Action) {
-        if self.core().engine.is_none() {
+        if self.on_server(&action) {
+            return;
+        }
+        if self.local().engine.is_none() {
             return self.notify_engine(tr!(NoEngine).to_string());
         }
-        let mut core = self.core();
+        let mut core = self.local();
         match action {
             Action::SetRate(index, rate) => core.set_rate(index, rate),
             Action::Pause(rows) => {
@@ -175,6 +214,13 @@ impl FanoutApp {
                     }
                 }
             }
+            Action::Move(rows, to) => {
+                if let Some(engine) = &core.engine {
+                    for (i, place) in to.steps(rows) {
+                        engine.move_to(i, place);
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -184,5 +230,27 @@ impl FanoutApp {
         if let Err(e) = open_in_desktop(path) {
             self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moved_rows_keep_their_order_among_themselves() {
+        let rows = || vec![7, 3, 5];
+        let at = |to: MoveTo| to.steps(rows()).into_iter().map(|(i, _)| i).collect::<Vec<_>>();
+        // To the top the last goes first, so 3 5 7 end up in that order.
+        assert_eq!(at(MoveTo::Top), [7, 5, 3]);
+        assert_eq!(at(MoveTo::Bottom), [3, 5, 7]);
+        assert_eq!(at(MoveTo::Up), [3, 5, 7]);
+        assert_eq!(at(MoveTo::Down), [7, 5, 3]);
+        assert!(
+            MoveTo::Top
+                .steps(rows())
+                .iter()
+                .all(|&(_, p)| p == Place::FromStart(0))
+        );
     }
 }

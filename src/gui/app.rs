@@ -66,6 +66,7 @@ impl FanoutApp {
             hub,
             failures,
             settings_seen: 0,
+            server: Default::default(),
             saved_settings: settings.clone(),
             settings,
             options,
@@ -108,7 +109,7 @@ impl FanoutApp {
     pub(super) fn restore_queue(&mut self) {
         let secrets = Secrets::in_dir(&self.options.config_dir, self.options.keyring);
         let restored =
-            self.core()
+            self.local()
                 .restore_queue(&self.options.queue_path(), secrets, self.settings.resume_on_start);
         match restored {
             Ok(r) => self.say_restored(&r),
@@ -138,7 +139,7 @@ impl FanoutApp {
                 ctx.request_repaint_after(delay)
             })
         };
-        let started = self.core().start_engine(&self.settings, waker);
+        let started = self.local().start_engine(&self.settings, waker);
         // The service's thread waits on the new engine's events from now.
         self.hub.nudge();
         match started {
@@ -192,7 +193,7 @@ impl FanoutApp {
                 self.add.open_with(Some(bad), None);
             }
             // The later start hears `ok` once the store has them.
-            if let Some(store) = &self.core().store {
+            if let Some(store) = &self.local().store {
                 store.when_committed(move || {
                     let _ = kept.send(());
                 });
@@ -244,8 +245,14 @@ impl FanoutApp {
         }
     }
 
-    /// The downloads, locked: hold it for as short as a layout.
+    /// The downloads the window shows (a server's, when it shows one),
+    /// locked: hold it for as short as a layout.
     pub fn core(&self) -> parking_lot::MappedMutexGuard<'_, Downloads> {
+        super::server::shown(&self.hub, &self.server)
+    }
+
+    /// This computer's downloads, locked, whichever the window shows.
+    pub fn local(&self) -> parking_lot::MappedMutexGuard<'_, Downloads> {
         parking_lot::MutexGuard::map(self.hub.lock(), |s| &mut s.downloads)
     }
 
@@ -262,9 +269,9 @@ impl FanoutApp {
             i18n::set(self.settings.lang());
             self.ctx.request_repaint();
         }
-        self.core().model.set_order(self.settings.order());
+        self.local().model.set_order(self.settings.order());
         let limit = self.rate_limit();
-        if let Some(engine) = &self.core().engine {
+        if let Some(engine) = &self.local().engine {
             // Running transfers follow it from their next chunk.
             engine.set_rate_limit(limit);
         }
@@ -302,7 +309,7 @@ impl FanoutApp {
         let config = self.settings.engine_config();
         // Unchanged (a refused choice taken back) or changed: either way
         // the engine now runs as the settings say.
-        let changed = self.core().engine.as_mut().map(|e| e.reconfigure(config));
+        let changed = self.local().engine.as_mut().map(|e| e.reconfigure(config));
         match changed {
             Some(Ok(())) => self.clear_engine_notice(),
             Some(Err(e)) => self.notify_engine(tr!(EngineNotChanged, e = e)),
@@ -365,14 +372,15 @@ impl eframe::App for FanoutApp {
         self.poll_helpers();
         self.poll_rpc_secret();
         self.poll_vault();
-        self.core().give_back_secrets();
+        self.local().give_back_secrets();
+        self.sync_server();
         self.poll_logind();
         self.take_handoffs(ctx);
         self.unattended_logic(ctx);
         if let Some(text) = self.compare.poll() {
             self.notify(text);
         }
-        let end = self.core().model.take_batch_end();
+        let end = self.local().model.take_batch_end();
         if let Some(end) = end {
             self.batch_ended(&end);
         }
@@ -473,10 +481,10 @@ impl eframe::App for FanoutApp {
                 Tab::Downloads => {
                     egui::ScrollArea::horizontal().show(ui, |ui| {
                         // Locked for the layout only, not while it is painted.
-                        let service = self.hub.lock();
-                        let model = &service.downloads.model;
-                        let shown = super::keys::shown(model, &self.keys.filter);
-                        table::show(ui, model, &shown, &mut self.selection, &mut actions);
+                        let listed = self.listed();
+                        let core = super::server::shown(&self.hub, &self.server);
+                        let shown = super::keys::shown(&core.model, &self.keys.filter, listed.as_deref());
+                        table::show(ui, &core.model, &shown, &mut self.selection, &mut actions);
                     });
                 }
                 Tab::Timeline => self.timeline_tab(ui),

@@ -27,16 +27,21 @@ pub(super) struct Keys {
 
 /// The rows the table shows: all, or those whose name or URL has `filter`
 /// (any case).
-pub fn shown(model: &Model, filter: &str) -> Vec<usize> {
+/// `listed`: the rows and their order where that is not the list's own (a
+/// server's, see `server`).
+pub fn shown(model: &Model, filter: &str, listed: Option<&[usize]>) -> Vec<usize> {
     let filter = filter.trim().to_lowercase();
-    (0..model.rows.len())
-        .filter(|&i| {
-            let r = &model.rows[i];
-            filter.is_empty()
-                || r.name.to_lowercase().contains(&filter)
-                || r.shown_url.to_lowercase().contains(&filter)
-        })
-        .collect()
+    let all: Box<dyn Iterator<Item = usize>> = match listed {
+        Some(rows) => Box::new(rows.iter().copied().filter(|&i| i < model.rows.len())),
+        None => Box::new(0..model.rows.len()),
+    };
+    all.filter(|&i| {
+        let r = &model.rows[i];
+        filter.is_empty()
+            || r.name.to_lowercase().contains(&filter)
+            || r.shown_url.to_lowercase().contains(&filter)
+    })
+    .collect()
 }
 
 /// The shortcuts, as the help lists them.
@@ -78,13 +83,16 @@ impl FanoutApp {
             return;
         }
         let selected: Vec<usize> = self.selection.rows.iter().copied().collect();
-        let hub = &self.hub;
-        let state = |i: usize| hub.lock().downloads.model.rows[i].state.clone();
+        let (hub, server) = (&self.hub, &self.server);
+        let state = |i: usize| super::server::shown(hub, server).model.rows[i].state.clone();
         if pressed(Modifiers::COMMAND, Key::N) {
             actions.push(Action::OpenAdd(None));
         }
         if pressed(Modifiers::COMMAND, Key::A) {
-            let rows = shown(&self.core().model, &self.keys.filter).into_iter().collect();
+            let listed = self.listed();
+            let rows = shown(&self.core().model, &self.keys.filter, listed.as_deref())
+                .into_iter()
+                .collect();
             self.selection.rows = rows;
         }
         if pressed(Modifiers::COMMAND, Key::F) {

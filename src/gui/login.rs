@@ -58,7 +58,7 @@ impl FanoutApp {
         }
         if let Some(host) = asks_for_login(r) {
             let rule = self
-                .core()
+                .local()
                 .engine
                 .as_ref()
                 .and_then(|e| e.rule_for(&r.url))
@@ -135,7 +135,7 @@ impl FanoutApp {
         // The engine has the login before the downloads go again (the
         // settings' save, with the keyring, follows in this frame).
         self.apply_engine_config();
-        if let Some(engine) = &self.core().engine {
+        if let Some(engine) = &self.local().engine {
             for i in indices {
                 engine.retry(i);
             }

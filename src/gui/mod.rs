@@ -30,6 +30,7 @@ mod network_panel;
 mod platform;
 mod results;
 mod rpc;
+mod server;
 mod settings_panel;
 mod status;
 pub mod table;
@@ -48,7 +49,7 @@ use crate::instance::Instance;
 use crate::schedule::{Clock, SystemClock};
 use crate::service::hub::Hub;
 use crate::settings::Settings;
-pub use actions::Action;
+pub use actions::{Action, MoveTo};
 use add::AddDialog;
 use compare::ComparePanel;
 use platform::FolderPick;
@@ -226,6 +227,8 @@ pub struct FanoutApp {
     failures: crossbeam_channel::Receiver<crate::engine::TaskResult>,
     /// The last change of settings a call made that this window took.
     settings_seen: u64,
+    /// The server whose downloads the window shows ("Connect to a server").
+    server: server::Shown,
     engine_error: Option<String>,
     add: AddDialog,
     selection: Selection,

@@ -110,7 +110,7 @@ impl FanoutApp {
         // A refused call wakes the window, which shows the count.
         let ctx = self.ctx.clone();
         let wake = std::sync::Arc::new(move || ctx.request_repaint());
-        let session = self.core().desk.gids.session();
+        let session = self.local().desk.gids.session();
         match Server::start(&listen, &secret, session, self.hub.calls(), wake) {
             Ok(server) => self.hub.lock().server = Some(server),
             Err(e) => {
@@ -138,7 +138,7 @@ impl FanoutApp {
     /// Downloads that arrived held (`Ask first`): start them or remove them.
     pub(super) fn arrived_window(&mut self, ctx: &egui::Context) {
         let lines: Vec<String> = {
-            let mut core = self.core();
+            let mut core = self.local();
             let Downloads { arrived, model, .. } = &mut *core;
             arrived.retain(|&i| model.rows.get(i).is_some_and(|r| r.state == TaskState::Paused));
             arrived

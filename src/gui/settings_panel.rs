@@ -143,12 +143,14 @@ impl FanoutApp {
         ui.add_space(6.0);
         self.theme_choice(ui);
         ui.add_space(6.0);
+        self.server_fields(ui);
+        ui.add_space(6.0);
         dragging |= self.unattended_fields(ui);
         ui.add_space(8.0);
         ui.separator();
         ui.weak(tr!(EngineChangeNote));
         if self
-            .core()
+            .local()
             .engine
             .as_ref()
             .is_some_and(Engine::running_on_old_backends)

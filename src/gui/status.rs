@@ -40,6 +40,15 @@ impl FanoutApp {
         // Wrapped: with a schedule, a proxy and the RPC server to report,
         // one line is wider than the window.
         ui.horizontal_wrapped(|ui| {
+            // Whose downloads these are: this computer's or a server's.
+            let (whose, bad) = self.shown_label();
+            let color = if bad {
+                ui.visuals().warn_fg_color
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.label(RichText::new(whose).color(color));
+            ui.separator();
             ui.label(tr!(
                 TaskTotals,
                 total = total,

@@ -1,6 +1,7 @@
-//! The toolbar: add, pause the queue, act on the selected rows, clear.
+//! The toolbar: add, pause the queue, act on the selected rows (and move
+//! waiting ones in the line), clear.
 
-use super::{Action, FanoutApp};
+use super::{Action, FanoutApp, MoveTo};
 use crate::i18n::tr;
 use crate::service::model::{Counts, TaskState};
 
@@ -10,7 +11,7 @@ impl FanoutApp {
             if ui.button(tr!(AddUrls)).on_hover_text(tr!(AddUrlsHint)).clicked() {
                 actions.push(Action::OpenAdd(None));
             }
-            let mut paused = self.core().queue_paused;
+            let mut paused = self.local().queue_paused;
             if ui
                 .toggle_value(&mut paused, tr!(PauseQueue))
                 .on_hover_text(tr!(PauseQueueHint))
@@ -50,8 +51,25 @@ impl FanoutApp {
             {
                 actions.push(Action::Retry(sel.clone()));
             }
+            // Where waiting downloads stand in the line: what starts next.
+            let waiting = any(|s| matches!(s, TaskState::Queued | TaskState::Paused));
+            for (to, label, hint) in [
+                (MoveTo::Top, tr!(MoveTop), tr!(MoveTopHint)),
+                (MoveTo::Up, tr!(MoveUp), tr!(MoveHint)),
+                (MoveTo::Down, tr!(MoveDown), tr!(MoveHint)),
+                (MoveTo::Bottom, tr!(MoveBottom), tr!(MoveHint)),
+            ] {
+                if ui
+                    .add_enabled(waiting, egui::Button::new(label).small())
+                    .on_hover_text(hint)
+                    .clicked()
+                {
+                    actions.push(Action::Move(sel.clone(), to));
+                }
+            }
             if ui.button(tr!(SelectAll)).clicked() {
-                let rows = super::keys::shown(&self.core().model, &self.keys.filter)
+                let listed = self.listed();
+                let rows = super::keys::shown(&self.core().model, &self.keys.filter, listed.as_deref())
                     .into_iter()
                     .collect();
                 self.selection.rows = rows;

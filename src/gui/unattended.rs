@@ -24,31 +24,34 @@ const SCHEDULE_TICK: Duration = Duration::from_secs(15);
 impl FanoutApp {
     /// The speed limit in force, in bytes per second.
     pub(super) fn rate_limit(&self) -> Option<u64> {
-        self.core().rate_limit(&self.settings)
+        self.local().rate_limit(&self.settings)
     }
 
     /// Chooses the speed limit in force (the tray, the schedule).
     pub fn set_speed(&mut self, choice: SpeedChoice) {
-        self.core().set_speed(choice, &self.settings);
+        self.local().set_speed(choice, &self.settings);
     }
 
     pub fn speed(&self) -> SpeedChoice {
-        self.core().speed
+        self.local().speed
     }
 
     /// Pauses the queue and every download in it, or resumes them all.
     pub fn pause_all(&mut self, paused: bool) {
-        self.core().pause_all(paused);
+        self.local().pause_all(paused);
     }
 
     pub fn queue_paused(&self) -> bool {
-        self.core().queue_paused
+        self.local().queue_paused
     }
 
     /// Applies the schedule's edges that passed since the last look, and
     /// asks to be woken for the next one.
     pub(super) fn run_schedule(&mut self) {
-        if self.core().run_schedule(&self.settings, self.options.clock.now()) {
+        if self
+            .local()
+            .run_schedule(&self.settings, self.options.clock.now())
+        {
             self.ctx.request_repaint_after(SCHEDULE_TICK);
         }
     }
@@ -56,7 +59,7 @@ impl FanoutApp {
     /// `Schedule: paused since Mon 09:00 · alternative limit until Tue
     /// 06:00 · next: start Mon 18:00` (none without rules).
     pub(super) fn schedule_status(&self) -> Option<String> {
-        let plan = self.core().schedule.plan.clone()?;
+        let plan = self.local().schedule.plan.clone()?;
         let mut parts = Vec::new();
         match plan.queue {
             Some((QueueWanted::Paused, at)) => parts.push(tr!(SchedPausedSince, at = when(at))),
@@ -154,7 +157,7 @@ impl FanoutApp {
             return;
         }
         let running = {
-            let core = self.core();
+            let core = self.local();
             core.model.in_flight() > 0 || core.model.counts().queued > 0
         };
         let hide = match self.settings.on_close {
@@ -209,7 +212,7 @@ impl FanoutApp {
     /// What the tray shows now, in the window's language.
     fn tray_view(&self) -> TrayView {
         let ((ended, total), c, speed, paused, choice) = {
-            let core = self.core();
+            let core = self.local();
             let speed = core.model.speed(std::time::Instant::now()) as u64;
             (
                 core.model.batch_progress(),

@@ -1,4 +1,5 @@
-//! The window's secrets: the aria2 daemon's token, the proxy's password and
+//! The window's secrets: the aria2 daemon's token, the shown server's
+//! token, the proxy's password and
 //! the logins saved for sites, read from and written to the keyring (else
 //! the user-only file, see [`crate::secrets`]) on a thread of their own,
 //! since a keyring may ask to be unlocked and wait for the user. The UI
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FanoutApp;
 use crate::engine::auth::Login;
-use crate::secrets::{ARIA2_SECRET, Kept, PROXY_PASSWORD, SITE_LOGINS, Secrets};
+use crate::secrets::{ARIA2_SECRET, Kept, PROXY_PASSWORD, SERVER_SECRET, SITE_LOGINS, Secrets};
 use crate::settings::{Secret, Settings};
 
 enum Request {
@@ -20,6 +21,7 @@ enum Request {
 /// What the keyring holds for the window.
 pub(super) struct Loaded {
     aria2_secret: Option<String>,
+    server_secret: Option<String>,
     proxy_password: Option<String>,
     site_logins: Vec<(String, Login)>,
 }
@@ -76,6 +78,7 @@ fn load(secrets: &Secrets) -> (Result<Loaded, String>, Kept) {
     };
     let rest = (|| {
         let proxy = read(PROXY_PASSWORD)?.0;
+        let server = read(SERVER_SECRET)?.0;
         let sites = read(SITE_LOGINS)?.0.unwrap_or_default();
         let sites: Vec<SavedLogin> = if sites.is_empty() {
             Vec::new()
@@ -84,6 +87,7 @@ fn load(secrets: &Secrets) -> (Result<Loaded, String>, Kept) {
         };
         Ok(Loaded {
             aria2_secret: aria2,
+            server_secret: server,
             proxy_password: proxy,
             site_logins: sites
                 .into_iter()
@@ -147,6 +151,9 @@ impl Vault {
         if before.aria2_secret != now.aria2_secret {
             self.put(ARIA2_SECRET, text(&now.aria2_secret));
         }
+        if before.server_secret != now.server_secret {
+            self.put(SERVER_SECRET, text(&now.server_secret));
+        }
         if before.proxy_password != now.proxy_password {
             self.put(PROXY_PASSWORD, text(&now.proxy_password));
         }
@@ -182,6 +189,7 @@ impl FanoutApp {
                                     s.aria2_secret = Secret(v.clone());
                                 }
                                 s.proxy_password = Secret(l.proxy_password.clone().unwrap_or_default());
+                                s.server_secret = Secret(l.server_secret.clone().unwrap_or_default());
                                 s.site_logins = l.site_logins.clone();
                             }
                             if std::mem::take(&mut self.vault.legacy)

@@ -1,0 +1,229 @@
+//! The window as the face of a server ("Connect to a server", issue 24):
+//! a real `fanout serve` or aria2c on loopback, downloads another program
+//! (aria2p) added there, and the window showing and controlling them, one
+//! test body for both servers.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::kittest::Queryable;
+use fanout::gui::{Action, FanoutApp, MoveTo};
+use fanout::input::Options;
+use fanout::secrets::{SERVER_SECRET, Secrets};
+use fanout::service::model::TaskState;
+use serde_json::{Value, json};
+use support::gui::{Setup, step_until};
+use support::programs::{aria2p, have_aria2p};
+use support::{TestServer, body_for};
+
+/// A download server, as the window's settings take it.
+struct Server {
+    url: String,
+    port: u16,
+    secret: String,
+    folder: PathBuf,
+    _running: Box<dyn std::any::Any>,
+}
+
+fn fanout_serve() -> Option<Server> {
+    let s = support::serve::Serve::start();
+    Some(Server {
+        url: s.url(),
+        port: s.port,
+        secret: s.secret.clone(),
+        folder: s.folder(),
+        _running: Box::new(s),
+    })
+}
+
+fn aria2c() -> Option<Server> {
+    let d = support::aria2::Daemon::start()?;
+    let port = d
+        .url
+        .rsplit(':')
+        .next()?
+        .trim_end_matches("/jsonrpc")
+        .parse()
+        .ok()?;
+    Some(Server {
+        url: d.url.clone(),
+        port,
+        secret: d.secret.clone(),
+        folder: d.dir.path().to_path_buf(),
+        _running: Box::new(d),
+    })
+}
+
+impl Server {
+    fn call(&self, method: &str, params: Value) -> Value {
+        support::serve::call(&self.url, &self.secret, method, params).unwrap()
+    }
+
+    /// The status the server gives a download, as aria2p reads it.
+    fn status_by_aria2p(&self, gid: &str) -> String {
+        let script = r#"
+import sys, aria2p
+port, secret, gid = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+api = aria2p.API(aria2p.Client(host="http://127.0.0.1", port=port, secret=secret))
+print(api.get_download(gid).status)
+"#;
+        aria2p(script, &[&self.port.to_string(), &self.secret, gid])
+            .trim()
+            .to_string()
+    }
+}
+
+/// Waits in real time (a server works on its own clock) for `done`.
+fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn row_of(app: &FanoutApp, url: &str) -> Option<usize> {
+    app.core().model.rows.iter().position(|r| r.url == url)
+}
+
+fn the_window_shows_and_controls_a_server_s_downloads(server: Option<Server>) {
+    let Some(server) = server else { return };
+    if !have_aria2p() {
+        return;
+    }
+    let files = TestServer::start();
+    // Another program adds three there: one that keeps running, and two
+    // that wait paused.
+    let running = files.url("/srv/running.bin?size=50000000&pace=100");
+    let first = files.url("/srv/first.bin?size=1000");
+    let second = files.url("/srv/second.bin?size=1000");
+    let script = r#"
+import sys, aria2p
+port, secret = int(sys.argv[1]), sys.argv[2]
+api = aria2p.API(aria2p.Client(host="http://127.0.0.1", port=port, secret=secret))
+gids = [api.add_uris([sys.argv[3]]).gid]
+gids += [api.add_uris([u], options={"pause": "true"}).gid for u in sys.argv[4:]]
+print(" ".join(gids))
+"#;
+    let out = aria2p(
+        script,
+        &[
+            &server.port.to_string(),
+            &server.secret,
+            &running,
+            &first,
+            &second,
+        ],
+    );
+    let gids: Vec<String> = out.split_whitespace().map(str::to_string).collect();
+    assert_eq!(gids.len(), 3, "{out}");
+
+    // The window, told to show that server (its secret where the window
+    // keeps secrets), lists what aria2p added there.
+    let setup = Setup::new();
+    setup.change_settings(|s| {
+        s.server.connect = true;
+        s.server.url = server.url.clone();
+    });
+    Secrets::in_dir(setup.config.path(), false)
+        .set(SERVER_SECRET, Some(&server.secret))
+        .unwrap();
+    // Tall enough for the settings panel's server section to show.
+    let mut harness = setup.harness_of(egui::vec2(1360.0, 2400.0));
+    step_until(&mut harness, "the server's downloads in the window", |app| {
+        [&running, &first, &second]
+            .iter()
+            .all(|u| row_of(app, u).is_some())
+    });
+    step_until(&mut harness, "the running one shown running", |app| {
+        row_of(app, &running).is_some_and(|i| app.core().model.rows[i].state == TaskState::Running)
+    });
+    // It says whose downloads these are, and where the server saves.
+    harness.get_by_label_contains(&format!("Server 127.0.0.1:{}", server.port));
+    harness.get_by_label_contains(&format!("saves into {}", server.folder.display()));
+
+    // Pausing it in the window pauses it on the server.
+    let i = row_of(harness.state(), &running).unwrap();
+    harness.state_mut().perform(Action::Pause(vec![i]));
+    wait_for("the server to pause it", || {
+        server.call("aria2.tellStatus", json!([gids[0], ["status"]]))["status"] == "paused"
+    });
+    assert_eq!(server.status_by_aria2p(&gids[0]), "paused");
+    step_until(&mut harness, "the row paused", |app| {
+        app.core().model.rows[i].state == TaskState::Paused
+    });
+
+    // Moving the last waiting one to the top moves it in the server's line.
+    let j = row_of(harness.state(), &second).unwrap();
+    harness.state_mut().perform(Action::Move(vec![j], MoveTo::Top));
+    wait_for("the server's line to start with it", || {
+        server.call("aria2.tellWaiting", json!([0, 10, ["gid"]]))[0]["gid"] == gids[2]
+    });
+
+    // Resuming it there lets it finish, into the server's folder.
+    harness.state_mut().perform(Action::Resume(vec![j]));
+    step_until(&mut harness, "the resumed one done, with its rank", |app| {
+        let r = &app.core().model.rows[j];
+        r.state == TaskState::Done && r.rank.is_some()
+    });
+    assert_eq!(
+        std::fs::read(server.folder.join("second.bin")).unwrap(),
+        body_for("/srv/second.bin", 1000)
+    );
+
+    // A URL added in the window goes to the server, into its folder.
+    let added = files.url("/srv/from-window.bin?size=3000");
+    harness
+        .state_mut()
+        .perform(Action::Add(vec![(added.clone(), Options::default())]));
+    step_until(&mut harness, "the window's add done on the server", |app| {
+        row_of(app, &added).is_some_and(|k| app.core().model.rows[k].state == TaskState::Done)
+    });
+    assert_eq!(
+        std::fs::read(server.folder.join("from-window.bin")).unwrap(),
+        body_for("/srv/from-window.bin", 3000)
+    );
+    // Cancelling one in the window removes it on the server.
+    let k = row_of(harness.state(), &first).unwrap();
+    harness.state_mut().perform(Action::Cancel(vec![k]));
+    // (aria2c forgets at once a removed download that never started.)
+    wait_for("the server to remove it", || {
+        support::serve::call(
+            &server.url,
+            &server.secret,
+            "aria2.tellStatus",
+            json!([gids[1], ["status"]]),
+        )
+        .map_or(true, |s| s["status"] == "removed")
+    });
+    step_until(&mut harness, "the row cancelled", |app| {
+        app.core().model.rows[k].state == TaskState::Cancelled
+    });
+
+    // "This computer" shows this computer's downloads again: none.
+    harness.state_mut().settings.server.connect = false;
+    step_until(&mut harness, "this computer's empty list", |app| {
+        !app.shows_server() && app.core().model.rows.is_empty()
+    });
+    // The server's downloads went on without the window.
+    assert_eq!(
+        server.call("aria2.tellStatus", json!([gids[0], ["status"]]))["status"],
+        "paused"
+    );
+}
+
+mod the_window_shows_and_controls_a_server_s_downloads {
+    #[test]
+    fn fanout_serve() {
+        super::the_window_shows_and_controls_a_server_s_downloads(super::fanout_serve());
+    }
+
+    #[test]
+    fn aria2c() {
+        super::the_window_shows_and_controls_a_server_s_downloads(super::aria2c());
+    }
+}
