@@ -175,9 +175,28 @@ impl FanoutApp {
             self.notify_engine(tr!(NoEngine).to_string());
             return;
         };
-        let mut core = self.local();
+        let n = urls.len();
+        let core = &mut *self.local();
         for (url, options) in urls {
             core.add(url, dir.clone(), options, false);
+        }
+        // Acknowledged means kept: the status bar says they are in once
+        // the queue's store has committed them (a killed window keeps
+        // them from then on).
+        if let Some(store) = &core.store {
+            let (kept, ctx) = (self.kept.0.clone(), self.ctx.clone());
+            store.when_committed(move || {
+                let _ = kept.send(n);
+                ctx.request_repaint();
+            });
+        }
+    }
+
+    /// Adds the store has committed: said in the status bar.
+    pub(super) fn say_kept(&mut self) {
+        let n: usize = self.kept.1.try_iter().sum();
+        if n > 0 {
+            self.notify(tr!(AddedKept, n = n));
         }
     }
 

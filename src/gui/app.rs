@@ -67,6 +67,7 @@ impl FanoutApp {
             failures,
             settings_seen: 0,
             server: Default::default(),
+            kept: crossbeam_channel::unbounded(),
             saved_settings: settings.clone(),
             settings,
             options,
@@ -369,6 +370,7 @@ impl eframe::App for FanoutApp {
         }
         self.take_failures();
         self.take_settings_from_calls();
+        self.say_kept();
         self.poll_helpers();
         self.poll_rpc_secret();
         self.poll_vault();

@@ -229,6 +229,11 @@ pub struct FanoutApp {
     settings_seen: u64,
     /// The server whose downloads the window shows ("Connect to a server").
     server: server::Shown,
+    /// How many added downloads the store has committed, as it says so.
+    kept: (
+        crossbeam_channel::Sender<usize>,
+        crossbeam_channel::Receiver<usize>,
+    ),
     engine_error: Option<String>,
     add: AddDialog,
     selection: Selection,

@@ -60,37 +60,43 @@ impl FanoutApp {
                 cancelled = c.cancelled
             ));
             ui.separator();
-            ui.label(tr!(
-                InFlight,
-                n = in_flight,
-                connections = connections,
-                limit = limit
-            ))
-            .on_hover_text(tr!(InFlightHint));
-            ui.separator();
+            // A server's downloads: its connections and engine are its own.
+            let local = !self.shows_server();
+            if local {
+                ui.label(tr!(
+                    InFlight,
+                    n = in_flight,
+                    connections = connections,
+                    limit = limit
+                ))
+                .on_hover_text(tr!(InFlightHint));
+                ui.separator();
+            }
             ui.label(format!("{}/s", human_bytes(speed as u64)));
             ui.separator();
-            match (&self.settings.engine, aria2) {
-                (EngineChoice::Aria2, Some(url)) => {
-                    let host = url::Url::parse(&url)
-                        .ok()
-                        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-                        .unwrap_or_else(|| url.clone());
-                    ui.label(tr!(EngineAria2At, host = host));
-                    match &remote {
-                        // No spinner: it would draw frames for as long as
-                        // the daemon is away; the engine says when it is back.
-                        Some((false, detail)) => {
-                            ui.label(RichText::new(tr!(Reconnecting)).color(ui.visuals().warn_fg_color))
-                                .on_hover_text(detail);
-                        }
-                        _ => {
-                            ui.label(tr!(Connected));
+            if local {
+                match (&self.settings.engine, aria2) {
+                    (EngineChoice::Aria2, Some(url)) => {
+                        let host = url::Url::parse(&url)
+                            .ok()
+                            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                            .unwrap_or_else(|| url.clone());
+                        ui.label(tr!(EngineAria2At, host = host));
+                        match &remote {
+                            // No spinner: it would draw frames for as long as
+                            // the daemon is away; the engine says when it is back.
+                            Some((false, detail)) => {
+                                ui.label(RichText::new(tr!(Reconnecting)).color(ui.visuals().warn_fg_color))
+                                    .on_hover_text(detail);
+                            }
+                            _ => {
+                                ui.label(tr!(Connected));
+                            }
                         }
                     }
-                }
-                _ => {
-                    ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
+                    _ => {
+                        ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
+                    }
                 }
             }
             if let Some(proxy) = proxy {

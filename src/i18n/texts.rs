@@ -112,6 +112,7 @@ catalogue! {
     QueueNotSaved: "The queue will not be saved: {e}", "队列将不会被保存：{e}";
     UnfinishedBack: "{n} unfinished downloads are back, paused: select them and press Resume selected.", "{n} 个未完成的下载已恢复，处于暂停状态：选中它们后点“继续所选”。";
     EngineNotChanged: "Engine not changed: {e}", "引擎未更改：{e}";
+    AddedKept: "{n} added to the queue", "已加入队列 {n} 个";
     NoEngine: "No engine runs: choose one that works in Settings. Nothing was added or changed.", "没有运行中的引擎：请在设置中选择可用的引擎。未添加或更改任何内容。";
     SettingsNotSaved: "Could not save settings to {path}: {e}", "无法把设置保存到 {path}：{e}";
     CouldNotOpen: "Could not open {path}: {e}", "无法打开 {path}：{e}";

@@ -33,6 +33,9 @@ pub(super) struct Link {
     rounds: u64,
     /// What the server said of itself at the last hello.
     server: Option<(String, Option<String>)>,
+    /// The lists as the last round read them (a face is woken only when
+    /// they changed).
+    last: Option<Listing>,
 }
 
 impl From<RpcError> for RemoteError {
@@ -70,6 +73,7 @@ impl Link {
             forget: HashSet::new(),
             rounds: 0,
             server: None,
+            last: None,
         })
     }
 
@@ -157,12 +161,20 @@ impl Link {
         };
         self.forget.retain(on_server);
         let (version, dir) = self.server.clone().unwrap_or_default();
-        {
+        let status = RemoteStatus::Connected { version, dir };
+        // An idle server answers the same twice a second: a face drawn
+        // with software rendering should not repaint for that.
+        let changed = {
             let mut view = self.view.lock();
-            view.set_status(RemoteStatus::Connected { version, dir });
+            let changed = view.status != status || self.last.as_ref() != Some(&listing);
+            view.set_status(status);
             view.apply(&listing, Instant::now());
+            changed
+        };
+        self.last = Some(listing);
+        if changed {
+            (self.wake)();
         }
-        (self.wake)();
         Ok(())
     }
 

@@ -25,7 +25,7 @@ use crate::service::Downloads;
 use crate::service::model::TaskState;
 
 /// One answer of `tellActive`, `tellWaiting` and `tellStopped`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Listing {
     pub active: Vec<Status>,
     pub waiting: Vec<Status>,

@@ -1,3 +1,6 @@
+//! The remote view's mirror on its own: listings in, the list, its order,
+//! ranks and speeds out, with no server.
+
 use serde_json::json;
 
 use super::*;
