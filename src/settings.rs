@@ -548,6 +548,21 @@ impl Settings {
         }
     }
 
+    /// Takes what an RPC client's `changeGlobalOption` may change (`dir`,
+    /// `max-concurrent-downloads`, `max-overall-download-limit`, `split`)
+    /// from `from`, and nothing else: a face that keeps its own copy (the
+    /// window's, with the secrets the keyring gave it) takes a call's
+    /// changes without losing what the other copy never had.
+    pub fn take_global_options(&mut self, from: &Settings) {
+        self.download_dir = from.download_dir.clone();
+        self.aria2_dir = from.aria2_dir.clone();
+        self.threads = from.threads;
+        self.async_limit = from.async_limit;
+        self.aria2_limit = from.aria2_limit;
+        self.speed_limit_kib = from.speed_limit_kib;
+        self.segments = from.segments;
+    }
+
     /// Sets the chosen engine's workers (`-j`, `changeGlobalOption`);
     /// sequential has one whatever is asked.
     pub fn set_workers(&mut self, n: usize) {

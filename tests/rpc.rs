@@ -668,7 +668,13 @@ fn position_and_change_position_order_the_waiting_line() {
 
 #[test]
 fn global_options_a_front_end_sets_change_the_settings() {
-    let w = Window::start();
+    // A proxy password the keyring gave the window at start: a call that
+    // changes other settings must not lose it.
+    let (w, serving) = Window::open_keeping(&[(fanout::secrets::PROXY_PASSWORD, "pw-kept")], |_| {});
+    serving.unwrap();
+    while w.with(|app| app.settings.proxy_password.0.is_empty()) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let elsewhere = tempfile::tempdir().unwrap();
     let changed = call(
         &w,
@@ -681,18 +687,34 @@ fn global_options_a_front_end_sets_change_the_settings() {
         })],
     );
     assert_eq!(changed.unwrap(), "OK");
-    let (limit, kib, dir) = w.with(|app| {
-        (
-            app.settings.async_limit,
-            app.settings.speed_limit_kib,
-            app.settings.download_dir.clone(),
-        )
-    });
-    assert_eq!((limit, kib, dir), (3, 1024, elsewhere.path().to_path_buf()));
+    // The service has them at once; the window shows them from its next
+    // frame (and saves them).
+    let wanted = (3, 1024, elsewhere.path().to_path_buf());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let shown = w.with(|app| {
+            (
+                app.settings.async_limit,
+                app.settings.speed_limit_kib,
+                app.settings.download_dir.clone(),
+            )
+        });
+        if shown == wanted {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{shown:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let g = call(&w, "aria2.getGlobalOption", vec![]).unwrap();
     assert_eq!(g["max-concurrent-downloads"], "3");
     assert_eq!(g["max-overall-download-limit"], "1048576");
     assert_eq!(g["dir"], elsewhere.path().display().to_string());
+    assert_eq!(w.with(|app| app.settings.proxy_password.0.clone()), "pw-kept");
+    let kept = fanout::secrets::Secrets::in_dir(w.config.path(), false);
+    assert_eq!(
+        kept.get(fanout::secrets::PROXY_PASSWORD).unwrap().0.as_deref(),
+        Some("pw-kept")
+    );
 }
 
 #[test]

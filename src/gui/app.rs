@@ -241,7 +241,7 @@ impl FanoutApp {
         };
         if let Some((version, settings)) = taken {
             self.settings_seen = version;
-            self.settings = settings;
+            self.settings.take_global_options(&settings);
             self.settings_changed(false);
         }
     }

@@ -192,6 +192,9 @@ impl FanoutApp {
                                 s.server_secret = Secret(l.server_secret.clone().unwrap_or_default());
                                 s.site_logins = l.site_logins.clone();
                             }
+                            // The service's copy (calls reconfigure the
+                            // engine from it) has them too.
+                            self.hub.lock().settings = self.settings.clone();
                             if std::mem::take(&mut self.vault.legacy)
                                 && let Err(e) = self.saved_settings.save(&self.options.settings_path())
                             {

@@ -45,8 +45,21 @@ impl Window {
 
     /// A window, and whether its RPC server serves (`port` is 0 if not).
     pub fn open(tune: impl FnOnce(&mut Settings)) -> (Window, Result<(), String>) {
+        Window::open_keeping(&[], tune)
+    }
+
+    /// A window whose secrets file already holds `secrets` (key, value),
+    /// as an earlier run would have left it.
+    pub fn open_keeping(
+        secrets: &[(&'static str, &str)],
+        tune: impl FnOnce(&mut Settings),
+    ) -> (Window, Result<(), String>) {
         let dir = tempfile::tempdir().unwrap();
         let config = tempfile::tempdir().unwrap();
+        let kept = fanout::secrets::Secrets::in_dir(config.path(), false);
+        for (key, value) in secrets {
+            kept.set(key, Some(value)).unwrap();
+        }
         let mut settings = Settings {
             download_dir: dir.path().to_path_buf(),
             language: Some(Lang::En),
