@@ -1,5 +1,6 @@
 //! The downloads service with no face at all: calls in, straight to the
-//! service's thread; the list out, read under its lock; on every engine.
+//! service's thread; the list out, read under its lock, and the engine's
+//! events out, as a face hears them; on every engine.
 //! What the window and `fanout serve` both stand on.
 
 // Test helpers outside #[test] functions unwrap too.
@@ -10,6 +11,7 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fanout::engine::Event;
 use fanout::rpc::method::Method;
 use fanout::rpc::{Call, Request};
 use fanout::secrets::Secrets;
@@ -20,8 +22,17 @@ use fanout::settings::{EngineChoice, Settings};
 use serde_json::{Value, json};
 use support::{TestServer, body_for};
 
-struct NoFace;
-impl Face for NoFace {}
+/// A face that only listens: the engine's events as the service passes
+/// them on (the window's login prompt and serve's journal hear the same).
+struct Listener(crossbeam_channel::Sender<usize>);
+
+impl Face for Listener {
+    fn on_event(&mut self, event: &Event, _: &Downloads) {
+        if let Event::Finished(r) = event {
+            let _ = self.0.send(r.index);
+        }
+    }
+}
 
 fn call(method: Method, params: Vec<Value>) -> Call {
     Call { method, params }
@@ -58,10 +69,11 @@ fn the_list_follows_calls_answered_on_the_service_s_thread(engine: EngineChoice)
             false,
         )
         .unwrap();
+    let (heard, finished) = crossbeam_channel::unbounded();
     let hub = Hub::start(
         Service::new(downloads, settings),
         crossbeam_channel::never(),
-        NoFace,
+        Listener(heard),
     )
     .unwrap();
 
@@ -107,6 +119,11 @@ fn the_list_follows_calls_answered_on_the_service_s_thread(engine: EngineChoice)
         .iter()
         .map(|r| r.rank.unwrap())
         .collect();
+    // The face heard each end once, in the order of the ranks.
+    let heard: Vec<usize> = finished.try_iter().collect();
+    let mut by_rank: Vec<usize> = (0..ranks.len()).collect();
+    by_rank.sort_by_key(|&i| ranks[i]);
+    assert_eq!(heard, by_rank);
     if engine == EngineChoice::Sequential {
         assert_eq!(ranks, [1, 2, 3, 4], "one at a time, in the order given");
     } else {
