@@ -203,6 +203,26 @@ print(" ".join(gids))
     step_until(&mut harness, "the row cancelled", |app| {
         app.core().model.rows[k].state == TaskState::Cancelled
     });
+    // The status bar counts what the server lists (aria2c no longer lists
+    // that one; fanout serve lists it as removed).
+    let listed: usize = ["aria2.tellActive", "aria2.tellStopped"]
+        .iter()
+        .map(|m| {
+            let params = if *m == "aria2.tellActive" {
+                json!([["gid"]])
+            } else {
+                json!([0, 100, ["gid"]])
+            };
+            server.call(m, params).as_array().unwrap().len()
+        })
+        .sum::<usize>()
+        + server
+            .call("aria2.tellWaiting", json!([0, 100, ["gid"]]))
+            .as_array()
+            .unwrap()
+            .len();
+    harness.step();
+    harness.get_by_label_contains(&format!("{listed} tasks:"));
 
     // "This computer" shows this computer's downloads again: none.
     harness.state_mut().settings.server.connect = false;

@@ -449,7 +449,12 @@ impl eframe::App for FanoutApp {
         }
 
         // Counted once a frame: the toolbar and the status bar both need them.
-        let counts = self.core().model.counts();
+        // A server's rows it no longer lists are not shown, nor counted.
+        let listed = self.listed();
+        let counts = match &listed {
+            Some(rows) => self.core().model.counts_of(rows.iter().copied()),
+            None => self.core().model.counts(),
+        };
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             self.top_bar(ui, counts, &mut actions);

@@ -16,11 +16,12 @@ impl FanoutApp {
     pub(super) fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
         let now = Instant::now();
         // What it says of the downloads, read under one short lock.
+        let listed = self.listed().map(|rows| rows.len());
         let (total, limit, connections, in_flight, speed, aria2, remote, proxy, own_speed, queue_paused) = {
             let core = self.core();
             let engine = core.engine.as_ref();
             (
-                core.model.rows.len(),
+                listed.unwrap_or(core.model.rows.len()),
                 engine
                     .and_then(|e| e.config().backend.limit())
                     .map_or(tr!(NoLimit).to_string(), |l| l.to_string()),

@@ -441,8 +441,13 @@ impl Model {
     }
 
     pub fn counts(&self) -> Counts {
+        self.counts_of(0..self.rows.len())
+    }
+
+    /// The same over some rows (those a server still lists).
+    pub fn counts_of(&self, rows: impl IntoIterator<Item = usize>) -> Counts {
         let mut c = Counts::default();
-        for row in &self.rows {
+        for row in rows.into_iter().filter_map(|i| self.rows.get(i)) {
             match row.state {
                 TaskState::Queued => c.queued += 1,
                 TaskState::Running
