@@ -2,7 +2,8 @@
 //! alike: one serde struct in the user's config folder, written atomically
 //! (a temp file, then a rename), so a crash mid-write leaves the old
 //! settings, never half a file. No egui here: the window maps `Theme` to
-//! egui's own type itself.
+//! egui's own type itself. `programs` holds the settings of fanout beside
+//! other programs: the RPC server it offers, the server the window shows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +20,9 @@ use crate::engine::{
 };
 use crate::i18n::{Lang, tr};
 use crate::schedule::Schedule;
+
+mod programs;
+pub use programs::{RpcSettings, ServerSettings};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
@@ -309,69 +313,6 @@ impl NetworkSettings {
             None => format!("{scheme}://{address}"),
         };
         ProxyServer::parse(&url, user.as_deref()).map(ProxyChoice::Manual)
-    }
-}
-
-/// `Accept downloads from other programs`: the RPC server's settings. Its
-/// secret is not here (see [`crate::secrets`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RpcSettings {
-    pub enabled: bool,
-    pub port: u16,
-    /// Addresses besides loopback to serve (a LAN address), separated by
-    /// commas or spaces; empty serves this machine only.
-    pub listen: String,
-    /// Downloads from other programs arrive paused, to be started (or
-    /// removed) in the window first.
-    pub ask: bool,
-}
-
-/// "Connect to a server": the window shows and controls the downloads of
-/// a `fanout serve` or an aria2c (its JSON-RPC address) instead of this
-/// computer's, which go on meanwhile. Its secret is
-/// [`Settings::server_secret`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ServerSettings {
-    /// Shows the server's downloads (else "This computer").
-    pub connect: bool,
-    pub url: String,
-}
-
-impl Default for ServerSettings {
-    fn default() -> Self {
-        ServerSettings {
-            connect: false,
-            url: format!("http://127.0.0.1:{}/jsonrpc", crate::rpc::DEFAULT_PORT),
-        }
-    }
-}
-
-impl Default for RpcSettings {
-    fn default() -> Self {
-        RpcSettings {
-            enabled: true,
-            port: crate::rpc::DEFAULT_PORT,
-            listen: String::new(),
-            ask: false,
-        }
-    }
-}
-
-impl RpcSettings {
-    /// Where to listen; an address that is not one is the error.
-    pub fn listen(&self) -> Result<crate::rpc::Listen, String> {
-        let extra = self
-            .listen
-            .split([',', ' '])
-            .filter(|a| !a.trim().is_empty())
-            .map(|a| a.trim().parse().map_err(|_| a.trim().to_string()))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::rpc::Listen {
-            port: self.port,
-            extra,
-        })
     }
 }
 
