@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
+use fanout::engine::Order;
 use fanout::gui::{Action, FanoutApp, MoveTo};
 use fanout::input::Options;
 use fanout::secrets::{SERVER_SECRET, Secrets};
@@ -174,6 +175,13 @@ print(" ".join(gids))
         std::fs::read(server.folder.join("second.bin")).unwrap(),
         body_for("/srv/second.bin", 1000)
     );
+
+    // Keep submission order holds for the server's results too.
+    harness.state_mut().settings.keep_order = true;
+    harness.step();
+    assert_eq!(harness.state().core().model.order(), Order::Submission);
+    harness.state_mut().settings.keep_order = false;
+    harness.step();
 
     // A URL added in the window goes to the server, into its folder.
     let added = files.url("/srv/from-window.bin?size=3000");

@@ -270,7 +270,11 @@ impl FanoutApp {
             i18n::set(self.settings.lang());
             self.ctx.request_repaint();
         }
+        // Both lists release their results as the setting says.
         self.local().model.set_order(self.settings.order());
+        if self.shows_server() {
+            self.core().model.set_order(self.settings.order());
+        }
         let limit = self.rate_limit();
         if let Some(engine) = &self.local().engine {
             // Running transfers follow it from their next chunk.
