@@ -23,6 +23,8 @@ use support::{TestServer, body_for};
 
 /// A download server, as the window's settings take it.
 struct Server {
+    /// What the window calls it: `fanout` or `aria2`.
+    name: &'static str,
     url: String,
     port: u16,
     secret: String,
@@ -33,6 +35,7 @@ struct Server {
 fn fanout_serve() -> Option<Server> {
     let s = support::serve::Serve::start();
     Some(Server {
+        name: "fanout",
         url: s.url(),
         port: s.port,
         secret: s.secret.clone(),
@@ -51,6 +54,7 @@ fn aria2c() -> Option<Server> {
         .parse()
         .ok()?;
     Some(Server {
+        name: "aria2",
         url: d.url.clone(),
         port,
         secret: d.secret.clone(),
@@ -145,6 +149,7 @@ print(" ".join(gids))
     });
     // It says whose downloads these are, and where the server saves.
     harness.get_by_label_contains(&format!("Server 127.0.0.1:{}", server.port));
+    harness.get_by_label_contains(&format!("Connected ({} ", server.name));
     harness.get_by_label_contains(&format!("saves into {}", server.folder.display()));
 
     // Pausing it in the window pauses it on the server.

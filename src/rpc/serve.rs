@@ -313,7 +313,9 @@ fn plan_call(
         }
         Method::GetVersion => ready(Ok(json!({
             "version": env!("CARGO_PKG_VERSION"),
-            "enabledFeatures": ["HTTPS", "Async DNS", "GZip"],
+            // "fanout" tells a client (another fanout's window) which
+            // server this is; aria2's clients list features as they are.
+            "enabledFeatures": ["HTTPS", "Async DNS", "GZip", "fanout"],
         }))),
         Method::GetSessionInfo => ready(Ok(json!({"sessionId": shared.session}))),
         Method::AddTorrent | Method::AddMetalink => ready(Err(RpcError::failed(

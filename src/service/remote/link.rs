@@ -191,7 +191,14 @@ impl Link {
             .next()
             .and_then(Result::ok)
             .and_then(|o| o.get("dir").and_then(Value::as_str).map(str::to_string));
-        Ok((version.version, dir))
+        // Which server it is, for the face to say: fanout names itself
+        // among the features.
+        let who = if version.enabled_features.iter().any(|f| f == "fanout") {
+            "fanout"
+        } else {
+            "aria2"
+        };
+        Ok((format!("{who} {}", version.version), dir))
     }
 
     /// The three lists, in one request (so one moment of the server's).

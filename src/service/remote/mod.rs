@@ -67,7 +67,8 @@ pub enum RemoteStatus {
     /// Not answered yet.
     Connecting,
     Connected {
-        /// What `getVersion` said (aria2's version, or fanout's).
+        /// Which server and its version (`fanout 0.1.0`, `aria2 1.36.0`),
+        /// from `getVersion`.
         version: String,
         /// Where the server saves what is added without a folder.
         dir: Option<String>,
@@ -93,7 +94,7 @@ impl std::fmt::Display for RemoteStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RemoteStatus::Connecting => f.write_str("connecting"),
-            RemoteStatus::Connected { version, .. } => write!(f, "connected (version {version})"),
+            RemoteStatus::Connected { version, .. } => write!(f, "connected ({version})"),
             RemoteStatus::Failed(e) => e.fmt(f),
         }
     }
