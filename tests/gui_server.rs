@@ -8,7 +8,6 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
 use fanout::engine::Order;
@@ -19,6 +18,7 @@ use fanout::service::model::TaskState;
 use serde_json::{Value, json};
 use support::gui::{Setup, step_until};
 use support::programs::{aria2p, have_aria2p};
+use support::wait::until;
 use support::{TestServer, body_for};
 
 /// A download server, as the window's settings take it.
@@ -84,11 +84,7 @@ print(api.get_download(gid).status)
 
 /// Waits in real time (a server works on its own clock) for `done`.
 fn wait_for(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    until(what, || done().then_some(()));
 }
 
 fn row_of(app: &FanoutApp, url: &str) -> Option<usize> {

@@ -23,6 +23,7 @@ use fanout::settings::Settings;
 use serde_json::{Value, json};
 use support::TestServer;
 use support::aria2::Rpcd;
+use support::wait::until;
 
 /// One `#[test]` per server from one body `fn NAME(server: &dyn Rpcd)`.
 macro_rules! each_server {
@@ -41,18 +42,6 @@ macro_rules! each_server {
             }
         }
     };
-}
-
-/// Waits (20 s at most) until `f` gives `Some`.
-fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(t) = f() {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Another program's call on the server, with the right secret.

@@ -10,24 +10,13 @@
 mod support;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::programs::Killed;
 use support::serve::{Serve, hermetic};
+use support::wait::until;
 use support::{TestServer, body_for, control_files};
-
-/// Waits (20 s at most) until `f` gives `Some`.
-fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(t) = f() {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Every download the service lists (active, waiting and stopped).
 fn all(s: &Serve) -> Vec<Value> {

@@ -10,6 +10,19 @@ use fanout::engine::{Event, FetchError, TaskResult};
 /// How long any one wait may take before the test fails with what it saw.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// Waits (20 s at most, looking every 50 ms) until `f` gives `Some`: for
+/// what a test can only ask about (a server's state, a file), not hear.
+pub fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(t) = f() {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Receives events until `n` results came; the results in completion
 /// order, and every event on the way.
 pub fn results(rx: &Receiver<Event>, n: usize) -> (Vec<TaskResult>, Vec<Event>) {

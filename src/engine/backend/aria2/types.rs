@@ -76,18 +76,17 @@ impl Status {
     ];
 
     /// What the remote view asks about every download on the daemon: the
-    /// same, and where it comes from and goes.
-    pub(crate) const LISTED_KEYS: [&str; 9] = [
-        "gid",
-        "status",
-        "totalLength",
-        "completedLength",
-        "errorCode",
-        "errorMessage",
-        "files",
-        "connections",
-        "dir",
-    ];
+    /// poller's keys, and where it goes.
+    pub(crate) const LISTED_KEYS: [&str; 9] = {
+        let mut keys = [""; 9];
+        let mut i = 0;
+        while i < Self::KEYS.len() {
+            keys[i] = Self::KEYS[i];
+            i += 1;
+        }
+        keys[8] = "dir";
+        keys
+    };
 
     /// The first file's first URI: what the download was added for.
     pub(crate) fn url(&self) -> Option<&str> {
