@@ -18,6 +18,8 @@ use crate::settings::{EngineChoice, Settings};
 pub struct Owner<'a> {
     pub downloads: &'a mut Downloads,
     pub settings: &'a mut Settings,
+    /// A call (`changeGlobalOption`) changed the settings.
+    pub settings_changed: bool,
 }
 
 impl Owner<'_> {
@@ -28,6 +30,27 @@ impl Owner<'_> {
         let answer = desk.answer(self, call);
         self.downloads.desk = desk;
         answer
+    }
+
+    /// `changeGlobalOption`'s changes, in the settings the engine runs by.
+    fn apply_global(&mut self, change: GlobalChange) {
+        let s = &mut *self.settings;
+        if let Some(dir) = change.dir {
+            if s.engine == EngineChoice::Aria2 {
+                s.aria2_dir = dir.display().to_string();
+            } else {
+                s.download_dir = dir;
+            }
+        }
+        if let Some(n) = change.max_concurrent {
+            s.set_workers(n);
+        }
+        if let Some(limit) = change.overall_limit {
+            s.speed_limit_kib = limit.map_or(0, |b| b.div_ceil(1024));
+        }
+        if let Some(k) = change.split {
+            s.segments = k;
+        }
     }
 }
 
@@ -128,23 +151,9 @@ impl Host for Owner<'_> {
     }
 
     fn set_global(&mut self, change: GlobalChange) -> Result<(), String> {
-        let s = &mut *self.settings;
-        if let Some(dir) = change.dir {
-            if s.engine == EngineChoice::Aria2 {
-                s.aria2_dir = dir.display().to_string();
-            } else {
-                s.download_dir = dir;
-            }
-        }
-        if let Some(n) = change.max_concurrent {
-            s.set_workers(n);
-        }
-        if let Some(limit) = change.overall_limit {
-            s.speed_limit_kib = limit.map_or(0, |b| b.div_ceil(1024));
-        }
-        if let Some(k) = change.split {
-            s.segments = k;
-        }
+        let before = self.settings.clone();
+        self.apply_global(change);
+        self.settings_changed |= *self.settings != before;
         Ok(())
     }
 }

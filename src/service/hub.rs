@@ -57,12 +57,18 @@ impl Service {
         }
     }
 
-    /// Answers calls in order against the list as earlier ones left it.
-    fn answer_some(&mut self, calls: &mut std::slice::Iter<'_, crate::rpc::Call>, results: &mut Vec<Answer>) {
+    /// Answers calls in order against the list as earlier ones left it;
+    /// true if one changed the settings.
+    fn answer_some(
+        &mut self,
+        calls: &mut std::slice::Iter<'_, crate::rpc::Call>,
+        results: &mut Vec<Answer>,
+    ) -> bool {
         let start = Instant::now();
         let mut owner = Owner {
             downloads: &mut self.downloads,
             settings: &mut self.settings,
+            settings_changed: false,
         };
         for call in calls.by_ref() {
             results.push(owner.answer(call));
@@ -70,6 +76,7 @@ impl Service {
                 break;
             }
         }
+        owner.settings_changed
     }
 
     /// A call changed the settings: the engine follows them now, whoever
@@ -187,9 +194,7 @@ fn answer(shared: &Shared, req: Request) {
     let mut left = calls.iter();
     loop {
         let mut service = shared.lock();
-        let before = service.settings.clone();
-        service.answer_some(&mut left, &mut results);
-        if service.settings != before {
+        if service.answer_some(&mut left, &mut results) {
             service.apply_settings();
         }
         if left.len() > 0 {
