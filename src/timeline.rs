@@ -39,6 +39,9 @@ pub struct Bar {
     pub bytes: u64,
     /// Its place in the completion order, once it ended.
     pub rank: Option<usize>,
+    /// A stream's piece: when it was written into the file, in playlist
+    /// order (after its end when an earlier piece was still on its way).
+    pub joined: Option<Duration>,
 }
 
 /// A lane: its worker, and which of that worker's lanes (1 for the first).
@@ -109,6 +112,7 @@ impl Timeline {
                     state: BarState::Running,
                     bytes: 0,
                     rank: None,
+                    joined: None,
                 });
             }
             Event::Paused { index, at } => self.close(*index, *at, BarState::Paused, None),
@@ -123,6 +127,37 @@ impl Timeline {
             }
             _ => {}
         }
+    }
+
+    /// A stream's piece `number`, fetched on `lane` from `started` to
+    /// `finished` and joined at `joined` (engine times): one bar of a
+    /// stream's own timeline, whose "tasks" are its pieces.
+    pub fn piece(
+        &mut self,
+        number: usize,
+        lane: Worker,
+        started: Duration,
+        finished: Duration,
+        joined: Duration,
+    ) {
+        let origin = *self.origin.get_or_insert(started);
+        let lane = match self.lanes.iter().position(|l| l.worker == lane) {
+            Some(i) => i,
+            None => {
+                self.lanes.push(Lane { worker: lane, k: 1 });
+                self.lanes.len() - 1
+            }
+        };
+        self.bars.push(Bar {
+            index: number,
+            lane,
+            start: started.saturating_sub(origin),
+            end: Some(finished.saturating_sub(origin)),
+            state: BarState::Done,
+            bytes: 0,
+            rank: None,
+            joined: Some(joined.saturating_sub(origin)),
+        });
     }
 
     fn close(&mut self, index: usize, at: Duration, state: BarState, result: Option<(u64, usize)>) {

@@ -19,8 +19,9 @@ use fanout::engine::{
     BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Note, Order, TaskResult, Worker, hex,
 };
 use fanout::timeline::{BarState, Timeline};
+use support::run::run_jobs;
 use support::tls::TlsServer;
-use support::wait::{self, error_of, saved_path, wait_for};
+use support::wait::{error_of, saved_path, wait_for};
 use support::{TestServer, body_for, control_files, enc, files_in, user_files};
 
 /// The engine's defaults, but retries wait 10 ms instead of seconds.
@@ -44,43 +45,6 @@ fn run_with_events(config: EngineConfig, urls: &[String], dir: &Path) -> (Vec<Ta
 /// Runs `jobs` as a sleeping window does: it looks at the events only when
 /// the engine's waker wakes it, so an event sent without a wake after it
 /// would never be seen, and the results would not all arrive.
-fn run_jobs(config: EngineConfig, jobs: Vec<Job>) -> (Vec<TaskResult>, Vec<Event>) {
-    let kind = config.backend;
-    let n = jobs.len();
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let (woke, wakes) = crossbeam_channel::unbounded::<()>();
-    let engine = Engine::new(
-        config,
-        tx,
-        Arc::new(move || {
-            let _ = woke.send(());
-        }),
-    )
-    .expect("engine starts");
-    for job in jobs {
-        engine.submit(job);
-    }
-    let (mut results, mut events) = (Vec::new(), Vec::new());
-    let deadline = std::time::Instant::now() + wait::PATIENCE;
-    while results.len() < n {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        wakes.recv_timeout(left).unwrap_or_else(|_| {
-            panic!(
-                "{kind:?}: {} of {n} results, and no wake; seen: {events:?}; not yet seen: {:?}",
-                results.len(),
-                rx.try_iter().collect::<Vec<_>>()
-            )
-        });
-        for event in rx.try_iter() {
-            if let Event::Finished(r) = &event {
-                results.push(r.clone());
-            }
-            events.push(event);
-        }
-    }
-    (results, events)
-}
-
 fn by_index(mut results: Vec<TaskResult>) -> Vec<TaskResult> {
     results.sort_by_key(|r| r.index);
     results

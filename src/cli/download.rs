@@ -73,6 +73,10 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
         let mut job = options.apply(Job::new(url, &args.output));
         job.headers = shared.iter().chain(job.headers.iter()).cloned().collect();
         job.cookies = job.cookies.or_else(|| args.load_cookies.clone());
+        job.stream = crate::engine::StreamOptions {
+            variant: args.variant.clone(),
+            duration: args.duration,
+        };
         engine.submit(job);
     }
 
@@ -116,6 +120,8 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
             | Event::Paused { .. }
             | Event::Queued { .. }
             | Event::Connections { .. }
+            | Event::Pieces { .. }
+            | Event::Piece { .. }
             | Event::Retrying { .. } => {}
             // What happened along the way goes to stderr, beside the bar.
             Event::Note { index, note } => {

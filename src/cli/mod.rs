@@ -212,6 +212,16 @@ pub struct GetArgs {
     /// then Content-Type).
     #[arg(long)]
     pub sort: bool,
+    /// A stream's variant, when the playlist is an HLS master: its number
+    /// as listed (1 is the first), a height (720p) or a bandwidth. The
+    /// highest bandwidth when not given.
+    #[arg(long, value_name = "WHICH")]
+    pub variant: Option<String>,
+    /// Stop recording a live stream after this much media, in seconds (or
+    /// with m or h: 90s, 30m, 2h). Without it, a live stream is recorded
+    /// until stopped.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
     #[command(flatten)]
     pub net: NetArgs,
 }
@@ -402,6 +412,29 @@ impl GetArgs {
             secret: secret.filter(|s| !s.is_empty()),
         })
     }
+}
+
+/// `90`, `90s`, `30m` or `2h`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a time: use seconds, or 30m, 2h"))?;
+    let seconds = match unit.trim() {
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("{other:?} is not a unit of time: use s, m or h")),
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!("{text:?}: the time must be more than 0"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[cfg(test)]

@@ -71,6 +71,39 @@ pub enum FetchError {
     Remote(String),
     #[error("cancelled")]
     Cancelled,
+    /// A stream's playlist cannot be downloaded (its encryption, its shape).
+    #[error("{0}")]
+    Stream(#[from] StreamError),
+    /// One piece of a stream failed for good (after its own retries): the
+    /// stream fails with it, and no file that looks complete is left.
+    #[error("segment {number} ({url}) failed: {cause}")]
+    Segment {
+        number: usize,
+        url: String,
+        cause: Box<FetchError>,
+    },
+}
+
+/// Why a playlist cannot be downloaded. Final: the same playlist would say
+/// the same again.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    /// Encryption fanout does not do (`SAMPLE-AES`, a `KEYFORMAT` other
+    /// than identity, DASH `ContentProtection`): the text says which.
+    #[error("not supported: {0}; nothing was written")]
+    Unsupported(String),
+    /// The document could not be read as a playlist.
+    #[error("not a playlist fanout can read: {0}")]
+    Invalid(String),
+    /// A playlist with nothing to fetch.
+    #[error("the playlist has no segments")]
+    Empty,
+    /// `--variant` (or the dialog's choice) names no variant there.
+    #[error("no variant {0} in the master playlist")]
+    NoVariant(String),
+    /// A key was not 16 bytes.
+    #[error("the key at {0} is not a 16-byte AES-128 key")]
+    BadKey(String),
 }
 
 /// ` of N` when the size is known.
@@ -188,6 +221,25 @@ pub enum Note {
     Mirror { to: String },
     /// Options a program sent with the download that fanout does not use.
     Ignored { options: Vec<String> },
+    /// The URL is a stream's playlist: what it holds.
+    Stream {
+        /// `HLS` or `DASH`.
+        format: String,
+        /// Its pieces (segments and init sections) over all its tracks.
+        pieces: usize,
+        tracks: usize,
+        /// The variant taken from a master, as the dialog shows it.
+        variant: Option<String>,
+        /// Recorded until stopped.
+        live: bool,
+    },
+    /// A stream continues with the pieces an earlier run joined.
+    PiecesKept { pieces: usize },
+    /// Video and audio were joined into one file by ffmpeg.
+    Muxed,
+    /// Video and audio stay two files: the audio is `audio`, and `reason`
+    /// says why they were not joined.
+    KeptApart { audio: String, reason: String },
 }
 
 impl std::fmt::Display for Note {
@@ -218,6 +270,30 @@ impl std::fmt::Display for Note {
             Note::Downgraded { to } => write!(f, "redirected from HTTPS to HTTP: {to}"),
             Note::Mirror { to } => write!(f, "failed for good; trying the next URL of the file: {to}"),
             Note::Ignored { options } => write!(f, "options not used by fanout: {}", options.join(", ")),
+            Note::Stream {
+                format,
+                pieces,
+                tracks,
+                variant,
+                live,
+            } => {
+                write!(f, "{format} stream: {pieces} segments in {tracks} track(s)")?;
+                if let Some(v) = variant {
+                    write!(f, ", variant {v}")?;
+                }
+                if *live {
+                    f.write_str(", live: recording until stopped")?;
+                }
+                Ok(())
+            }
+            Note::PiecesKept { pieces } => write!(f, "continuing after the {pieces} segments already joined"),
+            Note::Muxed => f.write_str("video and audio joined into one file by ffmpeg"),
+            Note::KeptApart { audio, reason } => {
+                write!(
+                    f,
+                    "video and audio kept as two files (the audio is {audio}): {reason}"
+                )
+            }
         }
     }
 }

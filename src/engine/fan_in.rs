@@ -19,13 +19,58 @@ pub enum Order {
     Submission,
 }
 
-/// A reorder buffer over the results of one engine, whose submission indices
-/// run 0, 1, 2, … without gaps.
+/// The reorder buffer: items numbered 0, 1, 2, … without gaps arrive in
+/// any order and leave in theirs. Results use it for submission order; a
+/// stream's segments use it to be joined in playlist order.
+#[derive(Debug)]
+pub struct Reorder<T> {
+    next: usize,
+    held: BTreeMap<usize, T>,
+}
+
+impl<T> Default for Reorder<T> {
+    fn default() -> Self {
+        Reorder::starting_at(0)
+    }
+}
+
+impl<T> Reorder<T> {
+    /// A buffer whose items before `next` have already left.
+    pub fn starting_at(next: usize) -> Self {
+        Reorder {
+            next,
+            held: BTreeMap::new(),
+        }
+    }
+
+    /// The number of the next item to leave.
+    pub fn next(&self) -> usize {
+        self.next
+    }
+
+    /// Takes item `n` and returns those that may leave now, in order.
+    pub fn push(&mut self, n: usize, item: T) -> Vec<(usize, T)> {
+        self.held.insert(n, item);
+        let mut out = Vec::new();
+        while let Some(item) = self.held.remove(&self.next) {
+            out.push((self.next, item));
+            self.next += 1;
+        }
+        out
+    }
+
+    /// Items waiting for an earlier one.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+}
+
+/// The results of one engine, whose submission indices run 0, 1, 2, …
+/// without gaps, in the order chosen.
 #[derive(Debug, Default)]
 pub struct FanIn {
     order: Order,
-    next: usize,
-    held: BTreeMap<usize, TaskResult>,
+    buffer: Reorder<TaskResult>,
 }
 
 impl FanIn {
@@ -41,22 +86,19 @@ impl FanIn {
         match self.order {
             Order::Completion => vec![result],
             // A task run again (a retry) after its turn was released.
-            Order::Submission if result.index < self.next => vec![result],
-            Order::Submission => {
-                self.held.insert(result.index, result);
-                let mut out = Vec::new();
-                while let Some(r) = self.held.remove(&self.next) {
-                    self.next += 1;
-                    out.push(r);
-                }
-                out
-            }
+            Order::Submission if result.index < self.buffer.next() => vec![result],
+            Order::Submission => self
+                .buffer
+                .push(result.index, result)
+                .into_iter()
+                .map(|(_, r)| r)
+                .collect(),
         }
     }
 
     /// Finished results waiting for an earlier task.
     pub fn held_back(&self) -> usize {
-        self.held.len()
+        self.buffer.held()
     }
 }
 

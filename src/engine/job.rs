@@ -28,6 +28,8 @@ pub struct Job {
     /// The file's name, instead of the server's or the URL's (already a
     /// safe name: see [`crate::engine::naming::sanitize`]).
     pub name: Option<String>,
+    /// What to take of a stream (a master's variant, how long to record).
+    pub stream: StreamOptions,
     /// Other URLs of the same file, tried in turn when one fails for good.
     pub mirrors: Vec<String>,
     /// A cookies file (Netscape format) read into the engine's jar before
@@ -45,10 +47,22 @@ impl Job {
             rate_limit: None,
             headers: Headers::default(),
             name: None,
+            stream: StreamOptions::default(),
             mirrors: Vec::new(),
             cookies: None,
         }
     }
+}
+
+/// What the user chose for a stream: the variant of a master and how long
+/// to record a live one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamOptions {
+    /// A master's variant: its number as listed (1-based), a height
+    /// (`720p`) or a bandwidth; the highest bandwidth when unset.
+    pub variant: Option<String>,
+    /// A live recording stops after this much media; else when stopped.
+    pub duration: Option<std::time::Duration>,
 }
 
 /// 64 hex digits, as `sha256sum` prints them.
@@ -205,6 +219,25 @@ pub enum Event {
     /// How many connections a task's transfer uses now (segmented
     /// downloads open several, and give them back as their parts finish).
     Connections { index: usize, count: usize },
+    /// A stream's pieces (segments, init sections) joined so far, of
+    /// `total` (`None` while a live one records).
+    Pieces {
+        index: usize,
+        done: usize,
+        total: Option<usize>,
+    },
+    /// One piece of a stream was joined into its file: fetched on `lane`
+    /// from `started` to `finished`, written at `joined` (later, when an
+    /// earlier piece was still on its way: the reorder buffer's wait).
+    Piece {
+        index: usize,
+        /// Its place in the stream (0 is the first piece of the first track).
+        number: usize,
+        lane: Worker,
+        started: Duration,
+        finished: Duration,
+        joined: Duration,
+    },
     /// A paused, failed or cancelled task is queued again.
     Queued { index: usize, at: Duration },
     /// The task ended, in completion order (see `fan_in` for submission order).

@@ -78,12 +78,19 @@ fn state_color(state: &TaskState, ui: &egui::Ui) -> Color32 {
 }
 
 fn progress_cell(ui: &mut egui::Ui, row: &Row) {
-    let bytes = match row.total {
+    let mut bytes = match row.total {
         // A finished file says its size once.
         Some(t) if t == row.bytes => human_bytes(t),
+        // A stream's size is what its segments so far suggest.
+        Some(t) if row.pieces.is_some() => format!("{} / ~{}", human_bytes(row.bytes), human_bytes(t)),
         Some(t) => format!("{} / {}", human_bytes(row.bytes), human_bytes(t)),
         None => human_bytes(row.bytes),
     };
+    match row.pieces {
+        Some((done, Some(total))) => bytes += &format!("  {}", tr!(SegmentsOf, done = done, total = total)),
+        Some((done, None)) => bytes += &format!("  {}", tr!(SegmentsLive, done = done)),
+        None => {}
+    }
     match row.fraction() {
         Some(f) => {
             let text = format!("{bytes}  {:.0}%", f * 100.0);

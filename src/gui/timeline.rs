@@ -178,6 +178,22 @@ pub fn show(
             Stroke::new(1.0, visuals.extreme_bg_color),
             StrokeKind::Inside,
         );
+        // A stream's piece that waited for an earlier one before it was
+        // written: a thin line from its end to when it was joined.
+        if let Some(joined) = b.joined
+            && x_of(joined) > rect.right() + 1.0
+        {
+            let y = rect.center().y;
+            let wait = Stroke::new(1.0, visuals.weak_text_color());
+            painter.line_segment([Pos2::new(rect.right(), y), Pos2::new(x_of(joined), y)], wait);
+            painter.line_segment(
+                [
+                    Pos2::new(x_of(joined), rect.top()),
+                    Pos2::new(x_of(joined), rect.bottom()),
+                ],
+                wait,
+            );
+        }
         let label = b.index.to_string();
         if lane_h >= 12.0 && rect.width() > 7.0 * label.len() as f32 + 4.0 {
             painter.text(
@@ -250,8 +266,35 @@ impl super::FanoutApp {
         });
         let rows = &core.model.rows;
         let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
+        // A stream of the batch: its pieces on its lanes, the note's
+        // lesson inside one download.
+        let stream = core
+            .model
+            .batch
+            .tasks
+            .iter()
+            .rev()
+            .find_map(|i| core.model.streams.get(i).map(|s| (*i, s)));
         egui::ScrollArea::vertical().show(ui, |ui| {
-            show(ui, t, now, &name, 120.0);
+            let batch_height = if stream.is_some() {
+                ui.available_height() * 0.4
+            } else {
+                120.0
+            };
+            egui::Frame::NONE.show(ui, |ui| {
+                ui.set_max_height(batch_height.max(120.0));
+                show(ui, t, now, &name, 120.0);
+            });
+            if let Some((index, pieces)) = stream {
+                ui.add_space(8.0);
+                ui.label(tr!(
+                    StreamTimeline,
+                    name = name(index),
+                    lanes = pieces.lanes().len()
+                ));
+                let piece = |n: usize| tr!(SegmentNumber, n = n + 1);
+                show(ui, pieces, now, &piece, 160.0);
+            }
         });
     }
 }

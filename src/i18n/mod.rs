@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::CompareError;
 use crate::engine::HeaderError;
-use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError};
+use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError, StreamError};
 use crate::input::OptionError;
 use crate::pattern::PatternError;
 
@@ -175,6 +175,20 @@ pub fn error(e: &FetchError) -> String {
             tr!(ErrChecksum, expected = expected, got = got, kept = kept.display())
         }
         FetchError::Cancelled => tr!(StCancelled).to_string(),
+        FetchError::Stream(e) => stream(e),
+        FetchError::Segment { number, url, cause } => {
+            tr!(ErrSegment, number = number, url = url, detail = error(cause))
+        }
+    }
+}
+
+fn stream(e: &StreamError) -> String {
+    match e {
+        StreamError::Unsupported(what) => tr!(StreamUnsupported, what = what),
+        StreamError::Invalid(detail) => tr!(StreamInvalid, detail = detail),
+        StreamError::Empty => tr!(StreamEmpty).to_string(),
+        StreamError::NoVariant(v) => tr!(StreamNoVariant, variant = v),
+        StreamError::BadKey(url) => tr!(StreamBadKey, url = url),
     }
 }
 
@@ -198,6 +212,25 @@ pub fn note(n: &Note) -> String {
         Note::Downgraded { to } => tr!(NoteDowngraded, to = to),
         Note::Mirror { to } => tr!(NoteMirror, to = to),
         Note::Ignored { options } => tr!(NoteIgnored, options = options.join(", ")),
+        Note::Stream {
+            format,
+            pieces,
+            tracks,
+            variant,
+            live,
+        } => {
+            let mut text = tr!(NoteStream, format = format, pieces = pieces, tracks = tracks);
+            if let Some(v) = variant {
+                text += &tr!(NoteStreamVariant, variant = v);
+            }
+            if *live {
+                text += tr!(NoteStreamLive);
+            }
+            text
+        }
+        Note::PiecesKept { pieces } => tr!(NotePiecesKept, pieces = pieces),
+        Note::Muxed => tr!(NoteMuxed).to_string(),
+        Note::KeptApart { audio, reason } => tr!(NoteKeptApart, audio = audio, reason = reason),
     }
 }
 

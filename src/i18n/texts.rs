@@ -173,6 +173,10 @@ catalogue! {
     ColState: "State", "状态";
     ColWorker: "Worker", "执行者";
     ColActions: "Actions", "操作";
+    StreamTimeline: "Segments of {name}: {lanes} lanes fetch them in any order; each is written in playlist order (a thin line: waiting for an earlier one).", "{name} 的分段：{lanes} 条通道以任意顺序获取；每段按播放列表顺序写入（细线：等待更早的分段）。";
+    SegmentNumber: "segment {n}", "分段 {n}";
+    SegmentsOf: "{done}/{total} segments", "{done}/{total} 个分段";
+    SegmentsLive: "{done} segments (live)", "{done} 个分段（直播）";
     ConnectionsEach: "{n} connections, each for a part of the file", "{n} 个连接，各自下载文件的一部分";
     TaskSpeedLimitHint: "For this download alone, besides the global limit; 0 = none.", "只针对此下载，同时仍受全局限速约束；0 = 不限。";
     ShaToCheck: "SHA-256 to check: {hash}", "待校验的 SHA-256：{hash}";
@@ -361,6 +365,18 @@ catalogue! {
     NoteDowngraded: "redirected from HTTPS to HTTP: {to}", "已从 HTTPS 重定向到 HTTP：{to}";
     NoteMirror: "failed for good; trying the next URL of the file: {to}", "此网址已无法下载；改试该文件的下一个网址：{to}";
     NoteIgnored: "options not used by fanout: {options}", "fanout 未使用的选项：{options}";
+    NoteStream: "{format} stream: {pieces} segments in {tracks} track(s)", "{format} 流：{tracks} 条轨道，共 {pieces} 个分段";
+    NoteStreamVariant: ", variant {variant}", "，版本 {variant}";
+    NoteStreamLive: ", live: recording until stopped", "，直播：录制到停止为止";
+    NotePiecesKept: "continuing after the {pieces} segments already joined", "从已拼接的 {pieces} 个分段之后继续";
+    NoteMuxed: "video and audio joined into one file by ffmpeg", "视频和音频已由 ffmpeg 合并为一个文件";
+    NoteKeptApart: "video and audio kept as two files (the audio is {audio}): {reason}", "视频和音频保留为两个文件（音频为 {audio}）：{reason}";
+    ErrSegment: "segment {number} ({url}) failed: {detail}", "分段 {number}（{url}）失败：{detail}";
+    StreamUnsupported: "not supported: {what}; nothing was written", "不支持：{what}；未写入任何文件";
+    StreamInvalid: "not a playlist fanout can read: {detail}", "fanout 无法读取此播放列表：{detail}";
+    StreamEmpty: "the playlist has no segments", "播放列表没有分段";
+    StreamNoVariant: "no variant {variant} in the master playlist", "主播放列表中没有版本 {variant}";
+    StreamBadKey: "the key at {url} is not a 16-byte AES-128 key", "{url} 处的密钥不是 16 字节的 AES-128 密钥";
 
     // Downloads from other programs (the RPC server)
     AcceptDownloads: "Accept downloads from other programs", "接受其他程序的下载";

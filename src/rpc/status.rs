@@ -62,7 +62,10 @@ pub fn error_code(e: &FetchError) -> u8 {
             _ => 17,
         },
         FetchError::Checksum { .. } => 32,
-        FetchError::InvalidUrl(_)
+        // A segment's own failure is what a client can act on.
+        FetchError::Segment { cause, .. } => error_code(cause),
+        FetchError::Stream(_)
+        | FetchError::InvalidUrl(_)
         | FetchError::UnsupportedScheme(_)
         | FetchError::Tls(_)
         | FetchError::Remote(_)

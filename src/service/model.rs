@@ -64,6 +64,8 @@ pub struct Model {
     order: Order,
     /// The remote engine's connection: reachable or not, and what was said.
     pub remote: Option<(bool, String)>,
+    /// Each stream's own timeline: its pieces on its lanes.
+    pub streams: std::collections::HashMap<usize, crate::timeline::Timeline>,
 }
 
 impl Model {
@@ -77,6 +79,7 @@ impl Model {
             running: BTreeSet::new(),
             order,
             remote: None,
+            streams: std::collections::HashMap::new(),
         }
     }
 
@@ -362,6 +365,19 @@ impl Model {
                 row.total = total;
             }
             Event::Connections { index, count } => self.rows[index].connections = count,
+            Event::Pieces { index, done, total } => self.rows[index].pieces = Some((done, total)),
+            Event::Piece {
+                index,
+                number,
+                lane,
+                started,
+                finished,
+                joined,
+            } => self
+                .streams
+                .entry(index)
+                .or_default()
+                .piece(number, lane, started, finished, joined),
             Event::Remote { connected, detail } => self.remote = Some((connected, detail)),
             Event::Note { index, note } => {
                 let log = &mut self.rows[index].log;

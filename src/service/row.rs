@@ -98,6 +98,8 @@ pub struct Row {
     pub worker: Option<Worker>,
     /// Connections its transfer holds now (more than one when segmented).
     pub connections: usize,
+    /// A stream's pieces joined, of how many (`None`: a live recording).
+    pub pieces: Option<(usize, Option<usize>)>,
     /// What its line asked besides the URL (checksum, connections, limit).
     pub options: Options,
     pub path: Option<PathBuf>,
@@ -142,6 +144,7 @@ impl Row {
             rank: None,
             worker: None,
             connections: 0,
+            pieces: None,
             options: Options::default(),
             path: None,
             validator: None,
@@ -185,6 +188,7 @@ impl Row {
 
     pub(super) fn reset_transfer(&mut self) {
         self.connections = 0;
+        self.pieces = None;
         self.bytes = 0;
         self.speed = 0.0;
         self.sample = None;

@@ -23,6 +23,10 @@ pub(super) struct Control {
     /// The subfolder the file is sorted into (see [`crate::engine::sort`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) into: Option<String>,
+    /// A stream's track: the pieces joined so far and the bytes they
+    /// make (the part may hold more, written after this was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) stream: Option<(usize, u64)>,
 }
 
 pub(super) fn control_path(dir: &Path, url: &str) -> PathBuf {
@@ -62,6 +66,7 @@ impl PartFile {
             total,
             segments,
             into: self.into.clone(),
+            stream: None,
         };
         match write_atomically(&path, &control) {
             Ok(()) => {
@@ -96,10 +101,36 @@ impl PartFile {
                 total: Some(total),
                 segments: None,
                 into: self.into.clone(),
+                stream: None,
             },
         };
         file.write(missing);
         file
+    }
+
+    /// Records that the first `pieces` pieces of a stream's track, `bytes`
+    /// in all, are in this part (flushed first), under `key`: a later
+    /// run continues from there. From here on the part is kept unless the
+    /// task ends.
+    pub(crate) fn mark_stream(&mut self, key: &str, pieces: usize, bytes: u64) -> io::Result<()> {
+        use std::io::Write;
+        self.file.flush()?;
+        let path = control_path(&self.dir, key);
+        let control = Control {
+            url: key.to_string(),
+            name: self.name.clone(),
+            base: self.base.clone(),
+            k: self.k,
+            validator: None,
+            total: None,
+            segments: None,
+            into: self.into.clone(),
+            stream: Some((pieces, bytes)),
+        };
+        write_atomically(&path, &control)?;
+        self.control = Some(path);
+        self.keep = true;
+        Ok(())
     }
 }
 

@@ -21,6 +21,9 @@ pub(crate) struct Resume {
     /// A segmented download: the byte ranges `[from, to)` still missing
     /// (the part has the file's full size).
     pub(crate) segments: Option<Vec<(u64, u64)>>,
+    /// A stream's track: the pieces joined (the part is cut back to
+    /// `offset`, the bytes they make).
+    pub(crate) pieces: Option<usize>,
 }
 
 impl Resume {
@@ -29,10 +32,12 @@ impl Resume {
     pub(crate) fn find(dir: &Path, url: &str) -> Option<Box<Resume>> {
         let (part, offset, control) = open_left_part(dir, url)?;
         let (validator, total, segments) = (control.validator, control.total, control.segments);
-        let offset = match (&segments, total) {
-            (Some(missing), Some(total)) => done_of(total, missing),
-            (Some(_), None) => 0, // a segment map needs the size: start over
-            (None, _) => offset,
+        let offset = match (&segments, total, control.stream) {
+            (_, _, Some((_, bytes))) if bytes <= offset => bytes,
+            (_, _, Some(_)) => 0, // fewer bytes than recorded: start over
+            (Some(missing), Some(total), None) => done_of(total, missing),
+            (Some(_), None, None) => 0, // a segment map needs the size: start over
+            (None, _, None) => offset,
         };
         if offset == 0 {
             let mut part = part;
@@ -46,6 +51,7 @@ impl Resume {
             total,
             validator,
             segments,
+            pieces: control.stream.map(|(pieces, _)| pieces),
         }))
     }
 
@@ -64,6 +70,7 @@ impl Resume {
             total: Some(total),
             validator,
             segments: Some(missing),
+            pieces: None,
         })
     }
 

@@ -98,6 +98,8 @@ pub(crate) struct Task {
     pub headers: reqwest::header::HeaderMap,
     /// The file's name, instead of the server's.
     pub name: Option<String>,
+    /// What to take of a stream.
+    pub stream: crate::engine::job::StreamOptions,
     /// Other URLs of the same file, not tried yet.
     pub mirrors: VecDeque<String>,
     /// A cookies file for the engine's jar.
@@ -142,6 +144,7 @@ impl Task {
             segments: job.segments,
             headers: job.headers.to_map(),
             name: job.name,
+            stream: job.stream,
             mirrors: job.mirrors.into(),
             cookies: job.cookies,
             remote: None,

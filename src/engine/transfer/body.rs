@@ -327,6 +327,7 @@ impl<'a> Transfer<'a> {
                 total: self.expected,
                 validator: self.validator,
                 segments: None,
+                pieces: None,
             }));
         } else {
             self.part.keep = false; // the task is over: no part stays

@@ -7,6 +7,7 @@
 pub(crate) mod body;
 mod ranges;
 mod segment;
+mod stream;
 
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 
 /// How failed attempts are tried again: exponential backoff with jitter,
 /// from `retry_delay` up to 30 s, at most `retries` times.
-fn backoff(config: &EngineConfig) -> impl Iterator<Item = Duration> {
+pub(crate) fn backoff(config: &EngineConfig) -> impl Iterator<Item = Duration> {
     backon::ExponentialBuilder::default()
         .with_min_delay(config.retry_delay)
         .with_max_delay(MAX_RETRY_DELAY.max(config.retry_delay))
@@ -230,12 +231,32 @@ async fn attempt(
         });
     }
     let len = resp.content_length();
+    // A playlist is known by its first bytes: a fresh, whole body that
+    // cannot be a segmented download is looked at before it is written.
+    let mut first = Vec::new();
+    if resume.is_none() && resp.status() == reqwest::StatusCode::OK && !segment::big_enough(config, len) {
+        match stream::peek(&mut resp, &task.ctl).await {
+            Ok(stream::Peeked::Playlist(format, body)) => {
+                let base = resp.url().clone();
+                return stream::run(client, config, room, task, format, base, body).await;
+            }
+            Ok(stream::Peeked::Other(bytes)) => first = bytes,
+            Err(e) => return Attempt::failed(Some(200), 0, e),
+        }
+    }
     let mut t = match Transfer::begin(reporter, config, task, resp.status(), resp.headers(), len, resume) {
         Ok(t) => t,
         Err(a) => return a,
     };
-    if let Some(extra) = segment::split(config, room, task, &t, resp.headers()) {
+    if first.is_empty()
+        && let Some(extra) = segment::split(config, room, task, &t, resp.headers())
+    {
         return segment::run(client, room, task, t, resp, extra).await;
+    }
+    if !first.is_empty()
+        && let Err(e) = t.write(&first)
+    {
+        return t.fail(e);
     }
     loop {
         let chunk = tokio::select! {

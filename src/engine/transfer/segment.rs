@@ -57,9 +57,7 @@ pub(super) fn split(
         .get(ACCEPT_RANGES)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes")));
-    let big = t
-        .expected
-        .is_some_and(|n| n >= config.segment_threshold.max(2 * MIN_SPLIT));
+    let big = big_enough(config, t.expected);
     if wanted(config, task) < 2
         || !ranges
         || !big
@@ -71,6 +69,11 @@ pub(super) fn split(
     }
     let extra = extra_connections(config, room, task);
     (!extra.is_empty()).then_some(extra)
+}
+
+/// Whether a body of `len` bytes is big enough to be split.
+pub(super) fn big_enough(config: &EngineConfig, len: Option<u64>) -> bool {
+    len.is_some_and(|n| n >= config.segment_threshold.max(2 * MIN_SPLIT))
 }
 
 /// Connections this task asks for: its own setting, else the engine's.

@@ -1,0 +1,336 @@
+//! Streams through `fanout get` as a script runs it: killed with SIGKILL
+//! and run again (only the missing segments are fetched), a live playlist
+//! recorded for `--duration`, and real streams that ffmpeg makes in the
+//! test (HLS-TS with AES-128, HLS-fMP4, DASH with separate video and
+//! audio), checked with ffprobe and a silent decode.
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::programs::{Killed, fanout, hermetic, require};
+use support::streaming::{Site, encrypt, segment_bytes, sequence_iv};
+use support::{control_files, user_files};
+
+/// A plain-HLS site of `n` segments; the bytes fanout must join.
+fn vod(site: &Site, n: usize) -> Vec<u8> {
+    let key = [0x5Au8; 16];
+    site.put("/key.bin", key.to_vec(), "application/octet-stream");
+    let mut playlist = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:100\n");
+    playlist += "#EXT-X-KEY:METHOD=AES-128,URI=\"/key.bin\"\n";
+    let mut plain = Vec::new();
+    for i in 0..n {
+        let bytes = segment_bytes("vod", i, 30_000);
+        site.put(
+            &format!("/s/{i}.ts"),
+            encrypt(&key, &sequence_iv(100 + i as u64), &bytes),
+            "video/mp2t",
+        );
+        plain.extend(bytes);
+        playlist += &format!("#EXTINF:2,\n/s/{i}.ts\n");
+    }
+    site.put(
+        "/vod.m3u8",
+        playlist + "#EXT-X-ENDLIST\n",
+        "application/vnd.apple.mpegurl",
+    );
+    plain
+}
+
+/// The pieces a stream's record beside its part says are joined.
+fn joined(dir: &Path) -> usize {
+    control_files(dir)
+        .iter()
+        .filter_map(|name| std::fs::read_to_string(dir.join(name)).ok())
+        .filter_map(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .filter_map(|v| v["stream"][0].as_u64())
+        .max()
+        .unwrap_or(0) as usize
+}
+
+#[test]
+fn killed_then_run_again_fetches_only_the_missing_segments() {
+    let site = Site::start();
+    site.set_latency(Duration::from_millis(80));
+    let plain = vod(&site, 30);
+    let dir = tempfile::tempdir().unwrap();
+    let url = site.url("/vod.m3u8");
+    let out = dir.path().to_str().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut command);
+    let child = command
+        .args(["get", "-e", "threads", "-j", "2", &url, "-o", out])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while joined(dir.path()) < 8 {
+        assert!(
+            Instant::now() < deadline,
+            "no progress recorded: {:?}",
+            user_files(dir.path())
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.0.kill().unwrap(); // SIGKILL: nothing is flushed or renamed
+    child.0.wait().unwrap();
+    let kept = joined(dir.path());
+    assert!(
+        !user_files(dir.path()).contains(&"vod.ts".to_string()),
+        "a killed run named its file"
+    );
+    let before: usize = (0..30).map(|i| site.hits(&format!("/s/{i}.ts"))).sum();
+    let again = fanout(&["get", "-e", "threads", "-j", "2", &url, "-o", out], None, &[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        std::fs::read(dir.path().join("vod.ts")).unwrap() == plain,
+        "the resumed file differs"
+    );
+    assert_eq!(user_files(dir.path()), vec!["vod.ts".to_string()]);
+    // The segments joined before the kill were not fetched again.
+    for i in 0..kept {
+        assert_eq!(
+            site.hits(&format!("/s/{i}.ts")),
+            1,
+            "segment {i} of the {kept} kept was fetched again"
+        );
+    }
+    let after: usize = (0..30).map(|i| site.hits(&format!("/s/{i}.ts"))).sum();
+    assert!(
+        after - before <= 30 - kept + 2,
+        "{} requests for {} missing segments",
+        after - before,
+        30 - kept
+    );
+}
+
+#[test]
+fn a_live_playlist_is_recorded_for_its_duration() {
+    let site = Site::start();
+    // A live window of 4 one-second segments that moves on every second.
+    let live = |first: usize| {
+        let mut text = format!("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:{first}\n");
+        for n in first..first + 4 {
+            text += &format!("#EXTINF:1.0,\nlive{n}.ts\n");
+        }
+        text
+    };
+    for n in 0..40 {
+        site.put(
+            &format!("/live{n}.ts"),
+            segment_bytes("live", n, 5_000),
+            "video/mp2t",
+        );
+    }
+    site.put("/live.m3u8", live(0), "application/vnd.apple.mpegurl");
+    let (url, dir) = (site.url("/live.m3u8"), tempfile::tempdir().unwrap());
+    let out = dir.path().to_str().unwrap().to_string();
+    let got = std::thread::scope(|s| {
+        let run = s.spawn(|| {
+            fanout(
+                &[
+                    "get",
+                    "-e",
+                    "async",
+                    "-j",
+                    "4",
+                    "--duration",
+                    "6",
+                    &url,
+                    "-o",
+                    &out,
+                ],
+                None,
+                &[],
+            )
+        });
+        // The playlist moves on, one segment a second, as a live one does.
+        let mut first = 0;
+        while !run.is_finished() && first < 30 {
+            std::thread::sleep(Duration::from_secs(1));
+            first += 1;
+            site.put("/live.m3u8", live(first), "application/vnd.apple.mpegurl");
+        }
+        run.join().unwrap()
+    });
+    assert!(got.status.success(), "{}", String::from_utf8_lossy(&got.stderr));
+    let file = std::fs::read(dir.path().join("live.ts")).unwrap();
+    // Six seconds of media: six consecutive segments, from three behind the
+    // live edge at the start (ffmpeg's choice), each once.
+    let first = (0..40)
+        .find(|&n| file.starts_with(&segment_bytes("live", n, 5_000)))
+        .expect("starts with a segment");
+    assert_eq!(
+        first, 1,
+        "the recording starts three segments behind the live edge"
+    );
+    let want: Vec<u8> = (first..first + 6)
+        .flat_map(|n| segment_bytes("live", n, 5_000))
+        .collect();
+    assert!(
+        file == want,
+        "{} bytes recorded; not six consecutive segments",
+        file.len()
+    );
+    assert!(site.hits("/live.m3u8") >= 3, "the live playlist was reloaded");
+}
+
+/// Makes a 20-second test stream with ffmpeg in `dir`; false when ffmpeg is
+/// not installed (skipped, or failed in CI).
+fn ffmpeg(dir: &Path, args: &[&str]) -> bool {
+    if !require(&[("ffmpeg", "ffmpeg"), ("ffprobe", "ffmpeg")]) {
+        return false;
+    }
+    let made = Command::new("ffmpeg")
+        .current_dir(dir)
+        .args([
+            "-v",
+            "error",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=20",
+        ])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=20"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "50",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    true
+}
+
+/// Downloads `url` with `fanout get` and checks what ffmpeg makes of the
+/// result: its duration within 0.5 s of 20 s, and a silent decode.
+fn fetched_plays(url: &str, name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let got = fanout(&["get", "-e", "async", "-j", "8", url, "-o", out], None, &[]);
+    assert!(got.status.success(), "{}", String::from_utf8_lossy(&got.stderr));
+    assert_eq!(user_files(dir.path()), vec![name.to_string()]);
+    let file = dir.path().join(name);
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let seconds: f64 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap();
+    assert!((seconds - 20.0).abs() <= 0.5, "{name}: {seconds} s");
+    let decode = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(&file)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        decode.status.success() && decode.stderr.is_empty(),
+        "{name}: {}",
+        String::from_utf8_lossy(&decode.stderr)
+    );
+}
+
+#[test]
+fn an_encrypted_hls_ts_stream_made_by_ffmpeg_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("enc.key"), [0x42u8; 16]).unwrap();
+    std::fs::write(dir.path().join("keyinfo"), "enc.key\nenc.key\n").unwrap();
+    let hls = [
+        "-f",
+        "hls",
+        "-hls_time",
+        "2",
+        "-hls_list_size",
+        "0",
+        "-hls_playlist_type",
+        "vod",
+        "-hls_key_info_file",
+        "keyinfo",
+        "index.m3u8",
+    ];
+    if !ffmpeg(dir.path(), &hls) {
+        return;
+    }
+    let site = Site::start();
+    site.set_latency(Duration::from_millis(20));
+    site.put_dir("/hls/", dir.path());
+    fetched_plays(&site.url("/hls/index.m3u8"), "index.ts");
+}
+
+#[test]
+fn an_hls_fmp4_stream_made_by_ffmpeg_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    let hls = [
+        "-f",
+        "hls",
+        "-hls_time",
+        "2",
+        "-hls_list_size",
+        "0",
+        "-hls_playlist_type",
+        "vod",
+        "-hls_segment_type",
+        "fmp4",
+        "index.m3u8",
+    ];
+    if !ffmpeg(dir.path(), &hls) {
+        return;
+    }
+    let site = Site::start();
+    site.put_dir("/f/", dir.path());
+    fetched_plays(&site.url("/f/index.m3u8"), "index.mp4");
+}
+
+#[test]
+fn a_dash_stream_made_by_ffmpeg_is_muxed_into_one_file_that_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    let dash = [
+        "-f",
+        "dash",
+        "-seg_duration",
+        "2",
+        "-use_template",
+        "1",
+        "-use_timeline",
+        "1",
+        "manifest.mpd",
+    ];
+    if !ffmpeg(dir.path(), &dash) {
+        return;
+    }
+    let site = Site::start();
+    site.put_dir("/d/", dir.path());
+    fetched_plays(&site.url("/d/manifest.mpd"), "manifest.mp4");
+}
