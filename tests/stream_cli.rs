@@ -12,8 +12,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fanout::engine::{BackendKind, Engine, EngineConfig, Event, Job};
+use serde_json::json;
 use support::programs::{Killed, fanout, hermetic, require};
+use support::serve::Serve;
 use support::streaming::{Site, encrypt, segment_bytes, sequence_iv};
+use support::wait::until;
 use support::{control_files, user_files};
 
 /// A plain-HLS site of `n` segments; the bytes fanout must join.
@@ -333,4 +337,115 @@ fn a_dash_stream_made_by_ffmpeg_is_muxed_into_one_file_that_plays() {
     let site = Site::start();
     site.put_dir("/d/", dir.path());
     fetched_plays(&site.url("/d/manifest.mpd"), "manifest.mp4");
+}
+
+/// What a browser extension sends: a playlist URL with the page's Referer
+/// and a header of its own, over aria2's RPC to `fanout serve`.
+#[test]
+fn an_rpc_client_s_playlist_url_with_its_referer_is_a_stream() {
+    let site = Site::start();
+    site.require_referer("https://site.example/page");
+    let plain = vod(&site, 6);
+    let home = tempfile::tempdir().unwrap();
+    let s = Serve::start_in(home.path(), &[]);
+    let options = json!({"referer": "https://site.example/page", "header": ["X-Extension: 1"]});
+    let gid = s
+        .call("aria2.addUri", json!([[site.url("/vod.m3u8")], options]))
+        .unwrap();
+    let st = until("the stream ends", || {
+        let st = s.call("aria2.tellStatus", json!([gid])).unwrap();
+        (st["status"] == "complete" || st["status"] == "error").then_some(st)
+    });
+    assert_eq!(st["status"], "complete", "{st}");
+    assert_eq!(st["completedLength"], plain.len().to_string(), "{st}");
+    assert_eq!(st["totalLength"], plain.len().to_string(), "{st}");
+    let path = st["files"][0]["path"].as_str().unwrap();
+    assert!(path.ends_with("/vod.ts"), "{path}");
+    assert!(std::fs::read(path).unwrap() == plain);
+}
+
+/// Pausing a live recording stops it, and what it recorded is the file.
+#[test]
+fn pausing_a_live_recording_keeps_what_it_recorded() {
+    let site = Site::start();
+    let mut text = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:20\n");
+    for n in 20..25 {
+        site.put(&format!("/l{n}.ts"), segment_bytes("rec", n, 4_000), "video/mp2t");
+        text += &format!("#EXTINF:1,\nl{n}.ts\n");
+    }
+    site.put("/rec.m3u8", text, "application/vnd.apple.mpegurl");
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let config = EngineConfig::new(BackendKind::Async { limit: 4 });
+    let engine = Engine::new(config, tx, std::sync::Arc::new(|| {})).unwrap();
+    let index = engine.submit(Job::new(site.url("/rec.m3u8"), dir.path()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut paused = false;
+    let result = loop {
+        let event = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("events");
+        match event {
+            // Three segments behind the edge are in: the user stops it.
+            Event::Pieces { done, .. } if done >= 3 && !paused => {
+                paused = engine.pause(index);
+            }
+            Event::Finished(r) => break r,
+            _ => {}
+        }
+    };
+    let path = result
+        .outcome
+        .as_ref()
+        .map(|s| s.path.clone())
+        .expect("a recording");
+    let want: Vec<u8> = (22..25).flat_map(|n| segment_bytes("rec", n, 4_000)).collect();
+    assert!(std::fs::read(&path).unwrap() == want, "{}", path.display());
+    assert_eq!(user_files(dir.path()), vec!["rec.ts".to_string()]);
+}
+
+/// Ctrl+C ends a recording that `fanout get` makes of a live stream, and
+/// what it recorded is kept under its name.
+#[test]
+fn ctrl_c_ends_a_live_recording_and_keeps_it() {
+    let site = Site::start();
+    let mut text = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:50\n");
+    for n in 50..54 {
+        site.put(
+            &format!("/c{n}.ts"),
+            segment_bytes("ctrl", n, 3_000),
+            "video/mp2t",
+        );
+        text += &format!("#EXTINF:1,\nc{n}.ts\n");
+    }
+    site.put("/onair.m3u8", text, "application/vnd.apple.mpegurl");
+    let dir = tempfile::tempdir().unwrap();
+    let (url, out) = (site.url("/onair.m3u8"), dir.path().to_str().unwrap());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut command);
+    let child = command
+        .args(["get", "-e", "async", &url, "-o", out])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    until("three segments are recorded", || {
+        (joined(dir.path()) >= 3).then_some(())
+    });
+    let sent = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.0.wait().unwrap();
+    let mut said = String::new();
+    std::io::Read::read_to_string(child.0.stderr.as_mut().unwrap(), &mut said).unwrap();
+    assert!(status.success(), "{status}: {said}");
+    let want: Vec<u8> = (51..54).flat_map(|n| segment_bytes("ctrl", n, 3_000)).collect();
+    assert!(
+        std::fs::read(dir.path().join("onair.ts")).unwrap() == want,
+        "{said}"
+    );
+    assert_eq!(user_files(dir.path()), vec!["onair.ts".to_string()]);
 }

@@ -9,8 +9,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, GetArgs};
+
+/// What a second Ctrl+C exits with, as a shell reports SIGINT.
+const EXIT_STOPPED: i32 = 130;
 use crate::engine::sort::Categories;
-use crate::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, Job, Order, TaskResult};
+use crate::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, Job, Note, Order, TaskResult};
 use crate::input::Options;
 
 pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) -> u8 {
@@ -89,9 +92,43 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
     let mut progress = Progress::new(total);
     let (mut ok, mut failed) = (0usize, 0usize);
     let stdout = std::io::stdout();
+    // Heard once a live stream records: Ctrl+C (or SIGTERM) then stops
+    // every download as a pause would, so a recording keeps what it has
+    // and the others their parts; a second one quits at once.
+    let mut signals: Option<crossbeam_channel::Receiver<()>> = None;
+    let mut stopping = false;
     while ok + failed < total {
-        let Ok(event) = rx.recv() else { break };
+        let never = crossbeam_channel::never();
+        let event = crossbeam_channel::select! {
+            recv(rx) -> event => event,
+            recv(signals.as_ref().unwrap_or(&never)) -> _ => {
+                if stopping {
+                    std::process::exit(EXIT_STOPPED);
+                }
+                stopping = true;
+                progress.suspend(|| eprintln!("stopping: recordings keep what they have; Ctrl+C again quits at once"));
+                for index in 0..total {
+                    engine.pause(index);
+                }
+                continue;
+            }
+        };
+        let Ok(event) = event else { break };
         match event {
+            // Stopped by the signal: the part stays for the same command.
+            Event::Paused { index, .. } if stopping => {
+                failed += 1;
+                progress.suspend(|| eprintln!("stopped #{index}: run the same command again to continue"));
+            }
+            Event::Note {
+                index,
+                note: note @ Note::Stream { live: true, .. },
+            } => {
+                if signals.is_none() {
+                    signals = super::serve::stop_signals().ok();
+                }
+                progress.suspend(|| eprintln!("note   #{index:<4} {note}"));
+            }
             Event::Progress { index, bytes, .. } => progress.bytes(index, bytes),
             Event::Finished(result) => {
                 progress.bytes(result.index, result.bytes);
@@ -114,7 +151,7 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
                     });
                 }
             }
-            // The CLI never pauses, so tasks are never re-queued.
+            // The CLI pauses only when stopped (above): nothing is re-queued.
             Event::Started { .. }
             | Event::Receiving { .. }
             | Event::Paused { .. }

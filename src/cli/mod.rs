@@ -219,7 +219,8 @@ pub struct GetArgs {
     pub variant: Option<String>,
     /// Stop recording a live stream after this much media, in seconds (or
     /// with m or h: 90s, 30m, 2h). Without it, a live stream is recorded
-    /// until stopped.
+    /// until stopped (Ctrl+C here, Pause in the window), and what it
+    /// recorded is kept.
     #[arg(long, value_name = "TIME", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
     #[command(flatten)]

@@ -175,8 +175,8 @@ pub fn run_serve(args: &ServeArgs, folders: &Folders) -> ExitCode {
     }
 }
 
-/// A channel that hears SIGTERM or SIGINT (Ctrl+C) once.
-fn stop_signals() -> std::io::Result<crossbeam_channel::Receiver<()>> {
+/// A channel that hears SIGTERM or SIGINT (Ctrl+C), each time one comes.
+pub(super) fn stop_signals() -> std::io::Result<crossbeam_channel::Receiver<()>> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -190,15 +190,19 @@ fn stop_signals() -> std::io::Result<crossbeam_channel::Receiver<()>> {
         .name("fanout-signals".into())
         .spawn(move || {
             runtime.block_on(async move {
-                #[cfg(unix)]
-                tokio::select! {
-                    _ = term.recv() => tracing::info!("SIGTERM: stopping"),
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
+                loop {
+                    #[cfg(unix)]
+                    tokio::select! {
+                        _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+                        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
+                    }
+                    #[cfg(not(unix))]
+                    let _ = tokio::signal::ctrl_c().await;
+                    if tx.send(()).is_err() {
+                        break;
+                    }
                 }
-                #[cfg(not(unix))]
-                let _ = tokio::signal::ctrl_c().await;
             });
-            let _ = tx.send(());
         })?;
     Ok(rx)
 }

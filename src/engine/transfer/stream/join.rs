@@ -276,8 +276,11 @@ impl Join<'_> {
                             joined: fetcher.reporter.now(),
                         });
                     }
-                    progress.report(fetcher, false);
-                    if marked.elapsed() >= MARK_EVERY {
+                    // Caught up (a live recording waits for its next
+                    // reload): the row hears the count now, not at the next piece.
+                    let caught_up = sync::lock(&shared.line).taken == self.done;
+                    progress.report(fetcher, caught_up);
+                    if caught_up || marked.elapsed() >= MARK_EVERY {
                         self.mark();
                         marked = Instant::now();
                     }
