@@ -14,18 +14,24 @@
 //!   the first fails for good;
 //! - `cookies=FILE`: a browser's exported cookies (Netscape `cookies.txt`);
 //! - `header="Name: value"` (repeatable), `referer=URL`, `user-agent=TEXT`:
-//!   what every request of the file sends (a cookie, a referer).
+//!   what every request of the file sends (a cookie, a referer);
+//! - `variant=WHICH`: a stream's variant, when its playlist is an HLS
+//!   master (its number as listed, a height such as `720p`, a bandwidth);
+//! - `duration=TIME`: how much of a live stream to record (`90s`, `30m`).
 //!
 //! A value with spaces is quoted: `header="Cookie: a=1; b=2"` (`\"` and
 //! `\\` inside double quotes); single quotes take the text as it is.
 
 use crate::engine::http::parse_url;
-use crate::engine::{EngineConfig, Header, HeaderError, Headers, Job, hex, naming, parse_rate, parse_sha256};
+use crate::engine::{
+    EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, hex, naming, parse_duration, parse_rate,
+    parse_sha256,
+};
 use crate::i18n::{self, tr};
 use crate::pattern::{self, PatternError};
 
 /// What the option errors list as the words a line may have.
-const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL or cookies=FILE";
+const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH or duration=TIME";
 
 /// The text without a leading UTF-8 byte-order mark, which Notepad and
 /// other Windows editors write at the start of a file.
@@ -58,6 +64,8 @@ pub struct Options {
     pub mirrors: Vec<String>,
     /// A cookies file (Netscape format).
     pub cookies: Option<std::path::PathBuf>,
+    /// What to take of a stream.
+    pub stream: StreamOptions,
 }
 
 /// A word after a URL that is not a good option. Typed, so the window can
@@ -80,6 +88,8 @@ pub enum OptionError {
     Name(String),
     #[error("a quote is not closed: {0}")]
     Quote(String),
+    #[error("duration={0:?} is not a time: use seconds, or 30m, 2h")]
+    Duration(String),
 }
 
 impl Options {
@@ -112,6 +122,11 @@ impl Options {
                 "user-agent" => o.headers.push(Header::new("user-agent", value)?),
                 "mirror" => o.mirrors.push(value.to_string()),
                 "cookies" => o.cookies = Some(value.into()),
+                "variant" => o.stream.variant = Some(value.to_string()),
+                "duration" => {
+                    o.stream.duration =
+                        Some(parse_duration(value).map_err(|_| OptionError::Duration(value.into()))?)
+                }
                 other => return Err(OptionError::Unknown(other.into())),
             }
         }
@@ -147,6 +162,12 @@ impl Options {
         if let Some(c) = &self.cookies {
             words.push(format!("cookies={}", quote(&c.to_string_lossy())));
         }
+        if let Some(v) = &self.stream.variant {
+            words.push(format!("variant={}", quote(v)));
+        }
+        if let Some(d) = self.stream.duration {
+            words.push(format!("duration={}s", d.as_secs_f64()));
+        }
         words.join(" ")
     }
 
@@ -163,6 +184,7 @@ impl Options {
         job.name = self.name.clone();
         job.mirrors = self.mirrors.clone();
         job.cookies = self.cookies.clone();
+        job.stream = self.stream.clone();
         job
     }
 }
@@ -359,6 +381,12 @@ mod tests {
         ] {
             assert!(split_line(bad).is_err(), "{bad}");
         }
+        // A stream's variant and recording time, kept with the line.
+        let (_, o) = split_line("https://h/live.m3u8 variant=720p duration=1.5m").unwrap();
+        assert_eq!(o.stream.variant.as_deref(), Some("720p"));
+        assert_eq!(o.stream.duration, Some(std::time::Duration::from_secs(90)));
+        assert_eq!(Options::from_words(&o.to_words()), Ok(o));
+        assert!(split_line("u duration=forever").is_err());
         // Not options at all: the line is one URL, which will fail as such.
         assert_eq!(
             split_line(" not a url ").unwrap(),

@@ -221,7 +221,7 @@ pub struct GetArgs {
     /// with m or h: 90s, 30m, 2h). Without it, a live stream is recorded
     /// until stopped (Ctrl+C here, Pause in the window), and what it
     /// recorded is kept.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    #[arg(long, value_name = "TIME", value_parser = crate::engine::parse_duration)]
     pub duration: Option<std::time::Duration>,
     #[command(flatten)]
     pub net: NetArgs,
@@ -413,29 +413,6 @@ impl GetArgs {
             secret: secret.filter(|s| !s.is_empty()),
         })
     }
-}
-
-/// `90`, `90s`, `30m` or `2h`.
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let t = text.trim();
-    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let n: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a time: use seconds, or 30m, 2h"))?;
-    let seconds = match unit.trim() {
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        other => return Err(format!("{other:?} is not a unit of time: use s, m or h")),
-    };
-    if !(seconds.is_finite() && seconds > 0.0) {
-        return Err(format!("{text:?}: the time must be more than 0"));
-    }
-    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[cfg(test)]

@@ -133,6 +133,29 @@ pub fn parse_rate(text: &str) -> Result<Option<u64>, String> {
     Ok((bytes >= 1.0).then_some(bytes as u64))
 }
 
+/// `90`, `90s`, `30m` or `2h`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a time: use seconds, or 30m, 2h"))?;
+    let seconds = match unit.trim() {
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("{other:?} is not a unit of time: use s, m or h")),
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!("{text:?}: the time must be more than 0"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,12 +55,14 @@ pub use error::{FetchError, Note, RangeError, RedirectError, StreamError};
 pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};
 pub use job::{Event, Job, Saved, StreamOptions, TaskResult, Worker, hex, parse_sha256};
-pub use limit::parse_rate;
+pub use limit::{parse_duration, parse_rate};
 pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};
 pub use queue::Place;
 use queue::{Cancel, Pause, Task};
 use report::Reporter;
 pub use report::Waker;
+pub use transfer::stream::plan::Variant as StreamVariant;
+pub use transfer::stream::probe::variants as stream_variants;
 
 /// A count of files at once for each rule that sets a most.
 fn slots(config: &EngineConfig) -> Vec<Option<Arc<rules::RuleSlot>>> {

@@ -27,6 +27,8 @@ pub struct AddDialog {
     pub cookies: String,
     /// Give the `URLs` field the keyboard on the next frame (just opened).
     focus_urls: bool,
+    /// A stream's variants, for a single URL.
+    variants: super::add_variants::VariantPicker,
 }
 
 pub enum AddOutcome {
@@ -178,6 +180,12 @@ impl AddDialog {
                         .hint_text(tr!(CookiesHint)),
                 )
                 .labelled_by(cookies_label.id);
+                let one = match a.urls {
+                    1 => take_valid(&self.text, 1).0.into_iter().next(),
+                    _ => None,
+                };
+                self.variants
+                    .show(ui, one.as_ref().map(|(url, o)| (url.as_str(), &o.headers)));
                 if let Some(note) = &self.note {
                     ui.label(note);
                 }
@@ -198,6 +206,11 @@ impl AddDialog {
                             (parse_sha256(&self.sha256), urls.as_mut_slice())
                         {
                             options.sha256 = Some(digest);
+                        }
+                        if let [(url, options)] = urls.as_mut_slice()
+                            && let Some(variant) = self.variants.choice_for(url)
+                        {
+                            options.stream.variant = Some(variant);
                         }
                         self.sha256.clear();
                         let n = urls.len();

@@ -20,6 +20,7 @@
 
 mod actions;
 pub mod add;
+mod add_variants;
 pub mod after_batch;
 mod app;
 mod clipboard_watch;

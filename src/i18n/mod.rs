@@ -280,6 +280,7 @@ pub fn option_error(e: &OptionError) -> String {
         OptionError::Rate(value) => tr!(OptRate, value = format!("{value:?}")),
         OptionError::Name(name) => tr!(OptName, name = format!("{name:?}")),
         OptionError::Quote(line) => tr!(OptQuote, line = line),
+        OptionError::Duration(value) => tr!(OptDuration, value = format!("{value:?}")),
         OptionError::Header(HeaderError::NoColon(line)) => tr!(HdrNoColon, line = format!("{line:?}")),
         OptionError::Header(HeaderError::Name(name)) => tr!(HdrName, name = format!("{name:?}")),
         OptionError::Header(HeaderError::Value(name)) => tr!(HdrValue, name = name),

@@ -217,6 +217,7 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
     let files = [
         ("mod.rs", include_str!("../gui/mod.rs")),
         ("add.rs", include_str!("../gui/add.rs")),
+        ("add_variants.rs", include_str!("../gui/add_variants.rs")),
         ("compare.rs", include_str!("../gui/compare.rs")),
         ("service/model.rs", include_str!("../service/model.rs")),
         ("service/row.rs", include_str!("../service/row.rs")),

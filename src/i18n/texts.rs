@@ -143,8 +143,9 @@ catalogue! {
     RangeBackwards: "bad range: [{group}]: {from} is after {to}; write the smaller number first", "范围有误：[{group}] 中 {from} 大于 {to}；请把较小的数写在前面";
     RangeZeroStep: "bad range: [{group}]: the step must be at least 1", "范围有误：[{group}] 的步长至少为 1";
     RangeTooLarge: "bad range: [{group}]: {value} is too large", "范围有误：[{group}] 中的 {value} 太大";
-    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL or cookies=FILE", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL 或 cookies=FILE";
-    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL or cookies=FILE", "未知选项 {key}：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL 或 cookies=FILE";
+    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH or duration=TIME", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL、cookies=FILE、variant=WHICH 或 duration=TIME";
+    OptDuration: "duration={value} is not a time: use seconds, or 30m, 2h", "duration={value} 不是时长：请用秒数，或 30m、2h";
+    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH or duration=TIME", "未知选项 {key}：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL、cookies=FILE、variant=WHICH 或 duration=TIME";
     OptName: "out={name} is not a file name", "out={name} 不是有效的文件名";
     OptQuote: "a quote is not closed: {line}", "引号未闭合：{line}";
     HdrNoColon: "{line} is not a header: expected \"Name: value\"", "{line} 不是请求头：应为 \"Name: value\"";
@@ -175,6 +176,12 @@ catalogue! {
     ColActions: "Actions", "操作";
     StreamTimeline: "Segments of {name}: {lanes} lanes fetch them in any order; each is written in playlist order (a thin line: waiting for an earlier one).", "{name} 的分段：{lanes} 条通道以任意顺序获取；每段按播放列表顺序写入（细线：等待更早的分段）。";
     SegmentNumber: "segment {n}", "分段 {n}";
+    VariantsLook: "Stream variants…", "流的版本…";
+    VariantsOneUrl: "For one URL whose playlist offers several variants (an HLS master)", "用于一个提供多个版本的播放列表网址（HLS 主播放列表）";
+    VariantsNone: "Not an HLS master playlist: there is no variant to choose.", "不是 HLS 主播放列表：没有可选的版本。";
+    VariantsFailed: "Could not look at the playlist: {why}", "无法读取播放列表：{why}";
+    VariantsBest: "The best (highest bitrate)", "最佳（最高码率）";
+    VariantsAudio: "separate audio", "独立音轨";
     SegmentsOf: "{done}/{total} segments", "{done}/{total} 个分段";
     SegmentsLive: "{done} segments (live)", "{done} 个分段（直播）";
     ConnectionsEach: "{n} connections, each for a part of the file", "{n} 个连接，各自下载文件的一部分";

@@ -7,7 +7,7 @@
 pub(crate) mod body;
 mod ranges;
 mod segment;
-mod stream;
+pub(crate) mod stream;
 
 use std::time::Duration;
 

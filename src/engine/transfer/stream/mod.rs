@@ -16,6 +16,7 @@ mod join;
 mod live;
 mod mux;
 pub mod plan;
+pub mod probe;
 mod sniff;
 
 use std::sync::Arc;
