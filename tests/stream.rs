@@ -288,3 +288,74 @@ fn dash_without_ffmpeg_keeps_video_and_audio_apart() {
     assert!(std::fs::read(dir.path().join("manifest.audio.m4a")).unwrap() == audio);
     assert!(said.contains("ffmpeg was not found"), "{said}");
 }
+
+/// A segment the server is too busy for once is tried again, as any
+/// transfer is, and the stream completes; the retry is in the log.
+#[test]
+fn a_segment_that_fails_once_is_tried_again() {
+    let (site, plain) = encrypted_site();
+    site.busy_once("/v/hi/seg4.ts");
+    let dir = tempfile::tempdir().unwrap();
+    let (results, events) = run_jobs(
+        config(BackendKind::Threads { workers: 4 }),
+        vec![job(site.url("/watch"), dir.path())],
+    );
+    assert!(std::fs::read(saved_path(&results[0])).unwrap() == plain);
+    assert_eq!(site.hits("/v/hi/seg4.ts"), 2);
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            fanout::engine::Event::Note {
+                note: fanout::engine::Note::Retry { .. },
+                ..
+            }
+        )),
+        "the retry is noted"
+    );
+}
+
+/// An HLS variant with an audio rendition of its own: two tracks. Without
+/// ffmpeg both are kept, each its segments in order, and the log says why.
+#[test]
+fn an_audio_rendition_is_a_second_track() {
+    let site = Site::start();
+    let mut video = Vec::new();
+    let mut audio = Vec::new();
+    let (mut vlist, mut alist) = (
+        String::from("#EXTM3U\n#EXT-X-TARGETDURATION:2\n"),
+        String::from("#EXTM3U\n#EXT-X-TARGETDURATION:2\n"),
+    );
+    for i in 0..4 {
+        let (v, a) = (segment_bytes("video", i, 9_000), segment_bytes("audio", i, 1_500));
+        site.put(&format!("/r/v{i}.ts"), v.clone(), "video/mp2t");
+        site.put(&format!("/r/a/{i}.aac.ts"), a.clone(), "video/mp2t");
+        video.extend(v);
+        audio.extend(a);
+        vlist += &format!("#EXTINF:2,\nv{i}.ts\n");
+        alist += &format!("#EXTINF:2,\n{i}.aac.ts\n");
+    }
+    site.put(
+        "/r/video.m3u8",
+        vlist + "#EXT-X-ENDLIST\n",
+        "application/vnd.apple.mpegurl",
+    );
+    site.put(
+        "/r/a/audio.m3u8",
+        alist + "#EXT-X-ENDLIST\n",
+        "application/vnd.apple.mpegurl",
+    );
+    site.put(
+        "/r/show.m3u8",
+        "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"en\",DEFAULT=YES,URI=\"a/audio.m3u8\"\n\
+         #EXT-X-STREAM-INF:BANDWIDTH=900000,AUDIO=\"aud\"\nvideo.m3u8\n",
+        "application/vnd.apple.mpegurl",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (url, out_dir) = (site.url("/r/show.m3u8"), dir.path().to_str().unwrap());
+    let out = support::programs::fanout(&["get", &url, "-o", out_dir], None, &[("PATH", "/nonexistent")]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(std::fs::read(dir.path().join("show.video.ts")).unwrap() == video);
+    assert!(std::fs::read(dir.path().join("show.audio.ts")).unwrap() == audio);
+    assert!(said.contains("ffmpeg was not found"), "{said}");
+}

@@ -39,6 +39,8 @@ struct Inner {
     max_in_flight: AtomicUsize,
     /// Paths that answer 404 (a segment gone from the site).
     gone: Mutex<Vec<String>>,
+    /// Paths whose first request answers 503 (a busy server).
+    busy_once: Mutex<Vec<String>>,
 }
 
 pub struct Site {
@@ -127,6 +129,11 @@ impl Site {
         self.inner.gone.lock().unwrap().push(path.to_string());
     }
 
+    /// The next request for `path` answers 503; the ones after it, the file.
+    pub fn busy_once(&self, path: &str) {
+        self.inner.busy_once.lock().unwrap().push(path.to_string());
+    }
+
     pub fn hits(&self, path: &str) -> usize {
         self.inner.hits.lock().unwrap().get(path).copied().unwrap_or(0)
     }
@@ -174,6 +181,13 @@ async fn serve(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap) ->
     }
     if inner.gone.lock().unwrap().contains(&path) {
         return status(StatusCode::NOT_FOUND);
+    }
+    {
+        let mut busy = inner.busy_once.lock().unwrap();
+        if let Some(at) = busy.iter().position(|p| *p == path) {
+            busy.remove(at);
+            return status(StatusCode::SERVICE_UNAVAILABLE);
+        }
     }
     let Some(file) = inner.files.lock().unwrap().get(&path).cloned() else {
         return status(StatusCode::NOT_FOUND);
