@@ -189,6 +189,19 @@ fn a_live_playlist_is_recorded_for_its_duration() {
     assert!(site.hits("/live.m3u8") >= 3, "the live playlist was reloaded");
 }
 
+/// ffmpeg's HLS muxer as a site's video on demand: 2-second segments, all
+/// listed, ended.
+const VOD_HLS: [&str; 8] = [
+    "-f",
+    "hls",
+    "-hls_time",
+    "2",
+    "-hls_list_size",
+    "0",
+    "-hls_playlist_type",
+    "vod",
+];
+
 /// Makes a 20-second test stream with ffmpeg in `dir`; false when ffmpeg is
 /// not installed (skipped, or failed in CI).
 fn ffmpeg(dir: &Path, args: &[&str]) -> bool {
@@ -271,19 +284,7 @@ fn an_encrypted_hls_ts_stream_made_by_ffmpeg_plays() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("enc.key"), [0x42u8; 16]).unwrap();
     std::fs::write(dir.path().join("keyinfo"), "enc.key\nenc.key\n").unwrap();
-    let hls = [
-        "-f",
-        "hls",
-        "-hls_time",
-        "2",
-        "-hls_list_size",
-        "0",
-        "-hls_playlist_type",
-        "vod",
-        "-hls_key_info_file",
-        "keyinfo",
-        "index.m3u8",
-    ];
+    let hls = [&VOD_HLS[..], &["-hls_key_info_file", "keyinfo", "index.m3u8"]].concat();
     if !ffmpeg(dir.path(), &hls) {
         return;
     }
@@ -296,19 +297,7 @@ fn an_encrypted_hls_ts_stream_made_by_ffmpeg_plays() {
 #[test]
 fn an_hls_fmp4_stream_made_by_ffmpeg_plays() {
     let dir = tempfile::tempdir().unwrap();
-    let hls = [
-        "-f",
-        "hls",
-        "-hls_time",
-        "2",
-        "-hls_list_size",
-        "0",
-        "-hls_playlist_type",
-        "vod",
-        "-hls_segment_type",
-        "fmp4",
-        "index.m3u8",
-    ];
+    let hls = [&VOD_HLS[..], &["-hls_segment_type", "fmp4", "index.m3u8"]].concat();
     if !ffmpeg(dir.path(), &hls) {
         return;
     }
