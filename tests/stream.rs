@@ -359,3 +359,26 @@ fn an_audio_rendition_is_a_second_track() {
     assert!(std::fs::read(dir.path().join("show.audio.ts")).unwrap() == audio);
     assert!(said.contains("ffmpeg was not found"), "{said}");
 }
+
+/// The proxy set for downloads carries the playlists, the keys and every
+/// segment of a stream.
+#[test]
+fn a_stream_goes_through_the_proxy_set_for_downloads() {
+    let Some(proxy) = support::proxy::Proxy::tinyproxy(None) else {
+        return;
+    };
+    let (site, plain) = encrypted_site();
+    let dir = tempfile::tempdir().unwrap();
+    let server = fanout::engine::ProxyServer::parse(&proxy.url("http", None), None).unwrap();
+    let config = EngineConfig {
+        proxy: fanout::engine::ProxyConfig {
+            choice: fanout::engine::ProxyChoice::Manual(server),
+            no_proxy: None,
+        },
+        ..config(BackendKind::Async { limit: 4 })
+    };
+    let (results, _) = run_jobs(config, vec![job(site.url("/watch"), dir.path())]);
+    assert!(std::fs::read(saved_path(&results[0])).unwrap() == plain);
+    // The master, the media playlist, two keys and 12 segments.
+    assert_eq!(proxy.requests().len(), 16, "tinyproxy's log: {}", proxy.log());
+}

@@ -72,6 +72,9 @@ impl Fan {
 struct Line {
     pieces: Vec<Piece>,
     taken: usize,
+    /// Pieces taken whose fetch was given up while the stream went on (a
+    /// pause undone before the joiner saw it): taken again first.
+    again: Vec<usize>,
     /// No piece will be added.
     closed: bool,
 }
@@ -167,6 +170,7 @@ impl Join<'_> {
             line: std::sync::Mutex::new(Line {
                 pieces,
                 taken: self.done,
+                again: Vec::new(),
                 closed,
             }),
             more: Notify::new(),
@@ -250,7 +254,15 @@ impl Join<'_> {
                     };
                     let data = match result {
                         Ok(data) => data,
-                        Err(FetchError::Cancelled) => continue,
+                        Err(FetchError::Cancelled) if fetcher.stopping() => continue,
+                        Err(FetchError::Cancelled) => {
+                            // Given up, but the stream goes on: fetch it again,
+                            // in the room it held in the window.
+                            sync::lock(&shared.line).again.push(number);
+                            shared.window.add_permits(1);
+                            shared.more.notify_waiters();
+                            continue;
+                        }
                         Err(cause) => {
                             fetcher.stop();
                             let url = redact(&sync::lock(&shared.line).pieces[number].url);
@@ -334,6 +346,9 @@ async fn lane(
                 let mut line = sync::lock(&shared.line);
                 if shared.over.load(Ordering::SeqCst) {
                     break None;
+                }
+                if let Some(number) = line.again.pop() {
+                    break Some((number, line.pieces[number].clone()));
                 }
                 if line.taken < line.pieces.len() {
                     line.taken += 1;
