@@ -20,29 +20,56 @@ use support::streaming::{Site, encrypt, segment_bytes, sequence_iv};
 use support::wait::until;
 use support::{control_files, user_files};
 
-/// A plain-HLS site of `n` segments; the bytes fanout must join.
-fn vod(site: &Site, n: usize) -> Vec<u8> {
+/// An encrypted HLS playlist of `n` segments at `/NAME.m3u8`; the bytes
+/// fanout must join.
+fn vod_at(site: &Site, name: &str, n: usize) -> Vec<u8> {
     let key = [0x5Au8; 16];
     site.put("/key.bin", key.to_vec(), "application/octet-stream");
     let mut playlist = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:100\n");
     playlist += "#EXT-X-KEY:METHOD=AES-128,URI=\"/key.bin\"\n";
     let mut plain = Vec::new();
     for i in 0..n {
-        let bytes = segment_bytes("vod", i, 30_000);
-        site.put(
-            &format!("/s/{i}.ts"),
-            encrypt(&key, &sequence_iv(100 + i as u64), &bytes),
-            "video/mp2t",
-        );
+        let bytes = segment_bytes(name, i, 30_000);
+        let sealed = encrypt(&key, &sequence_iv(100 + i as u64), &bytes);
+        site.put(&format!("/{name}/{i}.ts"), sealed, "video/mp2t");
         plain.extend(bytes);
-        playlist += &format!("#EXTINF:2,\n/s/{i}.ts\n");
+        playlist += &format!("#EXTINF:2,\n/{name}/{i}.ts\n");
     }
     site.put(
-        "/vod.m3u8",
+        &format!("/{name}.m3u8"),
         playlist + "#EXT-X-ENDLIST\n",
         "application/vnd.apple.mpegurl",
     );
     plain
+}
+
+fn vod(site: &Site, n: usize) -> Vec<u8> {
+    vod_at(site, "vod", n)
+}
+
+/// Starts `fanout get ARGS`; once the part's record says 8 segments are
+/// joined, kills it with SIGKILL (nothing flushed or renamed).
+fn kill_after_8_segments(dir: &Path, args: &[&str]) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut command);
+    let child = command
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while joined(dir) < 8 {
+        assert!(
+            Instant::now() < deadline,
+            "no progress recorded: {:?}",
+            user_files(dir)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
 }
 
 /// The pieces a stream's record beside its part says are joined.
@@ -64,32 +91,13 @@ fn killed_then_run_again_fetches_only_the_missing_segments() {
     let dir = tempfile::tempdir().unwrap();
     let url = site.url("/vod.m3u8");
     let out = dir.path().to_str().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
-    hermetic(&mut command);
-    let child = command
-        .args(["get", "-e", "threads", "-j", "2", &url, "-o", out])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Killed(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while joined(dir.path()) < 8 {
-        assert!(
-            Instant::now() < deadline,
-            "no progress recorded: {:?}",
-            user_files(dir.path())
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.0.kill().unwrap(); // SIGKILL: nothing is flushed or renamed
-    child.0.wait().unwrap();
+    kill_after_8_segments(dir.path(), &["get", "-e", "threads", "-j", "2", &url, "-o", out]);
     let kept = joined(dir.path());
     assert!(
         !user_files(dir.path()).contains(&"vod.ts".to_string()),
         "a killed run named its file"
     );
-    let before: usize = (0..30).map(|i| site.hits(&format!("/s/{i}.ts"))).sum();
+    let before: usize = (0..30).map(|i| site.hits(&format!("/vod/{i}.ts"))).sum();
     let again = fanout(&["get", "-e", "threads", "-j", "2", &url, "-o", out], None, &[]);
     assert!(
         again.status.success(),
@@ -104,12 +112,12 @@ fn killed_then_run_again_fetches_only_the_missing_segments() {
     // The segments joined before the kill were not fetched again.
     for i in 0..kept {
         assert_eq!(
-            site.hits(&format!("/s/{i}.ts")),
+            site.hits(&format!("/vod/{i}.ts")),
             1,
             "segment {i} of the {kept} kept was fetched again"
         );
     }
-    let after: usize = (0..30).map(|i| site.hits(&format!("/s/{i}.ts"))).sum();
+    let after: usize = (0..30).map(|i| site.hits(&format!("/vod/{i}.ts"))).sum();
     assert!(
         after - before <= 30 - kept + 2,
         "{} requests for {} missing segments",
@@ -437,4 +445,38 @@ fn ctrl_c_ends_a_live_recording_and_keeps_it() {
         "{said}"
     );
     assert_eq!(user_files(dir.path()), vec!["onair.ts".to_string()]);
+}
+
+/// A part left by one variant is never continued by another: killed while
+/// fetching variant 2, then asked for variant 1, the file is variant 1's.
+#[test]
+fn another_variant_never_continues_a_part_left_by_the_first() {
+    let site = Site::start();
+    site.set_latency(Duration::from_millis(60));
+    let low = vod_at(&site, "low", 20);
+    vod_at(&site, "high", 20);
+    site.put(
+        "/show",
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000\n/low.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=900000\n/high.m3u8\n",
+        "text/plain",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (url, out) = (site.url("/show"), dir.path().to_str().unwrap());
+    kill_after_8_segments(
+        dir.path(),
+        &["get", "-e", "async", "-j", "2", "--variant", "2", &url, "-o", out],
+    );
+    let again = fanout(&["get", "--json", "--variant", "1", &url, "-o", out], None, &[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let path = line["path"].as_str().unwrap();
+    assert!(
+        std::fs::read(path).unwrap() == low,
+        "{path} is not variant 1's stream"
+    );
+    assert_eq!(site.hits("/low/0.ts"), 1);
 }

@@ -58,15 +58,10 @@ impl PartFile {
     ) {
         let path = control_path(&self.dir, url);
         let control = Control {
-            url: url.to_string(),
-            name: self.name.clone(),
-            base: self.base.clone(),
-            k: self.k,
             validator: validator.clone(),
             total,
             segments,
-            into: self.into.clone(),
-            stream: None,
+            ..self.control_of(url)
         };
         match write_atomically(&path, &control) {
             Ok(()) => {
@@ -93,19 +88,29 @@ impl PartFile {
         let mut file = ControlFile {
             path,
             control: Control {
-                url: url.to_string(),
-                name: self.name.clone(),
-                base: self.base.clone(),
-                k: self.k,
                 validator: validator.clone(),
                 total: Some(total),
-                segments: None,
-                into: self.into.clone(),
-                stream: None,
+                ..self.control_of(url)
             },
         };
         file.write(missing);
         file
+    }
+
+    /// The record of this part under `url`, with nothing known yet of
+    /// its size or progress.
+    fn control_of(&self, url: &str) -> Control {
+        Control {
+            url: url.to_string(),
+            name: self.name.clone(),
+            base: self.base.clone(),
+            k: self.k,
+            validator: None,
+            total: None,
+            segments: None,
+            into: self.into.clone(),
+            stream: None,
+        }
     }
 
     /// Records that the first `pieces` pieces of a stream's track, `bytes`
@@ -117,15 +122,8 @@ impl PartFile {
         self.file.flush()?;
         let path = control_path(&self.dir, key);
         let control = Control {
-            url: key.to_string(),
-            name: self.name.clone(),
-            base: self.base.clone(),
-            k: self.k,
-            validator: None,
-            total: None,
-            segments: None,
-            into: self.into.clone(),
             stream: Some((pieces, bytes)),
+            ..self.control_of(key)
         };
         write_atomically(&path, &control)?;
         self.control = Some(path);

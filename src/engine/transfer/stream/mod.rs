@@ -78,7 +78,15 @@ pub(crate) async fn run(
     let mut progress = Progress::new(task.index, 0, (!live).then(|| tracks.iter().map(pieces).sum()));
     for (i, track) in tracks.iter().enumerate() {
         let name = track_name(&stem, track, tracks.len());
-        let key = format!("{}#stream-{i}", task.raw_url);
+        // The record names the track by its first piece too: another
+        // variant (a different --variant) never continues this one's part.
+        let first = track
+            .init
+            .iter()
+            .chain(&track.pieces)
+            .next()
+            .map_or("", |p| p.url.as_str());
+        let key = format!("{}#stream-{i}#{first}", task.raw_url);
         let (mut part, done, bytes) = match open(config, task, &name, &key, track.live) {
             Ok(opened) => opened,
             Err(e) => return Attempt::failed(Some(200), 0, e),
