@@ -64,6 +64,7 @@ fn main() {
                     path: format!("/tmp/album/{index}.jpg").into(),
                     bytes: 200_000,
                     skipped: false,
+                    files: Vec::new(),
                 }),
                 http_status: Some(200),
                 bytes: 200_000,

@@ -270,6 +270,7 @@ mod tests {
                     path: "f".into(),
                     bytes: 10,
                     skipped: false,
+                    files: Vec::new(),
                 })
             } else {
                 Err(FetchError::Http {

@@ -37,6 +37,7 @@ impl Attempt {
                 path,
                 bytes: 0,
                 skipped: true,
+                files: Vec::new(),
             },
         )
     }

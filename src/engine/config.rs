@@ -97,6 +97,8 @@ pub struct EngineConfig {
     pub sort: Option<std::sync::Arc<Categories>>,
     /// Per-site rules, first match first.
     pub rules: SiteRules,
+    /// Torrents' listen port and peer discovery.
+    pub torrent: TorrentConfig,
 }
 
 /// An aria2 daemon: its JSON-RPC address and secret token. The secret is
@@ -140,6 +142,27 @@ impl EngineConfig {
             if_exists: IfExists::default(),
             sort: None,
             rules: SiteRules::default(),
+            torrent: TorrentConfig::default(),
+        }
+    }
+}
+
+/// The BitTorrent side of the engine, used once a torrent is added (the
+/// session starts then, not before).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TorrentConfig {
+    /// The port peers connect to; `None`: one the system picks.
+    pub port: Option<u16>,
+    /// The DHT and local peer discovery: off, peers come only from
+    /// trackers and those given.
+    pub dht: bool,
+}
+
+impl Default for TorrentConfig {
+    fn default() -> Self {
+        TorrentConfig {
+            port: None,
+            dht: true,
         }
     }
 }

@@ -74,6 +74,9 @@ pub enum FetchError {
     /// A stream's playlist cannot be downloaded (its encryption, its shape).
     #[error("{0}")]
     Stream(#[from] StreamError),
+    /// A torrent cannot be downloaded, or its download failed.
+    #[error("{0}")]
+    Torrent(#[from] TorrentError),
     /// One piece of a stream failed for good (after its own retries): the
     /// stream fails with it, and no file that looks complete is left.
     #[error("segment {number} ({url}) failed: {cause}")]
@@ -104,6 +107,29 @@ pub enum StreamError {
     /// A key was not 16 bytes.
     #[error("the key at {0} is not a 16-byte AES-128 key")]
     BadKey(String),
+}
+
+/// Why a torrent cannot be downloaded. Final: trying again would meet
+/// the same torrent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TorrentError {
+    /// Not a torrent or magnet link fanout can read (librqbit's reason).
+    #[error("not a torrent fanout can read: {0}")]
+    Invalid(String),
+    /// A file's path would leave the torrent's folder, or fanout's name
+    /// rules would change it (`..`, an absolute path, a reserved name):
+    /// nothing is written.
+    #[error("the torrent names an unsafe path {0:?}; nothing was written")]
+    UnsafePath(String),
+    /// `--select` names a file the torrent does not have.
+    #[error("no file {wanted} in the torrent: it has {count}")]
+    NoSuchFile { wanted: usize, count: usize },
+    /// The BitTorrent session could not start (the port is taken, say).
+    #[error("BitTorrent could not start: {0}")]
+    Session(String),
+    /// The download failed on the way (a disk error, the library's).
+    #[error("the torrent failed: {0}")]
+    Failed(String),
 }
 
 /// ` of N` when the size is known.

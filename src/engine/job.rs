@@ -35,6 +35,8 @@ pub struct Job {
     /// A cookies file (Netscape format) read into the engine's jar before
     /// the first request.
     pub cookies: Option<PathBuf>,
+    /// What to take of a torrent and how long to seed it.
+    pub torrent: TorrentOptions,
 }
 
 impl Job {
@@ -50,8 +52,66 @@ impl Job {
             stream: StreamOptions::default(),
             mirrors: Vec::new(),
             cookies: None,
+            torrent: TorrentOptions::default(),
         }
     }
+}
+
+/// What the user chose for a torrent (a `magnet:` link, a `.torrent` file
+/// or a URL that serves one). The defaults take every file and stop at
+/// completion.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TorrentOptions {
+    /// The files to write, 0-based in the torrent's order (`--select` is
+    /// 1-based, as aria2's `--select-file`); `None`: all of them.
+    pub select: Option<Vec<usize>>,
+    /// Peers to dial besides what trackers and the DHT find.
+    pub peers: Vec<std::net::SocketAddr>,
+    /// Seeding after completion, as aria2's `--seed-ratio`/`--seed-time`.
+    pub seed: SeedLimits,
+}
+
+/// When seeding ends, with aria2's meanings: a ratio of 0 is no ratio
+/// limit, a time of 0 stops at completion, and when both are set the
+/// first one reached ends it. Neither set: no seeding at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeedLimits {
+    /// Uploaded over the torrent's size, in thousandths (so the options
+    /// compare exactly: 1.5 is 1500).
+    pub ratio_milli: Option<u64>,
+    pub time: Option<Duration>,
+}
+
+impl SeedLimits {
+    /// Whether seeding goes on after `uploaded` bytes of a torrent of
+    /// `size` bytes, seeded for `seeded`.
+    pub fn keep_seeding(&self, uploaded: u64, size: u64, seeded: Duration) -> bool {
+        let by_ratio = match self.ratio_milli {
+            None => None,
+            // No ratio limit.
+            Some(0) => Some(true),
+            Some(r) => Some(u128::from(uploaded) * 1000 < u128::from(r) * u128::from(size.max(1))),
+        };
+        let by_time = self.time.map(|t| seeded < t);
+        match (by_ratio, by_time) {
+            (None, None) => false,
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            // Whichever is reached first ends seeding; a ratio of 0 leaves
+            // the time alone to decide.
+            (Some(a), Some(b)) => match self.ratio_milli {
+                Some(0) => b,
+                _ => a && b,
+            },
+        }
+    }
+}
+
+/// One file of a finished torrent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedFile {
+    pub path: PathBuf,
+    pub bytes: u64,
 }
 
 /// What the user chose for a stream: the variant of a master and how long
@@ -91,6 +151,9 @@ pub struct Saved {
     /// (`--if-exists skip`, or `update` and the server said it had not
     /// changed).
     pub skipped: bool,
+    /// A torrent's files as written (its selected ones); empty for any
+    /// other download, whose file is `path`.
+    pub files: Vec<SavedFile>,
 }
 
 /// Who runs a task: what the table's `Worker` column and the timeline's

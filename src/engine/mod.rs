@@ -39,6 +39,7 @@ mod queue;
 mod report;
 pub mod rules;
 pub mod sort;
+mod swarm;
 mod transfer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,11 +51,14 @@ use crossbeam_channel::Sender;
 use crate::sync;
 use attempt::Attempt;
 use backend::Backend;
-pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists};
-pub use error::{FetchError, Note, RangeError, RedirectError, StreamError};
+pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists, TorrentConfig};
+pub use error::{FetchError, Note, RangeError, RedirectError, StreamError, TorrentError};
 pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};
-pub use job::{Event, Job, Saved, StreamOptions, TaskResult, Worker, hex, parse_sha256};
+pub use job::{
+    Event, Job, Saved, SavedFile, SeedLimits, StreamOptions, TaskResult, TorrentOptions, Worker, hex,
+    parse_sha256,
+};
 pub use limit::{parse_duration, parse_rate};
 pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};
 pub use queue::Place;
@@ -72,6 +76,12 @@ fn slots(config: &EngineConfig) -> Vec<Option<Arc<rules::RuleSlot>>> {
         .iter()
         .map(|r| r.max_files.map(rules::RuleSlot::new))
         .collect()
+}
+
+/// The URL of a task: an http(s) URL, or a torrent (a `magnet:` link, the
+/// path of a `.torrent` file).
+fn task_url(text: &str) -> Result<url::Url, FetchError> {
+    http::parse_url(text).or_else(|e| transfer::torrent::source_url(text).ok_or(e))
 }
 
 /// Checks that an aria2 daemon answers and takes the secret; its version.
@@ -160,7 +170,7 @@ impl Engine {
     /// http(s) fails its task right here, with a reason, without a worker.
     pub fn submit(&self, job: Job) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
-        match http::parse_url(&job.url) {
+        match task_url(&job.url) {
             Ok(url) => match auth::plain_auth_refused(&url, self.config.allow_plain_auth) {
                 Some(host) => self.reject(index, &job.url, FetchError::PlainAuth { host }),
                 None => self.reporter.queue.push(self.task(index, url, job)),
@@ -176,7 +186,7 @@ impl Engine {
     /// events are sent: the caller knows what it restored.
     pub fn restore(&self, job: Job, paused: bool) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
-        if let Ok(url) = http::parse_url(&job.url) {
+        if let Ok(url) = task_url(&job.url) {
             self.reporter.queue.restore(self.task(index, url, job), paused);
         }
         index

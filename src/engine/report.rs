@@ -14,6 +14,7 @@ use super::io;
 use super::job::{Event, TaskResult, Worker};
 use super::limit::{Budget, RateLimit};
 use super::queue::{Queue, Task};
+use super::swarm::Swarm;
 use crate::sync;
 
 /// Called after events are sent (once for a batch), so a sleeping listener
@@ -82,6 +83,8 @@ pub(crate) struct Reporter {
     pub(crate) limit: RateLimit,
     /// The cookie jar every backend's client asks.
     pub(crate) cookies: Arc<Cookies>,
+    /// The BitTorrent session, started by the first torrent.
+    pub(crate) swarm: Swarm,
 }
 
 impl Reporter {
@@ -98,6 +101,7 @@ impl Reporter {
             queue: Queue::default(),
             limit: RateLimit::default(),
             cookies: Arc::default(),
+            swarm: Swarm::default(),
         }
     }
 

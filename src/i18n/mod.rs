@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::CompareError;
 use crate::engine::HeaderError;
-use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError, StreamError};
+use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError, StreamError, TorrentError};
 use crate::input::OptionError;
 use crate::pattern::PatternError;
 
@@ -176,9 +176,20 @@ pub fn error(e: &FetchError) -> String {
         }
         FetchError::Cancelled => tr!(StCancelled).to_string(),
         FetchError::Stream(e) => stream(e),
+        FetchError::Torrent(e) => torrent(e),
         FetchError::Segment { number, url, cause } => {
             tr!(ErrSegment, number = number, url = url, detail = error(cause))
         }
+    }
+}
+
+fn torrent(e: &TorrentError) -> String {
+    match e {
+        TorrentError::Invalid(detail) => tr!(TorrentInvalid, detail = detail),
+        TorrentError::UnsafePath(path) => tr!(TorrentUnsafePath, path = path),
+        TorrentError::NoSuchFile { wanted, count } => tr!(TorrentNoSuchFile, wanted = wanted, count = count),
+        TorrentError::Session(detail) => tr!(TorrentSession, detail = detail),
+        TorrentError::Failed(detail) => tr!(TorrentFailed, detail = detail),
     }
 }
 

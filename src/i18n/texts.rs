@@ -384,6 +384,11 @@ catalogue! {
     StreamEmpty: "the playlist has no segments", "播放列表没有分段";
     StreamNoVariant: "no variant {variant} in the master playlist", "主播放列表中没有版本 {variant}";
     StreamBadKey: "the key at {url} is not a 16-byte AES-128 key", "{url} 处的密钥不是 16 字节的 AES-128 密钥";
+    TorrentInvalid: "not a torrent fanout can read: {detail}", "fanout 无法读取此种子：{detail}";
+    TorrentUnsafePath: "the torrent names an unsafe path {path}; nothing was written", "种子包含不安全的路径 {path}；未写入任何文件";
+    TorrentNoSuchFile: "no file {wanted} in the torrent: it has {count}", "种子中没有第 {wanted} 个文件：它只有 {count} 个";
+    TorrentSession: "BitTorrent could not start: {detail}", "BitTorrent 无法启动：{detail}";
+    TorrentFailed: "the torrent failed: {detail}", "种子下载失败：{detail}";
 
     // Downloads from other programs (the RPC server)
     AcceptDownloads: "Accept downloads from other programs", "接受其他程序的下载";

@@ -64,7 +64,12 @@ pub fn error_code(e: &FetchError) -> u8 {
         FetchError::Checksum { .. } => 32,
         // A segment's own failure is what a client can act on.
         FetchError::Segment { cause, .. } => error_code(cause),
+        // aria2's "could not parse a BitTorrent file".
+        FetchError::Torrent(
+            crate::engine::TorrentError::Invalid(_) | crate::engine::TorrentError::UnsafePath(_),
+        ) => 26,
         FetchError::Stream(_)
+        | FetchError::Torrent(_)
         | FetchError::InvalidUrl(_)
         | FetchError::UnsupportedScheme(_)
         | FetchError::Tls(_)

@@ -203,6 +203,7 @@ impl Model {
                             path,
                             bytes: t.bytes,
                             skipped: false,
+                            files: Vec::new(),
                         })
                     })
                 }
@@ -508,6 +509,7 @@ mod tests {
                 path: format!("/tmp/{index}").into(),
                 bytes: 1,
                 skipped: false,
+                files: Vec::new(),
             }),
             http_status: Some(200),
             bytes: 1,

@@ -49,6 +49,7 @@ pub mod run;
 pub mod serve;
 pub mod streaming;
 pub mod tls;
+pub mod torrent;
 pub mod wait;
 pub mod window;
 pub mod x11;

@@ -100,6 +100,8 @@ pub(crate) struct Task {
     pub name: Option<String>,
     /// What to take of a stream.
     pub stream: crate::engine::job::StreamOptions,
+    /// What to take of a torrent, and how long to seed it.
+    pub torrent: crate::engine::job::TorrentOptions,
     /// Other URLs of the same file, not tried yet.
     pub mirrors: VecDeque<String>,
     /// A cookies file for the engine's jar.
@@ -145,6 +147,7 @@ impl Task {
             headers: job.headers.to_map(),
             name: job.name,
             stream: job.stream,
+            torrent: job.torrent,
             mirrors: job.mirrors.into(),
             cookies: job.cookies,
             remote: None,

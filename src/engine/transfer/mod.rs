@@ -8,6 +8,7 @@ pub(crate) mod body;
 mod ranges;
 mod segment;
 pub(crate) mod stream;
+pub(crate) mod torrent;
 
 use std::time::Duration;
 
@@ -66,6 +67,9 @@ fn retrying(reporter: &Reporter, task: &Task, error: &FetchError, delay: Duratio
 /// kept. A pause or cancel ends the wait between two attempts at once.
 pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, task: &mut Task) -> Attempt {
     let reporter = &*room.reporter;
+    if let Some(source) = torrent::Source::of(&task.url) {
+        return torrent::run(config, room, task, source).await;
+    }
     if let Some(file) = &task.cookies
         && let Err(e) = reporter.cookies.load_once(file)
     {
@@ -239,6 +243,9 @@ async fn attempt(
             Ok(stream::Peeked::Playlist(format, body)) => {
                 let base = resp.url().clone();
                 return stream::run(client, config, room, task, format, base, body).await;
+            }
+            Ok(stream::Peeked::Torrent(body)) => {
+                return torrent::run(config, room, task, torrent::Source::Bytes(body)).await;
             }
             Ok(stream::Peeked::Other(bytes)) => first = bytes,
             Err(e) => return Attempt::failed(Some(200), 0, e),

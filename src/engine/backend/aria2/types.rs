@@ -130,6 +130,7 @@ impl Status {
                 path: self.path().unwrap_or("").into(),
                 bytes: self.completed_length,
                 skipped: false,
+                files: Vec::new(),
             })),
             DownloadStatus::Error => Some(Err(self.error())),
             DownloadStatus::Removed => Some(Err(FetchError::Cancelled)),

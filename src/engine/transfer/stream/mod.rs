@@ -292,6 +292,8 @@ fn fresh(config: &EngineConfig, task: &Task, name: &str) -> Result<(PartFile, us
 pub(crate) enum Peeked {
     /// A playlist, read whole.
     Playlist(Format, Vec<u8>),
+    /// A `.torrent` file, read whole: the torrent is the download.
+    Torrent(Vec<u8>),
     /// Anything else: the bytes read so far, to be written first.
     Other(Vec<u8>),
 }
@@ -310,6 +312,9 @@ pub(crate) async fn peek(resp: &mut reqwest::Response, ctl: &TaskCtl) -> Result<
             Some(Ok(Some(chunk))) => head.extend_from_slice(&chunk),
             Some(Ok(None)) => ended = true,
             Some(Err(e)) => return Err(cut(head.len(), &e)),
+        }
+        if super::torrent::may_be_torrent(&head) {
+            return torrent(resp, ctl, head).await;
         }
         // Text that starts otherwise is no playlist: decide at once.
         let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
@@ -336,6 +341,25 @@ pub(crate) async fn peek(resp: &mut reqwest::Response, ctl: &TaskCtl) -> Result<
         }
     }
     Ok(Peeked::Playlist(format, head))
+}
+
+/// Reads a body that starts as a torrent file does to its end (or as far
+/// as a torrent file may go): whole and a torrent, it is one.
+async fn torrent(
+    resp: &mut reqwest::Response,
+    ctl: &TaskCtl,
+    mut head: Vec<u8>,
+) -> Result<Peeked, FetchError> {
+    while head.len() as u64 <= super::torrent::MAX_TORRENT {
+        match super::until_halted(ctl, resp.chunk()).await {
+            None => return Err(FetchError::Cancelled),
+            Some(Ok(Some(chunk))) => head.extend_from_slice(&chunk),
+            Some(Ok(None)) if super::torrent::is_torrent(&head) => return Ok(Peeked::Torrent(head)),
+            Some(Ok(None)) => break,
+            Some(Err(e)) => return Err(cut(head.len(), &e)),
+        }
+    }
+    Ok(Peeked::Other(head))
 }
 
 /// The body stopped after `received` bytes.

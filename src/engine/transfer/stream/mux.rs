@@ -69,6 +69,7 @@ fn commit(part: PartFile, bytes: u64) -> Attempt {
                 path,
                 bytes,
                 skipped: false,
+                files: Vec::new(),
             },
         ),
         Err(e) => Attempt::failed(Some(200), bytes, e),

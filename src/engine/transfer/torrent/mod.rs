@@ -1,0 +1,252 @@
+//! Torrents: a `magnet:` link, a `.torrent` file or an http(s) body that
+//! is one, downloaded as one task by the engine's BitTorrent session
+//! ([`crate::engine::swarm`]).
+//!
+//! The metadata is read first (librqbit's `list_only`; for a magnet that
+//! asks the peers), so every path is checked against fanout's name rules
+//! and the folder is known before a byte is written. Then the torrent is
+//! added for real, its progress reported, and seeding kept up for as long
+//! as the task's limits say (librqbit has no seeding limits of its own).
+
+mod plan;
+mod storage;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use librqbit::storage::StorageFactoryExt;
+use librqbit::{AddTorrent, AddTorrentOptions, AddTorrentResponse, Session};
+
+use self::plan::{Listed, Plan};
+pub(crate) use self::plan::{Source, is_torrent, may_be_torrent, source_url};
+use super::PROGRESS_EVERY;
+use crate::engine::attempt::Attempt;
+use crate::engine::config::EngineConfig;
+use crate::engine::error::{FetchError, TorrentError};
+use crate::engine::job::{Event, Saved, TorrentOptions};
+use crate::engine::queue::{Task, TaskCtl};
+use crate::engine::report::{Reporter, Room};
+
+/// The largest `.torrent` body read from an http(s) URL.
+pub(crate) const MAX_TORRENT: u64 = 32 * 1024 * 1024;
+
+/// Downloads the torrent of `source` for `task`.
+pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source: Source) -> Attempt {
+    let started = match room.reporter.swarm.get(&config.torrent).await {
+        Ok(s) => s,
+        Err(e) => return Attempt::failed(None, 0, TorrentError::Session(e).into()),
+    };
+    let job = Drive {
+        session: started.session.clone(),
+        reporter: room.reporter.clone(),
+        ctl: task.ctl.clone(),
+        index: task.index,
+        dir: task.dir.clone(),
+        options: task.torrent.clone(),
+    };
+    // Driven on the session's runtime: librqbit's futures want its
+    // multi-thread runtime, whichever engine runs the task.
+    match started.handle.spawn(job.run(source)).await {
+        Ok(a) => a,
+        Err(e) => Attempt::failed(None, 0, TorrentError::Failed(e.to_string()).into()),
+    }
+}
+
+/// What the driver needs, owned (it runs on another runtime).
+struct Drive {
+    session: Arc<Session>,
+    reporter: Arc<Reporter>,
+    ctl: Arc<TaskCtl>,
+    index: usize,
+    dir: std::path::PathBuf,
+    options: TorrentOptions,
+}
+
+/// How a halted torrent leaves its files: a pause (or the engine closing)
+/// keeps them for the resume, a cancel removes them.
+fn halted(reporter: &Reporter, ctl: &TaskCtl) -> Option<bool> {
+    let stopping = reporter.stopping();
+    (ctl.halted() || stopping).then(|| !(ctl.paused() || stopping))
+}
+
+impl Drive {
+    async fn run(self, source: Source) -> Attempt {
+        let fail = |e: TorrentError| Attempt::failed(None, 0, e.into());
+        let trackers = match &source {
+            Source::Magnet(m) => magnet_trackers(m),
+            _ => Vec::new(),
+        };
+        let add = match source {
+            Source::Magnet(m) => AddTorrent::from_url(m),
+            Source::Bytes(b) => AddTorrent::from_bytes(b),
+            Source::File(path) => match std::fs::read(&path) {
+                Ok(b) => AddTorrent::from_bytes(b),
+                Err(e) => return Attempt::failed(None, 0, FetchError::io(&path, &e)),
+            },
+        };
+        let peers = (!self.options.peers.is_empty()).then(|| self.options.peers.clone());
+        // The metadata only: nothing is written yet.
+        let listing = AddTorrentOptions {
+            list_only: true,
+            initial_peers: peers.clone(),
+            ..Default::default()
+        };
+        let listed = match self
+            .until_halted(self.session.add_torrent(add, Some(listing)))
+            .await
+        {
+            None => return Attempt::failed(None, 0, FetchError::Cancelled),
+            Some(Err(e)) => return fail(TorrentError::Invalid(format!("{e:#}"))),
+            Some(Ok(AddTorrentResponse::ListOnly(l))) => l,
+            Some(Ok(_)) => return fail(TorrentError::Failed("already being downloaded".into())),
+        };
+        let files: Vec<Listed> = listed
+            .info
+            .iter_file_details()
+            .map(|f| Listed {
+                components: f.filename.iter_components().map(|c| c.into_owned()).collect(),
+                len: f.len,
+            })
+            .collect();
+        let name = listed.info.name().map(|n| n.into_owned());
+        let plan = match plan::plan(&self.dir, name.as_deref(), &files, self.options.select.as_deref()) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        let mut initial: Vec<_> = peers.unwrap_or_default();
+        let known: HashSet<_> = initial.iter().copied().collect();
+        initial.extend(listed.seen_peers.iter().filter(|p| !known.contains(p)));
+        // Unselected files' bytes that share a piece with a selected one.
+        let scratch = self.dir.join(format!(".fanout-{}.unselected", plan.name));
+        let storage = storage::Factory {
+            root: plan.root.clone(),
+            scratch: scratch.clone(),
+            select: self.options.select.as_deref().map(Arc::from),
+        };
+        let opts = AddTorrentOptions {
+            output_folder: Some(plan.root.to_string_lossy().into_owned()),
+            only_files: self.options.select.clone(),
+            initial_peers: (!initial.is_empty()).then_some(initial),
+            // The files a paused task left are checked piece by piece and
+            // continued, not refused.
+            overwrite: true,
+            trackers: (!trackers.is_empty()).then_some(trackers),
+            storage_factory: Some(storage.boxed()),
+            ..Default::default()
+        };
+        let added = self
+            .session
+            .add_torrent(AddTorrent::from_bytes(listed.torrent_bytes), Some(opts))
+            .await;
+        let (id, handle) = match added {
+            Ok(AddTorrentResponse::Added(id, h)) | Ok(AddTorrentResponse::AlreadyManaged(id, h)) => (id, h),
+            Ok(AddTorrentResponse::ListOnly(_)) => return fail(TorrentError::Failed("listed only".into())),
+            Err(e) => return fail(TorrentError::Failed(format!("{e:#}"))),
+        };
+        self.reporter.emit(Event::Receiving {
+            index: self.index,
+            name: plan.name.clone(),
+            total: Some(plan.total),
+            validator: None,
+        });
+        let ended = self.watch(&handle, &plan).await;
+        // Seeding ends with the task: the files stay unless cancelled.
+        let remove = matches!(ended, Err((_, FetchError::Cancelled)))
+            && !self.ctl.paused()
+            && !self.reporter.stopping();
+        if let Err(e) = self.session.delete(id.into(), remove).await {
+            tracing::debug!(index = self.index, "removing the torrent: {e:#}");
+        }
+        // A paused task continues with the scratch's pieces too.
+        if !self.ctl.paused() && !self.reporter.stopping() {
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        match ended {
+            Ok(()) => Attempt::saved(
+                None,
+                Saved {
+                    path: plan.saved,
+                    bytes: plan.total,
+                    skipped: false,
+                    files: plan.files,
+                },
+            ),
+            Err((bytes, e)) => Attempt::failed(None, bytes, e),
+        }
+    }
+
+    /// Reports progress until the torrent is complete and seeded as long
+    /// as asked; or halted (the bytes so far and the error).
+    async fn watch(&self, handle: &librqbit::ManagedTorrent, plan: &Plan) -> Result<(), (u64, FetchError)> {
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        let mut complete: Option<Instant> = None;
+        let mut last = u64::MAX;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = self.ctl.wake.notified() => {}
+            }
+            let stats = handle.stats();
+            if halted(&self.reporter, &self.ctl).is_some() {
+                return Err((stats.progress_bytes, FetchError::Cancelled));
+            }
+            if let Some(e) = stats.error {
+                return Err((stats.progress_bytes, TorrentError::Failed(e).into()));
+            }
+            if stats.progress_bytes != last {
+                last = stats.progress_bytes;
+                self.reporter.emit(Event::Progress {
+                    index: self.index,
+                    bytes: stats.progress_bytes,
+                    total: Some(plan.total),
+                });
+            }
+            if stats.finished {
+                let since = *complete.get_or_insert_with(Instant::now);
+                let seeded = since.elapsed();
+                if !self
+                    .options
+                    .seed
+                    .keep_seeding(stats.uploaded_bytes, plan.total, seeded)
+                {
+                    tracing::debug!(
+                        index = self.index,
+                        uploaded = stats.uploaded_bytes,
+                        ?seeded,
+                        "seeding ends"
+                    );
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Waits for `fut`, or for the task to be halted (`None`).
+    async fn until_halted<T>(&self, fut: impl Future<Output = T>) -> Option<T> {
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                r = &mut fut => return Some(r),
+                () = tokio::time::sleep(Duration::from_millis(250)) => {}
+                () = self.ctl.wake.notified() => {}
+            }
+            if halted(&self.reporter, &self.ctl).is_some() {
+                return None;
+            }
+        }
+    }
+}
+
+/// The `tr=` trackers of a magnet link, kept when the torrent is added
+/// again from its metadata.
+fn magnet_trackers(magnet: &str) -> Vec<String> {
+    url::Url::parse(magnet)
+        .map(|u| {
+            u.query_pairs()
+                .filter(|(k, _)| k == "tr")
+                .map(|(_, v)| v.into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,217 @@
+//! What a torrent will write, decided before a byte is: where it lands (a
+//! single file in the task's folder, several in a folder named after the
+//! torrent), which files (`--select`), and whether every path passes
+//! fanout's name rules. Also how a torrent is known: a `magnet:` link, a
+//! `.torrent` path, or a body that is a bencoded dictionary with `info`.
+
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+use crate::engine::error::TorrentError;
+use crate::engine::job::SavedFile;
+use crate::engine::naming;
+
+/// Where a torrent's metadata comes from.
+pub(crate) enum Source {
+    Magnet(String),
+    File(PathBuf),
+    /// A `.torrent` fetched over http(s).
+    Bytes(Vec<u8>),
+}
+
+impl Source {
+    /// The torrent a task's URL names, if it names one.
+    pub(crate) fn of(url: &Url) -> Option<Source> {
+        match url.scheme() {
+            "magnet" => Some(Source::Magnet(url.as_str().to_string())),
+            "file" => url.to_file_path().ok().map(Source::File),
+            _ => None,
+        }
+    }
+}
+
+/// A task URL for `text` when it is a torrent: a `magnet:` link, or the
+/// path of an existing `.torrent` file (as a `file:` URL).
+pub(crate) fn source_url(text: &str) -> Option<Url> {
+    let text = text.trim();
+    if text.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("magnet:")) {
+        return Url::parse(text).ok();
+    }
+    let path = Path::new(text);
+    let is_torrent = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("torrent"));
+    if !is_torrent || !path.is_file() {
+        return None;
+    }
+    let path = std::fs::canonicalize(path).ok()?;
+    Url::from_file_path(path).ok()
+}
+
+/// Whether `head` (a body's first bytes) starts a torrent file: a
+/// bencoded dictionary whose first key is a byte string (`d8:announce`,
+/// `d4:info`…). [`is_torrent`] decides once the body is whole.
+pub(crate) fn may_be_torrent(head: &[u8]) -> bool {
+    head.first() == Some(&b'd') && head.get(1).is_some_and(u8::is_ascii_digit)
+}
+
+/// Whether a whole body is a torrent: a dictionary with an `info` key.
+pub(crate) fn is_torrent(body: &[u8]) -> bool {
+    may_be_torrent(body) && body.windows(6).any(|w| w == b"4:info") && body.last() == Some(&b'e')
+}
+
+/// The files a torrent will write, and where.
+pub(crate) struct Plan {
+    /// What the task is called: the torrent's name.
+    pub name: String,
+    /// The folder librqbit writes into: the task's, or a folder in it named
+    /// after a multi-file torrent.
+    pub root: PathBuf,
+    /// The result's path: the one file, or the folder.
+    pub saved: PathBuf,
+    /// The files to write (selected), with their sizes.
+    pub files: Vec<SavedFile>,
+    /// Their bytes together.
+    pub total: u64,
+}
+
+/// One file as the torrent lists it: its path's components and size.
+pub(crate) struct Listed {
+    pub components: Vec<String>,
+    pub len: u64,
+}
+
+/// Plans `listed` (every file, in the torrent's order) into `dir`.
+pub(crate) fn plan(
+    dir: &Path,
+    name: Option<&str>,
+    listed: &[Listed],
+    select: Option<&[usize]>,
+) -> Result<Plan, TorrentError> {
+    if let Some(select) = select
+        && let Some(&wanted) = select.iter().find(|&&i| i >= listed.len())
+    {
+        return Err(TorrentError::NoSuchFile {
+            wanted: wanted + 1,
+            count: listed.len(),
+        });
+    }
+    for file in listed {
+        if !file.components.iter().all(|c| safe(c)) {
+            return Err(TorrentError::UnsafePath(file.components.join("/")));
+        }
+    }
+    let (root, name) = match listed {
+        [one] => (dir.to_path_buf(), one.components.join("/")),
+        _ => {
+            let name = name.unwrap_or_default().to_string();
+            if !safe(&name) {
+                return Err(TorrentError::UnsafePath(name));
+            }
+            (dir.join(&name), name)
+        }
+    };
+    let files: Vec<SavedFile> = listed
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| select.is_none_or(|s| s.contains(i)))
+        .map(|(_, f)| SavedFile {
+            path: f.components.iter().fold(root.clone(), |p, c| p.join(c)),
+            bytes: f.len,
+        })
+        .collect();
+    let saved = match listed {
+        [_] => files.first().map_or_else(|| root.join(&name), |f| f.path.clone()),
+        _ => root.clone(),
+    };
+    let total = files.iter().map(|f| f.bytes).sum();
+    Ok(Plan {
+        name,
+        root,
+        saved,
+        files,
+        total,
+    })
+}
+
+/// Whether one path component passes fanout's name rules unchanged: not
+/// empty, `.` or `..`, no separator or control character, no reserved
+/// device name, not over-long. The characters only Windows forbids
+/// (`:`, `?`…) pass here, where they are written as they are.
+fn safe(component: &str) -> bool {
+    let windows_only: String = component
+        .chars()
+        .map(|c| match c {
+            '<' | '>' | ':' | '"' | '|' | '?' | '*' => '_',
+            c => c,
+        })
+        .collect();
+    naming::sanitize(component).as_deref() == Some(windows_only.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(paths: &[&str]) -> Vec<Listed> {
+        paths
+            .iter()
+            .map(|p| Listed {
+                components: p.split('/').map(str::to_string).collect(),
+                len: 3,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_multi_file_torrent_lands_in_its_folder() {
+        let p = plan(
+            Path::new("/d"),
+            Some("set"),
+            &listed(&["a.txt", "sub/b.txt"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.saved, Path::new("/d/set"));
+        assert_eq!(p.files[1].path, Path::new("/d/set/sub/b.txt"));
+        assert_eq!(p.total, 6);
+    }
+
+    #[test]
+    fn a_single_file_torrent_is_its_file() {
+        let p = plan(Path::new("/d"), Some("a.iso"), &listed(&["a.iso"]), None).unwrap();
+        assert_eq!(p.saved, Path::new("/d/a.iso"));
+    }
+
+    #[test]
+    fn hostile_paths_are_refused() {
+        for bad in ["../x", "sub/../../x", "con.txt", ".", "a\u{1}b"] {
+            let r = plan(Path::new("/d"), Some("set"), &listed(&["ok", bad]), None);
+            assert!(matches!(r, Err(TorrentError::UnsafePath(_))), "{bad}");
+        }
+        let r = plan(Path::new("/d"), Some(".."), &listed(&["a", "b"]), None);
+        assert!(matches!(r, Err(TorrentError::UnsafePath(_))));
+    }
+
+    #[test]
+    fn selection_is_checked_against_the_files() {
+        let p = plan(
+            Path::new("/d"),
+            Some("s"),
+            &listed(&["a", "b", "c"]),
+            Some(&[0, 2]),
+        )
+        .unwrap();
+        assert_eq!(p.files.len(), 2);
+        let r = plan(Path::new("/d"), Some("s"), &listed(&["a", "b"]), Some(&[2]));
+        assert_eq!(r.err(), Some(TorrentError::NoSuchFile { wanted: 3, count: 2 }));
+    }
+
+    #[test]
+    fn a_torrent_body_is_known_by_its_content() {
+        assert!(is_torrent(b"d8:announce3:abc4:infod4:name1:ae"));
+        assert!(!is_torrent(b"<html>"));
+        assert!(!is_torrent(b"d8:announce3:abce"));
+    }
+}

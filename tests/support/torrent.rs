@@ -1,0 +1,127 @@
+//! A BitTorrent seeder of the tests' own: a librqbit session on 127.0.0.1
+//! with the DHT and local discovery off (as librqbit's own end-to-end
+//! tests seed), on its own runtime thread, serving a folder of three files
+//! (one in a subfolder, one with a non-ASCII name). Nothing leaves
+//! loopback.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use librqbit::{AddTorrent, AddTorrentOptions, ListenerOptions, Session, SessionOptions};
+
+/// The torrent's name, and its files' paths inside it with their bytes.
+pub const NAME: &str = "set";
+
+pub fn files() -> Vec<(&'static str, Vec<u8>)> {
+    let bytes = |n: usize, seed: u8| {
+        (0..n)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    };
+    vec![
+        ("a.bin", bytes(300_000, 1)),
+        ("sub/b.txt", bytes(70_001, 2)),
+        ("名前 é.dat", bytes(123_457, 3)),
+    ]
+}
+
+pub struct Seeder {
+    /// Its runtime: dropping it ends the session's tasks and listener.
+    _rt: tokio::runtime::Runtime,
+    session: Arc<Session>,
+    pub addr: SocketAddr,
+    /// The `.torrent` file's bytes.
+    pub torrent: Vec<u8>,
+    /// `magnet:?xt=urn:btih:…` without trackers.
+    pub magnet: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Seeder {
+    /// Seeds `files` as the multi-file torrent [`NAME`].
+    pub fn start(files: &[(&str, Vec<u8>)]) -> Seeder {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(NAME);
+        for (path, bytes) in files {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (session, addr, torrent, magnet) = rt.block_on(seed(dir.path(), root));
+        Seeder {
+            _rt: rt,
+            session,
+            addr,
+            torrent,
+            magnet,
+            _dir: dir,
+        }
+    }
+
+    /// Bytes uploaded so far, over every torrent it seeds.
+    pub fn uploaded(&self) -> u64 {
+        self.session
+            .with_torrents(|ts| ts.map(|(_, t)| t.stats().uploaded_bytes).sum())
+    }
+}
+
+async fn seed(dir: &Path, root: PathBuf) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
+    let spawner = librqbit::spawn_utils::BlockingSpawner::new(1);
+    let made = librqbit::create_torrent(
+        &root,
+        librqbit::CreateTorrentOptions {
+            piece_length: Some(32 * 1024),
+            ..Default::default()
+        },
+        &spawner,
+    )
+    .await
+    .unwrap();
+    let torrent = made.as_bytes().unwrap().to_vec();
+    let magnet = librqbit_core::magnet::Magnet::from_id20(made.info_hash(), Vec::new(), None).to_string();
+    let session = Session::new_with_opts(
+        dir.join("unused"),
+        SessionOptions {
+            dht: None,
+            disable_local_service_discovery: true,
+            listen: Some(ListenerOptions {
+                listen_addr: (Ipv4Addr::LOCALHOST, 0).into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let handle = session
+        .add_torrent(
+            AddTorrent::from_bytes(torrent.clone()),
+            Some(AddTorrentOptions {
+                overwrite: true,
+                output_folder: Some(root.to_string_lossy().into_owned()),
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap()
+        .into_handle()
+        .unwrap();
+    // Seeding once its own files are checked.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !handle.stats().finished {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the seeder never finished checking"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let addr = session.listen_addr().expect("the seeder listens");
+    (session, addr, torrent, magnet)
+}
