@@ -16,6 +16,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{OnceCell, oneshot};
 
 use super::config::TorrentConfig;
+use super::http;
 
 /// A running session and the runtime that drives it.
 pub(crate) struct Started {
@@ -40,6 +41,10 @@ impl Swarm {
 }
 
 async fn start(config: TorrentConfig) -> Result<Started, String> {
+    // librqbit builds a reqwest client (for trackers and .torrent URLs),
+    // which panics without a TLS provider: fanout's ring one, installed
+    // here too in case no HTTP client of the engine has been built yet.
+    http::crypto_provider();
     let (stop, stopped) = oneshot::channel::<()>();
     let (ready, handle) = oneshot::channel();
     std::thread::Builder::new()

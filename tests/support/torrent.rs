@@ -73,6 +73,8 @@ impl Seeder {
 }
 
 async fn seed(dir: &Path, root: PathBuf) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
+    // librqbit's session builds a reqwest client, which needs a TLS provider.
+    fanout::engine::http::crypto_provider();
     let spawner = librqbit::spawn_utils::BlockingSpawner::new(1);
     let made = librqbit::create_torrent(
         &root,
