@@ -2,7 +2,8 @@
 //! (DHT and local discovery off on both sides, the seeder given with
 //! `--peer`): a `.torrent` file and a magnet link land as the torrent's
 //! folder, byte for byte; `--select` writes only the chosen files; a
-//! hostile torrent's paths write nothing anywhere.
+//! hostile torrent's paths write nothing anywhere; `fanout get --json`
+//! lists the files.
 #![allow(clippy::unwrap_used)]
 
 #[macro_use]
@@ -164,4 +165,50 @@ fn a_hostile_torrent_writes_nothing_anywhere() {
         0,
         "something was written"
     );
+}
+
+#[test]
+fn fanout_get_json_lists_the_files() {
+    let seeder = Seeder::start(&files());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("set.torrent");
+    std::fs::write(&file, &seeder.torrent).unwrap();
+    let out = tmp.path().join("out");
+    let peer = seeder.addr.to_string();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args([
+            "get", "--json", "--no-dht", "--select", "2-3", "--peer", &peer, "-o",
+        ])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(line["status"], "ok");
+    assert_eq!(line["path"], out.join(NAME).to_str().unwrap());
+    let listed: Vec<(String, u64)> = line["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let all = files();
+    let want: Vec<(String, u64)> = all[1..]
+        .iter()
+        .map(|(p, b)| {
+            (
+                out.join(NAME).join(p).to_string_lossy().into_owned(),
+                b.len() as u64,
+            )
+        })
+        .collect();
+    assert_eq!(listed, want);
+    assert_eq!(line["bytes"], want.iter().map(|(_, b)| b).sum::<u64>());
+    assert!(!out.join(NAME).join("a.bin").exists());
 }

@@ -28,6 +28,7 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
         ..EngineConfig::new(backend)
     };
     let mut config = config;
+    args.torrent.apply(&mut config);
     if let Err(e) = args.net.apply(&mut config) {
         eprintln!("fanout get: {e}");
         return EXIT_USAGE;
@@ -80,6 +81,7 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
             variant: args.variant.clone(),
             duration: args.duration,
         };
+        job.torrent = args.torrent.options();
         engine.submit(job);
     }
 
@@ -283,6 +285,15 @@ pub fn json_line(r: &TaskResult) -> String {
     match &r.outcome {
         Ok(saved) => {
             map.insert("path".into(), json!(saved.path.to_string_lossy()));
+            // A torrent's files, each with its bytes.
+            if !saved.files.is_empty() {
+                let files: Vec<_> = saved
+                    .files
+                    .iter()
+                    .map(|f| json!({"path": f.path.to_string_lossy(), "bytes": f.bytes}))
+                    .collect();
+                map.insert("files".into(), json!(files));
+            }
             if saved.skipped {
                 map.insert("skipped".into(), json!(true));
             }

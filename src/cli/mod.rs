@@ -21,10 +21,12 @@ use crate::input::{self, Options};
 mod download;
 mod net;
 pub mod serve;
+mod torrent;
 use download::download;
 pub use download::{human_bytes, json_line, text_line};
 pub use net::NetArgs;
 pub use serve::{ServeArgs, run_serve};
+pub use torrent::{Select, TorrentArgs};
 
 /// Exit status when every download succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -134,9 +136,11 @@ pub enum EngineArg {
 #[command(after_help = "Examples:\n  \
     fanout get https://example.com/a.jpg https://example.com/b.jpg\n  \
     fanout get -i urls.txt -o album -e threads -j 20 --ordered\n  \
-    seq 1 64 | sed 's|^|https://host/13052/|; s|$|.jpg|' | fanout get -i - --json")]
+    seq 1 64 | sed 's|^|https://host/13052/|; s|$|.jpg|' | fanout get -i - --json\n  \
+    fanout get 'magnet:?xt=urn:btih:…' --select 1,3-4 --seed-ratio 1.0")]
 pub struct GetArgs {
-    /// URLs to download.
+    /// URLs to download: http(s) URLs, magnet: links and .torrent files
+    /// (a path, or a URL that serves one).
     pub urls: Vec<String>,
     /// Read URLs from FILE, one per line (blank lines and # comments are
     /// skipped); `-` reads standard input. May be given more than once.
@@ -225,6 +229,8 @@ pub struct GetArgs {
     pub duration: Option<std::time::Duration>,
     #[command(flatten)]
     pub net: NetArgs,
+    #[command(flatten)]
+    pub torrent: TorrentArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,0 +1,138 @@
+//! `fanout get`'s torrent flags, named and meant as aria2's where aria2
+//! has them (`--select` is its `--select-file`, `--seed-ratio`,
+//! `--seed-time`), so a script moves over with its flags.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::UsageError;
+use crate::engine::{EngineConfig, SeedLimits, TorrentOptions};
+
+#[derive(Debug, Args)]
+pub struct TorrentArgs {
+    /// A torrent's files to download, 1-based as listed: 1,3-4. Only
+    /// those are written. Default: all.
+    #[arg(long, value_name = "LIST", value_parser = parse_select)]
+    pub select: Option<Select>,
+    /// Seed a finished torrent until uploaded/size reaches R (0.0: no
+    /// ratio limit). Without it or --seed-time, a torrent stops at
+    /// completion; with both, the first reached ends seeding.
+    #[arg(long, value_name = "R", value_parser = parse_ratio)]
+    pub seed_ratio: Option<u64>,
+    /// Seed a finished torrent for MINUTES (0: stop at completion).
+    #[arg(long, value_name = "MINUTES", value_parser = parse_minutes)]
+    pub seed_time: Option<Duration>,
+    /// A peer to connect to, HOST:PORT (repeatable), besides those the
+    /// trackers and the DHT give.
+    #[arg(long = "peer", value_name = "HOST:PORT", value_parser = parse_peer)]
+    pub peers: Vec<SocketAddr>,
+    /// The port peers connect to (default: one the system picks).
+    #[arg(long, value_name = "PORT")]
+    pub bt_port: Option<u16>,
+    /// No DHT and no local peer discovery: peers come from the torrent's
+    /// trackers and --peer only.
+    #[arg(long)]
+    pub no_dht: bool,
+}
+
+impl TorrentArgs {
+    pub fn apply(&self, config: &mut EngineConfig) {
+        config.torrent.port = self.bt_port;
+        config.torrent.dht = !self.no_dht;
+    }
+
+    pub fn options(&self) -> TorrentOptions {
+        TorrentOptions {
+            select: self.select.clone().map(|s| s.0),
+            peers: self.peers.clone(),
+            seed: SeedLimits {
+                ratio_milli: self.seed_ratio,
+                time: self.seed_time,
+            },
+        }
+    }
+}
+
+/// `--select`'s files, 0-based (one value to clap, not a list of them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Select(pub Vec<usize>);
+
+/// `1,3-4` into 0-based indexes, in order, without repeats.
+pub fn parse_select(text: &str) -> Result<Select, UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "--select {text:?}: expected 1-based numbers and ranges, as 1,3-4"
+        ))
+    };
+    let mut out: Vec<usize> = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let a: usize = a.trim().parse().map_err(|_| bad())?;
+        let b: usize = b.trim().parse().map_err(|_| bad())?;
+        if a == 0 || b < a {
+            return Err(bad());
+        }
+        out.extend((a..=b).map(|n| n - 1));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(Select(out))
+}
+
+/// A ratio in thousandths (`1.5` is 1500).
+fn parse_ratio(text: &str) -> Result<u64, UsageError> {
+    let r: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| UsageError(format!("--seed-ratio {text:?}: expected a number, as 1.0")))?;
+    if !r.is_finite() || r < 0.0 {
+        return Err(UsageError(format!("--seed-ratio {text:?}: expected 0.0 or more")));
+    }
+    // Rounded to thousandths: finer ratios mean nothing for seeding.
+    Ok((r * 1000.0).round() as u64)
+}
+
+fn parse_minutes(text: &str) -> Result<Duration, UsageError> {
+    let m: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| UsageError(format!("--seed-time {text:?}: expected minutes, as 30")))?;
+    if !m.is_finite() || m < 0.0 {
+        return Err(UsageError(format!(
+            "--seed-time {text:?}: expected 0 or more minutes"
+        )));
+    }
+    Ok(Duration::from_secs_f64(m * 60.0))
+}
+
+fn parse_peer(text: &str) -> Result<SocketAddr, UsageError> {
+    use std::net::ToSocketAddrs;
+    text.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| UsageError(format!("--peer {text:?}: expected HOST:PORT")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_reads_as_aria2s_select_file() {
+        assert_eq!(parse_select("1,3-4").unwrap().0, vec![0, 2, 3]);
+        assert_eq!(parse_select("2, 2,1").unwrap().0, vec![0, 1]);
+        assert!(parse_select("0").is_err());
+        assert!(parse_select("3-1").is_err());
+        assert!(parse_select("a").is_err());
+    }
+
+    #[test]
+    fn ratio_and_time_read_as_aria2s() {
+        assert_eq!(parse_ratio("1.5").unwrap(), 1500);
+        assert_eq!(parse_ratio("0.0").unwrap(), 0);
+        assert!(parse_ratio("-1").is_err());
+        assert_eq!(parse_minutes("0.5").unwrap(), Duration::from_secs(30));
+    }
+}
