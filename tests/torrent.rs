@@ -1,9 +1,10 @@
 //! Torrents on every engine, from a seeder of the tests' own on 127.0.0.1
 //! (DHT and local discovery off on both sides, the seeder given with
-//! `--peer`): a `.torrent` file and a magnet link land as the torrent's
-//! folder, byte for byte; `--select` writes only the chosen files; a
-//! hostile torrent's paths write nothing anywhere; `fanout get --json`
-//! lists the files.
+//! `--peer`): a `.torrent` file, a magnet link and a URL serving a torrent
+//! land as the torrent's folder, byte for byte; `--select` writes only the
+//! chosen files; seeding goes on to the ratio (a second peer gets the
+//! torrent from fanout alone) or the time; a hostile torrent's paths write
+//! nothing anywhere; `fanout get --json` lists the files.
 #![allow(clippy::unwrap_used)]
 
 #[macro_use]
@@ -12,9 +13,15 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use fanout::engine::{BackendKind, EngineConfig, FetchError, Job, TaskResult, TorrentError};
+use std::time::Instant;
+
+use fanout::engine::{
+    BackendKind, Engine, EngineConfig, Event, FetchError, Job, SeedLimits, TaskResult, TorrentError,
+};
 use support::run::run_jobs;
-use support::torrent::{NAME, Seeder, files};
+use support::streaming::Site;
+use support::torrent::{NAME, Seeder, files, leech_from};
+use support::user_files;
 use support::wait::{error_of, saved_path};
 
 fn config(kind: BackendKind) -> EngineConfig {
@@ -75,6 +82,112 @@ fn by_magnet(kind: BackendKind) {
     assert_whole(&out.path().join(NAME));
 }
 each_backend!(by_magnet, 2);
+
+/// An http(s) URL whose body is a torrent (no `.torrent` in its name, a
+/// generic type) is the torrent, not a file to save.
+fn from_a_url_serving_a_torrent(kind: BackendKind) {
+    let seeder = Seeder::start(&files());
+    let site = Site::start();
+    site.put("/download/42", seeder.torrent.clone(), "application/octet-stream");
+    let out = tempfile::tempdir().unwrap();
+    let r = one(kind, job(&site.url("/download/42"), out.path(), &seeder));
+    assert_eq!(saved_path(&r), out.path().join(NAME));
+    assert_whole(&out.path().join(NAME));
+    assert_eq!(user_files(out.path()), [NAME]);
+}
+each_backend!(from_a_url_serving_a_torrent, 2);
+
+/// Starts `job` on an engine whose BitTorrent port is `port`; its events,
+/// and when the torrent was complete (its last progress).
+fn until_complete(job: Job, port: u16) -> (Engine, crossbeam_channel::Receiver<Event>, Instant) {
+    let mut config = config(BackendKind::Async { limit: 2 });
+    config.torrent.port = Some(port);
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config, tx, std::sync::Arc::new(|| {})).unwrap();
+    engine.submit(job);
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+            Event::Progress {
+                bytes,
+                total: Some(t),
+                ..
+            } if bytes == t => return (engine, rx, Instant::now()),
+            Event::Finished(r) => panic!("finished before it was complete: {r:?}"),
+            _ => {}
+        }
+    }
+}
+
+fn finished(rx: &crossbeam_channel::Receiver<Event>, within: Duration) -> TaskResult {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Event::Finished(r)) => return r,
+            Ok(_) => {}
+            Err(_) => panic!("not finished within {within:?}"),
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// With a seed ratio, the task goes on after completion until it has
+/// uploaded that much: a peer that only knows fanout gets the whole
+/// torrent from it, and then the task ends.
+#[test]
+fn seeding_goes_on_until_the_ratio() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(1000),
+        time: None,
+    };
+    let (_engine, rx, _) = until_complete(job, port);
+    // Only fanout has the torrent now.
+    let torrent = seeder.torrent.clone();
+    drop(seeder);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !rx.try_iter().any(|e| matches!(e, Event::Finished(_))),
+        "stopped seeding before the ratio"
+    );
+    let second = tempfile::tempdir().unwrap();
+    let peer = format!("127.0.0.1:{port}").parse().unwrap();
+    let got = leech_from(&torrent, peer, second.path()).unwrap();
+    assert_whole(second.path());
+    assert_eq!(got, files().iter().map(|(_, b)| b.len() as u64).sum::<u64>());
+    let r = finished(&rx, Duration::from_secs(10));
+    assert!(r.is_ok(), "{r:?}");
+}
+
+/// With a seed time and nobody to seed to, the task ends that long after
+/// completion.
+#[test]
+fn seeding_ends_at_the_time() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    let seed_time = Duration::from_secs(2);
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(1000),
+        time: Some(seed_time),
+    };
+    let (_engine, rx, complete) = until_complete(job, free_port());
+    let r = finished(&rx, seed_time + Duration::from_secs(10));
+    let seeded = complete.elapsed();
+    assert!(r.is_ok(), "{r:?}");
+    assert!(
+        seeded >= seed_time,
+        "seeding ended after {seeded:?}, not {seed_time:?}"
+    );
+    assert_whole(&out.path().join(NAME));
+}
 
 #[test]
 fn select_writes_only_the_chosen_files() {

@@ -312,6 +312,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn seeding_ends_as_aria2s_would() {
+        let min = Duration::from_secs(60);
+        let limits = |ratio_milli, time| SeedLimits { ratio_milli, time };
+        // Neither given: no seeding.
+        assert!(!limits(None, None).keep_seeding(0, 100, Duration::ZERO));
+        // A ratio alone: until uploaded/size reaches it.
+        assert!(limits(Some(1000), None).keep_seeding(99, 100, min));
+        assert!(!limits(Some(1000), None).keep_seeding(100, 100, min));
+        // 0.0 is no ratio limit: forever, or until the time.
+        assert!(limits(Some(0), None).keep_seeding(10_000, 100, 100 * min));
+        assert!(!limits(Some(0), Some(min)).keep_seeding(0, 100, min));
+        // 0 minutes stops at completion.
+        assert!(!limits(None, Some(Duration::ZERO)).keep_seeding(0, 100, Duration::ZERO));
+        // Both: the first reached ends it.
+        assert!(!limits(Some(2000), Some(min)).keep_seeding(0, 100, min));
+        assert!(!limits(Some(2000), Some(min)).keep_seeding(200, 100, Duration::ZERO));
+        assert!(limits(Some(2000), Some(min)).keep_seeding(199, 100, min / 2));
+    }
+
+    #[test]
     fn worker_names_read_back_as_written() {
         for w in [
             Worker::Rejected,

@@ -127,3 +127,46 @@ async fn seed(dir: &Path, root: PathBuf) -> (Arc<Session>, SocketAddr, Vec<u8>, 
     let addr = session.listen_addr().expect("the seeder listens");
     (session, addr, torrent, magnet)
 }
+
+/// Downloads `torrent` from `peer` alone into `out` with a librqbit
+/// session of the test's own (DHT, discovery and listening off): whether
+/// that peer seeds. The bytes it got from the peer, or why not.
+pub fn leech_from(torrent: &[u8], peer: SocketAddr, out: &Path) -> Result<u64, String> {
+    fanout::engine::http::crypto_provider();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let session = Session::new_with_opts(
+            out.to_path_buf(),
+            SessionOptions {
+                dht: None,
+                disable_local_service_discovery: true,
+                listen: None,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+        let handle = session
+            .add_torrent(
+                AddTorrent::from_bytes(torrent.to_vec()),
+                Some(AddTorrentOptions {
+                    initial_peers: Some(vec![peer]),
+                    output_folder: Some(out.to_string_lossy().into_owned()),
+                    ..Default::default()
+                }),
+            )
+            .await
+            .map_err(|e| format!("{e:#}"))?
+            .into_handle()
+            .ok_or("not added")?;
+        tokio::time::timeout(Duration::from_secs(30), handle.wait_until_completed())
+            .await
+            .map_err(|_| format!("not complete after 30 s: {}", handle.stats()))?
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(handle.stats().progress_bytes)
+    })
+}
