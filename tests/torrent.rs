@@ -325,3 +325,54 @@ fn fanout_get_json_lists_the_files() {
     assert_eq!(line["bytes"], want.iter().map(|(_, b)| b).sum::<u64>());
     assert!(!out.join(NAME).join("a.bin").exists());
 }
+
+/// The names of a process's threads.
+fn threads_of(pid: u32) -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect()
+}
+
+/// Whether `fanout get SOURCE` has a BitTorrent thread within its first
+/// second (it is still running then: the source is slow or dead).
+fn starts_bittorrent(source: &str) -> bool {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(["get", "--no-dht", "--peer", "127.0.0.1:9", "-o"])
+        .arg(out.path())
+        .arg(source)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut seen = false;
+    while Instant::now() < deadline && !seen {
+        seen = threads_of(child.id()).iter().any(|n| n.starts_with("fanout-bt"));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "{source} ended too soon to tell"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    seen
+}
+
+/// An HTTP download starts nothing BitTorrent (no session, no listen
+/// port, no threads); a magnet does, at once.
+#[cfg(target_os = "linux")]
+#[test]
+fn only_a_torrent_starts_bittorrent() {
+    let server = support::TestServer::start();
+    // 64 KiB a second for a megabyte: still running when looked at.
+    let slow = server.url("/slow.bin?size=1048576&pace=250");
+    assert!(!starts_bittorrent(&slow), "an HTTP download started BitTorrent");
+    let magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567";
+    assert!(starts_bittorrent(magnet), "a magnet did not start BitTorrent");
+}
