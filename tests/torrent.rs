@@ -4,7 +4,8 @@
 //! land as the torrent's folder, byte for byte; `--select` writes only the
 //! chosen files; seeding goes on to the ratio (a second peer gets the
 //! torrent from fanout alone) or the time; a hostile torrent's paths write
-//! nothing anywhere; `fanout get --json` lists the files.
+//! nothing anywhere; pause keeps the verified pieces, cancel the files;
+//! the speed limit holds; `fanout get --json` lists the files.
 #![allow(clippy::unwrap_used)]
 
 #[macro_use]
@@ -375,4 +376,108 @@ fn only_a_torrent_starts_bittorrent() {
     assert!(!starts_bittorrent(&slow), "an HTTP download started BitTorrent");
     let magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567";
     assert!(starts_bittorrent(magnet), "a magnet did not start BitTorrent");
+}
+
+/// Starts `job` (slowed by its rate limit) and waits until `at_least`
+/// bytes of it are in.
+fn started(job: Job) -> (Engine, crossbeam_channel::Receiver<Event>, u64) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(
+        config(BackendKind::Async { limit: 2 }),
+        tx,
+        std::sync::Arc::new(|| {}),
+    )
+    .unwrap();
+    engine.submit(job);
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+            Event::Progress {
+                bytes,
+                total: Some(t),
+                ..
+            } if bytes >= 100_000 && bytes < t => return (engine, rx, bytes),
+            Event::Finished(r) => panic!("finished before it could be paused: {r:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Paused halfway, a torrent keeps its files; resumed, it continues with
+/// the pieces it has (the seeder does not send them again) and ends whole.
+#[test]
+fn pause_keeps_the_pieces_and_resume_continues() {
+    let seeder = Seeder::start(&files());
+    let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
+    let out = tempfile::tempdir().unwrap();
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.rate_limit = Some(150_000);
+    let (engine, rx, before) = started(job);
+    assert!(engine.pause(0));
+    loop {
+        match rx.recv_timeout(Duration::from_secs(10)).unwrap() {
+            Event::Paused { .. } => break,
+            Event::Finished(r) => panic!("ended instead of pausing: {r:?}"),
+            _ => {}
+        }
+    }
+    assert!(
+        out.path().join(NAME).join("a.bin").exists(),
+        "the paused torrent's files are gone"
+    );
+    assert!(engine.resume(0));
+    let r = finished(&rx, Duration::from_secs(30));
+    assert!(r.is_ok(), "{r:?}");
+    assert_whole(&out.path().join(NAME));
+    let sent = seeder.uploaded();
+    assert!(
+        sent < total + before / 2,
+        "the seeder sent {sent} bytes for {total}: the {before} bytes before the pause were fetched again"
+    );
+}
+
+/// Cancelled halfway, a torrent leaves nothing behind.
+#[test]
+fn cancel_removes_the_files() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.rate_limit = Some(150_000);
+    let (engine, rx, _) = started(job);
+    assert!(engine.cancel(0));
+    let r = finished(&rx, Duration::from_secs(10));
+    assert!(matches!(error_of(&r), FetchError::Cancelled), "{r:?}");
+    let left: Vec<_> = walk(out.path());
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Every file under `dir`, however deep.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The task's speed limit holds a torrent's download down too.
+#[test]
+fn the_speed_limit_holds_a_torrent() {
+    let seeder = Seeder::start(&files());
+    let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
+    let out = tempfile::tempdir().unwrap();
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    let limit = 200_000;
+    job.rate_limit = Some(limit);
+    let began = Instant::now();
+    let r = one(BackendKind::Async { limit: 2 }, job);
+    let took = began.elapsed();
+    assert!(r.is_ok(), "{r:?}");
+    // One second's worth may come as a burst; the rest at the limit.
+    let least = Duration::from_secs_f64((total - limit) as f64 / limit as f64);
+    assert!(took >= least, "{total} bytes at {limit} B/s took {took:?}");
 }

@@ -44,6 +44,12 @@ pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source:
         index: task.index,
         dir: task.dir.clone(),
         options: task.torrent.clone(),
+        // The lower of the task's own limit and the global one, as the
+        // torrent starts (librqbit takes it per torrent).
+        limit: [task.ctl.limit.get(), room.reporter.limit.get()]
+            .into_iter()
+            .flatten()
+            .min(),
     };
     // Driven on the session's runtime: librqbit's futures want its
     // multi-thread runtime, whichever engine runs the task.
@@ -61,6 +67,8 @@ struct Drive {
     index: usize,
     dir: std::path::PathBuf,
     options: TorrentOptions,
+    /// Bytes per second to download at most.
+    limit: Option<u64>,
 }
 
 /// How a halted torrent leaves its files: a pause (or the engine closing)
@@ -133,6 +141,12 @@ impl Drive {
             overwrite: true,
             trackers: (!trackers.is_empty()).then_some(trackers),
             storage_factory: Some(storage.boxed()),
+            ratelimits: librqbit::limits::LimitsConfig {
+                download_bps: self
+                    .limit
+                    .and_then(|l| std::num::NonZeroU32::new(u32::try_from(l).unwrap_or(u32::MAX))),
+                upload_bps: None,
+            },
             ..Default::default()
         };
         let added = self
