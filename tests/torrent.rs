@@ -5,7 +5,8 @@
 //! chosen files; seeding goes on to the ratio (a second peer gets the
 //! torrent from fanout alone) or the time; a hostile torrent's paths write
 //! nothing anywhere; pause keeps the verified pieces, cancel the files;
-//! the speed limit holds; `fanout get --json` lists the files.
+//! the speed limit holds; after `kill -9` the same command continues;
+//! `fanout get --json` lists the files.
 #![allow(clippy::unwrap_used)]
 
 #[macro_use]
@@ -480,4 +481,52 @@ fn the_speed_limit_holds_a_torrent() {
     // One second's worth may come as a burst; the rest at the limit.
     let least = Duration::from_secs_f64((total - limit) as f64 / limit as f64);
     assert!(took >= least, "{total} bytes at {limit} B/s took {took:?}");
+}
+
+/// The seeder's piece length.
+const PIECE: u64 = 32 * 1024;
+
+/// `kill -9` halfway through `fanout get`, then the same command again:
+/// it checks the files it left and fetches only what is missing.
+#[test]
+fn after_kill_9_the_same_command_continues() {
+    // Slow at the seeder's end: what it sent has arrived.
+    let seeder = Seeder::start_limited(&files(), Some(150_000));
+    let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
+    let out = tempfile::tempdir().unwrap();
+    let peer = seeder.addr.to_string();
+    let get = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"));
+        c.args(["get", "--no-dht", "--peer", &peer, "-o"])
+            .arg(out.path())
+            .arg(&seeder.magnet)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    let mut first = get().spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seeder.uploaded() < 250_000 {
+        assert!(Instant::now() < deadline, "the first run got nothing");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let before = seeder.uploaded();
+    assert!(before < total, "the first run finished before it was killed");
+    let second = get().stderr(std::process::Stdio::piped()).output().unwrap();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert_whole(&out.path().join(NAME));
+    // Pieces are checked whole, and librqbit asks for several at once, so
+    // many of what the first run got are partial pieces, fetched again;
+    // the whole ones it had are not.
+    let again = seeder.uploaded() - before;
+    assert!(
+        again <= total - PIECE,
+        "the second run fetched {again} bytes of {total}: nothing of the first run's {before} was kept"
+    );
 }

@@ -42,6 +42,12 @@ pub struct Seeder {
 impl Seeder {
     /// Seeds `files` as the multi-file torrent [`NAME`].
     pub fn start(files: &[(&str, Vec<u8>)]) -> Seeder {
+        Seeder::start_limited(files, None)
+    }
+
+    /// The same, uploading at most `bps` bytes a second: what it has sent
+    /// is then about what a leecher has received (not in flight).
+    pub fn start_limited(files: &[(&str, Vec<u8>)], bps: Option<u32>) -> Seeder {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join(NAME);
         for (path, bytes) in files {
@@ -54,7 +60,7 @@ impl Seeder {
             .enable_all()
             .build()
             .unwrap();
-        let (session, addr, torrent, magnet) = rt.block_on(seed(dir.path(), root));
+        let (session, addr, torrent, magnet) = rt.block_on(seed(dir.path(), root, bps));
         Seeder {
             _rt: rt,
             session,
@@ -72,7 +78,7 @@ impl Seeder {
     }
 }
 
-async fn seed(dir: &Path, root: PathBuf) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
+async fn seed(dir: &Path, root: PathBuf, bps: Option<u32>) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
     // librqbit's session builds a reqwest client, which needs a TLS provider.
     fanout::engine::http::crypto_provider();
     let spawner = librqbit::spawn_utils::BlockingSpawner::new(1);
@@ -108,6 +114,10 @@ async fn seed(dir: &Path, root: PathBuf) -> (Arc<Session>, SocketAddr, Vec<u8>, 
             Some(AddTorrentOptions {
                 overwrite: true,
                 output_folder: Some(root.to_string_lossy().into_owned()),
+                ratelimits: librqbit::limits::LimitsConfig {
+                    upload_bps: bps.and_then(std::num::NonZeroU32::new),
+                    download_bps: None,
+                },
                 ..Default::default()
             }),
         )
