@@ -71,11 +71,16 @@ struct Drive {
     limit: Option<u64>,
 }
 
-/// How a halted torrent leaves its files: a pause (or the engine closing)
-/// keeps them for the resume, a cancel removes them.
-fn halted(reporter: &Reporter, ctl: &TaskCtl) -> Option<bool> {
-    let stopping = reporter.stopping();
-    (ctl.halted() || stopping).then(|| !(ctl.paused() || stopping))
+/// Whether the torrent should stop: paused, cancelled, or the engine
+/// closing.
+fn halted(reporter: &Reporter, ctl: &TaskCtl) -> bool {
+    ctl.halted() || reporter.stopping()
+}
+
+/// Whether a stopped torrent's files go: a cancel removes them; a pause,
+/// or the engine closing (which pauses), keeps them for the resume.
+fn cancelled(reporter: &Reporter, ctl: &TaskCtl) -> bool {
+    ctl.halted() && !ctl.paused() && !reporter.stopping()
 }
 
 impl Drive {
@@ -166,14 +171,13 @@ impl Drive {
         });
         let ended = self.watch(&handle, &plan).await;
         // Seeding ends with the task: the files stay unless cancelled.
-        let remove = matches!(ended, Err((_, FetchError::Cancelled)))
-            && !self.ctl.paused()
-            && !self.reporter.stopping();
+        let remove = matches!(ended, Err((_, FetchError::Cancelled))) && cancelled(&self.reporter, &self.ctl);
         if let Err(e) = self.session.delete(id.into(), remove).await {
             tracing::debug!(index = self.index, "removing the torrent: {e:#}");
         }
         // A paused task continues with the scratch's pieces too.
-        if !self.ctl.paused() && !self.reporter.stopping() {
+        let paused = self.ctl.paused() || self.reporter.stopping();
+        if !paused {
             let _ = std::fs::remove_dir_all(&scratch);
         }
         match ended {
@@ -202,7 +206,7 @@ impl Drive {
                 () = self.ctl.wake.notified() => {}
             }
             let stats = handle.stats();
-            if halted(&self.reporter, &self.ctl).is_some() {
+            if halted(&self.reporter, &self.ctl) {
                 return Err((stats.progress_bytes, FetchError::Cancelled));
             }
             if let Some(e) = stats.error {
@@ -245,7 +249,7 @@ impl Drive {
                 () = tokio::time::sleep(Duration::from_millis(250)) => {}
                 () = self.ctl.wake.notified() => {}
             }
-            if halted(&self.reporter, &self.ctl).is_some() {
+            if halted(&self.reporter, &self.ctl) {
                 return None;
             }
         }
