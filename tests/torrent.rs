@@ -191,6 +191,21 @@ fn seeding_ends_at_the_time() {
     assert_whole(&out.path().join(NAME));
 }
 
+/// A single-file torrent is its file, in the output folder.
+#[test]
+fn a_single_file_torrent_is_its_file() {
+    let (name, bytes) = ("disc 1.iso", files().remove(0).1);
+    let seeder = Seeder::start(&[(name, bytes.clone())]);
+    let out = tempfile::tempdir().unwrap();
+    let r = one(
+        BackendKind::Threads { workers: 2 },
+        job(&seeder.magnet, out.path(), &seeder),
+    );
+    assert_eq!(saved_path(&r), out.path().join(name));
+    assert!(std::fs::read(out.path().join(name)).unwrap() == bytes);
+    assert_eq!(user_files(out.path()), [name]);
+}
+
 #[test]
 fn select_writes_only_the_chosen_files() {
     let seeder = Seeder::start(&files());

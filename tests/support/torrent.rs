@@ -40,7 +40,8 @@ pub struct Seeder {
 }
 
 impl Seeder {
-    /// Seeds `files` as the multi-file torrent [`NAME`].
+    /// Seeds `files` as the multi-file torrent [`NAME`] (one file alone:
+    /// a single-file torrent, named as that file).
     pub fn start(files: &[(&str, Vec<u8>)]) -> Seeder {
         Seeder::start_limited(files, None)
     }
@@ -60,7 +61,12 @@ impl Seeder {
             .enable_all()
             .build()
             .unwrap();
-        let (session, addr, torrent, magnet) = rt.block_on(seed(dir.path(), root, bps));
+        // One file is its own torrent; several are the folder's.
+        let made_of = match files {
+            [(one, _)] => root.join(one),
+            _ => root.clone(),
+        };
+        let (session, addr, torrent, magnet) = rt.block_on(seed(dir.path(), &made_of, root, bps));
         Seeder {
             _rt: rt,
             session,
@@ -78,12 +84,17 @@ impl Seeder {
     }
 }
 
-async fn seed(dir: &Path, root: PathBuf, bps: Option<u32>) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
+async fn seed(
+    dir: &Path,
+    made_of: &Path,
+    root: PathBuf,
+    bps: Option<u32>,
+) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
     // librqbit's session builds a reqwest client, which needs a TLS provider.
     fanout::engine::http::crypto_provider();
     let spawner = librqbit::spawn_utils::BlockingSpawner::new(1);
     let made = librqbit::create_torrent(
-        &root,
+        made_of,
         librqbit::CreateTorrentOptions {
             piece_length: Some(32 * 1024),
             ..Default::default()
