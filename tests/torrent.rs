@@ -206,6 +206,32 @@ fn a_single_file_torrent_is_its_file() {
     assert_eq!(user_files(out.path()), [name]);
 }
 
+/// A folder of the torrent's name that is not its own is kept: the
+/// torrent goes beside it as `NAME (1)`, as an HTTP download's name clash
+/// does; with `--if-exists skip` nothing is fetched.
+#[test]
+fn a_taken_name_is_kept() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    let mine = out.path().join(NAME).join("a.bin");
+    std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
+    std::fs::write(&mine, b"the user's own file").unwrap();
+    let r = one(BackendKind::Sequential, job(&seeder.magnet, out.path(), &seeder));
+    let beside = out.path().join(format!("{NAME} (1)"));
+    assert_eq!(saved_path(&r), beside);
+    assert_whole(&beside);
+    assert_eq!(std::fs::read(&mine).unwrap(), b"the user's own file");
+    assert_eq!(user_files(out.path()), [NAME.to_string(), format!("{NAME} (1)")]);
+
+    let mut config = config(BackendKind::Sequential);
+    config.if_exists = fanout::engine::IfExists::Skip;
+    let (results, _) = run_jobs(config, vec![job(&seeder.magnet, out.path(), &seeder)]);
+    let saved = results[0].outcome.as_ref().unwrap();
+    assert!(saved.skipped, "{saved:?}");
+    assert_eq!(saved.path, out.path().join(NAME));
+    assert_eq!(std::fs::read(&mine).unwrap(), b"the user's own file");
+}
+
 #[test]
 fn select_writes_only_the_chosen_files() {
     let seeder = Seeder::start(&files());
@@ -355,11 +381,15 @@ fn threads_of(pid: u32) -> Vec<String> {
 }
 
 /// Whether `fanout get SOURCE` has a BitTorrent thread within its first
-/// second (it is still running then: the source is slow or dead).
+/// second (it is still running then: the source is slow, or its one peer
+/// never answers).
 fn starts_bittorrent(source: &str) -> bool {
     let out = tempfile::tempdir().unwrap();
+    // Connections to it are made (the backlog takes them), never answered.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer = silent.local_addr().unwrap().to_string();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(["get", "--no-dht", "--peer", "127.0.0.1:9", "-o"])
+        .args(["get", "--no-dht", "--peer", &peer, "-o"])
         .arg(out.path())
         .arg(source)
         .stdout(std::process::Stdio::null())
@@ -544,4 +574,27 @@ fn after_kill_9_the_same_command_continues() {
         again <= total - PIECE,
         "the second run fetched {again} bytes of {total}: nothing of the first run's {before} was kept"
     );
+}
+
+/// A magnet whose only peer refuses (no DHT, no tracker) fails at once,
+/// saying so, rather than waiting for ever.
+#[test]
+fn a_magnet_nobody_serves_fails_with_its_reason() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let out = tempfile::tempdir().unwrap();
+    let mut job = Job::new(
+        "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567",
+        out.path(),
+    );
+    job.torrent.peers = vec![closed];
+    let r = one(BackendKind::Async { limit: 2 }, job);
+    assert!(
+        matches!(error_of(&r), FetchError::Torrent(TorrentError::NoMetadata(_))),
+        "{:?}",
+        r.outcome
+    );
+    assert!(walk(out.path()).is_empty());
 }

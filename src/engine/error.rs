@@ -121,6 +121,9 @@ pub enum TorrentError {
     /// nothing is written.
     #[error("the torrent names an unsafe path {0:?}; nothing was written")]
     UnsafePath(String),
+    /// A magnet's metadata (the torrent's file list) came from no peer.
+    #[error("no peer gave the torrent's metadata: {0}")]
+    NoMetadata(String),
     /// `--select` names a file the torrent does not have.
     #[error("no file {wanted} in the torrent: it has {count}")]
     NoSuchFile { wanted: usize, count: usize },

@@ -187,6 +187,7 @@ fn torrent(e: &TorrentError) -> String {
     match e {
         TorrentError::Invalid(detail) => tr!(TorrentInvalid, detail = detail),
         TorrentError::UnsafePath(path) => tr!(TorrentUnsafePath, path = path),
+        TorrentError::NoMetadata(detail) => tr!(TorrentNoMetadata, detail = detail),
         TorrentError::NoSuchFile { wanted, count } => tr!(TorrentNoSuchFile, wanted = wanted, count = count),
         TorrentError::Session(detail) => tr!(TorrentSession, detail = detail),
         TorrentError::Failed(detail) => tr!(TorrentFailed, detail = detail),

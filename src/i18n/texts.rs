@@ -386,6 +386,7 @@ catalogue! {
     StreamBadKey: "the key at {url} is not a 16-byte AES-128 key", "{url} 处的密钥不是 16 字节的 AES-128 密钥";
     TorrentInvalid: "not a torrent fanout can read: {detail}", "fanout 无法读取此种子：{detail}";
     TorrentUnsafePath: "the torrent names an unsafe path {path}; nothing was written", "种子包含不安全的路径 {path}；未写入任何文件";
+    TorrentNoMetadata: "no peer gave the torrent's metadata: {detail}", "没有节点提供种子的元数据：{detail}";
     TorrentNoSuchFile: "no file {wanted} in the torrent: it has {count}", "种子中没有第 {wanted} 个文件：它只有 {count} 个";
     TorrentSession: "BitTorrent could not start: {detail}", "BitTorrent 无法启动：{detail}";
     TorrentFailed: "the torrent failed: {detail}", "种子下载失败：{detail}";

@@ -22,7 +22,7 @@ use self::plan::{Listed, Plan};
 pub(crate) use self::plan::{Source, is_torrent, may_be_torrent, source_url};
 use super::PROGRESS_EVERY;
 use crate::engine::attempt::Attempt;
-use crate::engine::config::EngineConfig;
+use crate::engine::config::{EngineConfig, IfExists};
 use crate::engine::error::{FetchError, TorrentError};
 use crate::engine::job::{Event, Saved, TorrentOptions};
 use crate::engine::queue::{Task, TaskCtl};
@@ -50,6 +50,7 @@ pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source:
             .into_iter()
             .flatten()
             .min(),
+        if_exists: config.if_exists,
     };
     // Driven on the session's runtime: librqbit's futures want its
     // multi-thread runtime, whichever engine runs the task.
@@ -57,6 +58,13 @@ pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source:
         Ok(a) => a,
         Err(e) => Attempt::failed(None, 0, TorrentError::Failed(e.to_string()).into()),
     }
+}
+
+/// Where a torrent goes: a plan under its `k`-th name, or nowhere (the
+/// name is taken and `--if-exists skip`).
+enum Placed {
+    Plan(Plan, usize),
+    Skip(std::path::PathBuf),
 }
 
 /// What the driver needs, owned (it runs on another runtime).
@@ -69,6 +77,8 @@ struct Drive {
     options: TorrentOptions,
     /// Bytes per second to download at most.
     limit: Option<u64>,
+    /// What to do when the torrent's name is taken.
+    if_exists: IfExists,
 }
 
 /// Whether the torrent should stop: paused, cancelled, or the engine
@@ -90,6 +100,11 @@ impl Drive {
             Source::Magnet(m) => magnet_trackers(m),
             _ => Vec::new(),
         };
+        // A magnet's failure here is its peers'; a file's is its content.
+        let unreadable: fn(String) -> TorrentError = match &source {
+            Source::Magnet(_) => TorrentError::NoMetadata,
+            _ => TorrentError::Invalid,
+        };
         let add = match source {
             Source::Magnet(m) => AddTorrent::from_url(m),
             Source::Bytes(b) => AddTorrent::from_bytes(b),
@@ -110,7 +125,7 @@ impl Drive {
             .await
         {
             None => return Attempt::failed(None, 0, FetchError::Cancelled),
-            Some(Err(e)) => return fail(TorrentError::Invalid(format!("{e:#}"))),
+            Some(Err(e)) => return fail(unreadable(format!("{e:#}"))),
             Some(Ok(AddTorrentResponse::ListOnly(l))) => l,
             Some(Ok(_)) => return fail(TorrentError::Failed("already being downloaded".into())),
         };
@@ -123,19 +138,28 @@ impl Drive {
             })
             .collect();
         let name = listed.info.name().map(|n| n.into_owned());
-        let plan = match plan::plan(&self.dir, name.as_deref(), &files, self.options.select.as_deref()) {
-            Ok(p) => p,
+        let hash = listed.info_hash.as_string();
+        if let Err(e) = std::fs::create_dir_all(&self.dir) {
+            return Attempt::failed(None, 0, FetchError::io(&self.dir, &e));
+        }
+        let mark = self.dir.join(format!(".fanout-{hash}.torrent"));
+        let plan = match self.place(name.as_deref(), &files, &mark) {
+            Ok(Placed::Plan(plan, k)) => match std::fs::write(&mark, k.to_string()) {
+                Ok(()) => plan,
+                Err(e) => return Attempt::failed(None, 0, FetchError::io(&mark, &e)),
+            },
+            Ok(Placed::Skip(path)) => return Attempt::skipped(None, path),
             Err(e) => return fail(e),
         };
         let mut initial: Vec<_> = peers.unwrap_or_default();
         let known: HashSet<_> = initial.iter().copied().collect();
         initial.extend(listed.seen_peers.iter().filter(|p| !known.contains(p)));
         // Unselected files' bytes that share a piece with a selected one.
-        let scratch = self.dir.join(format!(".fanout-{}.unselected", plan.name));
+        let scratch = self.dir.join(format!(".fanout-{hash}.unselected"));
         let storage = storage::Factory {
             root: plan.root.clone(),
+            paths: plan.paths.clone().into(),
             scratch: scratch.clone(),
-            select: self.options.select.as_deref().map(Arc::from),
         };
         let opts = AddTorrentOptions {
             output_folder: Some(plan.root.to_string_lossy().into_owned()),
@@ -180,6 +204,11 @@ impl Drive {
         if !paused {
             let _ = std::fs::remove_dir_all(&scratch);
         }
+        // The mark says where a torrent started before goes on; one that
+        // ended (done or cancelled) starts afresh next time.
+        if ended.is_ok() || remove {
+            let _ = std::fs::remove_file(&mark);
+        }
         match ended {
             Ok(()) => Attempt::saved(
                 None,
@@ -191,6 +220,45 @@ impl Drive {
                 },
             ),
             Err((bytes, e)) => Attempt::failed(None, bytes, e),
+        }
+    }
+
+    /// Where the torrent goes. One started before (paused, or its process
+    /// killed) goes on under the name it had, as its mark says. Otherwise
+    /// whatever is already at its name is kept, as for an HTTP download
+    /// (`--if-exists`): the torrent goes beside it as `NAME (1)`, or is
+    /// skipped; `update` has librqbit check what is there and fetch what
+    /// differs.
+    fn place(
+        &self,
+        name: Option<&str>,
+        files: &[Listed],
+        mark: &std::path::Path,
+    ) -> Result<Placed, TorrentError> {
+        let plan = |k| plan::plan(&self.dir, name, files, self.options.select.as_deref(), k);
+        if let Some(k) = std::fs::read_to_string(mark)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            return Ok(Placed::Plan(plan(k)?, k));
+        }
+        let first = plan(0)?;
+        if !first.saved.exists() {
+            return Ok(Placed::Plan(first, 0));
+        }
+        match self.if_exists {
+            IfExists::Skip => Ok(Placed::Skip(first.saved)),
+            IfExists::Update => Ok(Placed::Plan(first, 0)),
+            IfExists::Rename => {
+                let mut k = 1;
+                loop {
+                    let next = plan(k)?;
+                    if !next.saved.exists() {
+                        return Ok(Placed::Plan(next, k));
+                    }
+                    k += 1;
+                }
+            }
         }
     }
 

@@ -65,11 +65,14 @@ pub(crate) fn is_torrent(body: &[u8]) -> bool {
 pub(crate) struct Plan {
     /// What the task is called: the torrent's name.
     pub name: String,
-    /// The folder librqbit writes into: the task's, or a folder in it named
-    /// after a multi-file torrent.
+    /// The folder the torrent's own folders are made in: the task's, or
+    /// a folder in it named after a multi-file torrent.
     pub root: PathBuf,
     /// The result's path: the one file, or the folder.
     pub saved: PathBuf,
+    /// Where each of the torrent's files is written, in its order; `None`
+    /// for one not selected.
+    pub paths: Vec<Option<PathBuf>>,
     /// The files to write (selected), with their sizes.
     pub files: Vec<SavedFile>,
     /// Their bytes together.
@@ -82,12 +85,15 @@ pub(crate) struct Listed {
     pub len: u64,
 }
 
-/// Plans `listed` (every file, in the torrent's order) into `dir`.
+/// Plans `listed` (every file, in the torrent's order) into `dir`, under
+/// the `k`-th name to try (see [`naming::candidate`]: `NAME (1)` when
+/// `NAME` is taken): the folder's, or the one file's.
 pub(crate) fn plan(
     dir: &Path,
     name: Option<&str>,
     listed: &[Listed],
     select: Option<&[usize]>,
+    k: usize,
 ) -> Result<Plan, TorrentError> {
     if let Some(select) = select
         && let Some(&wanted) = select.iter().find(|&&i| i >= listed.len())
@@ -98,38 +104,56 @@ pub(crate) fn plan(
         });
     }
     for file in listed {
-        if !file.components.iter().all(|c| safe(c)) {
+        if file.components.is_empty() || !file.components.iter().all(|c| safe(c)) {
             return Err(TorrentError::UnsafePath(file.components.join("/")));
         }
     }
-    let (root, name) = match listed {
-        [one] => (dir.to_path_buf(), one.components.join("/")),
+    let (root, name, saved) = match listed {
+        [one] => {
+            let (last, parents) = one.components.split_last().expect("checked: not empty");
+            let path = parents.iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+            (
+                dir.to_path_buf(),
+                last.clone(),
+                path.join(naming::candidate(last, k)),
+            )
+        }
         _ => {
             let name = name.unwrap_or_default().to_string();
             if !safe(&name) {
                 return Err(TorrentError::UnsafePath(name));
             }
-            (dir.join(&name), name)
+            let folder = dir.join(naming::candidate(&name, k));
+            (folder.clone(), name, folder)
         }
     };
-    let files: Vec<SavedFile> = listed
+    let selected = |i: usize| select.is_none_or(|s| s.contains(&i));
+    let paths: Vec<Option<PathBuf>> = listed
         .iter()
         .enumerate()
-        .filter(|(i, _)| select.is_none_or(|s| s.contains(i)))
-        .map(|(_, f)| SavedFile {
-            path: f.components.iter().fold(root.clone(), |p, c| p.join(c)),
-            bytes: f.len,
+        .map(|(i, f)| {
+            selected(i).then(|| match listed {
+                [_] => saved.clone(),
+                _ => f.components.iter().fold(root.clone(), |p, c| p.join(c)),
+            })
         })
         .collect();
-    let saved = match listed {
-        [_] => files.first().map_or_else(|| root.join(&name), |f| f.path.clone()),
-        _ => root.clone(),
-    };
+    let files: Vec<SavedFile> = paths
+        .iter()
+        .zip(listed)
+        .filter_map(|(p, f)| {
+            Some(SavedFile {
+                path: p.clone()?,
+                bytes: f.len,
+            })
+        })
+        .collect();
     let total = files.iter().map(|f| f.bytes).sum();
     Ok(Plan {
         name,
         root,
         saved,
+        paths,
         files,
         total,
     })
@@ -171,6 +195,7 @@ mod tests {
             Some("set"),
             &listed(&["a.txt", "sub/b.txt"]),
             None,
+            0,
         )
         .unwrap();
         assert_eq!(p.saved, Path::new("/d/set"));
@@ -180,17 +205,26 @@ mod tests {
 
     #[test]
     fn a_single_file_torrent_is_its_file() {
-        let p = plan(Path::new("/d"), Some("a.iso"), &listed(&["a.iso"]), None).unwrap();
+        let p = plan(Path::new("/d"), Some("a.iso"), &listed(&["a.iso"]), None, 0).unwrap();
         assert_eq!(p.saved, Path::new("/d/a.iso"));
+    }
+
+    #[test]
+    fn a_taken_name_gives_way_to_the_next() {
+        let p = plan(Path::new("/d"), Some("set"), &listed(&["a", "b"]), None, 1).unwrap();
+        assert_eq!(p.saved, Path::new("/d/set (1)"));
+        assert_eq!(p.paths[1].as_deref(), Some(Path::new("/d/set (1)/b")));
+        let p = plan(Path::new("/d"), Some("a.iso"), &listed(&["a.iso"]), None, 2).unwrap();
+        assert_eq!(p.saved, Path::new("/d/a (2).iso"));
     }
 
     #[test]
     fn hostile_paths_are_refused() {
         for bad in ["../x", "sub/../../x", "con.txt", ".", "a\u{1}b"] {
-            let r = plan(Path::new("/d"), Some("set"), &listed(&["ok", bad]), None);
+            let r = plan(Path::new("/d"), Some("set"), &listed(&["ok", bad]), None, 0);
             assert!(matches!(r, Err(TorrentError::UnsafePath(_))), "{bad}");
         }
-        let r = plan(Path::new("/d"), Some(".."), &listed(&["a", "b"]), None);
+        let r = plan(Path::new("/d"), Some(".."), &listed(&["a", "b"]), None, 0);
         assert!(matches!(r, Err(TorrentError::UnsafePath(_))));
     }
 
@@ -201,10 +235,12 @@ mod tests {
             Some("s"),
             &listed(&["a", "b", "c"]),
             Some(&[0, 2]),
+            0,
         )
         .unwrap();
         assert_eq!(p.files.len(), 2);
-        let r = plan(Path::new("/d"), Some("s"), &listed(&["a", "b"]), Some(&[2]));
+        assert_eq!(p.paths[1], None);
+        let r = plan(Path::new("/d"), Some("s"), &listed(&["a", "b"]), Some(&[2]), 0);
         assert_eq!(r.err(), Some(TorrentError::NoSuchFile { wanted: 3, count: 2 }));
     }
 

@@ -1,8 +1,9 @@
 //! Where a torrent's bytes go on disk. librqbit's own filesystem storage
 //! creates every file of the torrent, selected or not, and writes the
 //! bytes of a piece that spans two files into both; fanout promises that
-//! `--select` writes only the chosen files. So the selected files go to
-//! their places in the torrent's folder, and the others' bytes (needed to
+//! `--select` writes only the chosen files. So each selected file goes
+//! where fanout's plan puts it (its place in the torrent's folder, under
+//! `NAME (1)` when the name was taken), and the others' bytes (needed to
 //! check the pieces they share with a chosen file) to a hidden scratch
 //! folder beside it, removed when the task ends.
 
@@ -17,12 +18,14 @@ use librqbit::{ManagedTorrentShared, TorrentMetadata};
 /// Makes a [`Storage`] for one torrent.
 #[derive(Clone)]
 pub(crate) struct Factory {
-    /// The torrent's folder (the task's, for a single file).
+    /// The torrent's folder (the task's, for a single file): librqbit
+    /// names the folders it empties relative to it.
     pub root: PathBuf,
+    /// Where each file is written, by librqbit's file id (the plan's);
+    /// `None`: not selected.
+    pub paths: Arc<[Option<PathBuf>]>,
     /// Where unselected files' shared bytes go.
     pub scratch: PathBuf,
-    /// The files to write, 0-based; `None`: all.
-    pub select: Option<Arc<[usize]>>,
 }
 
 impl StorageFactory for Factory {
@@ -55,12 +58,12 @@ impl Storage {
             .context("no such file")
     }
 
-    /// Where file `id` (at `relative` in the torrent) is written.
-    fn path(&self, id: usize, relative: &Path) -> PathBuf {
+    /// Where file `id` is written: its place, or the scratch folder.
+    fn path(&self, id: usize) -> PathBuf {
         let f = &self.factory;
-        match &f.select {
-            Some(s) if !s.contains(&id) => f.scratch.join(id.to_string()),
-            _ => f.root.join(relative),
+        match f.paths.get(id) {
+            Some(Some(path)) => path.clone(),
+            _ => f.scratch.join(id.to_string()),
         }
     }
 }
@@ -73,7 +76,7 @@ impl TorrentStorage for Storage {
                 files.push(None);
                 continue;
             }
-            let path = self.path(id, &info.relative_filename);
+            let path = self.path(id);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
