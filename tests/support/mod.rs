@@ -50,6 +50,7 @@ pub mod serve;
 pub mod streaming;
 pub mod tls;
 pub mod torrent;
+pub mod tracker;
 pub mod wait;
 pub mod window;
 pub mod x11;

@@ -49,6 +49,17 @@ impl Seeder {
     /// The same, uploading at most `bps` bytes a second: what it has sent
     /// is then about what a leecher has received (not in flight).
     pub fn start_limited(files: &[(&str, Vec<u8>)], bps: Option<u32>) -> Seeder {
+        Seeder::start_with(files, bps, None)
+    }
+
+    /// Seeds `files` with `tracker` in the torrent (and in the magnet),
+    /// announcing its real port there (librqbit announces 4240 for a
+    /// loopback listener unless told).
+    pub fn with_tracker(files: &[(&str, Vec<u8>)], tracker: &str) -> Seeder {
+        Seeder::start_with(files, None, Some(tracker))
+    }
+
+    fn start_with(files: &[(&str, Vec<u8>)], bps: Option<u32>, tracker: Option<&str>) -> Seeder {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join(NAME);
         for (path, bytes) in files {
@@ -66,7 +77,7 @@ impl Seeder {
             [(one, _)] => root.join(one),
             _ => root.clone(),
         };
-        let (session, addr, torrent, magnet) = rt.block_on(seed(dir.path(), &made_of, root, bps));
+        let (session, addr, torrent, magnet) = rt.block_on(seed(dir.path(), &made_of, root, bps, tracker));
         Seeder {
             _rt: rt,
             session,
@@ -89,6 +100,7 @@ async fn seed(
     made_of: &Path,
     root: PathBuf,
     bps: Option<u32>,
+    tracker: Option<&str>,
 ) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
     // librqbit's session builds a reqwest client, which needs a TLS provider.
     fanout::engine::http::crypto_provider();
@@ -97,6 +109,7 @@ async fn seed(
         made_of,
         librqbit::CreateTorrentOptions {
             piece_length: Some(32 * 1024),
+            trackers: tracker.into_iter().map(str::to_string).collect(),
             ..Default::default()
         },
         &spawner,
@@ -104,14 +117,25 @@ async fn seed(
     .await
     .unwrap();
     let torrent = made.as_bytes().unwrap().to_vec();
-    let magnet = librqbit_core::magnet::Magnet::from_id20(made.info_hash(), Vec::new(), None).to_string();
+    let trackers = tracker.into_iter().map(str::to_string).collect();
+    let magnet = librqbit_core::magnet::Magnet::from_id20(made.info_hash(), trackers, None).to_string();
+    // A tracker must be told the port it is reached on.
+    let port = match tracker {
+        Some(_) => std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port(),
+        None => 0,
+    };
     let session = Session::new_with_opts(
         dir.join("unused"),
         SessionOptions {
             dht: None,
             disable_local_service_discovery: true,
             listen: Some(ListenerOptions {
-                listen_addr: (Ipv4Addr::LOCALHOST, 0).into(),
+                listen_addr: (Ipv4Addr::LOCALHOST, port).into(),
+                announce_port: tracker.map(|_| port),
                 ..Default::default()
             }),
             ..Default::default()
