@@ -1,6 +1,9 @@
-//! The engine's one BitTorrent session (librqbit), started when the first
-//! torrent is added and never before: a `fanout get` of one HTTPS file
-//! opens no listen port, joins no DHT and starts no thread for it.
+//! The engine's one BitTorrent session (librqbit), started when a torrent
+//! is added and never before: a `fanout get` of one HTTPS file opens no
+//! listen port, joins no DHT and starts no thread for it. Each running
+//! torrent holds a [`Lease`]; when the last one ends, the session stops,
+//! so the listen port and the DHT are on only while a torrent downloads
+//! or seeds.
 //!
 //! librqbit needs a multi-thread tokio runtime (it hashes and writes
 //! pieces in `block_in_place`, which a current-thread runtime refuses), so
@@ -10,33 +13,82 @@
 //! must not be dropped from inside another one.
 
 use std::net::Ipv4Addr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::runtime::Handle;
-use tokio::sync::{OnceCell, oneshot};
+use tokio::sync::oneshot;
 
 use super::config::TorrentConfig;
 use super::http;
+use crate::sync;
 
 /// A running session and the runtime that drives it.
 pub(crate) struct Started {
     pub(crate) handle: Handle,
     pub(crate) session: Arc<librqbit::Session>,
-    /// Dropping it (with the engine) ends the runtime's thread.
+    /// Dropping it (with the last lease, or the engine) ends the
+    /// runtime's thread.
     _stop: oneshot::Sender<()>,
 }
 
-/// The session, once started.
+/// The session while any torrent runs.
 #[derive(Default)]
 pub(crate) struct Swarm {
-    started: OnceCell<Started>,
+    state: Mutex<State>,
+    /// One start at a time: two torrents added together share a session.
+    starting: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct State {
+    started: Option<Arc<Started>>,
+    leases: usize,
+}
+
+/// A running torrent's hold on the session.
+pub(crate) struct Lease<'a> {
+    swarm: &'a Swarm,
+    pub(crate) started: Arc<Started>,
 }
 
 impl Swarm {
-    /// The session, started with `config` the first time. A failure (the
+    /// The session, started with `config` if none runs. A failure (the
     /// port is taken) leaves it unstarted, so the next torrent tries again.
-    pub(crate) async fn get(&self, config: &TorrentConfig) -> Result<&Started, String> {
-        self.started.get_or_try_init(|| start(config.clone())).await
+    pub(crate) async fn lease(&self, config: &TorrentConfig) -> Result<Lease<'_>, String> {
+        let _one = self.starting.lock().await;
+        let running = {
+            let mut state = sync::lock(&self.state);
+            let running = state.started.clone();
+            if running.is_some() {
+                state.leases += 1;
+            }
+            running
+        };
+        let started = match running {
+            Some(s) => s,
+            None => {
+                let s = Arc::new(start(config.clone()).await?);
+                let mut state = sync::lock(&self.state);
+                state.started = Some(s.clone());
+                state.leases += 1;
+                s
+            }
+        };
+        Ok(Lease { swarm: self, started })
+    }
+}
+
+impl Drop for Lease<'_> {
+    /// The last torrent's end stops the session: its runtime's thread ends
+    /// the runtime, which closes the listen port and leaves the DHT.
+    fn drop(&mut self) {
+        let mut state = sync::lock(&self.swarm.state);
+        state.leases -= 1;
+        if state.leases == 0 {
+            let last = state.started.take();
+            drop(state);
+            drop(last);
+        }
     }
 }
 

@@ -33,10 +33,13 @@ pub(crate) const MAX_TORRENT: u64 = 32 * 1024 * 1024;
 
 /// Downloads the torrent of `source` for `task`.
 pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source: Source) -> Attempt {
-    let started = match room.reporter.swarm.get(&config.torrent).await {
-        Ok(s) => s,
+    // Held until the torrent is done here, not on the session's runtime:
+    // the last one stops that runtime.
+    let lease = match room.reporter.swarm.lease(&config.torrent).await {
+        Ok(l) => l,
         Err(e) => return Attempt::failed(None, 0, TorrentError::Session(e).into()),
     };
+    let started = &lease.started;
     let job = Drive {
         session: started.session.clone(),
         reporter: room.reporter.clone(),

@@ -1,0 +1,77 @@
+//! The BitTorrent session's life in one engine: its listen port is open
+//! while a torrent downloads or seeds, closed once the last one ends, and
+//! open again for the next (issue 25: the listen port and the DHT are on
+//! only while a torrent is active or seeding). DHT off, all on loopback.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use fanout::engine::{BackendKind, Engine, EngineConfig, Event, Job, SeedLimits};
+use support::torrent::{Seeder, files};
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn open(port: u16) -> bool {
+    TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
+}
+
+/// Waits for the first event `f` picks.
+fn wait_for<T>(rx: &crossbeam_channel::Receiver<Event>, f: impl Fn(&Event) -> Option<T>) -> T {
+    loop {
+        let e = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        if let Some(t) = f(&e) {
+            return t;
+        }
+    }
+}
+
+#[test]
+fn the_port_is_open_only_while_a_torrent_runs() {
+    let seeder = Seeder::start(&files());
+    let port = free_port();
+    let mut config = EngineConfig::new(BackendKind::Async { limit: 2 });
+    config.torrent.dht = false;
+    config.torrent.port = Some(port);
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config, tx, std::sync::Arc::new(|| {})).unwrap();
+    assert!(!open(port), "open before any torrent");
+    let out = tempfile::tempdir().unwrap();
+    for round in 0..2 {
+        let mut job = Job::new(&seeder.magnet, out.path().join(round.to_string()));
+        job.torrent.peers = vec![seeder.addr];
+        // Seeding a moment, to look at the port while it runs.
+        job.torrent.seed = SeedLimits {
+            ratio_milli: None,
+            time: Some(Duration::from_secs(1)),
+        };
+        engine.submit(job);
+        wait_for(&rx, |e| match e {
+            Event::Progress {
+                bytes,
+                total: Some(t),
+                ..
+            } if bytes == t => Some(()),
+            _ => None,
+        });
+        assert!(open(port), "round {round}: closed while seeding");
+        let r = wait_for(&rx, |e| match e {
+            Event::Finished(r) => Some(r.clone()),
+            _ => None,
+        });
+        assert!(r.is_ok(), "{r:?}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while open(port) {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: still open after the torrent ended"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
