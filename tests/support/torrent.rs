@@ -215,3 +215,28 @@ pub fn leech_from(torrent: &[u8], peer: SocketAddr, out: &Path) -> Result<u64, S
         Ok(handle.stats().progress_bytes)
     })
 }
+
+/// Writes `files` under `dir/NAME` and makes their torrent (32 KiB
+/// pieces): its bytes and its info hash in hex, for seeders other than
+/// librqbit.
+pub fn make_torrent(dir: &Path, files: &[(&str, Vec<u8>)]) -> (Vec<u8>, String) {
+    let root = dir.join(NAME);
+    for (path, bytes) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let spawner = librqbit::spawn_utils::BlockingSpawner::new(1);
+        let options = librqbit::CreateTorrentOptions {
+            piece_length: Some(32 * 1024),
+            ..Default::default()
+        };
+        let made = librqbit::create_torrent(&root, options, &spawner).await.unwrap();
+        (made.as_bytes().unwrap().to_vec(), made.info_hash().as_string())
+    })
+}
