@@ -1,8 +1,9 @@
-//! fanout leeches from aria2c as Debian ships it (`apt-get install aria2`;
-//! skipped with a printed reason where absent, a failure in CI), by
-//! `.torrent` and by magnet, byte for byte: aria2c seeds on a loopback
-//! port with DHT, local discovery and peer exchange off, and fanout is
-//! given it with `--peer`.
+//! fanout and aria2c as Debian ships it (`apt-get install aria2`; skipped
+//! with a printed reason where absent, a failure in CI), byte for byte,
+//! DHT, local discovery and peer exchange off on both sides: fanout
+//! leeches from aria2c (given with `--peer`) by `.torrent` and by magnet,
+//! and seeds to aria2c, which finds it through a tracker on loopback
+//! (aria2c takes no peer by hand).
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -10,8 +11,10 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fanout::engine::{BackendKind, Engine, EngineConfig, Event, Job, SeedLimits};
 use support::programs::{Killed, free_port, require};
-use support::torrent::{NAME, files, make_torrent};
+use support::torrent::{NAME, Seeder, files, make_torrent};
+use support::tracker::Tracker;
 
 /// aria2c seeding the torrent in `dir` (its data already there) on `port`.
 fn aria2c_seeding(dir: &std::path::Path, torrent: &std::path::Path, port: u16) -> Killed {
@@ -80,4 +83,84 @@ fn leeching_from_aria2c() {
         port,
         &tmp.path().join("by-magnet"),
     );
+}
+
+#[test]
+fn seeding_to_aria2c() {
+    if !require(&[("aria2c", "aria2")]) {
+        return;
+    }
+    let tracker = Tracker::start();
+    let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
+    let tmp = tempfile::tempdir().unwrap();
+    // fanout gets the torrent first, then seeds it to a ratio of 1.
+    let port = free_port();
+    let mut config = EngineConfig::new(BackendKind::Async { limit: 2 });
+    config.torrent.dht = false;
+    config.torrent.port = Some(port);
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let engine = Engine::new(config, tx, std::sync::Arc::new(|| {})).unwrap();
+    let mut job = Job::new(&seeder.magnet, tmp.path().join("fanout"));
+    job.torrent.peers = vec![seeder.addr];
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(1000),
+        time: None,
+    };
+    engine.submit(job);
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+            Event::Progress {
+                bytes,
+                total: Some(t),
+                ..
+            } if bytes == t => break,
+            Event::Finished(r) => panic!("ended before seeding: {r:?}"),
+            _ => {}
+        }
+    }
+    // Only fanout has it now.
+    let torrent = seeder.torrent.clone();
+    drop(seeder);
+    let file = tmp.path().join("set.torrent");
+    std::fs::write(&file, torrent).unwrap();
+    let out = tmp.path().join("aria2c");
+    let mut leech = Command::new("aria2c");
+    leech
+        .args([
+            "--enable-dht=false",
+            "--enable-dht6=false",
+            "--bt-enable-lpd=false",
+            "--enable-peer-exchange=false",
+            "--seed-time=0",
+            "--no-conf=true",
+        ])
+        .arg(format!("--listen-port={}", free_port()))
+        .arg("-d")
+        .arg(&out)
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut leech = Killed(leech.spawn().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = leech.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "aria2c did not finish in 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "aria2c: {status}");
+    for (path, bytes) in files() {
+        assert!(
+            std::fs::read(out.join(NAME).join(path)).unwrap() == bytes,
+            "{path}"
+        );
+    }
+    // fanout's seeding ends at the ratio, after aria2c has it all.
+    let result = loop {
+        if let Event::Finished(r) = rx.recv_timeout(Duration::from_secs(20)).unwrap() {
+            break r;
+        }
+    };
+    assert!(result.is_ok(), "{result:?}");
 }
