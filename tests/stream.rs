@@ -382,3 +382,40 @@ fn a_stream_goes_through_the_proxy_set_for_downloads() {
     // The master, the media playlist, two keys and 12 segments.
     assert_eq!(proxy.requests().len(), 16, "tinyproxy's log: {}", proxy.log());
 }
+
+/// A live variant whose audio is a playlist of its own is refused with a
+/// clear message, before anything is written.
+#[test]
+fn a_live_stream_with_separate_audio_is_refused_clearly() {
+    let site = Site::start();
+    site.put(
+        "/lv/v.m3u8",
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nv0.ts\n",
+        "application/vnd.apple.mpegurl",
+    );
+    site.put(
+        "/lv/a.m3u8",
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\na0.ts\n",
+        "application/vnd.apple.mpegurl",
+    );
+    site.put(
+        "/lv/master.m3u8",
+        "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"a.m3u8\"\n#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO=\"a\"\nv.m3u8\n",
+        "application/vnd.apple.mpegurl",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (results, _) = run_jobs(
+        config(BackendKind::Async { limit: 2 }),
+        vec![Job::new(site.url("/lv/master.m3u8"), dir.path())],
+    );
+    assert!(
+        matches!(
+            error_of(&results[0]),
+            FetchError::Stream(StreamError::Unsupported(_))
+        ),
+        "{:?}",
+        results[0].outcome
+    );
+    assert!(user_files(dir.path()).is_empty());
+    assert_eq!(site.hits("/lv/v0.ts") + site.hits("/lv/a0.ts"), 0);
+}

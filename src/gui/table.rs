@@ -78,7 +78,7 @@ fn state_color(state: &TaskState, ui: &egui::Ui) -> Color32 {
 }
 
 fn progress_cell(ui: &mut egui::Ui, row: &Row) {
-    let mut bytes = match row.total {
+    let bytes = match row.total {
         // A finished file says its size once.
         Some(t) if t == row.bytes => human_bytes(t),
         // A stream's size is what its segments so far suggest.
@@ -86,24 +86,29 @@ fn progress_cell(ui: &mut egui::Ui, row: &Row) {
         Some(t) => format!("{} / {}", human_bytes(row.bytes), human_bytes(t)),
         None => human_bytes(row.bytes),
     };
-    match row.pieces {
-        Some((done, Some(total))) => bytes += &format!("  {}", tr!(SegmentsOf, done = done, total = total)),
-        Some((done, None)) => bytes += &format!("  {}", tr!(SegmentsLive, done = done)),
-        None => {}
-    }
+    // A stream's count of segments, after what every row shows.
+    let segments = match row.pieces {
+        Some((done, Some(total))) => format!("  {}", tr!(SegmentsOf, done = done, total = total)),
+        Some((done, None)) => format!("  {}", tr!(SegmentsLive, done = done)),
+        None => String::new(),
+    };
     match row.fraction() {
         Some(f) => {
-            let text = format!("{bytes}  {:.0}%", f * 100.0);
+            let text = format!("{bytes}  {:.0}%{segments}", f * 100.0);
             ui.add(egui::ProgressBar::new(f).desired_height(16.0).text(text.clone()))
                 .on_hover_text(text);
         }
         None if row.state.is_active() => {
             // Size unknown (no Content-Length): indeterminate.
             ui.spinner();
-            ui.label(bytes);
+            ui.label(bytes + &segments);
         }
         None => {
-            ui.weak(if row.bytes > 0 { bytes } else { "–".into() });
+            ui.weak(if row.bytes > 0 {
+                bytes + &segments
+            } else {
+                "–".into()
+            });
         }
     }
 }

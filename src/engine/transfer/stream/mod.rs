@@ -57,6 +57,12 @@ pub(crate) async fn run(
         Err(e) => return Attempt::failed(Some(200), 0, e),
     };
     let live = tracks.iter().any(|t| t.live);
+    // Tracks are joined one after the other; two live ones would have to
+    // be recorded side by side.
+    if live && tracks.len() > 1 {
+        let what = "recording a live stream whose audio is a playlist of its own".to_string();
+        return Attempt::failed(Some(200), 0, StreamError::Unsupported(what).into());
+    }
     let pieces = |t: &Track| t.pieces.len() + usize::from(t.init.is_some());
     room.reporter.emit(Event::Note {
         index: task.index,
