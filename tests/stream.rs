@@ -162,6 +162,23 @@ fn a_lost_segment_fails_the_stream_with_its_url(kind: BackendKind) {
 
 each_backend!(a_lost_segment_fails_the_stream_with_its_url, 4);
 
+/// Downloads `path` and checks it failed as "not supported", saying that
+/// nothing was written, and that nothing was.
+fn refused_as_unsupported(site: &Site, path: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (results, _) = run_jobs(
+        config(BackendKind::Async { limit: 4 }),
+        vec![Job::new(site.url(path), dir.path())],
+    );
+    let error = error_of(&results[0]);
+    assert!(
+        matches!(error, FetchError::Stream(StreamError::Unsupported(_))),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("nothing was written"), "{error}");
+    assert!(user_files(dir.path()).is_empty(), "{:?}", user_files(dir.path()));
+}
+
 #[test]
 fn sample_aes_is_refused_and_nothing_is_written() {
     let site = Site::start();
@@ -170,21 +187,7 @@ fn sample_aes_is_refused_and_nothing_is_written() {
         "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://k\",KEYFORMAT=\"com.apple.streamingkeydelivery\"\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n",
         "application/vnd.apple.mpegurl",
     );
-    let dir = tempfile::tempdir().unwrap();
-    let (results, _) = run_jobs(
-        config(BackendKind::Async { limit: 4 }),
-        vec![Job::new(site.url("/drm.m3u8"), dir.path())],
-    );
-    assert!(
-        matches!(
-            error_of(&results[0]),
-            FetchError::Stream(StreamError::Unsupported(_))
-        ),
-        "{:?}",
-        results[0].outcome
-    );
-    assert!(error_of(&results[0]).to_string().contains("nothing was written"));
-    assert!(user_files(dir.path()).is_empty());
+    refused_as_unsupported(&site, "/drm.m3u8");
     assert_eq!(site.hits("/a.ts"), 0);
 }
 
@@ -403,19 +406,6 @@ fn a_live_stream_with_separate_audio_is_refused_clearly() {
         "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"a.m3u8\"\n#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO=\"a\"\nv.m3u8\n",
         "application/vnd.apple.mpegurl",
     );
-    let dir = tempfile::tempdir().unwrap();
-    let (results, _) = run_jobs(
-        config(BackendKind::Async { limit: 2 }),
-        vec![Job::new(site.url("/lv/master.m3u8"), dir.path())],
-    );
-    assert!(
-        matches!(
-            error_of(&results[0]),
-            FetchError::Stream(StreamError::Unsupported(_))
-        ),
-        "{:?}",
-        results[0].outcome
-    );
-    assert!(user_files(dir.path()).is_empty());
+    refused_as_unsupported(&site, "/lv/master.m3u8");
     assert_eq!(site.hits("/lv/v0.ts") + site.hits("/lv/a0.ts"), 0);
 }

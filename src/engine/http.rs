@@ -112,6 +112,24 @@ fn untrusted_certificate(err: &(dyn StdError + 'static)) -> bool {
     false
 }
 
+/// A body that stopped after `received` bytes (of `expected`, when
+/// known) with `err`: a timeout stays one, anything else is an
+/// interruption with its cause.
+pub(crate) fn interrupted(
+    received: u64,
+    expected: Option<u64>,
+    err: &(dyn StdError + 'static),
+) -> FetchError {
+    match transport_error(err) {
+        timeout @ FetchError::Timeout(_) => timeout,
+        other => FetchError::Interrupted {
+            received,
+            expected,
+            cause: Some(other.to_string()),
+        },
+    }
+}
+
 /// Turns a transport error (from sending or from reading the body) into a
 /// reason a user can read.
 pub(crate) fn transport_error(err: &(dyn StdError + 'static)) -> FetchError {

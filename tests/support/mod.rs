@@ -164,27 +164,13 @@ impl TestServer {
             + 'static,
         Fut: Future<Output = ()>,
     {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
         let stats = Arc::new(Stats::default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new().fallback(serve_request).with_state(stats.clone());
         let counted = stats.clone();
-        std::thread::Builder::new()
-            .name(format!("test-{scheme}-{}", addr.port()))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                    serve(listener, app, counted, rx).await;
-                });
-            })
-            .unwrap();
+        let addr = on_loopback(&format!("test-{scheme}"), move |listener| {
+            serve(listener, app, counted, rx)
+        });
         TestServer {
             scheme,
             addr,
@@ -256,6 +242,33 @@ impl TestServer {
 
 /// The bytes served for `path` at `size`: a cheap keyed sequence, different
 /// for every path and every offset, so a swapped or shifted chunk shows.
+/// Binds 127.0.0.1:0 and runs `serve` with the listener on a thread of its
+/// own (named `NAME-PORT`) with a two-worker runtime; the address.
+pub fn on_loopback<F, Fut>(name: &str, serve: F) -> SocketAddr
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::Builder::new()
+        .name(format!("{name}-{}", addr.port()))
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                serve(listener).await;
+            });
+        })
+        .unwrap();
+    addr
+}
+
 pub fn body_for(path: &str, size: usize) -> Vec<u8> {
     let seed = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)

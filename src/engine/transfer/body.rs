@@ -293,14 +293,7 @@ impl<'a> Transfer<'a> {
 
     /// The body ended early with a transport error.
     pub(crate) fn interrupted(self, err: &(dyn StdError + 'static)) -> Attempt {
-        let e = match http::transport_error(err) {
-            timeout @ FetchError::Timeout(_) => timeout,
-            other => FetchError::Interrupted {
-                received: self.received,
-                expected: self.expected,
-                cause: Some(other.to_string()),
-            },
-        };
+        let e = http::interrupted(self.received, self.expected, err);
         self.fail(e)
     }
 

@@ -182,7 +182,11 @@ impl Fetcher {
             );
         }
         let mut body = Vec::with_capacity(expected.unwrap_or(0).min(MAX_PIECE) as usize);
-        while let Some(chunk) = resp.chunk().await.map_err(|e| interrupted(&body, expected, &e))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| http::interrupted(body.len() as u64, expected, &e))?
+        {
             body.extend_from_slice(&chunk);
             if body.len() as u64 > MAX_PIECE {
                 return Err(
@@ -217,18 +221,6 @@ impl Fetcher {
             }),
             _ => Ok(body),
         }
-    }
-}
-
-/// The body stopped early.
-fn interrupted(body: &[u8], expected: Option<u64>, e: &reqwest::Error) -> FetchError {
-    match http::transport_error(e) {
-        timeout @ FetchError::Timeout(_) => timeout,
-        other => FetchError::Interrupted {
-            received: body.len() as u64,
-            expected,
-            cause: Some(other.to_string()),
-        },
     }
 }
 

@@ -32,12 +32,12 @@ use crate::engine::attempt::Attempt;
 use crate::engine::config::EngineConfig;
 use crate::engine::error::{FetchError, Note};
 use crate::engine::job::Event;
-use crate::engine::naming;
 use crate::engine::net::Clients;
 use crate::engine::part::resume::Resume;
 use crate::engine::part::{PartFile, Placement, WRITE_BUFFER};
 use crate::engine::queue::{Task, TaskCtl};
 use crate::engine::report::Room;
+use crate::engine::{http, naming};
 
 pub(crate) use self::fetch::MAX_PIECE as MAX_PLAYLIST;
 
@@ -285,13 +285,18 @@ fn open(
 }
 
 fn fresh(config: &EngineConfig, task: &Task, name: &str) -> Result<(PartFile, usize, u64), FetchError> {
+    Ok((new_part(config, task, name)?, 0, 0))
+}
+
+/// A new part for the file `name` in the task's folder, sorted into its
+/// type's subfolder when the user sorts.
+fn new_part(config: &EngineConfig, task: &Task, name: &str) -> Result<PartFile, FetchError> {
     let into = config
         .sort
         .as_ref()
         .and_then(|c| c.folder_for(name, None))
         .map(str::to_string);
-    let place = Placement { update: false, into };
-    Ok((PartFile::create(&task.dir, name, WRITE_BUFFER, place)?, 0, 0))
+    PartFile::create(&task.dir, name, WRITE_BUFFER, Placement { update: false, into })
 }
 
 /// What the first bytes of a body showed.
@@ -317,7 +322,7 @@ pub(crate) async fn peek(resp: &mut reqwest::Response, ctl: &TaskCtl) -> Result<
             None => return Err(FetchError::Cancelled),
             Some(Ok(Some(chunk))) => head.extend_from_slice(&chunk),
             Some(Ok(None)) => ended = true,
-            Some(Err(e)) => return Err(cut(head.len(), &e)),
+            Some(Err(e)) => return Err(http::interrupted(head.len() as u64, None, &e)),
         }
         if super::torrent::may_be_torrent(&head) {
             return torrent(resp, ctl, head).await;
@@ -338,7 +343,7 @@ pub(crate) async fn peek(resp: &mut reqwest::Response, ctl: &TaskCtl) -> Result<
             None => return Err(FetchError::Cancelled),
             Some(Ok(Some(chunk))) => head.extend_from_slice(&chunk),
             Some(Ok(None)) => ended = true,
-            Some(Err(e)) => return Err(cut(head.len(), &e)),
+            Some(Err(e)) => return Err(http::interrupted(head.len() as u64, None, &e)),
         }
         if head.len() as u64 > MAX_PLAYLIST {
             return Err(
@@ -362,20 +367,9 @@ async fn torrent(
             Some(Ok(Some(chunk))) => head.extend_from_slice(&chunk),
             Some(Ok(None)) if super::torrent::is_torrent(&head) => return Ok(Peeked::Torrent(head)),
             Some(Ok(None)) => break,
-            Some(Err(e)) => return Err(cut(head.len(), &e)),
+            Some(Err(e)) => return Err(http::interrupted(head.len() as u64, None, &e)),
         }
     }
     Ok(Peeked::Other(head))
 }
 
-/// The body stopped after `received` bytes.
-fn cut(received: usize, e: &reqwest::Error) -> FetchError {
-    match crate::engine::http::transport_error(e) {
-        timeout @ FetchError::Timeout(_) => timeout,
-        other => FetchError::Interrupted {
-            received: received as u64,
-            expected: None,
-            cause: Some(other.to_string()),
-        },
-    }
-}

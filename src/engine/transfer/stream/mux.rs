@@ -11,7 +11,7 @@ use crate::engine::attempt::Attempt;
 use crate::engine::config::EngineConfig;
 use crate::engine::error::{FetchError, Note};
 use crate::engine::job::{Event, Saved};
-use crate::engine::part::{PartFile, Placement, WRITE_BUFFER};
+use crate::engine::part::PartFile;
 use crate::engine::queue::Task;
 use crate::engine::report::Reporter;
 
@@ -84,14 +84,7 @@ async fn mux(
     video: &PartFile,
     audio: &PartFile,
 ) -> Result<PartFile, String> {
-    let name = format!("{stem}.mp4");
-    let into = config
-        .sort
-        .as_ref()
-        .and_then(|c| c.folder_for(&name, None))
-        .map(str::to_string);
-    let mut out = PartFile::create(&task.dir, &name, WRITE_BUFFER, Placement { update: false, into })
-        .map_err(|e| e.to_string())?;
+    let mut out = super::new_part(config, task, &format!("{stem}.mp4")).map_err(|e| e.to_string())?;
     present(video)?;
     present(audio)?;
     let mut cmd = Command::new("ffmpeg");
