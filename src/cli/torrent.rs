@@ -51,6 +51,7 @@ impl TorrentArgs {
                 ratio_milli: self.seed_ratio,
                 time: self.seed_time,
             },
+            ..TorrentOptions::default()
         }
     }
 }

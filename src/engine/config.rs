@@ -156,6 +156,9 @@ pub struct TorrentConfig {
     /// The DHT and local peer discovery: off, peers come only from
     /// trackers and those given.
     pub dht: bool,
+    /// Bytes per second every torrent uploads at most; `None`: no limit.
+    /// A torrent's own `upload_limit` replaces it.
+    pub upload_limit: Option<u64>,
 }
 
 impl Default for TorrentConfig {
@@ -163,6 +166,7 @@ impl Default for TorrentConfig {
         TorrentConfig {
             port: None,
             dht: true,
+            upload_limit: None,
         }
     }
 }

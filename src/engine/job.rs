@@ -69,6 +69,16 @@ pub struct TorrentOptions {
     pub peers: Vec<std::net::SocketAddr>,
     /// Seeding after completion, as aria2's `--seed-ratio`/`--seed-time`.
     pub seed: SeedLimits,
+    /// Trackers to announce to besides the torrent's own (aria2's
+    /// `bt-tracker`).
+    pub trackers: Vec<String>,
+    /// Bytes per second to upload at most, instead of the engine's
+    /// setting (aria2's `max-upload-limit`).
+    pub upload_limit: Option<u64>,
+    /// Pause once the metadata is known, before any file is written, so
+    /// its files can be chosen (aria2's `pause-metadata`). A torrent
+    /// resumed after that goes on.
+    pub pause_metadata: bool,
 }
 
 /// When seeding ends, with aria2's meanings: a ratio of 0 is no ratio
@@ -300,6 +310,17 @@ pub enum Event {
         started: Duration,
         finished: Duration,
         joined: Duration,
+    },
+    /// A torrent's metadata is known (for a magnet, its peers sent it),
+    /// and where each file goes; again when its files are chosen anew.
+    Torrent {
+        index: usize,
+        meta: std::sync::Arc<crate::engine::bt::TorrentMeta>,
+    },
+    /// A running torrent's swarm, every second.
+    Swarm {
+        index: usize,
+        swarm: std::sync::Arc<crate::engine::bt::SwarmNow>,
     },
     /// A paused, failed or cancelled task is queued again.
     Queued { index: usize, at: Duration },

@@ -8,7 +8,7 @@
 //!
 //! The rooms, each importing only those above it in this list (a test
 //! checks there is no cycle): `netrc` → `auth` → `proxy` → `rules`, `sort` →
-//! `config`, `cookies`, `error`, `headers`,
+//! `config`, `cookies`, `error`, `headers`, `bt`,
 //! `job`, `limit`, `naming`, `hash` (leaves) → `http` → `part` (part file,
 //! control file, resume lookup) → `queue` (tasks and their controls) →
 //! `report` (listener, clock, connection budget, cookie jar) → `attempt`
@@ -20,6 +20,7 @@
 mod attempt;
 pub mod auth;
 pub mod backend;
+pub mod bt;
 pub mod config;
 pub mod cookies;
 pub mod error;
@@ -51,6 +52,7 @@ use crossbeam_channel::Sender;
 use crate::sync;
 use attempt::Attempt;
 use backend::Backend;
+pub use bt::{PeerNow, SwarmNow, TorrentFile, TorrentMeta};
 pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists, TorrentConfig};
 pub use error::{FetchError, Note, RangeError, RedirectError, StreamError, TorrentError};
 pub use fan_in::{FanIn, Order};
@@ -307,6 +309,28 @@ impl Engine {
             }
             Cancel::Stopping => true,
             Cancel::No => false,
+        }
+    }
+
+    /// Chooses a torrent's files anew (0-based; `None`: all). A running
+    /// torrent is added again with them at its next look (within a
+    /// second), keeping the pieces it verified; a paused or ended one
+    /// takes them when it starts again, a queued one at its first look.
+    /// False if the task is not there.
+    pub fn select_files(&self, index: usize, files: Option<Vec<usize>>) -> bool {
+        let held = self.reporter.queue.amend(index, |task| {
+            task.torrent.select = files.clone();
+        });
+        if held {
+            return true;
+        }
+        match self.reporter.queue.ctl(index) {
+            Some(ctl) => {
+                *sync::lock(&ctl.reselect) = Some(files);
+                ctl.wake.notify_one();
+                true
+            }
+            None => false,
         }
     }
 

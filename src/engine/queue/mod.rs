@@ -54,6 +54,9 @@ pub(crate) struct TaskCtl {
     /// The server answered a range request wrongly once: this task uses one
     /// connection from now on.
     pub(crate) single: std::sync::atomic::AtomicBool,
+    /// A running torrent's files chosen anew (0-based; `Some(None)`: all),
+    /// taken by its transfer at its next look.
+    pub(crate) reselect: std::sync::Mutex<Option<Option<Vec<usize>>>>,
 }
 
 impl TaskCtl {

@@ -10,6 +10,7 @@
 
 mod plan;
 mod storage;
+mod view;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source:
             .into_iter()
             .flatten()
             .min(),
+        upload_limit: task.torrent.upload_limit.or(config.torrent.upload_limit),
         if_exists: config.if_exists,
     };
     // Driven on the session's runtime: librqbit's futures want its
@@ -61,6 +63,23 @@ pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source:
         Ok(a) => a,
         Err(e) => Attempt::failed(None, 0, TorrentError::Failed(e.to_string()).into()),
     }
+}
+
+/// How watching a running torrent ended.
+enum Watched {
+    /// Done (seeded as asked), or halted or failed: the bytes so far and
+    /// why.
+    Ended(Result<(), (u64, FetchError)>),
+    /// The user chose other files (0-based; `None`: all).
+    Reselect(Option<Vec<usize>>),
+}
+
+/// How often the swarm is reported.
+const SWARM_EVERY: Duration = Duration::from_secs(1);
+
+/// A limit in bytes per second as librqbit takes it.
+fn bps(limit: Option<u64>) -> Option<std::num::NonZeroU32> {
+    limit.and_then(|l| std::num::NonZeroU32::new(u32::try_from(l).unwrap_or(u32::MAX)))
 }
 
 /// Where a torrent goes: a plan under its `k`-th name, or nowhere (the
@@ -80,6 +99,8 @@ struct Drive {
     options: TorrentOptions,
     /// Bytes per second to download at most.
     limit: Option<u64>,
+    /// Bytes per second to upload at most.
+    upload_limit: Option<u64>,
     /// What to do when the torrent's name is taken.
     if_exists: IfExists,
 }
@@ -99,10 +120,11 @@ fn cancelled(reporter: &Reporter, ctl: &TaskCtl) -> bool {
 impl Drive {
     async fn run(self, source: Source) -> Attempt {
         let fail = |e: TorrentError| Attempt::failed(None, 0, e.into());
-        let trackers = match &source {
+        let mut trackers = match &source {
             Source::Magnet(m) => magnet_trackers(m),
             _ => Vec::new(),
         };
+        trackers.extend(self.options.trackers.iter().cloned());
         // A magnet's failure here is its peers'; a file's is its content.
         let unreadable: fn(String) -> TorrentError = match &source {
             Source::Magnet(_) => TorrentError::NoMetadata,
@@ -121,6 +143,7 @@ impl Drive {
         let listing = AddTorrentOptions {
             list_only: true,
             initial_peers: peers.clone(),
+            trackers: (!trackers.is_empty()).then(|| trackers.clone()),
             ..Default::default()
         };
         let listed = match self
@@ -146,62 +169,114 @@ impl Drive {
             return Attempt::failed(None, 0, FetchError::io(&self.dir, &e));
         }
         let mark = self.dir.join(format!(".fanout-{hash}.torrent"));
-        let plan = match self.place(name.as_deref(), &files, &mark) {
+        let started_before = mark.exists();
+        let (plan, k) = match self.place(name.as_deref(), &files, &mark) {
             Ok(Placed::Plan(plan, k)) => match std::fs::write(&mark, k.to_string()) {
-                Ok(()) => plan,
+                Ok(()) => (plan, k),
                 Err(e) => return Attempt::failed(None, 0, FetchError::io(&mark, &e)),
             },
             Ok(Placed::Skip(path)) => return Attempt::skipped(None, path),
             Err(e) => return fail(e),
         };
+        // Every file's path, for the file list (checked by `place` above).
+        let all = match plan::plan(&self.dir, name.as_deref(), &files, None, k) {
+            Ok(all) => all,
+            Err(e) => return fail(e),
+        };
+        let lengths = listed.info.lengths();
+        let describe = |select: Option<&[usize]>| {
+            Arc::new(view::meta(
+                hash.clone(),
+                &listed.torrent_bytes,
+                &files,
+                &all,
+                select,
+                u64::from(lengths.default_piece_length()),
+                lengths.total_pieces(),
+            ))
+        };
+        self.reporter.emit(Event::Torrent {
+            index: self.index,
+            meta: describe(self.options.select.as_deref()),
+        });
+        // aria2's `pause-metadata`: the files are known, none written yet.
+        // A torrent resumed after the pause (its mark is there) goes on.
+        if self.options.pause_metadata && !started_before {
+            let _ = std::fs::remove_file(&mark);
+            self.reporter.queue.pause(self.index, || {});
+            return Attempt::failed(None, 0, FetchError::Cancelled);
+        }
         let mut initial: Vec<_> = peers.unwrap_or_default();
         let known: HashSet<_> = initial.iter().copied().collect();
         initial.extend(listed.seen_peers.iter().filter(|p| !known.contains(p)));
+        let initial = (!initial.is_empty()).then_some(initial);
         // Unselected files' bytes that share a piece with a selected one.
         let scratch = self.dir.join(format!(".fanout-{hash}.unselected"));
-        let storage = storage::Factory {
-            root: plan.root.clone(),
-            paths: plan.paths.clone().into(),
-            scratch: scratch.clone(),
+        let mut plan = plan;
+        let mut select = self.options.select.clone();
+        let ended = loop {
+            let storage = storage::Factory {
+                root: plan.root.clone(),
+                paths: plan.paths.clone().into(),
+                scratch: scratch.clone(),
+            };
+            let opts = AddTorrentOptions {
+                output_folder: Some(plan.root.to_string_lossy().into_owned()),
+                only_files: select.clone(),
+                initial_peers: initial.clone(),
+                // The files a paused task left are checked piece by piece and
+                // continued, not refused.
+                overwrite: true,
+                trackers: (!trackers.is_empty()).then(|| trackers.clone()),
+                storage_factory: Some(storage.boxed()),
+                ratelimits: librqbit::limits::LimitsConfig {
+                    download_bps: bps(self.limit),
+                    upload_bps: bps(self.upload_limit),
+                },
+                ..Default::default()
+            };
+            let added = self
+                .session
+                .add_torrent(AddTorrent::from_bytes(listed.torrent_bytes.clone()), Some(opts))
+                .await;
+            let (id, handle) = match added {
+                Ok(AddTorrentResponse::Added(id, h)) | Ok(AddTorrentResponse::AlreadyManaged(id, h)) => {
+                    (id, h)
+                }
+                Ok(AddTorrentResponse::ListOnly(_)) => return fail(TorrentError::Failed("listed only".into())),
+                Err(e) => return fail(TorrentError::Failed(format!("{e:#}"))),
+            };
+            self.reporter.emit(Event::Receiving {
+                index: self.index,
+                name: plan.name.clone(),
+                total: Some(plan.total),
+                validator: None,
+            });
+            let ended = self.watch(&handle, &plan).await;
+            // Seeding ends with the task: the files stay unless cancelled.
+            let remove = matches!(ended, Watched::Ended(Err((_, FetchError::Cancelled))))
+                && cancelled(&self.reporter, &self.ctl);
+            if let Err(e) = self.session.delete(id.into(), remove).await {
+                tracing::debug!(index = self.index, "removing the torrent: {e:#}");
+            }
+            match ended {
+                Watched::Ended(ended) => break (ended, remove),
+                // Chosen anew: the torrent is added again with its new
+                // files; the verified pieces on disk are kept.
+                Watched::Reselect(chosen) => {
+                    select = chosen.map(|c| c.into_iter().filter(|&i| i < files.len()).collect());
+                    plan = match plan::plan(&self.dir, name.as_deref(), &files, select.as_deref(), k) {
+                        Ok(p) => p,
+                        Err(e) => return fail(e),
+                    };
+                    self.reporter.emit(Event::Torrent {
+                        index: self.index,
+                        meta: describe(select.as_deref()),
+                    });
+                }
+            }
         };
-        let opts = AddTorrentOptions {
-            output_folder: Some(plan.root.to_string_lossy().into_owned()),
-            only_files: self.options.select.clone(),
-            initial_peers: (!initial.is_empty()).then_some(initial),
-            // The files a paused task left are checked piece by piece and
-            // continued, not refused.
-            overwrite: true,
-            trackers: (!trackers.is_empty()).then_some(trackers),
-            storage_factory: Some(storage.boxed()),
-            ratelimits: librqbit::limits::LimitsConfig {
-                download_bps: self
-                    .limit
-                    .and_then(|l| std::num::NonZeroU32::new(u32::try_from(l).unwrap_or(u32::MAX))),
-                upload_bps: None,
-            },
-            ..Default::default()
-        };
-        let added = self
-            .session
-            .add_torrent(AddTorrent::from_bytes(listed.torrent_bytes), Some(opts))
-            .await;
-        let (id, handle) = match added {
-            Ok(AddTorrentResponse::Added(id, h)) | Ok(AddTorrentResponse::AlreadyManaged(id, h)) => (id, h),
-            Ok(AddTorrentResponse::ListOnly(_)) => return fail(TorrentError::Failed("listed only".into())),
-            Err(e) => return fail(TorrentError::Failed(format!("{e:#}"))),
-        };
-        self.reporter.emit(Event::Receiving {
-            index: self.index,
-            name: plan.name.clone(),
-            total: Some(plan.total),
-            validator: None,
-        });
-        let ended = self.watch(&handle, &plan).await;
-        // Seeding ends with the task: the files stay unless cancelled.
-        let remove = matches!(ended, Err((_, FetchError::Cancelled))) && cancelled(&self.reporter, &self.ctl);
-        if let Err(e) = self.session.delete(id.into(), remove).await {
-            tracing::debug!(index = self.index, "removing the torrent: {e:#}");
-        }
+        let (ended, remove) = ended;
         // A paused task continues with the scratch's pieces too.
         let paused = self.ctl.paused() || self.reporter.stopping();
         if !paused {
@@ -265,12 +340,15 @@ impl Drive {
         }
     }
 
-    /// Reports progress until the torrent is complete and seeded as long
-    /// as asked; or halted (the bytes so far and the error).
-    async fn watch(&self, handle: &librqbit::ManagedTorrent, plan: &Plan) -> Result<(), (u64, FetchError)> {
+    /// Reports progress and the swarm until the torrent is complete and
+    /// seeded as long as asked; or halted (the bytes so far and the
+    /// error); or its files chosen anew.
+    async fn watch(&self, handle: &librqbit::ManagedTorrent, plan: &Plan) -> Watched {
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         let mut complete: Option<Instant> = None;
         let mut last = u64::MAX;
+        let mut speeds = view::Speeds::new();
+        let mut swarm_at: Option<Instant> = None;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -278,10 +356,13 @@ impl Drive {
             }
             let stats = handle.stats();
             if halted(&self.reporter, &self.ctl) {
-                return Err((stats.progress_bytes, FetchError::Cancelled));
+                return Watched::Ended(Err((stats.progress_bytes, FetchError::Cancelled)));
             }
             if let Some(e) = stats.error {
-                return Err((stats.progress_bytes, TorrentError::Failed(e).into()));
+                return Watched::Ended(Err((stats.progress_bytes, TorrentError::Failed(e).into())));
+            }
+            if let Some(chosen) = crate::sync::lock(&self.ctl.reselect).take() {
+                return Watched::Reselect(chosen);
             }
             if stats.progress_bytes != last {
                 last = stats.progress_bytes;
@@ -289,6 +370,13 @@ impl Drive {
                     index: self.index,
                     bytes: stats.progress_bytes,
                     total: Some(plan.total),
+                });
+            }
+            if swarm_at.is_none_or(|t| t.elapsed() >= SWARM_EVERY) {
+                swarm_at = Some(Instant::now());
+                self.reporter.emit(Event::Swarm {
+                    index: self.index,
+                    swarm: Arc::new(speeds.swarm(handle, stats.finished)),
                 });
             }
             if stats.finished {
@@ -305,7 +393,7 @@ impl Drive {
                         ?seeded,
                         "seeding ends"
                     );
-                    return Ok(());
+                    return Watched::Ended(Ok(()));
                 }
             }
         }
