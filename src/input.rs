@@ -24,8 +24,8 @@
 
 use crate::engine::http::parse_url;
 use crate::engine::{
-    EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, hex, naming, parse_duration, parse_rate,
-    parse_sha256,
+    EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, TorrentOptions, hex, naming,
+    parse_duration, parse_rate, parse_sha256,
 };
 use crate::i18n::{self, tr};
 use crate::pattern::{self, PatternError};
@@ -66,6 +66,8 @@ pub struct Options {
     pub cookies: Option<std::path::PathBuf>,
     /// What to take of a stream.
     pub stream: StreamOptions,
+    /// What to take of a torrent, and how long to seed it.
+    pub torrent: TorrentOptions,
 }
 
 /// A word after a URL that is not a good option. Typed, so the window can
@@ -185,6 +187,7 @@ impl Options {
         job.mirrors = self.mirrors.clone();
         job.cookies = self.cookies.clone();
         job.stream = self.stream.clone();
+        job.torrent = self.torrent.clone();
         job
     }
 }

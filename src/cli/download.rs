@@ -161,6 +161,8 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
             | Event::Connections { .. }
             | Event::Pieces { .. }
             | Event::Piece { .. }
+            | Event::Torrent { .. }
+            | Event::Swarm { .. }
             | Event::Retrying { .. } => {}
             // What happened along the way goes to stderr, beside the bar.
             Event::Note { index, note } => {

@@ -72,6 +72,7 @@ fn state_color(state: &TaskState, ui: &egui::Ui) -> Color32 {
         TaskState::Failed(_) => ui.visuals().error_fg_color,
         TaskState::Cancelled | TaskState::Paused => ui.visuals().weak_text_color(),
         TaskState::Running | TaskState::Pausing | TaskState::Cancelling => ui.visuals().hyperlink_color,
+        TaskState::Seeding => Color32::from_rgb(0x2e, 0x8a, 0xa0),
         TaskState::Retrying { .. } => ui.visuals().warn_fg_color,
         TaskState::Queued => ui.visuals().text_color(),
     }

@@ -74,7 +74,8 @@ impl FanoutApp {
                     .collect();
                 self.selection.rows = rows;
             }
-            let all_ended = !self.core().model.rows.is_empty() && c.queued + c.running + c.paused == 0;
+            let all_ended =
+                !self.core().model.rows.is_empty() && c.queued + c.running + c.seeding + c.paused == 0;
             if ui
                 .add_enabled(all_ended, egui::Button::new(tr!(ClearList)))
                 .on_hover_text(tr!(ClearListHint))

@@ -191,6 +191,7 @@ catalogue! {
     // Task states
     StQueued: "queued", "排队中";
     StRunning: "running", "下载中";
+    StSeeding: "seeding", "做种中";
     StRetry: "retry {attempt}: {reason}", "第 {attempt} 次重试：{reason}";
     StPausing: "pausing…", "正在暂停…";
     StPaused: "paused", "已暂停";

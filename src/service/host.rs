@@ -63,9 +63,11 @@ impl Host for Owner<'_> {
         let row = self.downloads.model.rows.get(index)?;
         let (status, error) = match &row.state {
             TaskState::Queued => (Status::Waiting, None),
-            TaskState::Running | TaskState::Retrying { .. } | TaskState::Pausing | TaskState::Cancelling => {
-                (Status::Active, None)
-            }
+            TaskState::Running
+            | TaskState::Seeding
+            | TaskState::Retrying { .. }
+            | TaskState::Pausing
+            | TaskState::Cancelling => (Status::Active, None),
             TaskState::Paused => (Status::Paused, None),
             TaskState::Done => (Status::Complete, None),
             TaskState::Failed(e) => (Status::Error, Some(e.clone())),

@@ -16,6 +16,8 @@ use crate::timeline::Timeline;
 pub struct Counts {
     pub queued: usize,
     pub running: usize,
+    /// Torrents done and uploading to others.
+    pub seeding: usize,
     pub paused: usize,
     pub done: usize,
     pub failed: usize,
@@ -98,6 +100,7 @@ impl Model {
             self.rows[index].state,
             TaskState::Queued
                 | TaskState::Running
+                | TaskState::Seeding
                 | TaskState::Retrying { .. }
                 | TaskState::Pausing
                 | TaskState::Cancelling
@@ -367,6 +370,14 @@ impl Model {
             }
             Event::Connections { index, count } => self.rows[index].connections = count,
             Event::Pieces { index, done, total } => self.rows[index].pieces = Some((done, total)),
+            Event::Torrent { index, meta } => self.rows[index].torrent = Some(meta),
+            Event::Swarm { index, swarm } => {
+                let row = &mut self.rows[index];
+                if swarm.seeding && row.state == TaskState::Running {
+                    row.state = TaskState::Seeding;
+                }
+                row.swarm = Some(swarm);
+            }
             Event::Piece {
                 index,
                 number,
@@ -471,6 +482,7 @@ impl Model {
                 | TaskState::Retrying { .. }
                 | TaskState::Pausing
                 | TaskState::Cancelling => c.running += 1,
+                TaskState::Seeding => c.seeding += 1,
                 TaskState::Paused => c.paused += 1,
                 TaskState::Done => c.done += 1,
                 TaskState::Failed(_) => c.failed += 1,

@@ -12,6 +12,9 @@ use crate::input::Options;
 pub enum TaskState {
     Queued,
     Running,
+    /// A torrent downloaded whole and uploaded to others, until its
+    /// seeding limits are reached.
+    Seeding,
     /// An attempt failed; the task tries again after a pause.
     Retrying {
         attempt: usize,
@@ -33,6 +36,7 @@ impl TaskState {
         match self {
             TaskState::Queued => tr!(StQueued).into(),
             TaskState::Running => tr!(StRunning).into(),
+            TaskState::Seeding => tr!(StSeeding).into(),
             TaskState::Retrying { attempt, error } => {
                 tr!(StRetry, attempt = attempt, reason = i18n::error(error))
             }
@@ -56,12 +60,12 @@ impl TaskState {
     pub fn is_active(&self) -> bool {
         matches!(
             self,
-            TaskState::Running | TaskState::Pausing | TaskState::Cancelling
+            TaskState::Running | TaskState::Seeding | TaskState::Pausing | TaskState::Cancelling
         )
     }
 
     pub fn can_pause(&self) -> bool {
-        matches!(self, TaskState::Queued | TaskState::Running)
+        matches!(self, TaskState::Queued | TaskState::Running | TaskState::Seeding)
     }
 
     pub fn can_resume(&self) -> bool {
@@ -71,7 +75,11 @@ impl TaskState {
     pub fn can_cancel(&self) -> bool {
         matches!(
             self,
-            TaskState::Queued | TaskState::Running | TaskState::Paused | TaskState::Pausing
+            TaskState::Queued
+                | TaskState::Running
+                | TaskState::Seeding
+                | TaskState::Paused
+                | TaskState::Pausing
         )
     }
 
@@ -100,6 +108,10 @@ pub struct Row {
     pub connections: usize,
     /// A stream's pieces joined, of how many (`None`: a live recording).
     pub pieces: Option<(usize, Option<usize>)>,
+    /// A torrent's metadata, once known: its files and where they go.
+    pub torrent: Option<std::sync::Arc<crate::engine::TorrentMeta>>,
+    /// A running torrent's swarm, as last reported.
+    pub swarm: Option<std::sync::Arc<crate::engine::SwarmNow>>,
     /// What its line asked besides the URL (checksum, connections, limit).
     pub options: Options,
     pub path: Option<PathBuf>,
@@ -145,6 +157,8 @@ impl Row {
             worker: None,
             connections: 0,
             pieces: None,
+            torrent: None,
+            swarm: None,
             options: Options::default(),
             path: None,
             validator: None,

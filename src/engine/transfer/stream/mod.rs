@@ -372,4 +372,3 @@ async fn torrent(
     }
     Ok(Peeked::Other(head))
 }
-

@@ -243,7 +243,9 @@ impl Drive {
                 Ok(AddTorrentResponse::Added(id, h)) | Ok(AddTorrentResponse::AlreadyManaged(id, h)) => {
                     (id, h)
                 }
-                Ok(AddTorrentResponse::ListOnly(_)) => return fail(TorrentError::Failed("listed only".into())),
+                Ok(AddTorrentResponse::ListOnly(_)) => {
+                    return fail(TorrentError::Failed("listed only".into()));
+                }
                 Err(e) => return fail(TorrentError::Failed(format!("{e:#}"))),
             };
             self.reporter.emit(Event::Receiving {

@@ -26,7 +26,6 @@ pub(super) fn meta(
     piece_length: u64,
     pieces: u32,
 ) -> TorrentMeta {
-    
     let parsed = librqbit_core::torrent_metainfo::torrent_from_bytes(torrent_bytes).ok();
     let announce = parsed.as_ref().map_or_else(Vec::new, |t| {
         let tiers: Vec<Vec<String>> = t
