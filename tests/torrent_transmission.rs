@@ -97,7 +97,9 @@ impl Transmission {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let info = self.remote(&["--torrent", "all", "--info"]);
-            if info.contains("Percent Done: 100%") && info.contains("State: Seeding") {
+            // Checked and running: "Seeding", or "Idle" with no peer yet.
+            let running = info.contains("State: Seeding") || info.contains("State: Idle");
+            if info.contains("Percent Done: 100%") && running {
                 return;
             }
             assert!(Instant::now() < deadline, "transmission never seeded:\n{info}");

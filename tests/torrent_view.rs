@@ -1,0 +1,227 @@
+//! What a running torrent shows and what can be changed while it runs,
+//! from a seeder of the tests' own on 127.0.0.1 (DHT and local discovery
+//! off): its metadata (files, sizes, where they go) and its swarm (the
+//! seeder among its peers, seeding once complete); files chosen anew while
+//! it runs; the upload limit, measured from a leecher's side; and a file
+//! damaged on disk, whose bad pieces are fetched again.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fanout::engine::{
+    BackendKind, Engine, EngineConfig, Event, IfExists, Job, SeedLimits, SwarmNow, TaskResult, TorrentMeta,
+};
+use support::torrent::{NAME, Seeder, files, leech_from};
+
+fn engine(port: Option<u16>, upload_limit: Option<u64>) -> (Engine, crossbeam_channel::Receiver<Event>) {
+    let mut config = EngineConfig::new(BackendKind::Async { limit: 2 });
+    config.torrent.dht = false;
+    config.torrent.port = port;
+    config.torrent.upload_limit = upload_limit;
+    config.if_exists = IfExists::Update;
+    let (tx, rx) = crossbeam_channel::unbounded();
+    (Engine::new(config, tx, Arc::new(|| {})).unwrap(), rx)
+}
+
+fn job(source: &str, out: &Path, seeder: &Seeder) -> Job {
+    let mut job = Job::new(source, out);
+    job.torrent.peers = vec![seeder.addr];
+    job
+}
+
+/// Events until `pick` gives something, within 30 s.
+fn wait_for<T>(rx: &crossbeam_channel::Receiver<Event>, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = rx.recv_timeout(left).expect("no such event within 30 s");
+        if let Some(t) = pick(event) {
+            return t;
+        }
+    }
+}
+
+fn finished(rx: &crossbeam_channel::Receiver<Event>) -> TaskResult {
+    wait_for(rx, |e| match e {
+        Event::Finished(r) => Some(r),
+        _ => None,
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The metadata lists every file with its size and where it goes; the
+/// swarm shows the seeder as a seeding peer, and the torrent itself
+/// seeding once complete.
+#[test]
+fn a_torrent_shows_its_files_and_its_swarm() {
+    // Slow enough to be seen in the swarm while it downloads (a complete
+    // torrent drops its connections to seeders).
+    let seeder = Seeder::start_limited(&files(), Some(200_000));
+    let out = tempfile::tempdir().unwrap();
+    let (engine, rx) = engine(None, None);
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(0),
+        time: Some(Duration::from_secs(3)),
+    };
+    engine.submit(job);
+    let meta: Arc<TorrentMeta> = wait_for(&rx, |e| match e {
+        Event::Torrent { meta, .. } => Some(meta),
+        _ => None,
+    });
+    assert_eq!(meta.name, NAME);
+    assert!(meta.multi_file);
+    assert_eq!(meta.info_hash.len(), 40);
+    let listed: Vec<(String, u64, bool)> = meta
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.length, f.selected))
+        .collect();
+    let wanted: Vec<(String, u64, bool)> = files()
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.len() as u64, true))
+        .collect();
+    assert_eq!(listed, wanted);
+    assert_eq!(meta.files[1].path, out.path().join(NAME).join("sub/b.txt"));
+    // The seeder is among the peers, and a seeder.
+    let swarm: Arc<SwarmNow> = wait_for(&rx, |e| match e {
+        Event::Swarm { swarm, .. } if !swarm.peers.is_empty() => Some(swarm),
+        _ => None,
+    });
+    let peer = swarm.peers.iter().find(|p| p.addr == seeder.addr);
+    assert!(peer.is_some_and(|p| p.seeder), "{swarm:?}");
+    assert_eq!(swarm.seeders, 1);
+    // Complete, it seeds until the time.
+    let seeding: Arc<SwarmNow> = wait_for(&rx, |e| match e {
+        Event::Swarm { swarm, .. } if swarm.seeding => Some(swarm),
+        _ => None,
+    });
+    let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
+    assert_eq!(seeding.file_done.iter().sum::<u64>(), total);
+    assert!(finished(&rx).is_ok());
+}
+
+/// A running torrent's files chosen anew: the one added is written, and
+/// the ones kept are not fetched again.
+#[test]
+fn files_chosen_anew_while_it_runs() {
+    // Slow enough that the torrent is still running when chosen anew.
+    let seeder = Seeder::start_limited(&files(), Some(200_000));
+    let out = tempfile::tempdir().unwrap();
+    let (engine, rx) = engine(None, None);
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.torrent.select = Some(vec![1]);
+    let index = engine.submit(job);
+    let first: Arc<TorrentMeta> = wait_for(&rx, |e| match e {
+        Event::Torrent { meta, .. } => Some(meta),
+        _ => None,
+    });
+    assert_eq!(
+        first.files.iter().map(|f| f.selected).collect::<Vec<_>>(),
+        [false, true, false]
+    );
+    assert!(engine.select_files(index, Some(vec![1, 2])));
+    let again: Arc<TorrentMeta> = wait_for(&rx, |e| match e {
+        Event::Torrent { meta, .. } => Some(meta),
+        _ => None,
+    });
+    assert_eq!(
+        again.files.iter().map(|f| f.selected).collect::<Vec<_>>(),
+        [false, true, true]
+    );
+    let r = finished(&rx);
+    assert!(r.is_ok(), "{r:?}");
+    let root = out.path().join(NAME);
+    for (i, (path, bytes)) in files().into_iter().enumerate() {
+        match i {
+            0 => assert!(!root.join(path).exists(), "{path} was not chosen"),
+            _ => assert_eq!(std::fs::read(root.join(path)).unwrap(), bytes, "{path}"),
+        }
+    }
+}
+
+/// With an upload limit, a leecher that gets the torrent from fanout alone
+/// gets it no faster than the limit.
+#[test]
+fn the_upload_limit_holds_for_a_leecher() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let limit = 150_000u64;
+    let (engine, rx) = engine(Some(port), Some(limit));
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(0),
+        time: Some(Duration::from_secs(60)),
+    };
+    engine.submit(job);
+    wait_for(&rx, |e| match e {
+        Event::Swarm { swarm, .. } if swarm.seeding => Some(()),
+        _ => None,
+    });
+    let torrent = seeder.torrent.clone();
+    drop(seeder);
+    let second = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let got = leech_from(
+        &torrent,
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        second.path(),
+    )
+    .unwrap();
+    let took = started.elapsed();
+    // The limit's bucket starts full: one second's worth comes at once,
+    // the rest at the limit (unlimited, it all comes in a fraction of a
+    // second).
+    let rate = got.saturating_sub(limit) as f64 / took.as_secs_f64();
+    eprintln!("leecher got {got} bytes in {took:?}: {rate:.0} B/s after the first second's, limit {limit}");
+    assert!(
+        rate <= limit as f64 * 1.15,
+        "{rate:.0} B/s from fanout, over its limit of {limit}"
+    );
+    let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
+    assert_eq!(got, total);
+}
+
+/// A finished torrent's file damaged on disk: fetched again over it
+/// (`--if-exists update`), only the bad pieces come anew and the file is
+/// whole again.
+#[test]
+fn damaged_pieces_are_fetched_again() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    {
+        let (engine, rx) = engine(None, None);
+        engine.submit(job(&seeder.magnet, out.path(), &seeder));
+        assert!(finished(&rx).is_ok());
+    }
+    let a = out.path().join(NAME).join("a.bin");
+    let mut bytes = std::fs::read(&a).unwrap();
+    for b in &mut bytes[100_000..100_100] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&a, &bytes).unwrap();
+    let before = seeder.uploaded();
+    let (engine, rx) = engine(None, None);
+    engine.submit(job(&seeder.magnet, out.path(), &seeder));
+    let r = finished(&rx);
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(std::fs::read(&a).unwrap(), files()[0].1, "a.bin is whole again");
+    let fetched = seeder.uploaded() - before;
+    let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
+    assert!(
+        fetched > 0 && fetched < total / 2,
+        "fetched {fetched} of {total} bytes again for one bad piece"
+    );
+}
