@@ -20,9 +20,10 @@ use std::time::Instant;
 use fanout::engine::{
     BackendKind, Engine, EngineConfig, Event, FetchError, Job, SeedLimits, TaskResult, TorrentError,
 };
+use support::programs::free_port;
 use support::run::run_jobs;
 use support::streaming::Site;
-use support::torrent::{NAME, Seeder, files, leech_from};
+use support::torrent::{NAME, Seeder, bt_engine, files, leech_from};
 use support::user_files;
 use support::wait::{error_of, saved_path};
 
@@ -102,22 +103,10 @@ each_backend!(from_a_url_serving_a_torrent, 2);
 /// Starts `job` on an engine whose BitTorrent port is `port`; its events,
 /// and when the torrent was complete (its last progress).
 fn until_complete(job: Job, port: u16) -> (Engine, crossbeam_channel::Receiver<Event>, Instant) {
-    let mut config = config(BackendKind::Async { limit: 2 });
-    config.torrent.port = Some(port);
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(config, tx, std::sync::Arc::new(|| {})).unwrap();
+    let (engine, rx) = bt_engine(Some(port), |_| {});
     engine.submit(job);
-    loop {
-        match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
-            Event::Progress {
-                bytes,
-                total: Some(t),
-                ..
-            } if bytes == t => return (engine, rx, Instant::now()),
-            Event::Finished(r) => panic!("finished before it was complete: {r:?}"),
-            _ => {}
-        }
-    }
+    support::torrent::until_complete(&rx);
+    (engine, rx, Instant::now())
 }
 
 fn finished(rx: &crossbeam_channel::Receiver<Event>, within: Duration) -> TaskResult {
@@ -130,11 +119,6 @@ fn finished(rx: &crossbeam_channel::Receiver<Event>, within: Duration) -> TaskRe
             Err(_) => panic!("not finished within {within:?}"),
         }
     }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// With a seed ratio, the task goes on after completion until it has
@@ -427,13 +411,7 @@ fn only_a_torrent_starts_bittorrent() {
 /// Starts `job` (slowed by its rate limit) and waits until `at_least`
 /// bytes of it are in.
 fn started(job: Job) -> (Engine, crossbeam_channel::Receiver<Event>, u64) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(
-        config(BackendKind::Async { limit: 2 }),
-        tx,
-        std::sync::Arc::new(|| {}),
-    )
-    .unwrap();
+    let (engine, rx) = bt_engine(None, |_| {});
     engine.submit(job);
     loop {
         match rx.recv_timeout(Duration::from_secs(30)).unwrap() {

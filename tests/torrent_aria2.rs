@@ -11,9 +11,9 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fanout::engine::{BackendKind, Engine, EngineConfig, Event, Job, SeedLimits};
+use fanout::engine::{Event, Job, SeedLimits};
 use support::programs::{Killed, free_port, require};
-use support::torrent::{NAME, Seeder, files, make_torrent};
+use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete};
 use support::tracker::Tracker;
 
 /// aria2c seeding the torrent in `dir` (its data already there) on `port`.
@@ -47,22 +47,7 @@ fn aria2c_seeding(dir: &std::path::Path, torrent: &std::path::Path, port: u16) -
 }
 
 fn get(source: &str, peer: u16, out: &std::path::Path) {
-    let run = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(["get", "--no-dht", "--peer", &format!("127.0.0.1:{peer}"), "-o"])
-        .arg(out)
-        .arg(source)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    for (path, bytes) in files() {
-        let got = std::fs::read(out.join(NAME).join(path)).unwrap();
-        assert!(
-            got == bytes,
-            "{path}: {} bytes, not aria2c's {}",
-            got.len(),
-            bytes.len()
-        );
-    }
+    get_whole(source, &["--peer", &format!("127.0.0.1:{peer}")], out, "aria2c");
 }
 
 #[test]
@@ -95,11 +80,7 @@ fn seeding_to_aria2c() {
     let tmp = tempfile::tempdir().unwrap();
     // fanout gets the torrent first, then seeds it to a ratio of 1.
     let port = free_port();
-    let mut config = EngineConfig::new(BackendKind::Async { limit: 2 });
-    config.torrent.dht = false;
-    config.torrent.port = Some(port);
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(config, tx, std::sync::Arc::new(|| {})).unwrap();
+    let (engine, rx) = bt_engine(Some(port), |_| {});
     let mut job = Job::new(&seeder.magnet, tmp.path().join("fanout"));
     job.torrent.peers = vec![seeder.addr];
     job.torrent.seed = SeedLimits {
@@ -107,17 +88,7 @@ fn seeding_to_aria2c() {
         time: None,
     };
     engine.submit(job);
-    loop {
-        match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
-            Event::Progress {
-                bytes,
-                total: Some(t),
-                ..
-            } if bytes == t => break,
-            Event::Finished(r) => panic!("ended before seeding: {r:?}"),
-            _ => {}
-        }
-    }
+    until_complete(&rx);
     // Only fanout has it now.
     let torrent = seeder.torrent.clone();
     drop(seeder);

@@ -9,37 +9,19 @@ mod support;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use fanout::engine::{BackendKind, Engine, EngineConfig, Event, Job, SeedLimits};
-use support::torrent::{Seeder, files};
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
+use fanout::engine::{Event, Job, SeedLimits};
+use support::programs::free_port;
+use support::torrent::{Seeder, bt_engine, files, until_complete, wait_for};
 
 fn open(port: u16) -> bool {
     TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
-}
-
-/// Waits for the first event `f` picks.
-fn wait_for<T>(rx: &crossbeam_channel::Receiver<Event>, f: impl Fn(&Event) -> Option<T>) -> T {
-    loop {
-        let e = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-        if let Some(t) = f(&e) {
-            return t;
-        }
-    }
 }
 
 #[test]
 fn the_port_is_open_only_while_a_torrent_runs() {
     let seeder = Seeder::start(&files());
     let port = free_port();
-    let mut config = EngineConfig::new(BackendKind::Async { limit: 2 });
-    config.torrent.dht = false;
-    config.torrent.port = Some(port);
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let engine = Engine::new(config, tx, std::sync::Arc::new(|| {})).unwrap();
+    let (engine, rx) = bt_engine(Some(port), |_| {});
     assert!(!open(port), "open before any torrent");
     let out = tempfile::tempdir().unwrap();
     for round in 0..2 {
@@ -51,17 +33,10 @@ fn the_port_is_open_only_while_a_torrent_runs() {
             time: Some(Duration::from_secs(1)),
         };
         engine.submit(job);
-        wait_for(&rx, |e| match e {
-            Event::Progress {
-                bytes,
-                total: Some(t),
-                ..
-            } if bytes == t => Some(()),
-            _ => None,
-        });
+        until_complete(&rx);
         assert!(open(port), "round {round}: closed while seeding");
         let r = wait_for(&rx, |e| match e {
-            Event::Finished(r) => Some(r.clone()),
+            Event::Finished(r) => Some(r),
             _ => None,
         });
         assert!(r.is_ok(), "{r:?}");

@@ -9,6 +9,7 @@ mod support;
 use std::time::Duration;
 
 use fanout::engine::{BackendKind, EngineConfig, Job};
+use support::programs::free_port;
 use support::run::run_jobs;
 use support::torrent::{NAME, Seeder, files};
 use support::tracker::Tracker;
@@ -23,11 +24,6 @@ fn config(kind: BackendKind, port: u16) -> EngineConfig {
     config.torrent.dht = false;
     config.torrent.port = Some(port);
     config
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// Leeches `source` (a magnet or a `.torrent` path) with only the

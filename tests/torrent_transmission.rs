@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::programs::{Killed, free_port, require};
-use support::torrent::{NAME, files, make_torrent};
+use support::torrent::{NAME, files, get_whole, make_torrent};
 use support::tracker::Tracker;
 
 /// A transmission-daemon on loopback, its RPC on `rpc`, peers on `peer`.
@@ -108,29 +108,6 @@ impl Transmission {
     }
 }
 
-/// `fanout get` of `source` into `out`, with `args`, checked byte for byte.
-fn get(source: &str, args: &[&str], out: &Path) {
-    let started = Instant::now();
-    let run = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(["get", "--no-dht", "-o"])
-        .arg(out)
-        .args(args)
-        .arg(source)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    for (path, bytes) in files() {
-        let got = std::fs::read(out.join(NAME).join(path)).unwrap();
-        assert!(
-            got == bytes,
-            "{path}: {} bytes, not transmission's {}",
-            got.len(),
-            bytes.len()
-        );
-    }
-    eprintln!("leeched from transmission in {:?}", started.elapsed());
-}
-
 #[test]
 fn leeching_from_transmission_given_its_address() {
     if !require(&[
@@ -147,10 +124,11 @@ fn leeching_from_transmission_given_its_address() {
     let transmission = Transmission::start(&tmp.path().join("transmission"));
     transmission.seed(&file, &seed);
     let peer = format!("127.0.0.1:{}", transmission.peer);
-    get(
+    get_whole(
         file.to_str().unwrap(),
         &["--peer", &peer],
         &tmp.path().join("out"),
+        "transmission",
     );
 }
 
@@ -189,5 +167,10 @@ fn leeching_from_transmission_through_a_tracker() {
         assert!(Instant::now() < deadline, "transmission never announced");
         std::thread::sleep(Duration::from_millis(100));
     }
-    get(file.to_str().unwrap(), &[], &tmp.path().join("out"));
+    get_whole(
+        file.to_str().unwrap(),
+        &[],
+        &tmp.path().join("out"),
+        "transmission",
+    );
 }

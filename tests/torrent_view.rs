@@ -12,19 +12,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fanout::engine::{
-    BackendKind, Engine, EngineConfig, Event, IfExists, Job, SeedLimits, SwarmNow, TaskResult, TorrentMeta,
-};
-use support::torrent::{NAME, Seeder, files, leech_from};
+use fanout::engine::{Engine, Event, IfExists, Job, SeedLimits, SwarmNow, TaskResult, TorrentMeta};
+use support::programs::free_port;
+use support::torrent::{NAME, Seeder, bt_engine, files, leech_from, wait_for};
 
 fn engine(port: Option<u16>, upload_limit: Option<u64>) -> (Engine, crossbeam_channel::Receiver<Event>) {
-    let mut config = EngineConfig::new(BackendKind::Async { limit: 2 });
-    config.torrent.dht = false;
-    config.torrent.port = port;
-    config.torrent.upload_limit = upload_limit;
-    config.if_exists = IfExists::Update;
-    let (tx, rx) = crossbeam_channel::unbounded();
-    (Engine::new(config, tx, Arc::new(|| {})).unwrap(), rx)
+    bt_engine(port, |config| {
+        config.torrent.upload_limit = upload_limit;
+        config.if_exists = IfExists::Update;
+    })
 }
 
 fn job(source: &str, out: &Path, seeder: &Seeder) -> Job {
@@ -33,31 +29,11 @@ fn job(source: &str, out: &Path, seeder: &Seeder) -> Job {
     job
 }
 
-/// Events until `pick` gives something, within 30 s.
-fn wait_for<T>(rx: &crossbeam_channel::Receiver<Event>, mut pick: impl FnMut(Event) -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let event = rx.recv_timeout(left).expect("no such event within 30 s");
-        if let Some(t) = pick(event) {
-            return t;
-        }
-    }
-}
-
 fn finished(rx: &crossbeam_channel::Receiver<Event>) -> TaskResult {
     wait_for(rx, |e| match e {
         Event::Finished(r) => Some(r),
         _ => None,
     })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The metadata lists every file with its size and where it goes; the

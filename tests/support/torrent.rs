@@ -240,3 +240,78 @@ pub fn make_torrent(dir: &Path, files: &[(&str, Vec<u8>)]) -> (Vec<u8>, String) 
         (made.as_bytes().unwrap().to_vec(), made.info_hash().as_string())
     })
 }
+
+/// An engine of async tasks for torrents, nothing leaving loopback (no
+/// DHT, no local discovery), its BitTorrent port `port` (else one the
+/// system picks), set up further by `adjust`; and its events.
+pub fn bt_engine(
+    port: Option<u16>,
+    adjust: impl FnOnce(&mut fanout::engine::EngineConfig),
+) -> (
+    fanout::engine::Engine,
+    crossbeam_channel::Receiver<fanout::engine::Event>,
+) {
+    let mut config = fanout::engine::EngineConfig::new(fanout::engine::BackendKind::Async { limit: 2 });
+    config.torrent.dht = false;
+    config.torrent.port = port;
+    adjust(&mut config);
+    let (tx, rx) = crossbeam_channel::unbounded();
+    (
+        fanout::engine::Engine::new(config, tx, Arc::new(|| {})).unwrap(),
+        rx,
+    )
+}
+
+/// Events until `pick` gives something, within 30 s.
+pub fn wait_for<T>(
+    rx: &crossbeam_channel::Receiver<fanout::engine::Event>,
+    mut pick: impl FnMut(fanout::engine::Event) -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let event = rx.recv_timeout(left).expect("no such event within 30 s");
+        if let Some(t) = pick(event) {
+            return t;
+        }
+    }
+}
+
+/// Waits (30 s at most between events) until a torrent's progress reaches
+/// its size; panics if it finishes first.
+pub fn until_complete(rx: &crossbeam_channel::Receiver<fanout::engine::Event>) {
+    use fanout::engine::Event;
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+            Event::Progress {
+                bytes,
+                total: Some(t),
+                ..
+            } if bytes == t => return,
+            Event::Finished(r) => panic!("finished before it was complete: {r:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// `fanout get --no-dht -o OUT ARGS SOURCE`, and every file of [`files`]
+/// under `out/NAME`, byte for byte as `seeder` (who seeded) has it.
+pub fn get_whole(source: &str, args: &[&str], out: &Path, seeder: &str) {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(["get", "--no-dht", "-o"])
+        .arg(out)
+        .args(args)
+        .arg(source)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    for (path, bytes) in files() {
+        let got = std::fs::read(out.join(NAME).join(path)).unwrap();
+        assert!(
+            got == bytes,
+            "{path}: {} bytes, not {seeder}'s {}",
+            got.len(),
+            bytes.len()
+        );
+    }
+}
