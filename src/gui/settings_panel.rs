@@ -135,6 +135,7 @@ impl FanoutApp {
         dragging |= self.sort_fields(ui);
         ui.add_space(6.0);
         dragging |= self.network_fields(ui);
+        dragging |= self.torrent_fields(ui);
         dragging |= self.rules_fields(ui);
         ui.add_space(6.0);
         dragging |= self.other_programs(ui);

@@ -93,18 +93,25 @@ fn progress_cell(ui: &mut egui::Ui, row: &Row) {
         Some((done, None)) => format!("  {}", tr!(SegmentsLive, done = done)),
         None => String::new(),
     };
-    match row.fraction() {
-        Some(f) => {
+    let swarm = swarm_text(row);
+    match (row.fraction(), swarm) {
+        // A torrent's swarm after its share: the bytes are in the hover.
+        (Some(f), Some(swarm)) => {
+            let text = format!("{:.0}% · {swarm}", f * 100.0);
+            ui.add(egui::ProgressBar::new(f).desired_height(16.0).text(text.clone()))
+                .on_hover_text(format!("{bytes}  {text}"));
+        }
+        (Some(f), None) => {
             let text = format!("{bytes}  {:.0}%{segments}", f * 100.0);
             ui.add(egui::ProgressBar::new(f).desired_height(16.0).text(text.clone()))
                 .on_hover_text(text);
         }
-        None if row.state.is_active() => {
+        (None, _) if row.state.is_active() => {
             // Size unknown (no Content-Length): indeterminate.
             ui.spinner();
             ui.label(bytes + &segments);
         }
-        None => {
+        (None, _) => {
             ui.weak(if row.bytes > 0 {
                 bytes + &segments
             } else {
@@ -112,6 +119,30 @@ fn progress_cell(ui: &mut egui::Ui, row: &Row) {
             });
         }
     }
+}
+
+/// A torrent's swarm as its row says it: peers (seeds), upload speed and
+/// ratio while it runs or seeds; the ratio alone once it has ended.
+pub fn swarm_text(row: &Row) -> Option<String> {
+    let swarm = row.swarm.as_ref()?;
+    let size = row
+        .torrent
+        .as_ref()
+        .map(|t| t.selected_bytes())
+        .or(row.total)
+        .unwrap_or(0);
+    let ratio = format!("{:.2}", swarm.ratio(size));
+    Some(if row.state.is_active() {
+        tr!(
+            SwarmLine,
+            peers = swarm.peers.len(),
+            seeds = swarm.seeders,
+            up = speed_text(swarm.upload_speed as f64),
+            ratio = ratio
+        )
+    } else {
+        tr!(RatioOnly, ratio = ratio)
+    })
 }
 
 fn actions_cell(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
@@ -275,6 +306,16 @@ fn more_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Actio
     {
         actions.push(Action::OpenFolder(index));
         ui.close();
+    }
+    if row.torrent.is_some() || crate::engine::is_torrent_source(&row.url) {
+        let r = ui
+            .add_enabled(row.torrent.is_some(), egui::Button::new(tr!(ChooseFiles)))
+            .on_hover_text(tr!(ChooseFilesHint))
+            .on_disabled_hover_text(tr!(ChooseFilesLater));
+        if r.clicked() {
+            actions.push(Action::ChooseFiles(index));
+            ui.close();
+        }
     }
     let mut kib = row.options.rate_limit.map_or(0, |r| r / 1024);
     ui.horizontal(|ui| {
