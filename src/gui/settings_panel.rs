@@ -135,7 +135,6 @@ impl FanoutApp {
         dragging |= self.sort_fields(ui);
         ui.add_space(6.0);
         dragging |= self.network_fields(ui);
-        dragging |= self.torrent_fields(ui);
         dragging |= self.rules_fields(ui);
         ui.add_space(6.0);
         dragging |= self.other_programs(ui);
@@ -147,6 +146,8 @@ impl FanoutApp {
         self.server_fields(ui);
         ui.add_space(6.0);
         dragging |= self.unattended_fields(ui);
+        ui.add_space(6.0);
+        dragging |= self.torrent_fields(ui);
         ui.add_space(8.0);
         ui.separator();
         ui.weak(tr!(EngineChangeNote));

@@ -97,7 +97,11 @@ fn progress_cell(ui: &mut egui::Ui, row: &Row) {
     match (row.fraction(), swarm) {
         // A torrent's swarm after its share: the bytes are in the hover.
         (Some(f), Some(swarm)) => {
-            let text = format!("{:.0}% · {swarm}", f * 100.0);
+            // Seeding, the share is whole: the swarm says more.
+            let text = match row.state {
+                TaskState::Seeding => swarm,
+                _ => format!("{:.0}% · {swarm}", f * 100.0),
+            };
             ui.add(egui::ProgressBar::new(f).desired_height(16.0).text(text.clone()))
                 .on_hover_text(format!("{bytes}  {text}"));
         }
@@ -121,8 +125,9 @@ fn progress_cell(ui: &mut egui::Ui, row: &Row) {
     }
 }
 
-/// A torrent's swarm as its row says it: peers (seeds), upload speed and
-/// ratio while it runs or seeds; the ratio alone once it has ended.
+/// A torrent's swarm as its row says it: peers (seeds) while it runs or
+/// seeds, the upload speed while there is one, and the ratio once it has
+/// uploaded (or seeds); the ratio alone once it has ended.
 pub fn swarm_text(row: &Row) -> Option<String> {
     let swarm = row.swarm.as_ref()?;
     let size = row
@@ -131,18 +136,18 @@ pub fn swarm_text(row: &Row) -> Option<String> {
         .map(|t| t.selected_bytes())
         .or(row.total)
         .unwrap_or(0);
-    let ratio = format!("{:.2}", swarm.ratio(size));
-    Some(if row.state.is_active() {
-        tr!(
-            SwarmLine,
-            peers = swarm.peers.len(),
-            seeds = swarm.seeders,
-            up = speed_text(swarm.upload_speed as f64),
-            ratio = ratio
-        )
-    } else {
-        tr!(RatioOnly, ratio = ratio)
-    })
+    let ratio = tr!(RatioOnly, ratio = format!("{:.2}", swarm.ratio(size)));
+    if !row.state.is_active() {
+        return Some(ratio);
+    }
+    let mut parts = vec![tr!(SwarmPeers, peers = swarm.peers.len(), seeds = swarm.seeders)];
+    if swarm.upload_speed > 0 {
+        parts.push(format!("↑ {}", speed_text(swarm.upload_speed as f64)));
+    }
+    if swarm.uploaded > 0 || row.state == TaskState::Seeding {
+        parts.push(ratio);
+    }
+    Some(parts.join(" · "))
 }
 
 fn actions_cell(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
@@ -196,8 +201,11 @@ pub fn show(
     let now = Instant::now();
     let row_height = 22.0;
     let mut clicked: Option<(usize, egui::Modifiers)> = None;
+    // Torrents' swarm needs a wider progress column: a table of its own
+    // widths once one is listed.
+    let torrents = shown.iter().any(|&i| model.rows[i].torrent.is_some());
     TableBuilder::new(ui)
-        .id_salt("tasks")
+        .id_salt(if torrents { "tasks-torrents" } else { "tasks" })
         .striped(true)
         .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
@@ -205,7 +213,12 @@ pub fn show(
         .column(Column::initial(120.0).at_least(80.0).clip(true).resizable(true))
         // Fits `293.0 KiB / 300.0 KiB  98%` at the default window size (a
         // finished file says its size once; the hover has the whole text).
-        .column(Column::initial(172.0).at_least(120.0).clip(true).resizable(true))
+        .column(
+            Column::initial(if torrents { 250.0 } else { 172.0 })
+                .at_least(120.0)
+                .clip(true)
+                .resizable(true),
+        )
         .column(Column::exact(72.0))
         // Wide enough for the Chinese headers (剩余时间, 完成序号).
         .column(Column::exact(56.0))

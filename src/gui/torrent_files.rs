@@ -126,6 +126,7 @@ impl FanoutApp {
             .id(egui::Id::unique("torrent-files"))
             .collapsible(false)
             .resizable(true)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
             .default_width(460.0)
             .show(ctx, |ui| {
                 egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {

@@ -200,6 +200,15 @@ impl Row {
         (speed > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.bytes) as f64 / speed))
     }
 
+    /// A torrent's metadata: its files, and its name (a magnet's or a
+    /// `.torrent` path's row is named by it before a byte arrives).
+    pub(super) fn set_torrent(&mut self, meta: std::sync::Arc<crate::engine::TorrentMeta>) {
+        if !meta.name.is_empty() {
+            self.name.clone_from(&meta.name);
+        }
+        self.torrent = Some(meta);
+    }
+
     pub(super) fn reset_transfer(&mut self) {
         self.connections = 0;
         self.pieces = None;
