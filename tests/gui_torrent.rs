@@ -165,3 +165,26 @@ fn a_finished_torrent_seeds_to_a_leecher_and_its_row_shows_the_swarm() {
     });
     assert!(out.join("a.bin").exists());
 }
+
+#[test]
+fn settings_torrents_are_changed_in_the_panel_and_kept() {
+    let setup = Setup::new();
+    // Tall enough for the panel's last section without scrolling.
+    let mut harness = setup.harness_of(egui::vec2(1360.0, 1800.0));
+    settle(&mut harness);
+    harness.get_by_label("Torrents").click();
+    settle(&mut harness);
+    harness.get_by_label("DHT (find peers without a tracker)").click();
+    harness
+        .get_by_label("Choose files before a torrent starts")
+        .click();
+    settle(&mut harness);
+    let kept = setup.settings().torrent;
+    assert!(!kept.dht && !kept.choose_files, "{kept:?}");
+    assert!(!harness.state().settings.engine_config().torrent.dht);
+    // Chinese labels for the same fields.
+    harness.get_by_label("简体中文").click();
+    settle(&mut harness);
+    harness.get_by_label("种子开始前选择文件");
+    harness.get_by_label("监听端口");
+}

@@ -201,8 +201,9 @@ pub fn show(
     let now = Instant::now();
     let row_height = 22.0;
     let mut clicked: Option<(usize, egui::Modifiers)> = None;
-    // Torrents' swarm needs a wider progress column: a table of its own
-    // widths once one is listed.
+    // Torrents' swarm needs a wider progress column (taken from the name's
+    // and the window's spare room): a table of its own widths once one is
+    // listed.
     let torrents = shown.iter().any(|&i| model.rows[i].torrent.is_some());
     TableBuilder::new(ui)
         .id_salt(if torrents { "tasks-torrents" } else { "tasks" })
@@ -210,11 +211,16 @@ pub fn show(
         .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(34.0))
-        .column(Column::initial(120.0).at_least(80.0).clip(true).resizable(true))
+        .column(
+            Column::initial(if torrents { 100.0 } else { 120.0 })
+                .at_least(80.0)
+                .clip(true)
+                .resizable(true),
+        )
         // Fits `293.0 KiB / 300.0 KiB  98%` at the default window size (a
         // finished file says its size once; the hover has the whole text).
         .column(
-            Column::initial(if torrents { 250.0 } else { 172.0 })
+            Column::initial(if torrents { 200.0 } else { 172.0 })
                 .at_least(120.0)
                 .clip(true)
                 .resizable(true),
