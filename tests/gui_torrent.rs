@@ -81,6 +81,14 @@ fn the_file_list_opens_before_anything_is_written_and_an_unticked_file_is_never_
     // Nothing is written while the user chooses.
     let out = swarm.setup.downloads.path().join(NAME);
     assert!(!out.join("a.bin").exists());
+    // Closed, the torrent stays paused; its ▶ shows the list again
+    // rather than starting it with every file.
+    harness.get_by_label("Close").click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("Download these").is_none());
+    assert_eq!(harness.state().core().model.rows[0].state, TaskState::Paused);
+    harness.get_by_label("Resume").click();
+    settle(&mut harness);
     harness.get_by_label("b.txt").click();
     settle(&mut harness);
     let two: u64 = files()
