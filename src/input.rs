@@ -22,7 +22,6 @@
 //! A value with spaces is quoted: `header="Cookie: a=1; b=2"` (`\"` and
 //! `\\` inside double quotes); single quotes take the text as it is.
 
-use crate::engine::http::parse_url;
 use crate::engine::{
     EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, TorrentOptions, hex, naming,
     parse_duration, parse_rate, parse_sha256,
@@ -293,7 +292,7 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
         Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
     };
     for url in [first, last] {
-        if let Err(e) = parse_url(&url) {
+        if let Err(e) = crate::engine::task_url(&url) {
             return LineCheck::Bad(i18n::error(&e));
         }
     }

@@ -85,6 +85,13 @@ impl OpenArgs {
                 Err(_) => Some(PathBuf::from(arg)).filter(|p| p.is_file()),
             };
             match file {
+                // A `.torrent` is a download, not a list: its absolute path
+                // is the line, for a window or service started elsewhere.
+                Some(path) if crate::engine::is_torrent_source(&path.to_string_lossy()) => {
+                    let path = std::path::absolute(&path)
+                        .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+                    lines.push(path.to_string_lossy().into_owned());
+                }
                 Some(path) => {
                     let text = input::read_list(&path).ok_or_else(|| {
                         UsageError(format!("{}: not a readable list of URLs", path.display()))
@@ -431,6 +438,30 @@ mod tests {
         match Cli::try_parse_from(full).unwrap().command {
             Some(Command::Get(g)) => *g,
             _ => panic!("not `fanout get`"),
+        }
+    }
+
+    /// `fanout 'magnet:…'` and `fanout x.torrent` (a path or a desktop's
+    /// `file://` URL) hand over the torrent itself, not a list read from it.
+    #[test]
+    fn magnets_and_torrent_files_are_handed_over_as_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let torrent = dir.path().join("set.torrent");
+        std::fs::write(&torrent, b"d4:infod4:name3:setee").unwrap();
+        let magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567";
+        let file_url = url::Url::from_file_path(&torrent).unwrap().to_string();
+        let args = OpenArgs {
+            urls: vec![magnet.into(), torrent.display().to_string(), file_url],
+            output: None,
+            install_desktop_entry: false,
+            hidden: false,
+        };
+        let lines = args.handoff().unwrap().lines;
+        let path = torrent.display().to_string();
+        assert_eq!(lines, [magnet, path.as_str(), path.as_str()]);
+        // What the window checks its lines with takes all of them.
+        for line in &lines {
+            assert!(crate::engine::task_url(line).is_ok(), "{line}");
         }
     }
 

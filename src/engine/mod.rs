@@ -81,9 +81,16 @@ fn slots(config: &EngineConfig) -> Vec<Option<Arc<rules::RuleSlot>>> {
 }
 
 /// The URL of a task: an http(s) URL, or a torrent (a `magnet:` link, the
-/// path of a `.torrent` file).
-fn task_url(text: &str) -> Result<url::Url, FetchError> {
+/// path of a `.torrent` file). The add dialog checks its lines with it.
+pub fn task_url(text: &str) -> Result<url::Url, FetchError> {
     http::parse_url(text).or_else(|e| transfer::torrent::source_url(text).ok_or(e))
+}
+
+/// Whether `text` names a torrent known as one before any request: a
+/// `magnet:` link or a `.torrent` file on this machine (an http(s) URL
+/// that serves one is known only once fetched).
+pub fn is_torrent_source(text: &str) -> bool {
+    transfer::torrent::source_url(text).is_some()
 }
 
 /// Checks that an aria2 daemon answers and takes the secret; its version.
@@ -320,6 +327,9 @@ impl Engine {
     pub fn select_files(&self, index: usize, files: Option<Vec<usize>>) -> bool {
         let held = self.reporter.queue.amend(index, |task| {
             task.torrent.select = files.clone();
+            // Chosen: a torrent that waited for this (`pause_metadata`)
+            // goes on when resumed.
+            task.torrent.pause_metadata = false;
         });
         if held {
             return true;

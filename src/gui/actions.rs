@@ -8,6 +8,7 @@ use super::FanoutApp;
 use super::compare::CompareAction;
 use super::platform::{open_in_desktop, pick_folder, read_clipboard};
 use super::table::Selection;
+use super::torrent_files::waits_for_choice;
 use crate::engine::Place;
 use crate::i18n::tr;
 use crate::input::Options;
@@ -33,6 +34,10 @@ pub enum Action {
     /// Moves waiting downloads in the line of those waiting to start.
     Move(Vec<usize>, MoveTo),
     Compare(CompareAction),
+    /// Opens a torrent's file list.
+    ChooseFiles(usize),
+    /// Chooses a torrent's files (0-based); one that waited goes on.
+    SelectFiles(usize, Vec<usize>),
 }
 
 /// Where the selected waiting downloads go.
@@ -122,6 +127,18 @@ impl FanoutApp {
                     self.open_path(&dir);
                 }
             }
+            Action::ChooseFiles(i) => {
+                let meta = self.core().model.rows.get(i).and_then(|r| r.torrent.clone());
+                if let Some(meta) = meta {
+                    self.files.open(i, meta);
+                }
+            }
+            Action::SelectFiles(..) if self.on_server(&action) => {}
+            Action::SelectFiles(i, files) => {
+                if !self.local().select_files(i, files) {
+                    self.notify_engine(tr!(NoEngine).to_string());
+                }
+            }
             Action::QueuePaused(paused) => self.local().set_queue_paused(paused),
             Action::ChooseFolder => {
                 if self.folder_pick.is_none() {
@@ -153,12 +170,31 @@ impl FanoutApp {
         if self.shows_server() {
             return self.add_to_server(urls);
         }
-        let dir = self.settings.target_dir();
-        self.add_urls_into(urls, dir);
+        self.add_urls_into(urls, None);
     }
 
-    /// Queues the URLs into `dir`.
-    pub(super) fn add_urls_into(&mut self, urls: Vec<(String, Options)>, dir: PathBuf) {
+    /// Queues the URLs into `dir`, else the settings' folder (torrents':
+    /// Settings › Torrents). A torrent gets the settings' seeding limits
+    /// when its line gave none, and waits for its files to be chosen when
+    /// they say so.
+    pub(super) fn add_urls_into(&mut self, mut urls: Vec<(String, Options)>, dir: Option<PathBuf>) {
+        let folder = self.settings.target_dir();
+        let local = self.settings.engine != crate::settings::EngineChoice::Aria2;
+        let torrent_folder = match &dir {
+            Some(d) => d.clone(),
+            None if local => self.settings.torrent.folder(&folder),
+            None => folder.clone(),
+        };
+        let dir = dir.unwrap_or(folder);
+        let mut dirs = Vec::with_capacity(urls.len());
+        for (url, options) in &mut urls {
+            if crate::engine::is_torrent_source(url) {
+                self.settings.torrent.fill(&mut options.torrent);
+                dirs.push(torrent_folder.clone());
+            } else {
+                dirs.push(dir.clone());
+            }
+        }
         if self.local().engine.is_none() {
             let lines: Vec<String> = urls
                 .iter()
@@ -177,8 +213,8 @@ impl FanoutApp {
         };
         let n = urls.len();
         let core = &mut *self.local();
-        for (url, options) in urls {
-            core.add(url, dir.clone(), options, false);
+        for ((url, options), dir) in urls.into_iter().zip(dirs) {
+            core.add(url, dir, options, false);
         }
         // Acknowledged means kept: the status bar says they are in once
         // the queue's store has committed them (a killed window keeps
@@ -217,8 +253,25 @@ impl FanoutApp {
                 }
             }
             Action::Resume(rows) => {
+                // A torrent waiting for its files shows them instead.
+                let waiting = rows
+                    .iter()
+                    .find_map(|&i| {
+                        core.model
+                            .rows
+                            .get(i)
+                            .filter(|r| waits_for_choice(r))
+                            .map(|r| (i, r))
+                    })
+                    .and_then(|(i, r)| r.torrent.clone().map(|m| (i, m)));
                 for i in rows {
-                    core.resume(i);
+                    if waiting.as_ref().is_none_or(|(w, _)| *w != i) {
+                        core.resume(i);
+                    }
+                }
+                if let Some((i, meta)) = waiting {
+                    drop(core);
+                    self.files.open(i, meta);
                 }
             }
             Action::Cancel(rows) => {

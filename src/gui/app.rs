@@ -73,6 +73,7 @@ impl FanoutApp {
             options,
             engine_error: None,
             add: AddDialog::default(),
+            files: Default::default(),
             selection: Selection::default(),
             folder_pick: None,
             dropped: None,
@@ -187,8 +188,7 @@ impl FanoutApp {
             }
             let (urls, bad) = add::take_valid(&h.lines.join("\n"), ADD_CAP);
             if !urls.is_empty() {
-                let dir = h.dir.unwrap_or_else(|| self.settings.target_dir());
-                self.add_urls_into(urls, dir);
+                self.add_urls_into(urls, h.dir);
             }
             if !bad.trim().is_empty() {
                 self.add.open_with(Some(bad), None);
@@ -518,6 +518,7 @@ impl eframe::App for FanoutApp {
         self.countdown_window(ui.ctx());
         self.close_question_window(ui.ctx());
         self.clipboard_notice(ui.ctx(), &mut actions);
+        self.files_window(ui.ctx(), &mut actions);
         if let AddOutcome::Add(urls) = self.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));
         }

@@ -16,7 +16,9 @@
 //! `rpc` the RPC server the window starts (its calls are answered on the
 //! service's thread, `service::hub`, never between frames); `unattended` the
 //! schedule, hiding and closing to the tray (`tray` the icon,
-//! `unattended_panel` their settings), `clipboard_watch` copied URLs.
+//! `unattended_panel` their settings), `clipboard_watch` copied URLs,
+//! `torrent_files` a torrent's file list, `torrent_panel` Settings ›
+//! Torrents.
 
 mod actions;
 pub mod add;
@@ -37,6 +39,8 @@ mod status;
 pub mod table;
 pub mod timeline;
 mod toolbar;
+mod torrent_files;
+mod torrent_panel;
 pub mod tray;
 pub mod unattended;
 mod unattended_panel;
@@ -237,6 +241,8 @@ pub struct FanoutApp {
     ),
     engine_error: Option<String>,
     add: AddDialog,
+    /// A torrent's file list, to choose what is written.
+    files: torrent_files::FilePicker,
     selection: Selection,
     folder_pick: Option<FolderPick>,
     dropped: Option<mpsc::Receiver<String>>,

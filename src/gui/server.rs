@@ -183,8 +183,10 @@ impl FanoutApp {
                     remote.send(RemoteCommand::Move { index, place });
                 }
             }
-            // aria2's RPC has no way to ask either.
-            Action::Retry(_) | Action::SetRate(..) | Action::ClearList => {
+            // aria2's RPC has no way to ask the first three; choosing a
+            // torrent's files (`changeOption select-file`) the server
+            // client does not speak yet.
+            Action::Retry(_) | Action::SetRate(..) | Action::ClearList | Action::SelectFiles(..) => {
                 self.notify(tr!(NotOnServer));
             }
             _ => return false,

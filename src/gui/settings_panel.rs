@@ -146,6 +146,8 @@ impl FanoutApp {
         self.server_fields(ui);
         ui.add_space(6.0);
         dragging |= self.unattended_fields(ui);
+        ui.add_space(6.0);
+        dragging |= self.torrent_fields(ui);
         ui.add_space(8.0);
         ui.separator();
         ui.weak(tr!(EngineChangeNote));

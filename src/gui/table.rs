@@ -93,18 +93,29 @@ fn progress_cell(ui: &mut egui::Ui, row: &Row) {
         Some((done, None)) => format!("  {}", tr!(SegmentsLive, done = done)),
         None => String::new(),
     };
-    match row.fraction() {
-        Some(f) => {
+    let swarm = swarm_text(row);
+    match (row.fraction(), swarm) {
+        // A torrent's swarm after its share: the bytes are in the hover.
+        (Some(f), Some(swarm)) => {
+            // Seeding, the share is whole: the swarm says more.
+            let text = match row.state {
+                TaskState::Seeding => swarm,
+                _ => format!("{:.0}% · {swarm}", f * 100.0),
+            };
+            ui.add(egui::ProgressBar::new(f).desired_height(16.0).text(text.clone()))
+                .on_hover_text(format!("{bytes}  {text}"));
+        }
+        (Some(f), None) => {
             let text = format!("{bytes}  {:.0}%{segments}", f * 100.0);
             ui.add(egui::ProgressBar::new(f).desired_height(16.0).text(text.clone()))
                 .on_hover_text(text);
         }
-        None if row.state.is_active() => {
+        (None, _) if row.state.is_active() => {
             // Size unknown (no Content-Length): indeterminate.
             ui.spinner();
             ui.label(bytes + &segments);
         }
-        None => {
+        (None, _) => {
             ui.weak(if row.bytes > 0 {
                 bytes + &segments
             } else {
@@ -112,6 +123,31 @@ fn progress_cell(ui: &mut egui::Ui, row: &Row) {
             });
         }
     }
+}
+
+/// A torrent's swarm as its row says it: peers (seeds) while it runs or
+/// seeds, the upload speed while there is one, and the ratio once it has
+/// uploaded (or seeds); the ratio alone once it has ended.
+pub fn swarm_text(row: &Row) -> Option<String> {
+    let swarm = row.swarm.as_ref()?;
+    let size = row
+        .torrent
+        .as_ref()
+        .map(|t| t.selected_bytes())
+        .or(row.total)
+        .unwrap_or(0);
+    let ratio = tr!(RatioOnly, ratio = format!("{:.2}", swarm.ratio(size)));
+    if !row.state.is_active() {
+        return Some(ratio);
+    }
+    let mut parts = vec![tr!(SwarmPeers, peers = swarm.peers.len(), seeds = swarm.seeders)];
+    if swarm.upload_speed > 0 {
+        parts.push(format!("↑ {}", speed_text(swarm.upload_speed as f64)));
+    }
+    if swarm.uploaded > 0 || row.state == TaskState::Seeding {
+        parts.push(ratio);
+    }
+    Some(parts.join(" · "))
 }
 
 fn actions_cell(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
@@ -165,16 +201,30 @@ pub fn show(
     let now = Instant::now();
     let row_height = 22.0;
     let mut clicked: Option<(usize, egui::Modifiers)> = None;
+    // Torrents' swarm needs a wider progress column (taken from the name's
+    // and the window's spare room): a table of its own widths once one is
+    // listed.
+    let torrents = shown.iter().any(|&i| model.rows[i].torrent.is_some());
     TableBuilder::new(ui)
-        .id_salt("tasks")
+        .id_salt(if torrents { "tasks-torrents" } else { "tasks" })
         .striped(true)
         .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(34.0))
-        .column(Column::initial(120.0).at_least(80.0).clip(true).resizable(true))
+        .column(
+            Column::initial(if torrents { 100.0 } else { 120.0 })
+                .at_least(80.0)
+                .clip(true)
+                .resizable(true),
+        )
         // Fits `293.0 KiB / 300.0 KiB  98%` at the default window size (a
         // finished file says its size once; the hover has the whole text).
-        .column(Column::initial(172.0).at_least(120.0).clip(true).resizable(true))
+        .column(
+            Column::initial(if torrents { 200.0 } else { 172.0 })
+                .at_least(120.0)
+                .clip(true)
+                .resizable(true),
+        )
         .column(Column::exact(72.0))
         // Wide enough for the Chinese headers (剩余时间, 完成序号).
         .column(Column::exact(56.0))
@@ -275,6 +325,16 @@ fn more_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Actio
     {
         actions.push(Action::OpenFolder(index));
         ui.close();
+    }
+    if row.torrent.is_some() || crate::engine::is_torrent_source(&row.url) {
+        let r = ui
+            .add_enabled(row.torrent.is_some(), egui::Button::new(tr!(ChooseFiles)))
+            .on_hover_text(tr!(ChooseFilesHint))
+            .on_disabled_hover_text(tr!(ChooseFilesLater));
+        if r.clicked() {
+            actions.push(Action::ChooseFiles(index));
+            ui.close();
+        }
     }
     let mut kib = row.options.rate_limit.map_or(0, |r| r / 1024);
     ui.horizontal(|ui| {

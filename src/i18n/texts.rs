@@ -392,6 +392,33 @@ catalogue! {
     TorrentSession: "BitTorrent could not start: {detail}", "BitTorrent 无法启动：{detail}";
     TorrentFailed: "the torrent failed: {detail}", "种子下载失败：{detail}";
 
+    // Torrents in the window: the row, the file list, Settings › Torrents
+    SwarmPeers: "{peers} peers ({seeds} seeds)", "{peers} 个节点（{seeds} 个做种）";
+    RatioOnly: "ratio {ratio}", "分享率 {ratio}";
+    ChooseFiles: "Choose files…", "选择文件…";
+    ChooseFilesHint: "Which of the torrent's files are written", "选择写入种子中的哪些文件";
+    ChooseFilesLater: "Known once the torrent's metadata has arrived", "收到种子的元数据后可用";
+    TorrentFilesTitle: "Files of {name}", "{name} 的文件";
+    SelectNone: "Select none", "全不选";
+    FilesChosen: "{n} of {total} files chosen, {size}", "已选择 {n} / {total} 个文件，共 {size}";
+    ApplyFiles: "Download these", "下载所选文件";
+    NoFileChosen: "Choose at least one file", "请至少选择一个文件";
+    Torrents: "Torrents", "种子";
+    ChooseFilesFirst: "Choose files before a torrent starts", "种子开始前选择文件";
+    ChooseFilesFirstHint: "A torrent waits, nothing written, until its files are chosen (a magnet once its metadata has arrived).", "种子在选择文件前等待，不写入任何内容（磁力链接在收到元数据后）。";
+    Dht: "DHT (find peers without a tracker)", "DHT（无需服务器即可找到节点）";
+    DhtHint: "Off: peers come only from the torrent's trackers.", "关闭时，节点只来自种子的服务器。";
+    BtPort: "Listen port", "监听端口";
+    BtPortHint: "The port other peers connect to; 0: one the system picks.", "其他节点连接的端口；0 表示由系统选择。";
+    UploadLimit: "Upload limit (KiB/s)", "上传限速（KiB/s）";
+    UploadLimitHint: "Over all torrents; 0: no limit.", "所有种子合计；0 表示不限。";
+    SeedRatio: "Seed until ratio", "做种至分享率";
+    SeedRatioHint: "Uploaded over the torrent's size; seeding stops at this ratio or the time, whichever comes first. 0: no ratio limit.", "上传量与种子大小之比；达到此比例或时间（以先到者为准）时停止做种。0 表示不限比例。";
+    SeedMinutes: "Seed for at most (minutes)", "最长做种时间（分钟）";
+    SeedMinutesHint: "0: no time limit. Both 0: a torrent ends when it is complete.", "0 表示不限时间。两者都为 0 时，种子下载完成即结束。";
+    TorrentFolder: "Torrents go to", "种子保存到";
+    TorrentFolderHint: "the download folder", "下载文件夹";
+
     // Downloads from other programs (the RPC server)
     AcceptDownloads: "Accept downloads from other programs", "接受其他程序的下载";
     RpcHint: "An aria2-compatible JSON-RPC server: browser extensions (Aria2 Explorer, the Motrix extension), AriaNg and aria2 scripts can send downloads here. Give them this port and the secret.", "与 aria2 兼容的 JSON-RPC 服务：浏览器扩展（Aria2 Explorer、Motrix 扩展）、AriaNg 和 aria2 脚本可以把下载交给这里。请告诉它们此端口和密钥。";

@@ -351,6 +351,23 @@ impl Downloads {
         ok
     }
 
+    /// Chooses a torrent's files (0-based), in the engine and its row; a
+    /// torrent that waited for them (`pause_metadata`) goes on. False if
+    /// the engine does not have the task.
+    pub fn select_files(&mut self, i: usize, files: Vec<usize>) -> bool {
+        let ok = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.select_files(i, Some(files)));
+        if let Some(row) = self.model.rows.get_mut(i).filter(|_| ok)
+            && std::mem::take(&mut row.options.torrent.pause_metadata)
+            && row.state.can_resume()
+        {
+            self.resume(i);
+        }
+        ok
+    }
+
     pub fn cancel(&mut self, i: usize) -> bool {
         let ok = self.engine.as_ref().is_some_and(|e| e.cancel(i));
         if ok && self.model.rows[i].state.is_active() {

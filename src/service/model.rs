@@ -370,7 +370,7 @@ impl Model {
             }
             Event::Connections { index, count } => self.rows[index].connections = count,
             Event::Pieces { index, done, total } => self.rows[index].pieces = Some((done, total)),
-            Event::Torrent { index, meta } => self.rows[index].torrent = Some(meta),
+            Event::Torrent { index, meta } => self.rows[index].set_torrent(meta),
             Event::Swarm { index, swarm } => {
                 let row = &mut self.rows[index];
                 if swarm.seeding && row.state == TaskState::Running {

@@ -144,7 +144,7 @@ impl Row {
     pub(super) fn new(url: String, dir: PathBuf) -> Row {
         let name = crate::engine::http::parse_url(&url)
             .map(|u| naming::file_name(&u, None))
-            .unwrap_or_else(|_| url.clone());
+            .unwrap_or_else(|_| torrent_name(&url).unwrap_or_else(|| url.clone()));
         Row {
             shown_url: crate::engine::auth::redact(&url),
             url,
@@ -200,11 +200,52 @@ impl Row {
         (speed > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.bytes) as f64 / speed))
     }
 
+    /// A torrent's metadata: its files, and its name (a magnet's or a
+    /// `.torrent` path's row is named by it before a byte arrives).
+    pub(super) fn set_torrent(&mut self, meta: std::sync::Arc<crate::engine::TorrentMeta>) {
+        if !meta.name.is_empty() {
+            self.name.clone_from(&meta.name);
+        }
+        self.torrent = Some(meta);
+    }
+
     pub(super) fn reset_transfer(&mut self) {
         self.connections = 0;
         self.pieces = None;
         self.bytes = 0;
         self.speed = 0.0;
         self.sample = None;
+    }
+}
+
+/// What a torrent is called before its metadata names it: a magnet's
+/// `dn=`, a `.torrent` file's name.
+fn torrent_name(text: &str) -> Option<String> {
+    if let Ok(u) = url::Url::parse(text)
+        && u.scheme() == "magnet"
+    {
+        return u
+            .query_pairs()
+            .find(|(k, _)| k == "dn")
+            .map(|(_, v)| v.into_owned());
+    }
+    let path = std::path::Path::new(text.trim());
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("torrent"))
+        .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_torrent_s_row_is_named_before_its_metadata_arrives() {
+        let row = |url: &str| Row::new(url.into(), "/d".into()).name;
+        assert_eq!(row("magnet:?xt=urn:btih:0123&dn=Big%20Set"), "Big Set");
+        assert_eq!(row("/tmp/a/ubuntu.iso.torrent"), "ubuntu.iso.torrent");
+        assert_eq!(row("magnet:?xt=urn:btih:0123"), "magnet:?xt=urn:btih:0123");
+        assert_eq!(row("https://h/a.bin"), "a.bin");
     }
 }

@@ -22,7 +22,9 @@ use crate::i18n::{Lang, tr};
 use crate::schedule::Schedule;
 
 mod programs;
+mod torrents;
 pub use programs::{RpcSettings, ServerSettings};
+pub use torrents::TorrentSettings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
@@ -192,6 +194,8 @@ pub struct Settings {
     pub schedule: Schedule,
     /// The alternative speed limit, in KiB/s.
     pub alt_speed_limit_kib: u64,
+    /// Settings › Torrents.
+    pub torrent: TorrentSettings,
 }
 
 /// What to do after a batch.
@@ -359,6 +363,7 @@ impl Default for Settings {
             watch_clipboard: false,
             schedule: Schedule::default(),
             alt_speed_limit_kib: 512,
+            torrent: TorrentSettings::default(),
         }
     }
 }
@@ -447,6 +452,7 @@ impl Settings {
         };
         config.allow_plain_auth = net.allow_plain_auth;
         config.if_exists = self.if_exists;
+        config.torrent = self.torrent.engine_config();
         config.sort = self
             .sort
             .then(|| Arc::new(Categories::from_lines(&self.categories).unwrap_or_default()));

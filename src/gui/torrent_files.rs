@@ -1,0 +1,260 @@
+//! A torrent's files, to choose which are written: its tree (folders
+//! collapsible), each file's size and a tick, all or none at once, and the
+//! total chosen. It opens by itself when a torrent added from the window
+//! waits for its files to be chosen (its metadata known, nothing written:
+//! `Choose files before a torrent starts`), and from a row's `…` menu at
+//! any time. Applying chooses them in the engine; a torrent that waited
+//! goes on.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::{Action, FanoutApp};
+use crate::cli::human_bytes;
+use crate::engine::TorrentMeta;
+use crate::i18n::tr;
+use crate::service::model::Row;
+
+/// The file list's state: the row it shows and the ticks.
+#[derive(Default)]
+pub struct FilePicker {
+    open: Option<Open>,
+    /// Rows whose waiting torrent the list was opened for already.
+    offered: BTreeSet<usize>,
+}
+
+struct Open {
+    index: usize,
+    meta: Arc<TorrentMeta>,
+    ticks: Vec<bool>,
+}
+
+/// A folder of the tree, or a file (its place in the torrent).
+enum Node {
+    Folder { name: String, children: Vec<Node> },
+    File(usize),
+}
+
+/// The tree of a torrent's `/`-joined file names, in the torrent's order.
+fn tree(meta: &TorrentMeta) -> Vec<Node> {
+    let mut root = Vec::new();
+    for (i, f) in meta.files.iter().enumerate() {
+        let parts: Vec<&str> = f.name.split('/').filter(|p| !p.is_empty()).collect();
+        insert(&mut root, &parts, i);
+    }
+    root
+}
+
+fn insert(nodes: &mut Vec<Node>, parts: &[&str], file: usize) {
+    let [dir, rest @ ..] = parts else {
+        return nodes.push(Node::File(file));
+    };
+    if rest.is_empty() {
+        return nodes.push(Node::File(file));
+    }
+    let at = nodes
+        .iter()
+        .position(|n| matches!(n, Node::Folder { name, .. } if name == dir))
+        .unwrap_or_else(|| {
+            nodes.push(Node::Folder {
+                name: (*dir).to_string(),
+                children: Vec::new(),
+            });
+            nodes.len() - 1
+        });
+    if let Node::Folder { children, .. } = &mut nodes[at] {
+        insert(children, rest, file);
+    }
+}
+
+impl Node {
+    /// The files under it.
+    fn files(&self, out: &mut Vec<usize>) {
+        match self {
+            Node::File(i) => out.push(*i),
+            Node::Folder { children, .. } => children.iter().for_each(|c| c.files(out)),
+        }
+    }
+}
+
+/// Whether a row is a torrent waiting for its files to be chosen.
+pub fn waits_for_choice(row: &Row) -> bool {
+    row.torrent.is_some() && row.options.torrent.pause_metadata
+}
+
+impl FilePicker {
+    /// Shows a torrent's files (row `index`), ticked as chosen now.
+    pub fn open(&mut self, index: usize, meta: Arc<TorrentMeta>) {
+        self.offered.insert(index);
+        self.open = Some(Open {
+            index,
+            ticks: meta.files.iter().map(|f| f.selected).collect(),
+            meta,
+        });
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+}
+
+impl FanoutApp {
+    /// Opens the list for a torrent that waits for it (once per row), then
+    /// draws it when open.
+    pub(super) fn files_window(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if !self.files.is_open() && !self.shows_server() {
+            let waiting = {
+                let core = self.core();
+                core.model
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, row)| waits_for_choice(row) && !self.files.offered.contains(i))
+                    .find_map(|(i, row)| row.torrent.clone().map(|m| (i, m)))
+            };
+            if let Some((i, meta)) = waiting {
+                self.files.open(i, meta);
+            }
+        }
+        let on_server = self.shows_server();
+        let Some(open) = &mut self.files.open else {
+            return;
+        };
+        let mut keep = true;
+        let mut apply = false;
+        egui::Window::new(tr!(TorrentFilesTitle, name = open.meta.name))
+            .id(egui::Id::unique("torrent-files"))
+            .collapsible(false)
+            .resizable(true)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .default_width(460.0)
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                    for node in tree(&open.meta) {
+                        node_ui(ui, &node, &open.meta, &mut open.ticks);
+                    }
+                });
+                ui.separator();
+                ui.horizontal(|ui| {
+                    if ui.button(tr!(SelectAll)).clicked() {
+                        open.ticks.iter_mut().for_each(|t| *t = true);
+                    }
+                    if ui.button(tr!(SelectNone)).clicked() {
+                        open.ticks.iter_mut().for_each(|t| *t = false);
+                    }
+                });
+                let (n, bytes) = chosen(&open.meta, &open.ticks);
+                ui.label(tr!(
+                    FilesChosen,
+                    n = n,
+                    total = open.ticks.len(),
+                    size = human_bytes(bytes)
+                ));
+                ui.horizontal(|ui| {
+                    let r = ui
+                        .add_enabled(n > 0 && !on_server, egui::Button::new(tr!(ApplyFiles)))
+                        .on_disabled_hover_text(if on_server {
+                            tr!(NotOnServer)
+                        } else {
+                            tr!(NoFileChosen)
+                        });
+                    apply = r.clicked();
+                    if ui.button(tr!(Close)).clicked() {
+                        keep = false;
+                    }
+                });
+            });
+        if apply {
+            let files = (0..open.ticks.len()).filter(|&i| open.ticks[i]).collect();
+            actions.push(Action::SelectFiles(open.index, files));
+            keep = false;
+        }
+        if !keep {
+            self.files.open = None;
+        }
+    }
+}
+
+/// The files ticked, and their bytes.
+fn chosen(meta: &TorrentMeta, ticks: &[bool]) -> (usize, u64) {
+    meta.files
+        .iter()
+        .zip(ticks)
+        .filter(|(_, t)| **t)
+        .fold((0, 0), |(n, b), (f, _)| (n + 1, b + f.length))
+}
+
+/// One node: a file's tick, name and size, or a folder's tick (all its
+/// files) over its collapsible contents.
+fn node_ui(ui: &mut egui::Ui, node: &Node, meta: &TorrentMeta, ticks: &mut [bool]) {
+    match node {
+        Node::File(i) => {
+            let file = &meta.files[*i];
+            let name = file.name.rsplit('/').next().unwrap_or(&file.name);
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut ticks[*i], name);
+                ui.weak(human_bytes(file.length));
+            });
+        }
+        Node::Folder { name, children } => {
+            let mut files = Vec::new();
+            node.files(&mut files);
+            let ticked = files.iter().filter(|&&i| ticks[i]).count();
+            let bytes: u64 = files.iter().map(|&i| meta.files[i].length).sum();
+            let id = ui.make_persistent_id(("torrent-folder", name, files.first()));
+            egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, true)
+                .show_header(ui, |ui| {
+                    let mut all = ticked == files.len();
+                    let r = ui.add(
+                        egui::Checkbox::new(&mut all, format!("🗁 {name}"))
+                            .indeterminate(ticked > 0 && ticked < files.len()),
+                    );
+                    if r.changed() {
+                        files.iter().for_each(|&i| ticks[i] = all);
+                    }
+                    ui.weak(human_bytes(bytes));
+                })
+                .body(|ui| {
+                    for child in children {
+                        node_ui(ui, child, meta, ticks);
+                    }
+                });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::TorrentFile;
+
+    #[test]
+    fn files_make_a_tree_of_their_folders_in_the_torrent_s_order() {
+        let file = |name: &str, length| TorrentFile {
+            name: name.into(),
+            length,
+            selected: true,
+            ..Default::default()
+        };
+        let meta = TorrentMeta {
+            files: vec![
+                file("a.bin", 1),
+                file("sub/b.txt", 2),
+                file("sub/deep/c", 4),
+                file("d", 8),
+            ],
+            ..Default::default()
+        };
+        let t = tree(&meta);
+        assert_eq!(t.len(), 3);
+        assert!(matches!(t[0], Node::File(0)));
+        let Node::Folder { name, children } = &t[1] else {
+            panic!("a folder")
+        };
+        assert_eq!((name.as_str(), children.len()), ("sub", 2));
+        let mut under = Vec::new();
+        t[1].files(&mut under);
+        assert_eq!(under, [1, 2]);
+        assert_eq!(chosen(&meta, &[true, false, true, false]), (2, 5));
+    }
+}
