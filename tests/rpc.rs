@@ -444,7 +444,7 @@ fn what_an_extension_sends_reaches_the_server_and_the_file() {
         "user-agent": "TestBrowser/1.0",
         "out": "named.bin",
         "dir": "sub",
-        "seed-time": "0",
+        "lowest-speed-limit": "0",
     });
     let gid = call(&w, "aria2.addUri", vec![json!([server.url(path)]), options])
         .unwrap()
@@ -471,7 +471,7 @@ fn what_an_extension_sends_reaches_the_server_and_the_file() {
             format!("{:?}", row.options),
         )
     });
-    assert!(log.iter().any(|l| l.contains("seed-time")), "{log:?}");
+    assert!(log.iter().any(|l| l.contains("lowest-speed-limit")), "{log:?}");
     assert!(!shown.contains("s3cr3t"), "{shown}");
     // getOption gives them back as aria2 does.
     let o = call(&w, "aria2.getOption", vec![json!(gid)]).unwrap();
