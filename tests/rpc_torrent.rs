@@ -25,6 +25,10 @@ struct Swarm {
 }
 
 fn swarm() -> Swarm {
+    swarm_with(&[])
+}
+
+fn swarm_with(args: &[&str]) -> Swarm {
     let tracker = Tracker::start();
     let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
     let wait = Instant::now() + Duration::from_secs(10);
@@ -32,7 +36,9 @@ fn swarm() -> Swarm {
         assert!(Instant::now() < wait, "the seeder never announced");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let serve = Serve::start_with(&["--no-dht"]);
+    let mut all = vec!["--no-dht"];
+    all.extend(args);
+    let serve = Serve::start_with(&all);
     Swarm {
         _tracker: tracker,
         seeder,
@@ -299,4 +305,51 @@ fn global_options_show_and_change_the_torrents_part() {
     .unwrap();
     let g = s.call("aria2.getGlobalOption", json!([])).unwrap();
     assert_eq!(g["max-overall-upload-limit"], (100 << 10).to_string());
+}
+
+#[test]
+fn max_upload_limit_holds_what_a_leecher_gets() {
+    let port = support::programs::free_port();
+    let s = swarm_with(&["--bt-port", &port.to_string()]);
+    let gid = s.add_torrent(json!({"seed-time": "5", "max-upload-limit": "100K"}));
+    s.until(&gid, "never seeded", |v| v["seeder"] == "true");
+    // Only fanout has it now: the seeder and its tracker are gone.
+    let Swarm {
+        _tracker: tracker,
+        seeder,
+        serve,
+    } = s;
+    let torrent = seeder.torrent.clone();
+    drop((seeder, tracker));
+    // A leecher that knows only fanout: about 480 KiB at 100 KiB/s.
+    let out = tempfile::tempdir().unwrap();
+    let peer = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let at = Instant::now();
+    let got = support::torrent::leech_from(&torrent, peer, out.path()).unwrap();
+    let took = at.elapsed();
+    let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
+    assert_eq!(got, total);
+    assert!(
+        took >= Duration::from_secs(3),
+        "{total} bytes in {took:?}: not held to 100K/s"
+    );
+    // fanout says it uploads (librqbit's count runs behind what the
+    // leecher has: about four fifths of it here, so only "some" is checked).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let st = serve.call("aria2.tellStatus", json!([gid])).unwrap();
+        let up: u64 = st["uploadLength"].as_str().unwrap().parse().unwrap();
+        if up > 0 && up <= total + total / 10 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "uploadLength {up} of {total}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The leecher took it all: aria2's default ratio, 1.0, ends seeding
+    // long before the five minutes.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while serve.call("aria2.tellStatus", json!([gid])).unwrap()["status"] != "complete" {
+        assert!(Instant::now() < deadline, "seeding did not end at a ratio of 1.0");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
