@@ -283,8 +283,16 @@ fn pause_metadata_lists_the_files_writes_nothing_and_unpause_completes() {
     assert!(listed(&s.folder()).is_empty(), "written while paused");
     let waiting = s.call("aria2.tellWaiting", json!([0, 10, ["gid"]]));
     assert_eq!(waiting, json!([{"gid": real}]));
-    // Files chosen while it waits, then on.
-    s.call("aria2.changeOption", json!([real, {"select-file": "1,3"}]));
+    // Files and trackers chosen while it waits, then on.
+    s.call(
+        "aria2.changeOption",
+        json!([real, {"select-file": "1,3", "bt-tracker": "http://127.0.0.1:9/b"}]),
+    );
+    let o = s.call("aria2.getOption", json!([real]));
+    assert_eq!(
+        (&o["select-file"], &o["bt-tracker"]),
+        (&json!("1,3"), &json!("http://127.0.0.1:9/b"))
+    );
     s.call("aria2.unpause", json!([real]));
     s.until(&real, "never completed after unpause", is("complete"));
     assert_whole(&s.folder(), &["a.bin", "名前 é.dat"]);
@@ -352,4 +360,43 @@ fn max_upload_limit_holds_what_a_leecher_gets() {
         assert!(Instant::now() < deadline, "seeding did not end at a ratio of 1.0");
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+#[test]
+fn a_websocket_hears_the_magnets_two_downloads_and_the_torrent_complete() {
+    let s = swarm();
+    let (mut ws, _) = tungstenite::connect(format!("ws://127.0.0.1:{}/jsonrpc", s.serve.port)).unwrap();
+    if let tungstenite::stream::MaybeTlsStream::Plain(t) = ws.get_ref() {
+        t.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    }
+    let gid = s.call("aria2.addUri", json!([[s.seeder.magnet], {"seed-time": "0"}]));
+    let gid = gid.as_str().unwrap().to_string();
+    let mut heard: Vec<(String, String)> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !heard
+        .iter()
+        .any(|(m, g)| m == "aria2.onDownloadComplete" && *g != gid)
+    {
+        assert!(Instant::now() < deadline, "{heard:?}");
+        let text = match ws.read().unwrap() {
+            tungstenite::Message::Text(t) => t.as_str().to_string(),
+            _ => continue,
+        };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if let (Some(m), Some(g)) = (v["method"].as_str(), v["params"][0]["gid"].as_str()) {
+            heard.push((m.to_string(), g.to_string()));
+        }
+    }
+    let real = s.status(&gid)["followedBy"][0].as_str().unwrap().to_string();
+    let said = |m: &str, g: &str| (format!("aria2.{m}"), g.to_string());
+    assert_eq!(
+        heard,
+        [
+            said("onDownloadStart", &gid),
+            said("onDownloadComplete", &gid),
+            said("onDownloadStart", &real),
+            said("onBtDownloadComplete", &real),
+            said("onDownloadComplete", &real),
+        ]
+    );
 }

@@ -343,6 +343,13 @@ impl Engine {
         }
     }
 
+    /// Replaces a paused (or ended) torrent's choices: its seeding limits,
+    /// trackers, upload limit… taken when it starts again. False if the
+    /// task is not held.
+    pub fn set_torrent_options(&self, index: usize, options: TorrentOptions) -> bool {
+        self.reporter.queue.amend(index, |task| task.torrent = options)
+    }
+
     /// Queues a task that failed or was cancelled once more. Its new result
     /// gets a new completion rank.
     pub fn retry(&self, index: usize) -> bool {

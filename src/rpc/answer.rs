@@ -14,7 +14,7 @@ use super::method::{Call, Method};
 use super::options::{Add, connections, rate, read_add, torrent_option};
 use super::status::{Download, Gids, Part, Status};
 use super::wire::RpcError;
-use crate::engine::{Event, FetchError, Place};
+use crate::engine::{Event, FetchError, Place, TorrentOptions};
 
 /// The settings a web front end reads and changes with
 /// `getGlobalOption`/`changeGlobalOption`.
@@ -71,6 +71,11 @@ pub trait Host {
     /// Chooses a torrent's files anew (0-based; `None`: all); false if
     /// the download is not there to change.
     fn select_files(&mut self, _index: usize, _files: Option<Vec<usize>>) -> bool {
+        false
+    }
+    /// Replaces a paused torrent's other choices (seeding limits,
+    /// trackers, upload limit); false if it is not paused there.
+    fn set_torrent_options(&mut self, _index: usize, _options: TorrentOptions) -> bool {
         false
     }
 }
@@ -352,8 +357,20 @@ impl Desk {
                 if let Some(v) = o.get("max-download-limit") {
                     host.set_rate(d.index, rate("max-download-limit", v)?);
                 }
-                // The files of a torrent, running or not; its other
-                // options are taken when it is added.
+                // A torrent's other choices, while it is paused (they are
+                // taken as it starts).
+                let mut t = d.options.torrent.clone();
+                let mut changed = false;
+                for (key, v) in o.iter().filter(|(k, _)| *k != "select-file") {
+                    changed |= torrent_option(key, v, &mut t)?;
+                }
+                if changed && (d.status != Status::Paused || !host.set_torrent_options(d.index, t)) {
+                    return Err(RpcError::failed(format!(
+                        "GID {}: a torrent's seeding, trackers and upload limit change while it is paused",
+                        d.gid(&self.gids)
+                    )));
+                }
+                // The files of a torrent, running or not.
                 if let Some(v) = o.get("select-file") {
                     let mut t = d.options.torrent.clone();
                     torrent_option("select-file", v, &mut t)?;

@@ -174,4 +174,8 @@ impl Host for Owner<'_> {
     fn select_files(&mut self, index: usize, files: Option<Vec<usize>>) -> bool {
         self.downloads.select_files(index, files)
     }
+
+    fn set_torrent_options(&mut self, index: usize, options: crate::engine::TorrentOptions) -> bool {
+        self.downloads.set_torrent_options(index, options)
+    }
 }

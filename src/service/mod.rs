@@ -111,6 +111,20 @@ impl Downloads {
         config
     }
 
+    /// A paused torrent's choices, replaced (see
+    /// [`Engine::set_torrent_options`]); false when no engine holds it.
+    pub fn set_torrent_options(&mut self, i: usize, options: crate::engine::TorrentOptions) -> bool {
+        let ok = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.set_torrent_options(i, options.clone()));
+        if ok && let Some(row) = self.model.rows.get_mut(i) {
+            row.options.torrent = options;
+            self.save(i);
+        }
+        ok
+    }
+
     /// Chooses a torrent's files anew (0-based; `None`: all); false when
     /// no engine has the task.
     pub fn select_files(&mut self, i: usize, files: Option<Vec<usize>>) -> bool {
