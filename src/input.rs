@@ -27,7 +27,6 @@
 //! A value with spaces is quoted: `header="Cookie: a=1; b=2"` (`\"` and
 //! `\\` inside double quotes); single quotes take the text as it is.
 
-use crate::engine::http::parse_url;
 use crate::engine::{
     EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, TorrentOptions, hex, minutes_text,
     naming, parse_duration, parse_minutes, parse_peer, parse_rate, parse_ratio, parse_select, parse_sha256,
@@ -372,7 +371,7 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
         Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
     };
     for url in [first, last] {
-        if let Err(e) = parse_url(&url) {
+        if let Err(e) = crate::engine::task_url(&url) {
             return LineCheck::Bad(i18n::error(&e));
         }
     }
@@ -484,6 +483,8 @@ mod tests {
         assert_eq!(t.peers, ["127.0.0.1:6881".parse().unwrap()]);
         assert!(t.pause_metadata);
         assert_eq!(Options::from_words(&o.to_words()), Ok(o));
+        // The add dialog takes such a line.
+        assert_eq!(check_line(line, 10), LineCheck::Ok(1));
         for (bad, why) in [
             ("u select=0", OptionError::Select("0".into())),
             ("u seed-ratio=-1", OptionError::SeedRatio("-1".into())),

@@ -90,8 +90,8 @@ pub fn is_torrent(bytes: &[u8]) -> bool {
 }
 
 /// The URL of a task: an http(s) URL, or a torrent (a `magnet:` link, the
-/// path of a `.torrent` file).
-fn task_url(text: &str) -> Result<url::Url, FetchError> {
+/// path of a `.torrent` file). What a line of the add dialog may start with.
+pub fn task_url(text: &str) -> Result<url::Url, FetchError> {
     http::parse_url(text).or_else(|e| transfer::torrent::source_url(text).ok_or(e))
 }
 
