@@ -17,20 +17,29 @@
 //!   what every request of the file sends (a cookie, a referer);
 //! - `variant=WHICH`: a stream's variant, when its playlist is an HLS
 //!   master (its number as listed, a height such as `720p`, a bandwidth);
-//! - `duration=TIME`: how much of a live stream to record (`90s`, `30m`).
+//! - `duration=TIME`: how much of a live stream to record (`90s`, `30m`);
+//! - a torrent's, as aria2 names them: `select=1,3-4` (its files, 1-based),
+//!   `seed-ratio=R` and `seed-time=MINUTES` (seeding after completion),
+//!   `bt-tracker=URL` (repeatable, or a comma list), `upload-limit=RATE`,
+//!   `peer=HOST:PORT` (repeatable), and `pause-metadata` (a word alone:
+//!   pause once the files are known, to choose them).
 //!
 //! A value with spaces is quoted: `header="Cookie: a=1; b=2"` (`\"` and
 //! `\\` inside double quotes); single quotes take the text as it is.
 
 use crate::engine::{
-    EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, TorrentOptions, hex, naming,
-    parse_duration, parse_rate, parse_sha256,
+    EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, TorrentOptions, hex, minutes_text,
+    naming, parse_duration, parse_minutes, parse_peer, parse_rate, parse_ratio, parse_select, parse_sha256,
+    ratio_text, select_text,
 };
 use crate::i18n::{self, tr};
 use crate::pattern::{self, PatternError};
 
 /// What the option errors list as the words a line may have.
-const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH or duration=TIME";
+const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH, duration=TIME, select=LIST, seed-ratio=R, seed-time=MINUTES, bt-tracker=URL, upload-limit=RATE, peer=HOST:PORT or pause-metadata";
+
+/// Words that stand alone, without `=value`.
+const FLAGS: [&str; 1] = ["pause-metadata"];
 
 /// The text without a leading UTF-8 byte-order mark, which Notepad and
 /// other Windows editors write at the start of a file.
@@ -91,6 +100,16 @@ pub enum OptionError {
     Quote(String),
     #[error("duration={0:?} is not a time: use seconds, or 30m, 2h")]
     Duration(String),
+    #[error("select={0:?}: expected the files' numbers and ranges, as 1,3-4")]
+    Select(String),
+    #[error("seed-ratio={0:?}: expected a number of 0.0 or more, as 1.0")]
+    SeedRatio(String),
+    #[error("seed-time={0:?}: expected 0 or more minutes, as 30")]
+    SeedTime(String),
+    #[error("peer={0:?}: expected HOST:PORT")]
+    Peer(String),
+    #[error("pause-metadata={0:?}: expected true or false")]
+    PauseMetadata(String),
 }
 
 impl Options {
@@ -99,9 +118,13 @@ impl Options {
     pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<Options, OptionError> {
         let mut o = Options::default();
         for word in words {
-            let Some((key, value)) = word.split_once('=') else {
+            let Some((key, value)) = word.split_once('=').or_else(|| {
+                // A flag alone is a flag set.
+                FLAGS.contains(&word).then_some((word, "true"))
+            }) else {
                 return Err(OptionError::NotAnOption(word.to_string()));
             };
+            let t = &mut o.torrent;
             match key {
                 "sha256" => {
                     o.sha256 = Some(parse_sha256(value).map_err(|_| OptionError::Sha256(value.into()))?);
@@ -127,6 +150,37 @@ impl Options {
                 "duration" => {
                     o.stream.duration =
                         Some(parse_duration(value).map_err(|_| OptionError::Duration(value.into()))?)
+                }
+                "select" => {
+                    t.select = Some(parse_select(value).ok_or_else(|| OptionError::Select(value.into()))?)
+                }
+                "seed-ratio" => {
+                    t.seed.ratio_milli =
+                        Some(parse_ratio(value).ok_or_else(|| OptionError::SeedRatio(value.into()))?)
+                }
+                "seed-time" => {
+                    t.seed.time =
+                        Some(parse_minutes(value).ok_or_else(|| OptionError::SeedTime(value.into()))?)
+                }
+                "bt-tracker" => t.trackers.extend(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string),
+                ),
+                "upload-limit" => {
+                    t.upload_limit = parse_rate(value).map_err(|_| OptionError::Rate(value.into()))?
+                }
+                "peer" => t
+                    .peers
+                    .push(parse_peer(value).ok_or_else(|| OptionError::Peer(value.into()))?),
+                "pause-metadata" => {
+                    t.pause_metadata = match value {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(OptionError::PauseMetadata(value.into())),
+                    }
                 }
                 other => return Err(OptionError::Unknown(other.into())),
             }
@@ -168,6 +222,28 @@ impl Options {
         }
         if let Some(d) = self.stream.duration {
             words.push(format!("duration={}s", d.as_secs_f64()));
+        }
+        let t = &self.torrent;
+        if let Some(select) = &t.select {
+            words.push(format!("select={}", select_text(select)));
+        }
+        if let Some(r) = t.seed.ratio_milli {
+            words.push(format!("seed-ratio={}", ratio_text(r)));
+        }
+        if let Some(time) = t.seed.time {
+            words.push(format!("seed-time={}", minutes_text(time)));
+        }
+        for url in &t.trackers {
+            words.push(format!("bt-tracker={}", quote(url)));
+        }
+        if let Some(r) = t.upload_limit {
+            words.push(format!("upload-limit={r}"));
+        }
+        for peer in &t.peers {
+            words.push(format!("peer={peer}"));
+        }
+        if t.pause_metadata {
+            words.push("pause-metadata".to_string());
         }
         words.join(" ")
     }
@@ -245,7 +321,10 @@ pub fn split_line(line: &str) -> Result<(&str, Options), OptionError> {
     let line = line.trim();
     let (url, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = words(rest)?;
-    if rest.iter().any(|w| !w.contains('=')) {
+    if rest
+        .iter()
+        .any(|w| !w.contains('=') && !FLAGS.contains(&w.as_str()))
+    {
         return Ok((line, Options::default()));
     }
     Ok((url, Options::parse(rest.iter().map(String::as_str))?))
@@ -389,6 +468,36 @@ mod tests {
         assert_eq!(o.stream.duration, Some(std::time::Duration::from_secs(90)));
         assert_eq!(Options::from_words(&o.to_words()), Ok(o));
         assert!(split_line("u duration=forever").is_err());
+        // A torrent's choices, in aria2's words, kept with the line.
+        let line = "magnet:?xt=urn:btih:ab select=1,3-4 seed-ratio=1.5 seed-time=0.5 \
+                    bt-tracker=http://t1/a,http://t2/a bt-tracker=udp://t3:80 upload-limit=100K \
+                    peer=127.0.0.1:6881 pause-metadata";
+        let (url, o) = split_line(line).unwrap();
+        assert_eq!(url, "magnet:?xt=urn:btih:ab");
+        let t = &o.torrent;
+        assert_eq!(t.select, Some(vec![0, 2, 3]));
+        assert_eq!(t.seed.ratio_milli, Some(1500));
+        assert_eq!(t.seed.time, Some(std::time::Duration::from_secs(30)));
+        assert_eq!(t.trackers, ["http://t1/a", "http://t2/a", "udp://t3:80"]);
+        assert_eq!(t.upload_limit, Some(100 << 10));
+        assert_eq!(t.peers, ["127.0.0.1:6881".parse().unwrap()]);
+        assert!(t.pause_metadata);
+        assert_eq!(Options::from_words(&o.to_words()), Ok(o));
+        // The add dialog takes such a line.
+        assert_eq!(check_line(line, 10), LineCheck::Ok(1));
+        for (bad, why) in [
+            ("u select=0", OptionError::Select("0".into())),
+            ("u seed-ratio=-1", OptionError::SeedRatio("-1".into())),
+            ("u seed-time=soon", OptionError::SeedTime("soon".into())),
+            ("u peer=nowhere", OptionError::Peer("nowhere".into())),
+            (
+                "u pause-metadata=maybe",
+                OptionError::PauseMetadata("maybe".into()),
+            ),
+            ("u upload-limit=fast", OptionError::Rate("fast".into())),
+        ] {
+            assert_eq!(split_line(bad), Err(why), "{bad}");
+        }
         // Not options at all: the line is one URL, which will fail as such.
         assert_eq!(
             split_line(" not a url ").unwrap(),

@@ -425,9 +425,11 @@ fn oversized_and_malformed_bodies_get_errors_and_the_server_goes_on(w: &dyn Face
     assert_eq!(rows(w), 0);
     // And it still serves.
     assert!(call(w, "aria2.getVersion", vec![]).unwrap()["version"].is_string());
-    // Torrents are refused with a reason.
+    // A torrent that is not one is refused with aria2's error shape.
     let e = call(w, "aria2.addTorrent", vec![json!("ZGF0YQ==")]).unwrap_err();
-    assert!(e["message"].as_str().unwrap().contains("HTTP(S) only"), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("not a torrent"), "{e}");
+    assert_eq!(e["code"], 1);
+    assert_eq!(rows(w), 0);
 }
 each_face!(oversized_and_malformed_bodies_get_errors_and_the_server_goes_on);
 
@@ -442,7 +444,7 @@ fn what_an_extension_sends_reaches_the_server_and_the_file() {
         "user-agent": "TestBrowser/1.0",
         "out": "named.bin",
         "dir": "sub",
-        "seed-time": "0",
+        "lowest-speed-limit": "0",
     });
     let gid = call(&w, "aria2.addUri", vec![json!([server.url(path)]), options])
         .unwrap()
@@ -469,7 +471,7 @@ fn what_an_extension_sends_reaches_the_server_and_the_file() {
             format!("{:?}", row.options),
         )
     });
-    assert!(log.iter().any(|l| l.contains("seed-time")), "{log:?}");
+    assert!(log.iter().any(|l| l.contains("lowest-speed-limit")), "{log:?}");
     assert!(!shown.contains("s3cr3t"), "{shown}");
     // getOption gives them back as aria2 does.
     let o = call(&w, "aria2.getOption", vec![json!(gid)]).unwrap();

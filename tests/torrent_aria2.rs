@@ -3,7 +3,9 @@
 //! DHT, local discovery and peer exchange off on both sides: fanout
 //! leeches from aria2c (given with `--peer`) by `.torrent` and by magnet,
 //! and seeds to aria2c, which finds it through a tracker on loopback
-//! (aria2c takes no peer by hand).
+//! (aria2c takes no peer by hand). Last, fanout's aria2 engine hands a
+//! `.torrent` and a magnet to an aria2c daemon, which leeches them from
+//! the tests' seeder through the tracker.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -134,4 +136,73 @@ fn seeding_to_aria2c() {
         }
     };
     assert!(result.is_ok(), "{result:?}");
+}
+
+/// An aria2c daemon for torrents: DHT, local discovery and peer exchange
+/// off, listening for peers on a port of the test's.
+fn torrent_daemon() -> Option<support::aria2::Daemon> {
+    if !require(&[("aria2c", "aria2")]) {
+        return None;
+    }
+    let port = format!("--listen-port={}", free_port());
+    support::aria2::Daemon::start_with(&[
+        "--enable-dht=false",
+        "--enable-dht6=false",
+        "--bt-enable-lpd=false",
+        "--enable-peer-exchange=false",
+        &port,
+    ])
+}
+
+#[test]
+fn the_aria2_engine_hands_torrents_and_magnets_to_the_daemon() {
+    use support::aria2::Rpcd;
+    let Some(daemon) = torrent_daemon() else {
+        return;
+    };
+    let tracker = Tracker::start();
+    let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("set.torrent");
+    std::fs::write(&file, &seeder.torrent).unwrap();
+    let (engine, rx) = daemon.engine(2);
+    let by_file = daemon.folder().join("by-file");
+    let by_magnet = daemon.folder().join("by-magnet");
+    let mut chosen = Job::new(file.to_str().unwrap(), &by_file);
+    chosen.torrent.select = Some(vec![0, 2]);
+    // One after the other: aria2 holds one download of an info hash.
+    let mut results = Vec::new();
+    for job in [chosen, Job::new(&seeder.magnet, &by_magnet)] {
+        engine.submit(job);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let r = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Event::Finished(r) = rx.recv_timeout(left).expect("the torrent ends within 60 s") {
+                break r;
+            }
+        };
+        assert!(r.outcome.is_ok(), "{r:?}");
+        results.push(r);
+    }
+    // Where aria2 saved each: the torrent's folder.
+    let saved = |i: usize| results[i].outcome.as_ref().unwrap().path.clone();
+    assert_eq!(saved(0), by_file.join(NAME));
+    assert_eq!(saved(1), by_magnet.join(NAME));
+    for (path, bytes) in files() {
+        assert!(
+            std::fs::read(by_magnet.join(NAME).join(path)).unwrap() == bytes,
+            "{path}"
+        );
+        // Only the chosen files are whole (aria2 may leave the others'
+        // shared pieces).
+        let got = std::fs::read(by_file.join(NAME).join(path));
+        if path != "sub/b.txt" {
+            assert!(got.unwrap() == bytes, "{path}");
+        } else {
+            assert!(
+                got.map_or(true, |g| g != bytes),
+                "{path} was not chosen, yet whole"
+            );
+        }
+    }
 }

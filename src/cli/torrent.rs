@@ -62,58 +62,29 @@ pub struct Select(pub Vec<usize>);
 
 /// `1,3-4` into 0-based indexes, in order, without repeats.
 pub fn parse_select(text: &str) -> Result<Select, UsageError> {
-    let bad = || {
+    crate::engine::parse_select(text).map(Select).ok_or_else(|| {
         UsageError(format!(
             "--select {text:?}: expected 1-based numbers and ranges, as 1,3-4"
         ))
-    };
-    let mut out: Vec<usize> = Vec::new();
-    for part in text.split(',').map(str::trim) {
-        let (a, b) = part.split_once('-').unwrap_or((part, part));
-        let a: usize = a.trim().parse().map_err(|_| bad())?;
-        let b: usize = b.trim().parse().map_err(|_| bad())?;
-        if a == 0 || b < a {
-            return Err(bad());
-        }
-        out.extend((a..=b).map(|n| n - 1));
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(Select(out))
+    })
 }
 
 /// A ratio in thousandths (`1.5` is 1500).
 fn parse_ratio(text: &str) -> Result<u64, UsageError> {
-    let r: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| UsageError(format!("--seed-ratio {text:?}: expected a number, as 1.0")))?;
-    if !r.is_finite() || r < 0.0 {
-        return Err(UsageError(format!("--seed-ratio {text:?}: expected 0.0 or more")));
-    }
-    // Rounded to thousandths: finer ratios mean nothing for seeding.
-    Ok((r * 1000.0).round() as u64)
+    crate::engine::parse_ratio(text).ok_or_else(|| {
+        UsageError(format!(
+            "--seed-ratio {text:?}: expected a number of 0.0 or more, as 1.0"
+        ))
+    })
 }
 
 fn parse_minutes(text: &str) -> Result<Duration, UsageError> {
-    let m: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| UsageError(format!("--seed-time {text:?}: expected minutes, as 30")))?;
-    if !m.is_finite() || m < 0.0 {
-        return Err(UsageError(format!(
-            "--seed-time {text:?}: expected 0 or more minutes"
-        )));
-    }
-    Ok(Duration::from_secs_f64(m * 60.0))
+    crate::engine::parse_minutes(text)
+        .ok_or_else(|| UsageError(format!("--seed-time {text:?}: expected 0 or more minutes, as 30")))
 }
 
 fn parse_peer(text: &str) -> Result<SocketAddr, UsageError> {
-    use std::net::ToSocketAddrs;
-    text.to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(|| UsageError(format!("--peer {text:?}: expected HOST:PORT")))
+    crate::engine::parse_peer(text).ok_or_else(|| UsageError(format!("--peer {text:?}: expected HOST:PORT")))
 }
 
 #[cfg(test)]

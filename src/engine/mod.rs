@@ -52,7 +52,10 @@ use crossbeam_channel::Sender;
 use crate::sync;
 use attempt::Attempt;
 use backend::Backend;
-pub use bt::{PeerNow, SwarmNow, TorrentFile, TorrentMeta};
+pub use bt::{
+    PeerNow, SwarmNow, TorrentFile, TorrentMeta, minutes_text, parse_minutes, parse_peer, parse_ratio,
+    parse_select, ratio_text, select_text,
+};
 pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists, TorrentConfig};
 pub use error::{FetchError, Note, RangeError, RedirectError, StreamError, TorrentError};
 pub use fan_in::{FanIn, Order};
@@ -78,6 +81,12 @@ fn slots(config: &EngineConfig) -> Vec<Option<Arc<rules::RuleSlot>>> {
         .iter()
         .map(|r| r.max_files.map(rules::RuleSlot::new))
         .collect()
+}
+
+/// Whether bytes are a whole `.torrent` file (a bencoded dictionary with
+/// `info`): what `aria2.addTorrent` checks before it writes one.
+pub fn is_torrent(bytes: &[u8]) -> bool {
+    transfer::torrent::is_torrent(bytes)
 }
 
 /// The URL of a task: an http(s) URL, or a torrent (a `magnet:` link, the
@@ -342,6 +351,13 @@ impl Engine {
             }
             None => false,
         }
+    }
+
+    /// Replaces a paused (or ended) torrent's choices: its seeding limits,
+    /// trackers, upload limit… taken when it starts again. False if the
+    /// task is not held.
+    pub fn set_torrent_options(&self, index: usize, options: TorrentOptions) -> bool {
+        self.reporter.queue.amend(index, |task| task.torrent = options)
     }
 
     /// Queues a task that failed or was cancelled once more. Its new result

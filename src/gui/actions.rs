@@ -135,7 +135,7 @@ impl FanoutApp {
             }
             Action::SelectFiles(..) if self.on_server(&action) => {}
             Action::SelectFiles(i, files) => {
-                if !self.local().select_files(i, files) {
+                if !self.local().choose_files(i, files) {
                     self.notify_engine(tr!(NoEngine).to_string());
                 }
             }

@@ -311,7 +311,9 @@ impl FanoutApp {
 
     /// Runs the engine as the settings say now.
     pub(super) fn apply_engine_config(&mut self) {
-        let config = self.settings.engine_config();
+        // With this run's torrent settings over them (an RPC client's
+        // `max-overall-upload-limit`).
+        let config = self.local().engine_config(&self.settings);
         // Unchanged (a refused choice taken back) or changed: either way
         // the engine now runs as the settings say.
         let changed = self.local().engine.as_mut().map(|e| e.reconfigure(config));

@@ -143,10 +143,15 @@ catalogue! {
     RangeBackwards: "bad range: [{group}]: {from} is after {to}; write the smaller number first", "范围有误：[{group}] 中 {from} 大于 {to}；请把较小的数写在前面";
     RangeZeroStep: "bad range: [{group}]: the step must be at least 1", "范围有误：[{group}] 的步长至少为 1";
     RangeTooLarge: "bad range: [{group}]: {value} is too large", "范围有误：[{group}] 中的 {value} 太大";
-    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH or duration=TIME", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL、cookies=FILE、variant=WHICH 或 duration=TIME";
+    OptNotAnOption: "{word} after the URL: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH, duration=TIME, select=LIST, seed-ratio=R, seed-time=MINUTES, bt-tracker=URL, upload-limit=RATE, peer=HOST:PORT or pause-metadata", "网址后的 {word} 无法识别：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL、cookies=FILE、variant=WHICH、duration=TIME、select=LIST、seed-ratio=R、seed-time=MINUTES、bt-tracker=URL、upload-limit=RATE、peer=HOST:PORT 或 pause-metadata";
     OptDuration: "duration={value} is not a time: use seconds, or 30m, 2h", "duration={value} 不是时长：请用秒数，或 30m、2h";
-    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH or duration=TIME", "未知选项 {key}：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL、cookies=FILE、variant=WHICH 或 duration=TIME";
+    OptUnknown: "unknown option {key}: expected sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH, duration=TIME, select=LIST, seed-ratio=R, seed-time=MINUTES, bt-tracker=URL, upload-limit=RATE, peer=HOST:PORT or pause-metadata", "未知选项 {key}：应为 sha256=HEX、segments=K、limit=RATE、out=NAME、header=\"Name: value\"、referer=URL、user-agent=TEXT、mirror=URL、cookies=FILE、variant=WHICH、duration=TIME、select=LIST、seed-ratio=R、seed-time=MINUTES、bt-tracker=URL、upload-limit=RATE、peer=HOST:PORT 或 pause-metadata";
     OptName: "out={name} is not a file name", "out={name} 不是有效的文件名";
+    OptSelect: "select={value}: expected the files' numbers and ranges, as 1,3-4", "select={value}：应为文件的序号和范围，如 1,3-4";
+    OptSeedRatio: "seed-ratio={value}: expected a number of 0.0 or more, as 1.0", "seed-ratio={value}：应为不小于 0.0 的数，如 1.0";
+    OptSeedTime: "seed-time={value}: expected 0 or more minutes, as 30", "seed-time={value}：应为不小于 0 的分钟数，如 30";
+    OptPeer: "peer={value}: expected HOST:PORT", "peer={value}：应为 主机:端口";
+    OptPauseMetadata: "pause-metadata={value}: expected true or false", "pause-metadata={value}：应为 true 或 false";
     OptQuote: "a quote is not closed: {line}", "引号未闭合：{line}";
     HdrNoColon: "{line} is not a header: expected \"Name: value\"", "{line} 不是请求头：应为 \"Name: value\"";
     HdrName: "{name} is not a valid header name", "{name} 不是有效的请求头名称";

@@ -9,11 +9,12 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::bt;
 use super::method::{Call, Method};
-use super::options::{Add, connections, rate, read_add};
-use super::status::{Download, Gids, Status};
+use super::options::{Add, connections, rate, read_add, torrent_option};
+use super::status::{Download, Gids, Part, Status};
 use super::wire::RpcError;
-use crate::engine::{Event, FetchError, Place};
+use crate::engine::{Event, FetchError, Place, TorrentOptions};
 
 /// The settings a web front end reads and changes with
 /// `getGlobalOption`/`changeGlobalOption`.
@@ -26,6 +27,12 @@ pub struct Global {
     pub overall_limit: Option<u64>,
     /// Connections per file (`split`).
     pub split: usize,
+    /// Over all torrents (`max-overall-upload-limit`), bytes per second.
+    pub upload_limit: Option<u64>,
+    /// The port peers connect to (`listen-port`), when one is set.
+    pub bt_port: Option<u16>,
+    /// The DHT (`enable-dht`).
+    pub dht: bool,
 }
 
 /// A change to [`Global`]: what was given.
@@ -35,6 +42,7 @@ pub struct GlobalChange {
     pub max_concurrent: Option<usize>,
     pub overall_limit: Option<Option<u64>>,
     pub split: Option<usize>,
+    pub upload_limit: Option<Option<u64>>,
 }
 
 /// What the owner of the downloads lets the RPC see and do.
@@ -60,6 +68,31 @@ pub trait Host {
     /// An ended download was taken off the results (kept across restarts
     /// by an owner that keeps its list; the default keeps nothing).
     fn forget(&mut self, _index: usize) {}
+    /// Chooses a torrent's files anew (0-based; `None`: all); false if
+    /// the download is not there to change.
+    fn select_files(&mut self, _index: usize, _files: Option<Vec<usize>>) -> bool {
+        false
+    }
+    /// Replaces a paused torrent's other choices (seeding limits,
+    /// trackers, upload limit); false if it is not paused there.
+    fn set_torrent_options(&mut self, _index: usize, _options: TorrentOptions) -> bool {
+        false
+    }
+}
+
+/// What the owner knew of a download just before an event: what the
+/// event tells a WebSocket client depends on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Before {
+    /// It was paused (removing a paused download tells nothing, as in
+    /// aria2).
+    pub paused: bool,
+    /// It is a magnet.
+    pub magnet: bool,
+    /// Its torrent's metadata was known.
+    pub torrent: bool,
+    /// It was seeding (its download was complete).
+    pub seeding: bool,
 }
 
 /// The RPC's own books, kept by the owner beside its downloads: the gids
@@ -70,6 +103,8 @@ pub struct Desk {
     /// Ended downloads taken off `tellStopped` (`removeDownloadResult`);
     /// their rows stay in the window.
     forgotten: HashSet<usize>,
+    /// Magnets' metadata downloads taken off `tellStopped`.
+    forgotten_metadata: HashSet<usize>,
 }
 
 impl Desk {
@@ -83,6 +118,7 @@ impl Desk {
         Desk {
             gids: Gids::unset(),
             forgotten: HashSet::new(),
+            forgotten_metadata: HashSet::new(),
         }
     }
 
@@ -96,6 +132,14 @@ impl Desk {
         *self = Desk::new();
     }
 
+    /// Whether a download was taken off the results.
+    fn forgotten(&self, d: &Download) -> bool {
+        match d.part {
+            Part::Metadata => self.forgotten_metadata.contains(&d.index),
+            _ => self.forgotten.contains(&d.index),
+        }
+    }
+
     fn find(&self, host: &dyn Host, params: &[Value]) -> Result<Download, RpcError> {
         let gid = params
             .first()
@@ -103,18 +147,24 @@ impl Desk {
             .ok_or_else(|| RpcError::params("the first parameter must be a GID"))?;
         self.gids
             .index(gid)
-            .filter(|i| !self.forgotten.contains(i))
-            .and_then(|i| host.download(i))
+            .and_then(|(i, following)| bt::view(host.download(i)?, following))
+            .filter(|d| !self.forgotten(d))
             .ok_or_else(|| RpcError::failed(format!("GID {gid} is not found")))
     }
 
-    fn list(&self, host: &dyn Host, keep: impl Fn(&Download) -> bool) -> Vec<Download> {
-        host.indices()
+    /// aria2's downloads of these tasks that `keep` keeps.
+    fn of(&self, host: &dyn Host, indices: Vec<usize>, keep: impl Fn(&Download) -> bool) -> Vec<Download> {
+        indices
             .into_iter()
-            .filter(|i| !self.forgotten.contains(i))
             .filter_map(|i| host.download(i))
+            .flat_map(bt::views)
+            .filter(|d| !self.forgotten(d))
             .filter(keep)
             .collect()
+    }
+
+    fn list(&self, host: &dyn Host, keep: impl Fn(&Download) -> bool) -> Vec<Download> {
+        self.of(host, host.indices(), keep)
     }
 
     /// aria2's waiting list: queued and paused downloads in the host's
@@ -125,64 +175,79 @@ impl Desk {
     /// left out until it has.
     fn waiting(&self, host: &dyn Host) -> Vec<Download> {
         let waits = |d: &Download| matches!(d.status, Status::Waiting | Status::Paused);
-        let mut out: Vec<Download> = host
-            .waiting()
-            .into_iter()
-            .filter(|i| !self.forgotten.contains(i))
-            .filter_map(|i| host.download(i))
-            .filter(waits)
-            .collect();
+        let mut out = self.of(host, host.waiting(), waits);
         let lined: HashSet<usize> = out.iter().map(|d| d.index).collect();
         out.extend(self.list(host, |d| waits(d) && !lined.contains(&d.index)));
         out
     }
 
-    /// Ended downloads in the order they ended, as aria2 lists them.
+    /// Ended downloads in the order they ended, as aria2 lists them (a
+    /// magnet's metadata before its real download).
     fn stopped(&self, host: &dyn Host) -> Vec<Download> {
         let mut ended = self.list(host, |d| d.status.stopped());
-        ended.sort_by_key(|d| d.rank.unwrap_or(usize::MAX));
+        ended.sort_by_key(|d| (d.rank.unwrap_or(usize::MAX), d.part != Part::Metadata));
         ended
     }
 
-    /// The aria2 notification an engine event is, with its gid: what a
-    /// WebSocket client is told. `was_paused`: the task was paused before
-    /// (removing a paused download tells nothing, as in aria2).
-    pub fn notification(&self, event: &Event, was_paused: bool) -> Option<(&'static str, String)> {
-        let (method, index) = match event {
-            Event::Started { index, .. } => ("aria2.onDownloadStart", *index),
-            Event::Paused { index, .. } => ("aria2.onDownloadPause", *index),
-            Event::Finished(r) => match &r.outcome {
-                Ok(_) => ("aria2.onDownloadComplete", r.index),
-                Err(FetchError::Cancelled) if was_paused => return None,
-                Err(FetchError::Cancelled) => ("aria2.onDownloadStop", r.index),
-                Err(_) => ("aria2.onDownloadError", r.index),
-            },
-            _ => return None,
+    /// The aria2 notifications an engine event is, with their gids: what
+    /// a WebSocket client is told, given what was known `before` it.
+    pub fn notifications(&self, event: &Event, before: Before) -> Vec<(&'static str, String)> {
+        let part = if before.magnet && before.torrent {
+            Part::Following
+        } else {
+            Part::Task
         };
-        Some((method, self.gids.gid(index)))
+        let gid = |index: usize| self.gids.of(index, part);
+        match event {
+            Event::Started { index, .. } => vec![("aria2.onDownloadStart", gid(*index))],
+            Event::Paused { index, .. } => vec![("aria2.onDownloadPause", gid(*index))],
+            // A magnet's metadata is its first download, complete; the
+            // real one starts.
+            Event::Torrent { index, .. } if before.magnet && !before.torrent => vec![
+                ("aria2.onDownloadComplete", self.gids.gid(*index)),
+                ("aria2.onDownloadStart", self.gids.of(*index, Part::Following)),
+            ],
+            Event::Swarm { index, swarm } if swarm.seeding && !before.seeding => {
+                vec![("aria2.onBtDownloadComplete", gid(*index))]
+            }
+            Event::Finished(r) => match &r.outcome {
+                // A torrent that did not seed was not told complete yet.
+                Ok(_) if before.torrent && !before.seeding => vec![
+                    ("aria2.onBtDownloadComplete", gid(r.index)),
+                    ("aria2.onDownloadComplete", gid(r.index)),
+                ],
+                Ok(_) => vec![("aria2.onDownloadComplete", gid(r.index))],
+                Err(FetchError::Cancelled) if before.paused => Vec::new(),
+                Err(FetchError::Cancelled) => vec![("aria2.onDownloadStop", gid(r.index))],
+                Err(_) => vec![("aria2.onDownloadError", gid(r.index))],
+            },
+            _ => Vec::new(),
+        }
     }
 
     /// Answers one call that touches downloads.
     pub fn answer(&mut self, host: &mut dyn Host, call: &Call) -> Result<Value, RpcError> {
         let p = &call.params;
-        let gid_of = |d: &Download| json!(self.gids.gid(d.index));
+        let gid_of = |d: &Download| json!(d.gid(&self.gids));
         match call.method {
             Method::AddUri => {
                 let global = host.global();
                 let add = read_add(p.first().unwrap_or(&Value::Null), p.get(1), &global.dir)?;
-                let index = host.add(add).map_err(RpcError::failed)?;
-                if let Some(pos) = p.get(2).and_then(Value::as_i64) {
-                    host.move_to(index, Place::FromStart(pos.max(0)));
-                }
-                Ok(json!(self.gids.gid(index)))
+                self.added(host, add, p.get(2))
+            }
+            Method::AddTorrent => {
+                let global = host.global();
+                let add = bt::read_add_torrent(p, &global.dir)?;
+                self.added(host, add, p.get(3))
             }
             Method::TellStatus => {
                 let d = self.find(host, p)?;
-                Ok(d.to_json(&self.gids.gid(d.index), keys(p.get(1))?.as_deref()))
+                Ok(d.to_json(&self.gids, keys(p.get(1))?.as_deref()))
             }
             Method::GetFiles => Ok(self.find(host, p)?.files()),
             Method::GetUris => Ok(self.find(host, p)?.uris()),
-            Method::GetPeers | Method::GetServers => self.find(host, p).map(|_| json!([])),
+            Method::GetPeers => Ok(bt::peers(&self.find(host, p)?)),
+            Method::GetServers => self.find(host, p).map(|_| json!([])),
             Method::TellActive => {
                 let keys = keys(p.first())?;
                 let active = self.list(host, |d| d.status == Status::Active);
@@ -203,7 +268,7 @@ impl Desk {
                 if !can || !host.pause(d.index) {
                     return Err(RpcError::failed(format!(
                         "GID {} cannot be paused now",
-                        self.gids.gid(d.index)
+                        d.gid(&self.gids)
                     )));
                 }
                 Ok(gid_of(&d))
@@ -213,7 +278,7 @@ impl Desk {
                 if d.status != Status::Paused || !host.resume(d.index) {
                     return Err(RpcError::failed(format!(
                         "GID {} cannot be unpaused now",
-                        self.gids.gid(d.index)
+                        d.gid(&self.gids)
                     )));
                 }
                 Ok(gid_of(&d))
@@ -241,7 +306,7 @@ impl Desk {
                 if d.status.stopped() || !host.cancel(d.index) {
                     return Err(RpcError::failed(format!(
                         "Active Download not found for GID {}",
-                        self.gids.gid(d.index)
+                        d.gid(&self.gids)
                     )));
                 }
                 Ok(gid_of(&d))
@@ -251,19 +316,16 @@ impl Desk {
                 if !d.status.stopped() {
                     return Err(RpcError::failed(format!(
                         "Could not remove download result of GID {}",
-                        self.gids.gid(d.index)
+                        d.gid(&self.gids)
                     )));
                 }
-                self.forgotten.insert(d.index);
-                host.forget(d.index);
+                self.forget_result(host, &d);
                 Ok(json!("OK"))
             }
             Method::PurgeDownloadResult => {
-                let ended: Vec<usize> = self.stopped(host).iter().map(|d| d.index).collect();
-                for &i in &ended {
-                    host.forget(i);
+                for d in self.stopped(host) {
+                    self.forget_result(host, &d);
                 }
-                self.forgotten.extend(ended);
                 Ok(json!("OK"))
             }
             Method::ChangePosition => {
@@ -280,12 +342,12 @@ impl Desk {
                 let at = host.move_to(d.index, place).ok_or_else(|| {
                     RpcError::failed(format!(
                         "GID#{} not found in the waiting queue.",
-                        self.gids.gid(d.index)
+                        d.gid(&self.gids)
                     ))
                 })?;
                 Ok(json!(at))
             }
-            Method::GetOption => Ok(task_options(&self.find(host, p)?)),
+            Method::GetOption => Ok(super::options::task_options(&self.find(host, p)?)),
             Method::ChangeOption => {
                 let d = self.find(host, p)?;
                 let o = p
@@ -294,6 +356,32 @@ impl Desk {
                     .ok_or_else(|| RpcError::params("options must be an object"))?;
                 if let Some(v) = o.get("max-download-limit") {
                     host.set_rate(d.index, rate("max-download-limit", v)?);
+                }
+                // A torrent's other choices, while it is paused (they are
+                // taken as it starts).
+                let mut t = d.options.torrent.clone();
+                let mut changed = false;
+                for (key, v) in o.iter().filter(|(k, _)| *k != "select-file") {
+                    changed |= torrent_option(key, v, &mut t)?;
+                }
+                if changed && (d.status != Status::Paused || !host.set_torrent_options(d.index, t)) {
+                    return Err(RpcError::failed(format!(
+                        "GID {}: a torrent's seeding, trackers and upload limit change while it is paused",
+                        d.gid(&self.gids)
+                    )));
+                }
+                // The files of a torrent, running or not.
+                if let Some(v) = o.get("select-file") {
+                    let mut t = d.options.torrent.clone();
+                    torrent_option("select-file", v, &mut t)?;
+                    if d.torrent.is_none() && d.status != Status::Paused
+                        || !host.select_files(d.index, t.select)
+                    {
+                        return Err(RpcError::failed(format!(
+                            "GID {}: its files cannot be chosen now",
+                            d.gid(&self.gids)
+                        )));
+                    }
                 }
                 Ok(json!("OK"))
             }
@@ -311,6 +399,12 @@ impl Desk {
                 let all = self.list(host, |_| true);
                 let count = |f: &dyn Fn(&Download) -> bool| all.iter().filter(|d| f(d)).count().to_string();
                 let speed: u64 = all.iter().map(|d| d.speed).sum();
+                let up: u64 = all
+                    .iter()
+                    .filter(|d| d.status == Status::Active)
+                    .filter_map(|d| d.swarm.as_ref())
+                    .map(|s| s.upload_speed)
+                    .sum();
                 let stopped_total = host
                     .indices()
                     .into_iter()
@@ -319,7 +413,7 @@ impl Desk {
                     .count();
                 Ok(json!({
                     "downloadSpeed": speed.to_string(),
-                    "uploadSpeed": "0",
+                    "uploadSpeed": up.to_string(),
                     "numActive": count(&|d| d.status == Status::Active),
                     "numWaiting": count(&|d| matches!(d.status, Status::Waiting | Status::Paused)),
                     "numStopped": count(&|d| d.status.stopped()),
@@ -336,11 +430,27 @@ impl Desk {
     }
 
     fn statuses(&self, list: &[Download], keys: Option<&[String]>) -> Value {
-        Value::Array(
-            list.iter()
-                .map(|d| d.to_json(&self.gids.gid(d.index), keys))
-                .collect(),
-        )
+        Value::Array(list.iter().map(|d| d.to_json(&self.gids, keys)).collect())
+    }
+
+    /// A download added (`addUri`, `addTorrent`), put at `position`: its gid.
+    fn added(&mut self, host: &mut dyn Host, add: Add, position: Option<&Value>) -> Result<Value, RpcError> {
+        let index = host.add(add).map_err(RpcError::failed)?;
+        if let Some(pos) = position.and_then(Value::as_i64) {
+            host.move_to(index, Place::FromStart(pos.max(0)));
+        }
+        Ok(json!(self.gids.gid(index)))
+    }
+
+    /// Takes an ended download off the results: a magnet's metadata here
+    /// only; a task's also in the owner's list.
+    fn forget_result(&mut self, host: &mut dyn Host, d: &Download) {
+        if d.part == Part::Metadata {
+            self.forgotten_metadata.insert(d.index);
+        } else {
+            self.forgotten.insert(d.index);
+            host.forget(d.index);
+        }
     }
 }
 
@@ -387,29 +497,6 @@ pub fn window<T: Clone>(list: &[T], offset: i64, num: usize) -> Vec<T> {
     }
 }
 
-fn task_options(d: &Download) -> Value {
-    let o = &d.options;
-    let mut v = json!({
-        "dir": d.dir.display().to_string(),
-        "max-download-limit": o.rate_limit.unwrap_or(0).to_string(),
-    });
-    if let Some(k) = o.segments {
-        v["split"] = json!(k.to_string());
-        v["max-connection-per-server"] = json!(k.to_string());
-    }
-    if let Some(name) = &o.name {
-        v["out"] = json!(name);
-    }
-    if let Some(digest) = &o.sha256 {
-        v["checksum"] = json!(format!("sha-256={}", crate::engine::hex(digest)));
-    }
-    let headers: Vec<String> = o.headers.iter().map(|h| h.line()).collect();
-    if !headers.is_empty() {
-        v["header"] = json!(headers);
-    }
-    v
-}
-
 fn global_options(g: &Global) -> Value {
     json!({
         "dir": g.dir.display().to_string(),
@@ -417,6 +504,10 @@ fn global_options(g: &Global) -> Value {
         "max-overall-download-limit": g.overall_limit.unwrap_or(0).to_string(),
         "split": g.split.to_string(),
         "max-connection-per-server": g.split.to_string(),
+        "max-overall-upload-limit": g.upload_limit.unwrap_or(0).to_string(),
+        "listen-port": g.bt_port.map_or_else(|| "0".to_string(), |p| p.to_string()),
+        "enable-dht": g.dht.to_string(),
+        "seed-ratio": crate::engine::ratio_text(super::options::DEFAULT_SEED_RATIO_MILLI),
     })
 }
 
@@ -427,6 +518,7 @@ fn global_change(o: &serde_json::Map<String, Value>, now: &Global) -> Result<Glo
         match key.as_str() {
             "dir" => c.dir = Some(super::options::folder(&text, &now.dir)),
             "max-overall-download-limit" => c.overall_limit = Some(rate(key, v)?),
+            "max-overall-upload-limit" => c.upload_limit = Some(rate(key, v)?),
             "max-concurrent-downloads" => {
                 let n: usize = text
                     .parse()

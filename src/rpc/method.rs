@@ -61,12 +61,13 @@ methods! {
 }
 
 /// The notifications a WebSocket client may get.
-pub const NOTIFICATIONS: [&str; 5] = [
+pub const NOTIFICATIONS: [&str; 6] = [
     "aria2.onDownloadStart",
     "aria2.onDownloadPause",
     "aria2.onDownloadStop",
     "aria2.onDownloadComplete",
     "aria2.onDownloadError",
+    "aria2.onBtDownloadComplete",
 ];
 
 impl std::str::FromStr for Method {

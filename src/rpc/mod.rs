@@ -6,7 +6,8 @@
 //!
 //! The rooms: `wire` (JSON-RPC envelopes and error codes) → `method`
 //! (aria2's method names and the token) → `status` (a download in aria2's
-//! words) → `options` (`addUri`'s options) → `answer` (the calls that touch
+//! words) → `options` (`addUri`'s options) → `bt` (a torrent in aria2's
+//! words, `addTorrent`) → `answer` (the calls that touch
 //! downloads, run on the owner's thread) → `refusals` (calls turned away,
 //! counted and logged) → `serve` (HTTP, WebSocket, CORS and the door
 //! checks) → this file (binding and the server's thread).
@@ -19,6 +20,7 @@
 //! [`Server::notify`].
 
 pub mod answer;
+pub mod bt;
 pub mod method;
 pub mod options;
 pub mod refusals;
@@ -32,7 +34,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 
-pub use answer::{Desk, Global, GlobalChange, Host};
+pub use answer::{Before, Desk, Global, GlobalChange, Host};
 pub use method::Call;
 pub use options::Add;
 pub use refusals::{RefusalReason, Refusals};

@@ -1,13 +1,18 @@
-//! The options of `aria2.addUri` that browser extensions and web front
-//! ends send, read into what a fanout download takes; the rest are named
-//! back so the task's log can say they were not used.
+//! The options of `aria2.addUri` (and `addTorrent`) that browser
+//! extensions and web front ends send, read into what a fanout download
+//! takes; the rest are named back so the task's log can say they were not
+//! used.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
+use super::status::Download;
 use super::wire::RpcError;
-use crate::engine::{EngineConfig, Header, naming, parse_rate, parse_sha256};
+use crate::engine::{
+    EngineConfig, Header, TorrentOptions, naming, parse_minutes, parse_rate, parse_ratio, parse_select,
+    parse_sha256,
+};
 use crate::input::Options;
 
 /// A download as `aria2.addUri` asked for it.
@@ -60,6 +65,35 @@ pub fn folder(dir: &str, base: &Path) -> PathBuf {
 pub fn rate(key: &str, v: &Value) -> Result<Option<u64>, RpcError> {
     let t = text(key, v)?;
     parse_rate(&t).map_err(|_| RpcError::params(format!("{key}={t:?} is not a rate")))
+}
+
+/// aria2's seeding ratio when a client sets none (its `seed-ratio`
+/// default, 1.0); fanout's settings have no default of their own.
+pub const DEFAULT_SEED_RATIO_MILLI: u64 = 1000;
+
+/// A torrent's option in aria2's words, into `t`; false for a key that is
+/// not one.
+pub fn torrent_option(key: &str, v: &Value, t: &mut TorrentOptions) -> Result<bool, RpcError> {
+    let bad = |what: &str| RpcError::params(format!("{key}={v}: expected {what}"));
+    match key {
+        "select-file" => {
+            t.select = Some(parse_select(&text(key, v)?).ok_or_else(|| bad("1-based files, as 1,3-4"))?);
+        }
+        "seed-ratio" => t.seed.ratio_milli = Some(parse_ratio(&text(key, v)?).ok_or_else(|| bad("a ratio"))?),
+        "seed-time" => t.seed.time = Some(parse_minutes(&text(key, v)?).ok_or_else(|| bad("minutes"))?),
+        "bt-tracker" => {
+            t.trackers = text(key, v)?
+                .split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        "pause-metadata" => t.pause_metadata = text(key, v)? == "true",
+        "max-upload-limit" => t.upload_limit = rate(key, v)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Reads `addUri`'s URIs and options; `base` is the download folder.
@@ -142,8 +176,17 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
                 }
             }
             "pause" => add.paused = text(key, v)? == "true",
-            _ => add.ignored.push(key.clone()),
+            _ => {
+                if !torrent_option(key, v, &mut add.options.torrent)? {
+                    add.ignored.push(key.clone());
+                }
+            }
         }
+    }
+    // A torrent seeds as aria2's would: to a ratio of 1.0 unless told.
+    let seed = &mut add.options.torrent.seed;
+    if seed.ratio_milli.is_none() && super::bt::is_torrent_source(&add.url) {
+        seed.ratio_milli = Some(DEFAULT_SEED_RATIO_MILLI);
     }
     // aria2 opens min(split, connections per server) to one server.
     add.options.segments = match (split, per_server) {
@@ -151,6 +194,49 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
         (a, b) => a.or(b),
     };
     Ok(add)
+}
+
+/// `getOption`: a download's options in aria2's words.
+pub fn task_options(d: &Download) -> Value {
+    let o = &d.options;
+    let mut v = json!({
+        "dir": d.dir.display().to_string(),
+        "max-download-limit": o.rate_limit.unwrap_or(0).to_string(),
+    });
+    if let Some(k) = o.segments {
+        v["split"] = json!(k.to_string());
+        v["max-connection-per-server"] = json!(k.to_string());
+    }
+    if let Some(name) = &o.name {
+        v["out"] = json!(name);
+    }
+    if let Some(digest) = &o.sha256 {
+        v["checksum"] = json!(format!("sha-256={}", crate::engine::hex(digest)));
+    }
+    let headers: Vec<String> = o.headers.iter().map(|h| h.line()).collect();
+    if !headers.is_empty() {
+        v["header"] = json!(headers);
+    }
+    let t = &o.torrent;
+    if let Some(select) = &t.select {
+        v["select-file"] = json!(crate::engine::select_text(select));
+    }
+    if let Some(r) = t.seed.ratio_milli {
+        v["seed-ratio"] = json!(crate::engine::ratio_text(r));
+    }
+    if let Some(time) = t.seed.time {
+        v["seed-time"] = json!(crate::engine::minutes_text(time));
+    }
+    if !t.trackers.is_empty() {
+        v["bt-tracker"] = json!(t.trackers.join(","));
+    }
+    if let Some(r) = t.upload_limit {
+        v["max-upload-limit"] = json!(r.to_string());
+    }
+    if t.pause_metadata {
+        v["pause-metadata"] = json!("true");
+    }
+    v
 }
 
 #[cfg(test)]
@@ -178,7 +264,26 @@ mod tests {
         assert_eq!(a.options.segments, Some(4));
         assert_eq!(a.options.sha256, Some([0xab; 32]));
         assert!(a.paused);
-        assert_eq!(a.ignored, vec!["seed-time".to_string()]);
+        assert_eq!(a.options.torrent.seed.time, Some(std::time::Duration::ZERO));
+        assert_eq!(a.options.torrent.seed.ratio_milli, None, "not a torrent");
+        assert!(a.ignored.is_empty());
+        let t = read_add(
+            &json!(["magnet:?xt=urn:btih:ab"]),
+            Some(
+                &json!({"select-file": "1,3-4", "bt-tracker": "http://t/a, http://u/b",
+                "pause-metadata": "true", "max-upload-limit": "100K", "seed-time": "1.5"}),
+            ),
+            Path::new("/dl"),
+        )
+        .unwrap()
+        .options
+        .torrent;
+        assert_eq!(t.select, Some(vec![0, 2, 3]));
+        assert_eq!(t.trackers, ["http://t/a", "http://u/b"]);
+        assert!(t.pause_metadata);
+        assert_eq!(t.upload_limit, Some(100 << 10));
+        assert_eq!(t.seed.time, Some(std::time::Duration::from_secs(90)));
+        assert_eq!(t.seed.ratio_milli, Some(1000), "aria2's default ratio");
         let abs = read_add(
             &json!(["http://h/a"]),
             Some(&json!({"dir": "/x", "header": "A: 1"})),

@@ -315,11 +315,11 @@ fn plan_call(
             "version": env!("CARGO_PKG_VERSION"),
             // "fanout" tells a client (another fanout's window) which
             // server this is; aria2's clients list features as they are.
-            "enabledFeatures": ["HTTPS", "Async DNS", "GZip", "fanout"],
+            "enabledFeatures": ["BitTorrent", "HTTPS", "Async DNS", "GZip", "fanout"],
         }))),
         Method::GetSessionInfo => ready(Ok(json!({"sessionId": shared.session}))),
-        Method::AddTorrent | Method::AddMetalink => ready(Err(RpcError::failed(
-            "fanout fetches HTTP(S) only: torrents and metalinks are not supported",
+        Method::AddMetalink => ready(Err(RpcError::failed(
+            "fanout fetches HTTP(S) and BitTorrent: metalinks are not supported",
         ))),
         Method::Shutdown | Method::ForceShutdown => ready(Err(RpcError::failed(
             "fanout is not shut down over RPC: close its window",

@@ -3,11 +3,12 @@
 //! codes for what went wrong.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::FetchError;
 pub use crate::engine::backend::DownloadStatus as Status;
+use crate::engine::{FetchError, SwarmNow, TorrentMeta};
 use crate::input::Options;
 
 /// What the RPC can tell of one download; the front end that owns the
@@ -30,6 +31,30 @@ pub struct Download {
     pub options: Options,
     /// Its place in the order downloads ended (1 first), once it ended.
     pub rank: Option<usize>,
+    /// A torrent's metadata, once known.
+    pub torrent: Option<Arc<TorrentMeta>>,
+    /// A running torrent's swarm, as last reported.
+    pub swarm: Option<Arc<SwarmNow>>,
+    /// Which of aria2's downloads this is: a magnet is two once its
+    /// metadata is known (see [`Part`]).
+    pub part: Part,
+}
+
+/// aria2 downloads a magnet as two downloads: its metadata (the gid
+/// `addUri` gave), which completes and is `followedBy` the torrent's real
+/// download (a second gid, `following` the first). fanout runs one task
+/// for both: the second gid is a view of the same task (the first gid's
+/// number plus [`Gids::FOLLOWING`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The task itself (an HTTP download, a `.torrent`, a magnet whose
+    /// metadata is not known yet).
+    #[default]
+    Task,
+    /// A magnet's metadata download, complete.
+    Metadata,
+    /// A magnet's real download: the task, under its second gid.
+    Following,
 }
 
 impl Status {
@@ -98,17 +123,36 @@ impl Gids {
         }
     }
 
+    /// Added to a magnet's gid for its real download's.
+    pub const FOLLOWING: u64 = 1 << 32;
+
+    /// The gid of a task (for a magnet: its metadata download).
     pub fn gid(&self, index: usize) -> String {
         format!("{:016x}", self.base.wrapping_add(index as u64))
     }
 
-    /// The index a gid names (any download ever added this run may be).
-    pub fn index(&self, gid: &str) -> Option<usize> {
+    /// The gid of one of aria2's downloads of a task.
+    pub fn of(&self, index: usize, part: Part) -> String {
+        match part {
+            Part::Task | Part::Metadata => self.gid(index),
+            Part::Following => format!(
+                "{:016x}",
+                self.base.wrapping_add(Gids::FOLLOWING).wrapping_add(index as u64)
+            ),
+        }
+    }
+
+    /// The index a gid names (any download ever added this run may be),
+    /// and whether it names a magnet's real download.
+    pub fn index(&self, gid: &str) -> Option<(usize, bool)> {
         if gid.len() != 16 {
             return None;
         }
-        let n = u64::from_str_radix(gid, 16).ok()?;
-        usize::try_from(n.wrapping_sub(self.base)).ok()
+        let n = u64::from_str_radix(gid, 16).ok()?.wrapping_sub(self.base);
+        match n.checked_sub(Gids::FOLLOWING) {
+            Some(i) => Some((usize::try_from(i).ok()?, true)),
+            None => Some((usize::try_from(n).ok()?, false)),
+        }
     }
 
     /// `getSessionInfo`'s id.
@@ -130,8 +174,17 @@ impl Default for Gids {
 }
 
 impl Download {
-    /// The `files` entry: one file, its path, sizes and URIs.
+    /// Its gid: the task's, or its magnet's second one.
+    pub fn gid(&self, gids: &Gids) -> String {
+        gids.of(self.index, self.part)
+    }
+
+    /// The `files` entry: one file, its path, sizes and URIs; a torrent's
+    /// files (see [`super::bt`]).
     pub fn files(&self) -> Value {
+        if let Some(files) = super::bt::files(self) {
+            return files;
+        }
         let path = self
             .path
             .as_ref()
@@ -157,7 +210,8 @@ impl Download {
     }
 
     /// `tellStatus`'s object, with only `keys` when some are asked for.
-    pub fn to_json(&self, gid: &str, keys: Option<&[String]>) -> Value {
+    pub fn to_json(&self, gids: &Gids, keys: Option<&[String]>) -> Value {
+        let gid = &self.gid(gids);
         let mut o = Map::new();
         let mut put = |k: &str, v: Value| {
             if keys.is_none_or(|keys| keys.iter().any(|x| x == k)) {
@@ -182,6 +236,10 @@ impl Download {
         } else if self.status == Status::Complete {
             put("errorCode", json!("0"));
         }
+        // A torrent's own fields, over the ones above.
+        for (k, v) in super::bt::status(self, gids) {
+            put(k, v);
+        }
         Value::Object(o)
     }
 }
@@ -196,9 +254,11 @@ mod tests {
         let gid = g.gid(41);
         assert_eq!(gid.len(), 16);
         assert!(gid.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_eq!(g.index(&gid), Some(41));
+        assert_eq!(g.index(&gid), Some((41, false)));
+        assert_eq!(g.index(&g.of(41, Part::Following)), Some((41, true)));
+        assert_ne!(g.of(41, Part::Following), gid);
         assert_eq!(g.index("zz"), None);
-        assert_ne!(g.index(&Gids::new().gid(41)), Some(41));
+        assert_ne!(g.index(&Gids::new().gid(41)), Some((41, false)));
     }
 
     #[test]
@@ -219,16 +279,19 @@ mod tests {
             }),
             options: Options::default(),
             rank: Some(1),
+            torrent: None,
+            swarm: None,
+            part: Part::Task,
         };
-        let all = d.to_json("0123456789abcdef", None);
+        let gids = Gids {
+            base: 0x0123456789ab0000,
+        };
+        let all = d.to_json(&gids, None);
         assert_eq!(all["totalLength"], json!("10"));
         assert_eq!(all["status"], json!("error"));
         assert_eq!(all["errorCode"], json!("3"));
         assert_eq!(all["files"][0]["path"], json!("/d/a"));
-        let some = d.to_json(
-            "0123456789abcdef",
-            Some(&["gid".into(), "completedLength".into()]),
-        );
-        assert_eq!(some, json!({"gid": "0123456789abcdef", "completedLength": "4"}));
+        let some = d.to_json(&gids, Some(&["gid".into(), "completedLength".into()]));
+        assert_eq!(some, json!({"gid": "0123456789ab0000", "completedLength": "4"}));
     }
 }

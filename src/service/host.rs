@@ -86,6 +86,9 @@ impl Host for Owner<'_> {
             error,
             options: row.options.clone(),
             rank: row.rank,
+            torrent: row.torrent.clone(),
+            swarm: row.swarm.clone(),
+            part: crate::rpc::status::Part::Task,
         })
     }
 
@@ -99,11 +102,15 @@ impl Host for Owner<'_> {
 
     fn global(&self) -> Global {
         let s = &*self.settings;
+        let torrent = self.downloads.engine_config(s).torrent;
         Global {
             dir: s.target_dir(),
             max_concurrent: s.workers(),
             overall_limit: s.rate_limit(),
             split: s.segments,
+            upload_limit: torrent.upload_limit,
+            bt_port: torrent.port,
+            dht: torrent.dht,
         }
     }
 
@@ -154,8 +161,21 @@ impl Host for Owner<'_> {
 
     fn set_global(&mut self, change: GlobalChange) -> Result<(), String> {
         let before = self.settings.clone();
+        let torrent = self.downloads.torrent.clone();
+        if let Some(limit) = change.upload_limit {
+            self.downloads.torrent.upload_limit = Some(limit);
+        }
         self.apply_global(change);
-        self.settings_changed |= *self.settings != before;
+        // The engine follows (see `hub`), with the torrents' part too.
+        self.settings_changed |= *self.settings != before || self.downloads.torrent != torrent;
         Ok(())
+    }
+
+    fn select_files(&mut self, index: usize, files: Option<Vec<usize>>) -> bool {
+        self.downloads.select_files(index, files)
+    }
+
+    fn set_torrent_options(&mut self, index: usize, options: crate::engine::TorrentOptions) -> bool {
+        self.downloads.set_torrent_options(index, options)
     }
 }

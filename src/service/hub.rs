@@ -84,9 +84,10 @@ impl Service {
     fn apply_settings(&mut self) {
         self.settings_version += 1;
         let limit = self.downloads.rate_limit(&self.settings);
+        let config = self.downloads.engine_config(&self.settings);
         if let Some(engine) = self.downloads.engine.as_mut() {
             engine.set_rate_limit(limit);
-            if let Err(e) = engine.reconfigure(self.settings.engine_config()) {
+            if let Err(e) = engine.reconfigure(config) {
                 tracing::warn!("the engine keeps its settings: {e}");
             }
         }

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
-use crate::engine::{Engine, EngineError, Event, Job, Waker};
+use crate::engine::{Engine, EngineConfig, EngineError, Event, Job, Waker};
 use crate::input::Options;
 use crate::rpc::Desk;
 use crate::schedule::SpeedChoice;
@@ -60,6 +60,18 @@ pub struct Downloads {
     pub speed: SpeedChoice,
     /// What the schedule last applied.
     pub schedule: schedule::ScheduleState,
+    /// The torrents' engine settings this run has over the settings'
+    /// (`fanout serve --no-dht`, an RPC client's upload limit).
+    pub torrent: TorrentOverride,
+}
+
+/// Torrent settings of this run, over the settings': each one given
+/// replaces the settings' value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TorrentOverride {
+    pub port: Option<u16>,
+    pub dht: Option<bool>,
+    pub upload_limit: Option<Option<u64>>,
 }
 
 /// What taking the saved queue back found, for the face to say.
@@ -84,7 +96,69 @@ impl Downloads {
             resume_later: Vec::new(),
             speed: SpeedChoice::default(),
             schedule: Default::default(),
+            torrent: TorrentOverride::default(),
         }
+    }
+
+    /// The engine's settings: the settings', with this run's torrent
+    /// settings over them.
+    pub fn engine_config(&self, settings: &Settings) -> EngineConfig {
+        let mut config = settings.engine_config();
+        let t = &self.torrent;
+        config.torrent.port = t.port.or(config.torrent.port);
+        config.torrent.dht = t.dht.unwrap_or(config.torrent.dht);
+        config.torrent.upload_limit = t.upload_limit.unwrap_or(config.torrent.upload_limit);
+        config
+    }
+
+    /// A paused torrent's choices, replaced (see
+    /// [`Engine::set_torrent_options`]); false when no engine holds it.
+    pub fn set_torrent_options(&mut self, i: usize, options: crate::engine::TorrentOptions) -> bool {
+        let ok = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.set_torrent_options(i, options.clone()));
+        if ok && let Some(row) = self.model.rows.get_mut(i) {
+            row.options.torrent = options;
+            self.save(i);
+        }
+        ok
+    }
+
+    /// Chooses a torrent's files anew (0-based; `None`: all), in the
+    /// engine and its row (kept with the queue), as the RPC's
+    /// `changeOption select-file` does: a paused torrent stays paused.
+    /// False when no engine has the task.
+    pub fn select_files(&mut self, i: usize, files: Option<Vec<usize>>) -> bool {
+        let ok = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.select_files(i, files.clone()));
+        if ok && let Some(row) = self.model.rows.get_mut(i) {
+            row.options.torrent.select = files;
+            self.save(i);
+        }
+        ok
+    }
+
+    /// The window's file list applied: the files chosen, and a torrent
+    /// that waited for them (`pause_metadata`) goes on.
+    pub fn choose_files(&mut self, i: usize, files: Vec<usize>) -> bool {
+        if !self.select_files(i, Some(files)) {
+            return false;
+        }
+        let waited = self
+            .model
+            .rows
+            .get_mut(i)
+            .is_some_and(|row| std::mem::take(&mut row.options.torrent.pause_metadata));
+        if waited {
+            self.save(i);
+            if self.model.rows[i].state.can_resume() {
+                self.resume(i);
+            }
+        }
+        true
     }
 
     /// Starts an engine with the settings as they are (at start, when the
@@ -95,7 +169,7 @@ impl Downloads {
         let (tx, events) = crossbeam_channel::unbounded();
         self.engine = None;
         self.events = crossbeam_channel::never();
-        let engine = Engine::new(settings.engine_config(), tx, waker)?;
+        let engine = Engine::new(self.engine_config(settings), tx, waker)?;
         engine.set_paused(self.queue_paused);
         engine.set_rate_limit(self.rate_limit(settings));
         self.engine = Some(engine);
@@ -228,10 +302,14 @@ impl Downloads {
                 Event::Queued { index, .. } | Event::Paused { index, .. } => Some(*index),
                 _ => None,
             };
+            let finished = matches!(&event, Event::Finished(_));
             before(&event, self);
             self.model.apply(event, Instant::now());
             if let Some(index) = changed {
                 self.save(index);
+                if finished {
+                    self.drop_added_torrent(index);
+                }
             }
             if start.elapsed() >= budget {
                 return !self.events.is_empty();
@@ -240,25 +318,49 @@ impl Downloads {
         false
     }
 
+    /// The `.torrent` that `aria2.addTorrent` wrote for a task goes once
+    /// the task is done or removed (kept while it may resume or retry).
+    fn drop_added_torrent(&self, index: usize) {
+        let Some(row) = self.model.rows.get(index) else {
+            return;
+        };
+        if matches!(row.state, TaskState::Done | TaskState::Cancelled)
+            && let Some(path) = crate::rpc::bt::added_file(&row.url)
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Tells the RPC's WebSocket clients what an event means to them
     /// (`aria2.onDownloadStart`…); called with the list as it is before
     /// the event.
     pub fn tell(&self, server: &crate::rpc::Server, event: &Event) {
-        if let Some((method, gid)) = self.notification(event) {
+        for (method, gid) in self.notifications(event) {
             server.notify(method, &gid);
         }
     }
 
-    fn notification(&self, event: &Event) -> Option<(&'static str, String)> {
-        let was_paused = match event {
-            Event::Finished(r) => self
-                .model
-                .rows
-                .get(r.index)
-                .is_some_and(|row| row.state == TaskState::Paused),
-            _ => false,
+    fn notifications(&self, event: &Event) -> Vec<(&'static str, String)> {
+        let index = match event {
+            Event::Started { index, .. }
+            | Event::Paused { index, .. }
+            | Event::Torrent { index, .. }
+            | Event::Swarm { index, .. } => *index,
+            Event::Finished(r) => r.index,
+            _ => return Vec::new(),
         };
-        self.desk.notification(event, was_paused)
+        let before = self
+            .model
+            .rows
+            .get(index)
+            .map(|row| crate::rpc::Before {
+                paused: row.state == TaskState::Paused,
+                magnet: crate::rpc::bt::is_magnet(&row.url),
+                torrent: row.torrent.is_some(),
+                seeding: row.state == TaskState::Seeding,
+            })
+            .unwrap_or_default();
+        self.desk.notifications(event, before)
     }
 
     /// Empties the list (only offered when every task has ended): an empty
@@ -347,23 +449,6 @@ impl Downloads {
         // A pause the transfer had not yet seen is simply undone.
         if ok && self.model.rows[i].state == TaskState::Pausing {
             self.model.mark(i, TaskState::Running);
-        }
-        ok
-    }
-
-    /// Chooses a torrent's files (0-based), in the engine and its row; a
-    /// torrent that waited for them (`pause_metadata`) goes on. False if
-    /// the engine does not have the task.
-    pub fn select_files(&mut self, i: usize, files: Vec<usize>) -> bool {
-        let ok = self
-            .engine
-            .as_ref()
-            .is_some_and(|e| e.select_files(i, Some(files)));
-        if let Some(row) = self.model.rows.get_mut(i).filter(|_| ok)
-            && std::mem::take(&mut row.options.torrent.pause_metadata)
-            && row.state.can_resume()
-        {
-            self.resume(i);
         }
         ok
     }

@@ -47,6 +47,8 @@ pub struct ServeConfig {
     pub clock: Arc<dyn Clock>,
     /// The system bus logind is asked on (`None`: the system's).
     pub system_bus: Option<String>,
+    /// Torrent settings of this run over the settings' (`--no-dht`).
+    pub torrent: super::TorrentOverride,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,7 @@ pub fn run(
 ) -> Result<(), ServeError> {
     let settings = config.settings;
     let mut core = Downloads::new(&settings);
+    core.torrent = config.torrent;
     // The service waits on the channels themselves: no face to wake.
     // Started first, the engine takes the queue back as it is restored.
     core.start_engine(&settings, Arc::new(|| {}))?;

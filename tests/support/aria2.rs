@@ -31,6 +31,11 @@ impl Drop for Daemon {
 impl Daemon {
     /// Starts one, or says why not (skip, or fail in CI).
     pub fn start() -> Option<Daemon> {
+        Daemon::start_with(&[])
+    }
+
+    /// The same with more of aria2c's options (a torrent's: DHT off…).
+    pub fn start_with(more: &[&str]) -> Option<Daemon> {
         if Command::new("aria2c")
             .arg("--version")
             .stdout(Stdio::null())
@@ -57,6 +62,7 @@ impl Daemon {
                 "--retry-wait=0",
                 "--auto-file-renaming=false",
             ])
+            .args(more)
             .arg(format!("--dir={}", dir.path().display()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -3,7 +3,8 @@
 //! downloads that run on another machine (a home server, a NAS, a seedbox).
 //!
 //! Two threads: a dispatcher that hands the next task to aria2
-//! (`aria2.addUri`, or `aria2.unpause` for one paused there) when the
+//! (`aria2.addUri`, `aria2.addTorrent` for a `.torrent`, or
+//! `aria2.unpause` for one paused there) when the
 //! backend's budget has room, and a poller that asks for the state of every
 //! download it handed over, a few times a second, in one `system.multicall`
 //! of `aria2.tellStatus` with only the keys it needs. It maps aria2's states
@@ -14,6 +15,10 @@
 //! When the daemon cannot be reached, nothing fails: the poller reports the
 //! connection as lost ([`Event::Remote`]) and tries again every second; the
 //! downloads go on there and their states come back with the connection.
+//!
+//! A magnet's metadata download, once complete, is followed by the
+//! torrent's real download under a new gid (`followedBy`): the poller then
+//! follows that gid for the task.
 
 mod poll;
 pub(crate) mod rpc;
@@ -259,8 +264,63 @@ impl AddOptions {
         if !headers.is_empty() {
             o.insert("header".into(), json!(headers));
         }
+        torrent_options(&task.torrent, &mut o);
         Value::Object(o)
     }
+}
+
+/// A torrent's choices as aria2's options. Seeding as fanout means it:
+/// neither limit set stops at completion (aria2 would seed to a ratio of
+/// 1.0), a time alone is not cut short by aria2's default ratio. Peers
+/// given by hand are not passed: aria2 takes none.
+fn torrent_options(t: &crate::engine::job::TorrentOptions, o: &mut serde_json::Map<String, Value>) {
+    use crate::engine::bt::{minutes_text, ratio_text, select_text};
+    if let Some(select) = &t.select {
+        o.insert("select-file".into(), json!(select_text(select)));
+    }
+    let (ratio, time) = match (t.seed.ratio_milli, t.seed.time) {
+        (None, None) => (None, Some(std::time::Duration::ZERO)),
+        (None, Some(time)) => (Some(0), Some(time)),
+        (ratio, time) => (ratio, time),
+    };
+    if let Some(r) = ratio {
+        o.insert("seed-ratio".into(), json!(ratio_text(r)));
+    }
+    if let Some(time) = time {
+        o.insert("seed-time".into(), json!(minutes_text(time)));
+    }
+    if !t.trackers.is_empty() {
+        o.insert("bt-tracker".into(), json!(t.trackers.join(",")));
+    }
+    if let Some(limit) = t.upload_limit {
+        o.insert("max-upload-limit".into(), json!(limit.to_string()));
+    }
+    if t.pause_metadata {
+        o.insert("pause-metadata".into(), json!("true"));
+    }
+}
+
+/// How a task goes to aria2: a `.torrent` on this machine as its bytes
+/// (`aria2.addTorrent`), anything else by URI (a magnet too).
+fn add_call(task: &Task, options: &AddOptions) -> Result<(&'static str, Vec<Value>), FetchError> {
+    use base64::Engine as _;
+    if task.url.scheme() == "file" {
+        let path = task
+            .url
+            .to_file_path()
+            .map_err(|()| FetchError::InvalidUrl(task.raw_url.clone()))?;
+        let bytes = std::fs::read(&path).map_err(|e| FetchError::io(&path, &e))?;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        return Ok((
+            "aria2.addTorrent",
+            vec![json!(b64), json!([]), options.for_task(task)],
+        ));
+    }
+    // Its mirrors too: aria2 takes several URIs as one file's.
+    let uris: Vec<&str> = std::iter::once(task.url.as_str())
+        .chain(task.mirrors.iter().map(String::as_str))
+        .collect();
+    Ok(("aria2.addUri", vec![json!(uris), options.for_task(task)]))
 }
 
 /// The proxy settings as aria2 takes them with each download. `System`
@@ -326,18 +386,10 @@ fn hand_over(
                     Err(e)
                 }
             },
-            None => rpc.call_as::<String>(
-                "aria2.addUri",
-                // Its mirrors too: aria2 takes several URIs as one file's.
-                vec![
-                    json!(
-                        std::iter::once(task.url.as_str())
-                            .chain(task.mirrors.iter().map(String::as_str))
-                            .collect::<Vec<_>>()
-                    ),
-                    options.for_task(task),
-                ],
-            ),
+            None => {
+                let (method, params) = add_call(task, options).map_err(Some)?;
+                rpc.call_as::<String>(method, params)
+            }
         };
         match result {
             Ok(gid) => return Ok(gid),

@@ -152,6 +152,20 @@ impl Poller {
     }
 
     fn apply(&mut self, gid: &str, status: &Status) {
+        // A magnet's metadata is in: aria2 goes on under another gid,
+        // which this task follows (the first one's result is dropped).
+        if status.status == DownloadStatus::Complete
+            && let Some(next) = status.followed_by.first()
+        {
+            let mut tracked = sync::lock(&self.tracked);
+            if let Some(mut e) = tracked.remove(gid) {
+                e.named = false;
+                tracked.insert(next.clone(), e);
+            }
+            drop(tracked);
+            let _ = self.rpc.call("aria2.removeDownloadResult", vec![json!(gid)]);
+            return;
+        }
         let index = {
             let mut tracked = sync::lock(&self.tracked);
             let Some(e) = tracked.get_mut(gid) else { return };

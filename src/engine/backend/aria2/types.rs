@@ -60,11 +60,32 @@ pub(crate) struct Status {
     /// The folder it saves into, on the daemon's machine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<String>,
+    /// A magnet's metadata download, complete: the gid of the torrent's
+    /// real download, which goes on in its place.
+    #[serde(default, rename = "followedBy", skip_serializing_if = "Vec::is_empty")]
+    pub followed_by: Vec<String>,
+    /// A torrent's: its name once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bittorrent: Option<BtInfo>,
+}
+
+/// `bittorrent` of `aria2.tellStatus`: only what names the download.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct BtInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<BtName>,
+}
+
+/// `bittorrent.info`: the torrent's name (none for a magnet's metadata).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct BtName {
+    pub name: String,
 }
 
 impl Status {
     /// What the poller asks about each download.
-    pub(crate) const KEYS: [&str; 8] = [
+    /// (A torrent's name and where it goes name its result.)
+    pub(crate) const KEYS: [&str; 11] = [
         "gid",
         "status",
         "totalLength",
@@ -73,20 +94,24 @@ impl Status {
         "errorMessage",
         "files",
         "connections",
+        "dir",
+        "followedBy",
+        "bittorrent",
     ];
 
     /// What the remote view asks about every download on the daemon: the
-    /// poller's keys, and where it goes.
-    pub(crate) const LISTED_KEYS: [&str; 9] = {
-        let mut keys = [""; 9];
-        let mut i = 0;
-        while i < Self::KEYS.len() {
-            keys[i] = Self::KEYS[i];
-            i += 1;
-        }
-        keys[8] = "dir";
-        keys
-    };
+    /// poller's keys, which say where it goes.
+    pub(crate) const LISTED_KEYS: [&str; 11] = Self::KEYS;
+
+    /// A torrent's name, once its metadata is known.
+    fn torrent_name(&self) -> Option<&str> {
+        self.bittorrent.as_ref()?.info.as_ref().map(|i| i.name.as_str())
+    }
+
+    /// A magnet's metadata download (aria2 names its file `[METADATA]…`).
+    pub(crate) fn is_metadata(&self) -> bool {
+        self.path().is_some_and(|p| p.starts_with("[METADATA]")) || !self.followed_by.is_empty()
+    }
 
     /// The first file's first URI: what the download was added for.
     pub(crate) fn url(&self) -> Option<&str> {
@@ -97,6 +122,12 @@ impl Status {
     /// The file's name once the daemon knows it (and its size): what
     /// [`Event::Receiving`] tells.
     pub(crate) fn name(&self) -> Option<String> {
+        if self.is_metadata() {
+            return None;
+        }
+        if let Some(name) = self.torrent_name() {
+            return Some(name.to_string());
+        }
         let path = self.path().filter(|_| self.total_length > 0)?;
         let name = std::path::Path::new(path)
             .file_name()
@@ -127,7 +158,7 @@ impl Status {
     pub(crate) fn outcome(&self) -> Option<Result<Saved, FetchError>> {
         match self.status {
             DownloadStatus::Complete => Some(Ok(Saved {
-                path: self.path().unwrap_or("").into(),
+                path: self.saved_path().unwrap_or_default().into(),
                 bytes: self.completed_length,
                 skipped: false,
                 files: Vec::new(),
@@ -135,6 +166,20 @@ impl Status {
             DownloadStatus::Error => Some(Err(self.error())),
             DownloadStatus::Removed => Some(Err(FetchError::Cancelled)),
             DownloadStatus::Active | DownloadStatus::Waiting | DownloadStatus::Paused => None,
+        }
+    }
+
+    /// Where the result is: a torrent's file or folder (its name in its
+    /// folder), else the first file.
+    fn saved_path(&self) -> Option<String> {
+        match (self.torrent_name(), &self.dir) {
+            (Some(name), Some(dir)) => Some(
+                std::path::Path::new(dir)
+                    .join(name)
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
+            _ => self.path().map(str::to_string),
         }
     }
 

@@ -200,9 +200,9 @@ impl Drive {
             meta: describe(self.options.select.as_deref()),
         });
         // aria2's `pause-metadata`: the files are known, none written yet.
-        // A torrent resumed after the pause (its mark is there) goes on.
+        // A torrent resumed after the pause (its mark is there, so it is
+        // kept) goes on.
         if self.options.pause_metadata && !started_before {
-            let _ = std::fs::remove_file(&mark);
             self.reporter.queue.pause(self.index, || {});
             return Attempt::failed(None, 0, FetchError::Cancelled);
         }
