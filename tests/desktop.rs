@@ -13,8 +13,9 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-#[test]
-fn install_desktop_entry_puts_fanout_in_the_menu_with_this_binary() {
+/// `fanout --install-desktop-entry` into a home of its own: the home (kept
+/// while it is used) and its data folder.
+fn install() -> (tempfile::TempDir, std::path::PathBuf) {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
     let out = Command::new(env!("CARGO_BIN_EXE_fanout"))
@@ -24,6 +25,12 @@ fn install_desktop_entry_puts_fanout_in_the_menu_with_this_binary() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    (home, data)
+}
+
+#[test]
+fn install_desktop_entry_puts_fanout_in_the_menu_with_this_binary() {
+    let (_home, data) = install();
     let entry = std::fs::read_to_string(data.join("applications/fanout.desktop")).unwrap();
     let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_fanout")).unwrap();
     assert!(entry.contains(&format!("Exec={} %U\n", exe.display())), "{entry}");
@@ -37,15 +44,7 @@ fn install_desktop_entry_puts_fanout_in_the_menu_with_this_binary() {
 /// the entry says it opens both, and the desktop's own checker takes it.
 #[test]
 fn the_desktop_entry_opens_magnet_links_and_torrent_files() {
-    let home = tempfile::tempdir().unwrap();
-    let data = home.path().join("data");
-    let out = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .arg("--install-desktop-entry")
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", &data)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (_home, data) = install();
     let path = data.join("applications/fanout.desktop");
     let entry = std::fs::read_to_string(&path).unwrap();
     let mime = entry

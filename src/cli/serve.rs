@@ -39,13 +39,8 @@ pub struct ServeArgs {
     /// command line, where `ps` shows it.
     #[arg(long = "rpc-secret-file", value_name = "FILE")]
     pub rpc_secret_file: Option<PathBuf>,
-    /// The port torrents' peers connect to (else the settings').
-    #[arg(long, value_name = "PORT")]
-    pub bt_port: Option<u16>,
-    /// No DHT and no local peer discovery: torrents' peers come from their
-    /// trackers and the peers given only.
-    #[arg(long)]
-    pub no_dht: bool,
+    #[command(flatten)]
+    pub swarm: super::torrent::SwarmArgs,
 }
 
 impl ServeArgs {
@@ -161,8 +156,8 @@ pub fn run_serve(args: &ServeArgs, folders: &Folders) -> ExitCode {
         clock: std::sync::Arc::new(crate::schedule::SystemClock),
         system_bus: None,
         torrent: crate::service::TorrentOverride {
-            port: args.bt_port,
-            dht: args.no_dht.then_some(false),
+            port: args.swarm.bt_port,
+            dht: args.swarm.no_dht.then_some(false),
             upload_limit: None,
         },
     };

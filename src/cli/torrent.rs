@@ -28,19 +28,27 @@ pub struct TorrentArgs {
     /// trackers and the DHT give.
     #[arg(long = "peer", value_name = "HOST:PORT", value_parser = parse_peer)]
     pub peers: Vec<SocketAddr>,
-    /// The port peers connect to (default: one the system picks).
+    #[command(flatten)]
+    pub swarm: SwarmArgs,
+}
+
+/// Where torrents meet their peers: `fanout get`'s and `fanout serve`'s.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct SwarmArgs {
+    /// The port torrents' peers connect to (else the settings', or one
+    /// the system picks).
     #[arg(long, value_name = "PORT")]
     pub bt_port: Option<u16>,
-    /// No DHT and no local peer discovery: peers come from the torrent's
-    /// trackers and --peer only.
+    /// No DHT and no local peer discovery: torrents' peers come from their
+    /// trackers and the peers given only.
     #[arg(long)]
     pub no_dht: bool,
 }
 
 impl TorrentArgs {
     pub fn apply(&self, config: &mut EngineConfig) {
-        config.torrent.port = self.bt_port;
-        config.torrent.dht = !self.no_dht;
+        config.torrent.port = self.swarm.bt_port;
+        config.torrent.dht = !self.swarm.no_dht;
     }
 
     pub fn options(&self) -> TorrentOptions {
