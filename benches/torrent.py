@@ -14,7 +14,7 @@ client would:
            --seed-time=0 -d OUT FILE.torrent
 
 and the output is checked byte for byte (SHA-256). Prints the median wall
-seconds, CPU seconds and peak RSS (wait4) of each, and the ratio to aria2c's
+seconds, CPU seconds (wait4) and peak RSS (GNU time) of each, and the ratio to aria2c's
 median time. Quote ratios, not seconds: the machine is shared and noisy.
 
 Target (the issue's): fanout <= 1.0x aria2c's time, peak RSS < 64 MiB.
@@ -22,7 +22,7 @@ Target (the issue's): fanout <= 1.0x aria2c's time, peak RSS < 64 MiB.
     python3 benches/torrent.py target/release/fanout            # 3 rounds, 300 MB
     python3 benches/torrent.py target/release/fanout 5 --size 100 --seeder transmission
 
-Needs aria2c (apt-get install aria2), and transmission-daemon and
+Needs aria2c (apt-get install aria2), GNU time (/usr/bin/time), and transmission-daemon and
 transmission-remote for --seeder transmission. Everything stays on loopback.
 """
 import argparse
@@ -173,15 +173,22 @@ def seed_transmission(tmp, data_dir, torrent):
 
 
 # ------------------------------------------------------------------ runs
-def run(cmd):
+def run(cmd, tmp):
+    """Wall and CPU seconds (wait4), peak RSS in MiB (GNU time: wait4's
+    would count this Python process, which the child starts as a copy of),
+    exit code and stderr."""
+    rss_file = os.path.join(tmp, "rss")
     started = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file, *cmd],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - started
     err = p.stderr.read().decode(errors="replace")
     p.stderr.close()
     code = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code, err
+    with open(rss_file) as f:
+        rss = int(f.read().split()[-1]) / 1024
+    return wall, usage.ru_utime + usage.ru_stime, rss, code, err
 
 
 def sha256(path):
@@ -234,7 +241,7 @@ def main():
                 for name, cmd in clients.items():
                     out = os.path.join(tmp, f"{name}-{r}")
                     os.makedirs(out)
-                    wall, cpu, rss, code, err = run(cmd(out))
+                    wall, cpu, rss, code, err = run(cmd(out), tmp)
                     got = os.path.join(out, "big.bin")
                     ok = code == 0 and os.path.exists(got) and sha256(got) == want
                     print(f"round {r + 1} {name:7} {wall:7.2f} s  cpu {cpu:6.2f} s  "
