@@ -400,3 +400,56 @@ fn a_websocket_hears_the_magnets_two_downloads_and_the_torrent_complete() {
         ]
     );
 }
+
+/// `kill -9` of the service mid-torrent, then a start on the same folder:
+/// the torrent comes back with the files it was told to take, continues
+/// with the pieces it had (the seeder does not send them all again) and
+/// ends with only those files, whole.
+#[test]
+fn a_restarted_service_continues_a_torrent_with_its_choices() {
+    let tracker = Tracker::start();
+    let seeder = Seeder::with_tracker_limited(&files(), &tracker.announce_url(), 100_000);
+    let home = tempfile::tempdir().unwrap();
+    let first = Serve::start_in(home.path(), &["--no-dht"]);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&seeder.torrent);
+    let options = json!({"select-file": "1,3", "seed-time": "0"});
+    let gid = first.call("aria2.addTorrent", json!([b64, [], options])).unwrap();
+    let wanted: u64 = [0, 2].iter().map(|&i| files()[i].1.len() as u64).sum();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = first.call("aria2.tellStatus", json!([gid])).unwrap();
+        let done: u64 = st["completedLength"].as_str().unwrap().parse().unwrap();
+        if done >= 150_000 {
+            assert!(done < wanted, "finished before the kill: {st:#}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "too slow: {st:#}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    first.signal("KILL");
+    drop(first);
+    let sent_before = seeder.uploaded();
+
+    let again = Serve::start_in(home.path(), &["--no-dht"]);
+    // Paused, as any restored download is unless the settings say go on.
+    again.call("aria2.unpauseAll", json!([])).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let stopped = again.call("aria2.tellStopped", json!([0, 10])).unwrap();
+        if let Some(d) = stopped.as_array().unwrap().first() {
+            break d.clone();
+        }
+        assert!(Instant::now() < deadline, "the torrent did not continue");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(done["status"], "complete", "{done:#}");
+    assert_eq!(done["totalLength"], wanted.to_string());
+    let folder = again.folder().join(NAME);
+    assert_whole(&folder, &["a.bin", "名前 é.dat"]);
+    assert_eq!(listed(&folder), ["a.bin", "名前 é.dat"]);
+    let sent_after = seeder.uploaded() - sent_before;
+    assert!(
+        sent_after < wanted - 100_000,
+        "{sent_after} bytes sent again of {wanted}: the pieces it had were fetched anew"
+    );
+}

@@ -59,6 +59,11 @@ impl Seeder {
         Seeder::start_with(files, None, Some(tracker))
     }
 
+    /// Both: found through `tracker`, uploading at most `bps` a second.
+    pub fn with_tracker_limited(files: &[(&str, Vec<u8>)], tracker: &str, bps: u32) -> Seeder {
+        Seeder::start_with(files, Some(bps), Some(tracker))
+    }
+
     fn start_with(files: &[(&str, Vec<u8>)], bps: Option<u32>, tracker: Option<&str>) -> Seeder {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join(NAME);
