@@ -201,3 +201,32 @@ fn damaged_pieces_are_fetched_again() {
         "fetched {fetched} of {total} bytes again for one bad piece"
     );
 }
+
+/// Removing a torrent while it seeds ends the seeding and keeps its
+/// files: the download is done, not cancelled.
+#[test]
+fn removing_a_seeding_torrent_keeps_its_files() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    let (engine, rx) = engine(None, None);
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(0),
+        time: Some(Duration::from_secs(600)),
+    };
+    let index = engine.submit(job);
+    wait_for(&rx, |e| match e {
+        Event::Swarm { swarm, .. } if swarm.seeding => Some(()),
+        _ => None,
+    });
+    assert!(engine.cancel(index));
+    let r = finished(&rx);
+    assert!(r.is_ok(), "{r:?}");
+    for (path, bytes) in files() {
+        assert_eq!(
+            std::fs::read(out.path().join(NAME).join(path)).unwrap(),
+            bytes,
+            "{path}"
+        );
+    }
+}

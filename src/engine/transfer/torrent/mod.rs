@@ -358,6 +358,12 @@ impl Drive {
             }
             let stats = handle.stats();
             if halted(&self.reporter, &self.ctl) {
+                // Removing a torrent that seeds ends the seeding: its
+                // files are whole and stay (as qBittorrent's Remove keeps
+                // them), and the download is done.
+                if complete.is_some() && cancelled(&self.reporter, &self.ctl) {
+                    return Watched::Ended(Ok(()));
+                }
                 return Watched::Ended(Err((stats.progress_bytes, FetchError::Cancelled)));
             }
             if let Some(e) = stats.error {
