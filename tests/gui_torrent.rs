@@ -196,3 +196,39 @@ fn settings_torrents_are_changed_in_the_panel_and_kept() {
     harness.get_by_label("种子开始前选择文件");
     harness.get_by_label("监听端口");
 }
+
+/// A file dropped on the window, as the windowing backend hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// A `.torrent` dropped on the window (its name with a space) is offered
+/// in the add dialog as a download of its own, by its path.
+#[test]
+fn a_dropped_torrent_file_is_offered_as_a_download() {
+    let swarm = swarm(|_| {});
+    let dropped = swarm.torrent.with_file_name("the set.torrent");
+    std::fs::copy(&swarm.torrent, &dropped).unwrap();
+    let mut harness = swarm.setup.harness();
+    settle(&mut harness);
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(dropped.clone())));
+    step_until(&mut harness, "the add dialog", |app| {
+        !app.add_dialog_text().is_empty()
+    });
+    assert_eq!(
+        harness.state().add_dialog_text().trim(),
+        dropped.to_string_lossy()
+    );
+}

@@ -350,6 +350,20 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
     }
     assert!(harness.query_by_label("Copied URLs").is_none(), "offered again");
 
+    // A magnet link is offered as a URL is (and ignored here).
+    let magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=set";
+    let mut xclip = support::programs::Killed(copy(&display, magnet));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label("Add 1 URL?").is_none() {
+        harness.step();
+        assert!(Instant::now() < deadline, "no notice for a magnet link");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = xclip.0.wait();
+    harness.get_by_label("Ignore").click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("Copied URLs").is_none());
+
     // A new one, reviewed in the add dialog first.
     let _xclip = support::programs::Killed(copy(&display, &server.url("/clip/d.bin")));
     let deadline = Instant::now() + Duration::from_secs(10);

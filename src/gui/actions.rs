@@ -151,7 +151,13 @@ impl FanoutApp {
                 std::thread::spawn(move || {
                     let mut text = String::new();
                     for p in paths {
-                        if let Some(t) = crate::input::read_list(&p) {
+                        // A dropped `.torrent` is a download of its own
+                        // (its path); other files are lists of URLs.
+                        let path = p.to_string_lossy();
+                        if crate::engine::is_torrent_source(&path) {
+                            text.push_str(&path);
+                            text.push('\n');
+                        } else if let Some(t) = crate::input::read_list(&p) {
                             text.push_str(&t);
                             text.push('\n');
                         }

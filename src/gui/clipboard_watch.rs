@@ -1,5 +1,5 @@
-//! Clipboard watching (off by default): copying http(s) URLs, or a list of
-//! them, offers them in a small notice (`Add 3 URLs?` with `Add`,
+//! Clipboard watching (off by default): copying http(s) URLs or magnet
+//! links, or a list of them, offers them in a small notice (`Add 3 URLs?` with `Add`,
 //! `Review…` and `Ignore`); URLs already queued are not offered again.
 //!
 //! The clipboard is read off the UI thread. On X11 (and XWayland) the
@@ -242,7 +242,7 @@ impl FanoutApp {
             let (urls, _) = super::add::take_valid(&text, ADD_CAP);
             let urls: Vec<_> = urls
                 .into_iter()
-                .filter(|(u, _)| u.starts_with("http://") || u.starts_with("https://"))
+                .filter(|(u, _)| offered(u))
                 .filter(|(u, _)| !queued.contains(&normal(u)) && seen.insert(normal(u)))
                 .collect();
             if !urls.is_empty() {
@@ -313,6 +313,15 @@ impl FanoutApp {
             Answer::Ignore => {}
         }
     }
+}
+
+/// What copying offers: web addresses and magnet links (not a path that
+/// happens to name a `.torrent` file, which is copied for other reasons).
+fn offered(url: &str) -> bool {
+    let scheme = url.split_once(':').map_or("", |(s, _)| s);
+    ["http", "https", "magnet"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
 }
 
 /// A URL as the url crate writes it, so `http://Host/a` and `http://host/a`
