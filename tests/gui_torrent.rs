@@ -150,7 +150,7 @@ fn a_finished_torrent_seeds_to_a_leecher_and_its_row_shows_the_swarm() {
         let swarm = core.model.rows[0].swarm.clone();
         swarm.is_some_and(|s| s.uploaded > 0)
     });
-    harness.get_by_label_contains(" peers (");
+    harness.get_by_label_contains(" · seeds ");
     let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
     assert!(
         leech.join().unwrap().unwrap() > 0,
