@@ -230,3 +230,57 @@ fn removing_a_seeding_torrent_keeps_its_files() {
         );
     }
 }
+
+/// Seeding limits changed while a torrent seeds take effect at once: a
+/// torrent told to seed for ten minutes, then for none, ends.
+#[test]
+fn seeding_limits_changed_while_it_seeds_take_effect() {
+    let seeder = Seeder::start(&files());
+    let out = tempfile::tempdir().unwrap();
+    let (engine, rx) = engine(None, None);
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(0),
+        time: Some(Duration::from_secs(600)),
+    };
+    let mut changed = job.torrent.clone();
+    let index = engine.submit(job);
+    wait_for(&rx, |e| match e {
+        Event::Swarm { swarm, .. } if swarm.seeding => Some(()),
+        _ => None,
+    });
+    changed.seed.time = Some(Duration::ZERO);
+    assert!(engine.set_torrent_options(index, changed));
+    let r = finished(&rx);
+    assert!(r.is_ok(), "{r:?}");
+}
+
+/// Files chosen while a torrent runs stay chosen when it is paused and
+/// resumed: its task starts again with them, not with the first choice.
+#[test]
+fn files_chosen_while_it_runs_stay_chosen_after_a_pause() {
+    let seeder = Seeder::start_limited(&files(), Some(60_000));
+    let out = tempfile::tempdir().unwrap();
+    let (engine, rx) = engine(None, None);
+    let mut job = job(&seeder.magnet, out.path(), &seeder);
+    job.torrent.select = Some(vec![1]);
+    let index = engine.submit(job);
+    wait_for(&rx, |e| matches!(e, Event::Torrent { .. }).then_some(()));
+    assert!(engine.select_files(index, Some(vec![1, 2])));
+    wait_for(&rx, |e| match e {
+        Event::Torrent { meta, .. } if meta.files[2].selected => Some(()),
+        _ => None,
+    });
+    assert!(engine.pause(index));
+    wait_for(&rx, |e| matches!(e, Event::Paused { .. }).then_some(()));
+    assert!(engine.resume(index));
+    let r = finished(&rx);
+    assert!(r.is_ok(), "{r:?}");
+    let root = out.path().join(NAME);
+    for (i, (path, bytes)) in files().into_iter().enumerate() {
+        match i {
+            0 => assert!(!root.join(path).exists(), "{path} was not chosen"),
+            _ => assert_eq!(std::fs::read(root.join(path)).unwrap(), bytes, "{path}"),
+        }
+    }
+}

@@ -353,11 +353,29 @@ impl Engine {
         }
     }
 
-    /// Replaces a paused (or ended) torrent's choices: its seeding limits,
-    /// trackers, upload limit… taken when it starts again. False if the
-    /// task is not held.
+    /// Replaces a torrent's choices: its seeding limits, trackers, upload
+    /// limit, files. A paused (or ended) one takes them when it starts
+    /// again; a running one at its next look (within a second): seeding
+    /// limits as they are, the rest by adding it again with them (its
+    /// verified pieces kept). False if the task is not there.
     pub fn set_torrent_options(&self, index: usize, options: TorrentOptions) -> bool {
-        self.reporter.queue.amend(index, |task| task.torrent = options)
+        if self
+            .reporter
+            .queue
+            .amend(index, |task| task.torrent = options.clone())
+        {
+            return true;
+        }
+        // Running, or queued: its transfer takes them at its next look
+        // (seeding limits at once, the rest by adding it again).
+        match self.reporter.queue.ctl(index) {
+            Some(ctl) => {
+                *sync::lock(&ctl.retorrent) = Some(options);
+                ctl.wake.notify_one();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Queues a task that failed or was cancelled once more. Its new result

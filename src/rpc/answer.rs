@@ -357,16 +357,17 @@ impl Desk {
                 if let Some(v) = o.get("max-download-limit") {
                     host.set_rate(d.index, rate("max-download-limit", v)?);
                 }
-                // A torrent's other choices, while it is paused (they are
-                // taken as it starts).
+                // A torrent's other choices, whatever its state: a running
+                // one takes seeding limits at once and the rest by starting
+                // again with them (see `Engine::set_torrent_options`).
                 let mut t = d.options.torrent.clone();
                 let mut changed = false;
                 for (key, v) in o.iter().filter(|(k, _)| *k != "select-file") {
                     changed |= torrent_option(key, v, &mut t)?;
                 }
-                if changed && (d.status != Status::Paused || !host.set_torrent_options(d.index, t)) {
+                if changed && !host.set_torrent_options(d.index, t) {
                     return Err(RpcError::failed(format!(
-                        "GID {}: a torrent's seeding, trackers and upload limit change while it is paused",
+                        "GID {}: its download is not there to change",
                         d.gid(&self.gids)
                     )));
                 }

@@ -57,6 +57,11 @@ pub(crate) struct TaskCtl {
     /// A running torrent's files chosen anew (0-based; `Some(None)`: all),
     /// taken by its transfer at its next look.
     pub(crate) reselect: std::sync::Mutex<Option<Option<Vec<usize>>>>,
+    /// A running or queued torrent's choices replaced, taken by its
+    /// transfer at its next look.
+    pub(crate) retorrent: std::sync::Mutex<Option<crate::engine::job::TorrentOptions>>,
+    /// The choices a torrent's transfer last ran with, for its task.
+    pub(crate) torrent_now: std::sync::Mutex<Option<crate::engine::job::TorrentOptions>>,
 }
 
 impl TaskCtl {
@@ -134,6 +139,21 @@ impl RemoteGid {
 }
 
 impl Task {
+    /// A torrent's choices as its transfer last ran with them, and any
+    /// changed after its last look: what it starts with next.
+    fn take_torrent_changes(&mut self) {
+        let ctl = &self.ctl;
+        if let Some(o) = sync::lock(&ctl.torrent_now).take() {
+            self.torrent = o;
+        }
+        if let Some(o) = sync::lock(&ctl.retorrent).take() {
+            self.torrent = o;
+        }
+        if let Some(files) = sync::lock(&ctl.reselect).take() {
+            self.torrent.select = files;
+        }
+    }
+
     /// A task that has not run yet.
     pub(crate) fn new(index: usize, url: Url, job: Job) -> Task {
         let ctl = TaskCtl::default();
@@ -344,7 +364,8 @@ impl Queue {
     /// `report` runs under the lock for a task that is paused or queued
     /// again, so its report precedes anything said of it later (a resume, a
     /// worker's next run).
-    pub(crate) fn settle(&self, task: Task, ok: bool, halted: bool, report: impl FnOnce(Settled)) {
+    pub(crate) fn settle(&self, mut task: Task, ok: bool, halted: bool, report: impl FnOnce(Settled)) {
+        task.take_torrent_changes();
         let mut state = self.lock();
         state.running.remove(&task.index);
         if let Some(slot) = &task.slot {

@@ -54,7 +54,7 @@ pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source:
             .into_iter()
             .flatten()
             .min(),
-        upload_limit: task.torrent.upload_limit.or(config.torrent.upload_limit),
+        upload_limit: config.torrent.upload_limit,
         if_exists: config.if_exists,
     };
     // Driven on the session's runtime: librqbit's futures want its
@@ -72,6 +72,17 @@ enum Watched {
     Ended(Result<(), (u64, FetchError)>),
     /// The user chose other files (0-based; `None`: all).
     Reselect(Option<Vec<usize>>),
+    /// The user changed its choices.
+    Options(TorrentOptions),
+}
+
+/// Whether `new` differs from `old` only in what needs no new start: the
+/// seeding limits (and `pause_metadata`, past by now).
+fn same_but_seeding(new: &TorrentOptions, old: &TorrentOptions) -> bool {
+    let mut new = new.clone();
+    new.seed = old.seed;
+    new.pause_metadata = old.pause_metadata;
+    new == *old
 }
 
 /// How often the swarm is reported.
@@ -99,7 +110,7 @@ struct Drive {
     options: TorrentOptions,
     /// Bytes per second to download at most.
     limit: Option<u64>,
-    /// Bytes per second to upload at most.
+    /// Bytes per second to upload at most, unless the task's options say.
     upload_limit: Option<u64>,
     /// What to do when the torrent's name is taken.
     if_exists: IfExists,
@@ -118,13 +129,25 @@ fn cancelled(reporter: &Reporter, ctl: &TaskCtl) -> bool {
 }
 
 impl Drive {
-    async fn run(self, source: Source) -> Attempt {
+    async fn run(mut self, source: Source) -> Attempt {
+        let attempt = self.drive(source).await;
+        // What it last ran with (files and limits changed while it ran)
+        // goes back to its task, for its next start.
+        *crate::sync::lock(&self.ctl.torrent_now) = Some(self.options.clone());
+        attempt
+    }
+
+    async fn drive(&mut self, source: Source) -> Attempt {
         let fail = |e: TorrentError| Attempt::failed(None, 0, e.into());
-        let mut trackers = match &source {
+        let magnet_tr = match &source {
             Source::Magnet(m) => magnet_trackers(m),
             _ => Vec::new(),
         };
-        trackers.extend(self.options.trackers.iter().cloned());
+        // The magnet's trackers and the task's own (`bt-tracker`).
+        let trackers = |options: &TorrentOptions| -> Vec<String> {
+            magnet_tr.iter().chain(&options.trackers).cloned().collect()
+        };
+        let listing_trackers = trackers(&self.options);
         // A magnet's failure here is its peers'; a file's is its content.
         let unreadable: fn(String) -> TorrentError = match &source {
             Source::Magnet(_) => TorrentError::NoMetadata,
@@ -143,7 +166,7 @@ impl Drive {
         let listing = AddTorrentOptions {
             list_only: true,
             initial_peers: peers.clone(),
-            trackers: (!trackers.is_empty()).then(|| trackers.clone()),
+            trackers: (!listing_trackers.is_empty()).then(|| listing_trackers.clone()),
             ..Default::default()
         };
         let listed = match self
@@ -213,8 +236,10 @@ impl Drive {
         // Unselected files' bytes that share a piece with a selected one.
         let scratch = self.dir.join(format!(".fanout-{hash}.unselected"));
         let mut plan = plan;
-        let mut select = self.options.select.clone();
+        // When it was complete (seeding counts from there), over re-adds.
+        let mut complete: Option<Instant> = None;
         let ended = loop {
+            let trackers = trackers(&self.options);
             let storage = storage::Factory {
                 root: plan.root.clone(),
                 paths: plan.paths.clone().into(),
@@ -222,7 +247,7 @@ impl Drive {
             };
             let opts = AddTorrentOptions {
                 output_folder: Some(plan.root.to_string_lossy().into_owned()),
-                only_files: select.clone(),
+                only_files: self.options.select.clone(),
                 initial_peers: initial.clone(),
                 // The files a paused task left are checked piece by piece and
                 // continued, not refused.
@@ -231,7 +256,7 @@ impl Drive {
                 storage_factory: Some(storage.boxed()),
                 ratelimits: librqbit::limits::LimitsConfig {
                     download_bps: bps(self.limit),
-                    upload_bps: bps(self.upload_limit),
+                    upload_bps: bps(self.options.upload_limit.or(self.upload_limit)),
                 },
                 ..Default::default()
             };
@@ -254,7 +279,13 @@ impl Drive {
                 total: Some(plan.total),
                 validator: None,
             });
-            let ended = self.watch(&handle, &plan).await;
+            let ended = loop {
+                match self.watch(&handle, &plan, &mut complete).await {
+                    // Seeding limits take effect as they are.
+                    Watched::Options(o) if same_but_seeding(&o, &self.options) => self.options = o,
+                    other => break other,
+                }
+            };
             // Seeding ends with the task: the files stay unless cancelled.
             let remove = matches!(ended, Watched::Ended(Err((_, FetchError::Cancelled))))
                 && cancelled(&self.reporter, &self.ctl);
@@ -265,18 +296,25 @@ impl Drive {
                 Watched::Ended(ended) => break (ended, remove),
                 // Chosen anew: the torrent is added again with its new
                 // files; the verified pieces on disk are kept.
+                // Other choices: added again with them, the same way.
                 Watched::Reselect(chosen) => {
-                    select = chosen.map(|c| c.into_iter().filter(|&i| i < files.len()).collect());
-                    plan = match plan::plan(&self.dir, name.as_deref(), &files, select.as_deref(), k) {
-                        Ok(p) => p,
-                        Err(e) => return fail(e),
-                    };
-                    self.reporter.emit(Event::Torrent {
-                        index: self.index,
-                        meta: describe(select.as_deref()),
-                    });
+                    self.options.select = chosen;
+                    // Other files: not complete until they are.
+                    complete = None;
                 }
+                Watched::Options(o) => self.options = o,
             }
+            let select = self.options.select.take();
+            self.options.select = select.map(|c| c.into_iter().filter(|&i| i < files.len()).collect());
+            let select = self.options.select.as_deref();
+            plan = match plan::plan(&self.dir, name.as_deref(), &files, select, k) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            self.reporter.emit(Event::Torrent {
+                index: self.index,
+                meta: describe(select),
+            });
         };
         let (ended, remove) = ended;
         // A paused task continues with the scratch's pieces too.
@@ -345,9 +383,13 @@ impl Drive {
     /// Reports progress and the swarm until the torrent is complete and
     /// seeded as long as asked; or halted (the bytes so far and the
     /// error); or its files chosen anew.
-    async fn watch(&self, handle: &librqbit::ManagedTorrent, plan: &Plan) -> Watched {
+    async fn watch(
+        &self,
+        handle: &librqbit::ManagedTorrent,
+        plan: &Plan,
+        complete: &mut Option<Instant>,
+    ) -> Watched {
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
-        let mut complete: Option<Instant> = None;
         let mut last = u64::MAX;
         let mut speeds = view::Speeds::new();
         let mut swarm_at: Option<Instant> = None;
@@ -371,6 +413,9 @@ impl Drive {
             }
             if let Some(chosen) = crate::sync::lock(&self.ctl.reselect).take() {
                 return Watched::Reselect(chosen);
+            }
+            if let Some(options) = crate::sync::lock(&self.ctl.retorrent).take() {
+                return Watched::Options(options);
             }
             if stats.progress_bytes != last {
                 last = stats.progress_bytes;
