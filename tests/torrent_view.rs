@@ -127,15 +127,14 @@ fn files_chosen_anew_while_it_runs() {
     }
 }
 
-/// With an upload limit, a leecher that gets the torrent from fanout alone
-/// gets it no faster than the limit.
-#[test]
-fn the_upload_limit_holds_for_a_leecher() {
+/// Seeds a torrent with the engine's upload limit `limit`, given at its
+/// start or set once it seeds, then has a leecher that can only get the
+/// torrent from fanout do so: it gets it whole, no faster than the limit.
+fn a_leecher_is_held_to(limit: u64, at_start: bool) {
     let seeder = Seeder::start(&files());
     let out = tempfile::tempdir().unwrap();
     let port = free_port();
-    let limit = 150_000u64;
-    let (engine, rx) = engine(Some(port), Some(limit));
+    let (mut engine, rx) = engine(Some(port), at_start.then_some(limit));
     let mut job = job(&seeder.magnet, out.path(), &seeder);
     job.torrent.seed = SeedLimits {
         ratio_milli: Some(0),
@@ -146,6 +145,11 @@ fn the_upload_limit_holds_for_a_leecher() {
         Event::Swarm { swarm, .. } if swarm.seeding => Some(()),
         _ => None,
     });
+    if !at_start {
+        let mut config = engine.config().clone();
+        config.torrent.upload_limit = Some(limit);
+        engine.reconfigure(config).unwrap();
+    }
     let torrent = seeder.torrent.clone();
     drop(seeder);
     let second = tempfile::tempdir().unwrap();
@@ -168,6 +172,19 @@ fn the_upload_limit_holds_for_a_leecher() {
     );
     let total: u64 = files().iter().map(|(_, b)| b.len() as u64).sum();
     assert_eq!(got, total);
+}
+
+/// With an upload limit, a leecher that gets the torrent from fanout alone
+/// gets it no faster than the limit.
+#[test]
+fn the_upload_limit_holds_for_a_leecher() {
+    a_leecher_is_held_to(150_000, true);
+}
+
+/// The limit over all torrents, set while one seeds, holds at once.
+#[test]
+fn an_upload_limit_set_while_it_seeds_holds() {
+    a_leecher_is_held_to(150_000, false);
 }
 
 /// A finished torrent's file damaged on disk: fetched again over it

@@ -173,6 +173,8 @@ impl Engine {
         retired.push(old);
         drop(retired);
         self.slots = slots(&config);
+        // Over all torrents, at once (the session's own limit).
+        self.reporter.swarm.set_upload_limit(config.torrent.upload_limit);
         self.config = config;
         Ok(())
     }

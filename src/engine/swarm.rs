@@ -78,6 +78,21 @@ impl Swarm {
     }
 }
 
+impl Swarm {
+    /// The upload limit over all torrents, changed while the session runs
+    /// (a session started later takes it from the engine's settings).
+    pub(crate) fn set_upload_limit(&self, limit: Option<u64>) {
+        if let Some(s) = &sync::lock(&self.state).started {
+            s.session.ratelimits.set_upload_bps(bps(limit));
+        }
+    }
+}
+
+/// A limit in bytes per second as librqbit takes it.
+pub(crate) fn bps(limit: Option<u64>) -> Option<std::num::NonZeroU32> {
+    limit.and_then(|l| std::num::NonZeroU32::new(u32::try_from(l).unwrap_or(u32::MAX)))
+}
+
 impl Drop for Lease<'_> {
     /// The last torrent's end stops the session: its runtime's thread ends
     /// the runtime, which closes the listen port and leaves the DHT.
@@ -134,6 +149,11 @@ async fn start(config: TorrentConfig) -> Result<Started, String> {
         }),
         persistence: None,
         fastresume: false,
+        // The engine's upload limit is over all torrents: the session's.
+        ratelimits: librqbit::limits::LimitsConfig {
+            upload_bps: bps(config.upload_limit),
+            download_bps: None,
+        },
         ..Default::default()
     };
     // The session spawns its tasks on the runtime it is created in.

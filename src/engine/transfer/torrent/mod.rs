@@ -28,6 +28,7 @@ use crate::engine::error::{FetchError, TorrentError};
 use crate::engine::job::{Event, Saved, TorrentOptions};
 use crate::engine::queue::{Task, TaskCtl};
 use crate::engine::report::{Reporter, Room};
+use crate::engine::swarm::bps;
 
 /// The largest `.torrent` body read from an http(s) URL.
 pub(crate) const MAX_TORRENT: u64 = 32 * 1024 * 1024;
@@ -54,7 +55,6 @@ pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source:
             .into_iter()
             .flatten()
             .min(),
-        upload_limit: config.torrent.upload_limit,
         if_exists: config.if_exists,
     };
     // Driven on the session's runtime: librqbit's futures want its
@@ -88,11 +88,6 @@ fn same_but_seeding(new: &TorrentOptions, old: &TorrentOptions) -> bool {
 /// How often the swarm is reported.
 const SWARM_EVERY: Duration = Duration::from_secs(1);
 
-/// A limit in bytes per second as librqbit takes it.
-fn bps(limit: Option<u64>) -> Option<std::num::NonZeroU32> {
-    limit.and_then(|l| std::num::NonZeroU32::new(u32::try_from(l).unwrap_or(u32::MAX)))
-}
-
 /// Where a torrent goes: a plan under its `k`-th name, or nowhere (the
 /// name is taken and `--if-exists skip`).
 enum Placed {
@@ -110,8 +105,6 @@ struct Drive {
     options: TorrentOptions,
     /// Bytes per second to download at most.
     limit: Option<u64>,
-    /// Bytes per second to upload at most, unless the task's options say.
-    upload_limit: Option<u64>,
     /// What to do when the torrent's name is taken.
     if_exists: IfExists,
 }
@@ -256,7 +249,8 @@ impl Drive {
                 storage_factory: Some(storage.boxed()),
                 ratelimits: librqbit::limits::LimitsConfig {
                     download_bps: bps(self.limit),
-                    upload_bps: bps(self.options.upload_limit.or(self.upload_limit)),
+                    // The task's own; the engine's is the session's, over all.
+                    upload_bps: bps(self.options.upload_limit),
                 },
                 ..Default::default()
             };
