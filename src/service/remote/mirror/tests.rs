@@ -189,7 +189,7 @@ fn a_torrents_files_and_swarm_come_from_its_status_and_change_only_when_it_does(
     let mut v = view();
     let t0 = Instant::now();
     let waiting = torrent_entry("t", "paused", false, [true; 3]);
-    v.apply(&torrent_listing(&[], &[waiting.clone()]), t0);
+    v.apply(&torrent_listing(&[], std::slice::from_ref(&waiting)), t0);
     let row = &v.downloads.model.rows[0];
     assert_eq!(row.state, TaskState::Paused);
     assert_eq!(row.name, "T");
@@ -226,7 +226,7 @@ fn a_torrents_files_and_swarm_come_from_its_status_and_change_only_when_it_does(
     let chosen = [true, false, true];
     let seeding = torrent_entry("t", "active", true, chosen);
     v.apply(
-        &torrent_listing(&[seeding.clone()], &[]),
+        &torrent_listing(std::slice::from_ref(&seeding), &[]),
         t0 + Duration::from_secs(2),
     );
     let row = &v.downloads.model.rows[0];
@@ -252,7 +252,7 @@ fn a_seeding_torrent_paused_and_resumed_seeds_again_and_others_have_no_torrent()
     let t0 = Instant::now();
     let seeding = torrent_entry("t", "active", true, [true; 3]);
     let paused = torrent_entry("t", "paused", true, [true; 3]);
-    v.apply(&torrent_listing(&[seeding.clone()], &[]), t0);
+    v.apply(&torrent_listing(std::slice::from_ref(&seeding), &[]), t0);
     assert_eq!(v.downloads.model.rows[0].state, TaskState::Seeding);
     v.apply(&torrent_listing(&[], &[paused]), t0);
     assert_eq!(v.downloads.model.rows[0].state, TaskState::Paused);
