@@ -245,6 +245,89 @@ print(" ".join(gids))
     );
 }
 
+/// A torrent added on a `fanout serve` (DHT off) to wait for its files:
+/// the window lists its three files, the two chosen there are the two
+/// written on the server, and the row ends done (or seeding). The
+/// torrent comes from the tests' own seeder and tracker on loopback.
+#[test]
+fn a_servers_torrent_shows_its_files_and_takes_the_ones_chosen_in_the_window() {
+    use base64::Engine as _;
+    use support::torrent::{NAME, Seeder, files};
+
+    let tracker = support::tracker::Tracker::start();
+    let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
+    wait_for("the seeder to announce", || {
+        tracker.heard_from(seeder.addr.port()) > 0
+    });
+    let serve = support::serve::Serve::start_with(&["--no-dht"]);
+    let torrent = base64::engine::general_purpose::STANDARD.encode(&seeder.torrent);
+    let options = json!({"pause-metadata": "true", "seed-time": "0"});
+    let gid = serve
+        .call("aria2.addTorrent", json!([torrent, [], options]))
+        .unwrap();
+    let gid = gid.as_str().unwrap().to_string();
+
+    let setup = Setup::new();
+    setup.change_settings(|s| {
+        s.server.connect = true;
+        s.server.url = serve.url();
+    });
+    Secrets::in_dir(setup.config.path(), false)
+        .set(SERVER_SECRET, Some(&serve.secret))
+        .unwrap();
+    let mut harness = setup.harness();
+    let torrent_row = |app: &FanoutApp| app.core().model.rows.iter().position(|r| r.torrent.is_some());
+    step_until(&mut harness, "the torrent waiting with its files", |app| {
+        torrent_row(app).is_some_and(|i| app.core().model.rows[i].state == TaskState::Paused)
+    });
+    let i = torrent_row(harness.state()).unwrap();
+    {
+        let app = harness.state();
+        let row = &app.core().model.rows[i];
+        assert_eq!(row.name, NAME);
+        let meta = row.torrent.clone().unwrap();
+        assert_eq!(meta.info_hash.len(), 40);
+        let names: Vec<&str> = meta.files.iter().map(|f| f.name.as_str()).collect();
+        let expected: Vec<&str> = files().iter().map(|(p, _)| *p).collect();
+        assert_eq!(names, expected);
+        assert!(meta.files.iter().all(|f| f.selected));
+        assert_eq!(meta.files[1].length, files()[1].1.len() as u64);
+        assert!(row.swarm.is_some());
+    }
+    let folder = serve.folder().join(NAME);
+    assert!(!folder.join("a.bin").exists(), "written while it waited");
+
+    // The first and the last chosen in the window's file list: only those
+    // are written.
+    harness.state_mut().perform(Action::ChooseFiles(i));
+    // A window shows once egui has measured it.
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness.get_by_label("b.txt").click();
+    harness.step();
+    harness.get_by_label("Download these").click();
+    harness.step();
+    step_until(&mut harness, "the torrent done or seeding", |app| {
+        matches!(
+            app.core().model.rows[i].state,
+            TaskState::Done | TaskState::Seeding
+        )
+    });
+    let status = serve.call("aria2.getOption", json!([gid])).unwrap();
+    assert_eq!(status["select-file"], "1,3");
+    wait_for("the chosen files written", || {
+        let all = files();
+        [&all[0], &all[2]]
+            .iter()
+            .all(|(p, bytes)| std::fs::read(folder.join(p)).is_ok_and(|got| &got == bytes))
+    });
+    assert!(!folder.join(files()[1].0).exists(), "not chosen but written");
+    let meta = harness.state().core().model.rows[i].torrent.clone().unwrap();
+    let chosen: Vec<bool> = meta.files.iter().map(|f| f.selected).collect();
+    assert_eq!(chosen, [true, false, true]);
+}
+
 mod the_window_shows_and_controls_a_server_s_downloads {
     #[test]
     fn fanout_serve() {

@@ -183,10 +183,13 @@ impl FanoutApp {
                     remote.send(RemoteCommand::Move { index, place });
                 }
             }
-            // aria2's RPC has no way to ask the first three; choosing a
-            // torrent's files (`changeOption select-file`) the server
-            // client does not speak yet.
-            Action::Retry(_) | Action::SetRate(..) | Action::ClearList | Action::SelectFiles(..) => {
+            // `changeOption select-file`, and on if it waited paused.
+            Action::SelectFiles(index, files) => remote.send(RemoteCommand::SelectFiles {
+                index: *index,
+                files: files.clone(),
+            }),
+            // aria2's RPC has no way to ask these.
+            Action::Retry(_) | Action::SetRate(..) | Action::ClearList => {
                 self.notify(tr!(NotOnServer));
             }
             _ => return false,

@@ -116,7 +116,6 @@ impl FanoutApp {
                 self.files.open(i, meta);
             }
         }
-        let on_server = self.shows_server();
         let Some(open) = &mut self.files.open else {
             return;
         };
@@ -151,13 +150,10 @@ impl FanoutApp {
                     size = human_bytes(bytes)
                 ));
                 ui.horizontal(|ui| {
+                    // On a server too: `select-file` there.
                     let r = ui
-                        .add_enabled(n > 0 && !on_server, egui::Button::new(tr!(ApplyFiles)))
-                        .on_disabled_hover_text(if on_server {
-                            tr!(NotOnServer)
-                        } else {
-                            tr!(NoFileChosen)
-                        });
+                        .add_enabled(n > 0, egui::Button::new(tr!(ApplyFiles)))
+                        .on_disabled_hover_text(tr!(NoFileChosen));
                     apply = r.clicked();
                     if ui.button(tr!(Close)).clicked() {
                         keep = false;

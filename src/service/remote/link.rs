@@ -2,7 +2,7 @@
 //! the user's commands, and hands what it learns to the view. The secret
 //! stays inside the aria2 engine's client ([`Rpc`]), which never logs it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,7 @@ use crossbeam_channel::{Receiver, select};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
+use super::bt::{self, Bt};
 use super::mirror::{Listing, View};
 use super::{LISTED, RemoteCommand, RemoteError, RemoteStatus};
 use crate::engine::backend::aria2::rpc::{self, Rpc, RpcError};
@@ -203,7 +204,7 @@ impl Link {
 
     /// The three lists, in one request (so one moment of the server's).
     fn list(&self) -> Result<Listing, RemoteError> {
-        let keys = json!(Status::LISTED_KEYS);
+        let keys = json!(bt::listed_keys());
         let page = || vec![json!(0), json!(LISTED), keys.clone()];
         let calls = [
             ("aria2.tellActive", vec![keys.clone()]),
@@ -211,9 +212,19 @@ impl Link {
             ("aria2.tellStopped", page()),
         ];
         let mut answers = self.rpc.multicall(&calls)?.into_iter();
+        let mut torrents = HashMap::new();
         let mut next = |method: &str| -> Result<Vec<Status>, RpcError> {
             let answer = answers.next().unwrap_or_else(|| Err(missing(method)));
-            rpc::read(method, answer?)
+            let entries: Vec<Value> = rpc::read(method, answer?)?;
+            let mut statuses = Vec::with_capacity(entries.len());
+            for entry in entries {
+                let status: Status = rpc::read(method, entry.clone())?;
+                if let Some(torrent) = Bt::read(&entry) {
+                    torrents.insert(status.gid.clone(), torrent);
+                }
+                statuses.push(status);
+            }
+            Ok(statuses)
         };
         let active = next("aria2.tellActive")?;
         let waiting = next("aria2.tellWaiting")?;
@@ -224,6 +235,7 @@ impl Link {
             waiting,
             stopped,
             whole,
+            torrents,
         })
     }
 
@@ -287,6 +299,20 @@ impl Link {
                         calls.push(("aria2.forceRemove", vec![json!(gid)]));
                         self.forget.insert(gid);
                     }
+                }
+                calls
+            }
+            // 1-based, as aria2 counts files; a torrent that waits for
+            // its files (added with `pause-metadata`) then goes on.
+            RemoteCommand::SelectFiles { index, files } => {
+                let Some(gid) = view.gid(index).map(str::to_string) else {
+                    return Vec::new();
+                };
+                let select: Vec<String> = files.iter().map(|f| (f + 1).to_string()).collect();
+                let option = json!({"select-file": select.join(",")});
+                let mut calls = vec![("aria2.changeOption", vec![json!(gid), option])];
+                if view.paused(index) {
+                    calls.push(("aria2.unpause", vec![json!(gid)]));
                 }
                 calls
             }

@@ -15,9 +15,11 @@
 //! stays "running" in the counts.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::RemoteStatus;
+use super::bt::Bt;
 use crate::engine::backend::aria2::types::{DownloadStatus, Status};
 use crate::engine::{Event, FetchError, TaskResult, Worker};
 use crate::input::Options;
@@ -33,6 +35,8 @@ pub(super) struct Listing {
     /// Neither paged list was cut short: what is not in it is not on the
     /// server.
     pub whole: bool,
+    /// The torrents' own fields, by gid (a torrent whose metadata is known).
+    pub torrents: HashMap<String, Bt>,
 }
 
 /// What the view last knew of one row's download.
@@ -108,6 +112,14 @@ impl View {
             .is_some_and(|s| s.stopped())
     }
 
+    /// Whether the server has the row paused (a torrent waiting for its
+    /// files among them).
+    pub(super) fn paused(&self, index: usize) -> bool {
+        self.seen
+            .get(index)
+            .is_some_and(|s| s.status == Some(DownloadStatus::Paused))
+    }
+
     /// Sets the connection's state, and tells the model as an aria2
     /// engine's would be told (`Event::Remote`).
     pub(super) fn set_status(&mut self, status: RemoteStatus) {
@@ -145,7 +157,8 @@ impl View {
                 if n == 1 {
                     waiting.push(index);
                 }
-                self.update(index, status, now, at);
+                let torrent = listing.torrents.get(&status.gid);
+                self.update(index, status, torrent, now, at);
             }
         }
         if listing.whole {
@@ -199,7 +212,7 @@ impl View {
     }
 
     /// The events that take the row from what it was to `status`.
-    fn update(&mut self, index: usize, status: &Status, now: Instant, at: Duration) {
+    fn update(&mut self, index: usize, status: &Status, torrent: Option<&Bt>, now: Instant, at: Duration) {
         let before = self.seen[index].status;
         if !self.seen[index].named
             && let Some(name) = status.name()
@@ -251,7 +264,36 @@ impl View {
                 self.apply_event(event, now);
             }
         }
+        if let Some(torrent) = torrent {
+            self.torrent(index, status, torrent, now);
+        }
         self.seen[index].status = Some(status.status);
+    }
+
+    /// A torrent's files and swarm, told only when they changed: the
+    /// window redraws what a new `Arc` holds.
+    fn torrent(&mut self, index: usize, status: &Status, torrent: &Bt, now: Instant) {
+        let Some(meta) = torrent.meta(status) else {
+            return;
+        };
+        if self.downloads.model.rows[index].torrent.as_deref() != Some(&meta) {
+            let meta = Arc::new(meta);
+            self.apply_event(Event::Torrent { index, meta }, now);
+        }
+        let swarm = torrent.swarm(status);
+        let row = &self.downloads.model.rows[index];
+        let swarm = match &row.swarm {
+            // The same, unless a seeding torrent started again shows
+            // running: the event makes it seeding.
+            Some(old) if **old == swarm => {
+                if !(swarm.seeding && row.state == TaskState::Running) {
+                    return;
+                }
+                old.clone()
+            }
+            _ => Arc::new(swarm),
+        };
+        self.apply_event(Event::Swarm { index, swarm }, now);
     }
 
     fn finish(

@@ -23,6 +23,7 @@
 //! - The lists are read up to [`LISTED`] entries each: a longer queue shows
 //!   its first ones, and rows beyond are not taken for removed.
 
+mod bt;
 mod link;
 mod mirror;
 mod notes;
@@ -54,6 +55,12 @@ pub enum RemoteCommand {
     Cancel(Vec<usize>),
     /// Takes them off the server: stopped if they run, then forgotten.
     Remove(Vec<usize>),
+    /// A torrent's files chosen (0-based), as aria2's `select-file`; a
+    /// torrent paused there (one waiting for its files) goes on.
+    SelectFiles {
+        index: usize,
+        files: Vec<usize>,
+    },
     /// A place in the server's queue (`changePosition`).
     Move {
         index: usize,
