@@ -398,7 +398,7 @@ catalogue! {
     TorrentFailed: "the torrent failed: {detail}", "种子下载失败：{detail}";
 
     // Torrents in the window: the row, the file list, Settings › Torrents
-    SwarmPeers: "peers {peers} · seeds {seeds}", "节点 {peers} · 做种 {seeds}";
+    SwarmPeers: "peers {peers} · seeds {seeds}", "节点 {peers}，做种 {seeds}";
     RatioOnly: "ratio {ratio}", "分享率 {ratio}";
     ChooseFiles: "Choose files…", "选择文件…";
     ChooseFilesHint: "Which of the torrent's files are written", "选择写入种子中的哪些文件";
