@@ -5,7 +5,8 @@
 //! `--no-dht` on fanout's: fanout leeches a torrent transmission seeds,
 //! given its address with `--peer`, and one transmission made itself
 //! (`transmission-create`) through a tracker on loopback, where fanout
-//! must dial out (transmission never dials a peer on 127.x).
+//! must dial out (transmission never dials a peer on 127.x); and fanout
+//! seeds to transmission through the tracker.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -14,8 +15,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fanout::engine::{Event, Job, SeedLimits};
 use support::programs::{Killed, free_port, require};
-use support::torrent::{NAME, files, get_whole, make_torrent};
+use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete, wait_for};
 use support::tracker::Tracker;
 
 /// A transmission-daemon on loopback, its RPC on `rpc`, peers on `peer`.
@@ -173,4 +175,63 @@ fn leeching_from_transmission_through_a_tracker() {
         &tmp.path().join("out"),
         "transmission",
     );
+}
+
+/// fanout seeds to transmission: it gets the torrent from a seeder of the
+/// tests' own, which then leaves; transmission, finding fanout at the
+/// tracker, gets the whole torrent from it (fanout dials it: transmission
+/// does not dial peers on 127.x).
+#[test]
+fn seeding_to_transmission_through_a_tracker() {
+    if !require(&[
+        ("transmission-daemon", "transmission-daemon"),
+        ("transmission-remote", "transmission-cli"),
+    ]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let tracker = Tracker::start();
+    let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
+    let (engine, rx) = bt_engine(None, |_| {});
+    let mut job = Job::new(&seeder.magnet, tmp.path().join("fanout"));
+    job.torrent.peers = vec![seeder.addr];
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(1000),
+        time: None,
+    };
+    engine.submit(job);
+    until_complete(&rx);
+    // Only fanout has it now.
+    let file = tmp.path().join("set.torrent");
+    std::fs::write(&file, &seeder.torrent).unwrap();
+    drop(seeder);
+    let transmission = Transmission::start(&tmp.path().join("transmission"));
+    let leech = tmp.path().join("leech");
+    std::fs::create_dir_all(&leech).unwrap();
+    transmission.remote(&[
+        "--add",
+        file.to_str().unwrap(),
+        "--download-dir",
+        leech.to_str().unwrap(),
+    ]);
+    // Done when fanout has uploaded the whole torrent once (its ratio).
+    let r = wait_for(&rx, |e| match e {
+        Event::Finished(r) => Some(r),
+        _ => None,
+    });
+    assert!(r.is_ok(), "{r:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !transmission
+        .remote(&["--torrent", "all", "--info"])
+        .contains("Percent Done: 100%")
+    {
+        assert!(Instant::now() < deadline, "transmission did not finish");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for (path, bytes) in files() {
+        assert!(
+            std::fs::read(leech.join(NAME).join(path)).unwrap() == bytes,
+            "{path}: not fanout's bytes"
+        );
+    }
 }
