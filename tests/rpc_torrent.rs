@@ -453,3 +453,44 @@ fn a_restarted_service_continues_a_torrent_with_its_choices() {
         "{sent_after} bytes sent again of {wanted}: the pieces it had were fetched anew"
     );
 }
+
+/// `fanout FILE.torrent` (as a double-clicked file arrives, through the
+/// desktop entry's `%U`) is handed to the running `fanout serve` by its
+/// path, which downloads it whole and seeds it as its settings say (a
+/// ratio of 1.0 or an hour, by default).
+#[test]
+fn a_torrent_file_is_handed_over_to_fanout_serve() {
+    let s = swarm();
+    let file = s.serve.home.join("the set.torrent");
+    std::fs::write(&file, &s.seeder.torrent).unwrap();
+    let mut hand = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"));
+    support::serve::hermetic(&mut hand, &s.serve.home);
+    let out = hand.arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("handed to `fanout serve`"), "{said}");
+    // Whole, and seeding.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let listed: Vec<Value> = ["aria2.tellActive", "aria2.tellStopped"]
+            .iter()
+            .flat_map(|m| {
+                let params = if *m == "aria2.tellActive" {
+                    json!([])
+                } else {
+                    json!([0, 10])
+                };
+                s.call(m, params).as_array().unwrap().clone()
+            })
+            .collect();
+        let whole = listed
+            .iter()
+            .any(|d| d["infoHash"].is_string() && (d["seeder"] == "true" || d["status"] == "complete"));
+        if whole {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not downloaded: {listed:#?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_whole(&s.folder(), &[]);
+}

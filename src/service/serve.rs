@@ -165,13 +165,21 @@ impl Face for Headless {
 
 /// URLs a later `fanout URL…` handed over: queued (and kept) at once.
 fn take_handoff(core: &mut Downloads, settings: &Settings, h: crate::instance::Handoff) {
-    let dir = h.dir.unwrap_or_else(|| settings.target_dir());
+    let given = h.dir;
+    let dir = given.clone().unwrap_or_else(|| settings.target_dir());
     let (urls, bad) = crate::input::take_valid(&h.lines.join("\n"), crate::pattern::DEFAULT_CAP);
     for line in bad.lines() {
         tracing::warn!("handed over, not a URL: {line}");
     }
-    for (url, options) in urls {
-        if let Some(i) = core.add(url, dir.clone(), options, false) {
+    for (url, mut options) in urls {
+        // A torrent seeds as the settings say, into their torrents' folder.
+        let dir = if crate::engine::is_torrent_source(&url) {
+            settings.torrent.fill_seeding(&mut options.torrent);
+            given.clone().unwrap_or_else(|| settings.torrent.folder(&dir))
+        } else {
+            dir.clone()
+        };
+        if let Some(i) = core.add(url, dir, options, false) {
             tracing::info!(gid = %core.desk.gids.gid(i), "added {}", core.model.rows[i].shown_url);
         }
     }

@@ -67,12 +67,18 @@ impl TorrentSettings {
         }
     }
 
-    /// A torrent added from the window: the settings' seeding limits when
-    /// its line gave none, and the wait to choose its files.
-    pub fn fill(&self, options: &mut TorrentOptions) {
+    /// A torrent added with no one to choose its files (handed to `fanout
+    /// serve`): the settings' seeding limits when its line gave none.
+    pub fn fill_seeding(&self, options: &mut TorrentOptions) {
         if options.seed == SeedLimits::default() {
             options.seed = self.seed();
         }
+    }
+
+    /// A torrent added from the window: the settings' seeding limits when
+    /// its line gave none, and the wait to choose its files.
+    pub fn fill(&self, options: &mut TorrentOptions) {
+        self.fill_seeding(options);
         if self.choose_files && options.select.is_none() {
             options.pause_metadata = true;
         }
