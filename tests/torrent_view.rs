@@ -12,7 +12,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fanout::engine::{Engine, Event, IfExists, Job, SeedLimits, SwarmNow, TaskResult, TorrentMeta};
+use fanout::engine::{
+    Engine, Event, IfExists, Job, SeedLimits, SwarmNow, TaskResult, TorrentMeta, TorrentOptions,
+};
 use support::programs::free_port;
 use support::torrent::{NAME, Seeder, bt_engine, files, leech_from, wait_for};
 
@@ -219,23 +221,34 @@ fn damaged_pieces_are_fetched_again() {
     );
 }
 
+/// A torrent from `seeder` into `out`, seeding for ten minutes once
+/// complete: its engine, events and index, once it seeds.
+fn seeding(
+    seeder: &Seeder,
+    out: &Path,
+) -> (Engine, crossbeam_channel::Receiver<Event>, usize, TorrentOptions) {
+    let (engine, rx) = engine(None, None);
+    let mut job = job(&seeder.magnet, out, seeder);
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(0),
+        time: Some(Duration::from_secs(600)),
+    };
+    let options = job.torrent.clone();
+    let index = engine.submit(job);
+    wait_for(&rx, |e| match e {
+        Event::Swarm { swarm, .. } if swarm.seeding => Some(()),
+        _ => None,
+    });
+    (engine, rx, index, options)
+}
+
 /// Removing a torrent while it seeds ends the seeding and keeps its
 /// files: the download is done, not cancelled.
 #[test]
 fn removing_a_seeding_torrent_keeps_its_files() {
     let seeder = Seeder::start(&files());
     let out = tempfile::tempdir().unwrap();
-    let (engine, rx) = engine(None, None);
-    let mut job = job(&seeder.magnet, out.path(), &seeder);
-    job.torrent.seed = SeedLimits {
-        ratio_milli: Some(0),
-        time: Some(Duration::from_secs(600)),
-    };
-    let index = engine.submit(job);
-    wait_for(&rx, |e| match e {
-        Event::Swarm { swarm, .. } if swarm.seeding => Some(()),
-        _ => None,
-    });
+    let (engine, rx, index, _) = seeding(&seeder, out.path());
     assert!(engine.cancel(index));
     let r = finished(&rx);
     assert!(r.is_ok(), "{r:?}");
@@ -254,18 +267,7 @@ fn removing_a_seeding_torrent_keeps_its_files() {
 fn seeding_limits_changed_while_it_seeds_take_effect() {
     let seeder = Seeder::start(&files());
     let out = tempfile::tempdir().unwrap();
-    let (engine, rx) = engine(None, None);
-    let mut job = job(&seeder.magnet, out.path(), &seeder);
-    job.torrent.seed = SeedLimits {
-        ratio_milli: Some(0),
-        time: Some(Duration::from_secs(600)),
-    };
-    let mut changed = job.torrent.clone();
-    let index = engine.submit(job);
-    wait_for(&rx, |e| match e {
-        Event::Swarm { swarm, .. } if swarm.seeding => Some(()),
-        _ => None,
-    });
+    let (engine, rx, index, mut changed) = seeding(&seeder, out.path());
     changed.seed.time = Some(Duration::ZERO);
     assert!(engine.set_torrent_options(index, changed));
     let r = finished(&rx);

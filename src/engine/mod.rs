@@ -342,17 +342,7 @@ impl Engine {
             // goes on when resumed.
             task.torrent.pause_metadata = false;
         });
-        if held {
-            return true;
-        }
-        match self.reporter.queue.ctl(index) {
-            Some(ctl) => {
-                *sync::lock(&ctl.reselect) = Some(files);
-                ctl.wake.notify_one();
-                true
-            }
-            None => false,
-        }
+        held || self.tell_transfer(index, |ctl| *sync::lock(&ctl.reselect) = Some(files))
     }
 
     /// Replaces a torrent's choices: its seeding limits, trackers, upload
@@ -370,9 +360,15 @@ impl Engine {
         }
         // Running, or queued: its transfer takes them at its next look
         // (seeding limits at once, the rest by adding it again).
+        self.tell_transfer(index, |ctl| *sync::lock(&ctl.retorrent) = Some(options))
+    }
+
+    /// Leaves a change for a running (or queued) task's transfer with
+    /// `leave`, and wakes it to look; false if the task is not there.
+    fn tell_transfer(&self, index: usize, leave: impl FnOnce(&queue::TaskCtl)) -> bool {
         match self.reporter.queue.ctl(index) {
             Some(ctl) => {
-                *sync::lock(&ctl.retorrent) = Some(options);
+                leave(&ctl);
                 ctl.wake.notify_one();
                 true
             }
