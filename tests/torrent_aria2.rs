@@ -17,6 +17,7 @@ use fanout::engine::{Event, Job, SeedLimits};
 use support::programs::{Killed, free_port, require};
 use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete};
 use support::tracker::Tracker;
+use support::wait::until;
 
 /// aria2c seeding the torrent in `dir` (its data already there) on `port`.
 fn aria2c_seeding(dir: &std::path::Path, torrent: &std::path::Path, port: u16) -> Killed {
@@ -40,11 +41,9 @@ fn aria2c_seeding(dir: &std::path::Path, torrent: &std::path::Path, port: u16) -
         .unwrap();
     let seeding = Killed(child);
     // Listening once it has checked its files.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "aria2c never listened on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    until(&format!("aria2c listening on {port}"), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
     seeding
 }
 

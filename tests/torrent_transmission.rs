@@ -19,6 +19,7 @@ use fanout::engine::{Event, Job, SeedLimits};
 use support::programs::{Killed, free_port, require};
 use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete, wait_for};
 use support::tracker::Tracker;
+use support::wait::until;
 
 /// A transmission-daemon on loopback, its RPC on `rpc`, peers on `peer`.
 struct Transmission {
@@ -62,14 +63,9 @@ impl Transmission {
             .spawn()
             .unwrap();
         let daemon = Killed(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", rpc)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "transmission-daemon never listened on {rpc}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        until(&format!("transmission-daemon listening on {rpc}"), || {
+            std::net::TcpStream::connect(("127.0.0.1", rpc)).ok()
+        });
         Transmission {
             _daemon: daemon,
             rpc,

@@ -90,43 +90,71 @@ fn a_torrent_shows_its_files_and_its_swarm() {
     assert!(finished(&rx).is_ok());
 }
 
-/// A running torrent's files chosen anew: the one added is written, and
-/// the ones kept are not fetched again.
-#[test]
-fn files_chosen_anew_while_it_runs() {
-    // Slow enough that the torrent is still running when chosen anew.
-    let seeder = Seeder::start_limited(&files(), Some(200_000));
+/// A torrent from a seeder held to `bps`, started with its second file
+/// only, then told to take the third too while it runs: what it runs on,
+/// and the metadata it reported before and after.
+struct Rechosen {
+    _seeder: Seeder,
+    out: tempfile::TempDir,
+    engine: Engine,
+    rx: crossbeam_channel::Receiver<Event>,
+    index: usize,
+    first: Arc<TorrentMeta>,
+    again: Arc<TorrentMeta>,
+}
+
+fn rechosen(bps: u32) -> Rechosen {
+    let seeder = Seeder::start_limited(&files(), Some(bps));
     let out = tempfile::tempdir().unwrap();
     let (engine, rx) = engine(None, None);
     let mut job = job(&seeder.magnet, out.path(), &seeder);
     job.torrent.select = Some(vec![1]);
     let index = engine.submit(job);
-    let first: Arc<TorrentMeta> = wait_for(&rx, |e| match e {
-        Event::Torrent { meta, .. } => Some(meta),
-        _ => None,
-    });
-    assert_eq!(
-        first.files.iter().map(|f| f.selected).collect::<Vec<_>>(),
-        [false, true, false]
-    );
+    let meta = |rx: &crossbeam_channel::Receiver<Event>| -> Arc<TorrentMeta> {
+        wait_for(rx, |e| match e {
+            Event::Torrent { meta, .. } => Some(meta),
+            _ => None,
+        })
+    };
+    let first = meta(&rx);
     assert!(engine.select_files(index, Some(vec![1, 2])));
-    let again: Arc<TorrentMeta> = wait_for(&rx, |e| match e {
-        Event::Torrent { meta, .. } => Some(meta),
-        _ => None,
-    });
-    assert_eq!(
-        again.files.iter().map(|f| f.selected).collect::<Vec<_>>(),
-        [false, true, true]
-    );
-    let r = finished(&rx);
-    assert!(r.is_ok(), "{r:?}");
-    let root = out.path().join(NAME);
-    for (i, (path, bytes)) in files().into_iter().enumerate() {
-        match i {
-            0 => assert!(!root.join(path).exists(), "{path} was not chosen"),
-            _ => assert_eq!(std::fs::read(root.join(path)).unwrap(), bytes, "{path}"),
+    let again = meta(&rx);
+    Rechosen {
+        _seeder: seeder,
+        out,
+        engine,
+        rx,
+        index,
+        first,
+        again,
+    }
+}
+
+impl Rechosen {
+    /// Done, with the two chosen files whole and the first never written.
+    fn ends_with_the_chosen_files(&self) {
+        let r = finished(&self.rx);
+        assert!(r.is_ok(), "{r:?}");
+        let root = self.out.path().join(NAME);
+        for (i, (path, bytes)) in files().into_iter().enumerate() {
+            match i {
+                0 => assert!(!root.join(path).exists(), "{path} was not chosen"),
+                _ => assert_eq!(std::fs::read(root.join(path)).unwrap(), bytes, "{path}"),
+            }
         }
     }
+}
+
+/// A running torrent's files chosen anew: the one added is written, and
+/// the ones kept are not fetched again.
+#[test]
+fn files_chosen_anew_while_it_runs() {
+    // Slow enough that the torrent is still running when chosen anew.
+    let t = rechosen(200_000);
+    let chosen = |m: &TorrentMeta| m.files.iter().map(|f| f.selected).collect::<Vec<_>>();
+    assert_eq!(chosen(&t.first), [false, true, false]);
+    assert_eq!(chosen(&t.again), [false, true, true]);
+    t.ends_with_the_chosen_files();
 }
 
 /// Seeds a torrent with the engine's upload limit `limit`, given at its
@@ -278,28 +306,10 @@ fn seeding_limits_changed_while_it_seeds_take_effect() {
 /// resumed: its task starts again with them, not with the first choice.
 #[test]
 fn files_chosen_while_it_runs_stay_chosen_after_a_pause() {
-    let seeder = Seeder::start_limited(&files(), Some(60_000));
-    let out = tempfile::tempdir().unwrap();
-    let (engine, rx) = engine(None, None);
-    let mut job = job(&seeder.magnet, out.path(), &seeder);
-    job.torrent.select = Some(vec![1]);
-    let index = engine.submit(job);
-    wait_for(&rx, |e| matches!(e, Event::Torrent { .. }).then_some(()));
-    assert!(engine.select_files(index, Some(vec![1, 2])));
-    wait_for(&rx, |e| match e {
-        Event::Torrent { meta, .. } if meta.files[2].selected => Some(()),
-        _ => None,
-    });
-    assert!(engine.pause(index));
-    wait_for(&rx, |e| matches!(e, Event::Paused { .. }).then_some(()));
-    assert!(engine.resume(index));
-    let r = finished(&rx);
-    assert!(r.is_ok(), "{r:?}");
-    let root = out.path().join(NAME);
-    for (i, (path, bytes)) in files().into_iter().enumerate() {
-        match i {
-            0 => assert!(!root.join(path).exists(), "{path} was not chosen"),
-            _ => assert_eq!(std::fs::read(root.join(path)).unwrap(), bytes, "{path}"),
-        }
-    }
+    let t = rechosen(60_000);
+    assert!(t.again.files[2].selected);
+    assert!(t.engine.pause(t.index));
+    wait_for(&t.rx, |e| matches!(e, Event::Paused { .. }).then_some(()));
+    assert!(t.engine.resume(t.index));
+    t.ends_with_the_chosen_files();
 }
