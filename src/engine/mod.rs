@@ -95,6 +95,11 @@ pub fn task_url(text: &str) -> Result<url::Url, FetchError> {
     http::parse_url(text).or_else(|e| transfer::torrent::source_url(text).ok_or(e))
 }
 
+/// Whether `text` is a `magnet:` link.
+pub fn is_magnet(text: &str) -> bool {
+    transfer::torrent::is_magnet(text)
+}
+
 /// Whether `text` names a torrent known as one before any request: a
 /// `magnet:` link or a `.torrent` file on this machine (an http(s) URL
 /// that serves one is known only once fetched).

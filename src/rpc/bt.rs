@@ -11,10 +11,7 @@ use super::options::{Add, read_add};
 use super::status::{Download, Gids, Part, Status};
 use super::wire::RpcError;
 
-/// Whether a task's URL is a magnet link.
-pub fn is_magnet(url: &str) -> bool {
-    url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("magnet:"))
-}
+pub use crate::engine::is_magnet;
 
 /// Whether a task's URL names a torrent before anything is fetched: a
 /// magnet, or a `.torrent` file (a path or a `file:` URL).

@@ -20,7 +20,7 @@ use librqbit::storage::StorageFactoryExt;
 use librqbit::{AddTorrent, AddTorrentOptions, AddTorrentResponse, Session};
 
 use self::plan::{Listed, Plan};
-pub(crate) use self::plan::{Source, is_torrent, may_be_torrent, source_url};
+pub(crate) use self::plan::{Source, is_magnet, is_torrent, may_be_torrent, source_url};
 use super::PROGRESS_EVERY;
 use crate::engine::attempt::Attempt;
 use crate::engine::config::{EngineConfig, IfExists};

@@ -31,11 +31,16 @@ impl Source {
     }
 }
 
+/// Whether `text` is a `magnet:` link (the scheme in any case).
+pub(crate) fn is_magnet(text: &str) -> bool {
+    text.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("magnet:"))
+}
+
 /// A task URL for `text` when it is a torrent: a `magnet:` link, or the
 /// path of an existing `.torrent` file (as a `file:` URL).
 pub(crate) fn source_url(text: &str) -> Option<Url> {
     let text = text.trim();
-    if text.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("magnet:")) {
+    if is_magnet(text) {
         return Url::parse(text).ok();
     }
     let path = Path::new(text);
