@@ -20,6 +20,14 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The row the details pane shows: the one last clicked, while it is
+    /// still selected, else the first selected.
+    pub fn focused(&self) -> Option<usize> {
+        self.anchor
+            .filter(|a| self.rows.contains(a))
+            .or_else(|| self.rows.first().copied())
+    }
+
     fn click(&mut self, index: usize, modifiers: egui::Modifiers) {
         if modifiers.shift
             && let Some(anchor) = self.anchor

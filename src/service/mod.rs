@@ -5,7 +5,8 @@
 //! [`Downloads::drain_events`], the user's or a program's wishes through
 //! its methods (and the RPC's calls through [`host::Owner`]). No egui here.
 //!
-//! The rooms: `after_batch` (what runs when a batch ends), `row` (one download as shown and listed), `model` (all of
+//! The rooms: `after_batch` (what runs when a batch ends), `row` (one
+//! download as shown and listed), `kind` (its category), `model` (all of
 //! them, built from engine events, and the fan-in), this file (the engine,
 //! the store and the books around the model), `host` (the RPC's calls
 //! against it), `schedule` (the weekly schedule and the speed limit in
@@ -15,6 +16,7 @@
 pub mod after_batch;
 pub mod host;
 pub mod hub;
+pub mod kind;
 pub mod model;
 pub mod remote;
 pub mod row;

@@ -3,7 +3,8 @@
 //! (a temp file, then a rename), so a crash mid-write leaves the old
 //! settings, never half a file. No egui here: the window maps `Theme` to
 //! egui's own type itself. `programs` holds the settings of fanout beside
-//! other programs: the RPC server it offers, the server the window shows.
+//! other programs: the RPC server it offers, the server the window shows;
+//! `view` the window's own layout.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,8 +24,10 @@ use crate::schedule::Schedule;
 
 mod programs;
 mod torrents;
+mod view;
 pub use programs::{RpcSettings, ServerSettings};
 pub use torrents::TorrentSettings;
+pub use view::ViewSettings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
@@ -196,6 +199,8 @@ pub struct Settings {
     pub alt_speed_limit_kib: u64,
     /// Settings › Torrents.
     pub torrent: TorrentSettings,
+    /// The window's own layout (panels shown, their sizes).
+    pub view: ViewSettings,
 }
 
 /// What to do after a batch.
@@ -364,6 +369,7 @@ impl Default for Settings {
             schedule: Schedule::default(),
             alt_speed_limit_kib: 512,
             torrent: TorrentSettings::default(),
+            view: ViewSettings::default(),
         }
     }
 }

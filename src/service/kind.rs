@@ -1,0 +1,89 @@
+//! What kind of download a row is, for the sidebar's categories and the
+//! list's icons: by the same built-in table as `--sort` (its extensions),
+//! with torrents and streams as kinds of their own.
+
+use super::row::Row;
+use crate::engine::sort::Categories;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Documents,
+    Images,
+    Video,
+    Music,
+    Archives,
+    Programs,
+    Torrents,
+    Streams,
+    Other,
+}
+
+impl Kind {
+    /// In the sidebar's order.
+    pub const ALL: [Kind; 9] = [
+        Kind::Documents,
+        Kind::Images,
+        Kind::Video,
+        Kind::Music,
+        Kind::Archives,
+        Kind::Programs,
+        Kind::Torrents,
+        Kind::Streams,
+        Kind::Other,
+    ];
+
+    /// The kind of a file named `name`, by its extension (the built-in
+    /// folders of `--sort`).
+    pub fn of_name(name: &str) -> Kind {
+        thread_local! {
+            static TABLE: Categories = Categories::default();
+        }
+        TABLE.with(|t| match t.by_extension(name) {
+            Some("Documents") => Kind::Documents,
+            Some("Images") => Kind::Images,
+            Some("Video") => Kind::Video,
+            Some("Music") => Kind::Music,
+            Some("Archives") => Kind::Archives,
+            Some("Programs") => Kind::Programs,
+            _ => Kind::Other,
+        })
+    }
+
+    /// A row's kind: a torrent (or magnet, before its metadata) or a
+    /// stream (once its playlist is known), else its file name's.
+    pub fn of(row: &Row) -> Kind {
+        if row.torrent.is_some() || crate::engine::is_torrent_source(&row.url) {
+            Kind::Torrents
+        } else if row.pieces.is_some() {
+            Kind::Streams
+        } else {
+            Kind::of_name(&row.name)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_follow_the_sort_table_with_torrents_and_streams_apart() {
+        assert_eq!(Kind::of_name("Report.PDF"), Kind::Documents);
+        assert_eq!(Kind::of_name("a.jpg"), Kind::Images);
+        assert_eq!(Kind::of_name("film.mkv"), Kind::Video);
+        assert_eq!(Kind::of_name("song.flac"), Kind::Music);
+        assert_eq!(Kind::of_name("x.tar.gz"), Kind::Archives);
+        assert_eq!(Kind::of_name("setup.deb"), Kind::Programs);
+        assert_eq!(Kind::of_name("noext"), Kind::Other);
+        let row = |url: &str| Row::new(url.into(), "/d".into());
+        assert_eq!(
+            Kind::of(&row("magnet:?xt=urn:btih:0123&dn=a.mkv")),
+            Kind::Torrents
+        );
+        assert_eq!(Kind::of(&row("/tmp/x.torrent")), Kind::Torrents);
+        let mut stream = row("https://h/live.m3u8");
+        stream.pieces = Some((1, None));
+        assert_eq!(Kind::of(&stream), Kind::Streams);
+        assert_eq!(Kind::of(&row("https://h/a.png")), Kind::Images);
+    }
+}
