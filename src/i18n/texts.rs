@@ -206,6 +206,17 @@ catalogue! {
     StFailedShort: "failed", "失败";
     StCancelled: "cancelled", "已取消";
 
+    // Kinds of download (the sidebar's categories, the list's icons)
+    KindDocuments: "Documents", "文档";
+    KindImages: "Images", "图片";
+    KindVideo: "Video", "视频";
+    KindMusic: "Music", "音乐";
+    KindArchives: "Archives", "压缩包";
+    KindPrograms: "Programs", "程序";
+    KindTorrents: "Torrents", "种子";
+    KindStreams: "Streams", "流媒体";
+    KindOther: "Other", "其他";
+
     // Why a download failed (the engine's errors); {detail} is what the
     // server, the network library or the system said, as they said it.
     ErrInvalidUrl: "not a valid URL: {detail}", "不是有效的网址：{detail}";

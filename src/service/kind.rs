@@ -4,6 +4,7 @@
 
 use super::row::Row;
 use crate::engine::sort::Categories;
+use crate::i18n::tr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -32,11 +33,32 @@ impl Kind {
         Kind::Other,
     ];
 
+    /// In the window's language.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Documents => tr!(KindDocuments),
+            Kind::Images => tr!(KindImages),
+            Kind::Video => tr!(KindVideo),
+            Kind::Music => tr!(KindMusic),
+            Kind::Archives => tr!(KindArchives),
+            Kind::Programs => tr!(KindPrograms),
+            Kind::Torrents => tr!(KindTorrents),
+            Kind::Streams => tr!(KindStreams),
+            Kind::Other => tr!(KindOther),
+        }
+    }
+
     /// The kind of a file named `name`, by its extension (the built-in
-    /// folders of `--sort`).
+    /// folders of `--sort`; a `.torrent` file is a torrent's).
     pub fn of_name(name: &str) -> Kind {
         thread_local! {
             static TABLE: Categories = Categories::default();
+        }
+        if name
+            .rsplit_once('.')
+            .is_some_and(|(_, e)| e.eq_ignore_ascii_case("torrent"))
+        {
+            return Kind::Torrents;
         }
         TABLE.with(|t| match t.by_extension(name) {
             Some("Documents") => Kind::Documents,
