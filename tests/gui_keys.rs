@@ -70,7 +70,7 @@ fn space_pauses_and_resumes_and_delete_cancels_after_asking() {
 }
 
 #[test]
-fn ctrl_f_filters_ctrl_n_adds_ctrl_o_opens_and_the_help_lists_them() {
+fn ctrl_f_searches_ctrl_n_adds_ctrl_o_opens_and_the_help_lists_them() {
     let server = TestServer::start();
     let setup = Setup::new();
     let mut harness = setup.harness();
@@ -83,7 +83,7 @@ fn ctrl_f_filters_ctrl_n_adds_ctrl_o_opens_and_the_help_lists_them() {
     settle(&mut harness);
     harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
     settle(&mut harness);
-    type_into(&mut harness, "Filter", "GREEN");
+    type_into(&mut harness, "Search", "GREEN");
     // The table shows the one row (the Results panel lists all three).
     let names =
         |h: &egui_kittest::Harness<'_, fanout::gui::FanoutApp>, n: &str| h.query_all_by_label(n).count();

@@ -79,6 +79,7 @@ impl FanoutApp {
             dropped: None,
             notice: None,
             tab: Tab::default(),
+            filter: Default::default(),
             compare: ComparePanel::default(),
             title: "fanout".into(),
             last_notification: None,
@@ -366,6 +367,33 @@ impl FanoutApp {
     }
 }
 
+impl FanoutApp {
+    /// The list, the first-run guide when there is nothing in it, or a
+    /// word when the sidebar's choice lets nothing through.
+    fn downloads_tab(&mut self, ui: &mut egui::Ui, listed: Option<&[usize]>, actions: &mut Vec<Action>) {
+        let empty = self.core().model.rows.is_empty();
+        if empty && !self.shows_server() {
+            return self.first_run(ui, actions);
+        }
+        egui::ScrollArea::horizontal().show(ui, |ui| {
+            // Locked for the layout only, not while it is painted.
+            let core = super::server::shown(&self.hub, &self.server);
+            let shown = super::filter::shown(&core.model, &self.filter, listed);
+            if shown.is_empty() && !empty {
+                ui.add_space(24.0);
+                ui.vertical_centered(|ui| {
+                    ui.label(tr!(NoneMatch));
+                    if ui.button(tr!(ShowEvery)).clicked() {
+                        self.filter = Default::default();
+                    }
+                });
+                return;
+            }
+            table::show(ui, &core.model, &shown, &mut self.selection, actions);
+        });
+    }
+}
+
 impl eframe::App for FanoutApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         i18n::set(self.settings.lang());
@@ -467,6 +495,17 @@ impl eframe::App for FanoutApp {
             ui.add_space(2.0);
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, counts));
+        let kinds = {
+            let core = self.core();
+            super::filter::kind_counts(&core.model, listed.as_deref())
+        };
+        egui::Panel::left("sidebar")
+            .resizable(true)
+            .default_size(170.0)
+            .min_size(140.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.sidebar(ui, counts, &kinds));
+            });
         let mut dragging = false;
         egui::Panel::left("settings")
             .resizable(true)
@@ -476,10 +515,12 @@ impl eframe::App for FanoutApp {
                     dragging = self.settings_panel(ui, &mut actions);
                 });
             });
-        egui::Panel::right("results")
-            .resizable(true)
-            .default_size(215.0)
-            .show(ui, |ui| self.results_panel(ui));
+        if self.settings.view.results {
+            egui::Panel::right("results")
+                .resizable(true)
+                .default_size(215.0)
+                .show(ui, |ui| self.results_panel(ui));
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(e) = &self.engine_error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
@@ -491,15 +532,7 @@ impl eframe::App for FanoutApp {
             });
             ui.separator();
             match self.tab {
-                Tab::Downloads => {
-                    egui::ScrollArea::horizontal().show(ui, |ui| {
-                        // Locked for the layout only, not while it is painted.
-                        let listed = self.listed();
-                        let core = super::server::shown(&self.hub, &self.server);
-                        let shown = super::keys::shown(&core.model, &self.keys.filter, listed.as_deref());
-                        table::show(ui, &core.model, &shown, &mut self.selection, &mut actions);
-                    });
-                }
+                Tab::Downloads => self.downloads_tab(ui, listed.as_deref(), &mut actions),
                 Tab::Timeline => self.timeline_tab(ui),
                 Tab::Compare => {
                     let (urls, busy) = {

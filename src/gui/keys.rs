@@ -1,7 +1,7 @@
 //! The keyboard: `Delete` cancels the selected rows (after a
 //! confirmation), `Space` pauses or resumes them, `Ctrl+A` selects every
 //! row shown, `Ctrl+O` opens the folder of the selected file, `Ctrl+N`
-//! adds URLs, `Ctrl+F` filters the table by name or URL; the `Keyboard`
+//! adds URLs, `Ctrl+F` goes to the sidebar's search; the `Keyboard`
 //! window lists them. None of them acts while a text field has the
 //! keyboard (there `Ctrl+A` selects text) or the add dialog is open.
 
@@ -9,39 +9,16 @@ use egui::{Key, Modifiers};
 
 use super::{Action, FanoutApp};
 use crate::i18n::tr;
-use crate::service::model::Model;
 
-/// The keyboard's state: the table's filter, a cancel waiting for its
-/// confirmation, and whether the help is open.
+/// The keyboard's state: a cancel waiting for its confirmation, whether
+/// the help is open, and the search box waiting for the keyboard.
 #[derive(Default)]
 pub(super) struct Keys {
-    pub filter: String,
-    /// The filter field shows (it does while it holds text, too).
-    filter_open: bool,
-    /// Give the filter field the keyboard on the next frame.
-    focus_filter: bool,
+    /// Give the sidebar's search box the keyboard on the next frame.
+    pub focus_filter: bool,
     /// Rows `Delete` would cancel, until confirmed or not.
     confirm: Option<Vec<usize>>,
     pub help: bool,
-}
-
-/// The rows the table shows: all, or those whose name or URL has `filter`
-/// (any case).
-/// `listed`: the rows and their order where that is not the list's own (a
-/// server's, see `server`).
-pub fn shown(model: &Model, filter: &str, listed: Option<&[usize]>) -> Vec<usize> {
-    let filter = filter.trim().to_lowercase();
-    let all: Box<dyn Iterator<Item = usize>> = match listed {
-        Some(rows) => Box::new(rows.iter().copied().filter(|&i| i < model.rows.len())),
-        None => Box::new(0..model.rows.len()),
-    };
-    all.filter(|&i| {
-        let r = &model.rows[i];
-        filter.is_empty()
-            || r.name.to_lowercase().contains(&filter)
-            || r.shown_url.to_lowercase().contains(&filter)
-    })
-    .collect()
 }
 
 /// The shortcuts, as the help lists them.
@@ -71,11 +48,9 @@ impl FanoutApp {
         if self.add.open {
             return;
         }
-        // Esc closes the filter (and empties it), from its field or not.
-        let filtering = self.keys.filter_open || !self.keys.filter.is_empty();
-        if filtering && pressed(Modifiers::NONE, Key::Escape) {
-            self.keys.filter.clear();
-            self.keys.filter_open = false;
+        // Esc empties the search, from its box or not.
+        if !self.filter.text.is_empty() && pressed(Modifiers::NONE, Key::Escape) {
+            self.filter.text.clear();
             ctx.memory_mut(|m| m.stop_text_input());
             return;
         }
@@ -90,13 +65,12 @@ impl FanoutApp {
         }
         if pressed(Modifiers::COMMAND, Key::A) {
             let listed = self.listed();
-            let rows = shown(&self.core().model, &self.keys.filter, listed.as_deref())
+            let rows = super::filter::shown(&self.core().model, &self.filter, listed.as_deref())
                 .into_iter()
                 .collect();
             self.selection.rows = rows;
         }
         if pressed(Modifiers::COMMAND, Key::F) {
-            self.keys.filter_open = true;
             self.keys.focus_filter = true;
         }
         if pressed(Modifiers::COMMAND, Key::O)
@@ -131,28 +105,6 @@ impl FanoutApp {
             } else {
                 actions.push(Action::Pause(running));
             }
-        }
-    }
-
-    /// The filter field (in the toolbar), while it is open or holds text.
-    pub(super) fn filter_field(&mut self, ui: &mut egui::Ui) {
-        if !self.keys.filter_open && self.keys.filter.is_empty() {
-            return;
-        }
-        let label = ui.label(tr!(Filter));
-        let r = ui
-            .add(
-                egui::TextEdit::singleline(&mut self.keys.filter)
-                    .hint_text(tr!(FilterHint))
-                    .desired_width(160.0),
-            )
-            .labelled_by(label.id);
-        if std::mem::take(&mut self.keys.focus_filter) {
-            r.request_focus();
-        }
-        if ui.small_button("✖").on_hover_text(tr!(FilterClear)).clicked() {
-            self.keys.filter.clear();
-            self.keys.filter_open = false;
         }
     }
 

@@ -18,7 +18,8 @@
 //! schedule, hiding and closing to the tray (`tray` the icon,
 //! `unattended_panel` their settings), `clipboard_watch` copied URLs,
 //! `torrent_files` a torrent's file list, `torrent_panel` Settings ›
-//! Torrents.
+//! Torrents, `sidebar` the states and categories (`filter` what they let
+//! through), `first_run` what the empty list says.
 
 mod actions;
 pub mod add;
@@ -27,6 +28,8 @@ pub mod after_batch;
 mod app;
 mod clipboard_watch;
 pub mod compare;
+pub mod filter;
+mod first_run;
 mod keys;
 mod login;
 mod network_panel;
@@ -35,6 +38,7 @@ mod results;
 mod rpc;
 mod server;
 mod settings_panel;
+mod sidebar;
 mod status;
 pub mod table;
 pub mod timeline;
@@ -249,6 +253,8 @@ pub struct FanoutApp {
     /// A message for the status bar.
     notice: Option<Notice>,
     pub tab: Tab,
+    /// What narrows the list (the sidebar's state, category and search).
+    pub filter: filter::ListFilter,
     pub compare: ComparePanel,
     /// The window title last sent (`fanout — 37/64`).
     pub title: String,

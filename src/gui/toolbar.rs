@@ -69,7 +69,7 @@ impl FanoutApp {
             }
             if ui.button(tr!(SelectAll)).clicked() {
                 let listed = self.listed();
-                let rows = super::keys::shown(&self.core().model, &self.keys.filter, listed.as_deref())
+                let rows = super::filter::shown(&self.core().model, &self.filter, listed.as_deref())
                     .into_iter()
                     .collect();
                 self.selection.rows = rows;
@@ -85,7 +85,8 @@ impl FanoutApp {
                 actions.push(Action::ClearList);
             }
             ui.separator();
-            self.filter_field(ui);
+            ui.toggle_value(&mut self.settings.view.results, tr!(ViewResults))
+                .on_hover_text(tr!(ViewResultsHint));
             self.keyboard_button(ui);
         });
     }

@@ -236,6 +236,10 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
         ("tray/mod.rs", include_str!("../gui/tray/mod.rs")),
         ("tray/linux.rs", include_str!("../gui/tray/linux.rs")),
         ("tray/other.rs", include_str!("../gui/tray/other.rs")),
+        ("sidebar.rs", include_str!("../gui/sidebar.rs")),
+        ("filter.rs", include_str!("../gui/filter.rs")),
+        ("first_run.rs", include_str!("../gui/first_run.rs")),
+        ("service/kind.rs", include_str!("../service/kind.rs")),
     ];
     // What may precede a literal that is not shown to the user.
     let allowed = [
@@ -260,7 +264,13 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
                 .filter(|w| w.len() >= 2)
                 .count();
             let has_space = text.trim().contains(' ');
-            let before = &code[at.saturating_sub(60)..at];
+            // 60 bytes back, moved to a character's start (an icon or a
+            // Chinese text may come just before).
+            let mut from = at.saturating_sub(60);
+            while !code.is_char_boundary(from) {
+                from += 1;
+            }
+            let before = &code[from..at];
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);
             let context = &before[line_start..];
             if words >= 2 && has_space && !allowed.iter().any(|a| context.contains(a)) {

@@ -173,6 +173,36 @@ catalogue! {
     MoreHint: "More: open the folder, this download's own speed limit, its checksum", "更多：打开文件夹、此下载自己的限速、校验和";
     NoDownloads: "No downloads yet", "还没有下载";
     NoDownloadsHint: "Press Add URLs, or paste URLs with Ctrl+V.", "点“添加网址”，或按 Ctrl+V 粘贴网址。";
+
+    // Sidebar and first run
+    Search: "Search", "搜索";
+    SearchHint: "Name or URL (Ctrl+F)", "名称或网址（Ctrl+F）";
+    Categories: "Categories", "分类";
+    FilterAll: "All", "全部";
+    FilterDownloading: "Downloading", "下载中";
+    FilterWaiting: "Waiting", "等待中";
+    FilterPaused: "Paused", "已暂停";
+    FilterFinished: "Finished", "已完成";
+    FilterFailed: "Failed", "失败";
+    FilterSeeding: "Seeding", "做种中";
+    NoneMatch: "No download matches.", "没有符合条件的下载。";
+    ShowEvery: "Show all", "全部显示";
+    ViewResults: "Results panel", "结果面板";
+    ViewResultsHint: "Show or hide the Results panel: the order downloads finished in (and were released in, with Keep submission order).", "显示或隐藏结果面板：下载完成的顺序（开启“保持提交顺序”时为给出的顺序）。";
+    FirstAddButton: "Add downloads…", "添加下载…";
+    FirstAddTitle: "1. Add downloads", "1. 添加下载";
+    FirstAddHint: "Ctrl+N; or paste URLs with Ctrl+V, or drop a list or a .torrent on the window. A pattern such as https://host/[1-64].jpg adds 64.", "Ctrl+N；也可以按 Ctrl+V 粘贴网址，或把网址列表或 .torrent 文件拖到窗口上。https://host/[1-64].jpg 这样的模式会添加 64 个。";
+    FirstBrowserTitle: "2. Send the browser's downloads here, in three steps", "2. 让浏览器的下载交给这里，共三步";
+    FirstBrowserStep1: "Install the extension Aria2 Explorer (Chrome, Edge), or Motrix WebExtension (Firefox, Chrome).", "安装扩展 Aria2 Explorer（Chrome、Edge）或 Motrix WebExtension（Firefox、Chrome）。";
+    FirstBrowserStep2: "In its options, set the RPC address to this one (the secret is in it):", "在扩展的选项中把 RPC 地址设为下面这个（其中含有密钥）：";
+    FirstBrowserStep3: "Aria2 Explorer starts at localhost:6800 and captures only files over 100 MB: replace the address, and lower that size to 0 so every download comes here. Motrix WebExtension already uses port 16800: give it the secret as its API key.", "Aria2 Explorer 默认使用 localhost:6800，并且只接管大于 100 MB 的文件：替换地址，并把这个大小改为 0，所有下载就都会交给这里。Motrix WebExtension 已经使用端口 16800：把密钥填为它的 API 密钥即可。";
+    FirstRpcOff: "Downloads from other programs are off.", "已关闭接受其他程序的下载。";
+    FirstRpcTurnOn: "Turn on", "开启";
+    FirstRpcStarting: "Starting the server for other programs…", "正在启动供其他程序使用的服务…";
+    CopyAddress: "Copy address", "复制地址";
+    AddressCopied: "The address was copied to the clipboard.", "地址已复制到剪贴板。";
+    FirstFolderTitle: "3. Where files go", "3. 文件保存位置";
+    FirstFolderHint: "Change it here, or in the bar above the list, at any time.", "随时可以在这里或列表上方的栏中更改。";
     ColProgress: "Progress", "进度";
     ColSpeed: "Speed", "速度";
     ColEta: "ETA", "剩余时间";

@@ -182,6 +182,7 @@ impl Model {
             let mut row = Row::new(t.url.clone(), t.dir.clone());
             if let Some(name) = &t.name {
                 row.name = name.clone();
+                row.refresh_kind();
             }
             row.bytes = t.bytes;
             row.total = t.total;
@@ -343,6 +344,7 @@ impl Model {
             } => {
                 let row = &mut self.rows[index];
                 row.name = name;
+                row.refresh_kind();
                 row.total = total;
                 row.validator = validator;
             }
@@ -369,7 +371,14 @@ impl Model {
                 row.total = total;
             }
             Event::Connections { index, count } => self.rows[index].connections = count,
-            Event::Pieces { index, done, total } => self.rows[index].pieces = Some((done, total)),
+            Event::Pieces { index, done, total } => {
+                let row = &mut self.rows[index];
+                let first = row.pieces.is_none();
+                row.pieces = Some((done, total));
+                if first {
+                    row.refresh_kind();
+                }
+            }
             Event::Torrent { index, meta } => self.rows[index].set_torrent(meta),
             Event::Swarm { index, swarm } => {
                 let row = &mut self.rows[index];
@@ -440,6 +449,7 @@ impl Model {
                         row.path = Some(saved.path.clone());
                         if let Some(name) = saved.path.file_name() {
                             row.name = name.to_string_lossy().into_owned();
+                            row.refresh_kind();
                         }
                         row.total = Some(saved.bytes);
                         TaskState::Done

@@ -127,6 +127,9 @@ pub struct Row {
     /// Taken off the RPC's results (`removeDownloadResult`): the row
     /// stays in the window; a restart keeps it off the RPC's lists.
     pub forgotten: bool,
+    /// What kind of download it is, as of its name, metadata and pieces
+    /// (see [`Row::kind`]).
+    kind: super::kind::Kind,
     pub(super) speed: f64,
     pub(super) sample: Option<(Instant, u64)>,
 }
@@ -166,9 +169,26 @@ impl Row {
             retryable: true,
             rule: None,
             forgotten: false,
+            kind: super::kind::Kind::Other,
             speed: 0.0,
             sample: None,
         }
+        .with_kind()
+    }
+
+    fn with_kind(mut self) -> Row {
+        self.refresh_kind();
+        self
+    }
+
+    /// Its kind (the sidebar's category, the list's icon).
+    pub fn kind(&self) -> super::kind::Kind {
+        self.kind
+    }
+
+    /// After its name, metadata or pieces changed.
+    pub(super) fn refresh_kind(&mut self) {
+        self.kind = super::kind::Kind::of(self);
     }
 
     /// Where the file is (once saved) or goes: its folder and its name so far.
@@ -207,6 +227,7 @@ impl Row {
             self.name.clone_from(&meta.name);
         }
         self.torrent = Some(meta);
+        self.refresh_kind();
     }
 
     pub(super) fn reset_transfer(&mut self) {

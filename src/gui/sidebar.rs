@@ -1,0 +1,105 @@
+//! The sidebar on the left, as Motrix and qBittorrent users expect one:
+//! a search box (name or URL), the states with live counts, and the
+//! categories (the `--sort` table's kinds, torrents and streams) with
+//! theirs. A click narrows the list; state and category combine.
+
+use egui::{Role, Sense, WidgetInfo};
+
+use super::FanoutApp;
+use super::filter::StateFilter;
+use crate::i18n::tr;
+use crate::service::kind::Kind;
+use crate::service::model::Counts;
+
+/// Each kind's icon (in egui's own fonts), in the sidebar and the list.
+pub fn kind_icon(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Documents => "📄",
+        Kind::Images => "🖼",
+        Kind::Video => "🎞",
+        Kind::Music => "🎵",
+        Kind::Archives => "📦",
+        Kind::Programs => "⚙",
+        Kind::Torrents => "🌱",
+        Kind::Streams => "📺",
+        Kind::Other => "❔",
+    }
+}
+
+/// One line: its name on the left, its count on the right, the whole line
+/// a selectable entry that screen readers read as "Name (count)".
+fn entry(ui: &mut egui::Ui, icon: &str, name: &str, count: usize, selected: bool) -> egui::Response {
+    let height = ui.spacing().interact_size.y;
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::click());
+    let label = format!("{name} ({count})");
+    response.widget_info(|| WidgetInfo::selected(Role::Button, true, selected, &label));
+    if ui.is_rect_visible(rect) {
+        let visuals = ui.style().interact_selectable(&response, selected);
+        if selected || response.hovered() || response.has_focus() {
+            ui.painter()
+                .rect_filled(rect, visuals.corner_radius, visuals.weak_bg_fill);
+        }
+        let font = egui::TextStyle::Button.resolve(ui.style());
+        let inner = rect.shrink2(egui::vec2(6.0, 0.0));
+        let text = if icon.is_empty() {
+            name.to_string()
+        } else {
+            format!("{icon}  {name}")
+        };
+        let color = if count == 0 && !selected {
+            ui.visuals().weak_text_color()
+        } else {
+            visuals.text_color()
+        };
+        ui.painter().text(
+            inner.left_center(),
+            egui::Align2::LEFT_CENTER,
+            text,
+            font.clone(),
+            color,
+        );
+        ui.painter().text(
+            inner.right_center(),
+            egui::Align2::RIGHT_CENTER,
+            count.to_string(),
+            font,
+            ui.visuals().weak_text_color(),
+        );
+    }
+    response
+}
+
+impl FanoutApp {
+    /// `kinds`: the listed rows of each kind, in [`Kind::ALL`]'s order.
+    pub(super) fn sidebar(&mut self, ui: &mut egui::Ui, counts: Counts, kinds: &[usize; Kind::ALL.len()]) {
+        ui.add_space(6.0);
+        let label = ui.label(tr!(Search));
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.filter.text)
+                    .hint_text(tr!(SearchHint))
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        if std::mem::take(&mut self.keys.focus_filter) {
+            r.request_focus();
+        }
+        ui.add_space(8.0);
+        for state in StateFilter::ALL {
+            let selected = self.filter.state == state;
+            if entry(ui, "", state.label(), state.count(&counts), selected).clicked() {
+                self.filter.state = state;
+            }
+        }
+        ui.add_space(6.0);
+        ui.separator();
+        ui.weak(tr!(Categories));
+        for (kind, &count) in Kind::ALL.into_iter().zip(kinds) {
+            let selected = self.filter.kind == Some(kind);
+            // A second click shows every kind again.
+            if entry(ui, kind_icon(kind), kind.label(), count, selected).clicked() {
+                self.filter.kind = (!selected).then_some(kind);
+            }
+        }
+    }
+}
