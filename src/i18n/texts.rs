@@ -298,11 +298,8 @@ catalogue! {
     KeySelectAll: "Select every row shown", "选择显示的所有行";
     KeyOpenFolder: "Open the folder of the selected file", "打开所选文件所在文件夹";
     KeyAdd: "Add URLs", "添加网址";
-    KeyFilter: "Filter the table by name or URL", "按名称或网址筛选表格";
-    KeyEscape: "Close this, the question or the filter", "关闭此窗口、询问或筛选";
-    Filter: "Filter", "筛选";
-    FilterHint: "name or URL", "名称或网址";
-    FilterClear: "Show every row", "显示所有行";
+    KeyFilter: "Search the list by name or URL (the sidebar)", "按名称或网址搜索列表（侧栏）";
+    KeyEscape: "Close this or the question; empty the search", "关闭此窗口或询问；清空搜索";
     ConfirmCancelTitle: "Cancel downloads", "取消下载";
     ConfirmCancel: "Cancel {n} downloads? Their partial files are removed.", "取消 {n} 个下载？其未完成的文件将被删除。";
     ConfirmCancelYes: "Cancel them", "取消下载";
