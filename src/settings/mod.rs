@@ -408,10 +408,16 @@ impl Folders {
 /// `Downloads` folder but no `user-dirs.dirs` (a fresh account, a server)
 /// still has one: `dirs` only reads the XDG file.
 pub fn default_download_dir() -> PathBuf {
-    let home = dirs::home_dir();
-    dirs::download_dir()
-        .or_else(|| home.as_ref().map(|h| h.join("Downloads")).filter(|d| d.is_dir()))
-        .or(home)
+    download_dir_in(dirs::home_dir().as_deref(), dirs::download_dir())
+}
+
+/// The XDG download folder when it exists and is not the home itself
+/// (`xdg-user-dirs` writes `$HOME/` for a folder it did not find), else
+/// `~/Downloads` when it exists, else the home.
+fn download_dir_in(home: Option<&Path>, xdg: Option<PathBuf>) -> PathBuf {
+    xdg.filter(|d| d.is_dir() && Some(d.as_path()) != home)
+        .or_else(|| home.map(|h| h.join("Downloads")).filter(|d| d.is_dir()))
+        .or_else(|| home.map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
@@ -571,6 +577,31 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn downloads_go_to_the_downloads_folder_where_there_is_one() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        // No Downloads folder: the home.
+        assert_eq!(download_dir_in(Some(h), None), h);
+        std::fs::create_dir(h.join("Downloads")).unwrap();
+        assert_eq!(download_dir_in(Some(h), None), h.join("Downloads"));
+        // user-dirs.dirs naming the home (its word for "none") or a
+        // folder that is gone does not win over ~/Downloads.
+        assert_eq!(
+            download_dir_in(Some(h), Some(h.to_path_buf())),
+            h.join("Downloads")
+        );
+        assert_eq!(
+            download_dir_in(Some(h), Some(h.join("Gone"))),
+            h.join("Downloads")
+        );
+        std::fs::create_dir(h.join("Téléchargements")).unwrap();
+        assert_eq!(
+            download_dir_in(Some(h), Some(h.join("Téléchargements"))),
+            h.join("Téléchargements")
+        );
+    }
 
     #[test]
     fn settings_round_trip_and_survive_damage() {
