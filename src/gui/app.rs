@@ -87,6 +87,7 @@ impl FanoutApp {
             vault,
             login: Default::default(),
             keys: Default::default(),
+            prefs: Default::default(),
             countdown: None,
             logind: None,
             instance: None,
@@ -467,15 +468,7 @@ impl eframe::App for FanoutApp {
             ui.add_space(2.0);
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, counts));
-        let mut dragging = false;
-        egui::Panel::left("settings")
-            .resizable(true)
-            .default_size(230.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    dragging = self.settings_panel(ui, &mut actions);
-                });
-            });
+        let mut dragging = self.quick_bar(ui, &mut actions);
         egui::Panel::right("results")
             .resizable(true)
             .default_size(215.0)
@@ -517,6 +510,7 @@ impl eframe::App for FanoutApp {
         self.arrived_window(ui.ctx());
         self.login_window(ui.ctx());
         self.key_windows(ui.ctx(), &mut actions);
+        dragging |= self.preferences_window(ui.ctx(), &mut actions);
         self.countdown_window(ui.ctx());
         self.close_question_window(ui.ctx());
         self.clipboard_notice(ui.ctx(), &mut actions);

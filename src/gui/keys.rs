@@ -1,7 +1,8 @@
 //! The keyboard: `Delete` cancels the selected rows (after a
 //! confirmation), `Space` pauses or resumes them, `Ctrl+A` selects every
 //! row shown, `Ctrl+O` opens the folder of the selected file, `Ctrl+N`
-//! adds URLs, `Ctrl+F` filters the table by name or URL; the `Keyboard`
+//! adds URLs, `Ctrl+F` filters the table by name or URL, `Ctrl+,` opens
+//! Preferences (`Esc` closes it); the `Keyboard`
 //! window lists them. None of them acts while a text field has the
 //! keyboard (there `Ctrl+A` selects text) or the add dialog is open.
 
@@ -45,7 +46,7 @@ pub fn shown(model: &Model, filter: &str, listed: Option<&[usize]>) -> Vec<usize
 }
 
 /// The shortcuts, as the help lists them.
-fn list() -> [(&'static str, &'static str); 7] {
+fn list() -> [(&'static str, &'static str); 8] {
     [
         ("Delete", tr!(KeyDelete)),
         ("Space", tr!(KeySpace)),
@@ -53,6 +54,7 @@ fn list() -> [(&'static str, &'static str); 7] {
         ("Ctrl+O", tr!(KeyOpenFolder)),
         ("Ctrl+N", tr!(KeyAdd)),
         ("Ctrl+F", tr!(KeyFilter)),
+        ("Ctrl+,", tr!(KeyPreferences)),
         ("Esc", tr!(KeyEscape)),
     ]
 }
@@ -71,6 +73,12 @@ impl FanoutApp {
         if self.add.open {
             return;
         }
+        // Esc closes Preferences first, from one of its fields too.
+        if self.preferences_open() && pressed(Modifiers::NONE, Key::Escape) {
+            self.close_preferences();
+            ctx.memory_mut(|m| m.stop_text_input());
+            return;
+        }
         // Esc closes the filter (and empties it), from its field or not.
         let filtering = self.keys.filter_open || !self.keys.filter.is_empty();
         if filtering && pressed(Modifiers::NONE, Key::Escape) {
@@ -81,6 +89,9 @@ impl FanoutApp {
         }
         if ctx.egui_wants_keyboard_input() {
             return;
+        }
+        if pressed(Modifiers::COMMAND, Key::Comma) {
+            self.open_preferences();
         }
         let selected: Vec<usize> = self.selection.rows.iter().copied().collect();
         let (hub, server) = (&self.hub, &self.server);

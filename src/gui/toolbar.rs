@@ -1,5 +1,5 @@
 //! The toolbar: add, pause the queue, act on the selected rows (and move
-//! waiting ones in the line), clear.
+//! waiting ones in the line), clear, Preferences.
 
 use super::{Action, FanoutApp, MoveTo};
 use crate::i18n::tr;
@@ -86,6 +86,7 @@ impl FanoutApp {
             }
             ui.separator();
             self.filter_field(ui);
+            self.preferences_button(ui);
             self.keyboard_button(ui);
         });
     }

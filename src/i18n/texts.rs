@@ -269,7 +269,7 @@ catalogue! {
     KeyOpenFolder: "Open the folder of the selected file", "打开所选文件所在文件夹";
     KeyAdd: "Add URLs", "添加网址";
     KeyFilter: "Filter the table by name or URL", "按名称或网址筛选表格";
-    KeyEscape: "Close this, the question or the filter", "关闭此窗口、询问或筛选";
+    KeyEscape: "Close this, Preferences, the question or the filter", "关闭此窗口、首选项、询问或筛选";
     Filter: "Filter", "筛选";
     FilterHint: "name or URL", "名称或网址";
     FilterClear: "Show every row", "显示所有行";
@@ -499,4 +499,22 @@ catalogue! {
     NotifyTitle: "fanout: downloads finished", "fanout：下载完成";
     NotifyBody: "{done} saved, {failed} failed, {cancelled} cancelled, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，用时 {secs} 秒";
     NotifyBodyPaused: "{done} saved, {failed} failed, {cancelled} cancelled, {paused} paused, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，{paused} 个暂停，用时 {secs} 秒";
+
+    // Preferences and the first screen's bar <prefs part>
+    Preferences: "Preferences", "首选项";
+    PreferencesHint: "Every setting, by section (Ctrl+,)", "按分类列出的所有设置（Ctrl+,）";
+    PrefGeneral: "General", "常规";
+    PrefEngine: "Engine and connections", "引擎与连接";
+    PrefPrograms: "Browser and other programs", "浏览器与其他程序";
+    PrefSchedule: "Schedule and unattended", "计划与后台运行";
+    PrefAppearance: "Appearance", "界面";
+    PrefAdvanced: "Advanced", "高级";
+    KeyPreferences: "Open Preferences", "打开首选项";
+    SortFolders: "Folders and their extensions", "文件夹及其扩展名";
+    SiteRulesExample: "[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2", "[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2";
+    AfterCommandExample: "notify-send \"$FANOUT_DONE saved\"", "notify-send \"已保存 $FANOUT_DONE 个\"";
+    SettingsFile: "Settings file", "设置文件";
+    RulesFile: "Site rules file", "站点规则文件";
+    QueueFile: "Queue file", "队列文件";
+    CompareKeepFiles: "The engine comparison keeps its files (in the download folder)", "引擎对比保留下载的文件（在下载文件夹中）";
 }
