@@ -511,7 +511,7 @@ catalogue! {
     PrefAdvanced: "Advanced", "高级";
     KeyPreferences: "Open Preferences", "打开首选项";
     SortFolders: "Folders and their extensions", "文件夹及其扩展名";
-    SiteRulesExample: "[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2", "[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2";
+    SiteRulesExample: "# at most 2 files at once from example.com\n[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2", "# 来自 example.com 的文件最多同时下载 2 个\n[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2";
     AfterCommandExample: "notify-send \"$FANOUT_DONE saved\"", "notify-send \"已保存 $FANOUT_DONE 个\"";
     SettingsFile: "Settings file", "设置文件";
     RulesFile: "Site rules file", "站点规则文件";
