@@ -330,7 +330,7 @@ catalogue! {
     SpeedInForce: "Limit: {limit}", "限速：{limit}";
     CloseQuestionTitle: "Close fanout", "关闭 fanout";
     CloseQuestion: "Keep downloading in the tray?", "在托盘中继续下载？";
-    CloseQuestionNote: "The answer is kept; Settings › Running unattended changes it.", "此选择会被记住；可在 设置 › 后台运行 中更改。";
+    CloseQuestionNote: "The answer is kept; Preferences › Schedule and unattended changes it.", "此选择会被记住；可在 首选项 › 计划与后台运行 中更改。";
     KeepInTray: "Keep in the tray", "留在托盘";
     QuitNow: "Quit now", "立即退出";
     TrayTooltip: "{ended}/{total} done · {speed}/s · {running} running, {queued} queued, {failed} failed", "已完成 {ended}/{total}，{speed}/s，{running} 个进行中，{queued} 个排队，{failed} 个失败";
