@@ -7,7 +7,9 @@ use crate::service::model::{Counts, TaskState};
 
 impl FanoutApp {
     pub(super) fn top_bar(&mut self, ui: &mut egui::Ui, c: Counts, actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+        // Wrapped: at the window's narrowest (720 px) Preferences and
+        // Keyboard would be cut off.
+        ui.horizontal_wrapped(|ui| {
             if ui.button(tr!(AddUrls)).on_hover_text(tr!(AddUrlsHint)).clicked() {
                 actions.push(Action::OpenAdd(None));
             }

@@ -15,7 +15,7 @@ use crate::settings::{EngineChoice, if_exists_label};
 impl FanoutApp {
     pub(super) fn general_section(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
         let mut editing = false;
-        ui.horizontal_wrapped(|ui| editing |= self.folder_fields(ui, actions, 300.0));
+        ui.horizontal_wrapped(|ui| editing |= self.folder_fields(ui, actions, 240.0));
         ui.add_space(6.0);
         ui.label(tr!(IfExistsLabel));
         ui.horizontal_wrapped(|ui| {

@@ -125,16 +125,19 @@ impl FanoutApp {
             .show(ctx, |ui| {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
-                        ui.set_width(170.0);
+                        ui.set_width(190.0);
                         for section in Section::ALL {
                             ui.selectable_value(&mut self.prefs.section, section, section.label());
                         }
                     });
                     ui.separator();
-                    egui::ScrollArea::vertical()
-                        .id_salt("preferences")
-                        .auto_shrink([false, false])
-                        .show(ui, |ui| editing = self.section_fields(ui, actions));
+                    // A column: the row above would lay the fields side by side.
+                    ui.vertical(|ui| {
+                        egui::ScrollArea::vertical()
+                            .id_salt("preferences")
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| editing = self.section_fields(ui, actions));
+                    });
                 });
             });
         self.prefs.open &= open;

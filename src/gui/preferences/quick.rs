@@ -9,6 +9,9 @@ use super::super::{Action, FanoutApp};
 use crate::engine::Engine;
 use crate::i18n::tr;
 
+/// The folder field's width on the bar.
+const FOLDER_WIDTH: f32 = 280.0;
+
 impl FanoutApp {
     /// Draws the bar (a panel of its own); true while a field is edited.
     pub(in crate::gui) fn quick_bar(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
@@ -20,8 +23,14 @@ impl FanoutApp {
             ui.horizontal_wrapped(|ui| {
                 editing |= self.engine_choice(ui);
                 self.keep_order_box(ui);
-                ui.separator();
-                editing |= self.folder_fields(ui, actions, 280.0);
+                // The folder's label, field and button move to the next
+                // line together, or not at all.
+                if ui.available_size_before_wrap().x < FOLDER_WIDTH + 200.0 {
+                    ui.end_row();
+                } else {
+                    ui.separator();
+                }
+                editing |= self.folder_fields(ui, actions, FOLDER_WIDTH);
             });
             if self
                 .local()
