@@ -6,20 +6,13 @@
 use egui::RichText;
 
 use super::super::FanoutApp;
-use crate::engine::Engine;
 use crate::i18n::tr;
 
 impl FanoutApp {
     pub(super) fn advanced_section(&mut self, ui: &mut egui::Ui) {
+        // (While tasks still run on the old engine, the first screen's bar
+        // says so, beside the engine.)
         ui.label(tr!(EngineChangeNote));
-        if self
-            .local()
-            .engine
-            .as_ref()
-            .is_some_and(Engine::running_on_old_backends)
-        {
-            ui.label(RichText::new(tr!(OldEngineStillRuns)).color(ui.visuals().warn_fg_color));
-        }
         ui.add_space(8.0);
         ui.checkbox(&mut self.settings.compare_keep, tr!(CompareKeepFiles));
         ui.add_space(8.0);
