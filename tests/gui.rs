@@ -14,7 +14,10 @@ use fanout::engine::Worker;
 use fanout::gui::FanoutApp;
 use fanout::settings::{EngineChoice, Settings, Theme};
 use support::aria2::Rpcd;
-use support::gui::{Setup, add_urls, all_done, set_engine, settle, step_until, type_into};
+use support::gui::{
+    Setup, add_urls, all_done, close_preferences, open_preferences, open_preferences_as, set_engine, settle,
+    step_until, type_into,
+};
 use support::{TestServer, body_for, files_in};
 
 #[test]
@@ -194,6 +197,7 @@ fn settings_survive_a_restart_of_the_app() {
         settle(&mut harness);
         harness.key_press(egui::Key::Enter); // done typing: the field lets go
         settle(&mut harness);
+        open_preferences(&mut harness, "Engine and connections");
         harness
             .get_by_label("Connect timeout (s)")
             .set_value_accesskit(12.0);
@@ -212,9 +216,9 @@ fn settings_survive_a_restart_of_the_app() {
 #[test]
 fn the_theme_switches_at_once_and_is_remembered() {
     let setup = Setup::new();
-    let tall = egui::vec2(1360.0, 1000.0);
     {
-        let mut harness = setup.harness_of(tall);
+        let mut harness = setup.harness();
+        open_preferences(&mut harness, "Appearance");
         harness.get_by_label("Dark").click();
         settle(&mut harness);
         assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
@@ -225,7 +229,7 @@ fn the_theme_switches_at_once_and_is_remembered() {
         assert!(!harness.ctx.global_style().visuals.dark_mode);
     }
     // The next start opens light, whatever the desktop says.
-    let harness = setup.harness_of(tall);
+    let harness = setup.harness();
     assert_eq!(harness.state().settings.theme, Theme::Light);
     assert_eq!(harness.ctx.theme(), egui::Theme::Light);
 }
@@ -462,12 +466,9 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     settle(&mut harness);
 
     harness.get_by_label_contains(&format!("SHA-256 to check: {}", "ab".repeat(32)));
-    assert_eq!(harness.query_all_by_label("Speed limit (KiB/s)").count(), 2);
-    // The second field is the row's own (the first is the global setting).
+    // The row's own (the global setting is in Preferences, not shown).
     harness
-        .query_all_by_label("Speed limit (KiB/s)")
-        .nth(1)
-        .unwrap()
+        .get_by_label("Speed limit (KiB/s)")
         .set_value_accesskit(500.0);
     settle(&mut harness);
     assert_eq!(
@@ -478,10 +479,12 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     settle(&mut harness);
 
     // Three connections per file: a big file is fetched over three at once.
+    open_preferences(&mut harness, "Engine and connections");
     harness
         .get_by_label("Connections per file")
         .set_value_accesskit(3.0);
     settle(&mut harness);
+    close_preferences(&mut harness);
     server.reset_max_in_flight();
     let size = 17 * 1024 * 1024;
     add_urls(&mut harness, &server.url(&format!("/big.iso?size={size}&pace=1")));
@@ -506,14 +509,17 @@ fn the_aria2_engine_runs_the_queue_on_a_daemon_and_says_where() {
     let mut harness = setup.harness();
     harness.get_by_label("aria2").click();
     settle(&mut harness);
-    // The local folder and its dialog give way to the daemon's fields.
+    // The local folder and its dialog give way to the daemon's folder;
+    // where the daemon is, is in Preferences.
     assert!(harness.query_by_label("Choose…").is_none());
+    open_preferences(&mut harness, "Engine and connections");
     harness.get_by_label("aria2 RPC address").focus();
     settle(&mut harness);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.get_by_label("aria2 RPC address").type_text(&daemon.url);
     settle(&mut harness);
     type_into(&mut harness, "aria2 secret", &daemon.secret);
+    close_preferences(&mut harness);
     type_into(
         &mut harness,
         "Remote folder",
@@ -533,15 +539,19 @@ fn the_aria2_engine_runs_the_queue_on_a_daemon_and_says_where() {
 fn the_window_speaks_chinese_when_switched_and_remembers_it() {
     let server = TestServer::start();
     let setup = Setup::new();
-    // Tall enough that the settings panel's last rows (the language) show.
-    let mut harness = setup.harness_of(egui::vec2(1360.0, 1100.0));
+    let mut harness = setup.harness();
     settle(&mut harness);
+    open_preferences(&mut harness, "Appearance");
     harness.get_by_label("简体中文").click();
     settle(&mut harness);
+    // Preferences itself speaks it at once.
+    harness.get_by_label("界面");
+    harness.get_by_label("引擎与连接");
+    close_preferences(&mut harness);
     for label in [
         "添加网址",
         "暂停队列",
-        "设置",
+        "首选项",
         "引擎",
         "结果",
         "下载文件夹",
@@ -584,6 +594,7 @@ fn the_window_speaks_chinese_when_switched_and_remembers_it() {
     let mut harness = setup.harness();
     settle(&mut harness);
     harness.get_by_label("添加网址");
+    open_preferences_as(&mut harness, "首选项", "界面");
     harness.get_by_label("English").click();
     settle(&mut harness);
     harness.get_by_label("Add URLs");
@@ -830,8 +841,13 @@ fn settings_show_the_rpc_secret_and_say_where_it_is_kept() {
     step_until(&mut harness, "the RPC server", |app| app.rpc_port().is_some());
     settle(&mut harness);
     let secret = harness.state().rpc_secret().unwrap().to_string();
+    open_preferences(&mut harness, "Browser and other programs");
     harness.get_by_label("Accept downloads from other programs");
-    harness.get_by_label_contains(&secret[..6]);
+    // In Preferences, shortened (the empty list's guide shows it whole,
+    // in the address for the browser).
+    harness
+        .get_by_role_and_label(egui::Role::Window, "Preferences")
+        .get_by_label_contains(&secret[..6]);
     // No keyring here: the window says the secret is in a file.
     harness.get_by_label("kept in a file only you can read");
     let port = harness.state().rpc_port().unwrap();

@@ -9,11 +9,11 @@
 
 mod support;
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use fanout::gui::FanoutApp;
 use fanout::settings::{NetworkSettings, ProxyMode};
-use support::gui::{Setup, add_urls, all_done, settle, step_until, type_into};
+use support::gui::{
+    Setup, add_urls, all_done, close_preferences, open_preferences, settle, step_until, type_into,
+};
 use support::proxy::Proxy;
 use support::{TestServer, body_for};
 
@@ -23,12 +23,6 @@ fn secrets_file(setup: &Setup) -> String {
 
 fn settings_file(setup: &Setup) -> String {
     std::fs::read_to_string(setup.options().settings_path()).unwrap()
-}
-
-/// Opens Settings › Network.
-fn open_network(harness: &mut Harness<'_, FanoutApp>) {
-    harness.get_by_label("Network").click();
-    settle(harness);
 }
 
 #[test]
@@ -57,7 +51,7 @@ fn a_401_asks_for_a_login_retries_with_it_and_remembers_it_in_the_secrets_store(
         secrets_file(&setup).contains("s3cret")
     });
     assert!(!settings_file(&setup).contains("s3cret"));
-    open_network(&mut harness);
+    open_preferences(&mut harness, "Network");
     harness.get_by_label("alice@127.0.0.1");
     harness.get_by_label("No keyring: passwords are kept in a file only you can read");
     drop(harness);
@@ -94,11 +88,11 @@ fn a_proxy_set_in_settings_carries_the_downloads_and_shows_in_the_status_bar() {
         };
     });
     let mut harness = setup.harness();
-    // The password is typed in the window, as a user would (Network is
-    // open from the start when a proxy is set).
+    // The password is typed in the window, as a user would; Esc closes
+    // Preferences, leaving the field: applied.
+    open_preferences(&mut harness, "Network");
     type_into(&mut harness, "Password", "s3cret");
-    harness.get_by_label("Network").click(); // leaves the field: applied
-    settle(&mut harness);
+    close_preferences(&mut harness);
     add_urls(&mut harness, &server.url("/gn/via.bin?size=40000"));
     step_until(&mut harness, "the download", all_done(1));
     assert_eq!(harness.state().core().model.counts().done, 1);
@@ -116,8 +110,10 @@ fn skip_in_settings_keeps_a_file_that_is_there_and_fetches_nothing() {
     let setup = Setup::new();
     std::fs::write(setup.downloads.path().join("here.bin"), b"mine").unwrap();
     let mut harness = setup.harness();
+    open_preferences(&mut harness, "General");
     harness.get_by_label("Skip").click();
     settle(&mut harness);
+    close_preferences(&mut harness);
     add_urls(&mut harness, &server.url("/gn/here.bin?size=9000"));
     step_until(&mut harness, "the skip", all_done(1));
     assert_eq!(harness.state().core().model.counts().done, 1);

@@ -16,7 +16,7 @@ use fanout::input::Options;
 use fanout::secrets::{SERVER_SECRET, Secrets};
 use fanout::service::model::TaskState;
 use serde_json::{Value, json};
-use support::gui::{Setup, step_until};
+use support::gui::{Setup, close_preferences, open_preferences, step_until};
 use support::programs::{aria2p, have_aria2p};
 use support::wait::until;
 use support::{TestServer, body_for};
@@ -133,8 +133,7 @@ print(" ".join(gids))
     Secrets::in_dir(setup.config.path(), false)
         .set(SERVER_SECRET, Some(&server.secret))
         .unwrap();
-    // Tall enough for the settings panel's server section to show.
-    let mut harness = setup.harness_of(egui::vec2(1360.0, 2400.0));
+    let mut harness = setup.harness();
     step_until(&mut harness, "the server's downloads in the window", |app| {
         [&running, &first, &second]
             .iter()
@@ -143,10 +142,13 @@ print(" ".join(gids))
     step_until(&mut harness, "the running one shown running", |app| {
         row_of(app, &running).is_some_and(|i| app.core().model.rows[i].state == TaskState::Running)
     });
-    // It says whose downloads these are, and where the server saves.
+    // The status bar says whose downloads these are; Preferences, where
+    // the server was chosen, says where it saves.
     harness.get_by_label_contains(&format!("Server 127.0.0.1:{}", server.port));
+    open_preferences(&mut harness, "Browser and other programs");
     harness.get_by_label_contains(&format!("Connected ({} ", server.name));
     harness.get_by_label_contains(&format!("saves into {}", server.folder.display()));
+    close_preferences(&mut harness);
 
     // Pausing it in the window pauses it on the server.
     let i = row_of(harness.state(), &running).unwrap();

@@ -9,7 +9,7 @@ mod support;
 use egui_kittest::kittest::Queryable;
 use fanout::cli::human_bytes;
 use fanout::service::model::TaskState;
-use support::gui::{Setup, add_urls, all_done, settle, step_until};
+use support::gui::{Setup, add_urls, all_done, open_preferences, open_preferences_as, settle, step_until};
 use support::programs::free_port;
 use support::torrent::{NAME, Seeder, files, leech_from};
 use support::tracker::Tracker;
@@ -177,11 +177,9 @@ fn a_finished_torrent_seeds_to_a_leecher_and_its_row_shows_the_swarm() {
 #[test]
 fn settings_torrents_are_changed_in_the_panel_and_kept() {
     let setup = Setup::new();
-    // Tall enough for the panel's last section without scrolling.
-    let mut harness = setup.harness_of(egui::vec2(1360.0, 1800.0));
+    let mut harness = setup.harness();
     settle(&mut harness);
-    harness.get_by_label("Torrents").click();
-    settle(&mut harness);
+    open_preferences(&mut harness, "Torrents");
     harness.get_by_label("DHT (find peers without a tracker)").click();
     harness
         .get_by_label("Choose files before a torrent starts")
@@ -191,8 +189,10 @@ fn settings_torrents_are_changed_in_the_panel_and_kept() {
     assert!(!kept.dht && !kept.choose_files, "{kept:?}");
     assert!(!harness.state().settings.engine_config().torrent.dht);
     // Chinese labels for the same fields.
+    open_preferences(&mut harness, "Appearance");
     harness.get_by_label("简体中文").click();
     settle(&mut harness);
+    open_preferences_as(&mut harness, "首选项", "种子");
     harness.get_by_label("种子开始前选择文件");
     harness.get_by_label("监听端口");
 }

@@ -19,7 +19,7 @@ use fanout::schedule::{Clock, Days, Rule, RuleKind, WeekTime};
 use fanout::service::model::TaskState;
 use fanout::settings::OnClose;
 use support::TestServer;
-use support::gui::{Setup, add_urls, all_done, settle, step_until};
+use support::gui::{Setup, add_urls, all_done, close_preferences, open_preferences, settle, step_until};
 
 /// A clock the test sets.
 #[derive(Debug, Default)]
@@ -238,11 +238,12 @@ fn start_at_login_writes_the_autostart_entry_and_removes_it() {
     let setup = Setup::new();
     let autostart = setup.config.path().join("autostart-here");
     let dir = autostart.clone();
-    let mut harness = setup.harness_with(egui::vec2(1360.0, 2400.0), move |o| {
+    let mut harness = setup.harness_with(egui::vec2(1360.0, 800.0), move |o| {
         o.autostart_dir = dir;
         o.exe = Some("/opt/fanout/bin/fanout".into());
     });
     settle(&mut harness);
+    open_preferences(&mut harness, "Schedule and unattended");
     let entry = autostart.join("fanout.desktop");
     harness.get_by_label("Start at login (hidden)").click();
     settle(&mut harness);
@@ -291,9 +292,11 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
         settings.watch_clipboard = true;
     });
     let d = display.clone();
-    let mut harness = setup.harness_with(egui::vec2(1360.0, 2400.0), move |o| o.display = Some(d));
+    let mut harness = setup.harness_with(egui::vec2(1360.0, 800.0), move |o| o.display = Some(d));
     add_urls(&mut harness, &server.url("/clip/a.bin"));
     step_until(&mut harness, "the first download", all_done(1));
+    // Preferences says how the clipboard is watched.
+    open_preferences(&mut harness, "Browser and other programs");
     let deadline = Instant::now() + Duration::from_secs(10);
     while harness
         .query_by_label("Watching the clipboard by X11 selection events.")
@@ -303,6 +306,7 @@ fn copied_urls_are_offered_and_add_queues_only_the_new_ones() {
         assert!(Instant::now() < deadline, "not watching by selection events");
         std::thread::sleep(Duration::from_millis(20));
     }
+    close_preferences(&mut harness);
 
     // a.bin is queued already; b and c are new; the last line is no URL.
     let list = [

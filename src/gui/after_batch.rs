@@ -134,33 +134,4 @@ impl FanoutApp {
             self.notify(tr!(AfterCommandFailed, e = e));
         }
     }
-
-    /// Settings › After a batch.
-    pub(super) fn after_batch_fields(&mut self, ui: &mut egui::Ui) -> bool {
-        let label = ui.label(tr!(AfterBatchLabel));
-        ui.horizontal_wrapped(|ui| {
-            for choice in AfterBatch::ALL {
-                ui.selectable_value(&mut self.settings.after_batch, choice, choice.label())
-                    .labelled_by(label.id);
-            }
-        });
-        if self.settings.after_batch == AfterBatch::Nothing {
-            return false;
-        }
-        if self.settings.after_batch != AfterBatch::RunCommand {
-            ui.checkbox(&mut self.settings.after_only_if_ok, tr!(AfterOnlyIfOk));
-            return false;
-        }
-        let l = ui.label(tr!(AfterCommand));
-        let r = ui
-            .add(
-                egui::TextEdit::singleline(&mut self.settings.after_command)
-                    .hint_text("notify-send \"$FANOUT_DONE saved\"")
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(l.id)
-            .on_hover_text(tr!(AfterCommandHint));
-        ui.checkbox(&mut self.settings.after_only_if_ok, tr!(AfterOnlyIfOk));
-        r.has_focus()
-    }
 }

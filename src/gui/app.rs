@@ -88,6 +88,7 @@ impl FanoutApp {
             vault,
             login: Default::default(),
             keys: Default::default(),
+            prefs: Default::default(),
             countdown: None,
             logind: None,
             instance: None,
@@ -499,21 +500,13 @@ impl eframe::App for FanoutApp {
             let core = self.core();
             super::filter::kind_counts(&core.model, listed.as_deref())
         };
+        let mut dragging = self.quick_bar(ui, &mut actions);
         egui::Panel::left("sidebar")
             .resizable(true)
             .default_size(170.0)
             .min_size(140.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.sidebar(ui, counts, &kinds));
-            });
-        let mut dragging = false;
-        egui::Panel::left("settings")
-            .resizable(true)
-            .default_size(230.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    dragging = self.settings_panel(ui, &mut actions);
-                });
             });
         if self.settings.view.results {
             egui::Panel::right("results")
@@ -550,6 +543,7 @@ impl eframe::App for FanoutApp {
         self.arrived_window(ui.ctx());
         self.login_window(ui.ctx());
         self.key_windows(ui.ctx(), &mut actions);
+        dragging |= self.preferences_window(ui.ctx(), &mut actions);
         self.countdown_window(ui.ctx());
         self.close_question_window(ui.ctx());
         self.clipboard_notice(ui.ctx(), &mut actions);

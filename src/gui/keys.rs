@@ -1,7 +1,8 @@
 //! The keyboard: `Delete` cancels the selected rows (after a
 //! confirmation), `Space` pauses or resumes them, `Ctrl+A` selects every
 //! row shown, `Ctrl+O` opens the folder of the selected file, `Ctrl+N`
-//! adds URLs, `Ctrl+F` goes to the sidebar's search; the `Keyboard`
+//! adds URLs, `Ctrl+F` goes to the sidebar's search, `Ctrl+,` opens
+//! Preferences (`Esc` closes it); the `Keyboard`
 //! window lists them. None of them acts while a text field has the
 //! keyboard (there `Ctrl+A` selects text) or the add dialog is open.
 
@@ -22,7 +23,7 @@ pub(super) struct Keys {
 }
 
 /// The shortcuts, as the help lists them.
-fn list() -> [(&'static str, &'static str); 7] {
+fn list() -> [(&'static str, &'static str); 8] {
     [
         ("Delete", tr!(KeyDelete)),
         ("Space", tr!(KeySpace)),
@@ -30,6 +31,7 @@ fn list() -> [(&'static str, &'static str); 7] {
         ("Ctrl+O", tr!(KeyOpenFolder)),
         ("Ctrl+N", tr!(KeyAdd)),
         ("Ctrl+F", tr!(KeyFilter)),
+        ("Ctrl+,", tr!(KeyPreferences)),
         ("Esc", tr!(KeyEscape)),
     ]
 }
@@ -48,6 +50,12 @@ impl FanoutApp {
         if self.add.open {
             return;
         }
+        // Esc closes Preferences first, from one of its fields too.
+        if self.preferences_open() && pressed(Modifiers::NONE, Key::Escape) {
+            self.close_preferences();
+            ctx.memory_mut(|m| m.stop_text_input());
+            return;
+        }
         // Esc empties the search, from its box or not.
         if !self.filter.text.is_empty() && pressed(Modifiers::NONE, Key::Escape) {
             self.filter.text.clear();
@@ -56,6 +64,9 @@ impl FanoutApp {
         }
         if ctx.egui_wants_keyboard_input() {
             return;
+        }
+        if pressed(Modifiers::COMMAND, Key::Comma) {
+            self.open_preferences();
         }
         let selected: Vec<usize> = self.selection.rows.iter().copied().collect();
         let (hub, server) = (&self.hub, &self.server);

@@ -10,16 +10,16 @@
 //!
 //! The rooms: this file holds the app's state and `run`; `app` builds it
 //! and drives frames; `actions` applies what the user asked for; one file
-//! per panel (`toolbar`, `settings_panel`, `table`, `results`, `status`,
-//! `timeline`, `compare`, `add`); `platform` the desktop's services
+//! per panel (`toolbar`, `table`, `results`, `status`, `timeline`,
+//! `compare`, `add`); `preferences` the Preferences window and the first
+//! screen's bar of the settings changed often; `platform` the desktop's services
 //! (fonts, icon, clipboard, folder dialog, opening files, notifications);
 //! `rpc` the RPC server the window starts (its calls are answered on the
 //! service's thread, `service::hub`, never between frames); `unattended` the
-//! schedule, hiding and closing to the tray (`tray` the icon,
-//! `unattended_panel` their settings), `clipboard_watch` copied URLs,
-//! `torrent_files` a torrent's file list, `torrent_panel` Settings ›
-//! Torrents, `sidebar` the states and categories (`filter` what they let
-//! through), `first_run` what the empty list says.
+//! schedule, hiding and closing to the tray (`tray` the icon),
+//! `clipboard_watch` copied URLs, `torrent_files` a torrent's file list,
+//! `sidebar` the states and categories (`filter` what they let through),
+//! `first_run` what the empty list says.
 
 mod actions;
 pub mod add;
@@ -32,22 +32,19 @@ pub mod filter;
 mod first_run;
 mod keys;
 mod login;
-mod network_panel;
 mod platform;
+mod preferences;
 mod results;
 mod rpc;
 mod server;
-mod settings_panel;
 mod sidebar;
 mod status;
 pub mod table;
 pub mod timeline;
 mod toolbar;
 mod torrent_files;
-mod torrent_panel;
 pub mod tray;
 pub mod unattended;
-mod unattended_panel;
 mod vault;
 
 use std::path::{Path, PathBuf};
@@ -270,6 +267,8 @@ pub struct FanoutApp {
     login: login::LoginPrompt,
     /// The keyboard's filter, confirmation and help.
     keys: keys::Keys,
+    /// The Preferences window: open or not, and its section.
+    prefs: preferences::Preferences,
     /// A suspend or power-off counting down after a batch.
     countdown: Option<after_batch::Countdown>,
     /// logind's answer to a suspend or power-off, on its way.

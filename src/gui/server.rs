@@ -5,7 +5,6 @@
 //! on meanwhile (its RPC server, schedule, tray and after-batch actions
 //! stay with them), and "This computer" shows them again.
 
-use egui::RichText;
 use parking_lot::{MappedMutexGuard, MutexGuard};
 
 use super::table::Selection;
@@ -23,8 +22,9 @@ pub(super) struct Shown {
     /// The address and secret it was connected with; connected again when
     /// the settings say otherwise.
     wanted: Option<(String, String)>,
-    /// A field of it is being edited: not connected on every keystroke.
-    editing: bool,
+    /// A field of it is being edited: not connected on every keystroke
+    /// (see `preferences`).
+    pub(super) editing: bool,
 }
 
 /// The downloads the window shows: the server's, else this computer's.
@@ -37,7 +37,7 @@ pub(super) fn shown<'a>(hub: &'a Hub, server: &'a Shown) -> MappedMutexGuard<'a,
 }
 
 /// The connection's state, in the window's language.
-fn status_text(status: &RemoteStatus) -> String {
+pub(super) fn status_text(status: &RemoteStatus) -> String {
     match status {
         RemoteStatus::Connecting => tr!(ServerConnecting).to_string(),
         RemoteStatus::Connected { version, dir } => tr!(
@@ -73,56 +73,6 @@ impl FanoutApp {
             Remote::connect(url, secret, &self.settings, wake)
         });
         self.server.wanted = wanted;
-    }
-
-    /// "Downloads shown": this computer's, or a server's (its address,
-    /// its secret, and how the connection goes). Connects once a field is
-    /// left, not on every keystroke.
-    pub(super) fn server_fields(&mut self, ui: &mut egui::Ui) {
-        ui.label(tr!(DownloadsShown));
-        ui.horizontal_wrapped(|ui| {
-            ui.radio_value(&mut self.settings.server.connect, false, tr!(ShowThisComputer));
-            ui.radio_value(&mut self.settings.server.connect, true, tr!(ShowServer))
-                .on_hover_text(tr!(ShowServerHint));
-        });
-        if !self.settings.server.connect {
-            self.server.editing = false;
-            return;
-        }
-        let mut editing = false;
-        egui::Grid::new("server").num_columns(2).show(ui, |ui| {
-            let l = ui.label(tr!(ServerUrl));
-            let r = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.settings.server.url)
-                        .hint_text("http://HOST:16800/jsonrpc")
-                        .desired_width(150.0),
-                )
-                .labelled_by(l.id);
-            editing |= r.has_focus();
-            ui.end_row();
-            let l = ui.label(tr!(ServerSecret));
-            let r = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.settings.server_secret.0)
-                        .password(true)
-                        .desired_width(150.0),
-                )
-                .labelled_by(l.id);
-            editing |= r.has_focus();
-            ui.end_row();
-        });
-        self.server.editing = editing;
-        if let Some(status) = self.server_status() {
-            let bad = matches!(status, RemoteStatus::Failed(_));
-            let text = status_text(&status);
-            let color = if bad {
-                ui.visuals().warn_fg_color
-            } else {
-                ui.visuals().weak_text_color()
-            };
-            ui.label(RichText::new(text).color(color));
-        }
     }
 
     /// The rows to show and their order, where they are not the list's

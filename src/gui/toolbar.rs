@@ -1,5 +1,5 @@
 //! The toolbar: add, pause the queue, act on the selected rows (and move
-//! waiting ones in the line), clear.
+//! waiting ones in the line), clear, Preferences.
 
 use super::{Action, FanoutApp, MoveTo};
 use crate::i18n::tr;
@@ -7,7 +7,9 @@ use crate::service::model::{Counts, TaskState};
 
 impl FanoutApp {
     pub(super) fn top_bar(&mut self, ui: &mut egui::Ui, c: Counts, actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+        // Wrapped: at the window's narrowest (720 px) Preferences and
+        // Keyboard would be cut off.
+        ui.horizontal_wrapped(|ui| {
             if ui.button(tr!(AddUrls)).on_hover_text(tr!(AddUrlsHint)).clicked() {
                 actions.push(Action::OpenAdd(None));
             }
@@ -87,6 +89,7 @@ impl FanoutApp {
             ui.separator();
             ui.toggle_value(&mut self.settings.view.results, tr!(ViewResults))
                 .on_hover_text(tr!(ViewResultsHint));
+            self.preferences_button(ui);
             self.keyboard_button(ui);
         });
     }

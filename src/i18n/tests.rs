@@ -226,12 +226,10 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
         ("settings/programs.rs", include_str!("../settings/programs.rs")),
         ("settings/torrents.rs", include_str!("../settings/torrents.rs")),
         ("torrent_files.rs", include_str!("../gui/torrent_files.rs")),
-        ("torrent_panel.rs", include_str!("../gui/torrent_panel.rs")),
         ("server.rs", include_str!("../gui/server.rs")),
         ("table.rs", include_str!("../gui/table.rs")),
         ("timeline.rs", include_str!("../gui/timeline.rs")),
         ("unattended.rs", include_str!("../gui/unattended.rs")),
-        ("unattended_panel.rs", include_str!("../gui/unattended_panel.rs")),
         ("clipboard_watch.rs", include_str!("../gui/clipboard_watch.rs")),
         ("tray/mod.rs", include_str!("../gui/tray/mod.rs")),
         ("tray/linux.rs", include_str!("../gui/tray/linux.rs")),
@@ -240,6 +238,43 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
         ("filter.rs", include_str!("../gui/filter.rs")),
         ("first_run.rs", include_str!("../gui/first_run.rs")),
         ("service/kind.rs", include_str!("../service/kind.rs")),
+        ("preferences/mod.rs", include_str!("../gui/preferences/mod.rs")),
+        (
+            "preferences/quick.rs",
+            include_str!("../gui/preferences/quick.rs"),
+        ),
+        (
+            "preferences/general.rs",
+            include_str!("../gui/preferences/general.rs"),
+        ),
+        (
+            "preferences/engine.rs",
+            include_str!("../gui/preferences/engine.rs"),
+        ),
+        (
+            "preferences/network.rs",
+            include_str!("../gui/preferences/network.rs"),
+        ),
+        (
+            "preferences/programs.rs",
+            include_str!("../gui/preferences/programs.rs"),
+        ),
+        (
+            "preferences/torrents.rs",
+            include_str!("../gui/preferences/torrents.rs"),
+        ),
+        (
+            "preferences/schedule.rs",
+            include_str!("../gui/preferences/schedule.rs"),
+        ),
+        (
+            "preferences/appearance.rs",
+            include_str!("../gui/preferences/appearance.rs"),
+        ),
+        (
+            "preferences/advanced.rs",
+            include_str!("../gui/preferences/advanced.rs"),
+        ),
     ];
     // What may precede a literal that is not shown to the user.
     let allowed = [

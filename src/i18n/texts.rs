@@ -299,7 +299,7 @@ catalogue! {
     KeyOpenFolder: "Open the folder of the selected file", "打开所选文件所在文件夹";
     KeyAdd: "Add URLs", "添加网址";
     KeyFilter: "Search the list by name or URL (the sidebar)", "按名称或网址搜索列表（侧栏）";
-    KeyEscape: "Close this or the question; empty the search", "关闭此窗口或询问；清空搜索";
+    KeyEscape: "Close this, Preferences or the question; empty the search", "关闭此窗口、首选项或询问；清空搜索";
     ConfirmCancelTitle: "Cancel downloads", "取消下载";
     ConfirmCancel: "Cancel {n} downloads? Their partial files are removed.", "取消 {n} 个下载？其未完成的文件将被删除。";
     ConfirmCancelYes: "Cancel them", "取消下载";
@@ -357,7 +357,7 @@ catalogue! {
     SpeedInForce: "Limit: {limit}", "限速：{limit}";
     CloseQuestionTitle: "Close fanout", "关闭 fanout";
     CloseQuestion: "Keep downloading in the tray?", "在托盘中继续下载？";
-    CloseQuestionNote: "The answer is kept; Settings › Running unattended changes it.", "此选择会被记住；可在 设置 › 后台运行 中更改。";
+    CloseQuestionNote: "The answer is kept; Preferences › Schedule and unattended changes it.", "此选择会被记住；可在 首选项 › 计划与后台运行 中更改。";
     KeepInTray: "Keep in the tray", "留在托盘";
     QuitNow: "Quit now", "立即退出";
     TrayTooltip: "{ended}/{total} done · {speed}/s · {running} running, {queued} queued, {failed} failed", "已完成 {ended}/{total}，{speed}/s，{running} 个进行中，{queued} 个排队，{failed} 个失败";
@@ -526,4 +526,22 @@ catalogue! {
     NotifyTitle: "fanout: downloads finished", "fanout：下载完成";
     NotifyBody: "{done} saved, {failed} failed, {cancelled} cancelled, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，用时 {secs} 秒";
     NotifyBodyPaused: "{done} saved, {failed} failed, {cancelled} cancelled, {paused} paused, in {secs} s", "{done} 个已保存，{failed} 个失败，{cancelled} 个已取消，{paused} 个暂停，用时 {secs} 秒";
+
+    // Preferences and the first screen's bar <prefs part>
+    Preferences: "Preferences", "首选项";
+    PreferencesHint: "Every setting, by section (Ctrl+,)", "按分类列出的所有设置（Ctrl+,）";
+    PrefGeneral: "General", "常规";
+    PrefEngine: "Engine and connections", "引擎与连接";
+    PrefPrograms: "Browser and other programs", "浏览器与其他程序";
+    PrefSchedule: "Schedule and unattended", "计划与后台运行";
+    PrefAppearance: "Appearance", "界面";
+    PrefAdvanced: "Advanced", "高级";
+    KeyPreferences: "Open Preferences", "打开首选项";
+    SortFolders: "Folders and their extensions", "文件夹及其扩展名";
+    SiteRulesExample: "# at most 2 files at once from example.com\n[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2", "# 来自 example.com 的文件最多同时下载 2 个\n[[rule]]\nhosts = \"*.example.com\"\nmax_files = 2";
+    AfterCommandExample: "notify-send \"$FANOUT_DONE saved\"", "notify-send \"已保存 $FANOUT_DONE 个\"";
+    SettingsFile: "Settings file", "设置文件";
+    RulesFile: "Site rules file", "站点规则文件";
+    QueueFile: "Queue file", "队列文件";
+    CompareKeepFiles: "The engine comparison keeps its files (in the download folder)", "引擎对比保留下载的文件（在下载文件夹中）";
 }

@@ -197,7 +197,7 @@ pub struct Settings {
     pub schedule: Schedule,
     /// The alternative speed limit, in KiB/s.
     pub alt_speed_limit_kib: u64,
-    /// Settings › Torrents.
+    /// Preferences › Torrents.
     pub torrent: TorrentSettings,
     /// The window's own layout (panels shown, their sizes).
     pub view: ViewSettings,

@@ -1,7 +1,7 @@
-//! Settings › Torrents: the listen port, the DHT, an upload limit, the
+//! Preferences › Torrents: the listen port, the DHT, an upload limit, the
 //! default seeding limits (whichever is reached first ends seeding), where
 //! torrents go, and whether their files are chosen before a byte is
-//! written. No egui here; the window's fields are in `gui/torrent_panel.rs`.
+//! written. No egui here; the window's fields are in `gui/preferences/torrents.rs`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

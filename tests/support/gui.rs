@@ -53,8 +53,8 @@ impl Setup {
         self.harness_of(egui::vec2(1360.0, 800.0))
     }
 
-    /// A taller window, where the settings panel's last rows show without
-    /// scrolling.
+    /// A window of the test's size (taller: Preferences' longest sections
+    /// show without scrolling).
     pub fn harness_of(&self, size: egui::Vec2) -> Harness<'static, FanoutApp> {
         self.harness_with(size, |_| {})
     }
@@ -136,6 +136,34 @@ pub fn set_engine(harness: &mut Harness<'_, FanoutApp>, engine: &str, workers: O
         harness.get_by_label("Workers").set_value_accesskit(n);
         settle(harness);
     }
+}
+
+/// Opens Preferences from the toolbar (unless it is open) at `section`,
+/// as a user would: the settings moved there from the first screen.
+pub fn open_preferences(harness: &mut Harness<'_, FanoutApp>, section: &str) {
+    open_preferences_as(harness, "Preferences", section);
+}
+
+/// The same in the window's language: `title` is Preferences' name in it.
+pub fn open_preferences_as(harness: &mut Harness<'_, FanoutApp>, title: &str, section: &str) {
+    if !harness.state().preferences_open() {
+        harness.get_by_role_and_label(egui::Role::Button, title).click();
+        settle(harness);
+    }
+    // Within the window: a section's name may be a label elsewhere too
+    // (the toolbar, a category of the list).
+    harness
+        .get_by_role_and_label(egui::Role::Window, title)
+        .get_by_role_and_label(egui::Role::Button, section)
+        .click();
+    settle(harness);
+}
+
+/// Closes Preferences with Esc, as a user would.
+pub fn close_preferences(harness: &mut Harness<'_, FanoutApp>) {
+    harness.key_press(egui::Key::Escape);
+    settle(harness);
+    assert!(!harness.state().preferences_open(), "Esc closes Preferences");
 }
 
 /// Types `text` into the field labelled `label` (replacing nothing: the

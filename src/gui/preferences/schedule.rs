@@ -1,11 +1,12 @@
-//! Settings › Running unattended: the tray icon, what closing the window
-//! does, start at login, clipboard watching, and the weekly schedule with
-//! its alternative speed limit.
+//! Preferences › Schedule and unattended: the weekly schedule with its
+//! alternative speed limit, the tray icon, what closing the window does,
+//! start at login, and what happens after a batch.
 
 use egui::RichText;
 
-use super::FanoutApp;
-use super::unattended::day_name;
+use super::super::FanoutApp;
+use super::super::after_batch::AfterBatch;
+use super::super::unattended::day_name;
 use crate::i18n::tr;
 use crate::schedule::{DAY, Days, Rule, RuleKind};
 use crate::settings::OnClose;
@@ -32,8 +33,9 @@ fn kind_label(kind: RuleKind) -> &'static str {
 
 impl FanoutApp {
     /// True while a field is being edited.
-    pub(super) fn unattended_fields(&mut self, ui: &mut egui::Ui) -> bool {
-        let mut editing = false;
+    pub(super) fn schedule_section(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut editing = self.schedule_fields(ui);
+        ui.add_space(8.0);
         ui.label(RichText::new(tr!(Unattended)).strong());
         ui.checkbox(&mut self.settings.tray, tr!(TrayIcon));
         if self.settings.tray
@@ -49,13 +51,16 @@ impl FanoutApp {
         });
         ui.checkbox(&mut self.settings.start_at_login, tr!(StartAtLogin))
             .on_hover_text(tr!(StartAtLoginHint));
-        ui.checkbox(&mut self.settings.watch_clipboard, tr!(WatchClipboard))
-            .on_hover_text(tr!(WatchClipboardHint));
-        if let Some(how) = self.clipboard_how() {
-            ui.weak(how);
-        }
-        ui.add_space(4.0);
-        ui.label(tr!(ScheduleLabel));
+        ui.add_space(8.0);
+        editing |= self.after_batch_fields(ui);
+        editing
+    }
+
+    /// The weekly rules (start, pause, or the alternative limit from one
+    /// time to another) and that limit.
+    fn schedule_fields(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut editing = false;
+        ui.label(RichText::new(tr!(ScheduleLabel)).strong());
         let mut remove = None;
         for (i, rule) in self.settings.schedule.rules.iter_mut().enumerate() {
             ui.push_id(("rule", i), |ui| {
@@ -111,6 +116,36 @@ impl FanoutApp {
             r.labelled_by(l.id);
         });
         editing
+    }
+
+    /// What happens when a batch ends (see `after_batch`): nothing, a
+    /// command, suspend or power off; optionally only if nothing failed.
+    fn after_batch_fields(&mut self, ui: &mut egui::Ui) -> bool {
+        let label = ui.label(RichText::new(tr!(AfterBatchLabel)).strong());
+        ui.horizontal_wrapped(|ui| {
+            for choice in AfterBatch::ALL {
+                ui.selectable_value(&mut self.settings.after_batch, choice, choice.label())
+                    .labelled_by(label.id);
+            }
+        });
+        if self.settings.after_batch == AfterBatch::Nothing {
+            return false;
+        }
+        if self.settings.after_batch != AfterBatch::RunCommand {
+            ui.checkbox(&mut self.settings.after_only_if_ok, tr!(AfterOnlyIfOk));
+            return false;
+        }
+        let l = ui.label(tr!(AfterCommand));
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.settings.after_command)
+                    .hint_text(tr!(AfterCommandExample))
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(l.id)
+            .on_hover_text(tr!(AfterCommandHint));
+        ui.checkbox(&mut self.settings.after_only_if_ok, tr!(AfterOnlyIfOk));
+        r.has_focus()
     }
 }
 
