@@ -1,15 +1,18 @@
 //! The keyboard: `Delete` cancels the selected rows (after a
-//! confirmation), `Space` pauses or resumes them, `Ctrl+A` selects every
+//! confirmation), `Shift+Delete` removes them with their files (after
+//! one too), `Space` pauses or resumes them, `Enter` opens finished files,
+//! `Alt+arrows` move waiting ones in the line, `Ctrl+A` selects every
 //! row shown, `Ctrl+O` opens the folder of the selected file, `Ctrl+N`
-//! adds URLs, `Ctrl+F` filters the table by name or URL; the `Keyboard`
+//! adds URLs, `Ctrl+F` filters the table by name or URL; the rest of a
+//! row's menu is its `…` button, reached with `Tab`. The `Keyboard`
 //! window lists them. None of them acts while a text field has the
 //! keyboard (there `Ctrl+A` selects text) or the add dialog is open.
 
 use egui::{Key, Modifiers};
 
-use super::{Action, FanoutApp};
+use super::{Action, FanoutApp, MoveTo};
 use crate::i18n::tr;
-use crate::service::model::Model;
+use crate::service::model::{Model, TaskState};
 
 /// The keyboard's state: the table's filter, a cancel waiting for its
 /// confirmation, and whether the help is open.
@@ -20,13 +23,31 @@ pub(super) struct Keys {
     filter_open: bool,
     /// Give the filter field the keyboard on the next frame.
     focus_filter: bool,
-    /// Rows `Delete` would cancel, until confirmed or not.
-    confirm: Option<Vec<usize>>,
+    /// What waits for the user's yes.
+    confirm: Option<Confirm>,
     pub help: bool,
 }
 
-/// The rows the table shows: all, or those whose name or URL has `filter`
-/// (any case).
+/// What is asked before it is done.
+#[derive(Clone)]
+enum Confirm {
+    /// The rows `Delete` would cancel.
+    Cancel(Vec<usize>),
+    /// The rows whose downloads and files would go.
+    RemoveWithFiles(Vec<usize>),
+}
+
+impl Keys {
+    /// Asks before the rows are removed with their files.
+    pub fn ask_remove_with_files(&mut self, rows: Vec<usize>) {
+        if !rows.is_empty() {
+            self.confirm = Some(Confirm::RemoveWithFiles(rows));
+        }
+    }
+}
+
+/// The rows the table shows: all but removed ones, or those whose name or
+/// URL has `filter` (any case).
 /// `listed`: the rows and their order where that is not the list's own (a
 /// server's, see `server`).
 pub fn shown(model: &Model, filter: &str, listed: Option<&[usize]>) -> Vec<usize> {
@@ -37,18 +58,26 @@ pub fn shown(model: &Model, filter: &str, listed: Option<&[usize]>) -> Vec<usize
     };
     all.filter(|&i| {
         let r = &model.rows[i];
-        filter.is_empty()
+        !r.removed
+            && (filter.is_empty()
             || r.name.to_lowercase().contains(&filter)
-            || r.shown_url.to_lowercase().contains(&filter)
+                || r.shown_url.to_lowercase().contains(&filter))
     })
     .collect()
 }
 
 /// The shortcuts, as the help lists them.
-fn list() -> [(&'static str, &'static str); 7] {
+fn list() -> [(&'static str, &'static str); 14] {
     [
         ("Delete", tr!(KeyDelete)),
+        ("Shift+Delete", tr!(KeyRemoveWithFiles)),
         ("Space", tr!(KeySpace)),
+        ("Enter", tr!(KeyOpen)),
+        ("Alt+↑ / Alt+↓", tr!(KeyMoveUpDown)),
+        ("Alt+Home / Alt+End", tr!(KeyMoveTopBottom)),
+        (tr!(KeyDoubleClick), tr!(KeyOpen)),
+        (tr!(KeyDrag), tr!(KeyDragWhat)),
+        ("Tab, Enter", tr!(KeyRowMenu)),
         ("Ctrl+A", tr!(KeySelectAll)),
         ("Ctrl+O", tr!(KeyOpenFolder)),
         ("Ctrl+N", tr!(KeyAdd)),
@@ -104,6 +133,30 @@ impl FanoutApp {
         {
             actions.push(Action::OpenFolder(i));
         }
+        // Before `Delete`, which would match it too.
+        if pressed(Modifiers::SHIFT, Key::Delete) && !self.shows_server() {
+            let rows: Vec<usize> = selected.clone();
+            self.keys.ask_remove_with_files(rows);
+        }
+        // Only with no widget focused: there `Enter` presses it.
+        if ctx.memory(|m| m.focused().is_none()) && pressed(Modifiers::NONE, Key::Enter) {
+            for &i in &selected {
+                if state(i) == TaskState::Done {
+                    actions.push(Action::OpenFile(i));
+                }
+            }
+        }
+        for (key, to) in [
+            (Key::ArrowUp, MoveTo::Up),
+            (Key::ArrowDown, MoveTo::Down),
+            (Key::Home, MoveTo::Top),
+            (Key::End, MoveTo::Bottom),
+        ] {
+            if pressed(Modifiers::ALT, key) {
+                let waiting = selected.iter().copied().filter(|&i| state(i).is_waiting()).collect();
+                actions.push(Action::Move(waiting, to));
+            }
+        }
         if pressed(Modifiers::NONE, Key::Delete) {
             let cancellable: Vec<usize> = selected
                 .iter()
@@ -111,7 +164,7 @@ impl FanoutApp {
                 .filter(|&i| state(i).can_cancel())
                 .collect();
             if !cancellable.is_empty() {
-                self.keys.confirm = Some(cancellable);
+                self.keys.confirm = Some(Confirm::Cancel(cancellable));
             }
         }
         if pressed(Modifiers::NONE, Key::Space) {
@@ -158,19 +211,33 @@ impl FanoutApp {
 
     /// The confirmation `Delete` asks for, and the shortcuts' help.
     pub(super) fn key_windows(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if let Some(rows) = self.keys.confirm.clone() {
+        if let Some(confirm) = self.keys.confirm.clone() {
+            let (title, text, yes_text, no_text) = match &confirm {
+                Confirm::Cancel(rows) => (
+                    tr!(ConfirmCancelTitle),
+                    tr!(ConfirmCancel, n = rows.len()),
+                    tr!(ConfirmCancelYes),
+                    tr!(ConfirmCancelNo),
+                ),
+                Confirm::RemoveWithFiles(rows) => (
+                    tr!(ConfirmDeleteTitle),
+                    tr!(ConfirmDelete, n = rows.len()),
+                    tr!(ConfirmDeleteYes),
+                    tr!(ConfirmDeleteNo),
+                ),
+            };
             let mut answer = None;
-            egui::Window::new(tr!(ConfirmCancelTitle))
+            egui::Window::new(title)
                 .collapsible(false)
                 .resizable(false)
                 .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
                 .show(ctx, |ui| {
-                    ui.label(tr!(ConfirmCancel, n = rows.len()));
+                    ui.label(text);
                     ui.horizontal(|ui| {
-                        if ui.button(tr!(ConfirmCancelYes)).clicked() {
+                        if ui.button(yes_text).clicked() {
                             answer = Some(true);
                         }
-                        if ui.button(tr!(ConfirmCancelNo)).clicked() {
+                        if ui.button(no_text).clicked() {
                             answer = Some(false);
                         }
                     });
@@ -178,7 +245,10 @@ impl FanoutApp {
             if let Some(yes) = answer {
                 self.keys.confirm = None;
                 if yes {
-                    actions.push(Action::Cancel(rows));
+                    actions.push(match confirm {
+                        Confirm::Cancel(rows) => Action::Cancel(rows),
+                        Confirm::RemoveWithFiles(rows) => Action::RemoveWithFiles(rows),
+                    });
                 }
             }
         }

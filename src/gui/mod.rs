@@ -32,6 +32,7 @@ mod login;
 mod network_panel;
 mod platform;
 mod results;
+mod row_menu;
 mod rpc;
 mod server;
 mod settings_panel;
@@ -58,6 +59,7 @@ pub use actions::{Action, MoveTo};
 use add::AddDialog;
 use compare::ComparePanel;
 use platform::FolderPick;
+pub use platform::Opener;
 use table::Selection;
 
 /// The most URLs one add may expand to.
@@ -113,6 +115,8 @@ pub struct AppOptions {
     pub frame_log: Option<PathBuf>,
     /// The X display whose clipboard is watched (`None`: `$DISPLAY`).
     pub display: Option<String>,
+    /// Opens finished files and folders (tests record instead).
+    pub opener: Opener,
 }
 
 /// Whether the window puts an icon in the tray.
@@ -164,6 +168,7 @@ impl AppOptions {
             start_hidden: false,
             frame_log: None,
             display: None,
+            opener: Opener::Desktop,
         }
     }
 
@@ -186,6 +191,7 @@ impl AppOptions {
             start_hidden: false,
             frame_log: None,
             display: None,
+            opener: Opener::recording(),
         }
     }
 

@@ -178,6 +178,7 @@ impl FanoutApp {
             Action::Pause(rows) => remote.send(RemoteCommand::Pause(rows.clone())),
             Action::Resume(rows) => remote.send(RemoteCommand::Resume(rows.clone())),
             Action::Cancel(rows) => remote.send(RemoteCommand::Cancel(rows.clone())),
+            Action::Remove(rows) => remote.send(RemoteCommand::Remove(rows.clone())),
             Action::Move(rows, to) => {
                 for (index, place) in to.steps(rows.clone()) {
                     remote.send(RemoteCommand::Move { index, place });
@@ -189,7 +190,11 @@ impl FanoutApp {
                 files: files.clone(),
             }),
             // aria2's RPC has no way to ask these.
-            Action::Retry(_) | Action::SetRate(..) | Action::ClearList => {
+            Action::Retry(_)
+            | Action::SetRate(..)
+            | Action::ClearList
+            | Action::RemoveWithFiles(_)
+            | Action::DropNextTo(..) => {
                 self.notify(tr!(NotOnServer));
             }
             _ => return false,

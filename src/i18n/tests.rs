@@ -229,6 +229,8 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
         ("torrent_panel.rs", include_str!("../gui/torrent_panel.rs")),
         ("server.rs", include_str!("../gui/server.rs")),
         ("table.rs", include_str!("../gui/table.rs")),
+        ("row_menu.rs", include_str!("../gui/row_menu.rs")),
+        ("service/remove.rs", include_str!("../service/remove.rs")),
         ("timeline.rs", include_str!("../gui/timeline.rs")),
         ("unattended.rs", include_str!("../gui/unattended.rs")),
         ("unattended_panel.rs", include_str!("../gui/unattended_panel.rs")),

@@ -83,6 +83,12 @@ impl TaskState {
         )
     }
 
+    /// In the line of those waiting to start (queued, or paused where it
+    /// will start once resumed): what can be moved in it.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self, TaskState::Queued | TaskState::Paused)
+    }
+
     pub fn can_retry(&self) -> bool {
         matches!(self, TaskState::Failed(_) | TaskState::Cancelled)
     }
@@ -127,6 +133,10 @@ pub struct Row {
     /// Taken off the RPC's results (`removeDownloadResult`): the row
     /// stays in the window; a restart keeps it off the RPC's lists.
     pub forgotten: bool,
+    /// Removed by the user: off every list (the window's and the RPC's)
+    /// and kept so in the store; the row stays in the `Vec` because a
+    /// task's index is its place there.
+    pub removed: bool,
     pub(super) speed: f64,
     pub(super) sample: Option<(Instant, u64)>,
 }
@@ -166,6 +176,7 @@ impl Row {
             retryable: true,
             rule: None,
             forgotten: false,
+            removed: false,
             speed: 0.0,
             sample: None,
         }
