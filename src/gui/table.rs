@@ -271,6 +271,9 @@ pub fn show(
         });
         return;
     }
+    // A click or drag on a row's text is on the row (selects, opens,
+    // drags it), as in any file list: not a text selection.
+    ui.style_mut().interaction.selectable_labels = false;
     let now = Instant::now();
     let row_height = 22.0;
     let mut clicked: Option<(usize, egui::Modifiers)> = None;

@@ -1,0 +1,379 @@
+//! Acting on downloads in the list, as a user would: the row's menu (by a
+//! right-click), a finished row's Open buttons, a double-click, Remove and
+//! Remove with file (with its confirmation), dragging waiting downloads to
+//! another place in the line, and the keys for them.
+// A test (or a tool) fails loudly where library code would handle the error.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use fanout::gui::{FanoutApp, Opener};
+use fanout::service::model::TaskState;
+use support::TestServer;
+use support::gui::{Setup, add_urls, all_done, settle, step_until};
+
+type App<'a> = Harness<'a, FanoutApp>;
+
+/// The table's cell of the row named `name` (the Results panel, on the
+/// right, may list the name too).
+fn row_rect(harness: &App<'_>, name: &str) -> egui::Rect {
+    harness
+        .get_all_by_label(name)
+        .map(|n| n.rect())
+        .min_by(|a, b| a.left().total_cmp(&b.left()))
+        .unwrap_or_else(|| panic!("no row {name}"))
+}
+
+fn row_shown(harness: &App<'_>, name: &str) -> bool {
+    harness.query_all_by_label(name).count() > 0
+}
+
+/// Right-clicks the row and picks `item` in its menu: what the frame of
+/// the click put on the clipboard, if anything.
+fn menu(harness: &mut App<'_>, name: &str, item: &str) -> Option<String> {
+    let at = row_rect(harness, name).center();
+    click_at(harness, at, egui::PointerButton::Secondary, Modifiers::NONE);
+    settle(harness);
+    // The menu opens at the pointer, below it: its item is the one nearest
+    // there (rows have buttons of the same names, further right).
+    harness
+        .get_all_by_label(item)
+        .filter(|n| n.rect().top() > at.y)
+        .min_by(|a, b| (a.rect().left() - at.x).abs().total_cmp(&(b.rect().left() - at.x).abs()))
+        .unwrap_or_else(|| panic!("no {item} in the menu"))
+        .click();
+    harness.step();
+    let copied = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        });
+    settle(harness);
+    copied
+}
+
+fn click_at(harness: &App<'_>, pos: egui::Pos2, button: egui::PointerButton, modifiers: Modifiers) {
+    harness.hover_at(pos);
+    harness.event(egui::Event::ModifiersChanged(modifiers));
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button,
+            pressed,
+            modifiers,
+        });
+    }
+    harness.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+}
+
+/// The engine's line of waiting downloads, the head first.
+fn line(harness: &App<'_>) -> Vec<usize> {
+    harness.state().core().engine.as_ref().unwrap().waiting()
+}
+
+fn state(harness: &App<'_>, i: usize) -> TaskState {
+    harness.state().core().model.rows[i].state.clone()
+}
+
+/// A window whose queue is paused, with `names` queued in it.
+fn queued(server: &TestServer, setup: &Setup, names: &[&str]) -> App<'static> {
+    let mut harness = setup.harness();
+    harness.get_by_label("Pause queue").click();
+    settle(&mut harness);
+    let urls: Vec<String> = names
+        .iter()
+        .map(|n| server.url(&format!("/rows/{n}?size=1000")))
+        .collect();
+    add_urls(&mut harness, &urls.join("\n"));
+    step_until(&mut harness, "all queued", |app| {
+        let m = &app.core().model;
+        m.rows.len() == names.len() && m.rows.iter().all(|r| r.state == TaskState::Queued)
+    });
+    settle(&mut harness);
+    harness
+}
+
+#[test]
+fn the_menu_moves_pauses_resumes_and_copies_and_acts_on_the_selection() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let names = ["q0.zip", "q1.bin", "q2.bin", "q3.bin"];
+    let mut harness = queued(&server, &setup, &names);
+    assert_eq!(line(&harness), [0, 1, 2, 3]);
+    menu(&mut harness, "q3.bin", "Move to top");
+    assert_eq!(line(&harness), [3, 0, 1, 2]);
+    menu(&mut harness, "q0.zip", "Move down");
+    assert_eq!(line(&harness), [3, 1, 0, 2]);
+    menu(&mut harness, "q1.bin", "Move up");
+    assert_eq!(line(&harness), [1, 3, 0, 2]);
+    menu(&mut harness, "q1.bin", "Move to bottom");
+    assert_eq!(line(&harness), [3, 0, 2, 1]);
+
+    menu(&mut harness, "q2.bin", "Pause");
+    step_until(&mut harness, "q2 paused", |app| {
+        app.core().model.rows[2].state == TaskState::Paused
+    });
+    menu(&mut harness, "q2.bin", "Resume");
+    step_until(&mut harness, "q2 queued again", |app| {
+        app.core().model.rows[2].state == TaskState::Queued
+    });
+
+    let url = server.url("/rows/q2.bin?size=1000");
+    assert_eq!(menu(&mut harness, "q2.bin", "Copy URL"), Some(url));
+    let path = setup.downloads.path().join("q2.bin");
+    assert_eq!(
+        menu(&mut harness, "q2.bin", "Copy path"),
+        Some(path.display().to_string())
+    );
+
+    // Ctrl+click selects two rows; the menu of one of them acts on both.
+    click_at(
+        &harness,
+        row_rect(&harness, "q0.zip").center(),
+        egui::PointerButton::Primary,
+        Modifiers::NONE,
+    );
+    click_at(
+        &harness,
+        row_rect(&harness, "q3.bin").center(),
+        egui::PointerButton::Primary,
+        Modifiers::COMMAND,
+    );
+    settle(&mut harness);
+    harness.get_by_label("2 selected");
+    menu(&mut harness, "q3.bin", "Pause");
+    step_until(&mut harness, "both paused", |app| {
+        let m = &app.core().model;
+        m.rows[0].state == TaskState::Paused && m.rows[3].state == TaskState::Paused
+    });
+    assert_eq!(state(&harness, 1), TaskState::Queued, "not selected");
+    // A right-click on a row outside the selection acts on it alone.
+    menu(&mut harness, "q1.bin", "Pause");
+    step_until(&mut harness, "q1 paused", |app| {
+        app.core().model.rows[1].state == TaskState::Paused
+    });
+    assert_eq!(state(&harness, 2), TaskState::Queued);
+    harness.get_by_label("1 selected");
+
+    // Each row shows its kind, read out by its name.
+    let zip = row_rect(&harness, "q0.zip");
+    assert!(
+        harness
+            .get_all_by_label("Archives")
+            .any(|n| (n.rect().center().y - zip.center().y).abs() < 4.0),
+        "no Archives icon on the zip's row"
+    );
+}
+
+#[test]
+fn retry_in_the_menu_runs_a_failed_download_again() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = setup.harness();
+    add_urls(&mut harness, &server.url("/rows/flaky.bin?size=2000&status_on=1:404"));
+    step_until(&mut harness, "the failure", |app| {
+        matches!(app.core().model.rows[0].state, TaskState::Failed(_))
+    });
+    settle(&mut harness);
+    menu(&mut harness, "flaky.bin", "Retry");
+    step_until(&mut harness, "the retry", all_done(1));
+    assert_eq!(state(&harness, 0), TaskState::Done);
+    assert_eq!(
+        std::fs::read(setup.downloads.path().join("flaky.bin")).unwrap().len(),
+        2000
+    );
+}
+
+#[test]
+fn a_finished_row_opens_its_file_and_folder_by_button_double_click_and_enter() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let opener = Opener::recording();
+    let mut harness = setup.harness_with(egui::vec2(1360.0, 800.0), |o| o.opener = opener.clone());
+    add_urls(
+        &mut harness,
+        &format!(
+            "{}\n{}",
+            server.url("/rows/done.pdf?size=1000"),
+            server.url("/rows/slow.bin?size=3000000&pace=20")
+        ),
+    );
+    step_until(&mut harness, "the first done", |app| {
+        app.core().model.rows[0].state == TaskState::Done
+    });
+    settle(&mut harness);
+    let file = setup.downloads.path().join("done.pdf");
+    // The finished row has Open buttons; the running one Pause and Cancel.
+    assert_eq!(harness.get_all_by_label("Open file").count(), 1);
+    assert_eq!(harness.get_all_by_label("Pause").count(), 1);
+    assert_eq!(harness.get_all_by_label("Cancel").count(), 1);
+    harness.get_by_label("Open file").click();
+    settle(&mut harness);
+    harness.get_by_label("Open folder").click();
+    settle(&mut harness);
+    assert_eq!(opener.opened(), [file.clone(), setup.downloads.path().to_path_buf()]);
+
+    // A double-click on the row opens its file. kittest's frames are a
+    // quarter second apart and its two clicks take several: a longer
+    // double-click delay, and time enough since the clicks above that
+    // this is not a triple click.
+    harness
+        .ctx
+        .options_mut(|o| o.input_options.max_double_click_delay = 1.5);
+    for _ in 0..8 {
+        harness.step();
+    }
+    let at = row_rect(&harness, "done.pdf").center();
+    click_at(&harness, at, egui::PointerButton::Primary, Modifiers::NONE);
+    click_at(&harness, at, egui::PointerButton::Primary, Modifiers::NONE);
+    settle(&mut harness);
+    assert_eq!(opener.opened().last(), Some(&file), "double-click");
+    // So does Enter on the selected row, and the menu's Open.
+    harness.key_press(Key::Enter);
+    settle(&mut harness);
+    assert_eq!(opener.opened().len(), 4, "Enter");
+    menu(&mut harness, "done.pdf", "Open");
+    assert_eq!(opener.opened().len(), 5, "the menu's Open");
+    assert_eq!(opener.opened().last(), Some(&file));
+    // Its kind, by name.
+    harness.get_by_label("Documents");
+    menu(&mut harness, "slow.bin", "Remove");
+}
+
+#[test]
+fn remove_takes_downloads_off_the_list_and_the_counts_for_good() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    {
+        let mut harness = setup.harness();
+        add_urls(
+            &mut harness,
+            &format!(
+                "{}\n{}",
+                server.url("/rows/gone.bin?size=1000"),
+                server.url("/rows/kept.bin?size=1000")
+            ),
+        );
+        step_until(&mut harness, "both done", all_done(2));
+        settle(&mut harness);
+        menu(&mut harness, "gone.bin", "Remove");
+        {
+            let core = harness.state().core();
+            assert!(core.model.rows[0].removed);
+            assert_eq!(core.model.counts().done, 1, "a removed row is counted");
+        }
+        drop(harness);
+    }
+    let mut harness = setup.harness();
+    settle(&mut harness);
+    assert!(row_shown(&harness, "kept.bin"));
+    assert_eq!(
+        harness.query_all_by_label("gone.bin").count(),
+        // The Results panel keeps the order they finished in.
+        1,
+        "the removed row came back"
+    );
+    assert!(harness.state().core().model.rows[0].removed);
+    assert_eq!(harness.state().core().model.counts().done, 1);
+    // Remove leaves the file where it is.
+    assert!(setup.downloads.path().join("gone.bin").exists());
+}
+
+#[test]
+fn remove_with_file_asks_and_deletes_only_what_the_download_wrote() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let dir = setup.downloads.path();
+    std::fs::write(dir.join("mine.txt"), "not a download's").unwrap();
+    let mut harness = setup.harness();
+    add_urls(
+        &mut harness,
+        &format!(
+            "{}\n{}",
+            server.url("/rows/done.bin?size=1000"),
+            server.url("/rows/half.bin?size=3000000&pace=20")
+        ),
+    );
+    step_until(&mut harness, "one done, one running", |app| {
+        let m = &app.core().model;
+        m.rows.len() == 2 && m.rows[0].state == TaskState::Done && m.rows[1].bytes > 0
+    });
+    settle(&mut harness);
+    let ask = "Remove 1 downloads and delete their files from the disk? This cannot be undone.";
+    // Refused: nothing changes.
+    menu(&mut harness, "done.bin", "Remove with file");
+    harness.get_by_label(ask);
+    harness.get_by_label("Keep them").click();
+    settle(&mut harness);
+    assert!(dir.join("done.bin").exists());
+    assert!(!harness.state().core().model.rows[0].removed);
+    // Confirmed: the file goes with the row.
+    menu(&mut harness, "done.bin", "Remove with file");
+    harness.get_by_label("Remove and delete files").click();
+    step_until(&mut harness, "the file deleted", |_| !dir.join("done.bin").exists());
+    assert!(harness.state().core().model.rows[0].removed);
+
+    // A paused download's part and control file go too (Shift+Delete asks
+    // the same).
+    menu(&mut harness, "half.bin", "Pause");
+    step_until(&mut harness, "paused", |app| {
+        app.core().model.rows[1].state == TaskState::Paused
+    });
+    assert_eq!(support::control_files(dir).len(), 1);
+    assert!(dir.join("half.bin.part").exists());
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::Delete);
+    settle(&mut harness);
+    harness.get_by_label(ask);
+    harness.get_by_label("Remove and delete files").click();
+    step_until(&mut harness, "the part deleted", |_| {
+        !dir.join("half.bin.part").exists() && support::control_files(dir).is_empty()
+    });
+    assert_eq!(support::files_in(dir), ["mine.txt"]);
+}
+
+#[test]
+fn dragging_waiting_downloads_and_alt_arrows_change_the_line() {
+    let server = TestServer::start();
+    let setup = Setup::new();
+    let mut harness = queued(&server, &setup, &["d0.bin", "d1.bin", "d2.bin"]);
+    // d2 dropped on the upper half of d0: before it.
+    let from = row_rect(&harness, "d2.bin").center();
+    let to = row_rect(&harness, "d0.bin");
+    let to = egui::pos2(to.center().x, to.center().y - to.height() * 0.3);
+    harness.drag_at(from);
+    harness.step();
+    for k in 1..=4 {
+        harness.hover_at(from + (to - from) * (k as f32 / 4.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    settle(&mut harness);
+    assert_eq!(line(&harness), [2, 0, 1]);
+
+    // Alt+End moves the selected one to the bottom, Alt+Up one place up.
+    click_at(
+        &harness,
+        row_rect(&harness, "d2.bin").center(),
+        egui::PointerButton::Primary,
+        Modifiers::NONE,
+    );
+    settle(&mut harness);
+    harness.key_press_modifiers(Modifiers::ALT, Key::End);
+    settle(&mut harness);
+    assert_eq!(line(&harness), [0, 1, 2]);
+    harness.key_press_modifiers(Modifiers::ALT, Key::ArrowUp);
+    settle(&mut harness);
+    assert_eq!(line(&harness), [0, 2, 1]);
+    // The help lists the keys.
+    harness.get_by_label("Keyboard").click();
+    settle(&mut harness);
+    harness.get_by_label("Shift+Delete");
+    harness.get_by_label("Alt+Home / Alt+End");
+}
