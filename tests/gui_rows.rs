@@ -9,7 +9,7 @@ mod support;
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use fanout::gui::{FanoutApp, Opener};
 use fanout::service::model::TaskState;
 use support::TestServer;
@@ -376,4 +376,58 @@ fn dragging_waiting_downloads_and_alt_arrows_change_the_line() {
     settle(&mut harness);
     harness.get_by_label("Shift+Delete");
     harness.get_by_label("Alt+Home / Alt+End");
+}
+
+#[test]
+fn on_a_server_remove_goes_to_the_server_and_remove_with_file_cannot() {
+    use fanout::secrets::{SERVER_SECRET, Secrets};
+    use serde_json::json;
+
+    let files = TestServer::start();
+    let serve = support::serve::Serve::start();
+    let url = files.url("/rows/there.bin?size=1000");
+    let gid = serve.call("aria2.addUri", json!([[url]])).unwrap();
+    let setup = Setup::new();
+    setup.change_settings(|s| {
+        s.server.connect = true;
+        s.server.url = serve.url();
+    });
+    Secrets::in_dir(setup.config.path(), false)
+        .set(SERVER_SECRET, Some(&serve.secret))
+        .unwrap();
+    let mut harness = setup.harness();
+    step_until(&mut harness, "the server's download done", |app| {
+        app.core().model.rows.iter().any(|r| r.state == TaskState::Done)
+    });
+    settle(&mut harness);
+    let at = row_rect(&harness, "there.bin").center();
+    click_at(&harness, at, egui::PointerButton::Secondary, Modifiers::NONE);
+    settle(&mut harness);
+    assert!(
+        harness
+            .get_by_label("Remove with file")
+            .accesskit_node()
+            .is_disabled(),
+        "aria2's RPC cannot delete a server's files"
+    );
+    harness.key_press(Key::Escape);
+    settle(&mut harness);
+    let listed = harness.query_all_by_label("there.bin").count();
+    menu(&mut harness, "there.bin", "Remove");
+    support::wait::until("the server to forget it", || {
+        serve
+            .call("aria2.tellStatus", json!([gid, ["status"]]))
+            .is_err()
+            .then_some(())
+    });
+    step_until(&mut harness, "the row gone", |app| {
+        app.core().model.rows.iter().all(|r| r.forgotten)
+    });
+    settle(&mut harness);
+    assert_eq!(
+        harness.query_all_by_label("there.bin").count(),
+        listed - 1,
+        "still in the list"
+    );
+    assert!(serve.folder().join("there.bin").exists(), "Remove deleted the file");
 }

@@ -440,4 +440,18 @@ mod tests {
         assert_eq!(eta_text(Some(Duration::from_secs(3725))), "1h02m");
         assert_eq!(speed_text(0.0), "–");
     }
+
+    #[test]
+    fn every_kind_s_icon_is_in_egui_s_own_fonts() {
+        let ctx = egui::Context::default();
+        let _ = ctx.run_ui(egui::RawInput::default(), |_| {});
+        let font = egui::FontId::proportional(14.0);
+        for kind in Kind::ALL {
+            let icon = kind_icon(kind);
+            assert!(
+                ctx.fonts_mut(|f| f.has_glyphs(&font, icon)),
+                "{kind:?}: {icon} would draw a box"
+            );
+        }
+    }
 }
