@@ -42,7 +42,11 @@ fn menu(harness: &mut App<'_>, name: &str, item: &str) -> Option<String> {
     harness
         .get_all_by_label(item)
         .filter(|n| n.rect().top() > at.y)
-        .min_by(|a, b| (a.rect().left() - at.x).abs().total_cmp(&(b.rect().left() - at.x).abs()))
+        .min_by(|a, b| {
+            (a.rect().left() - at.x)
+                .abs()
+                .total_cmp(&(b.rect().left() - at.x).abs())
+        })
         .unwrap_or_else(|| panic!("no {item} in the menu"))
         .click();
     harness.step();
@@ -177,7 +181,10 @@ fn retry_in_the_menu_runs_a_failed_download_again() {
     let server = TestServer::start();
     let setup = Setup::new();
     let mut harness = setup.harness();
-    add_urls(&mut harness, &server.url("/rows/flaky.bin?size=2000&status_on=1:404"));
+    add_urls(
+        &mut harness,
+        &server.url("/rows/flaky.bin?size=2000&status_on=1:404"),
+    );
     step_until(&mut harness, "the failure", |app| {
         matches!(app.core().model.rows[0].state, TaskState::Failed(_))
     });
@@ -186,7 +193,9 @@ fn retry_in_the_menu_runs_a_failed_download_again() {
     step_until(&mut harness, "the retry", all_done(1));
     assert_eq!(state(&harness, 0), TaskState::Done);
     assert_eq!(
-        std::fs::read(setup.downloads.path().join("flaky.bin")).unwrap().len(),
+        std::fs::read(setup.downloads.path().join("flaky.bin"))
+            .unwrap()
+            .len(),
         2000
     );
 }
@@ -218,7 +227,10 @@ fn a_finished_row_opens_its_file_and_folder_by_button_double_click_and_enter() {
     settle(&mut harness);
     harness.get_by_label("Open folder").click();
     settle(&mut harness);
-    assert_eq!(opener.opened(), [file.clone(), setup.downloads.path().to_path_buf()]);
+    assert_eq!(
+        opener.opened(),
+        [file.clone(), setup.downloads.path().to_path_buf()]
+    );
 
     // A double-click on the row opens its file. kittest's frames are a
     // quarter second apart and its two clicks take several: a longer
@@ -317,7 +329,9 @@ fn remove_with_file_asks_and_deletes_only_what_the_download_wrote() {
     // Confirmed: the file goes with the row.
     menu(&mut harness, "done.bin", "Remove with file");
     harness.get_by_label("Remove and delete files").click();
-    step_until(&mut harness, "the file deleted", |_| !dir.join("done.bin").exists());
+    step_until(&mut harness, "the file deleted", |_| {
+        !dir.join("done.bin").exists()
+    });
     assert!(harness.state().core().model.rows[0].removed);
 
     // A paused download's part and control file go too (Shift+Delete asks
@@ -429,5 +443,8 @@ fn on_a_server_remove_goes_to_the_server_and_remove_with_file_cannot() {
         listed - 1,
         "still in the list"
     );
-    assert!(serve.folder().join("there.bin").exists(), "Remove deleted the file");
+    assert!(
+        serve.folder().join("there.bin").exists(),
+        "Remove deleted the file"
+    );
 }

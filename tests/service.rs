@@ -182,7 +182,6 @@ mod the_list_follows_calls_answered_on_the_service_s_thread {
 fn a_removed_download_leaves_the_rpc_s_lists() {
     let server = TestServer::start();
     let out = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
     let settings = Settings {
         download_dir: out.path().to_path_buf(),
         ..Settings::default()
@@ -204,14 +203,25 @@ fn a_removed_download_leaves_the_rpc_s_lists() {
     for _ in 0..2 {
         finished.recv_timeout(Duration::from_secs(30)).unwrap();
     }
-    let stopped = |hub: &Hub| ask(hub, vec![call(Method::TellStopped, vec![json!(0), json!(10), json!(["gid"])])]);
+    let stopped = |hub: &Hub| {
+        ask(
+            hub,
+            vec![call(
+                Method::TellStopped,
+                vec![json!(0), json!(10), json!(["gid"])],
+            )],
+        )
+    };
     assert_eq!(stopped(&hub)[0].as_array().unwrap().len(), 2);
     assert!(hub.lock().downloads.remove(0, false));
     assert_eq!(stopped(&hub)[0], json!([{"gid": gids[1]}]));
     let (reply, answer) = tokio::sync::oneshot::channel();
     let status = vec![call(Method::TellStatus, vec![gids[0].clone()])];
     hub.calls().send(Request { calls: status, reply }).unwrap();
-    assert!(answer.blocking_recv().unwrap()[0].is_err(), "the removed one is still found");
+    assert!(
+        answer.blocking_recv().unwrap()[0].is_err(),
+        "the removed one is still found"
+    );
     // The file stays: Remove alone never deletes.
     assert!(out.path().join("0.bin").exists());
 }

@@ -10,9 +10,9 @@ use super::platform::{pick_folder, read_clipboard};
 use super::table::Selection;
 use super::torrent_files::waits_for_choice;
 use crate::engine::Place;
-use crate::service::reorder::Side;
 use crate::i18n::tr;
 use crate::input::Options;
+use crate::service::reorder::Side;
 
 /// What the user asked for during a frame, applied after it.
 #[derive(Clone, Debug, PartialEq)]

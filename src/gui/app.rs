@@ -497,7 +497,14 @@ impl eframe::App for FanoutApp {
                         let listed = self.listed();
                         let core = super::server::shown(&self.hub, &self.server);
                         let shown = super::keys::shown(&core.model, &self.keys.filter, listed.as_deref());
-                        table::show(ui, &core.model, &shown, &mut self.selection, &mut actions, self.server.remote.is_some());
+                        table::show(
+                            ui,
+                            &core.model,
+                            &shown,
+                            &mut self.selection,
+                            &mut actions,
+                            self.server.remote.is_some(),
+                        );
                     });
                 }
                 Tab::Timeline => self.timeline_tab(ui),

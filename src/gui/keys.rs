@@ -60,7 +60,7 @@ pub fn shown(model: &Model, filter: &str, listed: Option<&[usize]>) -> Vec<usize
         let r = &model.rows[i];
         !r.removed
             && (filter.is_empty()
-            || r.name.to_lowercase().contains(&filter)
+                || r.name.to_lowercase().contains(&filter)
                 || r.shown_url.to_lowercase().contains(&filter))
     })
     .collect()
@@ -153,7 +153,11 @@ impl FanoutApp {
             (Key::End, MoveTo::Bottom),
         ] {
             if pressed(Modifiers::ALT, key) {
-                let waiting = selected.iter().copied().filter(|&i| state(i).is_waiting()).collect();
+                let waiting = selected
+                    .iter()
+                    .copied()
+                    .filter(|&i| state(i).is_waiting())
+                    .collect();
                 actions.push(Action::Move(waiting, to));
             }
         }

@@ -31,7 +31,13 @@ impl Target<'_> {
 
 /// One item: enabled when `rows` is not empty; its action once clicked
 /// (and the menu closes).
-fn item(ui: &mut egui::Ui, text: &str, enabled: bool, actions: &mut Vec<Action>, action: impl FnOnce() -> Action) {
+fn item(
+    ui: &mut egui::Ui,
+    text: &str,
+    enabled: bool,
+    actions: &mut Vec<Action>,
+    action: impl FnOnce() -> Action,
+) {
     if ui.add_enabled(enabled, egui::Button::new(text)).clicked() {
         actions.push(action());
         ui.close();
@@ -40,14 +46,20 @@ fn item(ui: &mut egui::Ui, text: &str, enabled: bool, actions: &mut Vec<Action>,
 
 pub(super) fn show(ui: &mut egui::Ui, t: &Target<'_>, actions: &mut Vec<Action>) {
     let done = t.which(|r| r.state == TaskState::Done && r.path.is_some());
-    if ui.add_enabled(!done.is_empty(), egui::Button::new(tr!(Open))).clicked() {
+    if ui
+        .add_enabled(!done.is_empty(), egui::Button::new(tr!(Open)))
+        .clicked()
+    {
         actions.extend(done.into_iter().map(Action::OpenFile));
         ui.close();
     }
     // Each folder once.
     let mut folders: Vec<(usize, std::path::PathBuf)> = Vec::new();
     for i in t.which(|r| r.path.is_some()) {
-        let dir = t.model.rows[i].destination().parent().map(std::path::Path::to_path_buf);
+        let dir = t.model.rows[i]
+            .destination()
+            .parent()
+            .map(std::path::Path::to_path_buf);
         if let Some(dir) = dir.filter(|d| !folders.iter().any(|(_, f)| f == d)) {
             folders.push((i, dir));
         }
@@ -58,14 +70,22 @@ pub(super) fn show(ui: &mut egui::Ui, t: &Target<'_>, actions: &mut Vec<Action>)
     // One a line, as a list of URLs pastes into the add dialog.
     let lines = |f: &dyn Fn(usize) -> String| t.rows.iter().map(|&i| f(i)).collect::<Vec<_>>().join("\n");
     let urls = lines(&|i| t.model.rows[i].shown_url.clone());
-    item(ui, tr!(CopyUrl), !t.rows.is_empty(), actions, || Action::Copy(urls));
+    item(ui, tr!(CopyUrl), !t.rows.is_empty(), actions, || {
+        Action::Copy(urls)
+    });
     let paths = lines(&|i| t.model.rows[i].destination().display().to_string());
-    item(ui, tr!(CopyPath), !t.rows.is_empty(), actions, || Action::Copy(paths));
+    item(ui, tr!(CopyPath), !t.rows.is_empty(), actions, || {
+        Action::Copy(paths)
+    });
     ui.separator();
     let pausable = t.which(|r| r.state.can_pause());
-    item(ui, tr!(Pause), !pausable.is_empty(), actions, || Action::Pause(pausable));
+    item(ui, tr!(Pause), !pausable.is_empty(), actions, || {
+        Action::Pause(pausable)
+    });
     let resumable = t.which(|r| r.state.can_resume());
-    item(ui, tr!(Resume), !resumable.is_empty(), actions, || Action::Resume(resumable));
+    item(ui, tr!(Resume), !resumable.is_empty(), actions, || {
+        Action::Resume(resumable)
+    });
     let retryable = t.which(|r| r.state.can_retry() && r.retryable);
     let mut r = ui.add_enabled(
         !retryable.is_empty() && !t.on_server,

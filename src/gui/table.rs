@@ -8,11 +8,11 @@ use egui::{Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::{Action, row_menu};
-use crate::service::kind::Kind;
-use crate::service::reorder::Side;
 use crate::cli::human_bytes;
 use crate::i18n::{self, tr};
+use crate::service::kind::Kind;
 use crate::service::model::{Model, Row, TaskState};
+use crate::service::reorder::Side;
 
 /// Which rows are selected, with the anchor of a shift-click range.
 #[derive(Default)]
@@ -193,7 +193,9 @@ fn actions_cell(ui: &mut egui::Ui, row: &Row, menu: &row_menu::Target<'_>, actio
             actions.push(Action::Retry(vec![index]));
         }
     }
-    let more = ui.menu_button("…", |ui| row_menu::show(ui, menu, actions)).response;
+    let more = ui
+        .menu_button("…", |ui| row_menu::show(ui, menu, actions))
+        .response;
     more.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, tr!(More)));
     more.on_hover_text(tr!(MoreHint));
 }
@@ -221,7 +223,13 @@ struct Dragged(Vec<usize>);
 /// A waiting row's part in dragging: its drag starts one (of the selected
 /// waiting rows when it is one of them, else of itself); hovered by one,
 /// it shows the side they would land on and, once dropped, moves them.
-fn drag_and_drop(resp: &egui::Response, index: usize, selection: &Selection, model: &Model, actions: &mut Vec<Action>) {
+fn drag_and_drop(
+    resp: &egui::Response,
+    index: usize,
+    selection: &Selection,
+    model: &Model,
+    actions: &mut Vec<Action>,
+) {
     let waiting = |i: &usize| model.rows.get(*i).is_some_and(|r| r.state.is_waiting());
     if selection.rows.contains(&index) {
         resp.dnd_set_drag_payload(Dragged(selection.rows.iter().copied().filter(waiting).collect()));
@@ -246,7 +254,10 @@ fn drag_and_drop(resp: &egui::Response, index: usize, selection: &Selection, mod
     };
     let stroke = resp.ctx.global_style().visuals.selection.stroke;
     resp.ctx
-        .layer_painter(egui::LayerId::new(egui::Order::Foreground, resp.id.with("drop-line")))
+        .layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            resp.id.with("drop-line"),
+        ))
         .hline(rect.x_range(), y, egui::Stroke::new(2.0, stroke.color));
     if let Some(dragged) = resp.dnd_release_payload::<Dragged>() {
         actions.push(Action::DropNextTo(dragged.0.clone(), index, side));
@@ -444,7 +455,9 @@ mod tests {
     #[test]
     fn every_kind_s_icon_is_in_egui_s_own_fonts() {
         let ctx = egui::Context::default();
-        let _ = ctx.run_ui(egui::RawInput::default(), |_| {});
+        // The fonts are built by a first pass.
+        let mut out = ctx.run_ui(egui::RawInput::default(), |_| {});
+        out.textures_delta.clear();
         let font = egui::FontId::proportional(14.0);
         for kind in Kind::ALL {
             let icon = kind_icon(kind);

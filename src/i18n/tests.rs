@@ -262,7 +262,12 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
                 .filter(|w| w.len() >= 2)
                 .count();
             let has_space = text.trim().contains(' ');
-            let before = &code[at.saturating_sub(60)..at];
+            // Back to a char's start (icons are several bytes).
+            let mut from = at.saturating_sub(60);
+            while !code.is_char_boundary(from) {
+                from -= 1;
+            }
+            let before = &code[from..at];
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);
             let context = &before[line_start..];
             if words >= 2 && has_space && !allowed.iter().any(|a| context.contains(a)) {

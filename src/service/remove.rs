@@ -22,7 +22,7 @@ pub struct Leftovers {
 impl Downloads {
     /// Removes a download (see the module's note); false if there was none
     /// to remove. `with_files`: its files are deleted too, once its
-    /// transfer has stopped (at once if it was not running).
+    /// transfer has stopped (at once if it had ended).
     pub fn remove(&mut self, i: usize, with_files: bool) -> bool {
         let Some(row) = self.model.rows.get(i) else {
             return false;
@@ -30,9 +30,15 @@ impl Downloads {
         if row.removed {
             return false;
         }
-        let running = row.state.is_active();
-        if row.state.can_cancel() {
-            self.cancel(i);
+        // Not ended (queued, running, paused, retrying): cancelled; its
+        // end comes as an event, after which nothing writes its files.
+        let ended = matches!(
+            row.state,
+            TaskState::Done | TaskState::Failed(_) | TaskState::Cancelled
+        );
+        let stopping = !ended && self.engine.as_ref().is_some_and(|e| e.cancel(i));
+        if stopping && self.model.rows[i].state.is_active() {
+            self.model.mark(i, TaskState::Cancelling);
         }
         let row = &mut self.model.rows[i];
         row.removed = true;
@@ -40,7 +46,7 @@ impl Downloads {
         self.desk.forget([i]);
         self.arrived.retain(|&a| a != i);
         if with_files {
-            if running {
+            if stopping {
                 self.delete_when_ended.push(i);
             } else {
                 delete(leftovers(&self.model.rows[i]));
@@ -101,9 +107,7 @@ pub fn leftovers(row: &Row) -> Leftovers {
 
 /// Whether `path` lies strictly inside `dir`, with no `..` on the way.
 fn owned(dir: &Path, path: &Path) -> bool {
-    path != dir
-        && path.starts_with(dir)
-        && !path.components().any(|c| matches!(c, Component::ParentDir))
+    path != dir && path.starts_with(dir) && !path.components().any(|c| matches!(c, Component::ParentDir))
 }
 
 /// Deletes them off the caller's thread (a torrent's files may be many):

@@ -62,14 +62,8 @@ mod tests {
             dropped(&line, &[9, 1], 7, Side::Before),
             Some(vec![4, 1, 9, 7, 2])
         );
-        assert_eq!(
-            dropped(&line, &[4], 9, Side::After),
-            Some(vec![1, 7, 2, 9, 4])
-        );
-        assert_eq!(
-            dropped(&line, &[2], 4, Side::Before),
-            Some(vec![2, 4, 1, 7, 9])
-        );
+        assert_eq!(dropped(&line, &[4], 9, Side::After), Some(vec![1, 7, 2, 9, 4]));
+        assert_eq!(dropped(&line, &[2], 4, Side::Before), Some(vec![2, 4, 1, 7, 9]));
         assert_eq!(dropped(&line, &[7], 7, Side::After), None, "onto itself");
         assert_eq!(dropped(&line, &[3], 7, Side::After), None, "not waiting");
         assert_eq!(dropped(&line, &[1], 3, Side::After), None, "target not waiting");
