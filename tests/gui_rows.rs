@@ -393,7 +393,7 @@ fn dragging_waiting_downloads_and_alt_arrows_change_the_line() {
 }
 
 #[test]
-fn on_a_server_remove_goes_to_the_server_and_remove_with_file_cannot() {
+fn on_a_server_remove_and_drag_go_to_the_server_and_remove_with_file_cannot() {
     use fanout::secrets::{SERVER_SECRET, Secrets};
     use serde_json::json;
 
@@ -401,6 +401,16 @@ fn on_a_server_remove_goes_to_the_server_and_remove_with_file_cannot() {
     let serve = support::serve::Serve::start();
     let url = files.url("/rows/there.bin?size=1000");
     let gid = serve.call("aria2.addUri", json!([[url]])).unwrap();
+    // Two that wait paused there, to drag in its line.
+    let paused: Vec<_> = ["/rows/w0.bin?size=1000", "/rows/w1.bin?size=1000"]
+        .iter()
+        .map(|p| {
+            let url = files.url(p);
+            serve
+                .call("aria2.addUri", json!([[url], {"pause": "true"}]))
+                .unwrap()
+        })
+        .collect();
     let setup = Setup::new();
     setup.change_settings(|s| {
         s.server.connect = true;
@@ -411,9 +421,26 @@ fn on_a_server_remove_goes_to_the_server_and_remove_with_file_cannot() {
         .unwrap();
     let mut harness = setup.harness();
     step_until(&mut harness, "the server's download done", |app| {
-        app.core().model.rows.iter().any(|r| r.state == TaskState::Done)
+        let m = &app.core().model;
+        m.rows.len() == 3 && m.rows.iter().any(|r| r.state == TaskState::Done)
     });
     settle(&mut harness);
+    // w1 dragged onto the upper half of w0: first in the server's line.
+    let from = row_rect(&harness, "w1.bin").center();
+    let to = row_rect(&harness, "w0.bin");
+    let to = egui::pos2(to.center().x, to.center().y - to.height() * 0.3);
+    harness.drag_at(from);
+    harness.step();
+    for k in 1..=4 {
+        harness.hover_at(from + (to - from) * (k as f32 / 4.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    settle(&mut harness);
+    support::wait::until("the server's line to start with w1", || {
+        let waiting = serve.call("aria2.tellWaiting", json!([0, 10, ["gid"]])).unwrap();
+        (waiting[0]["gid"] == paused[1] && waiting[1]["gid"] == paused[0]).then_some(())
+    });
     let at = row_rect(&harness, "there.bin").center();
     click_at(&harness, at, egui::PointerButton::Secondary, Modifiers::NONE);
     settle(&mut harness);
@@ -435,7 +462,8 @@ fn on_a_server_remove_goes_to_the_server_and_remove_with_file_cannot() {
             .then_some(())
     });
     step_until(&mut harness, "the row gone", |app| {
-        app.core().model.rows.iter().all(|r| r.forgotten)
+        let m = &app.core().model;
+        m.rows.iter().filter(|r| r.forgotten).map(|r| &r.url).eq([&url])
     });
     settle(&mut harness);
     assert_eq!(
@@ -447,4 +475,45 @@ fn on_a_server_remove_goes_to_the_server_and_remove_with_file_cannot() {
         serve.folder().join("there.bin").exists(),
         "Remove deleted the file"
     );
+}
+
+/// A finished torrent removed with its files: its folder goes (files,
+/// subfolders), the download folder stays. The seeder and tracker are the
+/// tests' own on loopback, the DHT off.
+#[test]
+fn a_torrent_removed_with_its_files_takes_its_folder_and_nothing_else() {
+    use support::torrent::{Seeder, files};
+
+    let tracker = support::tracker::Tracker::start();
+    let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
+    support::wait::until("the seeder to announce", || {
+        (tracker.heard_from(seeder.addr.port()) > 0).then_some(())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let torrent = dir.path().join("set.torrent");
+    std::fs::write(&torrent, &seeder.torrent).unwrap();
+    let setup = Setup::new();
+    setup.change_settings(|s| {
+        s.torrent.dht = false;
+        s.torrent.port = support::programs::free_port();
+        s.torrent.choose_files = false;
+        // Ends when complete.
+        s.torrent.seed_ratio = 0.0;
+        s.torrent.seed_minutes = 0;
+    });
+    let mut harness = setup.harness();
+    add_urls(&mut harness, &torrent.to_string_lossy());
+    step_until(&mut harness, "the torrent done", all_done(1));
+    settle(&mut harness);
+    let (name, folder) = {
+        let core = harness.state().core();
+        let row = &core.model.rows[0];
+        (row.name.clone(), row.path.clone().unwrap())
+    };
+    assert!(folder.is_dir(), "{}", folder.display());
+    menu(&mut harness, &name, "Remove with file");
+    harness.get_by_label("Remove and delete files").click();
+    step_until(&mut harness, "the torrent's folder deleted", |_| !folder.exists());
+    assert!(setup.downloads.path().is_dir());
+    assert!(torrent.exists(), "the .torrent it was added from is not its file");
 }

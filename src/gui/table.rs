@@ -419,8 +419,7 @@ pub fn show(
                     actions.push(Action::OpenFile(index));
                 }
                 resp.context_menu(|ui| row_menu::show(ui, &menu, actions));
-                // A server's line is its own: dragging is this computer's.
-                if !on_server && row.state.is_waiting() {
+                if row.state.is_waiting() {
                     drag_and_drop(&resp, index, selection, model, actions);
                 }
             });

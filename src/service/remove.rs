@@ -45,6 +45,9 @@ impl Downloads {
         row.forgotten = true;
         self.desk.forget([i]);
         self.arrived.retain(|&a| a != i);
+        // Nor does the batch (the title's count, its notification) wait
+        // for it.
+        self.model.batch.tasks.remove(&i);
         if with_files {
             if stopping {
                 self.delete_when_ended.push(i);

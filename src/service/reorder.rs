@@ -29,6 +29,21 @@ pub fn dropped(line: &[usize], moved: &[usize], target: usize, side: Side) -> Op
     Some(rest)
 }
 
+/// The moves that turn `line` into `want` one at a time, as the engine
+/// (and aria2's `changePosition`) moves: each download and its place from
+/// the head.
+pub fn moves(mut line: Vec<usize>, want: &[usize]) -> Vec<(usize, Place)> {
+    let mut out = Vec::new();
+    for (k, &i) in want.iter().enumerate() {
+        if line.get(k) != Some(&i) {
+            line.retain(|&j| j != i);
+            line.insert(k.min(line.len()), i);
+            out.push((i, Place::FromStart(k as i64)));
+        }
+    }
+    out
+}
+
 impl Downloads {
     /// Puts the waiting downloads `moved` on `side` of the waiting
     /// `target` in the engine's line; false if nothing moved.
@@ -36,16 +51,12 @@ impl Downloads {
         let Some(engine) = &self.engine else {
             return false;
         };
-        let mut line = engine.waiting();
+        let line = engine.waiting();
         let Some(want) = dropped(&line, moved, target, side) else {
             return false;
         };
-        // Each place from the head on, as the engine moves one at a time.
-        for (k, &i) in want.iter().enumerate() {
-            if line.get(k) != Some(&i) && engine.move_to(i, Place::FromStart(k as i64)).is_some() {
-                line.retain(|&j| j != i);
-                line.insert(k.min(line.len()), i);
-            }
+        for (i, place) in moves(line, &want) {
+            engine.move_to(i, place);
         }
         true
     }
@@ -67,5 +78,20 @@ mod tests {
         assert_eq!(dropped(&line, &[7], 7, Side::After), None, "onto itself");
         assert_eq!(dropped(&line, &[3], 7, Side::After), None, "not waiting");
         assert_eq!(dropped(&line, &[1], 3, Side::After), None, "target not waiting");
+        // One move is enough to put 9 after 1, before 7.
+        let want = dropped(&line, &[9, 1], 7, Side::Before).unwrap();
+        assert_eq!(moves(line.to_vec(), &want), [(9, Place::FromStart(2))]);
+        // Each move applied in turn gives the line wanted.
+        let want = dropped(&line, &[9, 4], 7, Side::Before).unwrap();
+        assert_eq!(want, [1, 4, 9, 7, 2]);
+        let mut now = line.to_vec();
+        for (i, place) in moves(line.to_vec(), &want) {
+            let Place::FromStart(k) = place else {
+                unreachable!()
+            };
+            now.retain(|&j| j != i);
+            now.insert(k as usize, i);
+        }
+        assert_eq!(now, want);
     }
 }
