@@ -385,6 +385,15 @@ fn dragging_waiting_downloads_and_alt_arrows_change_the_line() {
     harness.key_press_modifiers(Modifiers::ALT, Key::ArrowUp);
     settle(&mut harness);
     assert_eq!(line(&harness), [0, 2, 1]);
+    // The row's menu by keyboard: its `…` button takes the focus (Tab
+    // goes there) and Enter opens it.
+    harness.get_all_by_label("More").next().unwrap().focus();
+    settle(&mut harness);
+    harness.key_press(Key::Enter);
+    settle(&mut harness);
+    harness.get_by_label("Remove with file");
+    harness.key_press(Key::Escape);
+    settle(&mut harness);
     // The help lists the keys.
     harness.get_by_label("Keyboard").click();
     settle(&mut harness);
