@@ -76,6 +76,10 @@ pub struct StoredTask {
     /// Taken off the RPC's list of results (`removeDownloadResult`); the
     /// window still shows it.
     pub forgotten: bool,
+    /// Removed by the user (`Remove`): off the window's list and the
+    /// RPC's. Kept as a row (a tombstone), not deleted: a task's id is its
+    /// place in the list, which the engine's indices follow.
+    pub removed: bool,
     /// Kept in the keyring, not in the store (see [`Writer::with_secrets`]).
     pub secret: Option<TaskSecret>,
 }
@@ -146,6 +150,7 @@ impl StoredTask {
             validator: None,
             options: String::new(),
             forgotten: false,
+            removed: false,
             secret: None,
         }
     }
@@ -189,7 +194,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     worker  TEXT,
     validator TEXT,
     options TEXT NOT NULL DEFAULT '',
-    forgotten INTEGER NOT NULL DEFAULT 0
+    forgotten INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0
 );";
 
 /// Creates the store's file readable by the user only before SQLite writes
@@ -250,6 +256,7 @@ impl Store {
             ("validator", "TEXT"),
             ("options", "TEXT NOT NULL DEFAULT ''"),
             ("forgotten", "INTEGER NOT NULL DEFAULT 0"),
+            ("removed", "INTEGER NOT NULL DEFAULT 0"),
         ] {
             if conn
                 .prepare(&format!("SELECT {column} FROM tasks LIMIT 0"))
@@ -273,7 +280,7 @@ impl Store {
     pub fn load(&self) -> Result<Vec<StoredTask>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options, forgotten FROM tasks ORDER BY id")
+            .prepare("SELECT id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options, forgotten, removed FROM tasks ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -292,6 +299,7 @@ impl Store {
                     validator: r.get(11)?,
                     options: r.get(12)?,
                     forgotten: r.get::<_, i64>(13)? != 0,
+                    removed: r.get::<_, i64>(14)? != 0,
                     secret: None,
                 })
             })
@@ -310,8 +318,8 @@ impl Store {
         {
             let mut put = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options, forgotten)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    "INSERT OR REPLACE INTO tasks (id, url, dir, state, name, path, bytes, total, error, rank, worker, validator, options, forgotten, removed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )
                 .map_err(err)?;
             for op in ops {
@@ -332,6 +340,7 @@ impl Store {
                             t.validator,
                             t.options,
                             i64::from(t.forgotten),
+                            i64::from(t.removed),
                         ])
                         .map_err(err)?;
                     }

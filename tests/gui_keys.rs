@@ -111,6 +111,10 @@ fn ctrl_f_searches_ctrl_n_adds_ctrl_o_opens_and_the_help_lists_them() {
     harness.get_by_label("Add to queue");
     harness.key_press(Key::Escape);
     settle(&mut harness);
+    assert!(
+        harness.query_by_label("Add to queue").is_none(),
+        "Esc closes the add dialog"
+    );
     harness.get_by_label("Keyboard").click();
     settle(&mut harness);
     harness.get_by_label("Ctrl+F");

@@ -174,3 +174,54 @@ mod the_list_follows_calls_answered_on_the_service_s_thread {
         super::the_list_follows_calls_answered_on_the_service_s_thread(EngineChoice::Async);
     }
 }
+
+/// The window's Remove is the service's: what it removes leaves the RPC's
+/// lists as well as the window's (so every face agrees), and a call for
+/// it finds nothing.
+#[test]
+fn a_removed_download_leaves_the_rpc_s_lists() {
+    let server = TestServer::start();
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        download_dir: out.path().to_path_buf(),
+        ..Settings::default()
+    };
+    let mut downloads = Downloads::new(&settings);
+    downloads.start_engine(&settings, Arc::new(|| {})).unwrap();
+    let (heard, finished) = crossbeam_channel::unbounded();
+    let hub = Hub::start(
+        Service::new(downloads, settings),
+        crossbeam_channel::never(),
+        Listener(heard),
+    )
+    .unwrap();
+    let adds = ["/rm/0.bin?size=1000", "/rm/1.bin?size=1000"]
+        .iter()
+        .map(|p| call(Method::AddUri, vec![json!([server.url(p)])]))
+        .collect();
+    let gids = ask(&hub, adds);
+    for _ in 0..2 {
+        finished.recv_timeout(Duration::from_secs(30)).unwrap();
+    }
+    let stopped = |hub: &Hub| {
+        ask(
+            hub,
+            vec![call(
+                Method::TellStopped,
+                vec![json!(0), json!(10), json!(["gid"])],
+            )],
+        )
+    };
+    assert_eq!(stopped(&hub)[0].as_array().unwrap().len(), 2);
+    assert!(hub.lock().downloads.remove(0, false));
+    assert_eq!(stopped(&hub)[0], json!([{"gid": gids[1]}]));
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let status = vec![call(Method::TellStatus, vec![gids[0].clone()])];
+    hub.calls().send(Request { calls: status, reply }).unwrap();
+    assert!(
+        answer.blocking_recv().unwrap()[0].is_err(),
+        "the removed one is still found"
+    );
+    // The file stays: Remove alone never deletes.
+    assert!(out.path().join("0.bin").exists());
+}

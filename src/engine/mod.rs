@@ -67,6 +67,12 @@ pub use job::{
 pub use limit::{parse_duration, parse_rate};
 pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};
 pub use queue::Place;
+
+/// What an unfinished download of `url` left in `dir` to continue from:
+/// its `.part` and control file (none if it left nothing).
+pub fn left_behind(dir: &std::path::Path, url: &str) -> Vec<std::path::PathBuf> {
+    part::control::left_behind(dir, url)
+}
 use queue::{Cancel, Pause, Task};
 use report::Reporter;
 pub use report::Waker;

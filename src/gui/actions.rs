@@ -6,12 +6,13 @@ use std::sync::mpsc;
 
 use super::FanoutApp;
 use super::compare::CompareAction;
-use super::platform::{open_in_desktop, pick_folder, read_clipboard};
+use super::platform::{pick_folder, read_clipboard};
 use super::table::Selection;
 use super::torrent_files::waits_for_choice;
 use crate::engine::Place;
 use crate::i18n::tr;
 use crate::input::Options;
+use crate::service::reorder::Side;
 
 /// What the user asked for during a frame, applied after it.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +39,16 @@ pub enum Action {
     ChooseFiles(usize),
     /// Chooses a torrent's files (0-based); one that waited goes on.
     SelectFiles(usize, Vec<usize>),
+    /// Takes downloads off the list (cancelled if they run), for good.
+    Remove(Vec<usize>),
+    /// Asks before [`Action::RemoveWithFiles`].
+    AskRemoveWithFiles(Vec<usize>),
+    /// Removes downloads and deletes what they wrote (confirmed).
+    RemoveWithFiles(Vec<usize>),
+    /// Puts text on the clipboard (a URL, a path).
+    Copy(String),
+    /// Waiting downloads dragged beside another waiting one.
+    DropNextTo(Vec<usize>, usize, Side),
 }
 
 /// Where the selected waiting downloads go.
@@ -138,6 +149,15 @@ impl FanoutApp {
                 if !self.local().choose_files(i, files) {
                     self.notify_engine(tr!(NoEngine).to_string());
                 }
+            }
+            Action::Remove(_) | Action::RemoveWithFiles(_) if self.on_server(&action) => {}
+            Action::Remove(rows) => self.remove(rows, false),
+            Action::RemoveWithFiles(rows) => self.remove(rows, true),
+            Action::AskRemoveWithFiles(rows) => self.keys.ask_remove_with_files(rows),
+            Action::Copy(text) => self.ctx.copy_text(text),
+            Action::DropNextTo(..) if self.on_server(&action) => {}
+            Action::DropNextTo(rows, target, side) => {
+                self.local().drop_next_to(&rows, target, side);
             }
             Action::QueuePaused(paused) => self.local().set_queue_paused(paused),
             Action::ChooseFolder => {
@@ -303,9 +323,22 @@ impl FanoutApp {
         }
     }
 
+    /// Removes this computer's downloads (see `service::remove`); they
+    /// leave the selection too.
+    fn remove(&mut self, rows: Vec<usize>, with_files: bool) {
+        let n = {
+            let mut core = self.local();
+            rows.iter().filter(|&&i| core.remove(i, with_files)).count()
+        };
+        self.selection.rows.retain(|i| !rows.contains(i));
+        if n > 0 {
+            self.notify(tr!(Removed, n = n));
+        }
+    }
+
     pub(super) fn open_path(&mut self, path: &Path) {
         self.last_opened = Some(path.to_path_buf());
-        if let Err(e) = open_in_desktop(path) {
+        if let Err(e) = self.options.opener.open(path) {
             self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
         }
     }

@@ -390,7 +390,8 @@ impl FanoutApp {
                 });
                 return;
             }
-            table::show(ui, &core.model, &shown, &mut self.selection, actions);
+            let remote = self.server.remote.is_some();
+            table::show(ui, &core.model, &shown, &mut self.selection, actions, remote);
         });
     }
 }

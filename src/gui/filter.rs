@@ -88,7 +88,8 @@ pub struct ListFilter {
 impl ListFilter {
     /// `text`: the search text, trimmed and lower-cased once a frame.
     fn admits(&self, row: &Row, text: &str) -> bool {
-        self.state.admits(&row.state)
+        !row.removed
+            && self.state.admits(&row.state)
             && self.kind.is_none_or(|k| row.kind() == k)
             && (text.is_empty()
                 || row.name.to_lowercase().contains(text)
@@ -96,7 +97,7 @@ impl ListFilter {
     }
 }
 
-/// The rows the list shows, in its order. `listed`: the rows and their
+/// The rows the list shows, in its order (never removed ones). `listed`: the rows and their
 /// order where that is not the list's own (a server's, see `server`).
 pub fn shown(model: &Model, filter: &ListFilter, listed: Option<&[usize]>) -> Vec<usize> {
     let text = filter.text.trim().to_lowercase();
@@ -112,6 +113,9 @@ pub fn shown(model: &Model, filter: &ListFilter, listed: Option<&[usize]>) -> Ve
 pub fn kind_counts(model: &Model, listed: Option<&[usize]>) -> [usize; Kind::ALL.len()] {
     let mut counts = [0; Kind::ALL.len()];
     let mut count = |row: &Row| {
+        if row.removed {
+            return;
+        }
         if let Some(at) = Kind::ALL.iter().position(|&k| k == row.kind()) {
             counts[at] += 1;
         }

@@ -1,15 +1,19 @@
 //! The keyboard: `Delete` cancels the selected rows (after a
-//! confirmation), `Space` pauses or resumes them, `Ctrl+A` selects every
+//! confirmation), `Shift+Delete` removes them with their files (after
+//! one too), `Space` pauses or resumes them, `Enter` opens finished files,
+//! `Alt+arrows` move waiting ones in the line, `Ctrl+A` selects every
 //! row shown, `Ctrl+O` opens the folder of the selected file, `Ctrl+N`
 //! adds URLs, `Ctrl+F` goes to the sidebar's search, `Ctrl+,` opens
-//! Preferences (`Esc` closes it); the `Keyboard`
+//! Preferences (`Esc` closes it); the rest of a row's menu is its `…`
+//! button, reached with `Tab`. The `Keyboard`
 //! window lists them. None of them acts while a text field has the
 //! keyboard (there `Ctrl+A` selects text) or the add dialog is open.
 
 use egui::{Key, Modifiers};
 
-use super::{Action, FanoutApp};
+use super::{Action, FanoutApp, MoveTo};
 use crate::i18n::tr;
+use crate::service::model::TaskState;
 
 /// The keyboard's state: a cancel waiting for its confirmation, whether
 /// the help is open, and the search box waiting for the keyboard.
@@ -17,16 +21,41 @@ use crate::i18n::tr;
 pub(super) struct Keys {
     /// Give the sidebar's search box the keyboard on the next frame.
     pub focus_filter: bool,
-    /// Rows `Delete` would cancel, until confirmed or not.
-    confirm: Option<Vec<usize>>,
+    /// What waits for the user's yes.
+    confirm: Option<Confirm>,
     pub help: bool,
 }
 
+/// What is asked before it is done.
+#[derive(Clone)]
+enum Confirm {
+    /// The rows `Delete` would cancel.
+    Cancel(Vec<usize>),
+    /// The rows whose downloads and files would go.
+    RemoveWithFiles(Vec<usize>),
+}
+
+impl Keys {
+    /// Asks before the rows are removed with their files.
+    pub fn ask_remove_with_files(&mut self, rows: Vec<usize>) {
+        if !rows.is_empty() {
+            self.confirm = Some(Confirm::RemoveWithFiles(rows));
+        }
+    }
+}
+
 /// The shortcuts, as the help lists them.
-fn list() -> [(&'static str, &'static str); 8] {
+fn list() -> [(&'static str, &'static str); 15] {
     [
         ("Delete", tr!(KeyDelete)),
+        ("Shift+Delete", tr!(KeyRemoveWithFiles)),
         ("Space", tr!(KeySpace)),
+        ("Enter", tr!(KeyOpen)),
+        ("Alt+↑ / Alt+↓", tr!(KeyMoveUpDown)),
+        ("Alt+Home / Alt+End", tr!(KeyMoveTopBottom)),
+        (tr!(KeyDoubleClick), tr!(KeyOpen)),
+        (tr!(KeyDrag), tr!(KeyDragWhat)),
+        ("Tab, Enter", tr!(KeyRowMenu)),
         ("Ctrl+A", tr!(KeySelectAll)),
         ("Ctrl+O", tr!(KeyOpenFolder)),
         ("Ctrl+N", tr!(KeyAdd)),
@@ -48,6 +77,10 @@ impl FanoutApp {
             return;
         }
         if self.add.open {
+            // Esc closes it as its ✖ does (what was typed stays for next time).
+            if pressed(Modifiers::NONE, Key::Escape) {
+                self.add.open = false;
+            }
             return;
         }
         // Esc closes Preferences first, from one of its fields too.
@@ -89,6 +122,34 @@ impl FanoutApp {
         {
             actions.push(Action::OpenFolder(i));
         }
+        // Before `Delete`, which would match it too.
+        if pressed(Modifiers::SHIFT, Key::Delete) && !self.shows_server() {
+            let rows: Vec<usize> = selected.clone();
+            self.keys.ask_remove_with_files(rows);
+        }
+        // Only with no widget focused: there `Enter` presses it.
+        if ctx.memory(|m| m.focused().is_none()) && pressed(Modifiers::NONE, Key::Enter) {
+            for &i in &selected {
+                if state(i) == TaskState::Done {
+                    actions.push(Action::OpenFile(i));
+                }
+            }
+        }
+        for (key, to) in [
+            (Key::ArrowUp, MoveTo::Up),
+            (Key::ArrowDown, MoveTo::Down),
+            (Key::Home, MoveTo::Top),
+            (Key::End, MoveTo::Bottom),
+        ] {
+            if pressed(Modifiers::ALT, key) {
+                let waiting = selected
+                    .iter()
+                    .copied()
+                    .filter(|&i| state(i).is_waiting())
+                    .collect();
+                actions.push(Action::Move(waiting, to));
+            }
+        }
         if pressed(Modifiers::NONE, Key::Delete) {
             let cancellable: Vec<usize> = selected
                 .iter()
@@ -96,7 +157,7 @@ impl FanoutApp {
                 .filter(|&i| state(i).can_cancel())
                 .collect();
             if !cancellable.is_empty() {
-                self.keys.confirm = Some(cancellable);
+                self.keys.confirm = Some(Confirm::Cancel(cancellable));
             }
         }
         if pressed(Modifiers::NONE, Key::Space) {
@@ -121,19 +182,33 @@ impl FanoutApp {
 
     /// The confirmation `Delete` asks for, and the shortcuts' help.
     pub(super) fn key_windows(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if let Some(rows) = self.keys.confirm.clone() {
+        if let Some(confirm) = self.keys.confirm.clone() {
+            let (title, text, yes_text, no_text) = match &confirm {
+                Confirm::Cancel(rows) => (
+                    tr!(ConfirmCancelTitle),
+                    tr!(ConfirmCancel, n = rows.len()),
+                    tr!(ConfirmCancelYes),
+                    tr!(ConfirmCancelNo),
+                ),
+                Confirm::RemoveWithFiles(rows) => (
+                    tr!(ConfirmDeleteTitle),
+                    tr!(ConfirmDelete, n = rows.len()),
+                    tr!(ConfirmDeleteYes),
+                    tr!(ConfirmDeleteNo),
+                ),
+            };
             let mut answer = None;
-            egui::Window::new(tr!(ConfirmCancelTitle))
+            egui::Window::new(title)
                 .collapsible(false)
                 .resizable(false)
                 .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
                 .show(ctx, |ui| {
-                    ui.label(tr!(ConfirmCancel, n = rows.len()));
+                    ui.label(text);
                     ui.horizontal(|ui| {
-                        if ui.button(tr!(ConfirmCancelYes)).clicked() {
+                        if ui.button(yes_text).clicked() {
                             answer = Some(true);
                         }
-                        if ui.button(tr!(ConfirmCancelNo)).clicked() {
+                        if ui.button(no_text).clicked() {
                             answer = Some(false);
                         }
                     });
@@ -141,7 +216,10 @@ impl FanoutApp {
             if let Some(yes) = answer {
                 self.keys.confirm = None;
                 if yes {
-                    actions.push(Action::Cancel(rows));
+                    actions.push(match confirm {
+                        Confirm::Cancel(rows) => Action::Cancel(rows),
+                        Confirm::RemoveWithFiles(rows) => Action::RemoveWithFiles(rows),
+                    });
                 }
             }
         }

@@ -35,6 +35,7 @@ mod login;
 mod platform;
 mod preferences;
 mod results;
+mod row_menu;
 mod rpc;
 mod server;
 mod sidebar;
@@ -59,6 +60,7 @@ pub use actions::{Action, MoveTo};
 use add::AddDialog;
 use compare::ComparePanel;
 use platform::FolderPick;
+pub use platform::Opener;
 use table::Selection;
 
 /// The most URLs one add may expand to.
@@ -114,6 +116,8 @@ pub struct AppOptions {
     pub frame_log: Option<PathBuf>,
     /// The X display whose clipboard is watched (`None`: `$DISPLAY`).
     pub display: Option<String>,
+    /// Opens finished files and folders (tests record instead).
+    pub opener: Opener,
 }
 
 /// Whether the window puts an icon in the tray.
@@ -165,6 +169,7 @@ impl AppOptions {
             start_hidden: false,
             frame_log: None,
             display: None,
+            opener: Opener::Desktop,
         }
     }
 
@@ -187,6 +192,7 @@ impl AppOptions {
             start_hidden: false,
             frame_log: None,
             display: None,
+            opener: Opener::recording(),
         }
     }
 

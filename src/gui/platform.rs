@@ -70,9 +70,43 @@ pub(super) fn pick_folder(start: &Path, ctx: &egui::Context) -> FolderPick {
     }
 }
 
+/// Who opens a finished file or its folder: the desktop's default
+/// program for the app; a recorder in tests, so no test starts one.
+#[derive(Clone, Debug)]
+pub enum Opener {
+    Desktop,
+    /// Keeps the paths it was asked to open, oldest first.
+    Record(Arc<std::sync::Mutex<Vec<PathBuf>>>),
+}
+
+impl Opener {
+    pub fn recording() -> Opener {
+        Opener::Record(Arc::default())
+    }
+
+    /// What a recorder was asked to open so far (nothing for the desktop's).
+    pub fn opened(&self) -> Vec<PathBuf> {
+        match self {
+            Opener::Desktop => Vec::new(),
+            Opener::Record(paths) => crate::sync::lock(paths).clone(),
+        }
+    }
+
+    pub(super) fn open(&self, path: &Path) -> std::io::Result<()> {
+        match self {
+            Opener::Desktop => open_in_desktop(path),
+            Opener::Record(paths) => {
+                crate::sync::lock(paths).push(path.to_path_buf());
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Opens a file or folder with the desktop's default program, without
-/// waiting for it.
-pub(super) fn open_in_desktop(path: &Path) -> std::io::Result<()> {
+/// waiting for it (`xdg-open` asks the portal's OpenURI where there is
+/// one, as in a Flatpak).
+fn open_in_desktop(path: &Path) -> std::io::Result<()> {
     let program = if cfg!(target_os = "windows") {
         "explorer"
     } else if cfg!(target_os = "macos") {

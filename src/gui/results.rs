@@ -25,7 +25,13 @@ impl FanoutApp {
             ui.visuals().weak_text_color()
         }));
         ui.separator();
-        let released = &core.model.released;
+        // A removed download leaves this history too.
+        let released: Vec<_> = core
+            .model
+            .released
+            .iter()
+            .filter(|r| core.model.rows.get(r.index).is_some_and(|row| !row.removed))
+            .collect();
         egui::Grid::new("results head")
             .num_columns(3)
             .min_col_width(44.0)
@@ -41,6 +47,7 @@ impl FanoutApp {
             .stick_to_bottom(true)
             .show_rows(ui, row_h, released.len(), |ui, range| {
                 for r in &released[range] {
+                    let r = *r;
                     ui.horizontal(|ui| {
                         let color = if r.ok {
                             ui.visuals().text_color()

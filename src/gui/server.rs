@@ -14,6 +14,7 @@ use crate::input::Options;
 use crate::service::Downloads;
 use crate::service::hub::Hub;
 use crate::service::remote::{Remote, RemoteCommand, RemoteError, RemoteStatus};
+use crate::service::reorder;
 
 /// The server shown, if one is.
 #[derive(Default)]
@@ -128,6 +129,15 @@ impl FanoutApp {
             Action::Pause(rows) => remote.send(RemoteCommand::Pause(rows.clone())),
             Action::Resume(rows) => remote.send(RemoteCommand::Resume(rows.clone())),
             Action::Cancel(rows) => remote.send(RemoteCommand::Cancel(rows.clone())),
+            Action::Remove(rows) => remote.send(RemoteCommand::Remove(rows.clone())),
+            // Dropped in the server's line: its moves, one at a time.
+            Action::DropNextTo(rows, target, side) => {
+                let line = remote.view().waiting.clone();
+                let want = reorder::dropped(&line, rows, *target, *side);
+                for (index, place) in want.map(|w| reorder::moves(line, &w)).unwrap_or_default() {
+                    remote.send(RemoteCommand::Move { index, place });
+                }
+            }
             Action::Move(rows, to) => {
                 for (index, place) in to.steps(rows.clone()) {
                     remote.send(RemoteCommand::Move { index, place });
@@ -139,7 +149,7 @@ impl FanoutApp {
                 files: files.clone(),
             }),
             // aria2's RPC has no way to ask these.
-            Action::Retry(_) | Action::SetRate(..) | Action::ClearList => {
+            Action::Retry(_) | Action::SetRate(..) | Action::ClearList | Action::RemoveWithFiles(_) => {
                 self.notify(tr!(NotOnServer));
             }
             _ => return false,

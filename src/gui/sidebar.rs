@@ -7,24 +7,10 @@ use egui::{Role, Sense, WidgetInfo};
 
 use super::FanoutApp;
 use super::filter::StateFilter;
+use super::table::kind_icon;
 use crate::i18n::tr;
 use crate::service::kind::Kind;
 use crate::service::model::Counts;
-
-/// Each kind's icon (in egui's own fonts), in the sidebar and the list.
-pub fn kind_icon(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Documents => "📄",
-        Kind::Images => "🖼",
-        Kind::Video => "🎞",
-        Kind::Music => "🎵",
-        Kind::Archives => "📦",
-        Kind::Programs => "⚙",
-        Kind::Torrents => "🌱",
-        Kind::Streams => "📺",
-        Kind::Other => "❔",
-    }
-}
 
 /// One line: its name on the left, its count on the right, the whole line
 /// a selectable entry that screen readers read as "Name (count)".

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 use egui::{Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
-use super::Action;
+use super::{Action, row_menu};
 use crate::cli::human_bytes;
 use crate::i18n::{self, tr};
+use crate::service::kind::Kind;
 use crate::service::model::{Model, Row, TaskState};
+use crate::service::reorder::Side;
 
 /// Which rows are selected, with the anchor of a shift-click range.
 #[derive(Default)]
@@ -158,35 +160,108 @@ pub fn swarm_text(row: &Row) -> Option<String> {
     Some(parts.join(" · "))
 }
 
-fn actions_cell(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
+/// A row's buttons: a finished one opens its file or folder; the others
+/// pause or resume, cancel, retry. Then the row's menu (`…`).
+fn actions_cell(ui: &mut egui::Ui, row: &Row, menu: &row_menu::Target<'_>, actions: &mut Vec<Action>) {
+    let index = menu.index;
     let small = |ui: &mut egui::Ui, enabled: bool, icon: &str, what: &str| {
         let r = ui.add_enabled(enabled, egui::Button::new(icon).small());
         // Screen readers (and tests) get the word, not the symbol.
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, what));
         r.on_hover_text(what).on_disabled_hover_text(what).clicked()
     };
-    if row.state.can_resume() {
-        if small(ui, true, "▶", tr!(Resume)) {
-            actions.push(Action::Resume(vec![index]));
+    if row.state == TaskState::Done {
+        let saved = row.path.is_some();
+        if small(ui, saved, "🗋", tr!(OpenFile)) {
+            actions.push(Action::OpenFile(index));
         }
-    } else if small(ui, row.state.can_pause(), "⏸", tr!(Pause)) {
-        actions.push(Action::Pause(vec![index]));
-    }
-    if small(ui, row.state.can_cancel(), "✖", tr!(Cancel)) {
-        actions.push(Action::Cancel(vec![index]));
-    }
-    if small(ui, row.state.can_retry() && row.retryable, "⟲", tr!(Retry)) {
-        actions.push(Action::Retry(vec![index]));
-    }
-    let saved = row.path.is_some();
-    if small(ui, saved, "🗋", tr!(OpenFile)) {
-        actions.push(Action::OpenFile(index));
+        if small(ui, saved, "🗁", tr!(OpenFolder)) {
+            actions.push(Action::OpenFolder(index));
+        }
+    } else {
+        if row.state.can_resume() {
+            if small(ui, true, "▶", tr!(Resume)) {
+                actions.push(Action::Resume(vec![index]));
+            }
+        } else if small(ui, row.state.can_pause(), "⏸", tr!(Pause)) {
+            actions.push(Action::Pause(vec![index]));
+        }
+        if small(ui, row.state.can_cancel(), "✖", tr!(Cancel)) {
+            actions.push(Action::Cancel(vec![index]));
+        }
+        if small(ui, row.state.can_retry() && row.retryable, "⟲", tr!(Retry)) {
+            actions.push(Action::Retry(vec![index]));
+        }
     }
     let more = ui
-        .menu_button("…", |ui| more_menu(ui, index, row, actions))
+        .menu_button("…", |ui| row_menu::show(ui, menu, actions))
         .response;
     more.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, tr!(More)));
     more.on_hover_text(tr!(MoreHint));
+}
+
+/// The glyph of a kind of download, from egui's own fonts (a glyph they
+/// lack would draw a box; a test checks each).
+pub fn kind_icon(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Documents => "🖹",
+        Kind::Images => "🖼",
+        Kind::Video => "🎞",
+        Kind::Music => "🎵",
+        Kind::Archives => "📦",
+        Kind::Programs => "⚙",
+        Kind::Torrents => "🌊",
+        Kind::Streams => "📡",
+        Kind::Other => "🗋",
+    }
+}
+
+/// Waiting rows being dragged to another place in the line.
+#[derive(Clone, Debug)]
+struct Dragged(Vec<usize>);
+
+/// A waiting row's part in dragging: its drag starts one (of the selected
+/// waiting rows when it is one of them, else of itself); hovered by one,
+/// it shows the side they would land on and, once dropped, moves them.
+fn drag_and_drop(
+    resp: &egui::Response,
+    index: usize,
+    selection: &Selection,
+    model: &Model,
+    actions: &mut Vec<Action>,
+) {
+    let waiting = |i: &usize| model.rows.get(*i).is_some_and(|r| r.state.is_waiting());
+    if selection.rows.contains(&index) {
+        resp.dnd_set_drag_payload(Dragged(selection.rows.iter().copied().filter(waiting).collect()));
+    } else {
+        resp.dnd_set_drag_payload(Dragged(vec![index]));
+    }
+    let Some(dragged) = resp.dnd_hover_payload::<Dragged>() else {
+        return;
+    };
+    resp.ctx.set_cursor_icon(egui::CursorIcon::Grabbing);
+    if dragged.0.contains(&index) {
+        return;
+    }
+    let Some(pointer) = resp.ctx.pointer_interact_pos() else {
+        return;
+    };
+    let rect = resp.rect;
+    let (side, y) = if pointer.y < rect.center().y {
+        (Side::Before, rect.top())
+    } else {
+        (Side::After, rect.bottom())
+    };
+    let stroke = resp.ctx.global_style().visuals.selection.stroke;
+    resp.ctx
+        .layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            resp.id.with("drop-line"),
+        ))
+        .hline(rect.x_range(), y, egui::Stroke::new(2.0, stroke.color));
+    if let Some(dragged) = resp.dnd_release_payload::<Dragged>() {
+        actions.push(Action::DropNextTo(dragged.0.clone(), index, side));
+    }
 }
 
 /// The table of `shown` rows (indices into the model: all of them, or
@@ -197,8 +272,9 @@ pub fn show(
     shown: &[usize],
     selection: &mut Selection,
     actions: &mut Vec<Action>,
+    on_server: bool,
 ) {
-    if model.rows.is_empty() {
+    if model.listed().next().is_none() {
         ui.vertical_centered(|ui| {
             ui.add_space(40.0);
             ui.heading(tr!(NoDownloads));
@@ -206,6 +282,9 @@ pub fn show(
         });
         return;
     }
+    // A click or drag on a row's text is on the row (selects, opens,
+    // drags it), as in any file list: not a text selection.
+    ui.style_mut().interaction.selectable_labels = false;
     let now = Instant::now();
     let row_height = 22.0;
     let mut clicked: Option<(usize, egui::Modifiers)> = None;
@@ -216,7 +295,7 @@ pub fn show(
     TableBuilder::new(ui)
         .id_salt(if torrents { "tasks-torrents" } else { "tasks" })
         .striped(true)
-        .sense(Sense::click())
+        .sense(Sense::click_and_drag())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(34.0))
         .column(
@@ -266,6 +345,10 @@ pub fn show(
                     ui.label(index.to_string());
                 });
                 tr.col(|ui| {
+                    let kind = row.kind();
+                    let icon = ui.label(kind_icon(kind));
+                    icon.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, kind.label()));
+                    icon.on_hover_text(kind.label());
                     // The URL, and where the file goes (a folder another
                     // program chose shows here).
                     ui.label(&row.name).on_hover_ui(|ui| {
@@ -310,53 +393,39 @@ pub fn show(
                         ui.label(worker);
                     }
                 });
-                tr.col(|ui| actions_cell(ui, index, row, actions));
-                if tr.response().clicked() {
-                    clicked = Some((index, ui_modifiers(&tr.response())));
+                // The menu acts on the selection when the row is in it,
+                // else on the row alone.
+                let menu = row_menu::Target {
+                    model,
+                    index,
+                    rows: if selection.rows.contains(&index) {
+                        selection.rows.iter().copied().collect()
+                    } else {
+                        vec![index]
+                    },
+                    on_server,
+                };
+                tr.col(|ui| actions_cell(ui, row, &menu, actions));
+                let resp = tr.response();
+                if resp.clicked() {
+                    clicked = Some((index, ui_modifiers(&resp)));
+                }
+                // A right-click selects the row first when it is not in
+                // the selection.
+                if resp.secondary_clicked() && !selection.rows.contains(&index) {
+                    clicked = Some((index, egui::Modifiers::NONE));
+                }
+                if resp.double_clicked() && row.state == TaskState::Done {
+                    actions.push(Action::OpenFile(index));
+                }
+                resp.context_menu(|ui| row_menu::show(ui, &menu, actions));
+                if row.state.is_waiting() {
+                    drag_and_drop(&resp, index, selection, model, actions);
                 }
             });
         });
     if let Some((index, modifiers)) = clicked {
         selection.click(index, modifiers);
-    }
-}
-
-/// A row's `…` menu: its folder, its own speed limit (changeable while it
-/// runs), its checksum.
-fn more_menu(ui: &mut egui::Ui, index: usize, row: &Row, actions: &mut Vec<Action>) {
-    if ui
-        .add_enabled(
-            row.path.is_some(),
-            egui::Button::new(format!("🗁 {}", tr!(OpenFolder))),
-        )
-        .clicked()
-    {
-        actions.push(Action::OpenFolder(index));
-        ui.close();
-    }
-    if row.torrent.is_some() || crate::engine::is_torrent_source(&row.url) {
-        let r = ui
-            .add_enabled(row.torrent.is_some(), egui::Button::new(tr!(ChooseFiles)))
-            .on_hover_text(tr!(ChooseFilesHint))
-            .on_disabled_hover_text(tr!(ChooseFilesLater));
-        if r.clicked() {
-            actions.push(Action::ChooseFiles(index));
-            ui.close();
-        }
-    }
-    let mut kib = row.options.rate_limit.map_or(0, |r| r / 1024);
-    ui.horizontal(|ui| {
-        let l = ui.label(tr!(SpeedLimit));
-        let r = ui
-            .add(egui::DragValue::new(&mut kib).range(0..=10_000_000).speed(16.0))
-            .on_hover_text(tr!(TaskSpeedLimitHint))
-            .labelled_by(l.id);
-        if r.changed() {
-            actions.push(Action::SetRate(index, (kib > 0).then(|| kib * 1024)));
-        }
-    });
-    if let Some(hash) = &row.options.sha256 {
-        ui.weak(tr!(ShaToCheck, hash = crate::engine::hex(hash)));
     }
 }
 
@@ -380,5 +449,21 @@ mod tests {
         assert_eq!(s.rows.iter().copied().collect::<Vec<_>>(), [1]);
         assert_eq!(eta_text(Some(Duration::from_secs(3725))), "1h02m");
         assert_eq!(speed_text(0.0), "–");
+    }
+
+    #[test]
+    fn every_kind_s_icon_is_in_egui_s_own_fonts() {
+        let ctx = egui::Context::default();
+        // The fonts are built by a first pass.
+        let mut out = ctx.run_ui(egui::RawInput::default(), |_| {});
+        out.textures_delta.clear();
+        let font = egui::FontId::proportional(14.0);
+        for kind in Kind::ALL {
+            let icon = kind_icon(kind);
+            assert!(
+                ctx.fonts_mut(|f| f.has_glyphs(&font, icon)),
+                "{kind:?}: {icon} would draw a box"
+            );
+        }
     }
 }

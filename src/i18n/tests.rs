@@ -228,6 +228,8 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
         ("torrent_files.rs", include_str!("../gui/torrent_files.rs")),
         ("server.rs", include_str!("../gui/server.rs")),
         ("table.rs", include_str!("../gui/table.rs")),
+        ("row_menu.rs", include_str!("../gui/row_menu.rs")),
+        ("service/remove.rs", include_str!("../service/remove.rs")),
         ("timeline.rs", include_str!("../gui/timeline.rs")),
         ("unattended.rs", include_str!("../gui/unattended.rs")),
         ("clipboard_watch.rs", include_str!("../gui/clipboard_watch.rs")),

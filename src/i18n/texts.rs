@@ -170,7 +170,7 @@ catalogue! {
     OpenFile: "Open file", "打开文件";
     OpenFolder: "Open folder", "打开文件夹";
     More: "More", "更多";
-    MoreHint: "More: open the folder, this download's own speed limit, its checksum", "更多：打开文件夹、此下载自己的限速、校验和";
+    MoreHint: "This download's menu: open, copy, pause, move, remove, its own speed limit", "此下载的菜单：打开、复制、暂停、移动、移除、它自己的限速";
     NoDownloads: "No downloads yet", "还没有下载";
     NoDownloadsHint: "Press Add URLs, or paste URLs with Ctrl+V.", "点“添加网址”，或按 Ctrl+V 粘贴网址。";
 
@@ -299,7 +299,7 @@ catalogue! {
     KeyOpenFolder: "Open the folder of the selected file", "打开所选文件所在文件夹";
     KeyAdd: "Add URLs", "添加网址";
     KeyFilter: "Search the list by name or URL (the sidebar)", "按名称或网址搜索列表（侧栏）";
-    KeyEscape: "Close this, Preferences or the question; empty the search", "关闭此窗口、首选项或询问；清空搜索";
+    KeyEscape: "Close the add dialog, Preferences, the question or this help; empty the search", "关闭添加对话框、首选项、询问或本帮助；清空搜索";
     ConfirmCancelTitle: "Cancel downloads", "取消下载";
     ConfirmCancel: "Cancel {n} downloads? Their partial files are removed.", "取消 {n} 个下载？其未完成的文件将被删除。";
     ConfirmCancelYes: "Cancel them", "取消下载";
@@ -544,4 +544,28 @@ catalogue! {
     RulesFile: "Site rules file", "站点规则文件";
     QueueFile: "Queue file", "队列文件";
     CompareKeepFiles: "The engine comparison keeps its files (in the download folder)", "引擎对比保留下载的文件（在下载文件夹中）";
+    // <rows> the list's menu, removing downloads, the keyboard for them
+    Open: "Open", "打开";
+    CopyUrl: "Copy URL", "复制网址";
+    CopyPath: "Copy path", "复制路径";
+    MoveToTop: "Move to top", "移到顶部";
+    MoveUpOne: "Move up", "上移一位";
+    MoveDownOne: "Move down", "下移一位";
+    MoveToBottom: "Move to bottom", "移到底部";
+    Remove: "Remove", "移除";
+    RemoveWithFile: "Remove with file", "移除并删除文件";
+    RemoveWithFileNotOnServer: "aria2's RPC cannot delete a server's files: use Remove, and delete them on the server.", "aria2 RPC 无法删除服务器上的文件：请使用“移除”，再到服务器上删除文件。";
+    Removed: "{n} downloads removed", "已移除 {n} 个下载";
+    ConfirmDeleteTitle: "Remove downloads and files", "移除下载和文件";
+    ConfirmDelete: "Remove {n} downloads and delete their files from the disk? This cannot be undone.", "移除 {n} 个下载并从磁盘删除其文件？此操作无法撤销。";
+    ConfirmDeleteYes: "Remove and delete files", "移除并删除文件";
+    ConfirmDeleteNo: "Keep them", "保留";
+    KeyRemoveWithFiles: "Remove the selected downloads and delete their files (asks first)", "移除所选下载并删除其文件（先确认）";
+    KeyOpen: "Open the selected finished files", "打开所选的已完成文件";
+    KeyMoveUpDown: "Move the selected waiting downloads up or down in the line", "在队列中上移或下移所选的等待中下载";
+    KeyMoveTopBottom: "Move them to the top or the bottom of the line", "将其移到队列顶部或底部";
+    KeyDoubleClick: "Double-click", "双击";
+    KeyDrag: "Drag", "拖动";
+    KeyDragWhat: "Move waiting downloads to where they are dropped in the line", "将等待中的下载移到队列中放下的位置";
+    KeyRowMenu: "A row's menu: Tab to its … button (or right-click the row)", "行菜单：按 Tab 到该行的更多按钮（或右键单击该行）";
 }

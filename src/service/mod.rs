@@ -7,7 +7,9 @@
 //!
 //! The rooms: `after_batch` (what runs when a batch ends), `row` (one
 //! download as shown and listed), `kind` (its category), `model` (all of
-//! them, built from engine events, and the fan-in), this file (the engine,
+//! them, built from engine events, and the fan-in), `remove` (taking
+//! downloads off every list, with or without their files), `reorder`
+//! (waiting downloads dropped elsewhere in the line), this file (the engine,
 //! the store and the books around the model), `host` (the RPC's calls
 //! against it), `schedule` (the weekly schedule and the speed limit in
 //! force), `hub` (the service on a thread of its own, behind one lock,
@@ -19,6 +21,8 @@ pub mod hub;
 pub mod kind;
 pub mod model;
 pub mod remote;
+pub mod remove;
+pub mod reorder;
 pub mod row;
 pub mod schedule;
 pub mod serve;
@@ -65,6 +69,9 @@ pub struct Downloads {
     /// The torrents' engine settings this run has over the settings'
     /// (`fanout serve --no-dht`, an RPC client's upload limit).
     pub torrent: TorrentOverride,
+    /// Removed with their files while they ran: the files go once each
+    /// has stopped.
+    delete_when_ended: Vec<usize>,
 }
 
 /// Torrent settings of this run, over the settings': each one given
@@ -99,6 +106,7 @@ impl Downloads {
             speed: SpeedChoice::default(),
             schedule: Default::default(),
             torrent: TorrentOverride::default(),
+            delete_when_ended: Vec::new(),
         }
     }
 
@@ -243,9 +251,11 @@ impl Downloads {
             );
         }
         engine.continue_ranks_after(restored.iter().filter_map(|(_, t)| t.rank).max().unwrap_or(0));
+        // A removed one (its cancel not kept before the program ended)
+        // stays put.
         let unfinished: Vec<usize> = restored
             .iter()
-            .filter(|(_, t)| t.state == StoredState::Unfinished)
+            .filter(|(_, t)| t.state == StoredState::Unfinished && !t.removed)
             .map(|(i, _)| *i)
             .collect();
         if resume_on_start {
@@ -311,6 +321,7 @@ impl Downloads {
                 self.save(index);
                 if finished {
                     self.drop_added_torrent(index);
+                    self.removed_ended(index);
                 }
             }
             if start.elapsed() >= budget {

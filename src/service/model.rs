@@ -192,6 +192,7 @@ impl Model {
             row.validator = t.validator.clone();
             row.options = Options::from_words(&t.options).unwrap_or_default();
             row.forgotten = t.forgotten;
+            row.removed = t.removed;
             row.retryable = row.worker.is_none_or(|w| w.ran()) || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {
@@ -253,6 +254,7 @@ impl Model {
         let mut t = StoredTask::new(index, url, row.dir.clone());
         t.secret = secret;
         t.forgotten = row.forgotten;
+        t.removed = row.removed;
         t.state = match row.state {
             TaskState::Done => StoredState::Done,
             TaskState::Failed(_) => StoredState::Failed,
@@ -482,10 +484,17 @@ impl Model {
         self.counts_of(0..self.rows.len())
     }
 
-    /// The same over some rows (those a server still lists).
+    /// The rows the lists show: all but those the user removed.
+    pub fn listed(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.rows.len()).filter(|&i| !self.rows[i].removed)
+    }
+
+    /// The same over some rows (those a server still lists); removed
+    /// rows count nowhere.
     pub fn counts_of(&self, rows: impl IntoIterator<Item = usize>) -> Counts {
         let mut c = Counts::default();
-        for row in rows.into_iter().filter_map(|i| self.rows.get(i)) {
+        let rows = rows.into_iter().filter_map(|i| self.rows.get(i));
+        for row in rows.filter(|r| !r.removed) {
             match row.state {
                 TaskState::Queued => c.queued += 1,
                 TaskState::Running

@@ -83,6 +83,12 @@ impl TaskState {
         )
     }
 
+    /// In the line of those waiting to start (queued, or paused where it
+    /// will start once resumed): what can be moved in it.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self, TaskState::Queued | TaskState::Paused)
+    }
+
     pub fn can_retry(&self) -> bool {
         matches!(self, TaskState::Failed(_) | TaskState::Cancelled)
     }
@@ -130,6 +136,10 @@ pub struct Row {
     /// What kind of download it is, as of its name, metadata and pieces
     /// (see [`Row::kind`]).
     kind: super::kind::Kind,
+    /// Removed by the user: off every list (the window's and the RPC's)
+    /// and kept so in the store; the row stays in the `Vec` because a
+    /// task's index is its place there.
+    pub removed: bool,
     pub(super) speed: f64,
     pub(super) sample: Option<(Instant, u64)>,
 }
@@ -170,6 +180,7 @@ impl Row {
             rule: None,
             forgotten: false,
             kind: super::kind::Kind::Other,
+            removed: false,
             speed: 0.0,
             sample: None,
         }

@@ -36,6 +36,23 @@ pub(super) fn control_path(dir: &Path, url: &str) -> PathBuf {
     dir.join(format!(".fanout-{hash:016x}.json"))
 }
 
+/// The `.part` and control file a stopped download of `url` left in
+/// `dir`, as its control file names them (what "Remove with file"
+/// deletes); none when there is no control file or it is another URL's.
+pub(crate) fn left_behind(dir: &Path, url: &str) -> Vec<PathBuf> {
+    let control_file = control_path(dir, url);
+    let Some(control) = std::fs::read(&control_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Control>(&b).ok())
+    else {
+        return Vec::new();
+    };
+    if control.url != url || control.name.contains(['/', '\\']) {
+        return Vec::new();
+    }
+    vec![dir.join(format!("{}.part", control.name)), control_file]
+}
+
 impl PartFile {
     /// Records what this part belongs to, so it can be resumed after the
     /// program stops. Written once a transfer has run a while (small files
