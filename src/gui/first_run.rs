@@ -38,18 +38,13 @@ impl FanoutApp {
             ui.label(tr!(FirstBrowserStep3));
             ui.add_space(12.0);
             ui.strong(tr!(FirstFolderTitle));
-            ui.horizontal_wrapped(|ui| {
-                // The aria2 engine saves on the daemon's machine: its
-                // folder is typed in the engine's settings, not chosen here.
-                if self.settings.engine == crate::settings::EngineChoice::Aria2 {
-                    ui.monospace(&self.settings.aria2_dir);
-                } else {
-                    ui.monospace(self.settings.download_dir.display().to_string());
-                    if ui.button(tr!(Choose)).clicked() {
-                        actions.push(Action::ChooseFolder);
-                    }
-                }
-            });
+            // The aria2 engine saves on the daemon's machine, in its folder.
+            let folder = if self.settings.engine == crate::settings::EngineChoice::Aria2 {
+                self.settings.aria2_dir.clone()
+            } else {
+                self.settings.download_dir.display().to_string()
+            };
+            ui.monospace(folder);
             ui.weak(tr!(FirstFolderHint));
         });
     }

@@ -202,7 +202,7 @@ catalogue! {
     CopyAddress: "Copy address", "复制地址";
     AddressCopied: "The address was copied to the clipboard.", "地址已复制到剪贴板。";
     FirstFolderTitle: "3. Where files go", "3. 文件保存位置";
-    FirstFolderHint: "Change it here, or in the bar above the list, at any time.", "随时可以在这里或列表上方的栏中更改。";
+    FirstFolderHint: "Change it at any time in the bar above the list (Choose…), or in Preferences.", "随时可以在列表上方的栏中（选择…）或在首选项中更改。";
     ColProgress: "Progress", "进度";
     ColSpeed: "Speed", "速度";
     ColEta: "ETA", "剩余时间";
