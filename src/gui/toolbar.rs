@@ -1,7 +1,9 @@
-//! The toolbar: add, pause the queue, act on the selected rows (and move
-//! waiting ones in the line), clear, Preferences.
+//! The toolbar: add, pause the queue, act on the selected rows, clear,
+//! and the views (Results panel, Preferences, Keyboard). Moving waiting
+//! downloads in the line is the row menu's, the keyboard's (Alt+arrows)
+//! and dragging's.
 
-use super::{Action, FanoutApp, MoveTo};
+use super::{Action, FanoutApp};
 use crate::i18n::tr;
 use crate::service::model::{Counts, TaskState};
 
@@ -52,22 +54,6 @@ impl FanoutApp {
                 .clicked()
             {
                 actions.push(Action::Retry(sel.clone()));
-            }
-            // Where waiting downloads stand in the line: what starts next.
-            let waiting = any(|s| matches!(s, TaskState::Queued | TaskState::Paused));
-            for (to, label, hint) in [
-                (MoveTo::Top, tr!(MoveTop), tr!(MoveTopHint)),
-                (MoveTo::Up, tr!(MoveUp), tr!(MoveHint)),
-                (MoveTo::Down, tr!(MoveDown), tr!(MoveHint)),
-                (MoveTo::Bottom, tr!(MoveBottom), tr!(MoveHint)),
-            ] {
-                if ui
-                    .add_enabled(waiting, egui::Button::new(label).small())
-                    .on_hover_text(hint)
-                    .clicked()
-                {
-                    actions.push(Action::Move(sel.clone(), to));
-                }
             }
             if ui.button(tr!(SelectAll)).clicked() {
                 let listed = self.listed();

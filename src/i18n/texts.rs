@@ -32,12 +32,6 @@ catalogue! {
     ServerBadAddress: "not a server's address: {e}", "不是服务器地址：{e}";
     NotOnServer: "A server's downloads cannot do that over aria2's RPC.", "通过 aria2 RPC 无法对服务器上的下载执行此操作。";
     OptionsNotOnServer: "{n} lines with options stay in the dialog: options apply on this computer only.", "{n} 行带有选项，留在对话框中：选项仅适用于本机。";
-    MoveTop: "Top", "置顶";
-    MoveUp: "Up", "上移";
-    MoveDown: "Down", "下移";
-    MoveBottom: "Bottom", "置底";
-    MoveTopHint: "Start the selected waiting downloads next.", "让所选的等待中下载最先开始。";
-    MoveHint: "Move the selected waiting downloads in the line of those waiting to start.", "在等待开始的队列中移动所选的等待中下载。";
     ClearList: "Clear list", "清空列表";
     ClearListHint: "Remove every task from the list (files stay on disk).", "从列表中移除所有任务（文件仍留在磁盘上）。";
     ClearListDisabled: "Possible when no task is queued, running or paused.", "没有排队、运行或暂停的任务时才能清空。";
