@@ -467,6 +467,7 @@ impl eframe::App for FanoutApp {
             ui.add_space(2.0);
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, counts));
+        self.details_pane(ui);
         let mut dragging = false;
         egui::Panel::left("settings")
             .resizable(true)

@@ -26,6 +26,7 @@ mod add_variants;
 pub mod after_batch;
 mod app;
 mod clipboard_watch;
+mod details;
 pub mod compare;
 mod keys;
 mod login;
