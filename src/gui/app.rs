@@ -467,7 +467,6 @@ impl eframe::App for FanoutApp {
             ui.add_space(2.0);
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, counts));
-        self.details_pane(ui);
         let mut dragging = false;
         egui::Panel::left("settings")
             .resizable(true)
@@ -481,6 +480,8 @@ impl eframe::App for FanoutApp {
             .resizable(true)
             .default_size(215.0)
             .show(ui, |ui| self.results_panel(ui));
+        // Under the list only, as qBittorrent's: the side panels keep their height.
+        self.details_pane(ui);
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(e) = &self.engine_error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
