@@ -26,7 +26,10 @@ fn open_tab(harness: &mut Harness<'_, FanoutApp>, tab: &str) {
 /// `HH:MM:SS`: a time of day.
 fn is_clock(text: &str) -> bool {
     let parts: Vec<&str> = text.split(':').collect();
-    parts.len() == 3 && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[test]
@@ -79,7 +82,11 @@ fn headers_show_secrets_as_stars_and_never_the_secret() {
     open_tab(&mut harness, "Headers");
     harness.get_by_label("cookie");
     harness.get_by_label("authorization");
-    assert_eq!(harness.query_all_by_label("***").count(), 2, "both secrets hidden");
+    assert_eq!(
+        harness.query_all_by_label("***").count(),
+        2,
+        "both secrets hidden"
+    );
     harness.get_by_label("42");
     assert!(
         harness.query_by_label_contains("SECRET").is_none(),
@@ -87,7 +94,10 @@ fn headers_show_secrets_as_stars_and_never_the_secret() {
     );
     // The server was sent them all the same.
     let sent = server.headers_for("/headers.bin");
-    assert!(sent.iter().any(|h| h.get("cookie").is_some_and(|v| v == "session=SECRET-COOKIE")));
+    assert!(
+        sent.iter()
+            .any(|h| h.get("cookie").is_some_and(|v| v == "session=SECRET-COOKIE"))
+    );
 }
 
 #[test]
@@ -115,7 +125,14 @@ fn a_segmented_download_shows_its_four_parts_while_it_runs() {
     let row = harness.state().core().model.rows[0].clone();
     assert_eq!(row.state, TaskState::Running, "caught mid-way");
     // The map moves on: a later frame shows more written.
-    let before: u64 = row.segments.as_ref().unwrap().parts.iter().map(|p| p.written()).sum();
+    let before: u64 = row
+        .segments
+        .as_ref()
+        .unwrap()
+        .parts
+        .iter()
+        .map(|p| p.written())
+        .sum();
     step_until(&mut harness, "more written", |app| {
         let core = app.core();
         let m = core.model.rows[0].segments.clone().unwrap();
@@ -211,6 +228,10 @@ fn the_pane_s_height_and_closing_it_survive_a_restart() {
     let mut harness = setup.harness();
     settle(&mut harness);
     assert!(harness.query_by_label("Hide details").is_none(), "still closed");
-    assert!(harness.query_by_label("Select a download to see its details.").is_none());
+    assert!(
+        harness
+            .query_by_label("Select a download to see its details.")
+            .is_none()
+    );
     assert_eq!(setup.settings().view.details_height, height);
 }

@@ -62,8 +62,7 @@ pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};
 pub use job::{
     Event, Job, Part, Saved, SavedFile, SeedLimits, SegmentMap, StreamOptions, TaskResult, TorrentOptions,
-    Worker, hex,
-    parse_sha256,
+    Worker, hex, parse_sha256,
 };
 pub use limit::{parse_duration, parse_rate};
 pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};

@@ -18,7 +18,7 @@
 //! schedule, hiding and closing to the tray (`tray` the icon,
 //! `unattended_panel` their settings), `clipboard_watch` copied URLs,
 //! `torrent_files` a torrent's file list, `torrent_panel` Settings ›
-//! Torrents.
+//! Torrents, `details` the selected download's pane under the list.
 
 mod actions;
 pub mod add;
@@ -26,8 +26,8 @@ mod add_variants;
 pub mod after_batch;
 mod app;
 mod clipboard_watch;
-mod details;
 pub mod compare;
+mod details;
 mod keys;
 mod login;
 mod network_panel;

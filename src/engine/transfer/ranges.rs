@@ -68,17 +68,17 @@ pub(super) fn missing(segs: &[Seg]) -> Vec<(u64, u64)> {
 }
 
 /// The parts as the details pane draws them, in file order.
-pub(super) fn map(segs: &[Seg], total: u64) -> crate::engine::SegmentMap {
-    let mut parts: Vec<crate::engine::Part> = segs
+pub(super) fn map(segs: &[Seg], total: u64) -> crate::engine::job::SegmentMap {
+    let mut parts: Vec<crate::engine::job::Part> = segs
         .iter()
-        .map(|s| crate::engine::Part {
+        .map(|s| crate::engine::job::Part {
             start: s.start,
             end: s.end,
             done: s.done,
         })
         .collect();
     parts.sort_unstable_by_key(|p| p.start);
-    crate::engine::SegmentMap { total, parts }
+    crate::engine::job::SegmentMap { total, parts }
 }
 
 /// The ranges of a new segmented transfer: `n` equal ones; the first is

@@ -103,11 +103,17 @@ pub fn show(ui: &mut egui::Ui, row: &Row) {
             ui.end_row();
 
             ui.label(tr!(ColWorker));
-            ui.label(row.worker.map_or_else(|| tr!(WordNone).to_string(), |w| w.to_string()));
+            ui.label(
+                row.worker
+                    .map_or_else(|| tr!(WordNone).to_string(), |w| w.to_string()),
+            );
             ui.end_row();
 
             ui.label(tr!(DoneNo));
-            ui.label(row.rank.map_or_else(|| tr!(WordNone).to_string(), |r| format!("#{r}")));
+            ui.label(
+                row.rank
+                    .map_or_else(|| tr!(WordNone).to_string(), |r| format!("#{r}")),
+            );
             ui.end_row();
         });
 }

@@ -123,7 +123,11 @@ mod tests {
         let find = |name: &str| shown.iter().find(|h| h.name == name).cloned();
         assert_eq!(find("x-trace").map(|h| h.value), Some("42".into()));
         assert_eq!(find("referer").map(|h| h.source), Some(Source::Own));
-        assert!(shown.iter().any(|h| h.name == "cookie" && h.value == "***" && h.source == Source::Own));
+        assert!(
+            shown
+                .iter()
+                .any(|h| h.name == "cookie" && h.value == "***" && h.source == Source::Own)
+        );
         assert!(
             shown
                 .iter()

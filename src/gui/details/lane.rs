@@ -25,7 +25,11 @@ pub fn show(ui: &mut egui::Ui, model: &Model, index: usize, now: Option<Duration
     }
     if let Some(pieces) = model.streams.get(&index) {
         ui.add_space(8.0);
-        ui.label(tr!(StreamTimeline, name = name(index), lanes = pieces.lanes().len()));
+        ui.label(tr!(
+            StreamTimeline,
+            name = name(index),
+            lanes = pieces.lanes().len()
+        ));
         let piece = |n: usize| tr!(SegmentNumber, n = n + 1);
         timeline::show(ui, pieces, now, &piece, 160.0);
     }

@@ -67,7 +67,11 @@ mod tests {
         let t = clock(SystemTime::now());
         let parts: Vec<&str> = t.split(':').collect();
         assert_eq!(parts.len(), 3, "{t}");
-        assert!(parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())));
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        );
         crate::i18n::set(crate::i18n::Lang::En);
         assert_eq!(
             text(&Happened::Started(crate::engine::Worker::Thread(2))),

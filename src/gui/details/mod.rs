@@ -89,7 +89,10 @@ impl FanoutApp {
     fn details_contents(&mut self, ui: &mut egui::Ui) {
         // Locked for the pane's layout only.
         let core = super::server::shown(&self.hub, &self.server);
-        let row = self.selection.focused().and_then(|i| core.model.rows.get(i).map(|r| (i, r)));
+        let row = self
+            .selection
+            .focused()
+            .and_then(|i| core.model.rows.get(i).map(|r| (i, r)));
         let tabs = row.map_or_else(|| vec![DetailsTab::General], |(_, r)| tabs(r));
         let view = &mut self.settings.view;
         // A tab the row lacks (a torrent's Peers, then a file) shows General.
@@ -121,6 +124,8 @@ impl FanoutApp {
         egui::ScrollArea::vertical()
             .id_salt(("details", tab))
             .auto_shrink([false, false])
+            // The log's newest line stays in view as lines come.
+            .stick_to_bottom(tab == DetailsTab::Log)
             .show(ui, |ui| match tab {
                 DetailsTab::General => general::show(ui, row),
                 DetailsTab::Segments => segments::show(ui, row),
