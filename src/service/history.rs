@@ -155,6 +155,52 @@ mod tests {
     }
 
     #[test]
+    fn the_model_logs_a_task_s_life_and_keeps_its_map() {
+        use crate::engine::{Order, SegmentMap, Worker};
+        use crate::service::model::Model;
+        let mut m = Model::new(Order::Completion);
+        m.add(0, "http://h/a".into(), "/d".into(), Default::default());
+        let now = std::time::Instant::now();
+        let at = Duration::ZERO;
+        m.apply(
+            Event::Started {
+                index: 0,
+                worker: Worker::Thread(1),
+                at,
+            },
+            now,
+        );
+        m.apply(Event::Connections { index: 0, count: 2 }, now);
+        let map = std::sync::Arc::new(SegmentMap {
+            total: 10,
+            parts: Vec::new(),
+        });
+        m.apply(
+            Event::Segments {
+                index: 0,
+                map: map.clone(),
+            },
+            now,
+        );
+        assert_eq!(m.rows[0].segments, Some(map));
+        m.apply(Event::Paused { index: 0, at }, now);
+        m.apply(Event::Queued { index: 0, at }, now);
+        let whats: Vec<_> = m.rows[0].history.iter().map(|l| l.what.clone()).collect();
+        assert_eq!(
+            whats,
+            [
+                Happened::Added,
+                Happened::Started(Worker::Thread(1)),
+                Happened::Connections(2),
+                Happened::Paused,
+                Happened::Resumed,
+            ]
+        );
+        // A task back in the queue has no map until its next transfer splits.
+        assert_eq!(m.rows[0].segments, None);
+    }
+
+    #[test]
     fn the_log_keeps_its_newest_lines() {
         let mut row = Row::new("http://h/a".into(), "/d".into());
         for n in 0..HISTORY_LINES + 5 {
