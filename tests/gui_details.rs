@@ -117,7 +117,7 @@ fn a_segmented_download_shows_its_four_parts_while_it_runs() {
             .is_some_and(|m| m.parts.len() == 4 && m.parts.iter().all(|p| p.written() > 0))
     });
     open_tab(&mut harness, "Segments");
-    harness.get_by_label_contains("4 parts, ");
+    harness.get_by_label_contains("Parts: 4; ");
     for n in 1..=4 {
         harness.get_by_label_contains(&format!("part {n}: "));
     }
@@ -183,7 +183,7 @@ fn a_torrent_s_files_and_peers_tabs_show_its_files_and_the_seeder() {
     harness.get_by_label("Peers").click();
     settle(&mut harness);
     harness.get_by_label(&seeder.addr.to_string());
-    harness.get_by_label_contains(" peers (");
+    harness.get_by_label_contains("Peers: 1 (seeders: ");
     // A torrent has no parts of its own: the tab says where to look.
     harness.get_by_label("Segments").click();
     settle(&mut harness);

@@ -529,7 +529,7 @@ catalogue! {
     SizeBytes: "{size} ({bytes} bytes)", "{size}（{bytes} 字节）";
     ChecksumWanted: "{sha} (checked when done)", "{sha}（完成时校验）";
     PartLabel: "part {n}: {done} of {size}", "第 {n} 段：{done} / {size}";
-    SegSummary: "{n} parts, {done} of {total} written", "{n} 段，已写入 {done} / {total}";
+    SegSummary: "Parts: {n}; {done} of {total} written", "分段：{n}；已写入 {done} / {total}";
     SegHeadPart: "Part", "分段";
     SegHeadFrom: "From byte", "起始字节";
     SegHeadTo: "To byte", "结束字节";
@@ -542,7 +542,7 @@ catalogue! {
     FilesNotYet: "The files show once the torrent's metadata arrives.", "种子的元数据到达后显示其文件。";
     PeersNotYet: "The peers show while the torrent runs.", "种子运行时显示其用户。";
     PeersNone: "No peer is connected now.", "现在没有已连接的用户。";
-    PeersSummary: "{peers} peers ({seeds} seeders); uploaded {up}", "{peers} 个用户（{seeds} 个做种者）；已上传 {up}";
+    PeersSummary: "Peers: {peers} (seeders: {seeds}); uploaded {up}", "用户：{peers}（做种者：{seeds}）；已上传 {up}";
     PeerAddress: "Address", "地址";
     PeerClient: "Client", "客户端";
     PeerDown: "Download speed", "下载速度";
