@@ -159,6 +159,7 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
             | Event::Paused { .. }
             | Event::Queued { .. }
             | Event::Connections { .. }
+            | Event::Segments { .. }
             | Event::Pieces { .. }
             | Event::Piece { .. }
             | Event::Torrent { .. }

@@ -71,6 +71,15 @@ impl Header {
         SECRET.contains(&self.name.as_str())
     }
 
+    /// The value as it may be shown or logged: a secret's is `***`.
+    pub fn shown_value(&self) -> String {
+        if self.is_secret() {
+            super::auth::HIDDEN.to_string()
+        } else {
+            self.value()
+        }
+    }
+
     /// `Name: value`, as [`Header::parse`] reads it back. Holds the secret:
     /// for the saved queue, never for a log.
     pub fn line(&self) -> String {
@@ -81,7 +90,7 @@ impl Header {
 impl std::fmt::Debug for Header {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.is_secret() {
-            write!(f, "{}: ***", self.name)
+            write!(f, "{}: {}", self.name, self.shown_value())
         } else {
             write!(f, "{}: {:?}", self.name, self.value())
         }

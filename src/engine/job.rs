@@ -220,6 +220,39 @@ impl std::str::FromStr for Worker {
     }
 }
 
+/// A segmented download's parts, as its connections work on them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SegmentMap {
+    /// The file's size.
+    pub total: u64,
+    /// In file order. Bytes of the file in no part were written before
+    /// (a resumed download's map holds only what was missing).
+    pub parts: Vec<Part>,
+}
+
+/// One part of a segmented download: `[start, end)` of the file, of which
+/// `[start, done)` is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub start: u64,
+    pub end: u64,
+    pub done: u64,
+}
+
+impl Part {
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    pub fn written(&self) -> u64 {
+        self.done - self.start
+    }
+}
+
 /// The final word on one task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskResult {
@@ -292,6 +325,13 @@ pub enum Event {
     /// How many connections a task's transfer uses now (segmented
     /// downloads open several, and give them back as their parts finish).
     Connections { index: usize, count: usize },
+    /// A segmented download's parts: where each starts and ends and how
+    /// far it got, at most about five times a second (and once more when
+    /// the transfer stops), for the details pane's map.
+    Segments {
+        index: usize,
+        map: std::sync::Arc<SegmentMap>,
+    },
     /// A stream's pieces (segments, init sections) joined so far, of
     /// `total` (`None` while a live one records).
     Pieces {

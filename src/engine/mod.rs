@@ -61,8 +61,8 @@ pub use error::{FetchError, Note, RangeError, RedirectError, StreamError, Torren
 pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};
 pub use job::{
-    Event, Job, Saved, SavedFile, SeedLimits, StreamOptions, TaskResult, TorrentOptions, Worker, hex,
-    parse_sha256,
+    Event, Job, Part, Saved, SavedFile, SeedLimits, SegmentMap, StreamOptions, TaskResult, TorrentOptions,
+    Worker, hex, parse_sha256,
 };
 pub use limit::{parse_duration, parse_rate};
 pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};

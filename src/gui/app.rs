@@ -515,6 +515,8 @@ impl eframe::App for FanoutApp {
                 .default_size(215.0)
                 .show(ui, |ui| self.results_panel(ui));
         }
+        // Under the list only, as qBittorrent's: the side panels keep their height.
+        self.details_pane(ui);
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(e) = &self.engine_error {
                 ui.colored_label(ui.visuals().error_fg_color, e);

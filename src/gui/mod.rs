@@ -19,7 +19,8 @@
 //! schedule, hiding and closing to the tray (`tray` the icon),
 //! `clipboard_watch` copied URLs, `torrent_files` a torrent's file list,
 //! `sidebar` the states and categories (`filter` what they let through),
-//! `first_run` what the empty list says.
+//! `first_run` what the empty list says, `details` the selected
+//! download's pane under the list.
 
 mod actions;
 pub mod add;
@@ -28,6 +29,7 @@ pub mod after_batch;
 mod app;
 mod clipboard_watch;
 pub mod compare;
+mod details;
 pub mod filter;
 mod first_run;
 mod keys;

@@ -84,7 +84,25 @@ pub fn show(
     name: &dyn Fn(usize) -> String,
     min_height: f32,
 ) {
-    let order = timeline.lane_order();
+    show_of(ui, timeline, now, name, min_height, None);
+}
+
+/// The same, with only the bars of task `only` (when given) on the lanes
+/// it ran on, against the whole batch's time axis: one download's lane in
+/// the details pane, placed in its batch.
+pub fn show_of(
+    ui: &mut egui::Ui,
+    timeline: &Timeline,
+    now: Option<Duration>,
+    name: &dyn Fn(usize) -> String,
+    min_height: f32,
+    only: Option<usize>,
+) {
+    let shown = |b: &Bar| only.is_none_or(|i| b.index == i);
+    let mut order = timeline.lane_order();
+    if only.is_some() {
+        order.retain(|&lane| timeline.bars().iter().any(|b| b.lane == lane && shown(b)));
+    }
     let lanes = order.len().max(1);
     let span = timeline.span(now).as_secs_f64().max(0.001);
     let avail = ui.available_size();
@@ -166,7 +184,7 @@ pub fn show(
         let x1 = x_of(end_of(b).unwrap_or(b.start)).max(x0 + 1.5);
         Rect::from_min_max(Pos2::new(x0, top + 1.0), Pos2::new(x1, top + lane_h - 1.0))
     };
-    for b in timeline.bars() {
+    for b in timeline.bars().iter().filter(|b| shown(b)) {
         let rect = rect_of(b);
         if !clip.intersects(rect) {
             continue;
@@ -214,7 +232,7 @@ pub fn show(
         let hit = timeline
             .bars()
             .iter()
-            .filter(|b| row_of[b.lane] == row)
+            .filter(|b| shown(b) && row_of[b.lane] == row)
             .find(|b| rect_of(b).expand2(Vec2::new(2.0, 0.0)).contains(pos));
         if let Some(b) = hit {
             painter.rect_stroke(

@@ -1,5 +1,5 @@
 //! The toolbar: add, pause the queue, act on the selected rows, clear,
-//! and the views (Results panel, Preferences, Keyboard). Moving waiting
+//! and the views (Results panel, details pane, Preferences, Keyboard). Moving waiting
 //! downloads in the line is the row menu's, the keyboard's (Alt+arrows)
 //! and dragging's.
 
@@ -75,6 +75,7 @@ impl FanoutApp {
             ui.separator();
             ui.toggle_value(&mut self.settings.view.results, tr!(ViewResults))
                 .on_hover_text(tr!(ViewResultsHint));
+            self.details_toggle(ui);
             self.preferences_button(ui);
             self.keyboard_button(ui);
         });

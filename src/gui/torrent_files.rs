@@ -130,7 +130,7 @@ impl FanoutApp {
             .show(ctx, |ui| {
                 egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
                     for node in tree(&open.meta) {
-                        node_ui(ui, &node, &open.meta, &mut open.ticks);
+                        node_ui(ui, &node, &open.meta, &mut open.ticks, &[]);
                     }
                 });
                 ui.separator();
@@ -171,6 +171,18 @@ impl FanoutApp {
     }
 }
 
+/// The tree as the details pane shows it: each file's size, whether it is
+/// chosen (a tick that cannot be changed here: the `…` menu's list does
+/// that) and how much of it is written (`done`, per file; empty: unknown).
+pub(super) fn show_tree(ui: &mut egui::Ui, meta: &TorrentMeta, done: &[u64]) {
+    let mut ticks: Vec<bool> = meta.files.iter().map(|f| f.selected).collect();
+    ui.add_enabled_ui(false, |ui| {
+        for node in tree(meta) {
+            node_ui(ui, &node, meta, &mut ticks, done);
+        }
+    });
+}
+
 /// The files ticked, and their bytes.
 fn chosen(meta: &TorrentMeta, ticks: &[bool]) -> (usize, u64) {
     meta.files
@@ -180,9 +192,9 @@ fn chosen(meta: &TorrentMeta, ticks: &[bool]) -> (usize, u64) {
         .fold((0, 0), |(n, b), (f, _)| (n + 1, b + f.length))
 }
 
-/// One node: a file's tick, name and size, or a folder's tick (all its
-/// files) over its collapsible contents.
-fn node_ui(ui: &mut egui::Ui, node: &Node, meta: &TorrentMeta, ticks: &mut [bool]) {
+/// One node: a file's tick, name, size (and share written, when `done`
+/// says), or a folder's tick (all its files) over its collapsible contents.
+fn node_ui(ui: &mut egui::Ui, node: &Node, meta: &TorrentMeta, ticks: &mut [bool], done: &[u64]) {
     match node {
         Node::File(i) => {
             let file = &meta.files[*i];
@@ -190,6 +202,9 @@ fn node_ui(ui: &mut egui::Ui, node: &Node, meta: &TorrentMeta, ticks: &mut [bool
             ui.horizontal(|ui| {
                 ui.checkbox(&mut ticks[*i], name);
                 ui.weak(human_bytes(file.length));
+                if let Some(&d) = done.get(*i) {
+                    ui.weak(format!("{:.0}%", d as f64 * 100.0 / file.length.max(1) as f64));
+                }
             });
         }
         Node::Folder { name, children } => {
@@ -212,7 +227,7 @@ fn node_ui(ui: &mut egui::Ui, node: &Node, meta: &TorrentMeta, ticks: &mut [bool
                 })
                 .body(|ui| {
                     for child in children {
-                        node_ui(ui, child, meta, ticks);
+                        node_ui(ui, child, meta, ticks, done);
                     }
                 });
         }

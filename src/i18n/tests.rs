@@ -277,6 +277,14 @@ fn the_window_code_has_no_words_outside_the_catalogue() {
             "preferences/advanced.rs",
             include_str!("../gui/preferences/advanced.rs"),
         ),
+        ("details/mod.rs", include_str!("../gui/details/mod.rs")),
+        ("details/general.rs", include_str!("../gui/details/general.rs")),
+        ("details/segments.rs", include_str!("../gui/details/segments.rs")),
+        ("details/torrent.rs", include_str!("../gui/details/torrent.rs")),
+        ("details/headers.rs", include_str!("../gui/details/headers.rs")),
+        ("details/log.rs", include_str!("../gui/details/log.rs")),
+        ("details/lane.rs", include_str!("../gui/details/lane.rs")),
+        ("service/history.rs", include_str!("../service/history.rs")),
     ];
     // What may precede a literal that is not shown to the user.
     let allowed = [

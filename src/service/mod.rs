@@ -16,6 +16,7 @@
 //! and what a face adds to it), `serve` (the headless face).
 
 pub mod after_batch;
+pub mod history;
 pub mod host;
 pub mod hub;
 pub mod kind;

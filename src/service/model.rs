@@ -90,6 +90,7 @@ impl Model {
         debug_assert_eq!(index, self.rows.len());
         let mut row = Row::new(url, dir);
         row.options = options;
+        super::history::push(&mut row, super::history::Happened::Added);
         self.rows.push(row);
         self.join_batch(index);
     }
@@ -193,6 +194,7 @@ impl Model {
             row.options = Options::from_words(&t.options).unwrap_or_default();
             row.forgotten = t.forgotten;
             row.removed = t.removed;
+            super::history::push(&mut row, super::history::Happened::Restored);
             row.retryable = row.worker.is_none_or(|w| w.ran()) || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {
@@ -312,6 +314,7 @@ impl Model {
     }
 
     pub fn apply(&mut self, event: Event, now: Instant) {
+        super::history::record(&mut self.rows, &event);
         if let Event::Queued { index, .. } = event {
             self.join_batch(index);
         }
@@ -373,6 +376,7 @@ impl Model {
                 row.total = total;
             }
             Event::Connections { index, count } => self.rows[index].connections = count,
+            Event::Segments { index, map } => self.rows[index].segments = Some(map),
             Event::Pieces { index, done, total } => {
                 let row = &mut self.rows[index];
                 let first = row.pieces.is_none();

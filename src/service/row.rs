@@ -126,6 +126,11 @@ pub struct Row {
     /// What happened along the way (retries, a file changed on the server),
     /// newest last, at most [`LOG_LINES`].
     pub log: Vec<Note>,
+    /// Everything that happened to it, with times, newest last (the
+    /// details pane's Log; see [`super::history`]).
+    pub history: Vec<super::history::Logged>,
+    /// A segmented download's parts, as last reported.
+    pub segments: Option<std::sync::Arc<crate::engine::SegmentMap>>,
     /// A task rejected before reaching a worker (a bad URL) cannot be retried.
     pub retryable: bool,
     /// The host pattern of the per-site rule that applies, if one does.
@@ -176,6 +181,8 @@ impl Row {
             path: None,
             validator: None,
             log: Vec::new(),
+            history: Vec::new(),
+            segments: None,
             retryable: true,
             rule: None,
             forgotten: false,
@@ -244,6 +251,7 @@ impl Row {
     pub(super) fn reset_transfer(&mut self) {
         self.connections = 0;
         self.pieces = None;
+        self.segments = None;
         self.bytes = 0;
         self.speed = 0.0;
         self.sample = None;

@@ -27,7 +27,7 @@ mod torrents;
 mod view;
 pub use programs::{RpcSettings, ServerSettings};
 pub use torrents::TorrentSettings;
-pub use view::ViewSettings;
+pub use view::{DetailsTab, ViewSettings};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {

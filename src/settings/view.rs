@@ -13,6 +13,25 @@ pub struct ViewSettings {
     pub details: bool,
     /// Its height in points, as the user last dragged it.
     pub details_height: f32,
+    /// The pane's tab last chosen (qBittorrent and Motrix reopen on it).
+    pub details_tab: DetailsTab,
+}
+
+/// A tab of the details pane.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DetailsTab {
+    #[default]
+    General,
+    /// A segmented download's parts (or what a stream or torrent has instead).
+    Segments,
+    /// A torrent's files.
+    Files,
+    /// A torrent's peers.
+    Peers,
+    Headers,
+    Log,
+    Timeline,
 }
 
 impl Default for ViewSettings {
@@ -21,6 +40,7 @@ impl Default for ViewSettings {
             results: true,
             details: true,
             details_height: 230.0,
+            details_tab: DetailsTab::General,
         }
     }
 }

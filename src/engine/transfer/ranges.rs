@@ -7,9 +7,11 @@
 pub(super) const MIN_SPLIT: u64 = 1024 * 1024;
 
 /// One range of the file: bytes `[done, end)` are still to be written;
-/// `[done, reserved)` are in its connection's buffer.
+/// `[done, reserved)` are in its connection's buffer; `[start, done)` are
+/// written (kept for the details pane's map: how far each part got).
 #[derive(Clone, Debug)]
 pub(super) struct Seg {
+    pub(super) start: u64,
     pub(super) done: u64,
     pub(super) reserved: u64,
     pub(super) end: u64,
@@ -39,6 +41,7 @@ pub(super) fn claim(segs: &mut Vec<Seg>) -> Option<(usize, u64, u64)> {
     let end = s.end;
     s.end = mid;
     segs.push(Seg {
+        start: mid,
         done: mid,
         reserved: mid,
         end,
@@ -64,12 +67,27 @@ pub(super) fn missing(segs: &[Seg]) -> Vec<(u64, u64)> {
     out
 }
 
+/// The parts as the details pane draws them, in file order.
+pub(super) fn map(segs: &[Seg], total: u64) -> crate::engine::job::SegmentMap {
+    let mut parts: Vec<crate::engine::job::Part> = segs
+        .iter()
+        .map(|s| crate::engine::job::Part {
+            start: s.start,
+            end: s.end,
+            done: s.done,
+        })
+        .collect();
+    parts.sort_unstable_by_key(|p| p.start);
+    crate::engine::job::SegmentMap { total, parts }
+}
+
 /// The ranges of a new segmented transfer: `n` equal ones; the first is
 /// the first connection's, already reading from byte 0.
 pub(super) fn fresh(total: u64, n: usize) -> Vec<Seg> {
     let n = n as u64;
     (0..n)
         .map(|i| Seg {
+            start: total * i / n,
             done: total * i / n,
             reserved: total * i / n,
             end: total * (i + 1) / n,
@@ -83,6 +101,7 @@ pub(super) fn resumed(missing: &[(u64, u64)]) -> Vec<Seg> {
         .iter()
         .filter(|(a, b)| a < b)
         .map(|&(a, b)| Seg {
+            start: a,
             done: a,
             reserved: a,
             end: b,
@@ -131,5 +150,24 @@ mod tests {
         segs[2].owned = false;
         segs[2].done = 3 * mb;
         assert_eq!(claim(&mut segs), Some((2, 3 * mb, 4 * mb)));
+    }
+
+    #[test]
+    fn the_map_shows_each_part_from_where_it_began_in_file_order() {
+        let mb = 1024 * 1024;
+        let mut segs = fresh(8 * mb, 2);
+        claim(&mut segs);
+        segs[0].done = mb;
+        segs[0].reserved = mb;
+        segs[1].reserved = 7 * mb;
+        // The first part's back half goes to a third connection.
+        let mid = mb + 3 * mb / 2;
+        assert_eq!(claim(&mut segs), Some((2, mid, 4 * mb)));
+        let m = map(&segs, 8 * mb);
+        let spans: Vec<_> = m.parts.iter().map(|p| (p.start, p.end, p.written())).collect();
+        assert_eq!(spans, [(0, mid, mb), (mid, 4 * mb, 0), (4 * mb, 8 * mb, 0)]);
+        // A resumed part begins where its missing bytes do.
+        let m = map(&resumed(&[(5, 10), (20, 30)]), 30);
+        assert_eq!((m.parts[1].start, m.parts[1].len()), (20, 10));
     }
 }

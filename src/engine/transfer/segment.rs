@@ -44,6 +44,10 @@ use crate::sync;
 /// How often the segment map on disk is brought up to date while running.
 const CONTROL_EVERY: Duration = Duration::from_secs(1);
 
+/// How often the parts are reported to the window while running: a map
+/// redrawn five times a second looks live, and costs a vector each time.
+const MAP_EVERY: Duration = Duration::from_millis(200);
+
 /// Whether this transfer should fan out, and the extra connections it got
 /// from the budget (none: it stays one stream).
 pub(super) fn split(
@@ -110,6 +114,7 @@ struct Map {
     connections: usize,
     last_report: Instant,
     last_control: Instant,
+    last_map: Instant,
     control: ControlFile,
     /// The last retryable error, or the first one that ended it all.
     failure: Option<FetchError>,
@@ -172,6 +177,7 @@ impl<'a> Shared<'a> {
                 connections: 0,
                 last_report: Instant::now(),
                 last_control: Instant::now(),
+                last_map: Instant::now(),
                 control,
                 failure: None,
                 fatal: false,
@@ -183,6 +189,15 @@ impl<'a> Shared<'a> {
 
     fn lock(&self) -> MutexGuard<'_, Map> {
         sync::lock(&self.map)
+    }
+
+    /// Tells the listener how far each part got.
+    fn report_map(&self, m: &mut Map) {
+        m.last_map = Instant::now();
+        self.reporter.emit(Event::Segments {
+            index: self.task.index,
+            map: std::sync::Arc::new(ranges::map(&m.segs, self.total)),
+        });
     }
 
     fn stopped(&self) -> bool {
@@ -340,6 +355,9 @@ impl<'a> Shared<'a> {
                 total: Some(self.total),
             });
         }
+        if m.last_map.elapsed() >= MAP_EVERY {
+            self.report_map(&mut m);
+        }
         if m.last_control.elapsed() >= CONTROL_EVERY {
             m.last_control = Instant::now();
             let missing = m.missing();
@@ -483,11 +501,14 @@ async fn drive<'a>(
     let map = {
         let shared = Shared::new(&room.reporter, task, &mut t, segs, total);
         let sh = &shared;
+        sh.report_map(&mut sh.lock());
         let mut conns = vec![Box::pin(connection(sh, client, first.map(|r| (0, r)), None))];
         for permit in extra {
             conns.push(Box::pin(connection(sh, client, None, Some(permit))));
         }
         futures_util::future::join_all(conns).await;
+        // Where every part stopped (all whole, or where a resume goes on).
+        sh.report_map(&mut sh.lock());
         sync::into_inner(shared.map)
     };
     conclude(t, map).wait().await
