@@ -85,6 +85,12 @@ impl FanoutApp {
         self.apply(action);
     }
 
+    /// Selects one row, as a plain click on it would (the details pane
+    /// shows it).
+    pub fn select(&mut self, index: usize) {
+        self.selection.click(index, egui::Modifiers::NONE);
+    }
+
     /// Applies one action. Those that need no engine (opening files,
     /// choosing a folder, clearing the list, the comparison) work even when
     /// none runs.

@@ -30,7 +30,7 @@ impl Selection {
             .or_else(|| self.rows.first().copied())
     }
 
-    fn click(&mut self, index: usize, modifiers: egui::Modifiers) {
+    pub(super) fn click(&mut self, index: usize, modifiers: egui::Modifiers) {
         if modifiers.shift
             && let Some(anchor) = self.anchor
         {
