@@ -38,11 +38,11 @@ fn an_http_download_s_general_tab_shows_its_url_path_size_and_validator() {
     let setup = Setup::new();
     let mut harness = setup.harness();
     settle(&mut harness);
-    // Nothing selected: the pane says what to do.
-    harness.get_by_label("Select a download to see its details.");
     let url = server.url("/general.bin?size=5000&etag=v7");
     add_urls(&mut harness, &url);
     step_until(&mut harness, "the download", all_done(1));
+    // Nothing selected: the pane says what to do.
+    harness.get_by_label("Select a download to see its details.");
     open_tab(&mut harness, "General");
     harness.get_by_label(&url);
     let path = setup.downloads.path().join("general.bin");
@@ -194,9 +194,15 @@ fn a_torrent_s_files_and_peers_tabs_show_its_files_and_the_seeder() {
 
 #[test]
 fn the_pane_s_height_and_closing_it_survive_a_restart() {
+    let server = TestServer::start();
     let setup = Setup::new();
     let height = {
         let mut harness = setup.harness();
+        settle(&mut harness);
+        // The first run's guide has the room to itself: no pane yet.
+        assert!(harness.query_by_label("Hide details").is_none());
+        add_urls(&mut harness, &server.url("/pane/a.bin?size=100"));
+        step_until(&mut harness, "the download", all_done(1));
         settle(&mut harness);
         // Its edge, as a screen reader moves it: to half the window.
         let edge = harness

@@ -95,6 +95,14 @@ pub fn record(rows: &mut [Row], event: &Event) {
 
 /// Adds a line now, dropping the oldest past [`HISTORY_LINES`].
 pub fn push(row: &mut Row, what: Happened) {
+    // A segmented download opens its connections one after another: one
+    // line says how many it holds now, not one line each.
+    if let (Happened::Connections(_), Some(last)) = (&what, row.history.last_mut())
+        && matches!(last.what, Happened::Connections(_))
+    {
+        last.what = what;
+        return;
+    }
     if row.history.len() >= HISTORY_LINES {
         row.history.remove(0);
     }
@@ -204,10 +212,40 @@ mod tests {
     fn the_log_keeps_its_newest_lines() {
         let mut row = Row::new("http://h/a".into(), "/d".into());
         for n in 0..HISTORY_LINES + 5 {
-            push(&mut row, Happened::Connections(n));
+            push(
+                &mut row,
+                Happened::Retrying {
+                    attempt: n,
+                    error: FetchError::Connect("refused".into()),
+                },
+            );
         }
         assert_eq!(row.history.len(), HISTORY_LINES);
-        assert_eq!(row.history[0].what, Happened::Connections(5));
+        assert!(matches!(
+            row.history[0].what,
+            Happened::Retrying { attempt: 5, .. }
+        ));
         assert!(row.history.windows(2).all(|w| w[0].at <= w[1].at), "newest last");
+    }
+
+    #[test]
+    fn connections_opened_one_after_another_are_one_line() {
+        let mut row = Row::new("http://h/a".into(), "/d".into());
+        push(&mut row, Happened::Paused);
+        for n in 1..=8 {
+            push(&mut row, Happened::Connections(n));
+        }
+        push(&mut row, Happened::Resumed);
+        push(&mut row, Happened::Connections(3));
+        let what: Vec<_> = row.history.iter().map(|l| l.what.clone()).collect();
+        assert_eq!(
+            what,
+            [
+                Happened::Paused,
+                Happened::Connections(8),
+                Happened::Resumed,
+                Happened::Connections(3)
+            ]
+        );
     }
 }

@@ -71,7 +71,9 @@ impl FanoutApp {
     /// central panel). Its height is taken into the settings when the user
     /// lets go of its edge.
     pub(super) fn details_pane(&mut self, ui: &mut egui::Ui) {
-        if !self.settings.view.details {
+        // The first run's guide has the room to itself.
+        let empty = self.core().model.rows.is_empty() && !self.shows_server();
+        if !self.settings.view.details || empty {
             return;
         }
         let shown = egui::Panel::bottom("details")
