@@ -81,6 +81,7 @@ fn the_man_page_documents_every_subcommand_and_man_reads_it() {
         "FANOUT SERVE",
         "FANOUT COMPLETIONS",
         "FANOUT MAN",
+        "FANOUT DESKTOP-ENTRY",
         "EXIT STATUS",
     ] {
         assert!(page.contains(section), "no {section} section");

@@ -135,9 +135,8 @@ pub enum Command {
     /// Print fanout's manual page (roff) on standard output:
     /// `fanout man > fanout.1`.
     Man,
-    /// Print the desktop entry a system package installs (Exec=fanout,
-    /// the themed icon); packagers only, hence hidden.
-    #[command(hide = true)]
+    /// Print the desktop entry for a system-wide install (Exec=fanout, the
+    /// icon theme's fanout), as the Debian package installs it.
     DesktopEntry,
 }
 
