@@ -2,9 +2,10 @@
 //! user's data folder (`~/.local/share/applications`), so fanout is in the
 //! application menu and "Open with" hands it URLs and lists of URLs. The
 //! template ships as `assets/fanout.desktop`; the binary's absolute path
-//! and the icon's are filled in. Also how fanout starts a desktop program
-//! without waiting for it, and a notification for a face that has no
-//! window to say it in.
+//! and the icon's are filled in (the system package fills the same
+//! template with the names on the PATH and in the icon theme). Also how
+//! fanout starts a desktop program without waiting for it, and a
+//! notification for a face that has no window to say it in.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,15 @@ pub struct Installed {
 /// quoted, as the spec asks.
 pub fn entry(exe: &Path, icon: &Path) -> String {
     render(exe, &icon.display().to_string(), "%U")
+}
+
+/// The entry a system package installs as
+/// `/usr/share/applications/fanout.desktop`: the binary found on the PATH
+/// and the icon by its name in the hicolor theme, as the desktop
+/// specification asks of installed applications (`fanout desktop-entry`,
+/// which `packaging/deb.sh` runs).
+pub fn system_entry() -> String {
+    render(Path::new("fanout"), "fanout", "%U")
 }
 
 /// `Start at login`: the XDG autostart entry, which starts `exe` with the
@@ -112,6 +122,14 @@ mod tests {
         assert!(e.contains("Exec=\"/opt/my apps/fanout\" %U\n"), "{e}");
         assert!(e.contains("Icon=/i/fanout.png\n"));
         assert!(e.contains("StartupWMClass=fanout\n"));
+        assert!(!e.contains('@'));
+    }
+
+    #[test]
+    fn the_system_entry_runs_fanout_from_the_path_with_the_themed_icon() {
+        let e = system_entry();
+        assert!(e.contains("Exec=fanout %U\n"), "{e}");
+        assert!(e.contains("Icon=fanout\n"), "{e}");
         assert!(!e.contains('@'));
     }
 

@@ -1,6 +1,7 @@
 //! The `fanout` binary: the window by default (one per user: a later
 //! `fanout URL…` hands its URLs to the running one), `fanout get` headless,
-//! `fanout serve` the downloads service with no window.
+//! `fanout serve` the downloads service with no window; `fanout man` and
+//! `fanout completions SHELL` print the manual page and completions.
 
 use std::process::ExitCode;
 
@@ -36,7 +37,33 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Get(args)) => ExitCode::from(run_get(&args)),
         Some(Command::Serve(args)) => run_serve(&args, &Folders::from_system()),
+        Some(Command::Completions(args)) => printed(
+            "fanout completions",
+            fanout::cli::manual::completions(args.shell, &mut std::io::stdout()),
+        ),
+        Some(Command::Man) => printed("fanout man", fanout::cli::manual::man(&mut std::io::stdout())),
+        Some(Command::DesktopEntry) => {
+            use std::io::Write;
+            let entry = fanout::desktop::system_entry();
+            printed(
+                "fanout desktop-entry",
+                std::io::stdout().write_all(entry.as_bytes()),
+            )
+        }
         None => open(&cli.open),
+    }
+}
+
+/// The exit status of a command that prints a document; a reader that
+/// stopped early (`| head`) is no error worth a message.
+fn printed(what: &str, result: std::io::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("{what}: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use crate::engine::{
 use crate::input::{self, Options};
 
 mod download;
+pub mod manual;
 mod net;
 pub mod serve;
 mod torrent;
@@ -35,10 +36,14 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit status for a usage error (bad flags, nothing to download).
 pub const EXIT_USAGE: u8 = 2;
 
+/// What `fanout --version` says: the version and the commit it was built
+/// from (`build.rs`), so a bug report names the code it is about.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("FANOUT_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "fanout",
-    version,
+    version = VERSION,
     about = "A download manager that fans out over one thread, a thread pool or an async runtime",
     args_conflicts_with_subcommands = true
 )]
@@ -125,6 +130,14 @@ pub enum Command {
     /// Run the downloads service with no window: the queue, the engine and
     /// the RPC (for a home server; stop with SIGTERM or Ctrl+C).
     Serve(serve::ServeArgs),
+    /// Print the shell completion script for SHELL on standard output.
+    Completions(manual::CompletionsArgs),
+    /// Print fanout's manual page (roff) on standard output:
+    /// `fanout man > fanout.1`.
+    Man,
+    /// Print the desktop entry for a system-wide install (Exec=fanout, the
+    /// icon theme's fanout), as the Debian package installs it.
+    DesktopEntry,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
