@@ -189,14 +189,7 @@ fn settings_survive_a_restart_of_the_app() {
         set_engine(&mut harness, "Threads", Some(7.0));
         harness.get_by_label("Keep submission order").click();
         settle(&mut harness);
-        harness.get_by_label("Download folder").focus();
-        settle(&mut harness);
-        harness
-            .get_by_label("Download folder")
-            .set_text_value_accesskit(&folder.to_string_lossy());
-        settle(&mut harness);
-        harness.key_press(egui::Key::Enter); // done typing: the field lets go
-        settle(&mut harness);
+        support::gui::type_folder(&mut harness, &folder);
         open_preferences(&mut harness, "Engine and connections");
         harness
             .get_by_label("Connect timeout (s)")

@@ -151,14 +151,7 @@ fn a_torrent_s_files_and_peers_tabs_show_its_files_and_the_seeder() {
     let dir = tempfile::tempdir().unwrap();
     let torrent = dir.path().join("set.torrent");
     std::fs::write(&torrent, &seeder.torrent).unwrap();
-    let setup = Setup::new();
-    setup.change_settings(|s| {
-        s.torrent.dht = false;
-        s.torrent.port = support::programs::free_port();
-        s.torrent.choose_files = false;
-        s.torrent.seed_ratio = 0.0;
-        s.torrent.seed_minutes = 0;
-    });
+    let setup = Setup::for_torrents();
     let mut harness = setup.harness();
     add_urls(
         &mut harness,

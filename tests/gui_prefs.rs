@@ -231,14 +231,7 @@ fn the_first_screen_keeps_the_engine_workers_order_and_folder_only() {
     harness.get_by_label("Keep submission order").click();
     settle(&mut harness);
     let folder = setup.downloads.path().join("quick");
-    harness.get_by_label("Download folder").focus();
-    settle(&mut harness);
-    harness
-        .get_by_label("Download folder")
-        .set_text_value_accesskit(&folder.to_string_lossy());
-    settle(&mut harness);
-    harness.key_press(Key::Enter);
-    settle(&mut harness);
+    support::gui::type_folder(&mut harness, &folder);
     let saved = setup.settings();
     assert_eq!(saved.engine, EngineChoice::Threads);
     assert_eq!(saved.threads, 9);

@@ -52,15 +52,7 @@ fn menu(harness: &mut App<'_>, name: &str, item: &str) -> Option<String> {
         .unwrap_or_else(|| panic!("no {item} in the menu"))
         .click();
     harness.step();
-    let copied = harness
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .find_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        });
+    let copied = support::gui::copied(harness);
     settle(harness);
     copied
 }
@@ -77,6 +69,22 @@ fn click_at(harness: &App<'_>, pos: egui::Pos2, button: egui::PointerButton, mod
         });
     }
     harness.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+}
+
+/// Drags the row `from` by the pointer, in steps, and drops it on the
+/// upper part of the row `onto` (so it lands above it).
+fn drag_above(harness: &mut App<'_>, from: &str, onto: &str) {
+    let from = row_rect(harness, from).center();
+    let to = row_rect(harness, onto);
+    let to = egui::pos2(to.center().x, to.center().y - to.height() * 0.3);
+    harness.drag_at(from);
+    harness.step();
+    for k in 1..=4 {
+        harness.hover_at(from + (to - from) * (k as f32 / 4.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    settle(harness);
 }
 
 /// The engine's line of waiting downloads, the head first.
@@ -362,17 +370,7 @@ fn dragging_waiting_downloads_and_alt_arrows_change_the_line() {
     let setup = Setup::new();
     let mut harness = queued(&server, &setup, &["d0.bin", "d1.bin", "d2.bin"]);
     // d2 dropped on the upper half of d0: before it.
-    let from = row_rect(&harness, "d2.bin").center();
-    let to = row_rect(&harness, "d0.bin");
-    let to = egui::pos2(to.center().x, to.center().y - to.height() * 0.3);
-    harness.drag_at(from);
-    harness.step();
-    for k in 1..=4 {
-        harness.hover_at(from + (to - from) * (k as f32 / 4.0));
-        harness.step();
-    }
-    harness.drop_at(to);
-    settle(&mut harness);
+    drag_above(&mut harness, "d2.bin", "d0.bin");
     assert_eq!(line(&harness), [2, 0, 1]);
 
     // Alt+End moves the selected one to the bottom, Alt+Up one place up.
@@ -407,7 +405,6 @@ fn dragging_waiting_downloads_and_alt_arrows_change_the_line() {
 
 #[test]
 fn on_a_server_remove_and_drag_go_to_the_server_and_remove_with_file_cannot() {
-    use fanout::secrets::{SERVER_SECRET, Secrets};
     use serde_json::json;
 
     let files = TestServer::start();
@@ -424,14 +421,7 @@ fn on_a_server_remove_and_drag_go_to_the_server_and_remove_with_file_cannot() {
                 .unwrap()
         })
         .collect();
-    let setup = Setup::new();
-    setup.change_settings(|s| {
-        s.server.connect = true;
-        s.server.url = serve.url();
-    });
-    Secrets::in_dir(setup.config.path(), false)
-        .set(SERVER_SECRET, Some(&serve.secret))
-        .unwrap();
+    let setup = Setup::showing_server(&serve.url(), &serve.secret);
     let mut harness = setup.harness();
     step_until(&mut harness, "the server's download done", |app| {
         let m = &app.core().model;
@@ -439,17 +429,7 @@ fn on_a_server_remove_and_drag_go_to_the_server_and_remove_with_file_cannot() {
     });
     settle(&mut harness);
     // w1 dragged onto the upper half of w0: first in the server's line.
-    let from = row_rect(&harness, "w1.bin").center();
-    let to = row_rect(&harness, "w0.bin");
-    let to = egui::pos2(to.center().x, to.center().y - to.height() * 0.3);
-    harness.drag_at(from);
-    harness.step();
-    for k in 1..=4 {
-        harness.hover_at(from + (to - from) * (k as f32 / 4.0));
-        harness.step();
-    }
-    harness.drop_at(to);
-    settle(&mut harness);
+    drag_above(&mut harness, "w1.bin", "w0.bin");
     support::wait::until("the server's line to start with w1", || {
         let waiting = serve.call("aria2.tellWaiting", json!([0, 10, ["gid"]])).unwrap();
         (waiting[0]["gid"] == paused[1] && waiting[1]["gid"] == paused[0]).then_some(())
@@ -505,15 +485,7 @@ fn a_torrent_removed_with_its_files_takes_its_folder_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let torrent = dir.path().join("set.torrent");
     std::fs::write(&torrent, &seeder.torrent).unwrap();
-    let setup = Setup::new();
-    setup.change_settings(|s| {
-        s.torrent.dht = false;
-        s.torrent.port = support::programs::free_port();
-        s.torrent.choose_files = false;
-        // Ends when complete.
-        s.torrent.seed_ratio = 0.0;
-        s.torrent.seed_minutes = 0;
-    });
+    let setup = Setup::for_torrents();
     let mut harness = setup.harness();
     add_urls(&mut harness, &torrent.to_string_lossy());
     step_until(&mut harness, "the torrent done", all_done(1));

@@ -13,7 +13,6 @@ use egui_kittest::kittest::Queryable;
 use fanout::engine::Order;
 use fanout::gui::{Action, FanoutApp, MoveTo};
 use fanout::input::Options;
-use fanout::secrets::{SERVER_SECRET, Secrets};
 use fanout::service::model::TaskState;
 use serde_json::{Value, json};
 use support::gui::{Setup, close_preferences, open_preferences, step_until};
@@ -125,14 +124,7 @@ print(" ".join(gids))
 
     // The window, told to show that server (its secret where the window
     // keeps secrets), lists what aria2p added there.
-    let setup = Setup::new();
-    setup.change_settings(|s| {
-        s.server.connect = true;
-        s.server.url = server.url.clone();
-    });
-    Secrets::in_dir(setup.config.path(), false)
-        .set(SERVER_SECRET, Some(&server.secret))
-        .unwrap();
+    let setup = Setup::showing_server(&server.url, &server.secret);
     let mut harness = setup.harness();
     step_until(&mut harness, "the server's downloads in the window", |app| {
         [&running, &first, &second]
@@ -269,14 +261,7 @@ fn a_servers_torrent_shows_its_files_and_takes_the_ones_chosen_in_the_window() {
         .unwrap();
     let gid = gid.as_str().unwrap().to_string();
 
-    let setup = Setup::new();
-    setup.change_settings(|s| {
-        s.server.connect = true;
-        s.server.url = serve.url();
-    });
-    Secrets::in_dir(setup.config.path(), false)
-        .set(SERVER_SECRET, Some(&serve.secret))
-        .unwrap();
+    let setup = Setup::showing_server(&serve.url(), &serve.secret);
     let mut harness = setup.harness();
     let torrent_row = |app: &FanoutApp| app.core().model.rows.iter().position(|r| r.torrent.is_some());
     step_until(&mut harness, "the torrent waiting with its files", |app| {

@@ -150,13 +150,11 @@ fn the_empty_list_gives_the_browser_s_rpc_address_with_the_real_secret() {
     harness.get_by_label(&setup.downloads.path().display().to_string());
     harness.get_by_label("Copy address").click();
     harness.step();
-    let copied = harness
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .any(|c| matches!(c, egui::OutputCommand::CopyText(t) if *t == address));
-    assert!(copied, "the address was not copied");
+    assert_eq!(
+        support::gui::copied(&harness),
+        Some(address.clone()),
+        "the address was not copied"
+    );
     // The address answers as the guide says: a call with that secret on
     // that port is taken.
     let body =

@@ -34,6 +34,19 @@ impl Face for Listener {
     }
 }
 
+/// The service on its thread, as a face starts it: the hub, and the
+/// indices of downloads as they finish.
+fn start(downloads: Downloads, settings: Settings) -> (Hub, crossbeam_channel::Receiver<usize>) {
+    let (heard, finished) = crossbeam_channel::unbounded();
+    let hub = Hub::start(
+        Service::new(downloads, settings),
+        crossbeam_channel::never(),
+        Listener(heard),
+    )
+    .unwrap();
+    (hub, finished)
+}
+
 fn call(method: Method, params: Vec<Value>) -> Call {
     Call { method, params }
 }
@@ -69,13 +82,7 @@ fn the_list_follows_calls_answered_on_the_service_s_thread(engine: EngineChoice)
             false,
         )
         .unwrap();
-    let (heard, finished) = crossbeam_channel::unbounded();
-    let hub = Hub::start(
-        Service::new(downloads, settings),
-        crossbeam_channel::never(),
-        Listener(heard),
-    )
-    .unwrap();
+    let (hub, finished) = start(downloads, settings);
 
     // The first is slow to answer: where tasks run side by side, it ends
     // after the others; one at a time, it ends first.
@@ -188,13 +195,7 @@ fn a_removed_download_leaves_the_rpc_s_lists() {
     };
     let mut downloads = Downloads::new(&settings);
     downloads.start_engine(&settings, Arc::new(|| {})).unwrap();
-    let (heard, finished) = crossbeam_channel::unbounded();
-    let hub = Hub::start(
-        Service::new(downloads, settings),
-        crossbeam_channel::never(),
-        Listener(heard),
-    )
-    .unwrap();
+    let (hub, finished) = start(downloads, settings);
     let adds = ["/rm/0.bin?size=1000", "/rm/1.bin?size=1000"]
         .iter()
         .map(|p| call(Method::AddUri, vec![json!([server.url(p)])]))

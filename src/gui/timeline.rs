@@ -304,17 +304,19 @@ impl super::FanoutApp {
                 show(ui, t, now, &name, 120.0);
             });
             if let Some((index, pieces)) = stream {
-                ui.add_space(8.0);
-                ui.label(tr!(
-                    StreamTimeline,
-                    name = name(index),
-                    lanes = pieces.lanes().len()
-                ));
-                let piece = |n: usize| tr!(SegmentNumber, n = n + 1);
-                show(ui, pieces, now, &piece, 160.0);
+                stream_chart(ui, pieces, now, &name(index));
             }
         });
     }
+}
+
+/// A stream's own chart: its pieces on the lanes that fetched them (the
+/// Timeline tab's and a download's details pane).
+pub fn stream_chart(ui: &mut egui::Ui, pieces: &Timeline, now: Option<Duration>, name: &str) {
+    ui.add_space(8.0);
+    ui.label(tr!(StreamTimeline, name = name, lanes = pieces.lanes().len()));
+    let piece = |n: usize| tr!(SegmentNumber, n = n + 1);
+    show(ui, pieces, now, &piece, 160.0);
 }
 
 #[cfg(test)]

@@ -31,6 +31,35 @@ impl Setup {
         setup
     }
 
+    /// A window for torrents on loopback that end when complete: no DHT,
+    /// a free port, files taken as they are, no seeding.
+    pub fn for_torrents() -> Setup {
+        let setup = Setup::new();
+        setup.change_settings(|s| {
+            s.torrent.dht = false;
+            s.torrent.port = super::programs::free_port();
+            s.torrent.choose_files = false;
+            s.torrent.seed_ratio = 0.0;
+            s.torrent.seed_minutes = 0;
+        });
+        setup
+    }
+
+    /// A window that shows the server at `url` (`fanout serve` or aria2c)
+    /// instead of this computer's downloads, its secret kept where the
+    /// window keeps secrets.
+    pub fn showing_server(url: &str, secret: &str) -> Setup {
+        let setup = Setup::new();
+        setup.change_settings(|s| {
+            s.server.connect = true;
+            s.server.url = url.to_string();
+        });
+        fanout::secrets::Secrets::in_dir(setup.config.path(), false)
+            .set(fanout::secrets::SERVER_SECRET, Some(secret))
+            .unwrap();
+        setup
+    }
+
     /// The saved settings, changed by `change` and saved again (before a
     /// window opens, as a user's earlier run would have left them).
     pub fn change_settings(&self, change: impl FnOnce(&mut Settings)) {
@@ -164,6 +193,32 @@ pub fn close_preferences(harness: &mut Harness<'_, FanoutApp>) {
     harness.key_press(egui::Key::Escape);
     settle(harness);
     assert!(!harness.state().preferences_open(), "Esc closes Preferences");
+}
+
+/// Types `folder` into the first screen's `Download folder` and leaves
+/// the field (Enter), as a user does.
+pub fn type_folder(harness: &mut Harness<'_, FanoutApp>, folder: &std::path::Path) {
+    harness.get_by_label("Download folder").focus();
+    settle(harness);
+    harness
+        .get_by_label("Download folder")
+        .set_text_value_accesskit(&folder.to_string_lossy());
+    settle(harness);
+    harness.key_press(egui::Key::Enter);
+    settle(harness);
+}
+
+/// The text the last frame put on the clipboard, if it put any.
+pub fn copied(harness: &Harness<'_, FanoutApp>) -> Option<String> {
+    harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
 }
 
 /// Types `text` into the field labelled `label` (replacing nothing: the

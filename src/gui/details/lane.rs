@@ -24,13 +24,6 @@ pub fn show(ui: &mut egui::Ui, model: &Model, index: usize, now: Option<Duration
         ui.weak(tr!(LaneNotInBatch));
     }
     if let Some(pieces) = model.streams.get(&index) {
-        ui.add_space(8.0);
-        ui.label(tr!(
-            StreamTimeline,
-            name = name(index),
-            lanes = pieces.lanes().len()
-        ));
-        let piece = |n: usize| tr!(SegmentNumber, n = n + 1);
-        timeline::show(ui, pieces, now, &piece, 160.0);
+        timeline::stream_chart(ui, pieces, now, &name(index));
     }
 }
