@@ -40,7 +40,6 @@ catalogue! {
     TabCompare: "Compare engines", "引擎对比";
 
     // Settings
-    Settings: "Settings", "设置";
     Engine: "Engine", "引擎";
     Workers: "Workers", "并发数";
     ZeroNoLimit: "0 = no limit", "0 = 不限";

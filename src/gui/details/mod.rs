@@ -60,11 +60,10 @@ pub fn tabs(row: &Row) -> Vec<DetailsTab> {
 }
 
 impl FanoutApp {
-    /// Shows or hides the pane: for the toolbar or a View menu.
-    // The toolbar or a View menu places it (the lead's part of issue 27).
-    #[allow(dead_code)]
+    /// Shows or hides the pane (the toolbar's toggle).
     pub(super) fn details_toggle(&mut self, ui: &mut egui::Ui) {
-        ui.toggle_value(&mut self.settings.view.details, tr!(DetailsShow));
+        ui.toggle_value(&mut self.settings.view.details, tr!(DetailsShow))
+            .on_hover_text(tr!(DetailsShowHint));
     }
 
     /// The pane, when shown, at the bottom of the window (call it before the
