@@ -467,7 +467,7 @@ fn what_an_extension_sends_reaches_the_server_and_the_file() {
     let (log, shown) = w.with(|app| {
         let row = &app.core().model.rows[0];
         (
-            row.log.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            row.notes().map(|n| n.to_string()).collect::<Vec<_>>(),
             format!("{:?}", row.options),
         )
     });

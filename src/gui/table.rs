@@ -11,7 +11,7 @@ use super::{Action, row_menu};
 use crate::cli::human_bytes;
 use crate::i18n::{self, tr};
 use crate::service::kind::Kind;
-use crate::service::model::{Model, Row, TaskState};
+use crate::service::model::{LOG_LINES, Model, Row, TaskState};
 use crate::service::reorder::Side;
 
 /// Which rows are selected, with the anchor of a shift-click range.
@@ -371,7 +371,8 @@ pub fn show(
                     let r = ui.label(text);
                     // The full reason and the task's log on hover.
                     let mut hover = row.state.reason().unwrap_or_default();
-                    for note in &row.log {
+                    let notes: Vec<_> = row.notes().rev().take(LOG_LINES).collect();
+                    for note in notes.into_iter().rev() {
                         if !hover.is_empty() {
                             hover.push('\n');
                         }

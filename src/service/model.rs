@@ -406,13 +406,8 @@ impl Model {
                 .or_default()
                 .piece(number, lane, started, finished, joined),
             Event::Remote { connected, detail } => self.remote = Some((connected, detail)),
-            Event::Note { index, note } => {
-                let log = &mut self.rows[index].log;
-                if log.len() == LOG_LINES {
-                    log.remove(0);
-                }
-                log.push(note);
-            }
+            // In the row's history (`history::record`, above).
+            Event::Note { .. } => {}
             Event::Retrying {
                 index,
                 attempt,

@@ -123,9 +123,6 @@ pub struct Row {
     pub path: Option<PathBuf>,
     /// What the server identified the file by (for the store).
     pub validator: Option<String>,
-    /// What happened along the way (retries, a file changed on the server),
-    /// newest last, at most [`LOG_LINES`].
-    pub log: Vec<Note>,
     /// Everything that happened to it, with times, newest last (the
     /// details pane's Log; see [`super::history`]).
     pub history: Vec<super::history::Logged>,
@@ -149,7 +146,7 @@ pub struct Row {
     pub(super) sample: Option<(Instant, u64)>,
 }
 
-/// Lines of a row's log that are kept.
+/// The newest notes the state's hover lists.
 pub const LOG_LINES: usize = 20;
 
 /// Speeds are measured over at least this long.
@@ -180,7 +177,6 @@ impl Row {
             options: Options::default(),
             path: None,
             validator: None,
-            log: Vec::new(),
             history: Vec::new(),
             segments: None,
             retryable: true,
@@ -207,6 +203,15 @@ impl Row {
     /// After its name, metadata or pieces changed.
     pub(super) fn refresh_kind(&mut self) {
         self.kind = super::kind::Kind::of(self);
+    }
+
+    /// The notes of its log (a file changed on the server, an option not
+    /// used…), oldest first.
+    pub fn notes(&self) -> impl DoubleEndedIterator<Item = &Note> {
+        self.history.iter().filter_map(|l| match &l.what {
+            super::history::Happened::Note(n) => Some(n),
+            _ => None,
+        })
     }
 
     /// Where the file is (once saved) or goes: its folder and its name so far.
