@@ -13,9 +13,9 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fanout::engine::{Event, Job};
+use fanout::engine::{Event, Job, SeedLimits};
 use support::programs::{Killed, free_port, require};
-use support::torrent::{NAME, Seeder, files, get_whole, make_torrent, sole_seeder};
+use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete};
 use support::tracker::Tracker;
 use support::wait::until;
 
@@ -77,10 +77,24 @@ fn seeding_to_aria2c() {
         return;
     }
     let tracker = Tracker::start();
+    let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
     let tmp = tempfile::tempdir().unwrap();
-    // fanout gets the torrent first, then seeds it to a ratio of 1; only
-    // fanout has it now.
-    let (_engine, rx, file) = sole_seeder(&tracker.announce_url(), Some(free_port()), tmp.path());
+    // fanout gets the torrent first, then seeds it to a ratio of 1.
+    let port = free_port();
+    let (engine, rx) = bt_engine(Some(port), |_| {});
+    let mut job = Job::new(&seeder.magnet, tmp.path().join("fanout"));
+    job.torrent.peers = vec![seeder.addr];
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(1000),
+        time: None,
+    };
+    engine.submit(job);
+    until_complete(&rx);
+    // Only fanout has it now.
+    let torrent = seeder.torrent.clone();
+    drop(seeder);
+    let file = tmp.path().join("set.torrent");
+    std::fs::write(&file, torrent).unwrap();
     let out = tmp.path().join("aria2c");
     let mut leech = Command::new("aria2c");
     leech

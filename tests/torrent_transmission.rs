@@ -15,9 +15,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fanout::engine::Event;
+use fanout::engine::{Event, Job, SeedLimits};
 use support::programs::{Killed, free_port, require};
-use support::torrent::{NAME, files, get_whole, make_torrent, sole_seeder, wait_for};
+use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete, wait_for};
 use support::tracker::Tracker;
 use support::wait::until;
 
@@ -187,8 +187,20 @@ fn seeding_to_transmission_through_a_tracker() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let tracker = Tracker::start();
+    let seeder = Seeder::with_tracker(&files(), &tracker.announce_url());
+    let (engine, rx) = bt_engine(None, |_| {});
+    let mut job = Job::new(&seeder.magnet, tmp.path().join("fanout"));
+    job.torrent.peers = vec![seeder.addr];
+    job.torrent.seed = SeedLimits {
+        ratio_milli: Some(1000),
+        time: None,
+    };
+    engine.submit(job);
+    until_complete(&rx);
     // Only fanout has it now.
-    let (_engine, rx, file) = sole_seeder(&tracker.announce_url(), None, tmp.path());
+    let file = tmp.path().join("set.torrent");
+    std::fs::write(&file, &seeder.torrent).unwrap();
+    drop(seeder);
     let transmission = Transmission::start(&tmp.path().join("transmission"));
     let leech = tmp.path().join("leech");
     std::fs::create_dir_all(&leech).unwrap();

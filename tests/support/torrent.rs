@@ -267,36 +267,6 @@ pub fn bt_engine(
     )
 }
 
-/// fanout alone holds the test set, seeding it to a ratio of 1: it got
-/// it by magnet from a seeder announced at `announce`, which then left.
-/// The engine (BitTorrent port `port`), its events, and the `.torrent`
-/// written as `dir/set.torrent` for another client; fanout's copy is in
-/// `dir/fanout`.
-pub fn sole_seeder(
-    announce: &str,
-    port: Option<u16>,
-    dir: &Path,
-) -> (
-    fanout::engine::Engine,
-    crossbeam_channel::Receiver<fanout::engine::Event>,
-    PathBuf,
-) {
-    let seeder = Seeder::with_tracker(&files(), announce);
-    let (engine, rx) = bt_engine(port, |_| {});
-    let mut job = fanout::engine::Job::new(&seeder.magnet, dir.join("fanout"));
-    job.torrent.peers = vec![seeder.addr];
-    job.torrent.seed = fanout::engine::SeedLimits {
-        ratio_milli: Some(1000),
-        time: None,
-    };
-    engine.submit(job);
-    until_complete(&rx);
-    let file = dir.join("set.torrent");
-    std::fs::write(&file, &seeder.torrent).unwrap();
-    drop(seeder);
-    (engine, rx, file)
-}
-
 /// Events until `pick` gives something, within 30 s.
 pub fn wait_for<T>(
     rx: &crossbeam_channel::Receiver<fanout::engine::Event>,
