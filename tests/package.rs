@@ -117,6 +117,30 @@ fn the_man_page_documents_every_subcommand_and_man_reads_it() {
     }
 }
 
+/// The page is plain ASCII roff: groff reads a page's bytes as Latin-1, so
+/// one `…` in an example became three garbage characters and a warning
+/// (`invalid input character code 128`) under lintian's `groff -ww`.
+#[test]
+fn the_man_page_is_ascii_and_groff_reads_it_without_a_warning() {
+    let page = stdout(&fanout(&["man"]));
+    if let Some((n, line)) = page.lines().enumerate().find(|(_, l)| !l.is_ascii()) {
+        panic!("line {} of the page is not ASCII: {line}", n + 1);
+    }
+    if !require(&[("groff", "groff-base")]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fanout.1");
+    std::fs::write(&file, &page).unwrap();
+    let out = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "groff warns: {}", stderr(&out));
+}
+
 /// `git` in this package's folder; `None` where it fails (no git, or a
 /// crate tarball, not a checkout).
 fn git(args: &[&str]) -> Option<String> {

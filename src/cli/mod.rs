@@ -157,7 +157,7 @@ pub enum EngineArg {
     fanout get https://example.com/a.jpg https://example.com/b.jpg\n  \
     fanout get -i urls.txt -o album -e threads -j 20 --ordered\n  \
     seq 1 64 | sed 's|^|https://host/13052/|; s|$|.jpg|' | fanout get -i - --json\n  \
-    fanout get 'magnet:?xt=urn:btih:…' --select 1,3-4 --seed-ratio 1.0")]
+    fanout get 'magnet:?xt=urn:btih:...' --select 1,3-4 --seed-ratio 1.0")]
 pub struct GetArgs {
     /// URLs to download: http(s) URLs, magnet: links and .torrent files
     /// (a path, or a URL that serves one).
