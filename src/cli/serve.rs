@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::EngineArg;
 use crate::instance::{Claim, Holder, Instance, Places};
-use crate::rpc::Listen;
+use crate::rpc::{Addresses, Listen};
 use crate::secrets::{Kept, RPC_SECRET, Secrets};
 use crate::service::serve::{ServeConfig, run};
 use crate::settings::{EngineChoice, Folders, Settings};
@@ -28,10 +28,10 @@ pub struct ServeArgs {
     /// Workers of the engine (downloads at once).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
-    /// Serve the RPC on ADDR:PORT (repeatable; one port for all). Without
-    /// it: 127.0.0.1 and [::1] on the port of the settings (16800). An
-    /// address other than loopback lets other machines in: only with the
-    /// secret, which is always required.
+    /// Serve the RPC on ADDR:PORT, and only there (repeatable; one port
+    /// for all). Without it: 127.0.0.1 and [::1] on the port of the
+    /// settings (16800). An address other than loopback lets other machines
+    /// in: only with the secret, which is always required.
     #[arg(long = "rpc-listen", value_name = "ADDR:PORT")]
     pub rpc_listen: Vec<SocketAddr>,
     /// Read the RPC secret from FILE (its first line), instead of the one
@@ -44,7 +44,7 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// The addresses to serve: one port, loopback always.
+    /// The addresses to serve, on one port: those given, else loopback's.
     fn listen(&self, settings: &Settings) -> Result<Listen, String> {
         let Some(first) = self.rpc_listen.first() else {
             return Ok(Listen::loopback(settings.rpc.port));
@@ -56,13 +56,11 @@ impl ServeArgs {
                 other.port()
             ));
         }
-        let extra: Vec<IpAddr> = self
-            .rpc_listen
-            .iter()
-            .map(SocketAddr::ip)
-            .filter(|ip| !ip.is_loopback())
-            .collect();
-        Ok(Listen { port, extra })
+        let ips: Vec<IpAddr> = self.rpc_listen.iter().map(SocketAddr::ip).collect();
+        Ok(Listen {
+            port,
+            addresses: Addresses::Exactly(ips),
+        })
     }
 
     /// The settings of the folders, with this run's own choices on top.

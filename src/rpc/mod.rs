@@ -57,17 +57,34 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listen {
     pub port: u16,
-    /// Addresses besides loopback the user chose to serve (a LAN address);
-    /// empty serves `127.0.0.1` and `[::1]` only.
-    pub extra: Vec<IpAddr>,
+    pub addresses: Addresses,
+}
+
+/// The addresses a [`Listen`] serves, all on its one port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Addresses {
+    /// `127.0.0.1` and `[::1]` (a client set to `localhost` may try either
+    /// first; a machine without IPv6 serves IPv4 only), and besides them the
+    /// addresses the user chose in Preferences (a LAN address).
+    Loopback { also: Vec<IpAddr> },
+    /// Exactly these and no other (`fanout serve --rpc-listen`, where an
+    /// address given is the address served).
+    Exactly(Vec<IpAddr>),
 }
 
 impl Listen {
     pub fn loopback(port: u16) -> Listen {
         Listen {
             port,
-            extra: Vec::new(),
+            addresses: Addresses::Loopback { also: Vec::new() },
         }
+    }
+
+    /// The addresses served that are not loopback ones: `Host` headers
+    /// naming them are accepted besides the loopback names.
+    fn outside_loopback(&self) -> impl Iterator<Item = &IpAddr> {
+        let (Addresses::Loopback { also: ips } | Addresses::Exactly(ips)) = &self.addresses;
+        ips.iter().filter(|ip| !ip.is_loopback())
     }
 }
 
@@ -143,7 +160,7 @@ impl Server {
             wake,
             notes: notes.clone(),
             session,
-            hosts: listen.extra.iter().map(|ip| ip.to_string()).collect(),
+            hosts: listen.outside_loopback().map(|ip| ip.to_string()).collect(),
             door: door.clone(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
@@ -201,9 +218,8 @@ impl Server {
     }
 }
 
-/// Listens on `127.0.0.1` and `[::1]` (a client set to `localhost` may
-/// try either first) and on the extra addresses. A machine without IPv6
-/// serves IPv4 only.
+/// Binds every address of `listen` on its one port (port 0, in tests: the
+/// port the first address got, on every other address).
 fn bind(listen: &Listen) -> Result<Vec<TcpListener>, StartError> {
     let open = |addr: SocketAddr| -> Result<TcpListener, StartError> {
         let l = TcpListener::bind(addr).map_err(|e| match e.kind() {
@@ -219,17 +235,28 @@ fn bind(listen: &Listen) -> Result<Vec<TcpListener>, StartError> {
         })?;
         Ok(l)
     };
-    let first = open(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port))?;
-    // Port 0 (tests): the same port on every address.
-    let port = first.local_addr().map_or(listen.port, |a| a.port());
-    let mut all = vec![first];
-    match open(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port)) {
-        Ok(l) => all.push(l),
-        Err(e) => tracing::info!(%e, "not serving RPC on [::1]"),
-    }
-    for ip in &listen.extra {
-        if !ip.is_loopback() {
-            all.push(open(SocketAddr::new(*ip, port))?);
+    let mut all = Vec::new();
+    let mut port = listen.port;
+    let mut open_on = |ip: IpAddr, all: &mut Vec<TcpListener>| -> Result<(), StartError> {
+        let l = open(SocketAddr::new(ip, port))?;
+        port = l.local_addr().map_or(port, |a| a.port());
+        all.push(l);
+        Ok(())
+    };
+    match &listen.addresses {
+        Addresses::Loopback { also } => {
+            open_on(IpAddr::V4(Ipv4Addr::LOCALHOST), &mut all)?;
+            if let Err(e) = open_on(IpAddr::V6(Ipv6Addr::LOCALHOST), &mut all) {
+                tracing::info!(%e, "not serving RPC on [::1]");
+            }
+            for ip in also.iter().filter(|ip| !ip.is_loopback()) {
+                open_on(*ip, &mut all)?;
+            }
+        }
+        Addresses::Exactly(ips) => {
+            for ip in ips {
+                open_on(*ip, &mut all)?;
+            }
         }
     }
     Ok(all)

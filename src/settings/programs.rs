@@ -63,7 +63,7 @@ impl RpcSettings {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(crate::rpc::Listen {
             port: self.port,
-            extra,
+            addresses: crate::rpc::Addresses::Loopback { also: extra },
         })
     }
 }
