@@ -32,6 +32,9 @@ pub const SITE_LOGINS: &str = "site-logins";
 /// `Cookie` and `Authorization` headers): JSON, task id to its secrets.
 pub const QUEUE_SECRETS: &str = "queue-secrets";
 
+/// Whether this process has logged that there is no keyring.
+static NO_KEYRING_SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Where a secret is kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kept {
@@ -95,9 +98,14 @@ impl Secrets {
         if !self.keyring {
             return Err("the keyring is not used here".to_string());
         }
-        f().inspect_err(
-            |why| tracing::info!(%why, "no system keyring; secrets go to a file only the user can read"),
-        )
+        f().inspect_err(|why| {
+            // Every secret looked up asks the keyring again (one may start
+            // later), but the log says it is missing once a process: three
+            // lookups at a service's start said it three times.
+            if !NO_KEYRING_SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                tracing::info!(%why, "no system keyring; secrets go to a file only the user can read");
+            }
+        })
     }
 
     fn file_kept(&self, why: String) -> Kept {
