@@ -63,23 +63,40 @@ pub struct Places {
     pub socket: PathBuf,
 }
 
+/// The longest socket path the system takes (`sun_path`: 108 bytes on
+/// Linux, 104 on the BSDs and macOS, with its closing NUL), with room to spare.
+const SOCKET_PATH_MAX: usize = 100;
+
 impl Places {
     /// The lock in the data folder; the socket in the user's runtime folder
     /// (`$XDG_RUNTIME_DIR/fanout`), else beside the lock. The socket's name
     /// comes from the data folder, so two data folders (a portable copy)
     /// never share one.
     pub fn new(data_dir: &Path) -> Places {
-        let runtime = dirs::runtime_dir().map_or_else(|| data_dir.to_path_buf(), |d| d.join("fanout"));
+        Places::with_runtime(data_dir, dirs::runtime_dir())
+    }
+
+    /// [`Places::new`] with the runtime folder given. A socket path longer
+    /// than the system takes (a deep data folder and no runtime folder)
+    /// goes to a folder of its own in the temporary folder instead, so any
+    /// data folder works; `listen` makes that folder the user's alone.
+    fn with_runtime(data_dir: &Path, runtime: Option<PathBuf>) -> Places {
+        let runtime = runtime.map_or_else(|| data_dir.to_path_buf(), |d| d.join("fanout"));
         // FNV-1a: stable across runs and builds, unlike std's hasher.
         let key = data_dir
             .to_string_lossy()
             .bytes()
             .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
+            }) as u32;
+        let name = format!("instance-{key:08x}.sock");
+        let mut socket = runtime.join(&name);
+        if socket.as_os_str().len() > SOCKET_PATH_MAX {
+            socket = std::env::temp_dir().join(format!("fanout-{key:08x}")).join(name);
+        }
         Places {
             lock: data_dir.join("fanout.lock"),
-            socket: runtime.join(format!("instance-{:08x}.sock", key as u32)),
+            socket,
         }
     }
 }
@@ -206,6 +223,8 @@ fn listen(
     if let Some(dir) = socket.parent() {
         std::fs::create_dir_all(dir)?;
         // The user's alone: another user must not hand URLs to this window.
+        // Only the folder's owner may change its mode, so a folder another
+        // user made first (in the temporary folder) fails here.
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     // We hold the lock: a socket file here is a killed window's.
@@ -314,5 +333,36 @@ mod tests {
         handing.join().unwrap().unwrap();
         drop(first);
         assert!(matches!(Instance::claim(&places).unwrap(), Claim::First(_)));
+    }
+
+    /// A data folder deeper than a socket path may be (`path must be
+    /// shorter than SUN_LEN` stopped fanout from starting) still starts,
+    /// with or without a runtime folder, and a later start hands over.
+    #[test]
+    fn a_deep_data_folder_still_starts_and_hands_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir
+            .path()
+            .join("d".repeat(60))
+            .join("e".repeat(60))
+            .join("fanout");
+        for runtime in [None, Some(deep.join("run"))] {
+            let places = Places::with_runtime(&deep, runtime);
+            assert!(places.socket.as_os_str().len() <= SOCKET_PATH_MAX, "{places:?}");
+            let Claim::First(first) = Instance::claim(&places).unwrap() else {
+                panic!("the first claim must win")
+            };
+            let h = Handoff {
+                lines: vec!["http://h/a".into()],
+                dir: None,
+                activation_token: None,
+                hidden: false,
+            };
+            let later = places.clone();
+            let handing = std::thread::spawn(move || hand_over(&later, &h));
+            let arrival = first.handoffs().recv_timeout(Duration::from_secs(5)).unwrap();
+            arrival.kept.send(()).unwrap();
+            handing.join().unwrap().unwrap();
+        }
     }
 }
