@@ -358,3 +358,63 @@ fn with_no_folder_given_downloads_go_to_the_downloads_folder_of_the_home() {
     let want = format!("downloads go to {}", home.path().join("Downloads").display());
     assert!(line.ends_with(&want), "{line}");
 }
+
+/// `--rpc-listen 127.0.0.1:PORT` serves that address and no other: before,
+/// `[::1]` on the same port was served as well, unasked.
+#[test]
+fn an_address_given_is_the_only_address_served() {
+    // A machine without IPv6 cannot tell the difference.
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: this machine has no [::1]");
+        return;
+    }
+    let s = Serve::start();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", s.port)).is_ok());
+    let v6 = std::net::TcpStream::connect(("::1", s.port));
+    assert!(
+        v6.is_err(),
+        "[::1]:{} answers though only 127.0.0.1 was given",
+        s.port
+    );
+    let help = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("and only there"), "{help}");
+}
+
+/// A service on a machine with no keyring, keeping its own secret (no
+/// `--rpc-secret-file`), says the keyring is missing once, not once a
+/// secret it looks up (three times at every start).
+#[test]
+fn no_keyring_is_said_once() {
+    let home = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut command, home.path());
+    let port = support::programs::free_port().to_string();
+    let mut app = Killed(
+        command
+            .args(["serve", "--rpc-listen", &format!("127.0.0.1:{port}")])
+            .arg("-o")
+            .arg(home.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = std::io::BufReader::new(app.0.stderr.take().unwrap());
+    let mut log = String::new();
+    for line in std::io::BufRead::lines(stderr).map_while(Result::ok) {
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("serving the RPC on") {
+            break;
+        }
+    }
+    assert!(log.contains("serving the RPC on"), "{log}");
+    assert!(
+        home.path().join(".config/fanout/secrets.json").exists(),
+        "the secret is not in the file: {log}"
+    );
+    assert_eq!(log.matches("no system keyring").count(), 1, "{log}");
+}
