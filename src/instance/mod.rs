@@ -1,13 +1,20 @@
 //! One window per user. Two windows on one queue would run every download
 //! twice and overwrite each other's store, so the first `fanout` holds a
 //! lock in the data folder, and a later `fanout URL…` hands its URLs to it
-//! through a local socket of fanout's own and exits. The socket is not the
-//! RPC port, which another program (Motrix) may hold, and it works with
-//! `Accept downloads from other programs` turned off.
+//! over a local channel of fanout's own and exits: a Unix socket in a
+//! folder only the user may enter ([`unix`]), or elsewhere (Windows) a
+//! loopback port whose number and token are in a file of the user's data
+//! folder ([`loopback`]). It is not the RPC port, which another program
+//! (Motrix) may hold, and it works with `Accept downloads from other
+//! programs` turned off.
 //!
-//! The lock is the operating system's (`flock` on Unix): it goes with the
-//! process, so a window that was killed leaves no lock behind, only a
-//! socket file that the next window replaces.
+//! The lock is the operating system's (`flock` on Unix, `LockFileEx` on
+//! Windows): it goes with the process, so a window that was killed leaves
+//! no lock behind, only a socket (or port) file that the next one replaces.
+
+mod loopback;
+#[cfg(unix)]
+mod unix;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -56,10 +63,12 @@ pub struct Arrival {
 /// How long a later start waits to hear that its URLs are kept.
 const KEPT_WAIT: Duration = Duration::from_secs(8);
 
-/// Where the lock and the socket live.
+/// Where the lock and the hand-over channel live.
 #[derive(Clone, Debug)]
 pub struct Places {
     pub lock: PathBuf,
+    /// The Unix socket; elsewhere, the file naming the loopback port and
+    /// its token.
     pub socket: PathBuf,
 }
 
@@ -89,7 +98,8 @@ impl Places {
             .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
             }) as u32;
-        let name = format!("instance-{key:08x}.sock");
+        let kind = if cfg!(unix) { "sock" } else { "port" };
+        let name = format!("instance-{key:08x}.{kind}");
         let mut socket = runtime.join(&name);
         if socket.as_os_str().len() > SOCKET_PATH_MAX {
             socket = std::env::temp_dir().join(format!("fanout-{key:08x}")).join(name);
@@ -119,20 +129,27 @@ impl Holder {
             Holder::Window => String::new(),
             Holder::Serve { port } => format!("serve {port}\n"),
         };
-        if let Err(e) = std::fs::write(&places.lock, text) {
+        if let Err(e) = std::fs::write(holder_file(places), text) {
             tracing::warn!(%e, "cannot say who holds {}", places.lock.display());
         }
     }
 
     /// Who holds it: a window unless a service said so.
     pub fn read(places: &Places) -> Holder {
-        let text = std::fs::read_to_string(&places.lock).unwrap_or_default();
+        let text = std::fs::read_to_string(holder_file(places)).unwrap_or_default();
         let mut words = text.split_whitespace();
         match (words.next(), words.next().and_then(|p| p.parse().ok())) {
             (Some("serve"), Some(port)) => Holder::Serve { port },
             _ => Holder::Window,
         }
     }
+}
+
+/// Beside the lock, not in it: Windows' lock is mandatory, so no other
+/// handle (a later start's read, the holder's own write) may touch the
+/// locked file.
+fn holder_file(places: &Places) -> PathBuf {
+    places.lock.with_file_name("fanout.holder")
 }
 
 impl std::fmt::Display for Holder {
@@ -173,7 +190,9 @@ impl Instance {
             .open(&places.lock)?;
         match lock.try_lock() {
             // Who held it before is no longer true.
-            Ok(()) => lock.set_len(0)?,
+            Ok(()) => {
+                let _ = std::fs::remove_file(holder_file(places));
+            }
             Err(std::fs::TryLockError::WouldBlock) => return Ok(Claim::Running),
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
@@ -212,72 +231,49 @@ impl Drop for Instance {
     }
 }
 
-#[cfg(unix)]
-fn listen(
-    socket: &Path,
-    tx: crossbeam_channel::Sender<Arrival>,
-    waker: Arc<Mutex<Option<Waker>>>,
-) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::net::UnixListener;
-    if let Some(dir) = socket.parent() {
-        std::fs::create_dir_all(dir)?;
-        // The user's alone: another user must not hand URLs to this window.
-        // Only the folder's owner may change its mode, so a folder another
-        // user made first (in the temporary folder) fails here.
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    // We hold the lock: a socket file here is a killed window's.
-    let _ = std::fs::remove_file(socket);
-    let listener = UnixListener::bind(socket)?;
-    std::thread::Builder::new()
-        .name("fanout-handoff".into())
-        .spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut body = Vec::new();
-                let read = (&mut stream).take(MAX_HANDOFF + 1).read_to_end(&mut body);
-                let handoff = read
-                    .ok()
-                    .filter(|_| body.len() as u64 <= MAX_HANDOFF)
-                    .and_then(|_| serde_json::from_slice::<Handoff>(&body).ok());
-                let answer: &[u8] = match handoff {
-                    Some(handoff) => {
-                        let (kept, committed) = crossbeam_channel::bounded(1);
-                        let _ = tx.send(Arrival { handoff, kept });
-                        if let Some(wake) = crate::sync::lock(&waker).as_ref() {
-                            wake();
-                        }
-                        // Sent once the holder's store has it, or dropped
-                        // when it queued nothing (the lines went to the add
-                        // dialog): either way it was taken.
-                        let _ = committed.recv_timeout(KEPT_WAIT);
-                        b"ok\n"
-                    }
-                    None => b"refused: not a hand-over\n",
-                };
-                let _ = stream.write_all(answer);
+/// Takes one hand-over from a connection: reads it (capped), passes it
+/// on, waits until the holder has kept it, and answers `ok` (or why not).
+/// The transports differ in how the connection comes and who may open it.
+fn take(
+    stream: &mut (impl Read + Write),
+    tx: &crossbeam_channel::Sender<Arrival>,
+    waker: &Mutex<Option<Waker>>,
+) {
+    let mut body = Vec::new();
+    let read = stream.take(MAX_HANDOFF + 1).read_to_end(&mut body);
+    let handoff = read
+        .ok()
+        .filter(|_| body.len() as u64 <= MAX_HANDOFF)
+        .and_then(|_| serde_json::from_slice::<Handoff>(&body).ok());
+    let answer: &[u8] = match handoff {
+        Some(handoff) => {
+            let (kept, committed) = crossbeam_channel::bounded(1);
+            let _ = tx.send(Arrival { handoff, kept });
+            if let Some(wake) = crate::sync::lock(waker).as_ref() {
+                wake();
             }
-        })?;
+            // Sent once the holder's store has it, or dropped when it
+            // queued nothing (the lines went to the add dialog): either
+            // way it was taken.
+            let _ = committed.recv_timeout(KEPT_WAIT);
+            b"ok\n"
+        }
+        None => b"refused: not a hand-over\n",
+    };
+    let _ = stream.write_all(answer);
+}
+
+/// Sends `handoff` over a connection and reads the holder's word.
+fn send(stream: &mut (impl Read + Write), handoff: &Handoff) -> io::Result<()> {
+    stream.write_all(&serde_json::to_vec(handoff).map_err(io::Error::other)?)?;
+    stream.flush()?;
     Ok(())
 }
 
-#[cfg(not(unix))]
-fn listen(_: &Path, _: crossbeam_channel::Sender<Arrival>, _: Arc<Mutex<Option<Waker>>>) -> io::Result<()> {
-    Ok(())
-}
-
-/// Hands `handoff` to the running window and waits for its word.
-#[cfg(unix)]
-pub fn hand_over(places: &Places, handoff: &Handoff) -> io::Result<()> {
-    use std::os::unix::net::UnixStream;
-    let mut s = UnixStream::connect(&places.socket)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    s.write_all(&serde_json::to_vec(handoff).map_err(io::Error::other)?)?;
-    s.shutdown(std::net::Shutdown::Write)?;
+/// The holder's answer, read after the sender closed its half.
+fn answer(stream: &mut impl Read) -> io::Result<()> {
     let mut answer = String::new();
-    s.read_to_string(&mut answer)?;
+    stream.read_to_string(&mut answer)?;
     if answer.trim() == "ok" {
         Ok(())
     } else {
@@ -288,11 +284,15 @@ pub fn hand_over(places: &Places, handoff: &Handoff) -> io::Result<()> {
     }
 }
 
+#[cfg(unix)]
+use unix::{hand_over_at, listen};
+
 #[cfg(not(unix))]
-pub fn hand_over(_: &Places, _: &Handoff) -> io::Result<()> {
-    Err(io::Error::other(
-        "fanout is already running (handing URLs over needs a Unix socket)",
-    ))
+use loopback::{hand_over_at, listen};
+
+/// Hands `handoff` to the running window and waits for its word.
+pub fn hand_over(places: &Places, handoff: &Handoff) -> io::Result<()> {
+    hand_over_at(&places.socket, handoff)
 }
 
 #[cfg(all(test, unix))]
