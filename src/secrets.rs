@@ -168,17 +168,27 @@ pub fn random_token() -> io::Result<String> {
     Ok(crate::engine::hex(&bytes))
 }
 
-#[cfg(target_os = "linux")]
+/// The system's credential store: the Secret Service on Linux (GNOME
+/// Keyring, KWallet, over D-Bus), the Credential Manager on Windows (a
+/// generic credential `rpc-secret.fanout`, which Wine keeps under
+/// `HKCU\Software\Wine\Credential Manager`).
+#[cfg(any(target_os = "linux", windows))]
 mod keyring {
-    use keyring_core::{Entry, Error};
+    use keyring_core::{CredentialStore, Entry, Error};
 
-    /// The Secret Service item's `service` attribute.
+    /// The item's service (Secret Service attribute; Windows target suffix).
     const SERVICE: &str = "fanout";
 
-    fn entry(key: &str) -> Result<Entry, String> {
+    fn store() -> Result<std::sync::Arc<CredentialStore>, String> {
+        #[cfg(target_os = "linux")]
         let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
-        let store: std::sync::Arc<keyring_core::CredentialStore> = store;
-        Entry::new_in_store(&store, SERVICE, key).map_err(|e| e.to_string())
+        #[cfg(windows)]
+        let store = windows_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
+        Ok(store)
+    }
+
+    fn entry(key: &str) -> Result<Entry, String> {
+        Entry::new_in_store(&store()?, SERVICE, key).map_err(|e| e.to_string())
     }
 
     pub(super) fn get(key: &str) -> Result<Option<String>, String> {
@@ -201,14 +211,14 @@ mod keyring {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 mod keyring {
     pub(super) fn get(_: &str) -> Result<Option<String>, String> {
-        Err("fanout uses the system keyring on Linux only so far".into())
+        Err("fanout uses the system keyring on Linux and Windows only so far".into())
     }
 
     pub(super) fn set(_: &str, _: Option<&str>) -> Result<(), String> {
-        Err("fanout uses the system keyring on Linux only so far".into())
+        Err("fanout uses the system keyring on Linux and Windows only so far".into())
     }
 }
 
