@@ -12,6 +12,7 @@ use reqwest::header::{ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_M
 /// Where the ETag of a file is kept (the `user.` namespace: no privilege
 /// needed; a file system without extended attributes keeps none, and then
 /// only the modification time is asked by).
+#[cfg(target_os = "linux")]
 const ETAG_XATTR: &str = "user.fanout.etag";
 
 /// The file `name` in `dir`, when it is a file.
