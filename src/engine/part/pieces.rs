@@ -25,15 +25,31 @@ pub(crate) struct KeptPieces {
 impl KeptPieces {
     /// The pieces of the track recorded under `key` in `dir`.
     pub(crate) fn new(dir: &Path, key: &str) -> Self {
-        let control = control_path(dir, key);
+        KeptPieces::at(&control_path(dir, key))
+    }
+
+    /// The pieces kept beside the track recorded at `control`.
+    pub(crate) fn at(control: &Path) -> Self {
         let stem = control
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         KeptPieces {
-            dir: dir.to_path_buf(),
+            dir: control.parent().map(Path::to_path_buf).unwrap_or_default(),
             prefix: format!("{stem}.piece-"),
         }
+    }
+
+    /// Every file kept for this track, whole or half-written.
+    pub(crate) fn paths(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&self.prefix))
+            .map(|e| e.path())
+            .collect()
     }
 
     fn path(&self, number: usize) -> PathBuf {
