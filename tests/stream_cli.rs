@@ -18,7 +18,7 @@ use support::programs::{Killed, fanout, hermetic, require};
 use support::serve::Serve;
 use support::streaming::{Site, encrypt, segment_bytes, sequence_iv};
 use support::wait::until;
-use support::{control_files, user_files};
+use support::{control_files, files_in, user_files};
 
 /// An encrypted HLS playlist of `n` segments at `/NAME.m3u8`; the bytes
 /// fanout must join.
@@ -83,22 +83,88 @@ fn joined(dir: &Path) -> usize {
         .unwrap_or(0) as usize
 }
 
-#[test]
-fn killed_then_run_again_fetches_only_the_missing_segments() {
+/// `-e` and `-j` for an engine, as a script writes them.
+fn engine_args(kind: &BackendKind) -> Vec<String> {
+    let (name, lanes) = match kind {
+        BackendKind::Sequential => ("sequential", 1),
+        BackendKind::Threads { workers } => ("threads", *workers),
+        BackendKind::Async { limit } => ("async", *limit),
+        BackendKind::Aria2 { .. } => unreachable!("streams run on fanout's own engines"),
+    };
+    vec!["-e".into(), name.into(), "-j".into(), lanes.to_string()]
+}
+
+/// Killed with SIGKILL while one segment hangs, then run again: every
+/// segment that had arrived whole (joined, or waiting in the reorder buffer
+/// for the one that hangs) is kept, so the rerun asks only for those that
+/// never arrived whole, at most the lanes' worth of them asked twice.
+fn killed_then_run_again_asks_only_for_what_never_arrived_whole(kind: BackendKind) {
+    const SEGMENTS: usize = 12;
+    const HANGS: usize = 6;
     let site = Site::start();
-    site.set_latency(Duration::from_millis(80));
-    let plain = vod(&site, 30);
+    site.set_latency(Duration::from_millis(300));
+    let plain = vod(&site, SEGMENTS);
+    let segment = |i: usize| format!("/vod/{i}.ts");
+    site.set_slow(&segment(HANGS), Duration::from_secs(60));
     let dir = tempfile::tempdir().unwrap();
-    let url = site.url("/vod.m3u8");
-    let out = dir.path().to_str().unwrap();
-    kill_after_8_segments(dir.path(), &["get", "-e", "threads", "-j", "2", &url, "-o", out]);
-    let kept = joined(dir.path());
+    let (url, out) = (site.url("/vod.m3u8"), dir.path().to_str().unwrap());
+    let mut args = vec!["get".to_string()];
+    args.extend(engine_args(&kind));
+    args.extend([url, "-o".into(), out.into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let served = || {
+        (0..SEGMENTS)
+            .map(|i| site.served(&segment(i)))
+            .collect::<Vec<_>>()
+    };
+    let asked = || (0..SEGMENTS).map(|i| site.hits(&segment(i))).collect::<Vec<_>>();
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanout"));
+    hermetic(&mut command);
+    let child = command
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    // The segment that hangs is asked for, and everything the lanes could
+    // fetch meanwhile has arrived (nothing more for a while): kill.
+    let (mut last, mut since) = (served(), Instant::now());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while site.hits(&segment(HANGS)) == 0 || since.elapsed() < Duration::from_millis(900) {
+        assert!(Instant::now() < deadline, "stuck at {last:?}");
+        std::thread::sleep(Duration::from_millis(20));
+        let now = served();
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    let (whole, before) = (served(), asked());
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
     assert!(
         !user_files(dir.path()).contains(&"vod.ts".to_string()),
         "a killed run named its file"
     );
-    let before: usize = (0..30).map(|i| site.hits(&format!("/vod/{i}.ts"))).sum();
-    let again = fanout(&["get", "-e", "threads", "-j", "2", &url, "-o", out], None, &[]);
+    assert!(whole.iter().sum::<usize>() >= HANGS, "{whole:?}");
+    // The segments waiting for the one that hangs are kept beside the part.
+    let aside: Vec<String> = control_files(dir.path())
+        .into_iter()
+        .filter(|n| n.contains(".piece-"))
+        .collect();
+    let waiting = (HANGS + 1..SEGMENTS).filter(|&i| whole[i] > 0).count();
+    assert_eq!(aside.len(), waiting, "{aside:?}");
+    // A segment a killed run was writing has only its temporary name: the
+    // rerun never takes it for the segment.
+    if let Some(name) = aside.first() {
+        let (prefix, _) = name.rsplit_once('-').unwrap();
+        let half = &segment_bytes("vod", SEGMENTS - 1, 30_000)[..1000];
+        std::fs::write(dir.path().join(format!("{prefix}-{}.tmp", SEGMENTS - 1)), half).unwrap();
+    }
+
+    site.set_slow(&segment(HANGS), Duration::ZERO);
+    let again = fanout(&args, None, &[]);
     assert!(
         again.status.success(),
         "{}",
@@ -108,23 +174,29 @@ fn killed_then_run_again_fetches_only_the_missing_segments() {
         std::fs::read(dir.path().join("vod.ts")).unwrap() == plain,
         "the resumed file differs"
     );
-    assert_eq!(user_files(dir.path()), vec!["vod.ts".to_string()]);
-    // The segments joined before the kill were not fetched again.
-    for i in 0..kept {
-        assert_eq!(
-            site.hits(&format!("/vod/{i}.ts")),
-            1,
-            "segment {i} of the {kept} kept was fetched again"
-        );
-    }
-    let after: usize = (0..30).map(|i| site.hits(&format!("/vod/{i}.ts"))).sum();
+    // Nothing left beside it: no part, no record, no segment kept aside.
+    assert_eq!(files_in(dir.path()), vec!["vod.ts".to_string()]);
+    let rerun: Vec<usize> = asked().iter().zip(&before).map(|(a, b)| a - b).collect();
+    let fetched_again: Vec<usize> = (0..SEGMENTS).filter(|&i| whole[i] > 0 && rerun[i] > 0).collect();
     assert!(
-        after - before <= 30 - kept + 2,
-        "{} requests for {} missing segments",
-        after - before,
-        30 - kept
+        fetched_again.is_empty(),
+        "segments {fetched_again:?} had arrived whole before the kill and were fetched again \
+         (served before: {whole:?}, asked by the rerun: {rerun:?})"
+    );
+    let missing: Vec<usize> = (0..SEGMENTS).filter(|&i| whole[i] == 0).collect();
+    assert!(
+        missing.iter().all(|&i| rerun[i] == 1),
+        "the rerun asked {rerun:?} for the missing {missing:?}"
+    );
+    let lanes: usize = engine_args(&kind)[3].parse().unwrap();
+    let asked_twice = (0..SEGMENTS).filter(|&i| before[i] > 0 && rerun[i] > 0).count();
+    assert!(
+        asked_twice <= lanes,
+        "{asked_twice} segments asked for again on {lanes} lanes"
     );
 }
+
+each_backend!(killed_then_run_again_asks_only_for_what_never_arrived_whole, 2);
 
 #[test]
 fn a_live_playlist_is_recorded_for_its_duration() {

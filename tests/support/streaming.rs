@@ -34,6 +34,10 @@ struct Inner {
     referer: Mutex<Option<String>>,
     /// Requests per path.
     hits: Mutex<HashMap<String, usize>>,
+    /// Answers given whole per path (the body handed to the connection).
+    served: Mutex<HashMap<String, usize>>,
+    /// Paths that wait longer than `latency` before their answer.
+    slow: Mutex<HashMap<String, Duration>>,
     /// Segment requests (paths not ending in .m3u8, .mpd or .key) in flight now, and the most.
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -105,6 +109,16 @@ impl Site {
         *self.inner.latency.lock().unwrap() = d;
     }
 
+    /// `path` waits `d` before its answer (instead of the latency); zero
+    /// undoes it.
+    pub fn set_slow(&self, path: &str, d: Duration) {
+        let mut slow = self.inner.slow.lock().unwrap();
+        match d.is_zero() {
+            true => slow.remove(path),
+            false => slow.insert(path.to_string(), d),
+        };
+    }
+
     /// Requests without this Referer get 403, as a site's CDN answers.
     pub fn require_referer(&self, referer: &str) {
         *self.inner.referer.lock().unwrap() = Some(referer.to_string());
@@ -122,6 +136,12 @@ impl Site {
 
     pub fn hits(&self, path: &str) -> usize {
         self.inner.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+
+    /// Answers to `path` given whole (a request still waiting for its
+    /// answer is counted by [`Site::hits`] only).
+    pub fn served(&self, path: &str) -> usize {
+        self.inner.served.lock().unwrap().get(path).copied().unwrap_or(0)
     }
 
     /// Requests for segments over all paths whose name contains `part`.
@@ -158,6 +178,7 @@ async fn serve(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap) ->
         Flight(inner.clone())
     });
     let latency = *inner.latency.lock().unwrap();
+    let latency = inner.slow.lock().unwrap().get(&path).copied().unwrap_or(latency);
     tokio::time::sleep(latency).await;
     let status = |code: StatusCode| Response::builder().status(code).body(Body::empty()).unwrap();
     if let Some(want) = inner.referer.lock().unwrap().clone()
@@ -195,6 +216,7 @@ async fn serve(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap) ->
         }
         _ => file.body,
     };
+    *inner.served.lock().unwrap().entry(path).or_default() += 1;
     answer.body(Body::from(body)).unwrap()
 }
 

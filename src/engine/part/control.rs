@@ -39,18 +39,46 @@ pub(super) fn control_path(dir: &Path, url: &str) -> PathBuf {
 /// The `.part` and control file a stopped download of `url` left in
 /// `dir`, as its control file names them (what "Remove with file"
 /// deletes); none when there is no control file or it is another URL's.
+/// A stream's tracks are recorded under `URL#stream-N#…`: their parts and
+/// records are found by what the records say, with the pieces kept beside
+/// them.
 pub(crate) fn left_behind(dir: &Path, url: &str) -> Vec<PathBuf> {
-    let control_file = control_path(dir, url);
-    let Some(control) = std::fs::read(&control_file)
+    let mut out = recorded(dir, &control_path(dir, url), |u| u == url);
+    let track = format!("{}#stream-", crate::engine::auth::redact(url));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".fanout-") && name.ends_with(".json")) {
+            continue;
+        }
+        let found = recorded(dir, &entry.path(), |u| u.starts_with(&track));
+        if let Some(control) = found.get(1) {
+            out.extend(super::pieces::KeptPieces::at(control).paths());
+        }
+        out.extend(found);
+    }
+    out
+}
+
+/// The `.part` the record at `control_file` names, and the record, when
+/// its URL is one `wanted` says is meant.
+fn recorded(dir: &Path, control_file: &Path, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let Some(control) = std::fs::read(control_file)
         .ok()
         .and_then(|b| serde_json::from_slice::<Control>(&b).ok())
     else {
         return Vec::new();
     };
-    if control.url != url || control.name.contains(['/', '\\']) {
+    if !wanted(&control.url) || control.name.contains(['/', '\\']) {
         return Vec::new();
     }
-    vec![dir.join(format!("{}.part", control.name)), control_file]
+    vec![
+        dir.join(format!("{}.part", control.name)),
+        control_file.to_path_buf(),
+    ]
 }
 
 impl PartFile {
@@ -170,5 +198,39 @@ impl ControlFile {
         if let Err(e) = write_atomically(&self.path, &self.control) {
             tracing::debug!(error = %e, "cannot update the segment map");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::part::Placement;
+    use crate::engine::part::pieces::KeptPieces;
+
+    #[test]
+    fn a_stopped_stream_leaves_its_part_record_and_kept_pieces_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "http://site/watch/index.m3u8";
+        let key = format!("{url}#stream-0#http://site/watch/0.ts");
+        let mut part = PartFile::create(dir.path(), "index.ts", 64, Placement::default()).unwrap();
+        part.mark_stream(&key, 2, 10).unwrap();
+        let kept = KeptPieces::new(dir.path(), &key);
+        kept.save(4, b"four").unwrap();
+        // Another stream in the same folder is not this download's.
+        let other_key = "http://site/watch/index.m3u8x#stream-0#http://site/o0.ts";
+        let mut other = PartFile::create(dir.path(), "other.ts", 64, Placement::default()).unwrap();
+        other.mark_stream(other_key, 1, 5).unwrap();
+        KeptPieces::new(dir.path(), other_key).save(3, b"three").unwrap();
+
+        let mut found = left_behind(dir.path(), url);
+        found.sort();
+        let mut want = vec![dir.path().join("index.ts.part"), control_path(dir.path(), &key)];
+        want.extend(kept.paths());
+        want.sort();
+        assert_eq!(found, want);
+        assert_eq!(
+            left_behind(dir.path(), "http://site/none.m3u8"),
+            Vec::<PathBuf>::new()
+        );
     }
 }

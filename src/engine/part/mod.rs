@@ -7,10 +7,13 @@
 //!   (unless it is an update of that file, `--if-exists update`: then it
 //!   replaces it in one atomic rename, see [`existing`]);
 //! - a part dropped before that is removed, unless a control file says
-//!   what it belongs to and the task may continue it (see [`control`]).
+//!   what it belongs to and the task may continue it (see [`control`]);
+//! - a stream's pieces that arrive out of order wait beside it, each whole
+//!   under its own name (see [`pieces`]).
 
 pub(crate) mod control;
 pub(crate) mod existing;
+pub(crate) mod pieces;
 pub(crate) mod resume;
 
 use std::fs::{File, OpenOptions};

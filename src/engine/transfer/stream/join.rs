@@ -12,13 +12,21 @@
 //!
 //! Memory stays bounded: a lane takes a piece only while fewer than
 //! `window` pieces are fetched or in flight and not yet written.
+//!
+//! Nothing that arrived whole is lost to a kill: each join is recorded
+//! beside the part as it happens, a piece that arrives before its turn is
+//! kept on disk too ([`KeptPieces`]) until it is joined, and a lane whose
+//! piece is the next to join waits for that join's record before it takes
+//! another. So a run killed at any moment leaves at most one piece a lane
+//! to fetch again.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 use super::fetch::{Fetcher, redact};
 use super::plan::Piece;
@@ -27,13 +35,10 @@ use crate::engine::error::FetchError;
 use crate::engine::fan_in::Reorder;
 use crate::engine::job::{Event, Worker};
 use crate::engine::part::PartFile;
+use crate::engine::part::pieces::KeptPieces;
 use crate::engine::report::{Permit, Room};
 use crate::engine::transfer::PROGRESS_EVERY;
 use crate::sync;
-
-/// How often the pieces joined are recorded beside the part, so a killed
-/// run continues from there.
-const MARK_EVERY: Duration = Duration::from_millis(500);
 
 /// How the lanes of a stream run: the engine's own way of fanning out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +82,8 @@ struct Line {
     again: Vec<usize>,
     /// No piece will be added.
     closed: bool,
+    /// Pieces an earlier run kept on disk: read from there, not fetched.
+    kept: BTreeSet<usize>,
 }
 
 /// What the lanes and the joiner of one track share.
@@ -88,6 +95,14 @@ struct Shared {
     window: Semaphore,
     /// The joiner is gone: lanes stop.
     over: AtomicBool,
+    /// Where pieces that arrive before their turn wait; none for a live
+    /// recording, which never continues an earlier run.
+    kept: Option<KeptPieces>,
+    /// The next piece to join.
+    next: AtomicUsize,
+    /// The pieces joined and recorded beside the part (`usize::MAX` once
+    /// the join is over): a lane whose piece was the next waits for it.
+    recorded: watch::Sender<usize>,
 }
 
 /// A piece a lane finished (or failed).
@@ -98,6 +113,8 @@ struct Fetched {
     started: Duration,
     finished: Duration,
     result: Result<Vec<u8>, FetchError>,
+    /// Its bytes are kept on disk too, until it is joined.
+    on_disk: bool,
 }
 
 /// What a track's join ended with.
@@ -162,6 +179,13 @@ impl Join<'_> {
         progress: &mut Progress,
     ) -> Ended {
         let closed = source.next_reload().is_none();
+        // A complete playlist's pieces may wait on disk, and an earlier
+        // run's are taken; a live recording starts anew.
+        let kept_pieces = closed.then(|| KeptPieces::new(&self.part.dir, self.key));
+        let kept = kept_pieces
+            .as_ref()
+            .map(|k| k.found(self.done))
+            .unwrap_or_default();
         // A lane beyond the first holds a connection of the engine's budget.
         let extra: Vec<Permit> = (1..fan.lanes()).map_while(|_| room.try_permit()).collect();
         let lanes = 1 + extra.len();
@@ -172,10 +196,14 @@ impl Join<'_> {
                 taken: self.done,
                 again: Vec::new(),
                 closed,
+                kept,
             }),
             more: Notify::new(),
             window: Semaphore::new((2 * lanes).max(4)),
             over: AtomicBool::new(false),
+            kept: kept_pieces,
+            next: AtomicUsize::new(self.done),
+            recorded: watch::Sender::new(self.done),
         });
         let (tx, rx) = mpsc::unbounded_channel();
         let permits = std::iter::once(None)
@@ -187,6 +215,10 @@ impl Join<'_> {
             shared.over.store(true, Ordering::SeqCst);
             shared.window.close();
             shared.more.notify_waiters();
+            shared.recorded.send_replace(usize::MAX);
+            if let (Ended::Joined, Some(kept)) = (&ended, &shared.kept) {
+                kept.clear();
+            }
             ended
         };
         match fan {
@@ -227,8 +259,10 @@ impl Join<'_> {
     ) -> Ended {
         let fetcher = &*shared.fetcher;
         let mut order = Reorder::starting_at(self.done);
-        let mut marked = Instant::now();
         let mut seconds = 0.0;
+        // Recorded from the start: a run killed before its first join
+        // leaves a part the next run continues (or clears), not a stray.
+        self.mark();
         loop {
             let complete = {
                 let line = sync::lock(&shared.line);
@@ -247,7 +281,7 @@ impl Join<'_> {
             let until = reload.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
                 got = rx.recv() => {
-                    let Some(Fetched { number, lane, started, finished, result }) = got else {
+                    let Some(Fetched { number, lane, started, finished, result, on_disk }) = got else {
                         // Every lane ended without the track being whole.
                         self.mark();
                         return if fetcher.stopping() { Ended::Halted } else { Ended::Failed(FetchError::Cancelled) };
@@ -269,10 +303,16 @@ impl Join<'_> {
                             return Ended::Failed(FetchError::Segment { number: number + 1, url, cause: Box::new(cause) });
                         }
                     };
-                    for (n, (data, lane, started, finished)) in order.push(number, (data, lane, started, finished)) {
+                    let mut joined_from_disk = Vec::new();
+                    let ready = order.push(number, (data, lane, started, finished, on_disk));
+                    let wrote = !ready.is_empty();
+                    for (n, (data, lane, started, finished, on_disk)) in ready {
                         if let Err(e) = self.part.file.write_all(&data) {
                             fetcher.stop();
                             return Ended::Failed(self.part.io_error(&e));
+                        }
+                        if on_disk {
+                            joined_from_disk.push(n);
                         }
                         seconds += sync::lock(&shared.line).pieces[self.done].seconds;
                         self.done += 1;
@@ -288,14 +328,20 @@ impl Join<'_> {
                             joined: fetcher.reporter.now(),
                         });
                     }
+                    if wrote {
+                        // Every join is recorded as it happens; the copies
+                        // of the pieces joined go only once it is.
+                        shared.next.store(self.done, Ordering::SeqCst);
+                        self.mark();
+                        shared.recorded.send_replace(self.done);
+                        if let Some(kept) = &shared.kept {
+                            joined_from_disk.iter().for_each(|&n| kept.remove(n));
+                        }
+                    }
                     // Caught up (a live recording waits for its next
                     // reload): the row hears the count now, not at the next piece.
                     let caught_up = sync::lock(&shared.line).taken == self.done;
                     progress.report(fetcher, caught_up);
-                    if caught_up || marked.elapsed() >= MARK_EVERY {
-                        self.mark();
-                        marked = Instant::now();
-                    }
                 }
                 () = woken => {}
                 () = tokio::time::sleep_until(until.into()), if reload.is_some() => {
@@ -348,11 +394,13 @@ async fn lane(
                     break None;
                 }
                 if let Some(number) = line.again.pop() {
-                    break Some((number, line.pieces[number].clone()));
+                    break Some((number, line.pieces[number].clone(), false));
                 }
                 if line.taken < line.pieces.len() {
+                    let number = line.taken;
                     line.taken += 1;
-                    break Some((line.taken - 1, line.pieces[line.taken - 1].clone()));
+                    let kept = line.kept.remove(&number);
+                    break Some((number, line.pieces[number].clone(), kept));
                 }
                 if line.closed {
                     break None;
@@ -360,25 +408,89 @@ async fn lane(
             }
             more.await;
         };
-        let Some((number, piece)) = next else {
+        let Some((number, piece, on_disk)) = next else {
             break;
         };
         let reporter = &shared.fetcher.reporter;
         let started = reporter.now();
-        let result = shared.fetcher.unless_stopped(shared.fetcher.piece(&piece)).await;
+        let (result, kept) = obtain(&shared, number, &piece, on_disk).await;
         let finished = reporter.now();
+        let on_disk = kept == Kept::OnDisk;
+        // The next piece to join is not kept aside: this lane takes no
+        // other before its join is recorded.
+        let wait = result.is_ok() && kept == Kept::Next;
         let fetched = Fetched {
             number,
             lane: worker,
             started,
             finished,
             result,
+            on_disk,
         };
         if tx.send(fetched).is_err() {
             break;
         }
+        if wait {
+            let mut recorded = shared.recorded.subscribe();
+            let _ = recorded.wait_for(|&joined| joined > number).await;
+        }
     }
     drop(permit);
+}
+
+/// Where a piece a lane hands over is kept until its join is recorded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// On disk beside the part.
+    OnDisk,
+    /// In memory only, and it is the next to join: its lane waits for
+    /// that join's record.
+    Next,
+    /// In memory only (a live recording, a disk that refused it).
+    Memory,
+}
+
+/// Piece `number`'s bytes, and where they are kept: read from where an
+/// earlier run kept them (`on_disk`), else fetched, and kept on disk when
+/// they arrive before their turn.
+async fn obtain(
+    shared: &Shared,
+    number: usize,
+    piece: &Piece,
+    on_disk: bool,
+) -> (Result<Vec<u8>, FetchError>, Kept) {
+    let fetcher = &shared.fetcher;
+    let Some(pieces) = &shared.kept else {
+        return (fetcher.unless_stopped(fetcher.piece(piece)).await, Kept::Memory);
+    };
+    if on_disk {
+        match pieces.load(number) {
+            Ok(data) => {
+                fetcher.received.fetch_add(data.len() as u64, Ordering::Relaxed);
+                return (Ok(data), Kept::OnDisk);
+            }
+            Err(e) => tracing::debug!(number, error = %e, "a kept piece is gone: fetched again"),
+        }
+    }
+    let result = fetcher.unless_stopped(fetcher.piece(piece)).await;
+    let kept = match &result {
+        Ok(_) if number == shared.next.load(Ordering::SeqCst) => Kept::Next,
+        Ok(data) => match pieces.save(number, data) {
+            // The join ended meanwhile (failed, cancelled): its kept
+            // pieces are being removed, this one with them.
+            Ok(()) if shared.over.load(Ordering::SeqCst) => {
+                pieces.remove(number);
+                Kept::Memory
+            }
+            Ok(()) => Kept::OnDisk,
+            Err(e) => {
+                tracing::debug!(number, error = %e, "cannot keep a piece aside");
+                Kept::Memory
+            }
+        },
+        Err(_) => Kept::Memory,
+    };
+    (result, kept)
 }
 
 /// The row's figures over every track of one stream.

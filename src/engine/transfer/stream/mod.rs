@@ -6,8 +6,10 @@
 //! ([`join`]), and the file is named once whole. Separate video and audio
 //! are joined into one `.mp4` by ffmpeg when it is there ([`mux`]).
 //!
-//! Each track's progress is recorded beside its part (the pieces joined),
-//! so a pause, a crash or `kill -9` continues with the pieces it has.
+//! Each track's progress is recorded beside its part as each piece is
+//! joined, and a piece that arrived before its turn waits on disk beside
+//! it, so a pause, a crash or `kill -9` continues with every piece that
+//! had arrived whole.
 
 pub mod dash;
 mod fetch;
@@ -33,6 +35,7 @@ use crate::engine::config::EngineConfig;
 use crate::engine::error::{FetchError, Note};
 use crate::engine::job::Event;
 use crate::engine::net::Clients;
+use crate::engine::part::pieces::KeptPieces;
 use crate::engine::part::resume::Resume;
 use crate::engine::part::{PartFile, Placement, WRITE_BUFFER};
 use crate::engine::queue::{Task, TaskCtl};
@@ -141,8 +144,12 @@ pub(crate) async fn run(
             Ended::Halted if track.live && task.ctl.paused() => parts.push((part, bytes, track.kind)),
             Ended::Halted => {
                 let stopped = task.ctl.paused() || room.reporter.stopping();
-                // Paused: every part stays, with its record, for the resume.
+                // Paused: every part stays, with its record and the pieces
+                // kept beside it, for the resume.
                 part.keep = stopped;
+                if !stopped {
+                    KeptPieces::new(&part.dir, &key).clear();
+                }
                 for (p, _, _) in &mut parts {
                     p.keep = stopped;
                 }
@@ -154,6 +161,7 @@ pub(crate) async fn run(
             }
             Ended::Failed(e) => {
                 part.keep = false;
+                KeptPieces::new(&part.dir, &key).clear();
                 for (p, _, _) in &mut parts {
                     p.keep = false;
                 }
