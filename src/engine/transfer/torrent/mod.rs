@@ -385,6 +385,8 @@ impl Drive {
     ) -> Watched {
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         let mut last = u64::MAX;
+        // What it has, as last known.
+        let mut have = 0;
         let mut speeds = view::Speeds::new();
         let mut swarm_at: Option<Instant> = None;
         loop {
@@ -393,6 +395,8 @@ impl Drive {
                 () = self.ctl.wake.notified() => {}
             }
             let stats = handle.stats();
+            let known = have_bytes(&stats, plan);
+            have = known.unwrap_or(have);
             if halted(&self.reporter, &self.ctl) {
                 // Removing a torrent that seeds ends the seeding: its
                 // files are whole and stay (as qBittorrent's Remove keeps
@@ -400,10 +404,10 @@ impl Drive {
                 if complete.is_some() && cancelled(&self.reporter, &self.ctl) {
                     return Watched::Ended(Ok(()));
                 }
-                return Watched::Ended(Err((stats.progress_bytes, FetchError::Cancelled)));
+                return Watched::Ended(Err((have, FetchError::Cancelled)));
             }
             if let Some(e) = stats.error {
-                return Watched::Ended(Err((stats.progress_bytes, TorrentError::Failed(e).into())));
+                return Watched::Ended(Err((have, TorrentError::Failed(e).into())));
             }
             if let Some(chosen) = crate::sync::lock(&self.ctl.reselect).take() {
                 return Watched::Reselect(chosen);
@@ -411,11 +415,13 @@ impl Drive {
             if let Some(options) = crate::sync::lock(&self.ctl.retorrent).take() {
                 return Watched::Options(options);
             }
-            if stats.progress_bytes != last {
-                last = stats.progress_bytes;
+            if let Some(done) = known
+                && done != last
+            {
+                last = done;
                 self.reporter.emit(Event::Progress {
                     index: self.index,
-                    bytes: stats.progress_bytes,
+                    bytes: done,
                     total: Some(plan.total),
                 });
             }
@@ -460,6 +466,14 @@ impl Drive {
             }
         }
     }
+}
+
+/// The bytes the torrent has (in checked pieces). Not known while its
+/// files are checked: librqbit's `progress_bytes` is then the bytes
+/// checked so far, had or not, and reached the whole size at the end of
+/// the check of files not yet downloaded.
+fn have_bytes(stats: &librqbit::TorrentStats, plan: &Plan) -> Option<u64> {
+    (stats.file_progress.len() == plan.paths.len()).then_some(stats.progress_bytes)
 }
 
 /// The `tr=` trackers of a magnet link, kept when the torrent is added
