@@ -395,7 +395,7 @@ impl Drive {
                 () = self.ctl.wake.notified() => {}
             }
             let stats = handle.stats();
-            let known = have_bytes(&stats, plan);
+            let known = selected_bytes(&stats, plan);
             have = known.unwrap_or(have);
             if halted(&self.reporter, &self.ctl) {
                 // Removing a torrent that seeds ends the seeding: its
@@ -468,12 +468,25 @@ impl Drive {
     }
 }
 
-/// The bytes the torrent has (in checked pieces). Not known while its
-/// files are checked: librqbit's `progress_bytes` is then the bytes
-/// checked so far, had or not, and reached the whole size at the end of
-/// the check of files not yet downloaded.
-fn have_bytes(stats: &librqbit::TorrentStats, plan: &Plan) -> Option<u64> {
-    (stats.file_progress.len() == plan.paths.len()).then_some(stats.progress_bytes)
+/// Bytes of the selected files the torrent has (in checked pieces), as
+/// aria2 counts a torrent's `completedLength`: librqbit's `progress_bytes`
+/// counts whole pieces, so the bytes of an unselected file that shares a
+/// piece with a selected one would count too, past the selected total.
+/// Not known while its files are checked: librqbit's `progress_bytes` is
+/// then the bytes checked so far, had or not, and reached the whole size
+/// at the end of the check of files not yet downloaded.
+fn selected_bytes(stats: &librqbit::TorrentStats, plan: &Plan) -> Option<u64> {
+    if stats.file_progress.len() != plan.paths.len() {
+        return None;
+    }
+    let bytes = stats
+        .file_progress
+        .iter()
+        .zip(&plan.paths)
+        .filter(|(_, path)| path.is_some())
+        .map(|(bytes, _)| bytes)
+        .sum();
+    Some(bytes)
 }
 
 /// The `tr=` trackers of a magnet link, kept when the torrent is added
