@@ -8,6 +8,7 @@
 //! added for real, its progress reported, and seeding kept up for as long
 //! as the task's limits say (librqbit has no seeding limits of its own).
 
+mod names;
 mod plan;
 mod storage;
 mod view;
@@ -154,6 +155,12 @@ impl Drive {
                 Err(e) => return Attempt::failed(None, 0, FetchError::io(&path, &e)),
             },
         };
+        // A `.torrent`'s paths, named as it wrote them when refused.
+        if let AddTorrent::TorrentFileBytes(bytes) = &add
+            && let Err(e) = names::check(bytes)
+        {
+            return fail(e);
+        }
         let peers = (!self.options.peers.is_empty()).then(|| self.options.peers.clone());
         // The metadata only: nothing is written yet.
         let listing = AddTorrentOptions {
