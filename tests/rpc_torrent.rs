@@ -247,6 +247,25 @@ fn tell_status_gives_the_torrents_fields_and_select_file_writes_only_those() {
     }
 }
 
+/// One file chosen of three whose pieces it shares with both others (32
+/// KiB pieces; `sub/b.txt` is bytes 300,000 to 370,001): while it seeds,
+/// `completedLength` is that file's bytes, as `totalLength` and
+/// `getFiles` say, never the shared pieces' other bytes.
+#[test]
+fn completed_length_counts_the_chosen_file_only() {
+    let s = swarm();
+    let gid = s.add_torrent(json!({"select-file": "2", "seed-time": "10"}));
+    let seeding = s.until(&gid, "never seeded", |v| v["seeder"] == "true");
+    let b = files()[1].1.len().to_string();
+    assert_eq!(
+        (&seeding["completedLength"], &seeding["totalLength"]),
+        (&json!(b), &json!(b)),
+        "{seeding:#}"
+    );
+    let listed_files = s.call("aria2.getFiles", json!([gid]));
+    assert_eq!(listed_files[1]["completedLength"], b);
+}
+
 #[test]
 fn seeding_goes_on_for_the_seed_time_then_the_torrent_is_complete() {
     let s = swarm();

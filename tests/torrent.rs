@@ -276,10 +276,7 @@ fn a_hostile_torrent_writes_nothing_anywhere() {
     let (results, _) = run_jobs(config(BackendKind::Async { limit: 4 }), jobs);
     for r in &results {
         assert!(
-            matches!(
-                error_of(r),
-                FetchError::Torrent(TorrentError::Invalid(_) | TorrentError::UnsafePath(_))
-            ),
+            matches!(error_of(r), FetchError::Torrent(TorrentError::Refused { .. })),
             "{}: {:?}",
             r.url,
             r.outcome

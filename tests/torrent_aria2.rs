@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fanout::engine::{Event, Job, SeedLimits};
-use support::programs::{Killed, free_port, require};
+use support::programs::{Killed, free_port, log_tail, require};
 use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete};
 use support::tracker::Tracker;
 use support::wait::until;
@@ -96,6 +96,8 @@ fn seeding_to_aria2c() {
     let file = tmp.path().join("set.torrent");
     std::fs::write(&file, torrent).unwrap();
     let out = tmp.path().join("aria2c");
+    // Its log, shown if it does not finish.
+    let log = tmp.path().join("aria2c.log");
     let mut leech = Command::new("aria2c");
     leech
         .args([
@@ -105,7 +107,9 @@ fn seeding_to_aria2c() {
             "--enable-peer-exchange=false",
             "--seed-time=0",
             "--no-conf=true",
+            "--log-level=info",
         ])
+        .arg(format!("--log={}", log.display()))
         .arg(format!("--listen-port={}", free_port()))
         .arg("-d")
         .arg(&out)
@@ -118,7 +122,11 @@ fn seeding_to_aria2c() {
         if let Some(status) = leech.0.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "aria2c did not finish in 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "aria2c did not finish in 60 s; its log ends:\n{}",
+            log_tail(&log, 60)
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "aria2c: {status}");

@@ -16,8 +16,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fanout::engine::{Event, Job, SeedLimits};
-use support::programs::{Killed, free_port, require};
-use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete, wait_for};
+use support::programs::{Killed, free_port, log_tail, require};
+use support::torrent::{NAME, Seeder, bt_engine, files, get_whole, make_torrent, until_complete};
 use support::tracker::Tracker;
 use support::wait::until;
 
@@ -26,6 +26,8 @@ struct Transmission {
     _daemon: Killed,
     rpc: u16,
     peer: u16,
+    /// Its log (peers, trackers, errors), shown when a test gives up.
+    log: std::path::PathBuf,
 }
 
 impl Transmission {
@@ -52,12 +54,15 @@ impl Transmission {
             "rpc-whitelist": "127.0.0.1",
             "ratio-limit-enabled": false,
             "download-dir": home.join("downloads"),
-            "message-level": 1,
+            "message-level": 2,
         });
         std::fs::write(config.join("settings.json"), settings.to_string()).unwrap();
+        let log = home.join("transmission.log");
         let child = Command::new("transmission-daemon")
             .args(["--foreground", "--config-dir"])
             .arg(&config)
+            .arg("--logfile")
+            .arg(&log)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -70,6 +75,7 @@ impl Transmission {
             _daemon: daemon,
             rpc,
             peer,
+            log,
         }
     }
 
@@ -211,17 +217,29 @@ fn seeding_to_transmission_through_a_tracker() {
         leech.to_str().unwrap(),
     ]);
     // Done when fanout has uploaded the whole torrent once (its ratio).
-    let r = wait_for(&rx, |e| match e {
-        Event::Finished(r) => Some(r),
-        _ => None,
-    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let r = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Event::Finished(r)) => break r,
+            Ok(_) => {}
+            Err(_) => panic!(
+                "fanout did not finish seeding in 30 s; transmission's log ends:\n{}",
+                log_tail(&transmission.log, 60)
+            ),
+        }
+    };
     assert!(r.is_ok(), "{r:?}");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !transmission
         .remote(&["--torrent", "all", "--info"])
         .contains("Percent Done: 100%")
     {
-        assert!(Instant::now() < deadline, "transmission did not finish");
+        assert!(
+            Instant::now() < deadline,
+            "transmission did not finish; its log ends:\n{}",
+            log_tail(&transmission.log, 60)
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     for (path, bytes) in files() {

@@ -116,11 +116,11 @@ pub enum TorrentError {
     /// Not a torrent or magnet link fanout can read (librqbit's reason).
     #[error("not a torrent fanout can read: {0}")]
     Invalid(String),
-    /// A file's path would leave the torrent's folder, or fanout's name
-    /// rules would change it (`..`, an absolute path, a reserved name):
-    /// nothing is written.
-    #[error("the torrent names an unsafe path {0:?}; nothing was written")]
-    UnsafePath(String),
+    /// A file's path (as the torrent wrote it, its names joined with `/`)
+    /// would leave the torrent's folder, or fanout's name rules would
+    /// change it: nothing is written.
+    #[error("refused: the torrent names {why}: {path:?}")]
+    Refused { path: String, why: Refusal },
     /// A magnet's metadata (the torrent's file list) came from no peer.
     #[error("no peer gave the torrent's metadata: {0}")]
     NoMetadata(String),
@@ -133,6 +133,34 @@ pub enum TorrentError {
     /// The download failed on the way (a disk error, the library's).
     #[error("the torrent failed: {0}")]
     Failed(String),
+}
+
+/// Why a torrent's file path is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A `..` in it: the file would be written above the folder.
+    #[error("a file outside its folder")]
+    Outside,
+    /// `/x`, `C:\x`: a path of the whole system, not the folder's.
+    #[error("a file by an absolute path")]
+    Absolute,
+    /// `/` or `\` inside one of its names.
+    #[error("a file with a path separator inside a name")]
+    Separator,
+    /// An empty name, or `.`.
+    #[error("a file with an empty name")]
+    Empty,
+    /// A name Windows keeps for a device (`CON`, `nul.txt`, `COM1`).
+    #[error("a file with a name reserved for a device")]
+    Reserved,
+    /// A control character, a leading or trailing space, a trailing dot.
+    #[error(
+        "a file with a name fanout cannot keep as it is (a control character, a space at its start or end, or a dot at its end)"
+    )]
+    Character,
+    /// Longer than [`crate::engine::naming::MAX_NAME_BYTES`].
+    #[error("a file with a name over {max} bytes", max = crate::engine::naming::MAX_NAME_BYTES)]
+    TooLong,
 }
 
 /// ` of N` when the size is known.

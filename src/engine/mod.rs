@@ -57,7 +57,7 @@ pub use bt::{
     parse_select, ratio_text, select_text,
 };
 pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists, TorrentConfig};
-pub use error::{FetchError, Note, RangeError, RedirectError, StreamError, TorrentError};
+pub use error::{FetchError, Note, RangeError, RedirectError, Refusal, StreamError, TorrentError};
 pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};
 pub use job::{

@@ -170,7 +170,9 @@ pub fn sanitize(raw: &str) -> Option<String> {
     Some(truncate(&name, MAX_NAME_BYTES))
 }
 
-fn is_windows_reserved(name: &str) -> bool {
+/// Whether `name` is one Windows keeps for a device (`CON`, `nul.txt`,
+/// `COM1`), in any case, with any extension.
+pub(crate) fn is_windows_reserved(name: &str) -> bool {
     let stem = name
         .split('.')
         .next()

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::CompareError;
 use crate::engine::HeaderError;
-use crate::engine::{EngineConfig, FetchError, Note, RangeError, RedirectError, StreamError, TorrentError};
+use crate::engine::{
+    EngineConfig, FetchError, Note, RangeError, RedirectError, Refusal, StreamError, TorrentError,
+};
 use crate::input::OptionError;
 use crate::pattern::PatternError;
 
@@ -186,11 +188,28 @@ pub fn error(e: &FetchError) -> String {
 fn torrent(e: &TorrentError) -> String {
     match e {
         TorrentError::Invalid(detail) => tr!(TorrentInvalid, detail = detail),
-        TorrentError::UnsafePath(path) => tr!(TorrentUnsafePath, path = path),
+        TorrentError::Refused { path, why } => refused(&format!("{path:?}"), *why),
         TorrentError::NoMetadata(detail) => tr!(TorrentNoMetadata, detail = detail),
         TorrentError::NoSuchFile { wanted, count } => tr!(TorrentNoSuchFile, wanted = wanted, count = count),
         TorrentError::Session(detail) => tr!(TorrentSession, detail = detail),
         TorrentError::Failed(detail) => tr!(TorrentFailed, detail = detail),
+    }
+}
+
+/// A torrent's path refused, `path` quoted as the torrent wrote it.
+fn refused(path: &str, why: Refusal) -> String {
+    match why {
+        Refusal::Outside => tr!(TorrentOutside, path = path),
+        Refusal::Absolute => tr!(TorrentAbsolute, path = path),
+        Refusal::Separator => tr!(TorrentSeparator, path = path),
+        Refusal::Empty => tr!(TorrentEmptyName, path = path),
+        Refusal::Reserved => tr!(TorrentReserved, path = path),
+        Refusal::Character => tr!(TorrentCharacter, path = path),
+        Refusal::TooLong => tr!(
+            TorrentTooLong,
+            max = crate::engine::naming::MAX_NAME_BYTES,
+            path = path
+        ),
     }
 }
 

@@ -146,6 +146,10 @@ fn the_english_texts_of_typed_errors_are_the_cli_s() {
     for e in &errors {
         assert_eq!(error(e), e.to_string());
     }
+    for why in REFUSALS {
+        let e = refused_torrent(why);
+        assert_eq!(error(&e), e.to_string());
+    }
     let notes = [
         Note::Retry {
             attempt: 2,
@@ -207,6 +211,38 @@ fn the_english_texts_of_typed_errors_are_the_cli_s() {
     ] {
         assert_eq!(pattern_error(&e), e.to_string());
     }
+}
+
+const REFUSALS: [Refusal; 7] = [
+    Refusal::Outside,
+    Refusal::Absolute,
+    Refusal::Separator,
+    Refusal::Empty,
+    Refusal::Reserved,
+    Refusal::Character,
+    Refusal::TooLong,
+];
+
+fn refused_torrent(why: Refusal) -> FetchError {
+    FetchError::Torrent(TorrentError::Refused {
+        path: "a/../../x".into(),
+        why,
+    })
+}
+
+/// A refused torrent's row says, in Chinese too, that it was refused,
+/// why (each reason its own words), and the path as the torrent wrote it.
+#[test]
+fn a_refused_torrent_is_told_in_chinese_with_its_path() {
+    set(Lang::Zh);
+    let said: Vec<String> = REFUSALS.iter().map(|&why| error(&refused_torrent(why))).collect();
+    set(Lang::En);
+    for text in &said {
+        assert!(text.starts_with("已拒绝："), "{text}");
+        assert!(text.ends_with(r#""a/../../x""#), "{text}");
+    }
+    let distinct: BTreeSet<&String> = said.iter().collect();
+    assert_eq!(distinct.len(), REFUSALS.len(), "{said:?}");
 }
 
 /// No English sentence is written into the window's code past the

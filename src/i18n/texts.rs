@@ -422,7 +422,13 @@ catalogue! {
     StreamNoVariant: "no variant {variant} in the master playlist", "主播放列表中没有版本 {variant}";
     StreamBadKey: "the key at {url} is not a 16-byte AES-128 key", "{url} 处的密钥不是 16 字节的 AES-128 密钥";
     TorrentInvalid: "not a torrent fanout can read: {detail}", "fanout 无法读取此种子：{detail}";
-    TorrentUnsafePath: "the torrent names an unsafe path {path}; nothing was written", "种子包含不安全的路径 {path}；未写入任何文件";
+    TorrentOutside: "refused: the torrent names a file outside its folder: {path}", "已拒绝：种子中有文件位于其文件夹之外：{path}";
+    TorrentAbsolute: "refused: the torrent names a file by an absolute path: {path}", "已拒绝：种子以绝对路径指定文件：{path}";
+    TorrentSeparator: "refused: the torrent names a file with a path separator inside a name: {path}", "已拒绝：种子中有文件的名称内含路径分隔符：{path}";
+    TorrentEmptyName: "refused: the torrent names a file with an empty name: {path}", "已拒绝：种子中有文件的名称为空：{path}";
+    TorrentReserved: "refused: the torrent names a file with a name reserved for a device: {path}", "已拒绝：种子中有文件使用了为设备保留的名称：{path}";
+    TorrentCharacter: "refused: the torrent names a file with a name fanout cannot keep as it is (a control character, a space at its start or end, or a dot at its end): {path}", "已拒绝：种子中有文件的名称无法原样保存（含控制字符、首尾空格或结尾的点）：{path}";
+    TorrentTooLong: "refused: the torrent names a file with a name over {max} bytes: {path}", "已拒绝：种子中有文件的名称超过 {max} 字节：{path}";
     TorrentNoMetadata: "no peer gave the torrent's metadata: {detail}", "没有节点提供种子的元数据：{detail}";
     TorrentNoSuchFile: "no file {wanted} in the torrent: it has {count}", "种子中没有第 {wanted} 个文件：它只有 {count} 个";
     TorrentSession: "BitTorrent could not start: {detail}", "BitTorrent 无法启动：{detail}";

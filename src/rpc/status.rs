@@ -91,7 +91,7 @@ pub fn error_code(e: &FetchError) -> u8 {
         FetchError::Segment { cause, .. } => error_code(cause),
         // aria2's "could not parse a BitTorrent file".
         FetchError::Torrent(
-            crate::engine::TorrentError::Invalid(_) | crate::engine::TorrentError::UnsafePath(_),
+            crate::engine::TorrentError::Invalid(_) | crate::engine::TorrentError::Refused { .. },
         ) => 26,
         FetchError::Stream(_)
         | FetchError::Torrent(_)

@@ -36,6 +36,14 @@ pub fn require(programs: &[(&str, &str)]) -> bool {
     true
 }
 
+/// The last `lines` lines of a program's log file, for a failure's
+/// message: what the other program saw when the test gave up.
+pub fn log_tail(path: &std::path::Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()));
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
 /// A port free on loopback now, for programs that cannot listen on port 0.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -8,6 +8,7 @@
 //! added for real, its progress reported, and seeding kept up for as long
 //! as the task's limits say (librqbit has no seeding limits of its own).
 
+mod names;
 mod plan;
 mod storage;
 mod view;
@@ -154,6 +155,12 @@ impl Drive {
                 Err(e) => return Attempt::failed(None, 0, FetchError::io(&path, &e)),
             },
         };
+        // A `.torrent`'s paths, named as it wrote them when refused.
+        if let AddTorrent::TorrentFileBytes(bytes) = &add
+            && let Err(e) = names::check(bytes)
+        {
+            return fail(e);
+        }
         let peers = (!self.options.peers.is_empty()).then(|| self.options.peers.clone());
         // The metadata only: nothing is written yet.
         let listing = AddTorrentOptions {
@@ -385,6 +392,8 @@ impl Drive {
     ) -> Watched {
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         let mut last = u64::MAX;
+        // What it has, as last known.
+        let mut have = 0;
         let mut speeds = view::Speeds::new();
         let mut swarm_at: Option<Instant> = None;
         loop {
@@ -393,6 +402,8 @@ impl Drive {
                 () = self.ctl.wake.notified() => {}
             }
             let stats = handle.stats();
+            let known = selected_bytes(&stats, plan);
+            have = known.unwrap_or(have);
             if halted(&self.reporter, &self.ctl) {
                 // Removing a torrent that seeds ends the seeding: its
                 // files are whole and stay (as qBittorrent's Remove keeps
@@ -400,10 +411,10 @@ impl Drive {
                 if complete.is_some() && cancelled(&self.reporter, &self.ctl) {
                     return Watched::Ended(Ok(()));
                 }
-                return Watched::Ended(Err((stats.progress_bytes, FetchError::Cancelled)));
+                return Watched::Ended(Err((have, FetchError::Cancelled)));
             }
             if let Some(e) = stats.error {
-                return Watched::Ended(Err((stats.progress_bytes, TorrentError::Failed(e).into())));
+                return Watched::Ended(Err((have, TorrentError::Failed(e).into())));
             }
             if let Some(chosen) = crate::sync::lock(&self.ctl.reselect).take() {
                 return Watched::Reselect(chosen);
@@ -411,11 +422,13 @@ impl Drive {
             if let Some(options) = crate::sync::lock(&self.ctl.retorrent).take() {
                 return Watched::Options(options);
             }
-            if stats.progress_bytes != last {
-                last = stats.progress_bytes;
+            if let Some(done) = known
+                && done != last
+            {
+                last = done;
                 self.reporter.emit(Event::Progress {
                     index: self.index,
-                    bytes: stats.progress_bytes,
+                    bytes: done,
                     total: Some(plan.total),
                 });
             }
@@ -460,6 +473,27 @@ impl Drive {
             }
         }
     }
+}
+
+/// Bytes of the selected files the torrent has (in checked pieces), as
+/// aria2 counts a torrent's `completedLength`: librqbit's `progress_bytes`
+/// counts whole pieces, so the bytes of an unselected file that shares a
+/// piece with a selected one would count too, past the selected total.
+/// Not known while its files are checked: librqbit's `progress_bytes` is
+/// then the bytes checked so far, had or not, and reached the whole size
+/// at the end of the check of files not yet downloaded.
+fn selected_bytes(stats: &librqbit::TorrentStats, plan: &Plan) -> Option<u64> {
+    if stats.file_progress.len() != plan.paths.len() {
+        return None;
+    }
+    let bytes = stats
+        .file_progress
+        .iter()
+        .zip(&plan.paths)
+        .filter(|(_, path)| path.is_some())
+        .map(|(bytes, _)| bytes)
+        .sum();
+    Some(bytes)
 }
 
 /// The `tr=` trackers of a magnet link, kept when the torrent is added

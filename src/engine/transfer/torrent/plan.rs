@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use super::names;
 use crate::engine::error::TorrentError;
 use crate::engine::job::SavedFile;
 use crate::engine::naming;
@@ -108,10 +109,16 @@ pub(crate) fn plan(
             count: listed.len(),
         });
     }
+    let refused = |components: &[String]| {
+        names::refusal(components).map_or(Ok(()), |why| {
+            Err(TorrentError::Refused {
+                path: components.join("/"),
+                why,
+            })
+        })
+    };
     for file in listed {
-        if file.components.is_empty() || !file.components.iter().all(|c| safe(c)) {
-            return Err(TorrentError::UnsafePath(file.components.join("/")));
-        }
+        refused(&file.components)?;
     }
     let (root, name, saved) = match listed {
         [one] => {
@@ -125,9 +132,7 @@ pub(crate) fn plan(
         }
         _ => {
             let name = name.unwrap_or_default().to_string();
-            if !safe(&name) {
-                return Err(TorrentError::UnsafePath(name));
-            }
+            refused(std::slice::from_ref(&name))?;
             let folder = dir.join(naming::candidate(&name, k));
             (folder.clone(), name, folder)
         }
@@ -162,21 +167,6 @@ pub(crate) fn plan(
         files,
         total,
     })
-}
-
-/// Whether one path component passes fanout's name rules unchanged: not
-/// empty, `.` or `..`, no separator or control character, no reserved
-/// device name, not over-long. The characters only Windows forbids
-/// (`:`, `?`…) pass here, where they are written as they are.
-fn safe(component: &str) -> bool {
-    let windows_only: String = component
-        .chars()
-        .map(|c| match c {
-            '<' | '>' | ':' | '"' | '|' | '?' | '*' => '_',
-            c => c,
-        })
-        .collect();
-    naming::sanitize(component).as_deref() == Some(windows_only.as_str())
 }
 
 #[cfg(test)]
@@ -227,10 +217,13 @@ mod tests {
     fn hostile_paths_are_refused() {
         for bad in ["../x", "sub/../../x", "con.txt", ".", "a\u{1}b"] {
             let r = plan(Path::new("/d"), Some("set"), &listed(&["ok", bad]), None, 0);
-            assert!(matches!(r, Err(TorrentError::UnsafePath(_))), "{bad}");
+            assert!(
+                matches!(r, Err(TorrentError::Refused { ref path, .. }) if path == bad),
+                "{bad}"
+            );
         }
         let r = plan(Path::new("/d"), Some(".."), &listed(&["a", "b"]), None, 0);
-        assert!(matches!(r, Err(TorrentError::UnsafePath(_))));
+        assert!(matches!(r, Err(TorrentError::Refused { .. })));
     }
 
     #[test]
