@@ -177,10 +177,13 @@ impl FanoutApp {
                 std::thread::spawn(move || {
                     let mut text = String::new();
                     for p in paths {
-                        // A dropped `.torrent` is a download of its own
-                        // (its path); other files are lists of URLs.
+                        // A dropped `.torrent` or metalink is a download
+                        // of its own (its path); other files are lists of
+                        // URLs.
                         let path = p.to_string_lossy();
-                        if crate::engine::is_torrent_source(&path) {
+                        if crate::engine::is_torrent_source(&path)
+                            || crate::engine::metalink::is_metalink_name(&path)
+                        {
                             text.push_str(&path);
                             text.push('\n');
                         } else if let Some(t) = crate::input::read_list(&p) {
