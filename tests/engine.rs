@@ -1626,13 +1626,25 @@ fn a_refused_connection_goes_to_the_next_mirror_without_retrying(kind: BackendKi
     assert!(results[0].is_ok(), "{kind:?}: {:?}", results[0].outcome);
     let retries = events
         .iter()
-        .filter(|e| matches!(e, Event::Note { note: Note::Retry { .. }, .. }))
+        .filter(|e| {
+            matches!(
+                e,
+                Event::Note {
+                    note: Note::Retry { .. },
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(retries, 0, "{kind:?}: the refused server was retried");
     assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, Event::Note { note: Note::Mirror { .. }, .. })),
+        events.iter().any(|e| matches!(
+            e,
+            Event::Note {
+                note: Note::Mirror { .. },
+                ..
+            }
+        )),
         "{kind:?}: no note of the switch"
     );
 }

@@ -147,9 +147,12 @@ fn names_outside_the_folder_refuse_the_metalink() {
     assert_eq!(parse(doc.as_bytes()).unwrap()[0].name, "dir/sub/a.iso");
 }
 
+/// What a case's error must be.
+type Expect = fn(&MetalinkError) -> bool;
+
 #[test]
 fn documents_that_are_not_metalinks_say_why() {
-    let cases: [(&str, fn(&MetalinkError) -> bool); 9] = [
+    let cases: [(&str, Expect); 9] = [
         ("", |e| matches!(e, MetalinkError::Xml(_))),
         ("<metalink><file name=\"a\">", |e| {
             matches!(e, MetalinkError::Xml(_))
