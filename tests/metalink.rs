@@ -248,3 +248,37 @@ fn add_metalink_over_the_rpc_answers_a_gid_per_file_that_completes() {
         "{e}"
     );
 }
+
+/// The add dialog takes a metalink's path and a metalink's URL typed in
+/// it: each file of both is a row that downloads, from its good mirror.
+#[test]
+fn the_add_dialog_queues_the_files_of_a_metalink_path_and_url() {
+    use support::gui::{Setup, add_urls, all_done, step_until};
+    let server = TestServer::start();
+    let (size, path) = (60_000, "/d/disk.img");
+    let expected = body_for(path, size);
+    let setup = Setup::new();
+    let local = setup.config.path().join("disk.meta4");
+    std::fs::write(&local, meta4(&server, path, size, &sha256_hex(&expected))).unwrap();
+    let remote = format!(
+        r#"<metalink version="3.0" xmlns="http://www.metalinker.org/"><files>
+  <file name="w1.bin"><resources><url type="http">{}</url></resources></file>
+  <file name="w2.bin"><resources><url type="http" preference="1">{}</url><url type="http" preference="9">{}</url></resources></file>
+</files></metalink>"#,
+        server.url("/d/w1.bin?size=3000"),
+        server.url("/d/w2.bin?size=4000"),
+        server.url("/d/w2.bin?status=404"),
+    );
+    let remote = format!("{}/files.metalink", serve_text(remote));
+    let mut harness = setup.harness();
+    add_urls(&mut harness, &format!("{}\n{remote}", local.display()));
+    step_until(&mut harness, "the metalinks' three files", all_done(3));
+    let dir = setup.downloads.path();
+    assert_eq!(support::files_in(dir), ["disk.img", "w1.bin", "w2.bin"]);
+    assert_eq!(std::fs::read(dir.join("disk.img")).unwrap(), expected);
+    assert_eq!(
+        std::fs::read(dir.join("w2.bin")).unwrap(),
+        body_for("/d/w2.bin", 4000)
+    );
+    assert_eq!(harness.state().core().model.counts().done, 3);
+}

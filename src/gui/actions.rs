@@ -201,7 +201,16 @@ impl FanoutApp {
 
     /// Queues the URLs. With no engine running nothing is lost: they go
     /// back into the add dialog, and the status bar says why.
-    fn add_urls(&mut self, urls: Vec<(String, Options)>) {
+    pub(super) fn add_urls(&mut self, mut urls: Vec<(String, Options)>) {
+        // A metalink on the web is its files, once fetched.
+        let remote = super::metalinks::take_remote(&mut urls);
+        if !remote.is_empty() {
+            let fetch = super::metalinks::fetch(remote, None, self.ctx.clone());
+            self.metalinks.push(fetch);
+        }
+        if urls.is_empty() {
+            return;
+        }
         if self.shows_server() {
             return self.add_to_server(urls);
         }
