@@ -35,6 +35,8 @@ use crate::engine::{
 use crate::i18n::{self, tr};
 use crate::pattern::{self, PatternError};
 
+pub mod metalink;
+
 /// What the option errors list as the words a line may have.
 const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH, duration=TIME, select=LIST, seed-ratio=R, seed-time=MINUTES, bt-tracker=URL, upload-limit=RATE, peer=HOST:PORT or pause-metadata";
 
@@ -359,6 +361,17 @@ pub fn check_line(line: &str, cap: usize) -> LineCheck {
         Ok(split) => split,
         Err(e) => return LineCheck::Bad(i18n::option_error(&e)),
     };
+    // A metalink on this machine is its files.
+    if let Some(path) = metalink::local_path(line) {
+        return match metalink::read(&path) {
+            Ok(files) if files.len() > cap => LineCheck::Bad(i18n::pattern_error(&PatternError::TooMany {
+                count: files.len() as u128,
+                cap,
+            })),
+            Ok(files) => LineCheck::Ok(files.len() as u128),
+            Err(e) => LineCheck::Bad(i18n::metalink_error(&e)),
+        };
+    }
     let n = match pattern::count(line) {
         Ok(n) => n,
         Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
@@ -404,6 +417,10 @@ pub fn take_valid(text: &str, cap: usize) -> (Vec<(String, Options)>, String) {
         match check_line(line, cap) {
             LineCheck::Ok(_) => {
                 if let Ok((pattern, options)) = split_line(line) {
+                    if let Some(files) = metalink::local_path(pattern).and_then(|p| metalink::read(&p).ok()) {
+                        urls.extend(metalink::downloads(&files, &options));
+                        continue;
+                    }
                     let expanded = pattern::expand(pattern, cap).unwrap_or_default();
                     urls.extend(expanded.into_iter().map(|u| (u, options.clone())));
                 }

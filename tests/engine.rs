@@ -1609,3 +1609,43 @@ fn a_file_comes_from_its_next_mirror_when_the_first_fails(kind: BackendKind) {
     assert_eq!(files_in(dir.path()), ["a.bin"]);
 }
 each_backend!(a_file_comes_from_its_next_mirror_when_the_first_fails, 2);
+
+/// A server that refuses connections while a mirror waits is left at
+/// once, as aria2 goes to its next URI: its retries (five, ~30 s with the
+/// default delays) are for a file with nowhere else to go.
+fn a_refused_connection_goes_to_the_next_mirror_without_retrying(kind: BackendKind) {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/m/a.bin", listener.local_addr().unwrap())
+    };
+    let mut job = Job::new(refused, dir.path());
+    job.mirrors = vec![server.url("/m/a.bin?size=5000")];
+    let (results, events) = run_jobs(config(kind), vec![job]);
+    assert!(results[0].is_ok(), "{kind:?}: {:?}", results[0].outcome);
+    let retries = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::Note {
+                    note: Note::Retry { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(retries, 0, "{kind:?}: the refused server was retried");
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::Note {
+                note: Note::Mirror { .. },
+                ..
+            }
+        )),
+        "{kind:?}: no note of the switch"
+    );
+}
+each_backend!(a_refused_connection_goes_to_the_next_mirror_without_retrying, 2);

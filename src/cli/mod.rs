@@ -20,6 +20,7 @@ use crate::input::{self, Options};
 
 mod download;
 pub mod manual;
+mod metalink;
 mod net;
 pub mod serve;
 mod torrent;
@@ -90,9 +91,13 @@ impl OpenArgs {
                 Err(_) => Some(PathBuf::from(arg)).filter(|p| p.is_file()),
             };
             match file {
-                // A `.torrent` is a download, not a list: its absolute path
-                // is the line, for a window or service started elsewhere.
-                Some(path) if crate::engine::is_torrent_source(&path.to_string_lossy()) => {
+                // A `.torrent` (or a metalink) is a download, not a list: its
+                // absolute path is the line, for a window or service
+                // started elsewhere.
+                Some(path)
+                    if crate::engine::is_torrent_source(&path.to_string_lossy())
+                        || crate::engine::metalink::is_metalink_name(&path.to_string_lossy()) =>
+                {
                     let path = std::path::absolute(&path)
                         .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
                     lines.push(path.to_string_lossy().into_owned());
@@ -159,8 +164,9 @@ pub enum EngineArg {
     seq 1 64 | sed 's|^|https://host/13052/|; s|$|.jpg|' | fanout get -i - --json\n  \
     fanout get 'magnet:?xt=urn:btih:...' --select 1,3-4 --seed-ratio 1.0")]
 pub struct GetArgs {
-    /// URLs to download: http(s) URLs, magnet: links and .torrent files
-    /// (a path, or a URL that serves one).
+    /// URLs to download: http(s) URLs, magnet: links, .torrent files (a
+    /// path, or a URL that serves one) and metalinks (.meta4 or .metalink:
+    /// a path or an http(s) URL; each file in it is a download).
     pub urls: Vec<String>,
     /// Read URLs from FILE, one per line (blank lines and # comments are
     /// skipped); `-` reads standard input. May be given more than once.
@@ -360,6 +366,7 @@ impl GetArgs {
             };
             urls.extend(parse_url_list(&text).map_err(|(n, e)| UsageError(format!("{name} line {n}: {e}")))?);
         }
+        let mut urls = metalink::expand(urls)?;
         if urls.is_empty() {
             return Err(UsageError(
                 "no URLs given: pass them as arguments or with -i FILE".into(),

@@ -9,7 +9,8 @@
 //! The rooms, each importing only those above it in this list (a test
 //! checks there is no cycle): `netrc` → `auth` → `proxy` → `rules`, `sort` →
 //! `config`, `cookies`, `error`, `headers`, `bt`,
-//! `job`, `limit`, `naming`, `hash` (leaves) → `http` → `part` (part file,
+//! `job`, `limit`, `naming`, `hash` (leaves), `metalink` (after `job`) →
+//! `http` → `part` (part file,
 //! control file, resume lookup) → `queue` (tasks and their controls) →
 //! `report` (listener, clock, connection budget, cookie jar) → `attempt`
 //! (what a try produced, settled into the queue) → `io` (the shared
@@ -31,6 +32,7 @@ pub mod http;
 mod io;
 pub mod job;
 pub mod limit;
+pub mod metalink;
 pub mod naming;
 mod net;
 pub mod netrc;

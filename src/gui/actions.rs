@@ -177,10 +177,13 @@ impl FanoutApp {
                 std::thread::spawn(move || {
                     let mut text = String::new();
                     for p in paths {
-                        // A dropped `.torrent` is a download of its own
-                        // (its path); other files are lists of URLs.
+                        // A dropped `.torrent` or metalink is a download
+                        // of its own (its path); other files are lists of
+                        // URLs.
                         let path = p.to_string_lossy();
-                        if crate::engine::is_torrent_source(&path) {
+                        if crate::engine::is_torrent_source(&path)
+                            || crate::engine::metalink::is_metalink_name(&path)
+                        {
                             text.push_str(&path);
                             text.push('\n');
                         } else if let Some(t) = crate::input::read_list(&p) {
@@ -198,7 +201,16 @@ impl FanoutApp {
 
     /// Queues the URLs. With no engine running nothing is lost: they go
     /// back into the add dialog, and the status bar says why.
-    fn add_urls(&mut self, urls: Vec<(String, Options)>) {
+    pub(super) fn add_urls(&mut self, mut urls: Vec<(String, Options)>) {
+        // A metalink on the web is its files, once fetched.
+        let remote = super::metalinks::take_remote(&mut urls);
+        if !remote.is_empty() {
+            let fetch = super::metalinks::fetch(remote, None, self.ctx.clone());
+            self.metalinks.push(fetch);
+        }
+        if urls.is_empty() {
+            return;
+        }
         if self.shows_server() {
             return self.add_to_server(urls);
         }

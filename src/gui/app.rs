@@ -77,6 +77,7 @@ impl FanoutApp {
             selection: Selection::default(),
             folder_pick: None,
             dropped: None,
+            metalinks: Vec::new(),
             notice: None,
             tab: Tab::default(),
             filter: Default::default(),
@@ -188,7 +189,12 @@ impl FanoutApp {
                     ));
                 }
             }
-            let (urls, bad) = add::take_valid(&h.lines.join("\n"), ADD_CAP);
+            let (mut urls, bad) = add::take_valid(&h.lines.join("\n"), ADD_CAP);
+            let remote = super::metalinks::take_remote(&mut urls);
+            if !remote.is_empty() {
+                let fetch = super::metalinks::fetch(remote, h.dir.clone(), self.ctx.clone());
+                self.metalinks.push(fetch);
+            }
             if !urls.is_empty() {
                 self.add_urls_into(urls, h.dir);
             }
@@ -327,8 +333,28 @@ impl FanoutApp {
         }
     }
 
-    /// Results of background helpers (folder dialog, dropped files).
+    /// Results of background helpers (folder dialog, dropped files,
+    /// metalinks fetched).
     pub(super) fn poll_helpers(&mut self) {
+        let mut fetched = Vec::new();
+        self.metalinks.retain(|rx| match rx.try_recv() {
+            Ok(f) => {
+                fetched.push(f);
+                false
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => true,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => false,
+        });
+        for f in fetched {
+            if let Some(e) = f.errors.first() {
+                self.notify(crate::i18n::metalink_error(e));
+            }
+            match f.dir {
+                Some(dir) if !f.urls.is_empty() => self.add_urls_into(f.urls, Some(dir)),
+                _ if !f.urls.is_empty() => self.add_urls(f.urls),
+                _ => {}
+            }
+        }
         if let Some(pick) = &self.folder_pick
             && let Ok(choice) = pick.rx.try_recv()
         {
@@ -423,7 +449,10 @@ impl eframe::App for FanoutApp {
             self.batch_ended(&end);
         }
         self.update_title(ctx);
-        let busy = self.core().model.in_flight() > 0 || self.folder_pick.is_some() || self.dropped.is_some();
+        let busy = self.core().model.in_flight() > 0
+            || self.folder_pick.is_some()
+            || self.dropped.is_some()
+            || !self.metalinks.is_empty();
         if busy && !self.hidden() {
             // The timeline's running bars grow with the clock, not with events.
             let tick = if self.tab == Tab::Timeline {

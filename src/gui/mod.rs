@@ -34,6 +34,7 @@ pub mod filter;
 mod first_run;
 mod keys;
 mod login;
+mod metalinks;
 mod platform;
 mod preferences;
 mod results;
@@ -255,6 +256,8 @@ pub struct FanoutApp {
     selection: Selection,
     folder_pick: Option<FolderPick>,
     dropped: Option<mpsc::Receiver<String>>,
+    /// Metalinks on the web being fetched, each add's on its own.
+    metalinks: Vec<mpsc::Receiver<metalinks::Fetched>>,
     /// A message for the status bar.
     notice: Option<Notice>,
     pub tab: Tab,

@@ -324,6 +324,42 @@ pub fn option_error(e: &OptionError) -> String {
     }
 }
 
+/// Why a metalink could not be read, fetched or understood.
+pub fn metalink_error(e: &crate::input::metalink::LoadError) -> String {
+    use crate::engine::metalink::MetalinkError as M;
+    use crate::input::metalink::LoadError;
+    let (place, why) = match e {
+        LoadError::Read { place, error } => (place, error.clone()),
+        LoadError::Metalink { place, error } => (
+            place,
+            match error {
+                M::Xml(e) => tr!(MetalinkXml, e = e),
+                M::NotMetalink(root) => tr!(MetalinkNotMetalink, root = root),
+                M::NoFile => tr!(MetalinkNoFile).to_string(),
+                M::NoName => tr!(MetalinkNoName).to_string(),
+                M::UnsafeName(name) => tr!(MetalinkUnsafeName, name = format!("{name:?}")),
+                M::NoUrl { name } => tr!(MetalinkNoUrl, name = format!("{name:?}")),
+                M::BadHash { name, hash } => {
+                    tr!(
+                        MetalinkBadHash,
+                        name = format!("{name:?}"),
+                        hash = format!("{hash:?}")
+                    )
+                }
+                M::BadSize { name, size } => {
+                    tr!(
+                        MetalinkBadSize,
+                        name = format!("{name:?}"),
+                        size = format!("{size:?}")
+                    )
+                }
+                M::TooBig(bytes) => tr!(MetalinkTooBig, bytes = bytes),
+            },
+        ),
+    };
+    tr!(MetalinkPlace, place = place, error = why)
+}
+
 pub fn pattern_error(e: &PatternError) -> String {
     match e {
         PatternError::Backwards { group, from, to } => {

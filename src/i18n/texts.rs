@@ -129,6 +129,16 @@ catalogue! {
     Sha256Field: "SHA-256 (optional, for one URL)", "SHA-256（可选，仅限一个网址）";
     Sha256Hint: "64 hex digits, as sha256sum prints them", "64 位十六进制数字，与 sha256sum 的输出相同";
     ShaOneFile: "a SHA-256 checks one file, and there are {n} URLs", "一个 SHA-256 只能校验一个文件，而这里有 {n} 个网址";
+    MetalinkPlace: "{place}: {error}", "读取 {place}：{error}";
+    MetalinkXml: "not a metalink: the XML could not be read ({e})", "不是 metalink：无法读取其 XML（{e}）";
+    MetalinkNotMetalink: "not a metalink: the document is <{root}>, not <metalink>", "不是 metalink：文档是 <{root}>，不是 <metalink>";
+    MetalinkNoFile: "the metalink lists no file", "该 metalink 没有列出任何文件";
+    MetalinkNoName: "the metalink has a file without a name", "该 metalink 有一个没有名称的文件";
+    MetalinkUnsafeName: "refused: the metalink names a file outside its folder: {name}", "已拒绝：该 metalink 指向其文件夹之外的文件：{name}";
+    MetalinkNoUrl: "the metalink's file {name} has no http(s) URL to download it from", "该 metalink 的文件 {name} 没有可下载的 http(s) 网址";
+    MetalinkBadHash: "the metalink's file {name} has a SHA-256 that is not 64 hex digits: {hash}", "该 metalink 的文件 {name} 的 SHA-256 不是 64 位十六进制数：{hash}";
+    MetalinkBadSize: "the metalink's file {name} has a size that is not a number: {size}", "该 metalink 的文件 {name} 的大小不是数字：{size}";
+    MetalinkTooBig: "the metalink is too big ({bytes} bytes): a metalink is at most 4 MiB", "该 metalink 太大（{bytes} 字节）：metalink 最大为 4 MiB";
     ShaOneFileLine: "a SHA-256 checks one file, and this line makes {n} URLs", "一个 SHA-256 只能校验一个文件，而这一行会生成 {n} 个网址";
     AddToQueue: "Add to queue", "加入队列";
     AddedSome: "Added {n}. The lines left here were not added: fix them or close the dialog.", "已添加 {n} 个。留在这里的行没有添加：请修改或关闭对话框。";

@@ -240,6 +240,18 @@ impl Desk {
                 let add = bt::read_add_torrent(p, &global.dir)?;
                 self.added(host, add, p.get(3))
             }
+            Method::AddMetalink => {
+                let global = host.global();
+                let adds = super::metalink::read_add_metalink(p, &global.dir)?;
+                let position = p.get(2).and_then(Value::as_i64);
+                let mut gids = Vec::with_capacity(adds.len());
+                for (i, add) in adds.into_iter().enumerate() {
+                    // One after another from `position`, in the metalink's order.
+                    let at = position.map(|pos| json!(pos.max(0) + i as i64));
+                    gids.push(self.added(host, add, at.as_ref())?);
+                }
+                Ok(Value::Array(gids))
+            }
             Method::TellStatus => {
                 let d = self.find(host, p)?;
                 Ok(d.to_json(&self.gids, keys(p.get(1))?.as_deref()))

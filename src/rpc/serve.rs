@@ -318,9 +318,6 @@ fn plan_call(
             "enabledFeatures": ["BitTorrent", "HTTPS", "Async DNS", "GZip", "fanout"],
         }))),
         Method::GetSessionInfo => ready(Ok(json!({"sessionId": shared.session}))),
-        Method::AddMetalink => ready(Err(RpcError::failed(
-            "fanout fetches HTTP(S) and BitTorrent: metalinks are not supported",
-        ))),
         Method::Shutdown | Method::ForceShutdown => ready(Err(RpcError::failed(
             "fanout is not shut down over RPC: close its window",
         ))),

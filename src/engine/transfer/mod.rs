@@ -165,7 +165,11 @@ async fn tries(
     let mut n = 0;
     loop {
         let mut a = attempt(client, config, room, task, resume.take()).await;
-        let again = a.retryable() && !reporter.stopping() && !task.ctl.halted();
+        // A server that cannot be reached while another URL of the file
+        // waits: that one now, as aria2 goes to its next URI, not after
+        // every retry here.
+        let to_mirror = matches!(&a.outcome, Err(FetchError::Connect(_))) && !task.mirrors.is_empty();
+        let again = a.retryable() && !to_mirror && !reporter.stopping() && !task.ctl.halted();
         let (Some(delay), Err(e)) = (again.then(|| delays.next()).flatten(), &a.outcome) else {
             // Done, or failed for good: the bytes stay with the attempt (a
             // pause resumes them).
