@@ -435,8 +435,22 @@ impl Desk {
     }
 
     /// A download added (`addUri`, `addTorrent`), put at `position`: its gid.
+    /// A gid the client chose (`gid`) is taken as aria2 takes it, or the
+    /// download is refused (aria2 1.36 logs these words and answers "No
+    /// URI to download."; the client is told why here).
     fn added(&mut self, host: &mut dyn Host, add: Add, position: Option<&Value>) -> Result<Value, RpcError> {
+        let chosen = match &add.gid {
+            Some(gid) => Some(
+                self.gids
+                    .check(gid, |i| host.download(i).is_some())
+                    .map_err(|e| RpcError::failed(e.to_string()))?,
+            ),
+            None => None,
+        };
         let index = host.add(add).map_err(RpcError::failed)?;
+        if let Some(n) = chosen {
+            self.gids.choose(index, n);
+        }
         if let Some(pos) = position.and_then(Value::as_i64) {
             host.move_to(index, Place::FromStart(pos.max(0)));
         }

@@ -26,6 +26,8 @@ pub struct Add {
     pub paused: bool,
     /// Options that were given and are not used.
     pub ignored: Vec<String>,
+    /// The gid the client chose (`gid`), as given: checked when added.
+    pub gid: Option<String>,
 }
 
 /// An option's value as text: aria2 takes strings, clients also send
@@ -132,6 +134,7 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
         },
         paused: false,
         ignored: Vec::new(),
+        gid: None,
     };
     let (mut split, mut per_server) = (None, None);
     for (key, v) in o {
@@ -176,6 +179,7 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
                 }
             }
             "pause" => add.paused = text(key, v)? == "true",
+            "gid" => add.gid = Some(text(key, v)?),
             _ => {
                 if !torrent_option(key, v, &mut add.options.torrent)? {
                     add.ignored.push(key.clone());
