@@ -141,3 +141,55 @@ fn a_download_takes_the_gid_the_client_chose(rpc: &Rpc) {
 }
 each_rpc!(a_download_takes_the_gid_the_client_chose);
 
+/// What a call did is in the answer of the next one, twenty times of
+/// twenty: a download just added is in one of the three lists, one just
+/// paused says `paused`, one just removed says `removed` and its result
+/// can be removed at once.
+fn a_change_is_visible_in_the_next_call(rpc: &Rpc) {
+    let server = TestServer::start();
+    let listed = |gid: &str| -> usize {
+        let mut n = 0;
+        for (method, params) in [
+            ("aria2.tellActive", vec![json!(["gid"])]),
+            ("aria2.tellWaiting", vec![json!(0), json!(1000), json!(["gid"])]),
+            ("aria2.tellStopped", vec![json!(0), json!(1000), json!(["gid"])]),
+        ] {
+            let list = rpc.call(method, params).unwrap();
+            n += list
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["gid"] == gid)
+                .count();
+        }
+        n
+    };
+    let mut seen = [0; 4];
+    for i in 0..20 {
+        // Each call comes while the download waits for the server's
+        // answer (as a client's calls right after adding do), and it is
+        // slow enough to be running through every call below.
+        let url = server.url(&format!("/seen/{i}.bin?size=4000000&pace=100&latency=300"));
+        let gid = rpc.add(json!([url]), json!({})).unwrap();
+        seen[0] += usize::from(listed(&gid) == 1);
+        assert_eq!(rpc.call("aria2.pause", vec![json!(gid)]).unwrap(), json!(gid));
+        seen[1] += usize::from(rpc.status(&gid) == "paused");
+        assert_eq!(rpc.call("aria2.unpause", vec![json!(gid)]).unwrap(), json!(gid));
+        rpc.wait_status(&gid, "active");
+        assert_eq!(rpc.call("aria2.remove", vec![json!(gid)]).unwrap(), json!(gid));
+        seen[2] += usize::from(rpc.status(&gid) == "removed");
+        let dropped = rpc.call("aria2.removeDownloadResult", vec![json!(gid)]);
+        seen[3] += usize::from(dropped == Ok(json!("OK")));
+        // Gone from the results either way before the next try.
+        if dropped.is_err() {
+            rpc.wait_status(&gid, "removed");
+            rpc.call("aria2.removeDownloadResult", vec![json!(gid)]).unwrap();
+        }
+    }
+    assert_eq!(
+        seen, [20; 4],
+        "of 20: listed once after addUri, paused after pause, removed after remove, result removable"
+    );
+}
+each_rpc!(a_change_is_visible_in_the_next_call);
+

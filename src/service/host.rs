@@ -9,10 +9,14 @@ use serde_json::Value;
 
 use super::Downloads;
 use super::model::TaskState;
-use crate::engine::{Event, Note, Place};
+use crate::engine::{Event, Note, Phase, Place};
 use crate::i18n::tr;
 use crate::rpc::{Add, Call, Download, Global, GlobalChange, Host, RpcError, Status};
 use crate::settings::{EngineChoice, Settings};
+
+/// How long `addUri` waits at most for a free connection to take its
+/// download (a worker takes it within a millisecond or two).
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The parts of a face the RPC's calls read and change.
 pub struct Owner<'a> {
@@ -30,6 +34,39 @@ impl Owner<'_> {
         let answer = desk.answer(self, call);
         self.downloads.desk = desk;
         answer
+    }
+
+    /// A download not ended in the list, as the engine has it the moment
+    /// this is asked: a pause, resume or cancel a call just made shows in
+    /// the next call's answer, as in aria2 (the list learns it from the
+    /// engine's events a moment later).
+    fn unended_status(&self, index: usize, state: &TaskState) -> Status {
+        let phase = self.downloads.engine.as_ref().and_then(|e| e.phase(index));
+        match (phase, state) {
+            (Some(Phase::Waiting), _) => Status::Waiting,
+            (Some(Phase::Held | Phase::Pausing), _) => Status::Paused,
+            (Some(Phase::Cancelling | Phase::Ended { cancelled: true }), _) => Status::Removed,
+            (Some(Phase::Running), _) => Status::Active,
+            // Ended and not yet said so (or no engine): the list's word.
+            (_, TaskState::Queued) => Status::Waiting,
+            (_, TaskState::Paused | TaskState::Pausing) => Status::Paused,
+            (_, TaskState::Cancelling) => Status::Removed,
+            _ => Status::Active,
+        }
+    }
+
+    /// A download just queued over the RPC starts before the call is
+    /// answered when a connection is free, as aria2 starts it before it
+    /// answers `addUri`: so the next call lists it as active, and a client
+    /// reading `tellActive`, then `tellWaiting`, finds it in one of them.
+    fn wait_for_start(&self, index: usize) {
+        let Some(engine) = &self.downloads.engine else {
+            return;
+        };
+        let deadline = Instant::now() + START_WAIT;
+        while engine.phase(index) == Some(Phase::Waiting) && engine.has_room() && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
     }
 
     /// `changeGlobalOption`'s changes, in the settings the engine runs by.
@@ -62,16 +99,10 @@ impl Host for Owner<'_> {
     fn download(&self, index: usize) -> Option<Download> {
         let row = self.downloads.model.rows.get(index)?;
         let (status, error) = match &row.state {
-            TaskState::Queued => (Status::Waiting, None),
-            TaskState::Running
-            | TaskState::Seeding
-            | TaskState::Retrying { .. }
-            | TaskState::Pausing
-            | TaskState::Cancelling => (Status::Active, None),
-            TaskState::Paused => (Status::Paused, None),
             TaskState::Done => (Status::Complete, None),
             TaskState::Failed(e) => (Status::Error, Some(e.clone())),
             TaskState::Cancelled => (Status::Removed, None),
+            state => (self.unended_status(index, state), None),
         };
         Some(Download {
             index,
@@ -129,6 +160,7 @@ impl Host for Owner<'_> {
         if ask && !add.paused && d.model.rows[index].state == TaskState::Paused {
             d.arrived.push(index);
         }
+        self.wait_for_start(index);
         Ok(index)
     }
 
