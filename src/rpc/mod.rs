@@ -96,6 +96,18 @@ pub(crate) struct Shared {
     hosts: Vec<String>,
     /// The calls refused, also read through [`Server::refusals`].
     door: Arc<refusals::Door>,
+    /// Where `aria2.shutdown` and `forceShutdown` go, for
+    /// an owner that ends on them (`fanout serve`); `None`: refused.
+    shutdown: Option<crossbeam_channel::Sender<Shutdown>>,
+}
+
+/// A client asked the owner to end (`aria2.shutdown`, `forceShutdown`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// As SIGTERM: running downloads pause and keep their bytes first.
+    Graceful,
+    /// At once: no wait for running downloads to pause.
+    Force,
 }
 
 /// A running server. Dropping it stops listening and closes its
@@ -130,6 +142,20 @@ impl Server {
         owner: crossbeam_channel::Sender<Request>,
         wake: Waker,
     ) -> Result<Server, StartError> {
+        Server::start_ending(listen, secret, session, owner, wake, None)
+    }
+
+    /// [`Server::start`] for an owner that ends when a client asks
+    /// (`aria2.shutdown`): the request goes to `shutdown` once its answer
+    /// is on its way.
+    pub fn start_ending(
+        listen: &Listen,
+        secret: &str,
+        session: String,
+        owner: crossbeam_channel::Sender<Request>,
+        wake: Waker,
+        shutdown: Option<crossbeam_channel::Sender<Shutdown>>,
+    ) -> Result<Server, StartError> {
         if secret.is_empty() {
             return Err(StartError::EmptySecret);
         }
@@ -145,6 +171,7 @@ impl Server {
             session,
             hosts: listen.extra.iter().map(|ip| ip.to_string()).collect(),
             door: door.clone(),
+            shutdown,
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()
