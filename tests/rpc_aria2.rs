@@ -193,3 +193,37 @@ fn a_change_is_visible_in_the_next_call(rpc: &Rpc) {
 }
 each_rpc!(a_change_is_visible_in_the_next_call);
 
+/// A download added paused has not tried its URI yet (`waiting`) and has
+/// no file yet (`path` is empty); once it runs, its URI is `used` and its
+/// file named.
+fn a_download_that_never_started_has_no_file_and_an_untried_uri(rpc: &Rpc) {
+    let server = TestServer::start();
+    let url = server.url("/never/a.bin?size=4000000&pace=100");
+    let gid = rpc.add(json!([url]), json!({"pause": "true"})).unwrap();
+    assert_eq!(
+        rpc.call("aria2.getUris", vec![json!(gid)]).unwrap(),
+        json!([{"uri": url, "status": "waiting"}])
+    );
+    let files = rpc.call("aria2.getFiles", vec![json!(gid)]).unwrap();
+    assert_eq!(files[0]["path"], "", "{files}");
+    rpc.call("aria2.unpause", vec![json!(gid)]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = rpc
+            .call("aria2.tellStatus", vec![json!(gid), json!(["completedLength"])])
+            .unwrap();
+        if s["completedLength"] != "0" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        rpc.call("aria2.getUris", vec![json!(gid)]).unwrap(),
+        json!([{"uri": url, "status": "used"}])
+    );
+    let files = rpc.call("aria2.getFiles", vec![json!(gid)]).unwrap();
+    assert!(files[0]["path"].as_str().unwrap().ends_with("a.bin"), "{files}");
+    rpc.call("aria2.forceRemove", vec![json!(gid)]).unwrap();
+}
+each_rpc!(a_download_that_never_started_has_no_file_and_an_untried_uri);

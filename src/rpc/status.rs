@@ -39,6 +39,8 @@ pub struct Download {
     /// Which of aria2's downloads this is: a magnet is two once its
     /// metadata is known (see [`Part`]).
     pub part: Part,
+    /// A worker took it at some time (else its URI is still `waiting`).
+    pub started: bool,
 }
 
 /// aria2 downloads a magnet as two downloads: its metadata (the gid
@@ -253,7 +255,8 @@ impl Download {
 
     /// `getUris`: the URL in use, then the mirrors not tried.
     pub fn uris(&self) -> Value {
-        let mut uris = vec![json!({"uri": self.url, "status": "used"})];
+        let first = if self.started { "used" } else { "waiting" };
+        let mut uris = vec![json!({"uri": self.url, "status": first})];
         for m in &self.options.mirrors {
             uris.push(json!({"uri": m, "status": "waiting"}));
         }
@@ -333,6 +336,7 @@ mod tests {
             torrent: None,
             swarm: None,
             part: Part::Task,
+            started: true,
         };
         let gids = Gids {
             base: 0x0123456789ab0000,

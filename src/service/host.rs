@@ -104,6 +104,7 @@ impl Host for Owner<'_> {
             TaskState::Cancelled => (Status::Removed, None),
             state => (self.unended_status(index, state), None),
         };
+        let started = row.worker.is_some() || row.bytes > 0 || row.path.is_some() || status.stopped();
         Some(Download {
             index,
             url: row.url.clone(),
@@ -113,13 +114,16 @@ impl Host for Owner<'_> {
             done: row.bytes,
             speed: row.speed(Instant::now()) as u64,
             connections: row.connections,
-            path: Some(row.destination()),
+            // Before it starts, aria2 knows a file's name only when the
+            // client gave one (`out`).
+            path: (started || row.options.name.is_some()).then(|| row.destination()),
             error,
             options: row.options.clone(),
             rank: row.rank,
             torrent: row.torrent.clone(),
             swarm: row.swarm.clone(),
             part: crate::rpc::status::Part::Task,
+            started,
         })
     }
 
