@@ -227,3 +227,108 @@ fn a_download_that_never_started_has_no_file_and_an_untried_uri(rpc: &Rpc) {
     rpc.call("aria2.forceRemove", vec![json!(gid)]).unwrap();
 }
 each_rpc!(a_download_that_never_started_has_no_file_and_an_untried_uri);
+/// `changeGlobalOption` applies what it answers `OK` to: a default speed
+/// limit for new downloads (`max-download-limit`) that they report and
+/// keep to, and `save-session`, which `saveSession` then writes in aria2's
+/// format. fanout refuses by name an option it does not apply.
+fn global_options_are_applied_or_refused(rpc: &Rpc) {
+    let server = TestServer::start();
+    let ok = |o: Value| rpc.call("aria2.changeGlobalOption", vec![o]);
+    assert_eq!(ok(json!({"max-download-limit": "10000"})).unwrap(), "OK");
+    let g = rpc.call("aria2.getGlobalOption", vec![]).unwrap();
+    assert_eq!(g["max-download-limit"], "10000");
+    let gid = rpc
+        .add(json!([server.url("/limit/a.bin?size=1000000")]), json!({}))
+        .unwrap();
+    let o = rpc.call("aria2.getOption", vec![json!(gid)]).unwrap();
+    assert_eq!(o["max-download-limit"], "10000");
+    std::thread::sleep(Duration::from_millis(1500));
+    let s = rpc
+        .call(
+            "aria2.tellStatus",
+            vec![json!(gid), json!(["completedLength", "status"])],
+        )
+        .unwrap();
+    let done: u64 = s["completedLength"].as_str().unwrap().parse().unwrap();
+    assert!(done < 100_000, "10 kB/s kept: {s}");
+    // The session file, written where asked.
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("session.txt");
+    let held = rpc
+        .add(
+            json!([
+                server.url("/limit/held.bin?size=10"),
+                server.url("/limit/mirror.bin?size=10")
+            ]),
+            json!({"pause": "true"}),
+        )
+        .unwrap();
+    assert_eq!(
+        ok(json!({"save-session": session.display().to_string()})).unwrap(),
+        "OK"
+    );
+    assert_eq!(rpc.call("aria2.saveSession", vec![]).unwrap(), "OK");
+    let text = std::fs::read_to_string(&session).unwrap();
+    let uris = format!(
+        "{}\t{}\t\n gid={held}\n",
+        server.url("/limit/held.bin?size=10"),
+        server.url("/limit/mirror.bin?size=10")
+    );
+    assert!(text.contains(&uris), "{text}");
+    assert!(
+        text.contains(&format!("/limit/a.bin?size=1000000\t\n gid={gid}\n")),
+        "{text}"
+    );
+    assert!(text.contains(" pause=true\n"), "{text}");
+    if rpc.aria2c {
+        return;
+    }
+    // What fanout does not apply is refused by name, and nothing of the
+    // call is applied; a value sent back as it was read passes.
+    let e = ok(json!({"max-concurrent-downloads": "2", "bt-max-peers": "55"})).unwrap_err();
+    assert_eq!(
+        e["message"],
+        "fanout does not apply the option '--bt-max-peers': nothing was changed"
+    );
+    let again = rpc.call("aria2.getGlobalOption", vec![]).unwrap();
+    assert_eq!(again["max-concurrent-downloads"], g["max-concurrent-downloads"]);
+    assert_eq!(ok(g.clone()).unwrap(), "OK", "getGlobalOption's answer sent back");
+    let e = rpc
+        .call(
+            "aria2.changeOption",
+            vec![json!(gid), json!({"bt-max-peers": "55"})],
+        )
+        .unwrap_err();
+    assert_eq!(
+        e["message"],
+        "fanout does not apply the option '--bt-max-peers': nothing was changed"
+    );
+    assert_eq!(rpc.call("aria2.changeOption", vec![json!(gid), o]).unwrap(), "OK");
+}
+each_rpc!(global_options_are_applied_or_refused);
+
+/// `getOption` answers every option a download runs by (AriaNg draws its
+/// task settings from it), its own and the defaults.
+fn a_download_s_options_are_all_answered(rpc: &Rpc) {
+    let server = TestServer::start();
+    let gid = rpc
+        .add(
+            json!([server.url("/opt/a.bin?size=10")]),
+            json!({"pause": "true"}),
+        )
+        .unwrap();
+    let o = rpc.call("aria2.getOption", vec![json!(gid)]).unwrap();
+    for key in [
+        "dir",
+        "max-download-limit",
+        "split",
+        "max-connection-per-server",
+        "max-upload-limit",
+        "pause-metadata",
+        "seed-ratio",
+    ] {
+        assert!(o.get(key).is_some_and(Value::is_string), "{key} in {o}");
+    }
+}
+each_rpc!(a_download_s_options_are_all_answered);
+

@@ -21,10 +21,12 @@
 
 pub mod answer;
 pub mod bt;
+pub mod global;
 pub mod method;
 pub mod options;
 pub mod refusals;
 pub mod serve;
+pub mod session;
 pub mod status;
 pub mod wire;
 

@@ -146,11 +146,16 @@ impl Host for Owner<'_> {
             upload_limit: torrent.upload_limit,
             bt_port: torrent.port,
             dht: torrent.dht,
+            task_limit: self.downloads.rpc_options.task_limit,
+            session_file: self.downloads.rpc_options.session_file.clone(),
         }
     }
 
-    fn add(&mut self, add: Add) -> Result<usize, String> {
+    fn add(&mut self, mut add: Add) -> Result<usize, String> {
         let ask = self.settings.rpc.ask;
+        if add.options.rate_limit.is_none() {
+            add.options.rate_limit = self.downloads.rpc_options.task_limit;
+        }
         let index = self
             .downloads
             .add(add.url, add.dir, add.options, add.paused || ask)
@@ -200,6 +205,13 @@ impl Host for Owner<'_> {
         let torrent = self.downloads.torrent.clone();
         if let Some(limit) = change.upload_limit {
             self.downloads.torrent.upload_limit = Some(limit);
+        }
+        let run = &mut self.downloads.rpc_options;
+        if let Some(limit) = change.task_limit {
+            run.task_limit = limit;
+        }
+        if let Some(path) = change.session_file.clone() {
+            run.session_file = Some(path);
         }
         self.apply_global(change);
         // The engine follows (see `hub`), with the torrents' part too.

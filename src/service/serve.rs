@@ -323,6 +323,7 @@ fn log_event(event: &Event, d: &Downloads) {
 /// to stop with its bytes and control file in place, so the next start
 /// continues them.
 fn shut_down(service: &mut Service, force: bool) {
+    save_session(service);
     let Service {
         downloads: core,
         server,
@@ -348,4 +349,26 @@ fn shut_down(service: &mut Service, force: bool) {
     // them (as it does with everything unfinished when resume_on_start).
     core.commit();
     tracing::info!("stopped; the queue is saved");
+}
+
+/// aria2 writes its session file as it ends when `save-session` is set
+/// (`changeGlobalOption`): so does the service, before it pauses what
+/// runs (a running download is written as one to go on).
+fn save_session(service: &mut Service) {
+    if service.downloads.rpc_options.session_file.is_none() {
+        return;
+    }
+    let mut owner = super::host::Owner {
+        downloads: &mut service.downloads,
+        settings: &mut service.settings,
+        settings_changed: false,
+    };
+    let call = crate::rpc::Call {
+        method: crate::rpc::method::Method::SaveSession,
+        params: Vec::new(),
+    };
+    match owner.answer(&call) {
+        Ok(_) => tracing::info!("session saved (save-session)"),
+        Err(e) => tracing::warn!("session not saved: {}", e.message),
+    }
 }
