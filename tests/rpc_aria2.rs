@@ -332,3 +332,32 @@ fn a_download_s_options_are_all_answered(rpc: &Rpc) {
 }
 each_rpc!(a_download_s_options_are_all_answered);
 
+/// `getServers` lists an active download's connections, each with its
+/// URI, the URI it is fetched from and its speed; a paused download has
+/// none to list.
+fn an_active_download_lists_its_connections(rpc: &Rpc) {
+    let server = TestServer::start();
+    let url = server.url("/srv/a.bin?size=4000000&pace=50");
+    let gid = rpc.add(json!([url]), json!({"split": "2"})).unwrap();
+    rpc.wait_status(&gid, "active");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let servers = loop {
+        let s = rpc.call("aria2.getServers", vec![json!(gid)]).unwrap();
+        if s[0]["servers"].as_array().is_some_and(|a| !a.is_empty()) {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no servers: {s}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(servers[0]["index"], "1");
+    for s in servers[0]["servers"].as_array().unwrap() {
+        assert_eq!(s["uri"], url.as_str());
+        assert_eq!(s["currentUri"], url.as_str());
+        assert!(s["downloadSpeed"].as_str().unwrap().parse::<u64>().is_ok(), "{s}");
+    }
+    rpc.call("aria2.forcePause", vec![json!(gid)]).unwrap();
+    rpc.wait_status(&gid, "paused");
+    let e = rpc.call("aria2.getServers", vec![json!(gid)]).unwrap_err();
+    assert_eq!(e["message"], format!("No active download for GID#{gid}"));
+}
+each_rpc!(an_active_download_lists_its_connections);

@@ -220,7 +220,16 @@ impl Desk {
             Method::GetFiles => Ok(self.find(host, p)?.files()),
             Method::GetUris => Ok(self.find(host, p)?.uris()),
             Method::GetPeers => Ok(bt::peers(&self.find(host, p)?)),
-            Method::GetServers => self.find(host, p).map(|_| json!([])),
+            Method::GetServers => {
+                let d = self.find(host, p)?;
+                if d.status != Status::Active {
+                    return Err(RpcError::failed(format!(
+                        "No active download for GID#{}",
+                        d.gid(&self.gids)
+                    )));
+                }
+                Ok(servers(&d))
+            }
             Method::TellActive => {
                 let keys = keys(p.first())?;
                 let active = self.list(host, |d| d.status == Status::Active);
@@ -470,6 +479,29 @@ impl Desk {
             host.forget(d.index);
         }
     }
+}
+
+/// `getServers` of an active download: its file's connections, each with
+/// the URI asked for, the URI it is fetched from and its speed. fanout
+/// measures speed per download, not per connection: each connection is
+/// given an equal share of it. A torrent has no servers (its peers are
+/// `getPeers`').
+fn servers(d: &Download) -> Value {
+    if d.torrent.is_some() || bt::is_torrent_source(&d.url) {
+        return json!([]);
+    }
+    let n = d.connections.max(1) as u64;
+    let share = |i: u64| d.speed / n + u64::from(i < d.speed % n);
+    let servers: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "uri": d.url,
+                "currentUri": d.url,
+                "downloadSpeed": share(i).to_string(),
+            })
+        })
+        .collect();
+    json!([{"index": "1", "servers": servers}])
 }
 
 /// `keys`: absent, null, or a list of names.
