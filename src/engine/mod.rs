@@ -323,10 +323,11 @@ impl Engine {
         self.reporter.queue.phase(index)
     }
 
-    /// Whether a queued task at the head of the line starts now: the
-    /// queue is not paused and the backend has a connection free.
-    pub fn has_room(&self) -> bool {
-        !self.reporter.queue.is_paused()
+    /// Whether a queued task starts now: it is the next in line (the
+    /// queue is not paused, no rule holds it back) and the backend has a
+    /// connection free.
+    pub fn starts_now(&self, index: usize) -> bool {
+        self.reporter.queue.is_next(index)
             && self
                 .config
                 .backend

@@ -64,7 +64,10 @@ impl Owner<'_> {
             return;
         };
         let deadline = Instant::now() + START_WAIT;
-        while engine.phase(index) == Some(Phase::Waiting) && engine.has_room() && Instant::now() < deadline {
+        while engine.phase(index) == Some(Phase::Waiting)
+            && engine.starts_now(index)
+            && Instant::now() < deadline
+        {
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
     }
@@ -127,12 +130,25 @@ impl Host for Owner<'_> {
         })
     }
 
+    /// The engine's line, after the downloads told to pause while they
+    /// ran and not stopped yet: they are paused for the RPC already, and
+    /// the engine puts them at the head of the line once they stop.
     fn waiting(&self) -> Vec<usize> {
-        self.downloads
-            .engine
-            .as_ref()
-            .map(crate::engine::Engine::waiting)
-            .unwrap_or_default()
+        let Some(engine) = &self.downloads.engine else {
+            return Vec::new();
+        };
+        let rows = &self.downloads.model.rows;
+        let mut line: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                !matches!(
+                    rows[i].state,
+                    TaskState::Done | TaskState::Failed(_) | TaskState::Cancelled
+                )
+            })
+            .filter(|&i| engine.phase(i) == Some(Phase::Pausing))
+            .collect();
+        line.extend(engine.waiting());
+        line
     }
 
     fn global(&self) -> Global {

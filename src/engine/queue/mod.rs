@@ -545,8 +545,11 @@ impl Queue {
         })
     }
 
-    pub(crate) fn is_paused(&self) -> bool {
-        self.lock().paused
+    /// Whether `index` is the queued task a free worker takes next (the
+    /// queue is not paused, and no rule holds it back).
+    pub(crate) fn is_next(&self, index: usize) -> bool {
+        let state = self.lock();
+        !state.paused && state.pending.first_startable() == Some(index)
     }
 
     pub(crate) fn counts(&self) -> (usize, usize, usize) {
