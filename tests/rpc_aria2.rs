@@ -361,3 +361,37 @@ fn an_active_download_lists_its_connections(rpc: &Rpc) {
     assert_eq!(e["message"], format!("No active download for GID#{gid}"));
 }
 each_rpc!(an_active_download_lists_its_connections);
+
+/// The words of aria2's refusals, which clients show as they are (aria2p's
+/// command line prints them): a gid that is not one, a pause or unpause
+/// that cannot be, a result that cannot be removed.
+fn refusals_are_in_aria2_s_words(rpc: &Rpc) {
+    let server = TestServer::start();
+    let e = rpc
+        .call("aria2.tellStatus", vec![json!("invalid gid")])
+        .unwrap_err();
+    assert_eq!(e, json!({"code": 1, "message": "Invalid GID invalid gid"}));
+    let e = rpc
+        .call("aria2.tellStatus", vec![json!("00000000000000ff")])
+        .unwrap_err();
+    assert_eq!(
+        e,
+        json!({"code": 1, "message": "GID 00000000000000ff is not found"})
+    );
+    let url = server.url("/words/a.bin?size=10");
+    let gid = rpc.add(json!([url]), json!({"pause": "true"})).unwrap();
+    let e = rpc.call("aria2.pause", vec![json!(gid)]).unwrap_err();
+    assert_eq!(e["message"], format!("GID#{gid} cannot be paused now"));
+    let e = rpc
+        .call("aria2.removeDownloadResult", vec![json!(gid)])
+        .unwrap_err();
+    assert_eq!(
+        e["message"],
+        format!("Could not remove download result of GID#{gid}")
+    );
+    rpc.call("aria2.unpause", vec![json!(gid)]).unwrap();
+    rpc.wait_status(&gid, "complete");
+    let e = rpc.call("aria2.unpause", vec![json!(gid)]).unwrap_err();
+    assert_eq!(e["message"], format!("GID#{gid} cannot be unpaused now"));
+}
+each_rpc!(refusals_are_in_aria2_s_words);

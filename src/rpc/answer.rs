@@ -118,6 +118,10 @@ impl Desk {
             .first()
             .and_then(Value::as_str)
             .ok_or_else(|| RpcError::params("the first parameter must be a GID"))?;
+        // aria2's words for what is not a gid at all.
+        if gid.is_empty() || gid.len() > 16 || !gid.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(RpcError::failed(format!("Invalid GID {gid}")));
+        }
         self.gids
             .index(gid)
             .and_then(|(i, following)| bt::view(host.download(i)?, following))
@@ -249,7 +253,7 @@ impl Desk {
                 let can = matches!(d.status, Status::Active | Status::Waiting);
                 if !can || !host.pause(d.index) {
                     return Err(RpcError::failed(format!(
-                        "GID {} cannot be paused now",
+                        "GID#{} cannot be paused now",
                         d.gid(&self.gids)
                     )));
                 }
@@ -259,7 +263,7 @@ impl Desk {
                 let d = self.find(host, p)?;
                 if d.status != Status::Paused || !host.resume(d.index) {
                     return Err(RpcError::failed(format!(
-                        "GID {} cannot be unpaused now",
+                        "GID#{} cannot be unpaused now",
                         d.gid(&self.gids)
                     )));
                 }
@@ -297,7 +301,7 @@ impl Desk {
                 let d = self.find(host, p)?;
                 if !d.status.stopped() {
                     return Err(RpcError::failed(format!(
-                        "Could not remove download result of GID {}",
+                        "Could not remove download result of GID#{}",
                         d.gid(&self.gids)
                     )));
                 }
