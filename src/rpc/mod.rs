@@ -7,7 +7,9 @@
 //! The rooms: `wire` (JSON-RPC envelopes and error codes) → `method`
 //! (aria2's method names and the token) → `status` (a download in aria2's
 //! words) → `options` (`addUri`'s options) → `bt` (a torrent in aria2's
-//! words, `addTorrent`) → `answer` (the calls that touch
+//! words, `addTorrent`) → `global` (`getGlobalOption` and
+//! `changeGlobalOption`) → `session` (`saveSession`'s file, aria2's
+//! format) → `answer` (the calls that touch
 //! downloads, run on the owner's thread) → `refusals` (calls turned away,
 //! counted and logged) → `serve` (HTTP, WebSocket, CORS and the door
 //! checks) → this file (binding and the server's thread).
