@@ -15,8 +15,9 @@ use crate::rpc::{Add, Call, Download, Global, GlobalChange, Host, RpcError, Stat
 use crate::settings::{EngineChoice, Settings};
 
 /// How long `addUri` waits at most for a free connection to take its
-/// download (a worker takes it within a millisecond or two).
-const START_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+/// download: a worker takes it within a millisecond or two, on a busy
+/// machine later (the wait ends as soon as it has).
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The parts of a face the RPC's calls read and change.
 pub struct Owner<'a> {
