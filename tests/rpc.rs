@@ -685,10 +685,19 @@ fn global_options_a_front_end_sets_change_the_settings() {
             "max-concurrent-downloads": "3",
             "max-overall-download-limit": "1M",
             "dir": elsewhere.path().display().to_string(),
-            "bt-max-peers": "55",
         })],
     );
     assert_eq!(changed.unwrap(), "OK");
+    // An option fanout does not apply is refused by name, not answered OK.
+    let refused = call(
+        &w,
+        "aria2.changeGlobalOption",
+        vec![json!({"bt-max-peers": "55"})],
+    );
+    assert_eq!(
+        refused.unwrap_err()["message"],
+        "fanout does not apply the option '--bt-max-peers': nothing was changed"
+    );
     // The service has them at once; the window shows them from its next
     // frame (and saves them).
     let wanted = (3, 1024, elsewhere.path().to_path_buf());

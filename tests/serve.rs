@@ -418,3 +418,61 @@ fn no_keyring_is_said_once() {
     );
     assert_eq!(log.matches("no system keyring").count(), 1, "{log}");
 }
+
+/// `aria2.shutdown` (and `forceShutdown`, which does not wait for running
+/// downloads to pause) answers `OK`, then ends the service as SIGTERM
+/// does: exit status 0, and the next start has the queue.
+fn shutdown_over_rpc_ends_it_with_the_queue_kept(method: &str) {
+    let server = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Serve::start_in(home.path(), &[]);
+    let running = s
+        .call(
+            "aria2.addUri",
+            json!([[server.url("/sd/run.bin?size=3000000&pace=20")]]),
+        )
+        .unwrap();
+    s.call(
+        "aria2.addUri",
+        json!([[server.url("/sd/held.bin?size=10")], {"pause": "true"}]),
+    )
+    .unwrap();
+    until("the first download runs", || {
+        let st = s.call("aria2.tellStatus", json!([running])).unwrap();
+        (st["completedLength"] != "0").then_some(())
+    });
+    assert_eq!(s.call(method, json!([])).unwrap(), "OK");
+    let status = support::programs::wait_for_exit(&mut s.app, "after aria2.shutdown");
+    assert_eq!(status.code(), Some(0), "{}", s.log.lock().unwrap());
+    let again = Serve::start_in(home.path(), &[]);
+    let waiting = again
+        .call("aria2.tellWaiting", json!([0, 10, ["status", "files"]]))
+        .unwrap();
+    let names: Vec<&str> = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["files"][0]["uris"][0]["uri"].as_str().unwrap())
+        .map(|u| u.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "both kept: {waiting}");
+    assert!(names.iter().any(|n| n.starts_with("run.bin")), "{waiting}");
+    assert!(names.iter().any(|n| n.starts_with("held.bin")), "{waiting}");
+    assert!(
+        waiting
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "paused")
+    );
+}
+
+#[test]
+fn aria2_shutdown_ends_it_with_the_queue_kept() {
+    shutdown_over_rpc_ends_it_with_the_queue_kept("aria2.shutdown");
+}
+
+#[test]
+fn aria2_force_shutdown_ends_it_with_the_queue_kept() {
+    shutdown_over_rpc_ends_it_with_the_queue_kept("aria2.forceShutdown");
+}

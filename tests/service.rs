@@ -226,3 +226,64 @@ fn a_removed_download_leaves_the_rpc_s_lists() {
     // The file stays: Remove alone never deletes.
     assert!(out.path().join("0.bin").exists());
 }
+
+/// What a call did is in the answer of the next one, whether or not the
+/// engine's events have been applied yet (here: never, as when the next
+/// call comes before them): a download just added is in one of the three
+/// lists, one just paused says `paused`, one just removed `removed`, and
+/// its result can be removed at once. Twenty times of twenty.
+#[test]
+fn a_call_sees_what_the_call_before_it_did_before_the_engine_says_so() {
+    let server = TestServer::start();
+    let out = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        download_dir: out.path().to_path_buf(),
+        ..Settings::default()
+    };
+    // Room for each at once: a download removed may still hold its
+    // connection while the next is added.
+    settings.set_workers(32);
+    let mut downloads = Downloads::new(&settings);
+    downloads.start_engine(&settings, Arc::new(|| {})).unwrap();
+    let mut owner = fanout::service::host::Owner {
+        downloads: &mut downloads,
+        settings: &mut settings,
+        settings_changed: false,
+    };
+    let mut ask = |method: Method, params: Vec<Value>| owner.answer(&call(method, params)).unwrap();
+    for i in 0..20 {
+        let url = server.url(&format!("/now/{i}.bin?size=4000000&pace=100"));
+        let gid = ask(Method::AddUri, vec![json!([url])]);
+        let mut listed = Vec::new();
+        for (method, params) in [
+            (Method::TellActive, vec![json!(["gid", "status"])]),
+            (
+                Method::TellWaiting,
+                vec![json!(0), json!(100), json!(["gid", "status"])],
+            ),
+            (
+                Method::TellStopped,
+                vec![json!(0), json!(100), json!(["gid", "status"])],
+            ),
+        ] {
+            let list = ask(method, params);
+            listed.extend(
+                list.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|d| d["gid"] == gid)
+                    .cloned(),
+            );
+        }
+        assert_eq!(listed, [json!({"gid": gid, "status": "active"})], "try {i}");
+        let status = |ask: &mut dyn FnMut(Method, Vec<Value>) -> Value| {
+            ask(Method::TellStatus, vec![gid.clone(), json!(["status"])])["status"].clone()
+        };
+        assert_eq!(ask(Method::Pause, vec![gid.clone()]), gid);
+        assert_eq!(status(&mut ask), "paused", "try {i}");
+        assert_eq!(ask(Method::Unpause, vec![gid.clone()]), gid);
+        assert_eq!(ask(Method::Remove, vec![gid.clone()]), gid);
+        assert_eq!(status(&mut ask), "removed", "try {i}");
+        assert_eq!(ask(Method::RemoveDownloadResult, vec![gid.clone()]), "OK");
+    }
+}

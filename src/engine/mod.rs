@@ -68,7 +68,7 @@ pub use job::{
 };
 pub use limit::{parse_duration, parse_rate};
 pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};
-pub use queue::Place;
+pub use queue::{Phase, Place};
 
 /// What an unfinished download of `url` left in `dir` to continue from:
 /// its `.part` and control file (none if it left nothing).
@@ -317,6 +317,24 @@ impl Engine {
     /// ran goes to the head).
     pub fn waiting(&self) -> Vec<usize> {
         self.reporter.queue.waiting()
+    }
+
+    /// Where a task is now, as the queue knows it the moment it is asked
+    /// (ahead of the events that will say so); `None` once it is done.
+    pub fn phase(&self, index: usize) -> Option<Phase> {
+        self.reporter.queue.phase(index)
+    }
+
+    /// Whether a queued task starts now: it is the next in line (the
+    /// queue is not paused, no rule holds it back) and the backend has a
+    /// connection free.
+    pub fn starts_now(&self, index: usize) -> bool {
+        self.reporter.queue.is_next(index)
+            && self
+                .config
+                .backend
+                .limit()
+                .is_none_or(|limit| self.backend.connections() < limit)
     }
 
     /// Queues a paused task again, in its place in the line.

@@ -5,45 +5,18 @@
 //! the one before it.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
 use super::bt;
 use super::method::{Call, Method};
-use super::options::{Add, connections, rate, read_add, torrent_option};
+use super::options::{Add, rate, read_add, torrent_option};
 use super::status::{Download, Gids, Part, Status};
 use super::wire::RpcError;
 use crate::engine::{Event, FetchError, Place, TorrentOptions};
 
-/// The settings a web front end reads and changes with
-/// `getGlobalOption`/`changeGlobalOption`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Global {
-    pub dir: PathBuf,
-    /// Downloads at once (`max-concurrent-downloads`).
-    pub max_concurrent: usize,
-    /// Over all downloads (`max-overall-download-limit`), bytes per second.
-    pub overall_limit: Option<u64>,
-    /// Connections per file (`split`).
-    pub split: usize,
-    /// Over all torrents (`max-overall-upload-limit`), bytes per second.
-    pub upload_limit: Option<u64>,
-    /// The port peers connect to (`listen-port`), when one is set.
-    pub bt_port: Option<u16>,
-    /// The DHT (`enable-dht`).
-    pub dht: bool,
-}
-
-/// A change to [`Global`]: what was given.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GlobalChange {
-    pub dir: Option<PathBuf>,
-    pub max_concurrent: Option<usize>,
-    pub overall_limit: Option<Option<u64>>,
-    pub split: Option<usize>,
-    pub upload_limit: Option<Option<u64>>,
-}
+pub use super::global::{Global, GlobalChange};
+use super::global::{global_change, global_options};
 
 /// What the owner of the downloads lets the RPC see and do.
 pub trait Host {
@@ -145,6 +118,10 @@ impl Desk {
             .first()
             .and_then(Value::as_str)
             .ok_or_else(|| RpcError::params("the first parameter must be a GID"))?;
+        // aria2's words for what is not a gid at all.
+        if gid.is_empty() || gid.len() > 16 || !gid.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(RpcError::failed(format!("Invalid GID {gid}")));
+        }
         self.gids
             .index(gid)
             .and_then(|(i, following)| bt::view(host.download(i)?, following))
@@ -259,7 +236,16 @@ impl Desk {
             Method::GetFiles => Ok(self.find(host, p)?.files()),
             Method::GetUris => Ok(self.find(host, p)?.uris()),
             Method::GetPeers => Ok(bt::peers(&self.find(host, p)?)),
-            Method::GetServers => self.find(host, p).map(|_| json!([])),
+            Method::GetServers => {
+                let d = self.find(host, p)?;
+                if d.status != Status::Active {
+                    return Err(RpcError::failed(format!(
+                        "No active download for GID#{}",
+                        d.gid(&self.gids)
+                    )));
+                }
+                Ok(servers(&d))
+            }
             Method::TellActive => {
                 let keys = keys(p.first())?;
                 let active = self.list(host, |d| d.status == Status::Active);
@@ -279,7 +265,7 @@ impl Desk {
                 let can = matches!(d.status, Status::Active | Status::Waiting);
                 if !can || !host.pause(d.index) {
                     return Err(RpcError::failed(format!(
-                        "GID {} cannot be paused now",
+                        "GID#{} cannot be paused now",
                         d.gid(&self.gids)
                     )));
                 }
@@ -289,7 +275,7 @@ impl Desk {
                 let d = self.find(host, p)?;
                 if d.status != Status::Paused || !host.resume(d.index) {
                     return Err(RpcError::failed(format!(
-                        "GID {} cannot be unpaused now",
+                        "GID#{} cannot be unpaused now",
                         d.gid(&self.gids)
                     )));
                 }
@@ -327,7 +313,7 @@ impl Desk {
                 let d = self.find(host, p)?;
                 if !d.status.stopped() {
                     return Err(RpcError::failed(format!(
-                        "Could not remove download result of GID {}",
+                        "Could not remove download result of GID#{}",
                         d.gid(&self.gids)
                     )));
                 }
@@ -359,13 +345,31 @@ impl Desk {
                 })?;
                 Ok(json!(at))
             }
-            Method::GetOption => Ok(super::options::task_options(&self.find(host, p)?)),
+            Method::GetOption => Ok(super::options::all_task_options(
+                &self.find(host, p)?,
+                &host.global(),
+            )),
             Method::ChangeOption => {
                 let d = self.find(host, p)?;
+                let global = host.global();
                 let o = p
                     .get(1)
                     .and_then(Value::as_object)
                     .ok_or_else(|| RpcError::params("options must be an object"))?;
+                // All or nothing: an option fanout does not apply to a
+                // download is refused by name, unless given as it is.
+                let now = super::options::all_task_options(&d, &global);
+                for (key, v) in o {
+                    let known = matches!(key.as_str(), "max-download-limit" | "select-file")
+                        || torrent_option(key, v, &mut d.options.torrent.clone())?;
+                    let unchanged = now
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| Some(n) == v.as_str());
+                    if !known && !unchanged {
+                        return Err(super::global::not_applied(key));
+                    }
+                }
                 if let Some(v) = o.get("max-download-limit") {
                     host.set_rate(d.index, rate("max-download-limit", v)?);
                 }
@@ -433,8 +437,20 @@ impl Desk {
                     "numStoppedTotal": stopped_total.to_string(),
                 }))
             }
-            // The window keeps its queue saved as it changes.
-            Method::SaveSession => Ok(json!("OK")),
+            // aria2's session file, where `save-session` says (the queue
+            // itself is kept as it changes, with or without it).
+            Method::SaveSession => {
+                let path = host
+                    .global()
+                    .session_file
+                    .ok_or_else(|| RpcError::failed("Filename is not given."))?;
+                let list = self.list(host, |d| super::session::kept(d.status));
+                let text = super::session::text(&list, &self.gids);
+                crate::private::write_atomically(&path, text.as_bytes()).map_err(|e| {
+                    RpcError::failed(format!("Failed to save session to {}: {e}", path.display()))
+                })?;
+                Ok(json!("OK"))
+            }
             other => Err(RpcError::failed(format!(
                 "{} is answered elsewhere",
                 other.name()
@@ -447,8 +463,22 @@ impl Desk {
     }
 
     /// A download added (`addUri`, `addTorrent`), put at `position`: its gid.
+    /// A gid the client chose (`gid`) is taken as aria2 takes it, or the
+    /// download is refused (aria2 1.36 logs these words and answers "No
+    /// URI to download."; the client is told why here).
     fn added(&mut self, host: &mut dyn Host, add: Add, position: Option<&Value>) -> Result<Value, RpcError> {
+        let chosen = match &add.gid {
+            Some(gid) => Some(
+                self.gids
+                    .check(gid, |i| host.download(i).is_some())
+                    .map_err(|e| RpcError::failed(e.to_string()))?,
+            ),
+            None => None,
+        };
         let index = host.add(add).map_err(RpcError::failed)?;
+        if let Some(n) = chosen {
+            self.gids.choose(index, n);
+        }
         if let Some(pos) = position.and_then(Value::as_i64) {
             host.move_to(index, Place::FromStart(pos.max(0)));
         }
@@ -465,6 +495,29 @@ impl Desk {
             host.forget(d.index);
         }
     }
+}
+
+/// `getServers` of an active download: its file's connections, each with
+/// the URI asked for, the URI it is fetched from and its speed. fanout
+/// measures speed per download, not per connection: each connection is
+/// given an equal share of it. A torrent has no servers (its peers are
+/// `getPeers`').
+fn servers(d: &Download) -> Value {
+    if d.torrent.is_some() || bt::is_torrent_source(&d.url) {
+        return json!([]);
+    }
+    let n = d.connections.max(1) as u64;
+    let share = |i: u64| d.speed / n + u64::from(i < d.speed % n);
+    let servers: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "uri": d.url,
+                "currentUri": d.url,
+                "downloadSpeed": share(i).to_string(),
+            })
+        })
+        .collect();
+    json!([{"index": "1", "servers": servers}])
 }
 
 /// `keys`: absent, null, or a list of names.
@@ -508,43 +561,6 @@ pub fn window<T: Clone>(list: &[T], offset: i64, num: usize) -> Vec<T> {
             .map(|i| list[i].clone())
             .collect()
     }
-}
-
-fn global_options(g: &Global) -> Value {
-    json!({
-        "dir": g.dir.display().to_string(),
-        "max-concurrent-downloads": g.max_concurrent.to_string(),
-        "max-overall-download-limit": g.overall_limit.unwrap_or(0).to_string(),
-        "split": g.split.to_string(),
-        "max-connection-per-server": g.split.to_string(),
-        "max-overall-upload-limit": g.upload_limit.unwrap_or(0).to_string(),
-        "listen-port": g.bt_port.map_or_else(|| "0".to_string(), |p| p.to_string()),
-        "enable-dht": g.dht.to_string(),
-        "seed-ratio": crate::engine::ratio_text(super::options::DEFAULT_SEED_RATIO_MILLI),
-    })
-}
-
-fn global_change(o: &serde_json::Map<String, Value>, now: &Global) -> Result<GlobalChange, RpcError> {
-    let mut c = GlobalChange::default();
-    for (key, v) in o {
-        let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
-        match key.as_str() {
-            "dir" => c.dir = Some(super::options::folder(&text, &now.dir)),
-            "max-overall-download-limit" => c.overall_limit = Some(rate(key, v)?),
-            "max-overall-upload-limit" => c.upload_limit = Some(rate(key, v)?),
-            "max-concurrent-downloads" => {
-                let n: usize = text
-                    .parse()
-                    .map_err(|_| RpcError::params(format!("{key}={text:?} is not a number")))?;
-                c.max_concurrent = Some(n.max(1));
-            }
-            "split" | "max-connection-per-server" => c.split = Some(connections(key, v)?),
-            // Others (seed ratios, bt trackers…) mean nothing here; aria2's
-            // front ends set many at once and expect "OK".
-            _ => {}
-        }
-    }
-    Ok(c)
 }
 
 #[cfg(test)]

@@ -26,9 +26,12 @@ pub fn read_add_metalink(p: &[Value], base: &std::path::Path) -> Result<Vec<Add>
     Ok(files
         .iter()
         .zip(downloads)
-        .map(|(file, (url, options))| {
+        .enumerate()
+        .map(|(i, (file, (url, options)))| {
             let mut add = Add {
                 url,
+                // A gid the client chose names one download: the first.
+                gid: shared.gid.clone().filter(|_| i == 0),
                 dir: shared.dir.clone(),
                 options,
                 paused: shared.paused,

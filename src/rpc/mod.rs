@@ -7,7 +7,9 @@
 //! The rooms: `wire` (JSON-RPC envelopes and error codes) → `method`
 //! (aria2's method names and the token) → `status` (a download in aria2's
 //! words) → `options` (`addUri`'s options) → `bt` (a torrent in aria2's
-//! words, `addTorrent`), `metalink` (`addMetalink`) → `answer` (the calls that touch
+//! words, `addTorrent`), `metalink` (`addMetalink`) → `global`
+//! (`getGlobalOption` and `changeGlobalOption`) → `session`
+//! (`saveSession`'s file, aria2's format) → `answer` (the calls that touch
 //! downloads, run on the owner's thread) → `refusals` (calls turned away,
 //! counted and logged) → `serve` (HTTP, WebSocket, CORS and the door
 //! checks) → this file (binding and the server's thread).
@@ -21,11 +23,13 @@
 
 pub mod answer;
 pub mod bt;
+pub mod global;
 pub mod metalink;
 pub mod method;
 pub mod options;
 pub mod refusals;
 pub mod serve;
+pub mod session;
 pub mod status;
 pub mod wire;
 
@@ -114,6 +118,18 @@ pub(crate) struct Shared {
     hosts: Vec<String>,
     /// The calls refused, also read through [`Server::refusals`].
     door: Arc<refusals::Door>,
+    /// Where `aria2.shutdown` and `forceShutdown` go, for
+    /// an owner that ends on them (`fanout serve`); `None`: refused.
+    shutdown: Option<crossbeam_channel::Sender<Shutdown>>,
+}
+
+/// A client asked the owner to end (`aria2.shutdown`, `forceShutdown`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// As SIGTERM: running downloads pause and keep their bytes first.
+    Graceful,
+    /// At once: no wait for running downloads to pause.
+    Force,
 }
 
 /// A running server. Dropping it stops listening and closes its
@@ -148,6 +164,20 @@ impl Server {
         owner: crossbeam_channel::Sender<Request>,
         wake: Waker,
     ) -> Result<Server, StartError> {
+        Server::start_ending(listen, secret, session, owner, wake, None)
+    }
+
+    /// [`Server::start`] for an owner that ends when a client asks
+    /// (`aria2.shutdown`): the request goes to `shutdown` once its answer
+    /// is on its way.
+    pub fn start_ending(
+        listen: &Listen,
+        secret: &str,
+        session: String,
+        owner: crossbeam_channel::Sender<Request>,
+        wake: Waker,
+        shutdown: Option<crossbeam_channel::Sender<Shutdown>>,
+    ) -> Result<Server, StartError> {
         if secret.is_empty() {
             return Err(StartError::EmptySecret);
         }
@@ -163,6 +193,7 @@ impl Server {
             session,
             hosts: listen.outside_loopback().map(|ip| ip.to_string()).collect(),
             door: door.clone(),
+            shutdown,
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -26,6 +26,8 @@ pub struct Add {
     pub paused: bool,
     /// Options that were given and are not used.
     pub ignored: Vec<String>,
+    /// The gid the client chose (`gid`), as given: checked when added.
+    pub gid: Option<String>,
 }
 
 /// An option's value as text: aria2 takes strings, clients also send
@@ -132,6 +134,7 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
         },
         paused: false,
         ignored: Vec::new(),
+        gid: None,
     };
     let (mut split, mut per_server) = (None, None);
     for (key, v) in o {
@@ -176,6 +179,7 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
                 }
             }
             "pause" => add.paused = text(key, v)? == "true",
+            "gid" => add.gid = Some(text(key, v)?),
             _ => {
                 if !torrent_option(key, v, &mut add.options.torrent)? {
                     add.ignored.push(key.clone());
@@ -196,7 +200,27 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
     Ok(add)
 }
 
-/// `getOption`: a download's options in aria2's words.
+/// `getOption`: every option fanout applies to a download, in aria2's
+/// words: its own, and the ones it runs by from the settings (`g`).
+pub fn all_task_options(d: &Download, g: &super::global::Global) -> Value {
+    let mut v = task_options(d);
+    let split = d.options.segments.unwrap_or(g.split).to_string();
+    let defaults = [
+        ("split", split.clone()),
+        ("max-connection-per-server", split),
+        ("max-upload-limit", "0".to_string()),
+        ("pause-metadata", "false".to_string()),
+        ("seed-ratio", crate::engine::ratio_text(DEFAULT_SEED_RATIO_MILLI)),
+    ];
+    for (key, value) in defaults {
+        if v.get(key).is_none() {
+            v[key] = json!(value);
+        }
+    }
+    v
+}
+
+/// A download's own options in aria2's words (what it was given).
 pub fn task_options(d: &Download) -> Value {
     let o = &d.options;
     let mut v = json!({

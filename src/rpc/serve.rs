@@ -25,6 +25,10 @@ use super::{Request, Shared};
 /// calls in one multicall take about 1.5 MiB.
 pub const MAX_BODY: usize = 8 << 20;
 
+/// How long after answering `aria2.shutdown` the owner is told to end:
+/// time for the answer to reach the client.
+const SHUTDOWN_AFTER: Duration = Duration::from_millis(100);
+
 /// How long a call waits for the window to answer it.
 const OWNER_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -318,9 +322,25 @@ fn plan_call(
             "enabledFeatures": ["BitTorrent", "HTTPS", "Async DNS", "GZip", "fanout"],
         }))),
         Method::GetSessionInfo => ready(Ok(json!({"sessionId": shared.session}))),
-        Method::Shutdown | Method::ForceShutdown => ready(Err(RpcError::failed(
-            "fanout is not shut down over RPC: close its window",
-        ))),
+        Method::Shutdown | Method::ForceShutdown => match &shared.shutdown {
+            Some(owner) => {
+                let how = match call.method {
+                    Method::ForceShutdown => super::Shutdown::Force,
+                    _ => super::Shutdown::Graceful,
+                };
+                // The answer first, then the end (as aria2: "OK", then it
+                // stops its loop).
+                let owner = owner.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(SHUTDOWN_AFTER).await;
+                    let _ = owner.send(how);
+                });
+                ready(Ok(json!("OK")))
+            }
+            None => ready(Err(RpcError::failed(
+                "fanout is not shut down over RPC: close its window",
+            ))),
+        },
         _ => {
             calls.push(call);
             Plan::One(Slot::Owner(calls.len() - 1))

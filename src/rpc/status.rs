@@ -2,6 +2,7 @@
 //! word, every number a string, the file under `files`, and aria2's error
 //! codes for what went wrong.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub struct Download {
     /// Which of aria2's downloads this is: a magnet is two once its
     /// metadata is known (see [`Part`]).
     pub part: Part,
+    /// A worker took it at some time (else its URI is still `waiting`).
+    pub started: bool,
 }
 
 /// aria2 downloads a magnet as two downloads: its metadata (the gid
@@ -106,10 +109,25 @@ pub fn error_code(e: &FetchError) -> u8 {
 }
 
 /// Gids of one run: a random base plus the download's index, so a gid
-/// names one download of this run and gids of another run do not match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// names one download of this run and gids of another run do not match;
+/// or the gid a client chose for it (`addUri`'s `gid` option).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gids {
     base: u64,
+    /// Gids clients chose, by index, and the indices by gid.
+    chosen: BTreeMap<usize, u64>,
+    by_chosen: BTreeMap<u64, usize>,
+}
+
+/// Why a gid a client asked for cannot be given (aria2's words).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GidError {
+    /// Not 16 hex digits, or all zeros (aria2 keeps that one).
+    #[error("{0} is invalid for GID.")]
+    Invalid(String),
+    /// Another download of this run has it.
+    #[error("GID {0} is not unique.")]
+    Taken(String),
 }
 
 impl Gids {
@@ -120,7 +138,30 @@ impl Gids {
         let _ = getrandom::fill(&mut bytes);
         Gids {
             base: u64::from_le_bytes(bytes) & 0x7fff_ffff_ffff_0000,
+            chosen: BTreeMap::new(),
+            by_chosen: BTreeMap::new(),
         }
+    }
+
+    /// A gid a client asks for, read as aria2 reads it: 16 hex digits (in
+    /// either case), not all zeros, and not one a download of this run has
+    /// (`exists`: whether there is a download at an index).
+    pub fn check(&self, gid: &str, exists: impl Fn(usize) -> bool) -> Result<u64, GidError> {
+        let n = (gid.len() == 16 && gid.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| u64::from_str_radix(gid, 16).ok())
+            .flatten()
+            .filter(|&n| n != 0)
+            .ok_or_else(|| GidError::Invalid(gid.to_string()))?;
+        if self.index(&format!("{n:016x}")).is_some_and(|(i, _)| exists(i)) {
+            return Err(GidError::Taken(gid.to_string()));
+        }
+        Ok(n)
+    }
+
+    /// Gives download `index` the gid `n` (see [`Gids::check`]).
+    pub fn choose(&mut self, index: usize, n: u64) {
+        self.chosen.insert(index, n);
+        self.by_chosen.insert(n, index);
     }
 
     /// Added to a magnet's gid for its real download's.
@@ -128,7 +169,8 @@ impl Gids {
 
     /// The gid of a task (for a magnet: its metadata download).
     pub fn gid(&self, index: usize) -> String {
-        format!("{:016x}", self.base.wrapping_add(index as u64))
+        let n = self.chosen.get(&index).copied();
+        format!("{:016x}", n.unwrap_or(self.base.wrapping_add(index as u64)))
     }
 
     /// The gid of one of aria2's downloads of a task.
@@ -148,10 +190,17 @@ impl Gids {
         if gid.len() != 16 {
             return None;
         }
-        let n = u64::from_str_radix(gid, 16).ok()?.wrapping_sub(self.base);
+        let n = u64::from_str_radix(gid, 16).ok()?;
+        if let Some(&i) = self.by_chosen.get(&n) {
+            return Some((i, false));
+        }
+        let n = n.wrapping_sub(self.base);
         match n.checked_sub(Gids::FOLLOWING) {
             Some(i) => Some((usize::try_from(i).ok()?, true)),
-            None => Some((usize::try_from(n).ok()?, false)),
+            // A download with a gid of its choosing has no other.
+            None => Some(usize::try_from(n).ok()?)
+                .filter(|i| !self.chosen.contains_key(i))
+                .map(|i| (i, false)),
         }
     }
 
@@ -159,7 +208,11 @@ impl Gids {
     /// Numbers no session: what stands in for the books while they are
     /// lent out (no random bytes asked for).
     pub(crate) const fn unset() -> Gids {
-        Gids { base: 0 }
+        Gids {
+            base: 0,
+            chosen: BTreeMap::new(),
+            by_chosen: BTreeMap::new(),
+        }
     }
 
     pub fn session(&self) -> String {
@@ -202,7 +255,8 @@ impl Download {
 
     /// `getUris`: the URL in use, then the mirrors not tried.
     pub fn uris(&self) -> Value {
-        let mut uris = vec![json!({"uri": self.url, "status": "used"})];
+        let first = if self.started { "used" } else { "waiting" };
+        let mut uris = vec![json!({"uri": self.url, "status": first})];
         for m in &self.options.mirrors {
             uris.push(json!({"uri": m, "status": "waiting"}));
         }
@@ -282,9 +336,11 @@ mod tests {
             torrent: None,
             swarm: None,
             part: Part::Task,
+            started: true,
         };
         let gids = Gids {
             base: 0x0123456789ab0000,
+            ..Gids::unset()
         };
         let all = d.to_json(&gids, None);
         assert_eq!(all["totalLength"], json!("10"));

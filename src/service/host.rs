@@ -9,10 +9,15 @@ use serde_json::Value;
 
 use super::Downloads;
 use super::model::TaskState;
-use crate::engine::{Event, Note, Place};
+use crate::engine::{Event, Note, Phase, Place};
 use crate::i18n::tr;
 use crate::rpc::{Add, Call, Download, Global, GlobalChange, Host, RpcError, Status};
 use crate::settings::{EngineChoice, Settings};
+
+/// How long `addUri` waits at most for a free connection to take its
+/// download: a worker takes it within a millisecond or two, on a busy
+/// machine later (the wait ends as soon as it has).
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The parts of a face the RPC's calls read and change.
 pub struct Owner<'a> {
@@ -30,6 +35,42 @@ impl Owner<'_> {
         let answer = desk.answer(self, call);
         self.downloads.desk = desk;
         answer
+    }
+
+    /// A download not ended in the list, as the engine has it the moment
+    /// this is asked: a pause, resume or cancel a call just made shows in
+    /// the next call's answer, as in aria2 (the list learns it from the
+    /// engine's events a moment later).
+    fn unended_status(&self, index: usize, state: &TaskState) -> Status {
+        let phase = self.downloads.engine.as_ref().and_then(|e| e.phase(index));
+        match (phase, state) {
+            (Some(Phase::Waiting), _) => Status::Waiting,
+            (Some(Phase::Held | Phase::Pausing), _) => Status::Paused,
+            (Some(Phase::Cancelling | Phase::Ended { cancelled: true }), _) => Status::Removed,
+            (Some(Phase::Running), _) => Status::Active,
+            // Ended and not yet said so (or no engine): the list's word.
+            (_, TaskState::Queued) => Status::Waiting,
+            (_, TaskState::Paused | TaskState::Pausing) => Status::Paused,
+            (_, TaskState::Cancelling) => Status::Removed,
+            _ => Status::Active,
+        }
+    }
+
+    /// A download just queued over the RPC starts before the call is
+    /// answered when a connection is free, as aria2 starts it before it
+    /// answers `addUri`: so the next call lists it as active, and a client
+    /// reading `tellActive`, then `tellWaiting`, finds it in one of them.
+    fn wait_for_start(&self, index: usize) {
+        let Some(engine) = &self.downloads.engine else {
+            return;
+        };
+        let deadline = Instant::now() + START_WAIT;
+        while engine.phase(index) == Some(Phase::Waiting)
+            && engine.starts_now(index)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
     }
 
     /// `changeGlobalOption`'s changes, in the settings the engine runs by.
@@ -62,17 +103,12 @@ impl Host for Owner<'_> {
     fn download(&self, index: usize) -> Option<Download> {
         let row = self.downloads.model.rows.get(index)?;
         let (status, error) = match &row.state {
-            TaskState::Queued => (Status::Waiting, None),
-            TaskState::Running
-            | TaskState::Seeding
-            | TaskState::Retrying { .. }
-            | TaskState::Pausing
-            | TaskState::Cancelling => (Status::Active, None),
-            TaskState::Paused => (Status::Paused, None),
             TaskState::Done => (Status::Complete, None),
             TaskState::Failed(e) => (Status::Error, Some(e.clone())),
             TaskState::Cancelled => (Status::Removed, None),
+            state => (self.unended_status(index, state), None),
         };
+        let started = row.worker.is_some() || row.bytes > 0 || row.path.is_some() || status.stopped();
         Some(Download {
             index,
             url: row.url.clone(),
@@ -82,22 +118,38 @@ impl Host for Owner<'_> {
             done: row.bytes,
             speed: row.speed(Instant::now()) as u64,
             connections: row.connections,
-            path: Some(row.destination()),
+            // Before it starts, aria2 knows a file's name only when the
+            // client gave one (`out`).
+            path: (started || row.options.name.is_some()).then(|| row.destination()),
             error,
             options: row.options.clone(),
             rank: row.rank,
             torrent: row.torrent.clone(),
             swarm: row.swarm.clone(),
             part: crate::rpc::status::Part::Task,
+            started,
         })
     }
 
+    /// The engine's line, after the downloads told to pause while they
+    /// ran and not stopped yet: they are paused for the RPC already, and
+    /// the engine puts them at the head of the line once they stop.
     fn waiting(&self) -> Vec<usize> {
-        self.downloads
-            .engine
-            .as_ref()
-            .map(crate::engine::Engine::waiting)
-            .unwrap_or_default()
+        let Some(engine) = &self.downloads.engine else {
+            return Vec::new();
+        };
+        let rows = &self.downloads.model.rows;
+        let mut line: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                !matches!(
+                    rows[i].state,
+                    TaskState::Done | TaskState::Failed(_) | TaskState::Cancelled
+                )
+            })
+            .filter(|&i| engine.phase(i) == Some(Phase::Pausing))
+            .collect();
+        line.extend(engine.waiting());
+        line
     }
 
     fn global(&self) -> Global {
@@ -111,11 +163,16 @@ impl Host for Owner<'_> {
             upload_limit: torrent.upload_limit,
             bt_port: torrent.port,
             dht: torrent.dht,
+            task_limit: self.downloads.rpc_options.task_limit,
+            session_file: self.downloads.rpc_options.session_file.clone(),
         }
     }
 
-    fn add(&mut self, add: Add) -> Result<usize, String> {
+    fn add(&mut self, mut add: Add) -> Result<usize, String> {
         let ask = self.settings.rpc.ask;
+        if add.options.rate_limit.is_none() {
+            add.options.rate_limit = self.downloads.rpc_options.task_limit;
+        }
         let index = self
             .downloads
             .add(add.url, add.dir, add.options, add.paused || ask)
@@ -129,6 +186,7 @@ impl Host for Owner<'_> {
         if ask && !add.paused && d.model.rows[index].state == TaskState::Paused {
             d.arrived.push(index);
         }
+        self.wait_for_start(index);
         Ok(index)
     }
 
@@ -164,6 +222,13 @@ impl Host for Owner<'_> {
         let torrent = self.downloads.torrent.clone();
         if let Some(limit) = change.upload_limit {
             self.downloads.torrent.upload_limit = Some(limit);
+        }
+        let run = &mut self.downloads.rpc_options;
+        if let Some(limit) = change.task_limit {
+            run.task_limit = limit;
+        }
+        if let Some(path) = change.session_file.clone() {
+            run.session_file = Some(path);
         }
         self.apply_global(change);
         // The engine follows (see `hub`), with the torrents' part too.

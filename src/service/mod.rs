@@ -73,6 +73,18 @@ pub struct Downloads {
     /// Removed with their files while they ran: the files go once each
     /// has stopped.
     delete_when_ended: Vec<usize>,
+    /// This run's RPC options (`changeGlobalOption`): each new download's
+    /// own speed limit when it sets none (`max-download-limit`), and where
+    /// `saveSession` writes (`save-session`).
+    pub rpc_options: RpcOptions,
+}
+
+/// What an RPC client set for this run over the settings (aria2 keeps
+/// them for its run too).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RpcOptions {
+    pub task_limit: Option<u64>,
+    pub session_file: Option<PathBuf>,
 }
 
 /// Torrent settings of this run, over the settings': each one given
@@ -108,6 +120,7 @@ impl Downloads {
             schedule: Default::default(),
             torrent: TorrentOverride::default(),
             delete_when_ended: Vec::new(),
+            rpc_options: RpcOptions::default(),
         }
     }
 

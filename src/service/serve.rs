@@ -21,7 +21,7 @@ use super::hub::{self, Face, Inputs, Service, Shared};
 use super::model::{BatchEnd, TaskState};
 use crate::engine::{Event, FetchError};
 use crate::instance::Instance;
-use crate::rpc::{Listen, Request, Server, StartError};
+use crate::rpc::{Listen, Request, Server, Shutdown, StartError};
 use crate::schedule::Clock;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
@@ -97,7 +97,15 @@ pub fn run(
     face.each_pass(&mut service);
     let (calls_tx, calls) = crossbeam_channel::unbounded::<Request>();
     let session = service.downloads.desk.gids.session();
-    let server = Server::start(&config.listen, &config.secret, session, calls_tx, Arc::new(|| {}))?;
+    let (asked_tx, asked) = crossbeam_channel::bounded::<Shutdown>(1);
+    let server = Server::start_ending(
+        &config.listen,
+        &config.secret,
+        session,
+        calls_tx,
+        Arc::new(|| {}),
+        Some(asked_tx),
+    )?;
     ready(server.addrs());
     service.server = Some(server);
     let shared: Shared = Arc::new(parking_lot::Mutex::new(service));
@@ -105,6 +113,7 @@ pub fn run(
         .instance
         .as_ref()
         .map_or_else(crossbeam_channel::never, |i| i.handoffs().clone());
+    let (stop, how) = stop_or_asked(stop, asked);
     let inputs = Inputs {
         calls,
         handoffs,
@@ -112,8 +121,39 @@ pub fn run(
         nudge: crossbeam_channel::never(),
     };
     hub::run(&shared, inputs, &mut face);
-    shut_down(&mut shared.lock());
+    let force = *how.lock() == Some(Shutdown::Force);
+    shut_down(&mut shared.lock(), force);
     Ok(())
+}
+
+/// One stop for the service's thread: a signal (`stop`), or a client's
+/// `aria2.shutdown` / `forceShutdown` (`asked`), which is kept in the
+/// second value.
+fn stop_or_asked(
+    stop: Receiver<()>,
+    asked: Receiver<Shutdown>,
+) -> (Receiver<()>, Arc<parking_lot::Mutex<Option<Shutdown>>>) {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let how = Arc::new(parking_lot::Mutex::new(None));
+    let kept = how.clone();
+    let spawned = std::thread::Builder::new()
+        .name("fanout-stop".into())
+        .spawn(move || {
+            crossbeam_channel::select! {
+                recv(stop) -> _ => {}
+                recv(asked) -> h => {
+                    if let Ok(h) = h {
+                        tracing::info!("{h:?} shutdown asked over RPC: stopping");
+                        *kept.lock() = Some(h);
+                    }
+                }
+            }
+            let _ = tx.send(());
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("aria2.shutdown will not stop the service: {e}");
+    }
+    (rx, how)
 }
 
 /// What `fanout serve` adds to the service's thread: the journal's lines,
@@ -279,9 +319,11 @@ fn log_event(event: &Event, d: &Downloads) {
     }
 }
 
-/// Pauses what runs and waits (a while) for each transfer to stop with
-/// its bytes and control file in place, so the next start continues them.
-fn shut_down(service: &mut Service) {
+/// Pauses what runs and waits (a while, unless `force`) for each transfer
+/// to stop with its bytes and control file in place, so the next start
+/// continues them.
+fn shut_down(service: &mut Service, force: bool) {
+    save_session(service);
     let Service {
         downloads: core,
         server,
@@ -294,7 +336,7 @@ fn shut_down(service: &mut Service) {
     for &i in &running {
         core.pause(i);
     }
-    let deadline = Instant::now() + STOP_GRACE;
+    let deadline = Instant::now() + if force { Duration::ZERO } else { STOP_GRACE };
     while core.model.in_flight() > 0 && Instant::now() < deadline {
         let _ = core.events().recv_timeout(Duration::from_millis(100));
         core.drain_events(Duration::from_millis(50), |event, d| {
@@ -307,4 +349,26 @@ fn shut_down(service: &mut Service) {
     // them (as it does with everything unfinished when resume_on_start).
     core.commit();
     tracing::info!("stopped; the queue is saved");
+}
+
+/// aria2 writes its session file as it ends when `save-session` is set
+/// (`changeGlobalOption`): so does the service, before it pauses what
+/// runs (a running download is written as one to go on).
+fn save_session(service: &mut Service) {
+    if service.downloads.rpc_options.session_file.is_none() {
+        return;
+    }
+    let mut owner = super::host::Owner {
+        downloads: &mut service.downloads,
+        settings: &mut service.settings,
+        settings_changed: false,
+    };
+    let call = crate::rpc::Call {
+        method: crate::rpc::method::Method::SaveSession,
+        params: Vec::new(),
+    };
+    match owner.answer(&call) {
+        Ok(_) => tracing::info!("session saved (save-session)"),
+        Err(e) => tracing::warn!("session not saved: {}", e.message),
+    }
 }

@@ -69,6 +69,11 @@ impl Line {
         self.tasks.values().any(startable)
     }
 
+    /// The index of the task a free worker takes next, if one may start.
+    pub(super) fn first_startable(&self) -> Option<usize> {
+        self.tasks.values().find(|t| startable(t)).map(|t| t.index)
+    }
+
     /// The first task that may start, its rule's place taken.
     pub(super) fn pop_startable(&mut self) -> Option<Task> {
         let key = self.tasks.iter().find(|(_, t)| startable(t)).map(|(k, _)| *k)?;

@@ -19,8 +19,10 @@ use super::part::resume::Resume;
 use crate::sync;
 use line::Line;
 pub use line::Place;
+pub use phase::Phase;
 
 mod line;
+mod phase;
 
 /// What the user wants of a task now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
