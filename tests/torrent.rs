@@ -350,7 +350,8 @@ fn fanout_get_json_lists_the_files() {
     assert!(!out.join(NAME).join("a.bin").exists());
 }
 
-/// The names of a process's threads.
+/// The names of a process's threads (Linux's /proc).
+#[cfg(target_os = "linux")]
 fn threads_of(pid: u32) -> Vec<String> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
@@ -364,6 +365,7 @@ fn threads_of(pid: u32) -> Vec<String> {
 /// Whether `fanout get SOURCE` has a BitTorrent thread within its first
 /// second (it is still running then: the source is slow, or its one peer
 /// never answers).
+#[cfg(target_os = "linux")]
 fn starts_bittorrent(source: &str) -> bool {
     let out = tempfile::tempdir().unwrap();
     // Connections to it are made (the backlog takes them), never answered.
