@@ -271,4 +271,25 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
     }
+
+    /// On Windows (tested under Wine) a secret goes to the Credential
+    /// Manager and never into `secrets.json`; removing it removes it there.
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_a_secret_is_kept_in_the_credential_manager() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Secrets::in_dir(dir.path(), true);
+        // A key of this run's own: the store is the user's, shared by runs.
+        let key = format!("test-{}", random_token().unwrap());
+        assert_eq!(s.set(&key, Some("s3cret")).unwrap(), Kept::Keyring);
+        assert_eq!(s.get(&key).unwrap(), (Some("s3cret".to_string()), Kept::Keyring));
+        let file = std::fs::read_to_string(s.path()).unwrap_or_default();
+        assert!(
+            !file.contains("s3cret"),
+            "the secret is in {}: {file}",
+            s.path().display()
+        );
+        s.set(&key, None).unwrap();
+        assert_eq!(s.get(&key).unwrap().0, None);
+    }
 }

@@ -299,7 +299,8 @@ mod tests {
             magnet_hash(&format!("magnet:?xt=urn:btih:{hash}&dn=x")),
             Some(hash.to_lowercase())
         );
-        let p = added_path(std::path::Path::new("/dl"), b"d4:infoe");
+        // An absolute folder on every system (`/dl` has no drive on Windows).
+        let p = added_path(&std::env::temp_dir().join("dl"), b"d4:infoe");
         assert_eq!(added_file(p.to_str().unwrap()), Some(p));
         assert_eq!(added_file("/dl/a.torrent"), None);
         assert!(is_torrent_source("/dl/a.torrent"));
