@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::options::{Add, read_add};
+use super::options::{Add, base64_param, read_add};
 use super::status::{Download, Gids, Part, Status};
 use super::wire::RpcError;
 
@@ -250,14 +250,7 @@ pub fn added_file(url: &str) -> Option<PathBuf> {
 /// a `.torrent` given on the command line is. Its web seeds
 /// (`uris`) are not used.
 pub fn read_add_torrent(p: &[Value], base: &std::path::Path) -> Result<Add, RpcError> {
-    use base64::Engine;
-    let text = p
-        .first()
-        .and_then(Value::as_str)
-        .ok_or_else(|| RpcError::params("the first parameter must be the torrent in base64"))?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|e| RpcError::failed(format!("the torrent is not base64: {e}")))?;
+    let bytes = base64_param(p, "torrent")?;
     if !crate::engine::is_torrent(&bytes) {
         return Err(RpcError::failed(
             "Errors occurred while parsing the torrent: not a torrent file",

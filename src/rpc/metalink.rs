@@ -4,21 +4,14 @@
 
 use serde_json::{Value, json};
 
-use super::options::{Add, read_add};
+use super::options::{Add, base64_param, read_add};
 use super::wire::RpcError;
 use crate::engine::metalink;
 
 /// The downloads of `aria2.addMetalink`'s `metalink, options`, in the
 /// metalink's order, each with the options given (the folder among them).
 pub fn read_add_metalink(p: &[Value], base: &std::path::Path) -> Result<Vec<Add>, RpcError> {
-    use base64::Engine;
-    let text = p
-        .first()
-        .and_then(Value::as_str)
-        .ok_or_else(|| RpcError::params("the first parameter must be the metalink in base64"))?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|e| RpcError::failed(format!("the metalink is not base64: {e}")))?;
+    let bytes = base64_param(p, "metalink")?;
     let files = metalink::parse(&bytes).map_err(|e| RpcError::failed(e.to_string()))?;
     // The options once, for every file: a placeholder URL stands in.
     let shared = read_add(&json!(["http://localhost/"]), p.get(1), base)?;

@@ -98,6 +98,19 @@ pub fn torrent_option(key: &str, v: &Value, t: &mut TorrentOptions) -> Result<bo
     Ok(true)
 }
 
+/// The first parameter of `addTorrent` and `addMetalink`: a file's bytes
+/// in base64 (`what` names the file in the errors).
+pub fn base64_param(p: &[Value], what: &str) -> Result<Vec<u8>, RpcError> {
+    use base64::Engine;
+    let text = p
+        .first()
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::params(format!("the first parameter must be the {what} in base64")))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| RpcError::failed(format!("the {what} is not base64: {e}")))
+}
+
 /// Reads `addUri`'s URIs and options; `base` is the download folder.
 pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Add, RpcError> {
     let uris: Vec<String> = match uris {
