@@ -72,14 +72,19 @@ fn a_torrent_shows_its_files_and_its_swarm() {
         .collect();
     assert_eq!(listed, wanted);
     assert_eq!(meta.files[1].path, out.path().join(NAME).join("sub/b.txt"));
-    // The seeder is among the peers, and a seeder.
+    // The seeder is among the peers, and once its bitfield has come (the
+    // first report may be from before it), shown as a seeder.
+    let mut last = None;
     let swarm: Arc<SwarmNow> = wait_for(&rx, |e| match e {
-        Event::Swarm { swarm, .. } if !swarm.peers.is_empty() => Some(swarm),
+        Event::Swarm { swarm, .. } => {
+            let seen = swarm.peers.iter().any(|p| p.addr == seeder.addr && p.seeder);
+            last = Some(swarm.clone());
+            seen.then_some(swarm)
+        }
+        Event::Finished(_) => panic!("finished before the seeder was seen: {last:?}"),
         _ => None,
     });
-    let peer = swarm.peers.iter().find(|p| p.addr == seeder.addr);
-    assert!(peer.is_some_and(|p| p.seeder), "{swarm:?}");
-    assert_eq!(swarm.seeders, 1);
+    assert_eq!(swarm.seeders, 1, "{swarm:?}");
     // Complete, it seeds until the time.
     let seeding: Arc<SwarmNow> = wait_for(&rx, |e| match e {
         Event::Swarm { swarm, .. } if swarm.seeding => Some(swarm),
