@@ -14,6 +14,7 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, GetArgs};
 const EXIT_STOPPED: i32 = 130;
 use crate::engine::sort::Categories;
 use crate::engine::{BackendKind, Engine, EngineConfig, Event, FanIn, Job, Note, Order, TaskResult};
+use crate::i18n::units::human_bytes;
 use crate::input::Options;
 
 pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, Options)>) -> u8 {
@@ -249,22 +250,6 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-    }
-}
-
-/// `1.5 MiB`-style sizes for people.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

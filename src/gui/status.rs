@@ -6,9 +6,9 @@ use std::time::Instant;
 use egui::RichText;
 
 use super::FanoutApp;
-use crate::cli::human_bytes;
 use crate::engine::Engine;
 use crate::i18n::tr;
+use crate::i18n::units::human_bytes;
 use crate::service::model::Counts;
 use crate::settings::EngineChoice;
 

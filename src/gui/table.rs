@@ -8,7 +8,7 @@ use egui::{Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::{Action, row_menu};
-use crate::cli::human_bytes;
+use crate::i18n::units::human_bytes;
 use crate::i18n::{self, tr};
 use crate::service::kind::Kind;
 use crate::service::model::{LOG_LINES, Model, Row, TaskState};

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use crate::cli::human_bytes;
 use crate::i18n::tr;
+use crate::i18n::units::human_bytes;
 use crate::timeline::{Bar, BarState, Timeline};
 
 /// Width of the lane names on the left.

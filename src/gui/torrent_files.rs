@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::{Action, FanoutApp};
-use crate::cli::human_bytes;
 use crate::engine::TorrentMeta;
 use crate::i18n::tr;
+use crate::i18n::units::human_bytes;
 use crate::service::model::Row;
 
 /// The file list's state: the row it shows and the ticks.

@@ -222,7 +222,7 @@ impl FanoutApp {
                 core.speed,
             )
         };
-        let speed = crate::cli::human_bytes(speed);
+        let speed = crate::i18n::units::human_bytes(speed);
         let tooltip = tr!(
             TrayTooltip,
             ended = ended,

@@ -98,6 +98,7 @@ macro_rules! catalogue {
     };
 }
 mod texts;
+pub mod units;
 
 pub use texts::T;
 

@@ -3,9 +3,9 @@
 //! file by, the rule and options that applied, and who ran it, with Copy
 //! buttons for the URL and the path, as Motrix's task details have them.
 
-use crate::cli::human_bytes;
 use crate::engine::hex;
 use crate::i18n::tr;
+use crate::i18n::units::human_bytes;
 use crate::service::model::Row;
 
 /// How the validator is named: an `ETag` is quoted (`"abc"`, `W/"abc"`),

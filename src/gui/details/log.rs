@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use crate::cli::human_bytes;
+use crate::i18n::units::human_bytes;
 use crate::i18n::{self, tr};
 use crate::service::history::Happened;
 use crate::service::model::{Row, TaskState};

@@ -7,9 +7,9 @@
 
 use egui::{Color32, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use crate::cli::human_bytes;
 use crate::engine::{Part, SegmentMap, Worker};
 use crate::i18n::tr;
+use crate::i18n::units::human_bytes;
 use crate::service::kind::Kind;
 use crate::service::model::Row;
 

@@ -3,8 +3,8 @@
 //! peers connected now with their speeds, as qBittorrent's Content and
 //! Peers tabs show them.
 
-use crate::cli::human_bytes;
 use crate::i18n::tr;
+use crate::i18n::units::human_bytes;
 use crate::service::model::Row;
 
 use super::super::table::speed_text;
