@@ -1,6 +1,7 @@
 //! Files only the user may read: settings (which hold the aria2 secret)
 //! and the queue (which may hold URLs with tokens in them) are created with
-//! mode 0600 on Unix, as DESIGN's secrets policy asks.
+//! mode 0600 on Unix, as the secrets policy asks (docs/network.md,
+//! "Secrets").
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};

@@ -1,5 +1,6 @@
 //! Where fanout keeps its secrets (the RPC server's token first): one
-//! place for all of them, so the policy is written once (DESIGN.md):
+//! place for all of them, so the policy (docs/network.md, "Secrets") is
+//! written once:
 //!
 //! - the system keyring where there is one: on Linux the Secret Service
 //!   (GNOME Keyring, KWallet) over D-Bus, as the item `fanout` / KEY;

@@ -16,7 +16,7 @@ use fanout::rpc::method::Method;
 use fanout::rpc::{Call, Request};
 use fanout::secrets::Secrets;
 use fanout::service::Downloads;
-use fanout::service::hub::{Face, Hub, Service};
+use fanout::service::hub::{FrontEnd, Hub, Service};
 use fanout::service::model::TaskState;
 use fanout::settings::{EngineChoice, Settings};
 use serde_json::{Value, json};
@@ -26,7 +26,7 @@ use support::{TestServer, body_for};
 /// them on (the window's login prompt and serve's journal hear the same).
 struct Listener(crossbeam_channel::Sender<usize>);
 
-impl Face for Listener {
+impl FrontEnd for Listener {
     fn on_event(&mut self, event: &Event, _: &Downloads) {
         if let Event::Finished(r) = event {
             let _ = self.0.send(r.index);
@@ -245,7 +245,7 @@ fn a_call_sees_what_the_call_before_it_did_before_the_engine_says_so() {
     settings.set_workers(32);
     let mut downloads = Downloads::new(&settings);
     downloads.start_engine(&settings, Arc::new(|| {})).unwrap();
-    let mut owner = fanout::service::host::Owner {
+    let mut owner = fanout::service::host::ServiceHost {
         downloads: &mut downloads,
         settings: &mut settings,
         settings_changed: false,

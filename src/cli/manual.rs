@@ -109,8 +109,8 @@ fn body_of(
     w.write_all(format!("{}\n.PP\n", body.join("\n")).as_bytes())
 }
 
-/// The description: the faces, each documented in a section below (the
-/// one-line about is the NAME section's already).
+/// The description: the front ends, each documented in a section below
+/// (the one-line about is the NAME section's already).
 fn description(cmd: &clap::Command) -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["DESCRIPTION"]);

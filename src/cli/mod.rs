@@ -319,8 +319,8 @@ impl GetArgs {
     /// The backend these flags ask for.
     pub fn backend(&self) -> Result<BackendKind, UsageError> {
         Ok(match (self.engine, self.jobs) {
-            // A script that loops over engines with one -j (the note's
-            // comparison) must run: `prepare` says the -j is not used.
+            // A script that loops over engines with one -j (comparing
+            // them on the same list) must run: `prepare` says the -j is not used.
             (EngineArg::Sequential, _) => BackendKind::Sequential,
             (EngineArg::Threads, Some(0)) => {
                 return Err(UsageError("-j 0: the thread pool needs at least 1 thread".into()));

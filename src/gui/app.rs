@@ -16,7 +16,7 @@ use crate::engine::Event;
 use crate::i18n::{self, tr};
 use crate::instance::Instance;
 use crate::secrets::Secrets;
-use crate::service::hub::{Face, Hub, Service};
+use crate::service::hub::{FrontEnd, Hub, Service};
 use crate::service::{Downloads, Restored};
 use crate::settings::Settings;
 
@@ -26,7 +26,7 @@ struct WindowFace {
     failed: crossbeam_channel::Sender<crate::engine::TaskResult>,
 }
 
-impl Face for WindowFace {
+impl FrontEnd for WindowFace {
     fn on_event(&mut self, event: &Event, _: &Downloads) {
         if let Event::Finished(r) = event
             && r.outcome.is_err()

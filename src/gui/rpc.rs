@@ -110,7 +110,7 @@ impl FanoutApp {
         // A refused call wakes the window, which shows the count.
         let ctx = self.ctx.clone();
         let wake = std::sync::Arc::new(move || ctx.request_repaint());
-        let session = self.local().desk.gids.session();
+        let session = self.local().rpc_state.gids.session();
         match Server::start(&listen, &secret, session, self.hub.calls(), wake) {
             Ok(server) => self.hub.lock().server = Some(server),
             Err(e) => {

@@ -1,6 +1,6 @@
 //! A metalink as input: each of its files becomes a download line's worth
 //! (its best URL, the others as `mirror=`, `out=` its name, `sha256=`),
-//! whichever face it came from: `fanout get x.meta4`, a path typed or
+//! whichever way it came: `fanout get x.meta4`, a path typed or
 //! dropped in the add dialog, `aria2.addMetalink`.
 //!
 //! A name with folders (`dir/a.iso`) is saved as its last part

@@ -1,8 +1,8 @@
-//! Answering the calls that touch downloads, against whichever front end
-//! owns them (the window): it implements [`Host`], and these functions
-//! give aria2's answers, with its words, orders and errors. They run on
-//! the owner's thread, one call at a time, so a call sees the effect of
-//! the one before it.
+//! Answering the calls that touch downloads, against the [`Host`] that
+//! holds them (the service, for the window and `fanout serve`): these
+//! functions give aria2's answers, with its words, orders and errors. They
+//! run on the host's thread, one call at a time, so a call sees the effect
+//! of the one before it.
 
 use std::collections::HashSet;
 
@@ -12,19 +12,19 @@ use super::bt;
 use super::method::{Call, Method};
 use super::options::{Add, rate, read_add, torrent_option};
 use super::status::{Download, Gids, Part, Status};
-use super::wire::RpcError;
+use super::wire::ErrorObject;
 use crate::engine::{Event, FetchError, Place, TorrentOptions};
 
 pub use super::global::{Global, GlobalChange};
 use super::global::{global_change, global_options};
 
-/// What the owner of the downloads lets the RPC see and do.
+/// What the holder of the downloads lets the RPC see and do.
 pub trait Host {
     /// Every download, by index, in the order they were added.
     fn indices(&self) -> Vec<usize>;
     fn download(&self, index: usize) -> Option<Download>;
     /// aria2's waiting list: the queued downloads and the paused ones in
-    /// one line, the head first (a paused one where it will start once
+    /// one queue, the head first (a paused one where it will start once
     /// resumed). [`crate::engine::Engine::waiting`] is this list.
     fn waiting(&self) -> Vec<usize>;
     fn global(&self) -> Global;
@@ -33,13 +33,13 @@ pub trait Host {
     fn pause(&mut self, index: usize) -> bool;
     fn resume(&mut self, index: usize) -> bool;
     fn cancel(&mut self, index: usize) -> bool;
-    /// Moves a queued or paused download in [`Host::waiting`]'s line; its
+    /// Moves a queued or paused download in [`Host::waiting`]'s queue; its
     /// place now, or `None` if it is in neither.
     fn move_to(&mut self, index: usize, place: Place) -> Option<usize>;
     fn set_rate(&mut self, index: usize, rate: Option<u64>);
     fn set_global(&mut self, change: GlobalChange) -> Result<(), String>;
     /// An ended download was taken off the results (kept across restarts
-    /// by an owner that keeps its list; the default keeps nothing).
+    /// by a host that keeps its list; the default keeps nothing).
     fn forget(&mut self, _index: usize) {}
     /// Chooses a torrent's files anew (0-based; `None`: all); false if
     /// the download is not there to change.
@@ -53,7 +53,7 @@ pub trait Host {
     }
 }
 
-/// What the owner knew of a download just before an event: what the
+/// What the host knew of a download just before an event: what the
 /// event tells a WebSocket client depends on it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Before {
@@ -68,10 +68,11 @@ pub struct Before {
     pub seeding: bool,
 }
 
-/// The RPC's own books, kept by the owner beside its downloads: the gids
-/// of this run and the results a client removed from its lists.
+/// What the RPC keeps of its own beside the host's downloads: the gids of
+/// this run and the results a client removed from its lists. It answers
+/// the calls that touch downloads ([`RpcState::answer`]).
 #[derive(Debug, Default)]
-pub struct Desk {
+pub struct RpcState {
     pub gids: Gids,
     /// Ended downloads taken off `tellStopped` (`removeDownloadResult`);
     /// their rows stay in the window.
@@ -80,15 +81,16 @@ pub struct Desk {
     forgotten_metadata: HashSet<usize>,
 }
 
-impl Desk {
-    pub fn new() -> Desk {
-        Desk::default()
+impl RpcState {
+    pub fn new() -> RpcState {
+        RpcState::default()
     }
 
-    /// Empty books that cost nothing to make: what stands in for the real
-    /// ones while a call has them.
-    pub fn lent() -> Desk {
-        Desk {
+    /// An empty state that costs nothing to make (no random bytes): it
+    /// stands in for the real one while a call takes that out of the
+    /// downloads to answer against them.
+    pub fn placeholder() -> RpcState {
+        RpcState {
             gids: Gids::unset(),
             forgotten: HashSet::new(),
             forgotten_metadata: HashSet::new(),
@@ -102,7 +104,7 @@ impl Desk {
 
     /// The downloads were cleared: indices start again, so do gids.
     pub fn reset(&mut self) {
-        *self = Desk::new();
+        *self = RpcState::new();
     }
 
     /// Whether a download was taken off the results.
@@ -113,20 +115,20 @@ impl Desk {
         }
     }
 
-    fn find(&self, host: &dyn Host, params: &[Value]) -> Result<Download, RpcError> {
+    fn find(&self, host: &dyn Host, params: &[Value]) -> Result<Download, ErrorObject> {
         let gid = params
             .first()
             .and_then(Value::as_str)
-            .ok_or_else(|| RpcError::params("the first parameter must be a GID"))?;
+            .ok_or_else(|| ErrorObject::params("the first parameter must be a GID"))?;
         // aria2's words for what is not a gid at all.
         if gid.is_empty() || gid.len() > 16 || !gid.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(RpcError::failed(format!("Invalid GID {gid}")));
+            return Err(ErrorObject::failed(format!("Invalid GID {gid}")));
         }
         self.gids
             .index(gid)
             .and_then(|(i, following)| bt::view(host.download(i)?, following))
             .filter(|d| !self.forgotten(d))
-            .ok_or_else(|| RpcError::failed(format!("GID {gid} is not found")))
+            .ok_or_else(|| ErrorObject::failed(format!("GID {gid} is not found")))
     }
 
     /// aria2's downloads of these tasks that `keep` keeps.
@@ -145,16 +147,16 @@ impl Desk {
     }
 
     /// aria2's waiting list: queued and paused downloads in the host's
-    /// one line (so `tellWaiting` and `changePosition` count the same
-    /// places), then any waiting row the line does not hold (a paused row
-    /// whose task could not be restored). A row the owner has not yet
+    /// one queue (so `tellWaiting` and `changePosition` count the same
+    /// places), then any waiting row the queue does not hold (a paused row
+    /// whose task could not be restored). A row the host has not yet
     /// seen change (paused in the engine, still pausing in the window) is
     /// left out until it has.
     fn waiting(&self, host: &dyn Host) -> Vec<Download> {
         let waits = |d: &Download| matches!(d.status, Status::Waiting | Status::Paused);
         let mut out = self.of(host, host.waiting(), waits);
-        let lined: HashSet<usize> = out.iter().map(|d| d.index).collect();
-        out.extend(self.list(host, |d| waits(d) && !lined.contains(&d.index)));
+        let queued: HashSet<usize> = out.iter().map(|d| d.index).collect();
+        out.extend(self.list(host, |d| waits(d) && !queued.contains(&d.index)));
         out
     }
 
@@ -203,7 +205,7 @@ impl Desk {
     }
 
     /// Answers one call that touches downloads.
-    pub fn answer(&mut self, host: &mut dyn Host, call: &Call) -> Result<Value, RpcError> {
+    pub fn answer(&mut self, host: &mut dyn Host, call: &Call) -> Result<Value, ErrorObject> {
         let p = &call.params;
         let gid_of = |d: &Download| json!(d.gid(&self.gids));
         match call.method {
@@ -239,7 +241,7 @@ impl Desk {
             Method::GetServers => {
                 let d = self.find(host, p)?;
                 if d.status != Status::Active {
-                    return Err(RpcError::failed(format!(
+                    return Err(ErrorObject::failed(format!(
                         "No active download for GID#{}",
                         d.gid(&self.gids)
                     )));
@@ -264,7 +266,7 @@ impl Desk {
                 let d = self.find(host, p)?;
                 let can = matches!(d.status, Status::Active | Status::Waiting);
                 if !can || !host.pause(d.index) {
-                    return Err(RpcError::failed(format!(
+                    return Err(ErrorObject::failed(format!(
                         "GID#{} cannot be paused now",
                         d.gid(&self.gids)
                     )));
@@ -274,7 +276,7 @@ impl Desk {
             Method::Unpause => {
                 let d = self.find(host, p)?;
                 if d.status != Status::Paused || !host.resume(d.index) {
-                    return Err(RpcError::failed(format!(
+                    return Err(ErrorObject::failed(format!(
                         "GID#{} cannot be unpaused now",
                         d.gid(&self.gids)
                     )));
@@ -287,8 +289,8 @@ impl Desk {
                 }
                 Ok(json!("OK"))
             }
-            // In line order: with one download at a time, the head of the
-            // line starts first, as in aria2.
+            // In queue order: with one download at a time, the head of the
+            // queue starts first, as in aria2.
             Method::UnpauseAll => {
                 for d in self
                     .waiting(host)
@@ -302,7 +304,7 @@ impl Desk {
             Method::Remove | Method::ForceRemove => {
                 let d = self.find(host, p)?;
                 if d.status.stopped() || !host.cancel(d.index) {
-                    return Err(RpcError::failed(format!(
+                    return Err(ErrorObject::failed(format!(
                         "Active Download not found for GID {}",
                         d.gid(&self.gids)
                     )));
@@ -312,7 +314,7 @@ impl Desk {
             Method::RemoveDownloadResult => {
                 let d = self.find(host, p)?;
                 if !d.status.stopped() {
-                    return Err(RpcError::failed(format!(
+                    return Err(ErrorObject::failed(format!(
                         "Could not remove download result of GID#{}",
                         d.gid(&self.gids)
                     )));
@@ -333,12 +335,12 @@ impl Desk {
                     Some("POS_SET") => Place::FromStart(pos),
                     Some("POS_CUR") => Place::FromHere(pos),
                     Some("POS_END") => Place::FromEnd(pos),
-                    _ => return Err(RpcError::params("how must be POS_SET, POS_CUR or POS_END")),
+                    _ => return Err(ErrorObject::params("how must be POS_SET, POS_CUR or POS_END")),
                 };
                 // aria2's words (1.36): running and ended downloads are not
                 // in its waiting list.
                 let at = host.move_to(d.index, place).ok_or_else(|| {
-                    RpcError::failed(format!(
+                    ErrorObject::failed(format!(
                         "GID#{} not found in the waiting queue.",
                         d.gid(&self.gids)
                     ))
@@ -355,7 +357,7 @@ impl Desk {
                 let o = p
                     .get(1)
                     .and_then(Value::as_object)
-                    .ok_or_else(|| RpcError::params("options must be an object"))?;
+                    .ok_or_else(|| ErrorObject::params("options must be an object"))?;
                 // All or nothing: an option fanout does not apply to a
                 // download is refused by name, unless given as it is.
                 let now = super::options::all_task_options(&d, &global);
@@ -382,7 +384,7 @@ impl Desk {
                     changed |= torrent_option(key, v, &mut t)?;
                 }
                 if changed && !host.set_torrent_options(d.index, t) {
-                    return Err(RpcError::failed(format!(
+                    return Err(ErrorObject::failed(format!(
                         "GID {}: its download is not there to change",
                         d.gid(&self.gids)
                     )));
@@ -394,7 +396,7 @@ impl Desk {
                     if d.torrent.is_none() && d.status != Status::Paused
                         || !host.select_files(d.index, t.select)
                     {
-                        return Err(RpcError::failed(format!(
+                        return Err(ErrorObject::failed(format!(
                             "GID {}: its files cannot be chosen now",
                             d.gid(&self.gids)
                         )));
@@ -407,9 +409,9 @@ impl Desk {
                 let o = p
                     .first()
                     .and_then(Value::as_object)
-                    .ok_or_else(|| RpcError::params("options must be an object"))?;
+                    .ok_or_else(|| ErrorObject::params("options must be an object"))?;
                 let change = global_change(o, &host.global())?;
-                host.set_global(change).map_err(RpcError::failed)?;
+                host.set_global(change).map_err(ErrorObject::failed)?;
                 Ok(json!("OK"))
             }
             Method::GetGlobalStat => {
@@ -443,15 +445,15 @@ impl Desk {
                 let path = host
                     .global()
                     .session_file
-                    .ok_or_else(|| RpcError::failed("Filename is not given."))?;
+                    .ok_or_else(|| ErrorObject::failed("Filename is not given."))?;
                 let list = self.list(host, |d| super::session::kept(d.status));
                 let text = super::session::text(&list, &self.gids);
                 crate::private::write_atomically(&path, text.as_bytes()).map_err(|e| {
-                    RpcError::failed(format!("Failed to save session to {}: {e}", path.display()))
+                    ErrorObject::failed(format!("Failed to save session to {}: {e}", path.display()))
                 })?;
                 Ok(json!("OK"))
             }
-            other => Err(RpcError::failed(format!(
+            other => Err(ErrorObject::failed(format!(
                 "{} is answered elsewhere",
                 other.name()
             ))),
@@ -466,16 +468,21 @@ impl Desk {
     /// A gid the client chose (`gid`) is taken as aria2 takes it, or the
     /// download is refused (aria2 1.36 logs these words and answers "No
     /// URI to download."; the client is told why here).
-    fn added(&mut self, host: &mut dyn Host, add: Add, position: Option<&Value>) -> Result<Value, RpcError> {
+    fn added(
+        &mut self,
+        host: &mut dyn Host,
+        add: Add,
+        position: Option<&Value>,
+    ) -> Result<Value, ErrorObject> {
         let chosen = match &add.gid {
             Some(gid) => Some(
                 self.gids
                     .check(gid, |i| host.download(i).is_some())
-                    .map_err(|e| RpcError::failed(e.to_string()))?,
+                    .map_err(|e| ErrorObject::failed(e.to_string()))?,
             ),
             None => None,
         };
-        let index = host.add(add).map_err(RpcError::failed)?;
+        let index = host.add(add).map_err(ErrorObject::failed)?;
         if let Some(n) = chosen {
             self.gids.choose(index, n);
         }
@@ -486,7 +493,7 @@ impl Desk {
     }
 
     /// Takes an ended download off the results: a magnet's metadata here
-    /// only; a task's also in the owner's list.
+    /// only; a task's also in the host's list.
     fn forget_result(&mut self, host: &mut dyn Host, d: &Download) {
         if d.part == Part::Metadata {
             self.forgotten_metadata.insert(d.index);
@@ -521,7 +528,7 @@ fn servers(d: &Download) -> Value {
 }
 
 /// `keys`: absent, null, or a list of names.
-fn keys(v: Option<&Value>) -> Result<Option<Vec<String>>, RpcError> {
+fn keys(v: Option<&Value>) -> Result<Option<Vec<String>>, ErrorObject> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(a)) => a
@@ -529,20 +536,20 @@ fn keys(v: Option<&Value>) -> Result<Option<Vec<String>>, RpcError> {
             .map(|k| k.as_str().map(str::to_string))
             .collect::<Option<Vec<_>>>()
             .map(Some)
-            .ok_or_else(|| RpcError::params("keys must be strings")),
+            .ok_or_else(|| ErrorObject::params("keys must be strings")),
         Some(Value::String(k)) => Ok(Some(vec![k.clone()])),
-        Some(_) => Err(RpcError::params("keys must be a list")),
+        Some(_) => Err(ErrorObject::params("keys must be a list")),
     }
 }
 
 /// An integer parameter (clients send numbers; some send strings).
-fn int(p: &[Value], i: usize) -> Result<i64, RpcError> {
+fn int(p: &[Value], i: usize) -> Result<i64, ErrorObject> {
     match p.get(i) {
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
     }
-    .ok_or_else(|| RpcError::params(format!("parameter {} must be an integer", i + 1)))
+    .ok_or_else(|| ErrorObject::params(format!("parameter {} must be an integer", i + 1)))
 }
 
 /// aria2's paging: from `offset`, or for a negative one counted from the

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::options::{Add, base64_param, read_add};
 use super::status::{Download, Gids, Part, Status};
-use super::wire::RpcError;
+use super::wire::ErrorObject;
 
 pub use crate::engine::is_magnet;
 
@@ -249,18 +249,19 @@ pub fn added_file(url: &str) -> Option<PathBuf> {
 /// written beside its download ([`added_path`]) and added by its path, as
 /// a `.torrent` given on the command line is. Its web seeds
 /// (`uris`) are not used.
-pub fn read_add_torrent(p: &[Value], base: &std::path::Path) -> Result<Add, RpcError> {
+pub fn read_add_torrent(p: &[Value], base: &std::path::Path) -> Result<Add, ErrorObject> {
     let bytes = base64_param(p, "torrent")?;
     if !crate::engine::is_torrent(&bytes) {
-        return Err(RpcError::failed(
+        return Err(ErrorObject::failed(
             "Errors occurred while parsing the torrent: not a torrent file",
         ));
     }
     // The folder first: the options may name another.
     let mut add = read_add(&json!(["/x.torrent"]), p.get(2), base)?;
-    std::fs::create_dir_all(&add.dir).map_err(|e| RpcError::failed(format!("{}: {e}", add.dir.display())))?;
+    std::fs::create_dir_all(&add.dir)
+        .map_err(|e| ErrorObject::failed(format!("{}: {e}", add.dir.display())))?;
     let path = added_path(&add.dir, &bytes);
-    std::fs::write(&path, &bytes).map_err(|e| RpcError::failed(format!("{}: {e}", path.display())))?;
+    std::fs::write(&path, &bytes).map_err(|e| ErrorObject::failed(format!("{}: {e}", path.display())))?;
     // A path, as a `.torrent` given to `fanout get` is.
     add.url = path.to_string_lossy().into_owned();
     if p.get(1).and_then(Value::as_array).is_some_and(|u| !u.is_empty()) {

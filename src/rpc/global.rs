@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value, json};
 
 use super::options::{connections, folder, rate};
-use super::wire::RpcError;
+use super::wire::ErrorObject;
 
 /// The settings a web front end reads and changes with
 /// `getGlobalOption`/`changeGlobalOption`.
@@ -73,15 +73,15 @@ fn text(v: &Value) -> String {
 }
 
 /// The refusal of an option fanout does not apply (or not to this).
-pub fn not_applied(key: &str) -> RpcError {
-    RpcError::failed(format!(
+pub fn not_applied(key: &str) -> ErrorObject {
+    ErrorObject::failed(format!(
         "fanout does not apply the option '--{key}': nothing was changed"
     ))
 }
 
 /// `changeGlobalOption`'s options read into one change, or the first one
 /// fanout cannot apply, by name.
-pub fn global_change(o: &Map<String, Value>, now: &Global) -> Result<GlobalChange, RpcError> {
+pub fn global_change(o: &Map<String, Value>, now: &Global) -> Result<GlobalChange, ErrorObject> {
     let mut c = GlobalChange::default();
     let current = global_options(now);
     for (key, v) in o {
@@ -95,7 +95,7 @@ pub fn global_change(o: &Map<String, Value>, now: &Global) -> Result<GlobalChang
                 let n: usize = text
                     .trim()
                     .parse()
-                    .map_err(|_| RpcError::params(format!("{key}={text:?} is not a number")))?;
+                    .map_err(|_| ErrorObject::params(format!("{key}={text:?} is not a number")))?;
                 c.max_concurrent = Some(n.max(1));
             }
             "split" | "max-connection-per-server" => c.split = Some(connections(key, v)?),

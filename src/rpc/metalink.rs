@@ -5,14 +5,14 @@
 use serde_json::{Value, json};
 
 use super::options::{Add, base64_param, read_add};
-use super::wire::RpcError;
+use super::wire::ErrorObject;
 use crate::engine::metalink;
 
 /// The downloads of `aria2.addMetalink`'s `metalink, options`, in the
 /// metalink's order, each with the options given (the folder among them).
-pub fn read_add_metalink(p: &[Value], base: &std::path::Path) -> Result<Vec<Add>, RpcError> {
+pub fn read_add_metalink(p: &[Value], base: &std::path::Path) -> Result<Vec<Add>, ErrorObject> {
     let bytes = base64_param(p, "metalink")?;
-    let files = metalink::parse(&bytes).map_err(|e| RpcError::failed(e.to_string()))?;
+    let files = metalink::parse(&bytes).map_err(|e| ErrorObject::failed(e.to_string()))?;
     // The options once, for every file: a placeholder URL stands in.
     let shared = read_add(&json!(["http://localhost/"]), p.get(1), base)?;
     let downloads = crate::input::metalink::downloads(&files, &shared.options);
@@ -46,7 +46,7 @@ mod tests {
     use super::*;
     use base64::Engine;
 
-    fn call(doc: &str, options: Value) -> Result<Vec<Add>, RpcError> {
+    fn call(doc: &str, options: Value) -> Result<Vec<Add>, ErrorObject> {
         let b64 = base64::engine::general_purpose::STANDARD.encode(doc);
         read_add_metalink(&[json!(b64), options], std::path::Path::new("/dl"))
     }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::refusals::RefusalReason;
-use super::wire::RpcError;
+use super::wire::ErrorObject;
 
 macro_rules! methods {
     ($($variant:ident = $name:literal),* $(,)?) => {
@@ -71,14 +71,14 @@ pub const NOTIFICATIONS: [&str; 6] = [
 ];
 
 impl std::str::FromStr for Method {
-    type Err = RpcError;
+    type Err = ErrorObject;
 
-    fn from_str(name: &str) -> Result<Method, RpcError> {
+    fn from_str(name: &str) -> Result<Method, ErrorObject> {
         Method::ALL
             .iter()
             .copied()
             .find(|m| m.name() == name)
-            .ok_or_else(|| RpcError::new(RpcError::NO_METHOD, format!("No such method: {name}")))
+            .ok_or_else(|| ErrorObject::new(ErrorObject::NO_METHOD, format!("No such method: {name}")))
     }
 }
 
@@ -90,27 +90,27 @@ impl Method {
     }
 }
 
-/// Why a call did not pass the door.
+/// Why a call was refused before its method ran (see [`super::refusals`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Denied {
     /// Not a method fanout knows: answered with its error, not a refusal.
-    Unknown(RpcError),
+    Unknown(ErrorObject),
     /// No secret or the wrong one: `Unauthorized`, and counted.
     Refused(RefusalReason),
 }
 
-impl From<Denied> for RpcError {
-    fn from(d: Denied) -> RpcError {
+impl From<Denied> for ErrorObject {
+    fn from(d: Denied) -> ErrorObject {
         match d {
             Denied::Unknown(e) => e,
             // One answer for both, as aria2's: a caller learns nothing
             // about the secret from it.
-            Denied::Refused(_) => RpcError::unauthorized(),
+            Denied::Refused(_) => ErrorObject::unauthorized(),
         }
     }
 }
 
-/// A call that passed the door: a known method, its token checked and
+/// A call that was let in: a known method, its token checked and
 /// taken off the params.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Call {
@@ -169,12 +169,12 @@ mod tests {
         ] {
             let e = Call::authorize("aria2.tellActive", params, "s3").unwrap_err();
             assert_eq!(e, Denied::Refused(why));
-            assert_eq!(RpcError::from(e), RpcError::unauthorized());
+            assert_eq!(ErrorObject::from(e), ErrorObject::unauthorized());
         }
         // An empty secret opens nothing.
         assert!(Call::authorize("aria2.getVersion", vec![json!("token:")], "").is_err());
         assert!(Call::authorize("system.listMethods", vec![], "s3").is_ok());
-        let unknown = RpcError::from(Call::authorize("aria2.fly", vec![], "s3").unwrap_err());
-        assert_eq!(unknown.code, RpcError::NO_METHOD);
+        let unknown = ErrorObject::from(Call::authorize("aria2.fly", vec![], "s3").unwrap_err());
+        assert_eq!(unknown.code, ErrorObject::NO_METHOD);
     }
 }

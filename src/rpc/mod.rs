@@ -1,24 +1,28 @@
 //! An aria2-compatible JSON-RPC server, so the programs people already
 //! have (browser extensions such as Aria2 Explorer and the Motrix
 //! extension, web front ends such as AriaNg, scripts using aria2p) can hand
-//! downloads to fanout. No GUI type appears here: the window is one owner
-//! of downloads that implements [`answer::Host`].
+//! downloads to fanout. No GUI type appears here: the service
+//! ([`crate::service::host::ServiceHost`]) implements [`answer::Host`] for
+//! the window and for `fanout serve` alike.
 //!
-//! The rooms: `wire` (JSON-RPC envelopes and error codes) → `method`
+//! The modules, each using only those before it: `wire` (JSON-RPC
+//! envelopes and error codes) → `method`
 //! (aria2's method names and the token) → `status` (a download in aria2's
 //! words) → `options` (`addUri`'s options) → `bt` (a torrent in aria2's
 //! words, `addTorrent`), `metalink` (`addMetalink`) → `global`
 //! (`getGlobalOption` and `changeGlobalOption`) → `session`
 //! (`saveSession`'s file, aria2's format) → `answer` (the calls that touch
-//! downloads, run on the owner's thread) → `refusals` (calls turned away,
-//! counted and logged) → `serve` (HTTP, WebSocket, CORS and the door
-//! checks) → this file (binding and the server's thread).
+//! downloads, run on the host's thread) → `refusals` (calls turned away,
+//! counted and logged) → `serve` (HTTP, WebSocket, CORS, the secret and
+//! the `Host` header checked) → this file (binding and the server's
+//! thread).
 //!
 //! Data flows one way: a request is read and authorized on the server's
-//! thread; calls that touch downloads go to the owner (the service's
+//! thread; calls that touch downloads go to the host (the service's
 //! thread, which waits on them) as one [`Request`] and come back as
-//! answers. A refused call wakes the face (`wake`), which shows them.
-//! The owner never waits for the server; notifications go out through
+//! answers. A refused call wakes the window or `fanout serve` (`wake`),
+//! which shows the refusals. The host never waits for the server;
+//! notifications go out through
 //! [`Server::notify`].
 
 pub mod answer;
@@ -39,23 +43,23 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 
-pub use answer::{Before, Desk, Global, GlobalChange, Host};
+pub use answer::{Before, Global, GlobalChange, Host, RpcState};
 pub use method::Call;
 pub use options::Add;
 pub use refusals::{RefusalReason, Refusals};
 pub use status::{Download, Status};
-pub use wire::RpcError;
+pub use wire::ErrorObject;
 
 use crate::engine::Waker;
 
 /// Motrix's port, which its browser extension assumes (aria2 keeps 6800).
 pub const DEFAULT_PORT: u16 = 16800;
 
-/// Calls for the owner of the downloads, answered in order through
+/// Calls for the host of the downloads, answered in order through
 /// `reply` (one result per call).
 pub struct Request {
     pub calls: Vec<Call>,
-    pub reply: oneshot::Sender<Vec<Result<Value, RpcError>>>,
+    pub reply: oneshot::Sender<Vec<Result<Value, ErrorObject>>>,
 }
 
 /// Where to listen.
@@ -109,21 +113,22 @@ pub enum StartError {
 /// What the server's connections share.
 pub(crate) struct Shared {
     secret: String,
-    owner: crossbeam_channel::Sender<Request>,
-    /// Wakes the face when a call is refused (it shows the count).
+    host: crossbeam_channel::Sender<Request>,
+    /// Wakes the window or `fanout serve` when a call is refused (it shows
+    /// the count).
     wake: Waker,
     notes: broadcast::Sender<String>,
     session: String,
     /// Host names accepted besides loopback ones (the extra addresses).
     hosts: Vec<String>,
     /// The calls refused, also read through [`Server::refusals`].
-    door: Arc<refusals::Door>,
+    refusal_log: Arc<refusals::RefusalLog>,
     /// Where `aria2.shutdown` and `forceShutdown` go, for
-    /// an owner that ends on them (`fanout serve`); `None`: refused.
+    /// a host that ends on them (`fanout serve`); `None`: refused.
     shutdown: Option<crossbeam_channel::Sender<Shutdown>>,
 }
 
-/// A client asked the owner to end (`aria2.shutdown`, `forceShutdown`).
+/// A client asked the host to end (`aria2.shutdown`, `forceShutdown`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shutdown {
     /// As SIGTERM: running downloads pause and keep their bytes first.
@@ -138,7 +143,7 @@ pub enum Shutdown {
 pub struct Server {
     addrs: Vec<SocketAddr>,
     notes: broadcast::Sender<String>,
-    door: Arc<refusals::Door>,
+    refusal_log: Arc<refusals::RefusalLog>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -161,20 +166,20 @@ impl Server {
         listen: &Listen,
         secret: &str,
         session: String,
-        owner: crossbeam_channel::Sender<Request>,
+        host: crossbeam_channel::Sender<Request>,
         wake: Waker,
     ) -> Result<Server, StartError> {
-        Server::start_ending(listen, secret, session, owner, wake, None)
+        Server::start_ending(listen, secret, session, host, wake, None)
     }
 
-    /// [`Server::start`] for an owner that ends when a client asks
+    /// [`Server::start`] for a host that ends when a client asks
     /// (`aria2.shutdown`): the request goes to `shutdown` once its answer
     /// is on its way.
     pub fn start_ending(
         listen: &Listen,
         secret: &str,
         session: String,
-        owner: crossbeam_channel::Sender<Request>,
+        host: crossbeam_channel::Sender<Request>,
         wake: Waker,
         shutdown: Option<crossbeam_channel::Sender<Shutdown>>,
     ) -> Result<Server, StartError> {
@@ -184,15 +189,15 @@ impl Server {
         let listeners = bind(listen)?;
         let addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let (notes, _) = broadcast::channel(1024);
-        let door = Arc::new(refusals::Door::default());
+        let refusal_log = Arc::new(refusals::RefusalLog::default());
         let shared = Arc::new(Shared {
             secret: secret.to_string(),
-            owner,
+            host,
             wake,
             notes: notes.clone(),
             session,
             hosts: listen.outside_loopback().map(|ip| ip.to_string()).collect(),
-            door: door.clone(),
+            refusal_log: refusal_log.clone(),
             shutdown,
         });
         let (stop, stopped) = oneshot::channel::<()>();
@@ -221,7 +226,7 @@ impl Server {
         Ok(Server {
             addrs,
             notes,
-            door,
+            refusal_log,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -241,7 +246,7 @@ impl Server {
     /// for every frame: no lock while nothing was refused. Its `Display`
     /// is the sentence for a status line or a headless log.
     pub fn refusals(&self) -> Option<Refusals> {
-        self.door.refusals()
+        self.refusal_log.refusals()
     }
 
     /// Tells every WebSocket client about a download (`aria2.onDownloadStart`…).

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::status::Download;
-use super::wire::RpcError;
+use super::wire::ErrorObject;
 use crate::engine::{
     EngineConfig, Header, TorrentOptions, naming, parse_minutes, parse_rate, parse_ratio, parse_select,
     parse_sha256,
@@ -32,22 +32,22 @@ pub struct Add {
 
 /// An option's value as text: aria2 takes strings, clients also send
 /// numbers and booleans.
-fn text(key: &str, v: &Value) -> Result<String, RpcError> {
+fn text(key: &str, v: &Value) -> Result<String, ErrorObject> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        _ => Err(RpcError::params(format!("option {key} must be a string"))),
+        _ => Err(ErrorObject::params(format!("option {key} must be a string"))),
     }
 }
 
 /// `split=16` and the like: a count of connections, kept within fanout's.
-pub fn connections(key: &str, v: &Value) -> Result<usize, RpcError> {
+pub fn connections(key: &str, v: &Value) -> Result<usize, ErrorObject> {
     let t = text(key, v)?;
     let n: usize = t
         .trim()
         .parse()
-        .map_err(|_| RpcError::params(format!("{key}={t:?} is not a number")))?;
+        .map_err(|_| ErrorObject::params(format!("{key}={t:?} is not a number")))?;
     Ok(n.clamp(1, EngineConfig::MAX_SEGMENTS))
 }
 
@@ -64,9 +64,9 @@ pub fn folder(dir: &str, base: &Path) -> PathBuf {
 }
 
 /// A rate as aria2 writes it (`2M`, `500K`, `0` for none).
-pub fn rate(key: &str, v: &Value) -> Result<Option<u64>, RpcError> {
+pub fn rate(key: &str, v: &Value) -> Result<Option<u64>, ErrorObject> {
     let t = text(key, v)?;
-    parse_rate(&t).map_err(|_| RpcError::params(format!("{key}={t:?} is not a rate")))
+    parse_rate(&t).map_err(|_| ErrorObject::params(format!("{key}={t:?} is not a rate")))
 }
 
 /// aria2's seeding ratio when a client sets none (its `seed-ratio`
@@ -75,8 +75,8 @@ pub const DEFAULT_SEED_RATIO_MILLI: u64 = 1000;
 
 /// A torrent's option in aria2's words, into `t`; false for a key that is
 /// not one.
-pub fn torrent_option(key: &str, v: &Value, t: &mut TorrentOptions) -> Result<bool, RpcError> {
-    let bad = |what: &str| RpcError::params(format!("{key}={v}: expected {what}"));
+pub fn torrent_option(key: &str, v: &Value, t: &mut TorrentOptions) -> Result<bool, ErrorObject> {
+    let bad = |what: &str| ErrorObject::params(format!("{key}={v}: expected {what}"));
     match key {
         "select-file" => {
             t.select = Some(parse_select(&text(key, v)?).ok_or_else(|| bad("1-based files, as 1,3-4"))?);
@@ -100,26 +100,26 @@ pub fn torrent_option(key: &str, v: &Value, t: &mut TorrentOptions) -> Result<bo
 
 /// The first parameter of `addTorrent` and `addMetalink`: a file's bytes
 /// in base64 (`what` names the file in the errors).
-pub fn base64_param(p: &[Value], what: &str) -> Result<Vec<u8>, RpcError> {
+pub fn base64_param(p: &[Value], what: &str) -> Result<Vec<u8>, ErrorObject> {
     use base64::Engine;
     let text = p
         .first()
         .and_then(Value::as_str)
-        .ok_or_else(|| RpcError::params(format!("the first parameter must be the {what} in base64")))?;
+        .ok_or_else(|| ErrorObject::params(format!("the first parameter must be the {what} in base64")))?;
     base64::engine::general_purpose::STANDARD
         .decode(text.trim())
-        .map_err(|e| RpcError::failed(format!("the {what} is not base64: {e}")))
+        .map_err(|e| ErrorObject::failed(format!("the {what} is not base64: {e}")))
 }
 
 /// Reads `addUri`'s URIs and options; `base` is the download folder.
-pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Add, RpcError> {
+pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Add, ErrorObject> {
     let uris: Vec<String> = match uris {
         Value::Array(a) if !a.is_empty() => a
             .iter()
             .map(|u| u.as_str().map(str::to_string))
             .collect::<Option<_>>()
-            .ok_or_else(|| RpcError::params("the URIs must be strings"))?,
-        _ => return Err(RpcError::params("the first parameter must be a list of URIs")),
+            .ok_or_else(|| ErrorObject::params("the URIs must be strings"))?,
+        _ => return Err(ErrorObject::params("the first parameter must be a list of URIs")),
     };
     // The URIs are mirrors of one file: the first that can be fetched at
     // all goes first; the rest are tried in turn if it fails.
@@ -136,7 +136,7 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
     let o = match options {
         None | Some(Value::Null) => &empty,
         Some(Value::Object(o)) => o,
-        Some(_) => return Err(RpcError::params("the options must be an object")),
+        Some(_) => return Err(ErrorObject::params("the options must be an object")),
     };
     let mut add = Add {
         url,
@@ -151,13 +151,13 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
     };
     let (mut split, mut per_server) = (None, None);
     for (key, v) in o {
-        let bad_header = |e| RpcError::params(format!("{key}: {e}"));
+        let bad_header = |e| ErrorObject::params(format!("{key}: {e}"));
         match key.as_str() {
             "dir" => add.dir = folder(&text(key, v)?, base),
             "out" => {
                 let t = text(key, v)?;
                 let name = naming::sanitize(&t)
-                    .ok_or_else(|| RpcError::params(format!("out={t:?} is not a file name")))?;
+                    .ok_or_else(|| ErrorObject::params(format!("out={t:?} is not a file name")))?;
                 add.options.name = Some(name);
             }
             "header" => {
@@ -182,7 +182,7 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
                 let t = text(key, v)?;
                 match t.split_once('=') {
                     Some(("sha-256", hex)) => {
-                        add.options.sha256 = Some(parse_sha256(hex).map_err(RpcError::params)?);
+                        add.options.sha256 = Some(parse_sha256(hex).map_err(ErrorObject::params)?);
                     }
                     // md5, sha-1…: fanout checks SHA-256 only; say so
                     // rather than pretend the file was checked.

@@ -1,6 +1,6 @@
-//! Calls turned away at the door (a wrong or missing secret, a `Host`
-//! that is not this machine), counted so the user can learn why an
-//! extension "does not work" and that something knocks: a line in the
+//! Calls refused before their method ran (a wrong or missing secret, a
+//! `Host` that is not this machine), counted so the user can learn why an
+//! extension "does not work" and that something keeps trying: a line in the
 //! log at most every [`LOG_EVERY`], and [`Refusals`] for the window or a
 //! headless log to word. The secret a caller gave is never kept.
 
@@ -65,13 +65,13 @@ impl std::fmt::Display for Refusals {
 /// The server's record of refusals, shared by its connections and its
 /// handle. Reading it when nothing was refused takes no lock.
 #[derive(Debug, Default)]
-pub(crate) struct Door {
+pub(crate) struct RefusalLog {
     count: AtomicU64,
-    books: Mutex<Books>,
+    state: Mutex<LogState>,
 }
 
 #[derive(Debug, Default)]
-struct Books {
+struct LogState {
     last: Option<Refusals>,
     /// When the last log line was written.
     logged_at: Option<Instant>,
@@ -81,23 +81,23 @@ struct Books {
     flush_set: bool,
 }
 
-/// What [`Door::record`] asks its caller to do about the log.
+/// What [`RefusalLog::record`] asks its caller to do about the log.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Log {
     /// Write a line now for this many refusals.
     Now(u64),
-    /// Call [`Door::flush`] after this long (no timer is set yet).
+    /// Call [`RefusalLog::flush`] after this long (no timer is set yet).
     Later(Duration),
     /// A line is already due.
     Nothing,
 }
 
-impl Door {
+impl RefusalLog {
     /// Counts one refusal; what to log is the caller's (it has the
     /// runtime for a timer).
     pub(crate) fn record(&self, reason: RefusalReason, origin: Option<&str>, now: Instant) -> Log {
         let origin = origin.map(|o| o.chars().take(MAX_ORIGIN).collect::<String>());
-        let mut b = sync::lock(&self.books);
+        let mut b = sync::lock(&self.state);
         let count = self.count.fetch_add(1, Ordering::SeqCst) + 1;
         b.last = Some(Refusals {
             count,
@@ -125,7 +125,7 @@ impl Door {
     /// The line that was due: how many were refused since the last one
     /// (0: none, write nothing), and the last of them.
     pub(crate) fn flush(&self, now: Instant) -> (u64, Option<Refusals>) {
-        let mut b = sync::lock(&self.books);
+        let mut b = sync::lock(&self.state);
         b.flush_set = false;
         let n = std::mem::take(&mut b.unlogged);
         if n > 0 {
@@ -138,7 +138,7 @@ impl Door {
         if self.count.load(Ordering::SeqCst) == 0 {
             return None;
         }
-        sync::lock(&self.books).last.clone()
+        sync::lock(&self.state).last.clone()
     }
 }
 
@@ -168,17 +168,17 @@ mod tests {
 
     #[test]
     fn refusals_are_counted_and_said_in_one_sentence() {
-        let door = Door::default();
-        assert_eq!(door.refusals(), None);
+        let log = RefusalLog::default();
+        assert_eq!(log.refusals(), None);
         let t = Instant::now();
-        assert_eq!(door.record(RefusalReason::ForeignHost, None, t), Log::Now(1));
+        assert_eq!(log.record(RefusalReason::ForeignHost, None, t), Log::Now(1));
         assert_eq!(
-            door.refusals().unwrap().to_string(),
+            log.refusals().unwrap().to_string(),
             "1 call refused: Host is not this machine"
         );
-        door.record(RefusalReason::NoSecret, Some("moz-extension://1"), t);
-        door.record(RefusalReason::WrongSecret, Some("chrome-extension://abc"), t);
-        let r = door.refusals().unwrap();
+        log.record(RefusalReason::NoSecret, Some("moz-extension://1"), t);
+        log.record(RefusalReason::WrongSecret, Some("chrome-extension://abc"), t);
+        let r = log.refusals().unwrap();
         assert_eq!((r.count, r.last_reason), (3, RefusalReason::WrongSecret));
         assert_eq!(
             r.to_string(),
@@ -188,34 +188,34 @@ mod tests {
 
     #[test]
     fn the_log_says_at_most_one_line_per_period_with_the_count_between() {
-        let door = Door::default();
+        let log = RefusalLog::default();
         let t = Instant::now();
         let o = Some("chrome-extension://abc");
-        assert_eq!(door.record(RefusalReason::WrongSecret, o, t), Log::Now(1));
+        assert_eq!(log.record(RefusalReason::WrongSecret, o, t), Log::Now(1));
         // The first refusal inside the period sets the timer for the rest.
         let one = Duration::from_secs(1);
         assert_eq!(
-            door.record(RefusalReason::WrongSecret, o, t + one),
+            log.record(RefusalReason::WrongSecret, o, t + one),
             Log::Later(LOG_EVERY - one)
         );
         for s in 2..5 {
             let at = t + Duration::from_secs(s);
-            assert_eq!(door.record(RefusalReason::WrongSecret, o, at), Log::Nothing);
+            assert_eq!(log.record(RefusalReason::WrongSecret, o, at), Log::Nothing);
         }
-        let (n, last) = door.flush(t + LOG_EVERY);
+        let (n, last) = log.flush(t + LOG_EVERY);
         assert_eq!((n, last.unwrap().count), (4, 5));
         // Nothing since: the timer writes nothing.
-        assert_eq!(door.flush(t + LOG_EVERY * 2).0, 0);
+        assert_eq!(log.flush(t + LOG_EVERY * 2).0, 0);
         // Quiet for a period: the next one is said at once.
         let later = t + LOG_EVERY * 3;
-        assert_eq!(door.record(RefusalReason::ForeignHost, None, later), Log::Now(1));
+        assert_eq!(log.record(RefusalReason::ForeignHost, None, later), Log::Now(1));
     }
 
     #[test]
     fn a_long_origin_is_cut() {
-        let door = Door::default();
+        let log = RefusalLog::default();
         let long = "x".repeat(10_000);
-        door.record(RefusalReason::WrongSecret, Some(&long), Instant::now());
-        assert_eq!(door.refusals().unwrap().last_origin.unwrap().len(), MAX_ORIGIN);
+        log.record(RefusalReason::WrongSecret, Some(&long), Instant::now());
+        assert_eq!(log.refusals().unwrap().last_origin.unwrap().len(), MAX_ORIGIN);
     }
 }

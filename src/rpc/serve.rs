@@ -1,8 +1,8 @@
 //! The listening side: `POST /jsonrpc` (one request or a batch), a
 //! WebSocket on the same path (requests, and notifications pushed), CORS
-//! for browser extensions, and the door checks of DESIGN.md: a `Host`
-//! that is a loopback name (against DNS rebinding), a capped body, and
-//! errors for bad input while the server goes on serving.
+//! for browser extensions, and the checks docs/browser.md lists: the
+//! secret, a `Host` that is a loopback name (against DNS rebinding), a
+//! capped body, and errors for bad input while the server goes on serving.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,14 +18,14 @@ use tokio::sync::broadcast;
 
 use super::method::{Call, Denied, Method, NOTIFICATIONS};
 use super::refusals::{self, Log, RefusalReason};
-use super::wire::{Body as RpcBody, Incoming, RpcError, answer, read_body};
+use super::wire::{Body as RpcBody, ErrorObject, Incoming, answer, read_body};
 use super::{Request, Shared};
 
 /// The largest body read; a bigger one is refused unread. 10,000 `addUri`
 /// calls in one multicall take about 1.5 MiB.
 pub const MAX_BODY: usize = 8 << 20;
 
-/// How long after answering `aria2.shutdown` the owner is told to end:
+/// How long after answering `aria2.shutdown` the host is told to end:
 /// time for the answer to reach the client.
 const SHUTDOWN_AFTER: Duration = Duration::from_millis(100);
 
@@ -110,7 +110,7 @@ fn origin(headers: &HeaderMap) -> Option<&str> {
 
 fn refused_host() -> Response {
     let body = json!({"id": null, "jsonrpc": "2.0",
-        "error": {"code": RpcError::FAILED, "message": "Host is not this machine: refused (DNS rebinding)"}});
+        "error": {"code": ErrorObject::FAILED, "message": "Host is not this machine: refused (DNS rebinding)"}});
     (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
 }
 
@@ -120,8 +120,8 @@ async fn post(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body)
         return refused_host();
     }
     let too_big = || {
-        let e = RpcError::new(
-            RpcError::INVALID_REQUEST,
+        let e = ErrorObject::new(
+            ErrorObject::INVALID_REQUEST,
             format!("the body is over {} MiB", MAX_BODY >> 20),
         );
         (
@@ -187,9 +187,9 @@ async fn session(mut socket: WebSocket, shared: Arc<Shared>, origin: Option<Stri
 
 /// Where one call's answer comes from.
 enum Slot {
-    Ready(Result<Value, RpcError>),
-    /// The n-th call sent to the owner.
-    Owner(usize),
+    Ready(Result<Value, ErrorObject>),
+    /// The n-th call sent to the host.
+    Host(usize),
 }
 
 enum Plan {
@@ -199,7 +199,7 @@ enum Plan {
 }
 
 /// Answers a body: the calls the server can answer itself at once, the
-/// rest in one trip to the owner of the downloads, in their order.
+/// rest in one trip to the host of the downloads, in their order.
 /// `origin`: the caller's `Origin`, should a call be refused.
 pub(super) async fn handle(shared: &Shared, bytes: &[u8], origin: Option<&str>) -> (StatusCode, Value) {
     let body = match read_body(bytes) {
@@ -207,7 +207,7 @@ pub(super) async fn handle(shared: &Shared, bytes: &[u8], origin: Option<&str>) 
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, answer(&Value::Null, &Err(e))),
     };
     let mut calls = Vec::new();
-    let mut plan = |r: Result<Incoming, (Value, RpcError)>| match r {
+    let mut plan = |r: Result<Incoming, (Value, ErrorObject)>| match r {
         Ok(i) => (
             i.id.clone(),
             plan_call(shared, origin, i.method, i.params, &mut calls, true),
@@ -221,13 +221,13 @@ pub(super) async fn handle(shared: &Shared, bytes: &[u8], origin: Option<&str>) 
     let mut results = if calls.is_empty() {
         Vec::new()
     } else {
-        shared.ask_owner(calls).await
+        shared.ask_host(calls).await
     };
     let mut take = |slot: Slot| match slot {
         Slot::Ready(r) => r,
-        Slot::Owner(n) => std::mem::replace(&mut results[n], Ok(Value::Null)),
+        Slot::Host(n) => std::mem::replace(&mut results[n], Ok(Value::Null)),
     };
-    let answers: Vec<(Value, Result<Value, RpcError>)> = plans
+    let answers: Vec<(Value, Result<Value, ErrorObject>)> = plans
         .into_iter()
         .map(|(id, p)| {
             let r = match p {
@@ -254,13 +254,13 @@ pub(super) async fn handle(shared: &Shared, bytes: &[u8], origin: Option<&str>) 
     let (id, r) = &answers[0];
     let status = match r {
         Ok(_) => StatusCode::OK,
-        Err(e) if e.code == RpcError::PARSE => StatusCode::INTERNAL_SERVER_ERROR,
+        Err(e) if e.code == ErrorObject::PARSE => StatusCode::INTERNAL_SERVER_ERROR,
         Err(_) => StatusCode::BAD_REQUEST,
     };
     (status, answer(id, r))
 }
 
-/// Decides one call: refused at the door, answered here, or for the owner
+/// Decides one call: refused (a wrong secret), answered here, or for the host
 /// (pushed onto `calls`). `top`: not inside a multicall. A refused call
 /// (each nested one of a multicall too) is counted.
 fn plan_call(
@@ -286,10 +286,10 @@ fn plan_call(
             Method::ALL.iter().map(|m| m.name()).collect::<Vec<_>>()
         ))),
         Method::ListNotifications => ready(Ok(json!(NOTIFICATIONS))),
-        Method::Multicall if !top => ready(Err(RpcError::failed("Recursive system.multicall forbidden."))),
+        Method::Multicall if !top => ready(Err(ErrorObject::failed("Recursive system.multicall forbidden."))),
         Method::Multicall => {
             let Some(Value::Array(nested)) = call.params.into_iter().next() else {
-                return ready(Err(RpcError::params("system.multicall takes a list of calls")));
+                return ready(Err(ErrorObject::params("system.multicall takes a list of calls")));
             };
             let slots = nested
                 .into_iter()
@@ -304,10 +304,10 @@ fn plan_call(
                         (Some(n), Some(p)) => match plan_call(shared, origin, n, p, calls, false) {
                             Plan::One(slot) => slot,
                             Plan::Many(_) => {
-                                Slot::Ready(Err(RpcError::failed("Recursive system.multicall forbidden.")))
+                                Slot::Ready(Err(ErrorObject::failed("Recursive system.multicall forbidden.")))
                             }
                         },
-                        _ => Slot::Ready(Err(RpcError::params(
+                        _ => Slot::Ready(Err(ErrorObject::params(
                             "each call needs a methodName and a params list",
                         ))),
                     }
@@ -323,27 +323,27 @@ fn plan_call(
         }))),
         Method::GetSessionInfo => ready(Ok(json!({"sessionId": shared.session}))),
         Method::Shutdown | Method::ForceShutdown => match &shared.shutdown {
-            Some(owner) => {
+            Some(end) => {
                 let how = match call.method {
                     Method::ForceShutdown => super::Shutdown::Force,
                     _ => super::Shutdown::Graceful,
                 };
                 // The answer first, then the end (as aria2: "OK", then it
                 // stops its loop).
-                let owner = owner.clone();
+                let end = end.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(SHUTDOWN_AFTER).await;
-                    let _ = owner.send(how);
+                    let _ = end.send(how);
                 });
                 ready(Ok(json!("OK")))
             }
-            None => ready(Err(RpcError::failed(
+            None => ready(Err(ErrorObject::failed(
                 "fanout is not shut down over RPC: close its window",
             ))),
         },
         _ => {
             calls.push(call);
-            Plan::One(Slot::Owner(calls.len() - 1))
+            Plan::One(Slot::Host(calls.len() - 1))
         }
     }
 }
@@ -353,20 +353,20 @@ impl Shared {
     /// [`refusals::LOG_EVERY`] (a timer on the server's runtime says the
     /// ones in between). Never the token given.
     fn refuse(&self, reason: RefusalReason, origin: Option<&str>) {
-        let log = self.door.record(reason, origin, Instant::now());
+        let log = self.refusal_log.record(reason, origin, Instant::now());
         // The window shows the count: an idle one must draw it.
         (self.wake)();
         match log {
             Log::Now(n) => {
-                if let Some(last) = self.door.refusals() {
+                if let Some(last) = self.refusal_log.refusals() {
                     refusals::warn(n, &last);
                 }
             }
             Log::Later(wait) => {
-                let door = self.door.clone();
+                let refusal_log = self.refusal_log.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(wait).await;
-                    if let (n @ 1.., Some(last)) = door.flush(Instant::now()) {
+                    if let (n @ 1.., Some(last)) = refusal_log.flush(Instant::now()) {
                         refusals::warn(n, &last);
                     }
                 });
@@ -375,22 +375,22 @@ impl Shared {
         }
     }
 
-    /// Sends calls to the owner of the downloads and waits (here, never on
-    /// the owner's thread) for their answers.
-    async fn ask_owner(&self, calls: Vec<Call>) -> Vec<Result<Value, RpcError>> {
+    /// Sends calls to the host of the downloads and waits (here, never on
+    /// the host's thread) for their answers.
+    async fn ask_host(&self, calls: Vec<Call>) -> Vec<Result<Value, ErrorObject>> {
         let n = calls.len();
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let gone = || vec![Err(RpcError::new(RpcError::INTERNAL, "fanout is closing")); n];
-        // The owner's thread waits on this channel: nothing to wake.
-        if self.owner.send(Request { calls, reply }).is_err() {
+        let gone = || vec![Err(ErrorObject::new(ErrorObject::INTERNAL, "fanout is closing")); n];
+        // The host's thread waits on this channel: nothing to wake.
+        if self.host.send(Request { calls, reply }).is_err() {
             return gone();
         }
         match tokio::time::timeout(OWNER_TIMEOUT, answer).await {
             Ok(Ok(results)) if results.len() == n => results,
             Ok(_) => gone(),
             Err(_) => vec![
-                Err(RpcError::new(
-                    RpcError::INTERNAL,
+                Err(ErrorObject::new(
+                    ErrorObject::INTERNAL,
                     "the window did not answer in time"
                 ));
                 n

@@ -204,9 +204,8 @@ impl Gids {
         }
     }
 
-    /// `getSessionInfo`'s id.
-    /// Numbers no session: what stands in for the books while they are
-    /// lent out (no random bytes asked for).
+    /// Numbers no session: what stands in for the gids while a call has
+    /// taken them out of the downloads (no random bytes asked for).
     pub(crate) const fn unset() -> Gids {
         Gids {
             base: 0,
@@ -215,6 +214,7 @@ impl Gids {
         }
     }
 
+    /// `getSessionInfo`'s id.
     pub fn session(&self) -> String {
         format!("{:016x}{:016x}", self.base, !self.base)
     }

@@ -1,4 +1,4 @@
-//! What happens when a batch ends, for every face: nothing (the default);
+//! What happens when a batch ends, for every front end: nothing (the default);
 //! a command of the user's, run by the shell with the batch's counts and
 //! folder in its environment (`FANOUT_DONE`, `FANOUT_FAILED`,
 //! `FANOUT_CANCELLED`, `FANOUT_PAUSED`, `FANOUT_SECONDS`, `FANOUT_FOLDER`);
@@ -9,7 +9,7 @@
 use super::model::BatchEnd;
 use crate::settings::{AfterBatch, Settings};
 
-/// How long a face counts down before it suspends or powers off.
+/// How long a front end counts down before it suspends or powers off.
 pub const COUNTDOWN: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the settings ask for after this batch.

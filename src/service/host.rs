@@ -1,7 +1,7 @@
-//! The downloads as the RPC's calls see them: [`Owner`] lends the list and
-//! the settings to [`crate::rpc::Desk::answer`] through the RPC's `Host`,
-//! for whichever face runs it (the window between frames, `fanout serve` on
-//! its service thread).
+//! The downloads as the RPC's calls see them: [`ServiceHost`] gives the
+//! list and the settings to [`crate::rpc::RpcState::answer`] through the
+//! RPC's `Host`, on the service's thread (under the window and under
+//! `fanout serve` alike).
 
 use std::time::Instant;
 
@@ -11,7 +11,7 @@ use super::Downloads;
 use super::model::TaskState;
 use crate::engine::{Event, Note, Phase, Place};
 use crate::i18n::tr;
-use crate::rpc::{Add, Call, Download, Global, GlobalChange, Host, RpcError, Status};
+use crate::rpc::{Add, Call, Download, ErrorObject, Global, GlobalChange, Host, Status};
 use crate::settings::{EngineChoice, Settings};
 
 /// How long `addUri` waits at most for a free connection to take its
@@ -19,21 +19,22 @@ use crate::settings::{EngineChoice, Settings};
 /// machine later (the wait ends as soon as it has).
 const START_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// The parts of a face the RPC's calls read and change.
-pub struct Owner<'a> {
+/// The parts of the service the RPC's calls read and change.
+pub struct ServiceHost<'a> {
     pub downloads: &'a mut Downloads,
     pub settings: &'a mut Settings,
     /// A call (`changeGlobalOption`) changed the settings.
     pub settings_changed: bool,
 }
 
-impl Owner<'_> {
+impl ServiceHost<'_> {
     /// Answers one call, against the list as earlier calls left it.
-    pub fn answer(&mut self, call: &Call) -> Result<Value, RpcError> {
-        // The books are lent out for the call, and back after it.
-        let mut desk = std::mem::replace(&mut self.downloads.desk, crate::rpc::Desk::lent());
-        let answer = desk.answer(self, call);
-        self.downloads.desk = desk;
+    pub fn answer(&mut self, call: &Call) -> Result<Value, ErrorObject> {
+        // The RPC's state is taken out of the downloads for the call (it
+        // answers against them), and put back after it.
+        let mut state = std::mem::replace(&mut self.downloads.rpc_state, crate::rpc::RpcState::placeholder());
+        let answer = state.answer(self, call);
+        self.downloads.rpc_state = state;
         answer
     }
 
@@ -95,7 +96,7 @@ impl Owner<'_> {
     }
 }
 
-impl Host for Owner<'_> {
+impl Host for ServiceHost<'_> {
     fn indices(&self) -> Vec<usize> {
         (0..self.downloads.model.rows.len()).collect()
     }
@@ -131,9 +132,9 @@ impl Host for Owner<'_> {
         })
     }
 
-    /// The engine's line, after the downloads told to pause while they
+    /// The engine's queue, after the downloads told to pause while they
     /// ran and not stopped yet: they are paused for the RPC already, and
-    /// the engine puts them at the head of the line once they stop.
+    /// the engine puts them at the head of the queue once they stop.
     fn waiting(&self) -> Vec<usize> {
         let Some(engine) = &self.downloads.engine else {
             return Vec::new();

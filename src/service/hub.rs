@@ -1,9 +1,9 @@
 //! The downloads on a thread of their own. One [`Service`] (the list, its
 //! engine and store, the settings the calls read, the RPC server) sits
 //! behind one lock. The service's thread waits on everything that changes
-//! it without a face's help: the RPC's calls, the engine's events, the
-//! URLs a later `fanout URL…` hands over, a stop. Faces (the window,
-//! `fanout serve`) add what is theirs through [`Face`].
+//! it without a front end's help: the RPC's calls, the engine's events,
+//! the URLs a later `fanout URL…` hands over, a stop. The front ends (the
+//! window, `fanout serve`) add what is theirs through [`FrontEnd`].
 //!
 //! The window takes the lock to lay out a frame and to do what the user
 //! asked; it never holds it while a frame is painted. This thread takes it
@@ -21,16 +21,16 @@ use parking_lot::{Mutex, MutexGuard};
 use serde_json::Value;
 
 use super::Downloads;
-use super::host::Owner;
+use super::host::ServiceHost;
 use crate::engine::Event;
 use crate::instance::Arrival;
-use crate::rpc::{Request, RpcError, Server};
+use crate::rpc::{ErrorObject, Request, Server};
 use crate::settings::Settings;
 
 /// How long this thread holds the lock at a time while work is waiting.
 const SLICE: Duration = Duration::from_millis(2);
 
-/// How long a pass waits when nothing arrives: a face's periodic work
+/// How long a pass waits when nothing arrives: a front end's periodic work
 /// (the schedule's minute edges, a countdown) needs no finer.
 const IDLE_PASS: Duration = Duration::from_millis(500);
 
@@ -65,18 +65,18 @@ impl Service {
         results: &mut Vec<Answer>,
     ) -> bool {
         let start = Instant::now();
-        let mut owner = Owner {
+        let mut host = ServiceHost {
             downloads: &mut self.downloads,
             settings: &mut self.settings,
             settings_changed: false,
         };
         for call in calls.by_ref() {
-            results.push(owner.answer(call));
+            results.push(host.answer(call));
             if start.elapsed() >= SLICE {
                 break;
             }
         }
-        owner.settings_changed
+        host.settings_changed
     }
 
     /// A call changed the settings: the engine follows them now, whoever
@@ -95,13 +95,13 @@ impl Service {
     }
 }
 
-type Answer = Result<Value, RpcError>;
+type Answer = Result<Value, ErrorObject>;
 
-/// The downloads as both the service's thread and a face hold them.
+/// The downloads as both the service's thread and a front end hold them.
 pub type Shared = Arc<Mutex<Service>>;
 
-/// What a face adds to the service's thread. Each runs with the lock held.
-pub trait Face {
+/// What a front end adds to the service's thread. Each runs with the lock held.
+pub trait FrontEnd {
     /// An engine event, with the list as it was before it.
     fn on_event(&mut self, _event: &Event, _downloads: &Downloads) {}
     /// URLs a later start handed over; the caller acknowledges them once
@@ -117,12 +117,12 @@ pub struct Inputs {
     pub handoffs: Receiver<Arrival>,
     /// Closed (or sent to) when the service is to stop.
     pub stop: Receiver<()>,
-    /// A face changed something the thread waits on (the engine).
+    /// A front end changed something the thread waits on (the engine).
     pub nudge: Receiver<()>,
 }
 
 /// Runs the service on this thread until `stop` says so.
-pub fn run(shared: &Shared, inputs: Inputs, face: &mut dyn Face) {
+pub fn run(shared: &Shared, inputs: Inputs, front_end: &mut dyn FrontEnd) {
     loop {
         // Waits for any of them without taking from it (an engine event
         // taken here would be lost to `drain_events`).
@@ -142,7 +142,7 @@ pub fn run(shared: &Shared, inputs: Inputs, face: &mut dyn Face) {
             Ok(i) if i == on_handoff => {
                 if let Ok(Arrival { handoff, kept }) = inputs.handoffs.try_recv() {
                     let mut service = shared.lock();
-                    face.on_handoff(&mut service, handoff);
+                    front_end.on_handoff(&mut service, handoff);
                     // The later start hears `ok` once the store has them.
                     match &service.downloads.store {
                         Some(store) => store.when_committed(move || {
@@ -158,16 +158,16 @@ pub fn run(shared: &Shared, inputs: Inputs, face: &mut dyn Face) {
             Ok(i) if i == on_nudge => while inputs.nudge.try_recv().is_ok() {},
             _ => {}
         }
-        drain(shared, face);
+        drain(shared, front_end);
         let mut service = shared.lock();
         service.downloads.give_back_secrets();
-        face.each_pass(&mut service);
+        front_end.each_pass(&mut service);
     }
 }
 
 /// Applies the engine's events a slice at a time, handing the lock over
 /// in between.
-pub fn drain(shared: &Shared, face: &mut dyn Face) {
+pub fn drain(shared: &Shared, front_end: &mut dyn FrontEnd) {
     loop {
         let mut service = shared.lock();
         let Service {
@@ -177,7 +177,7 @@ pub fn drain(shared: &Shared, face: &mut dyn Face) {
             if let Some(server) = server {
                 d.tell(server, event);
             }
-            face.on_event(event, d);
+            front_end.on_event(event, d);
         });
         if !more {
             return;
@@ -214,7 +214,7 @@ fn answer(shared: &Shared, req: Request) {
     }
 }
 
-/// The service running on a thread of its own, for a face that has its
+/// The service running on a thread of its own, for a front end that has its
 /// own thread to keep (the window's). Dropped, it stops the thread.
 pub struct Hub {
     shared: Shared,
@@ -226,11 +226,11 @@ pub struct Hub {
 
 impl Hub {
     /// Starts the service's thread. `handoffs`: URLs later starts hand
-    /// over, when this face leaves them to the service.
+    /// over, when this front end leaves them to the service.
     pub fn start(
         service: Service,
         handoffs: Receiver<Arrival>,
-        mut face: impl Face + Send + 'static,
+        mut front_end: impl FrontEnd + Send + 'static,
     ) -> std::io::Result<Hub> {
         let shared: Shared = Arc::new(Mutex::new(service));
         let (calls, calls_rx) = crossbeam_channel::unbounded();
@@ -246,7 +246,7 @@ impl Hub {
             let shared = shared.clone();
             std::thread::Builder::new()
                 .name("fanout-service".into())
-                .spawn(move || run(&shared, inputs, &mut face))?
+                .spawn(move || run(&shared, inputs, &mut front_end))?
         };
         Ok(Hub {
             shared,

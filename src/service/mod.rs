@@ -1,19 +1,21 @@
-//! The downloads, apart from any face: the task list (states, ranks, the
-//! results order), the engine that runs it, the store that keeps it, and
-//! the RPC's books (gids). The window and `fanout serve` each hold one
-//! [`Downloads`] and drive it the same way: events in through
-//! [`Downloads::drain_events`], the user's or a program's wishes through
-//! its methods (and the RPC's calls through [`host::Owner`]). No egui here.
+//! The downloads, apart from the window and the command line: the task
+//! list (states, ranks, the results order), the engine that runs it, the
+//! store that keeps it, and the RPC's state (gids). The window and
+//! `fanout serve` each hold one [`Downloads`] and drive it the same way:
+//! events in through [`Downloads::drain_events`], the user's or a
+//! program's wishes through its methods (and the RPC's calls through
+//! [`host::ServiceHost`]). No egui here.
 //!
-//! The rooms: `after_batch` (what runs when a batch ends), `row` (one
-//! download as shown and listed), `kind` (its category), `model` (all of
-//! them, built from engine events, and the fan-in), `remove` (taking
-//! downloads off every list, with or without their files), `reorder`
-//! (waiting downloads dropped elsewhere in the line), this file (the engine,
-//! the store and the books around the model), `host` (the RPC's calls
-//! against it), `schedule` (the weekly schedule and the speed limit in
-//! force), `hub` (the service on a thread of its own, behind one lock,
-//! and what a face adds to it), `serve` (the headless face).
+//! The modules: `after_batch` (what runs when a batch ends), `kind` (a
+//! download's category), `history` (a download's log), `row` (one download
+//! as shown and listed), `model` (all of them, built from engine events,
+//! and the fan-in), `remove` (taking downloads off every list, with or
+//! without their files), `reorder` (waiting downloads dropped elsewhere in
+//! the queue), this file (the engine, the store and the RPC's state around
+//! the model), `host` (the RPC's calls against it), `schedule` (the weekly
+//! schedule and the speed limit in force), `hub` (the service on a thread
+//! of its own, behind one lock, and what the window or `fanout serve` adds
+//! to it), `serve` (`fanout serve`, the service without a window).
 
 pub mod after_batch;
 pub mod history;
@@ -35,22 +37,23 @@ use crossbeam_channel::Receiver;
 
 use crate::engine::{Engine, EngineConfig, EngineError, Event, Job, Waker};
 use crate::input::Options;
-use crate::rpc::Desk;
+use crate::rpc::RpcState;
 use crate::schedule::SpeedChoice;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
 use crate::store::{Op, QueueSecrets, Store, StoreError, StoredState, StoredTask, Writer};
 use model::{Model, TaskState};
 
-/// The downloads: what every face shows and changes.
+/// The downloads: what the window, `fanout serve` and the RPC show and
+/// change.
 pub struct Downloads {
     /// `None` while the engine the settings ask for could not start.
     pub engine: Option<Engine>,
     events: Receiver<Event>,
     pub store: Option<Writer>,
     pub model: Model,
-    /// The RPC's books: gids of this run, results a client removed.
-    pub desk: Desk,
+    /// The RPC's state: gids of this run, results a client removed.
+    pub rpc_state: RpcState,
     /// Arrived over RPC held (`Ask first`), for the user to start or remove.
     pub arrived: Vec<usize>,
     /// The queue is paused: nothing new starts.
@@ -96,7 +99,7 @@ pub struct TorrentOverride {
     pub upload_limit: Option<Option<u64>>,
 }
 
-/// What taking the saved queue back found, for the face to say.
+/// What taking the saved queue back found, for the window or `fanout serve` to say.
 #[derive(Debug, Default)]
 pub struct Restored {
     /// Unfinished downloads that came back paused (not resumed at start).
@@ -110,7 +113,7 @@ impl Downloads {
             events: crossbeam_channel::never(),
             store: None,
             model: Model::new(settings.order()),
-            desk: Desk::new(),
+            rpc_state: RpcState::new(),
             arrived: Vec::new(),
             queue_paused: false,
             unattached: None,
@@ -225,7 +228,7 @@ impl Downloads {
         // store may have had gaps).
         let renumbered = restored.iter().any(|(i, t)| *i != t.id);
         self.model.restore(&restored);
-        self.desk
+        self.rpc_state
             .forget(restored.iter().filter(|(_, t)| t.forgotten).map(|(i, _)| *i));
         if renumbered {
             writer.send(Op::Clear);
@@ -387,14 +390,14 @@ impl Downloads {
                 seeding: row.state == TaskState::Seeding,
             })
             .unwrap_or_default();
-        self.desk.notifications(event, before)
+        self.rpc_state.notifications(event, before)
     }
 
     /// Empties the list (only offered when every task has ended): an empty
     /// store, and indices, ranks and gids start again.
     pub fn clear(&mut self, settings: &Settings) {
         self.model = Model::new(settings.order());
-        self.desk.reset();
+        self.rpc_state.reset();
         self.arrived.clear();
         self.unattached = None;
         if let Some(store) = &self.store {

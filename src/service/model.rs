@@ -1,5 +1,6 @@
 //! What the window shows, built from engine events. No egui here: the model
-//! is plain data, updated in `logic()` and read by the panels.
+//! is plain data, updated by [`super::Downloads::drain_events`] on the
+//! service's thread and read by the window's panels.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

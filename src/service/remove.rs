@@ -43,7 +43,7 @@ impl Downloads {
         let row = &mut self.model.rows[i];
         row.removed = true;
         row.forgotten = true;
-        self.desk.forget([i]);
+        self.rpc_state.forget([i]);
         self.arrived.retain(|&a| a != i);
         // Nor does the batch (the title's count, its notification) wait
         // for it.

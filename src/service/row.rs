@@ -83,7 +83,7 @@ impl TaskState {
         )
     }
 
-    /// In the line of those waiting to start (queued, or paused where it
+    /// In the queue of those waiting to start (queued, or paused where it
     /// will start once resumed): what can be moved in it.
     pub fn is_waiting(&self) -> bool {
         matches!(self, TaskState::Queued | TaskState::Paused)

@@ -1,5 +1,5 @@
 //! The weekly schedule and the speed limit in force, applied to the
-//! downloads, for every face alike (the window, `fanout serve`): the
+//! downloads, for every front end alike (the window, `fanout serve`): the
 //! schedule acts on its edges only, so what the user does between two
 //! edges stands (as in Transmission). The plan itself is pure
 //! ([`crate::schedule`]).

@@ -3,7 +3,7 @@
 //! RPC's calls, the engine's events, URLs handed over by a later
 //! `fanout URL…`, and the stop signal. A call is answered as soon as it
 //! arrives, and only once the store has committed what it changed. What
-//! is the headless face's own ([`Headless`]): the journal's lines, the
+//! is the headless front end's own ([`Headless`]): the journal's lines, the
 //! schedule, and what runs when a batch ends.
 //!
 //! Logs go through `tracing`, one line an event (the binary sends them to
@@ -17,7 +17,7 @@ use crossbeam_channel::Receiver;
 
 use super::Downloads;
 use super::after_batch as after;
-use super::hub::{self, Face, Inputs, Service, Shared};
+use super::hub::{self, FrontEnd, Inputs, Service, Shared};
 use super::model::{BatchEnd, TaskState};
 use crate::engine::{Event, FetchError};
 use crate::instance::Instance;
@@ -72,7 +72,7 @@ pub fn run(
     let settings = config.settings;
     let mut core = Downloads::new(&settings);
     core.torrent = config.torrent;
-    // The service waits on the channels themselves: no face to wake.
+    // The service waits on the channels themselves: no front end to wake.
     // Started first, the engine takes the queue back as it is restored.
     core.start_engine(&settings, Arc::new(|| {}))?;
     let paused = core
@@ -86,7 +86,7 @@ pub fn run(
     if paused > 0 {
         tracing::info!("{paused} unfinished downloads wait paused (resume them over RPC)");
     }
-    let mut face = Headless {
+    let mut front_end = Headless {
         clock: config.clock,
         system_bus: config.system_bus,
         countdown: None,
@@ -94,9 +94,9 @@ pub fn run(
     };
     let mut service = Service::new(core, settings);
     // What the schedule wants now, before the first call is taken.
-    face.each_pass(&mut service);
+    front_end.each_pass(&mut service);
     let (calls_tx, calls) = crossbeam_channel::unbounded::<Request>();
-    let session = service.downloads.desk.gids.session();
+    let session = service.downloads.rpc_state.gids.session();
     let (asked_tx, asked) = crossbeam_channel::bounded::<Shutdown>(1);
     let server = Server::start_ending(
         &config.listen,
@@ -120,7 +120,7 @@ pub fn run(
         stop,
         nudge: crossbeam_channel::never(),
     };
-    hub::run(&shared, inputs, &mut face);
+    hub::run(&shared, inputs, &mut front_end);
     let force = *how.lock() == Some(Shutdown::Force);
     shut_down(&mut shared.lock(), force);
     Ok(())
@@ -167,7 +167,7 @@ struct Headless {
     next_schedule: Instant,
 }
 
-impl Face for Headless {
+impl FrontEnd for Headless {
     fn on_event(&mut self, event: &Event, d: &Downloads) {
         log_event(event, d);
     }
@@ -220,7 +220,7 @@ fn take_handoff(core: &mut Downloads, settings: &Settings, h: crate::instance::H
             dir.clone()
         };
         if let Some(i) = core.add(url, dir, options, false) {
-            tracing::info!(gid = %core.desk.gids.gid(i), "added {}", core.model.rows[i].shown_url);
+            tracing::info!(gid = %core.rpc_state.gids.gid(i), "added {}", core.model.rows[i].shown_url);
         }
     }
 }
@@ -291,7 +291,7 @@ fn run_schedule(core: &mut Downloads, settings: &Settings, clock: &dyn Clock) {
 
 /// One line for what a user of a service wants in its journal.
 fn log_event(event: &Event, d: &Downloads) {
-    let gid = |i: usize| d.desk.gids.gid(i);
+    let gid = |i: usize| d.rpc_state.gids.gid(i);
     let url = |i: usize| d.model.rows.get(i).map_or("", |r| r.shown_url.as_str());
     match event {
         // Once a download, not again on every retry.
@@ -358,7 +358,7 @@ fn save_session(service: &mut Service) {
     if service.downloads.rpc_options.session_file.is_none() {
         return;
     }
-    let mut owner = super::host::Owner {
+    let mut host = super::host::ServiceHost {
         downloads: &mut service.downloads,
         settings: &mut service.settings,
         settings_changed: false,
@@ -367,7 +367,7 @@ fn save_session(service: &mut Service) {
         method: crate::rpc::method::Method::SaveSession,
         params: Vec::new(),
     };
-    match owner.answer(&call) {
+    match host.answer(&call) {
         Ok(_) => tracing::info!("session saved (save-session)"),
         Err(e) => tracing::warn!("session not saved: {}", e.message),
     }

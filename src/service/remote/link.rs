@@ -34,7 +34,7 @@ pub(super) struct Link {
     rounds: u64,
     /// What the server said of itself at the last hello.
     server: Option<(String, Option<String>)>,
-    /// The lists as the last round read them (a face is woken only when
+    /// The lists as the last round read them (the window is woken only when
     /// they changed).
     last: Option<Listing>,
 }
@@ -96,7 +96,7 @@ impl Link {
                 Ok(()) => POLL_EVERY,
                 Err(RemoteError::Refused) => {
                     self.show(RemoteStatus::Failed(RemoteError::Refused));
-                    // Nothing to do until the face lets go.
+                    // Nothing to do until the window lets go.
                     while commands.recv().is_ok() {}
                     return;
                 }
@@ -163,7 +163,7 @@ impl Link {
         self.forget.retain(on_server);
         let (version, dir) = self.server.clone().unwrap_or_default();
         let status = RemoteStatus::Connected { version, dir };
-        // An idle server answers the same twice a second: a face drawn
+        // An idle server answers the same twice a second: a window drawn
         // with software rendering should not repaint for that.
         let changed = {
             let mut view = self.view.lock();
@@ -192,7 +192,7 @@ impl Link {
             .next()
             .and_then(Result::ok)
             .and_then(|o| o.get("dir").and_then(Value::as_str).map(str::to_string));
-        // Which server it is, for the face to say: fanout names itself
+        // Which server it is, for the window to say: fanout names itself
         // among the features.
         let who = if version.enabled_features.iter().any(|f| f == "fanout") {
             "fanout"
@@ -240,7 +240,7 @@ impl Link {
     }
 
     /// Sends a command's calls in one request; a refusal is kept for the
-    /// face to show.
+    /// window to show.
     fn command(&mut self, command: RemoteCommand) {
         let calls = self.calls(command);
         if calls.is_empty() {

@@ -1,4 +1,4 @@
-//! The window as the face of a server: everything on a `fanout serve` or
+//! The window as the front end of a server: everything on a `fanout serve` or
 //! an aria2c (downloads other programs added there too), shown and
 //! controlled over aria2's JSON-RPC. No egui here.
 //!
