@@ -28,11 +28,10 @@
 //! `\\` inside double quotes); single quotes take the text as it is.
 
 use crate::engine::{
-    EngineConfig, Header, HeaderError, Headers, Job, StreamOptions, TorrentOptions, hex, minutes_text,
-    naming, parse_duration, parse_minutes, parse_peer, parse_rate, parse_ratio, parse_select, parse_sha256,
-    ratio_text, select_text,
+    EngineConfig, FetchError, Header, HeaderError, Headers, Job, StreamOptions, TorrentOptions, hex,
+    minutes_text, naming, parse_duration, parse_minutes, parse_peer, parse_rate, parse_ratio, parse_select,
+    parse_sha256, ratio_text, select_text,
 };
-use crate::i18n::{self, tr};
 use crate::pattern::{self, PatternError};
 
 pub mod metalink;
@@ -332,80 +331,51 @@ pub fn split_line(line: &str) -> Result<(&str, Options), OptionError> {
     Ok((url, Options::parse(rest.iter().map(String::as_str))?))
 }
 
-/// What one line of the field amounts to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineCheck {
-    Blank,
-    /// It stands for this many URLs.
-    Ok(u128),
-    Bad(String),
+/// Why a line of the add field cannot be queued. Typed, so the window
+/// can say it in its language ([`crate::i18n::lines`]).
+#[derive(Debug)]
+pub enum LineError {
+    Option(OptionError),
+    Metalink(metalink::LoadError),
+    Pattern(PatternError),
+    Url(FetchError),
+    /// `sha256=` on a line that stands for this many URLs.
+    ShaOneFile(u128),
 }
 
-/// The field's lines, checked.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Analysis {
-    pub lines: Vec<LineCheck>,
-    pub urls: u128,
-    pub bad: usize,
-}
-
-/// Checks a line without expanding it: the count comes from the pattern, and
-/// the first and last URL it makes are parsed (the others differ only in the
-/// numbers or words of the groups).
-pub fn check_line(line: &str, cap: usize) -> LineCheck {
+/// Checks a line without expanding it: how many URLs it stands for
+/// (`None`: a blank line or a comment). The count comes from the pattern,
+/// and the first and last URL it makes are parsed (the others differ only
+/// in the numbers or words of the groups).
+pub fn check(line: &str, cap: usize) -> Result<Option<u128>, LineError> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
-        return LineCheck::Blank;
+        return Ok(None);
     }
-    let (line, options) = match split_line(line) {
-        Ok(split) => split,
-        Err(e) => return LineCheck::Bad(i18n::option_error(&e)),
-    };
+    let (line, options) = split_line(line).map_err(LineError::Option)?;
     // A metalink on this machine is its files.
     if let Some(path) = metalink::local_path(line) {
         return match metalink::read(&path) {
-            Ok(files) if files.len() > cap => LineCheck::Bad(i18n::pattern_error(&PatternError::TooMany {
+            Ok(files) if files.len() > cap => Err(LineError::Pattern(PatternError::TooMany {
                 count: files.len() as u128,
                 cap,
             })),
-            Ok(files) => LineCheck::Ok(files.len() as u128),
-            Err(e) => LineCheck::Bad(i18n::metalink_error(&e)),
+            Ok(files) => Ok(Some(files.len() as u128)),
+            Err(e) => Err(LineError::Metalink(e)),
         };
     }
-    let n = match pattern::count(line) {
-        Ok(n) => n,
-        Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
-    };
+    let n = pattern::count(line).map_err(LineError::Pattern)?;
     if n > cap as u128 {
-        return LineCheck::Bad(i18n::pattern_error(&PatternError::TooMany { count: n, cap }));
+        return Err(LineError::Pattern(PatternError::TooMany { count: n, cap }));
     }
-    let (first, last) = match pattern::ends(line) {
-        Ok(ends) => ends,
-        Err(e) => return LineCheck::Bad(i18n::pattern_error(&e)),
-    };
+    let (first, last) = pattern::ends(line).map_err(LineError::Pattern)?;
     for url in [first, last] {
-        if let Err(e) = crate::engine::task_url(&url) {
-            return LineCheck::Bad(i18n::error(&e));
-        }
+        crate::engine::task_url(&url).map_err(LineError::Url)?;
     }
     if options.sha256.is_some() && n != 1 {
-        return LineCheck::Bad(tr!(ShaOneFileLine, n = n));
+        return Err(LineError::ShaOneFile(n));
     }
-    LineCheck::Ok(n)
-}
-
-pub fn analyse(text: &str, cap: usize) -> Analysis {
-    let mut a = Analysis::default();
-    for line in text.lines() {
-        let check = check_line(line, cap);
-        match &check {
-            LineCheck::Ok(n) => a.urls += n,
-            LineCheck::Bad(_) => a.bad += 1,
-            LineCheck::Blank => {}
-        }
-        a.lines.push(check);
-    }
-    a
+    Ok(Some(n))
 }
 
 /// Splits the field into the URLs to queue (each with its line's options)
@@ -414,8 +384,8 @@ pub fn analyse(text: &str, cap: usize) -> Analysis {
 pub fn take_valid(text: &str, cap: usize) -> (Vec<(String, Options)>, String) {
     let (mut urls, mut kept) = (Vec::new(), Vec::new());
     for line in text.lines() {
-        match check_line(line, cap) {
-            LineCheck::Ok(_) => {
+        match check(line, cap) {
+            Ok(Some(_)) => {
                 if let Ok((pattern, options)) = split_line(line) {
                     if let Some(files) = metalink::local_path(pattern).and_then(|p| metalink::read(&p).ok()) {
                         urls.extend(metalink::downloads(&files, &options));
@@ -425,8 +395,8 @@ pub fn take_valid(text: &str, cap: usize) -> (Vec<(String, Options)>, String) {
                     urls.extend(expanded.into_iter().map(|u| (u, options.clone())));
                 }
             }
-            LineCheck::Bad(_) => kept.push(line),
-            LineCheck::Blank => {}
+            Err(_) => kept.push(line),
+            Ok(None) => {}
         }
     }
     (urls, kept.join("\n"))
@@ -435,7 +405,7 @@ pub fn take_valid(text: &str, cap: usize) -> (Vec<(String, Options)>, String) {
 /// Whether pasted or dropped text looks like URLs worth opening the dialog for.
 pub fn has_urls(text: &str) -> bool {
     text.lines()
-        .any(|l| matches!(check_line(l, pattern::DEFAULT_CAP), LineCheck::Ok(_)))
+        .any(|l| matches!(check(l, pattern::DEFAULT_CAP), Ok(Some(_))))
 }
 
 #[cfg(test)]
@@ -501,7 +471,7 @@ mod tests {
         assert!(t.pause_metadata);
         assert_eq!(Options::from_words(&o.to_words()), Ok(o));
         // The add dialog takes such a line.
-        assert_eq!(check_line(line, 10), LineCheck::Ok(1));
+        assert_eq!(check(line, 10).unwrap(), Some(1));
         for (bad, why) in [
             ("u select=0", OptionError::Select("0".into())),
             ("u seed-ratio=-1", OptionError::SeedRatio("-1".into())),

@@ -226,3 +226,193 @@ fn every_file_says_what_it_holds_and_stays_readable() {
         );
     }
 }
+
+/// A module's path in the crate, from its file: `src/rpc/bt.rs` and
+/// `src/rpc/bt/mod.rs` are `["rpc", "bt"]`, `src/lib.rs` is `[]`.
+fn module_of(root: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(root).unwrap();
+    let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let last = parts.pop().unwrap_or_default();
+    let stem = last.trim_end_matches(".rs");
+    if !matches!(stem, "mod" | "lib" | "main") {
+        parts.push(stem.to_string());
+    }
+    parts
+}
+
+/// Every path a piece of code names from `crate::`, `super::` or `self::`,
+/// resolved to a path from the crate's root (`base` is the module the code
+/// is in). Use trees are expanded: `crate::{a::X, b}` names `a::X` and `b`.
+fn named_paths(code: &str, base: &[String]) -> Vec<Vec<String>> {
+    fn expand(tree: &str, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        let tree = tree.trim();
+        if let Some(inner) = tree.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            let (mut depth, mut cur) = (0, String::new());
+            for c in inner.chars().chain([',']) {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        expand(&cur, prefix, out);
+                        cur.clear();
+                        continue;
+                    }
+                    _ => {}
+                }
+                cur.push(c);
+            }
+            return;
+        }
+        match tree.split_once("::") {
+            Some((head, rest)) => {
+                let mut p = prefix.to_vec();
+                p.push(head.trim().to_string());
+                expand(rest, &p, out);
+            }
+            None => {
+                let mut p = prefix.to_vec();
+                p.push(tree.to_string());
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find(|c: char| c == 'c' || c == 's') {
+        let before = rest[..at].chars().last();
+        rest = &rest[at..];
+        let word_start = !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
+        let (mut start, mut up) = (None, 0);
+        if word_start {
+            if let Some(r) = rest.strip_prefix("crate::") {
+                start = Some((Vec::new(), r));
+            } else if rest.starts_with("super::") || rest.starts_with("self::") {
+                let mut r = rest;
+                while let Some(t) = r.strip_prefix("super::") {
+                    up += 1;
+                    r = t;
+                }
+                let r = r.strip_prefix("self::").unwrap_or(r);
+                let keep = base.len().saturating_sub(up);
+                start = Some((base[..keep].to_vec(), r));
+            }
+        }
+        let Some((prefix, r)) = start else {
+            rest = &rest[1..];
+            continue;
+        };
+        // The path or use tree that follows: names, `::` and balanced braces.
+        let mut depth = 0;
+        let end = r
+            .char_indices()
+            .find(|&(_, c)| match c {
+                '{' => {
+                    depth += 1;
+                    false
+                }
+                '}' if depth > 0 => {
+                    depth -= 1;
+                    false
+                }
+                c if depth > 0 => c == ';',
+                c => !(c.is_alphanumeric() || c == '_' || c == ':'),
+            })
+            .map_or(r.len(), |(i, _)| i);
+        expand(r[..end].trim_end_matches(':'), &prefix, &mut out);
+        rest = &r[end..];
+    }
+    out
+}
+
+/// The modules of the crate under `root` that import each other in a
+/// circle: a module counts as one with everything inside it, and what it
+/// names of a sibling (or of something inside the sibling) is an edge
+/// between the two; a module naming its own parent or children is not,
+/// and neither is what its `mod tests` names.
+fn circles(root: &Path) -> Vec<String> {
+    let files = rust_files(root);
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(root, f)).collect();
+    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for file in &files {
+        let from = module_of(root, file);
+        let text = std::fs::read_to_string(file).unwrap();
+        let code: String = text
+            .lines()
+            .map(|l| l.split_once("//").map_or(l, |(code, _)| code))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // A module's tests may drive it from above (through the model
+        // that uses it, say): what they name is not an edge.
+        let outer = code
+            .split_once("mod tests {")
+            .map_or(code.as_str(), |(outer, _)| outer);
+        for path in named_paths(outer, &from) {
+            let Some(to) = (0..=path.len())
+                .rev()
+                .map(|n| path[..n].to_vec())
+                .find(|p| modules.contains(p))
+            else {
+                continue;
+            };
+            let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+            if common == from.len() || common == to.len() {
+                continue;
+            }
+            let (a, b) = (from[..=common].to_vec(), to[..=common].to_vec());
+            edges.entry(a).or_default().insert(b);
+        }
+    }
+    // Depth-first search; each circle found is told once.
+    fn visit(
+        n: &Vec<String>,
+        edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        path: &mut Vec<Vec<String>>,
+        done: &mut BTreeSet<Vec<String>>,
+        found: &mut Vec<String>,
+    ) {
+        if let Some(at) = path.iter().position(|p| p == n) {
+            let names: Vec<String> = path[at..].iter().chain([n]).map(|m| m.join("::")).collect();
+            found.push(names.join(" -> "));
+            return;
+        }
+        if done.contains(n) {
+            return;
+        }
+        path.push(n.clone());
+        for m in edges.get(n).into_iter().flatten() {
+            visit(m, edges, path, done, found);
+        }
+        path.pop();
+        done.insert(n.clone());
+    }
+    let (mut done, mut found) = (BTreeSet::new(), Vec::new());
+    for n in edges.keys() {
+        visit(n, &edges, &mut Vec::new(), &mut done, &mut found);
+    }
+    found
+}
+
+#[test]
+fn no_two_modules_import_each_other() {
+    let found = circles(&src());
+    assert!(found.is_empty(), "import circles:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_circle_check_sees_circles() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("lib.rs", "//! x\npub mod a;\npub mod b;\npub mod c;\n");
+    write("a.rs", "//! x\nuse crate::{b::B, c};\n");
+    write("b/mod.rs", "//! x\nmod inner;\n");
+    write("b/inner.rs", "//! x\nfn f() { super::super::a::g(); }\n");
+    write(
+        "c.rs",
+        "//! x\n// crate::a::A is only a comment\n#[cfg(test)]\nmod tests {\n    use super::super::a;\n}\n",
+    );
+    assert_eq!(circles(dir.path()), ["a -> b -> a"]);
+}

@@ -10,7 +10,8 @@ use crate::engine::parse_sha256;
 use crate::i18n::{self, T, tr};
 use crate::input::{OptionError, Options};
 
-pub use crate::input::{Analysis, LineCheck, analyse, check_line, has_urls, take_valid};
+pub use crate::i18n::lines::{Analysis, LineCheck, analyse, check_line};
+pub use crate::input::{has_urls, take_valid};
 
 #[derive(Default)]
 pub struct AddDialog {

@@ -97,6 +97,7 @@ macro_rules! catalogue {
         }
     };
 }
+pub mod lines;
 mod texts;
 pub mod units;
 

@@ -186,8 +186,7 @@ mod tests {
     /// path as its files; a bad one is a bad line saying why.
     #[test]
     fn the_add_dialog_reads_a_metalink_path_as_its_files() {
-        use crate::input::{LineCheck, check_line, take_valid};
-        crate::i18n::set(crate::i18n::Lang::En);
+        use crate::input::{LineError, check, take_valid};
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("set.meta4");
         std::fs::write(
@@ -204,11 +203,11 @@ mod tests {
         )
         .unwrap();
         let line = format!("{} segments=2", good.display());
-        assert_eq!(check_line(&line, 10), LineCheck::Ok(2));
-        assert!(matches!(check_line(&line, 1), LineCheck::Bad(_)));
+        assert_eq!(check(&line, 10).unwrap(), Some(2));
+        assert!(check(&line, 1).is_err());
         let bad_line = bad.display().to_string();
         assert!(
-            matches!(check_line(&bad_line, 10), LineCheck::Bad(why) if why.contains("outside its folder: \"/etc/x\"")),
+            matches!(check(&bad_line, 10), Err(LineError::Metalink(e)) if e.to_string().contains("outside its folder: \"/etc/x\"")),
         );
         let (urls, kept) = take_valid(&format!("{line}\n{bad_line}"), 10);
         assert_eq!(kept, bad_line);

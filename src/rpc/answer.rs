@@ -216,7 +216,7 @@ impl RpcState {
             }
             Method::AddTorrent => {
                 let global = host.global();
-                let add = bt::read_add_torrent(p, &global.dir)?;
+                let add = super::add_torrent::read_add_torrent(p, &global.dir)?;
                 self.added(host, add, p.get(3))
             }
             Method::AddMetalink => {
@@ -347,7 +347,7 @@ impl RpcState {
                 })?;
                 Ok(json!(at))
             }
-            Method::GetOption => Ok(super::options::all_task_options(
+            Method::GetOption => Ok(super::global::all_task_options(
                 &self.find(host, p)?,
                 &host.global(),
             )),
@@ -360,7 +360,7 @@ impl RpcState {
                     .ok_or_else(|| ErrorObject::params("options must be an object"))?;
                 // All or nothing: an option fanout does not apply to a
                 // download is refused by name, unless given as it is.
-                let now = super::options::all_task_options(&d, &global);
+                let now = super::global::all_task_options(&d, &global);
                 for (key, v) in o {
                     let known = matches!(key.as_str(), "max-download-limit" | "select-file")
                         || torrent_option(key, v, &mut d.options.torrent.clone())?;

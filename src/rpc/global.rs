@@ -1,14 +1,16 @@
 //! `getGlobalOption` and `changeGlobalOption`: the options fanout applies
-//! to every download, in aria2's words. A change is all or nothing: an
-//! option fanout does not apply is refused by name (unless it is given
-//! the value it already has, as front ends send back what they read), so
+//! to every download, in aria2's words (and `getOption`: a download's own
+//! over them). A change is all or nothing: an option fanout does not apply
+//! is refused by name (unless it is given the value it already has, as
+//! front ends send back what they read), so
 //! a client is never told `OK` for something that did not happen.
 
 use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use super::options::{connections, folder, rate};
+use super::options::{DEFAULT_SEED_RATIO_MILLI, connections, folder, rate, task_options};
+use super::status::Download;
 use super::wire::ErrorObject;
 
 /// The settings a web front end reads and changes with
@@ -59,12 +61,32 @@ pub fn global_options(g: &Global) -> Value {
         "max-overall-upload-limit": g.upload_limit.unwrap_or(0).to_string(),
         "listen-port": g.bt_port.map_or_else(|| "0".to_string(), |p| p.to_string()),
         "enable-dht": g.dht.to_string(),
-        "seed-ratio": crate::engine::ratio_text(super::options::DEFAULT_SEED_RATIO_MILLI),
+        "seed-ratio": crate::engine::ratio_text(DEFAULT_SEED_RATIO_MILLI),
     });
     if let Some(path) = &g.session_file {
         o["save-session"] = json!(path.display().to_string());
     }
     o
+}
+
+/// `getOption`: every option fanout applies to a download, in aria2's
+/// words: its own, and the ones it runs by from the settings (`g`).
+pub fn all_task_options(d: &Download, g: &Global) -> Value {
+    let mut v = task_options(d);
+    let split = d.options.segments.unwrap_or(g.split).to_string();
+    let defaults = [
+        ("split", split.clone()),
+        ("max-connection-per-server", split),
+        ("max-upload-limit", "0".to_string()),
+        ("pause-metadata", "false".to_string()),
+        ("seed-ratio", crate::engine::ratio_text(DEFAULT_SEED_RATIO_MILLI)),
+    ];
+    for (key, value) in defaults {
+        if v.get(key).is_none() {
+            v[key] = json!(value);
+        }
+    }
+    v
 }
 
 /// An option's value as text (clients send strings, numbers, booleans).

@@ -6,16 +6,16 @@
 //! the window and for `fanout serve` alike.
 //!
 //! The modules, each using only those before it: `wire` (JSON-RPC
-//! envelopes and error codes) → `method`
-//! (aria2's method names and the token) → `status` (a download in aria2's
-//! words) → `options` (`addUri`'s options) → `bt` (a torrent in aria2's
-//! words, `addTorrent`), `metalink` (`addMetalink`) → `global`
-//! (`getGlobalOption` and `changeGlobalOption`) → `session`
-//! (`saveSession`'s file, aria2's format) → `answer` (the calls that touch
-//! downloads, run on the host's thread) → `refusals` (calls turned away,
-//! counted and logged) → `serve` (HTTP, WebSocket, CORS, the secret and
-//! the `Host` header checked) → this file (binding and the server's
-//! thread).
+//! envelopes and error codes) → `refusals` (calls turned away, counted and
+//! logged) → `method` (aria2's method names and the token) → `status` (a
+//! download as the RPC knows it, and its gids) → `bt` (a torrent in
+//! aria2's words) → `options` (`addUri`'s options) → `add_torrent`
+//! (`addTorrent`), `metalink` (`addMetalink`), `global`
+//! (`getGlobalOption`, `changeGlobalOption`, `getOption`) → `tell`
+//! (`tellStatus`' object), `session` (`saveSession`'s file, aria2's
+//! format) → `answer` (the calls that touch downloads, run on the host's
+//! thread) → `serve` (HTTP, WebSocket, CORS, the secret and the `Host`
+//! header checked) → this file (binding and the server's thread).
 //!
 //! Data flows one way: a request is read and authorized on the server's
 //! thread; calls that touch downloads go to the host (the service's
@@ -25,6 +25,7 @@
 //! notifications go out through
 //! [`Server::notify`].
 
+pub mod add_torrent;
 pub mod answer;
 pub mod bt;
 pub mod global;
@@ -35,6 +36,7 @@ pub mod refusals;
 pub mod serve;
 pub mod session;
 pub mod status;
+pub mod tell;
 pub mod wire;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};

@@ -213,26 +213,6 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
     Ok(add)
 }
 
-/// `getOption`: every option fanout applies to a download, in aria2's
-/// words: its own, and the ones it runs by from the settings (`g`).
-pub fn all_task_options(d: &Download, g: &super::global::Global) -> Value {
-    let mut v = task_options(d);
-    let split = d.options.segments.unwrap_or(g.split).to_string();
-    let defaults = [
-        ("split", split.clone()),
-        ("max-connection-per-server", split),
-        ("max-upload-limit", "0".to_string()),
-        ("pause-metadata", "false".to_string()),
-        ("seed-ratio", crate::engine::ratio_text(DEFAULT_SEED_RATIO_MILLI)),
-    ];
-    for (key, value) in defaults {
-        if v.get(key).is_none() {
-            v[key] = json!(value);
-        }
-    }
-    v
-}
-
 /// A download's own options in aria2's words (what it was given).
 pub fn task_options(d: &Download) -> Value {
     let o = &d.options;

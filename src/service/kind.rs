@@ -1,8 +1,8 @@
 //! What kind of download a row is, for the sidebar's categories and the
 //! list's icons: by the same built-in table as `--sort` (its extensions),
-//! with torrents and streams as kinds of their own.
+//! with torrents and streams as kinds of their own. A row's kind is
+//! [`Kind::of`], beside the row (`row.rs`).
 
-use super::row::Row;
 use crate::engine::sort::Categories;
 use crate::i18n::tr;
 
@@ -70,20 +70,6 @@ impl Kind {
             _ => Kind::Other,
         })
     }
-
-    /// A row's kind: a torrent (or magnet, before its metadata; a
-    /// `.torrent` file by its name) or a stream (once its playlist is
-    /// known), else its file name's. Rows keep theirs ([`Row::kind`]):
-    /// the sidebar counts 10,000 of them a frame.
-    pub fn of(row: &Row) -> Kind {
-        if row.torrent.is_some() || crate::engine::is_magnet(&row.url) {
-            Kind::Torrents
-        } else if row.pieces.is_some() {
-            Kind::Streams
-        } else {
-            Kind::of_name(&row.name)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -99,15 +85,5 @@ mod tests {
         assert_eq!(Kind::of_name("x.tar.gz"), Kind::Archives);
         assert_eq!(Kind::of_name("setup.deb"), Kind::Programs);
         assert_eq!(Kind::of_name("noext"), Kind::Other);
-        let row = |url: &str| Row::new(url.into(), "/d".into());
-        assert_eq!(
-            Kind::of(&row("magnet:?xt=urn:btih:0123&dn=a.mkv")),
-            Kind::Torrents
-        );
-        assert_eq!(Kind::of(&row("/tmp/x.torrent")), Kind::Torrents);
-        let mut stream = row("https://h/live.m3u8");
-        stream.pieces = Some((1, None));
-        assert_eq!(Kind::of(&stream), Kind::Streams);
-        assert_eq!(Kind::of(&row("https://h/a.png")), Kind::Images);
     }
 }

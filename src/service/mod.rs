@@ -355,7 +355,7 @@ impl Downloads {
             return;
         };
         if matches!(row.state, TaskState::Done | TaskState::Cancelled)
-            && let Some(path) = crate::rpc::bt::added_file(&row.url)
+            && let Some(path) = crate::rpc::add_torrent::added_file(&row.url)
         {
             let _ = std::fs::remove_file(path);
         }

@@ -91,7 +91,7 @@ impl Model {
         debug_assert_eq!(index, self.rows.len());
         let mut row = Row::new(url, dir);
         row.options = options;
-        super::history::push(&mut row, super::history::Happened::Added);
+        super::row::push(&mut row, super::history::Happened::Added);
         self.rows.push(row);
         self.join_batch(index);
     }
@@ -195,7 +195,7 @@ impl Model {
             row.options = Options::from_words(&t.options).unwrap_or_default();
             row.forgotten = t.forgotten;
             row.removed = t.removed;
-            super::history::push(&mut row, super::history::Happened::Restored);
+            super::row::push(&mut row, super::history::Happened::Restored);
             row.retryable = row.worker.is_none_or(|w| w.ran()) || t.state == StoredState::Cancelled;
             let outcome = match t.state {
                 StoredState::Unfinished => {
@@ -315,7 +315,7 @@ impl Model {
     }
 
     pub fn apply(&mut self, event: Event, now: Instant) {
-        super::history::record(&mut self.rows, &event);
+        super::row::record(&mut self.rows, &event);
         if let Event::Queued { index, .. } = event {
             self.join_batch(index);
         }
@@ -407,7 +407,7 @@ impl Model {
                 .or_default()
                 .piece(number, lane, started, finished, joined),
             Event::Remote { connected, detail } => self.remote = Some((connected, detail)),
-            // In the row's history (`history::record`, above).
+            // In the row's history (`row::record`, above).
             Event::Note { .. } => {}
             Event::Retrying {
                 index,
