@@ -60,13 +60,6 @@ pub enum Part {
     Following,
 }
 
-impl Status {
-    /// Ended: done, failed or removed (what `tellStopped` lists).
-    pub fn stopped(self) -> bool {
-        matches!(self, Status::Complete | Status::Error | Status::Removed)
-    }
-}
-
 /// aria2's exit code for an error (its manual, "EXIT STATUS"): what
 /// clients show and what fanout's own aria2 engine reads back.
 pub fn error_code(e: &FetchError) -> u8 {
