@@ -5,9 +5,12 @@
 //! [`cli`] is the headless `fanout get`.
 
 pub mod cli;
+/// The download engine, a crate of its own (`crates/engine`).
+pub use fanout_engine as engine;
+/// Lock helpers, shared with the engine.
+use fanout_engine::sync;
 pub mod compare;
 pub mod desktop;
-pub mod engine;
 pub mod gui;
 pub mod i18n;
 pub mod input;
@@ -20,5 +23,4 @@ pub mod secrets;
 pub mod service;
 pub mod settings;
 pub mod store;
-mod sync;
 pub mod timeline;

@@ -2,8 +2,8 @@
 //! to every download, in aria2's words (and `getOption`: a download's own
 //! over them). A change is all or nothing: an option fanout does not apply
 //! is refused by name (unless it is given the value it already has, as
-//! front ends send back what they read), so
-//! a client is never told `OK` for something that did not happen.
+//! front ends send back what they read), so a client is never told `OK`
+//! for something that did not happen.
 
 use std::path::PathBuf;
 

@@ -58,13 +58,6 @@ pub enum Part {
     Following,
 }
 
-impl Status {
-    /// Ended: done, failed or removed (what `tellStopped` lists).
-    pub fn stopped(self) -> bool {
-        matches!(self, Status::Complete | Status::Error | Status::Removed)
-    }
-}
-
 /// Gids of one run: a random base plus the download's index, so a gid
 /// names one download of this run and gids of another run do not match;
 /// or the gid a client chose for it (`addUri`'s `gid` option).

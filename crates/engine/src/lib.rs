@@ -1,0 +1,463 @@
+//! Everything that downloads. No GUI type appears below this module: the GUI
+//! and the CLI are two front ends that hand the engine a channel and a waker.
+//!
+//! Data flows one way: `Engine::submit` -> backend workers -> [`Event`]s on
+//! the channel (plus a call of the waker) -> the listener, which may put
+//! results through a [`fan_in::FanIn`] to release them in submission order.
+
+//!
+//! The rooms, each importing only those above it in this list (a test
+//! checks there is no cycle): `netrc` → `auth` → `proxy` → `rules`, `sort` →
+//! `config`, `cookies`, `error`, `headers`, `bt`,
+//! `job`, `limit`, `naming`, `hash` (leaves), `metalink` (after `job`) →
+//! `http` → `part` (part file,
+//! control file, resume lookup) → `queue` (tasks and their controls) →
+//! `report` (listener, clock, connection budget, cookie jar) → `attempt`
+//! (what a try produced, settled into the queue) → `io` (the shared
+//! runtime) → `transfer` (the one download loop: attempts, retries,
+//! mirrors, segments) → `backend` (who runs transfers: threads, tokio
+//! tasks, aria2) → this handle.
+
+mod attempt;
+pub mod auth;
+pub mod backend;
+pub mod bt;
+pub mod config;
+pub mod cookies;
+pub mod error;
+pub mod fan_in;
+pub mod hash;
+pub mod headers;
+pub mod http;
+mod io;
+pub mod job;
+pub mod limit;
+pub mod metalink;
+pub mod naming;
+mod net;
+pub mod netrc;
+mod part;
+pub mod proxy;
+mod queue;
+mod report;
+pub mod rules;
+pub mod sort;
+mod swarm;
+pub mod sync;
+mod transfer;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossbeam_channel::Sender;
+
+use attempt::Attempt;
+use backend::Backend;
+pub use bt::{
+    PeerNow, SwarmNow, TorrentFile, TorrentMeta, minutes_text, parse_minutes, parse_peer, parse_ratio,
+    parse_select, ratio_text, select_text,
+};
+pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists, TorrentConfig};
+pub use error::{FetchError, Note, RangeError, RedirectError, Refusal, StreamError, TorrentError};
+pub use fan_in::{FanIn, Order};
+pub use headers::{Header, HeaderError, Headers};
+pub use job::{
+    Event, Job, Part, Saved, SavedFile, SeedLimits, SegmentMap, StreamOptions, TaskResult, TorrentOptions,
+    Worker, hex, parse_sha256,
+};
+pub use limit::{parse_duration, parse_rate};
+pub use proxy::{ProxyChoice, ProxyConfig, ProxyServer};
+pub use queue::{Phase, Place};
+
+/// What an unfinished download of `url` left in `dir` to continue from:
+/// its `.part` and control file (none if it left nothing).
+pub fn left_behind(dir: &std::path::Path, url: &str) -> Vec<std::path::PathBuf> {
+    part::control::left_behind(dir, url)
+}
+use queue::{Cancel, Pause, Task};
+use report::Reporter;
+pub use report::Waker;
+pub use transfer::stream::plan::Variant as StreamVariant;
+pub use transfer::stream::probe::variants as stream_variants;
+
+/// A count of files at once for each rule that sets a most.
+fn slots(config: &EngineConfig) -> Vec<Option<Arc<rules::RuleSlot>>> {
+    config
+        .rules
+        .0
+        .iter()
+        .map(|r| r.max_files.map(rules::RuleSlot::new))
+        .collect()
+}
+
+/// Whether bytes are a whole `.torrent` file (a bencoded dictionary with
+/// `info`): what `aria2.addTorrent` checks before it writes one.
+pub fn is_torrent(bytes: &[u8]) -> bool {
+    transfer::torrent::is_torrent(bytes)
+}
+
+/// The URL of a task: an http(s) URL, or a torrent (a `magnet:` link, the
+/// path of a `.torrent` file). The add dialog checks its lines with it.
+pub fn task_url(text: &str) -> Result<url::Url, FetchError> {
+    http::parse_url(text).or_else(|e| transfer::torrent::source_url(text).ok_or(e))
+}
+
+/// Whether `text` is a `magnet:` link.
+pub fn is_magnet(text: &str) -> bool {
+    transfer::torrent::is_magnet(text)
+}
+
+/// Whether `text` names a torrent known as one before any request: a
+/// `magnet:` link or a `.torrent` file on this machine (an http(s) URL
+/// that serves one is known only once fetched).
+pub fn is_torrent_source(text: &str) -> bool {
+    transfer::torrent::source_url(text).is_some()
+}
+
+/// Checks that an aria2 daemon answers and takes the secret; its version.
+pub fn probe_aria2(remote: &Aria2Remote, config: &EngineConfig) -> Result<String, EngineError> {
+    backend::probe_aria2(remote, config)
+}
+
+/// The handle the front ends hold. Every call returns at once; everything
+/// else arrives as [`Event`]s on the channel given to [`Engine::new`].
+pub struct Engine {
+    reporter: Arc<Reporter>,
+    /// The I/O loop every local backend's transfers run on.
+    io: io::Io,
+    config: EngineConfig,
+    /// Per-site rules' counts of files at once, by rule (for those with a
+    /// most).
+    slots: Vec<Option<Arc<rules::RuleSlot>>>,
+    backend: Box<dyn Backend>,
+    /// Replaced backends whose workers still finish a transfer.
+    retired: Mutex<Vec<Box<dyn Backend>>>,
+    next_index: AtomicUsize,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, events: Sender<Event>, waker: Waker) -> Result<Self, EngineError> {
+        let reporter = Arc::new(Reporter::new(events, waker));
+        let io = io::Io::start()?;
+        let backend = backend::build(&config, reporter.clone(), &io, reporter.queue.generation())?;
+        Ok(Engine {
+            reporter,
+            io,
+            slots: slots(&config),
+            config,
+            backend,
+            retired: Mutex::new(Vec::new()),
+            next_index: AtomicUsize::new(0),
+        })
+    }
+
+    /// Time since the engine started: the clock of its events' `at`.
+    pub fn elapsed(&self) -> Duration {
+        self.reporter.now()
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The proxy downloads go through now, as it may be shown (`None`:
+    /// direct). With the desktop's settings, the last one it named.
+    pub fn proxy(&self) -> Option<String> {
+        self.backend.proxy()
+    }
+
+    /// Switches to another backend or other settings. Tasks that have not
+    /// started go to the new workers; running ones finish where they are.
+    /// On an error the old settings stay in force.
+    pub fn reconfigure(&mut self, config: EngineConfig) -> Result<(), EngineError> {
+        if config == self.config {
+            return Ok(());
+        }
+        // Build first, so a refused setting changes nothing; the new workers
+        // wait on a generation that starts only below.
+        let next = self.reporter.queue.generation() + 1;
+        let backend = backend::build(&config, self.reporter.clone(), &self.io, next)?;
+        let generation = self.reporter.queue.next_generation();
+        debug_assert_eq!(generation, next);
+        let old = std::mem::replace(&mut self.backend, backend);
+        let mut retired = sync::lock(&self.retired);
+        retired.retain(|b| b.busy());
+        retired.push(old);
+        drop(retired);
+        self.slots = slots(&config);
+        // Over all torrents, at once (the session's own limit).
+        self.reporter.swarm.set_upload_limit(config.torrent.upload_limit);
+        self.config = config;
+        Ok(())
+    }
+
+    /// Whether a replaced backend still runs a transfer (the GUI says so).
+    pub fn running_on_old_backends(&self) -> bool {
+        let mut retired = sync::lock(&self.retired);
+        retired.retain(|b| b.busy());
+        !retired.is_empty()
+    }
+
+    /// Queues a download and returns its submission index. A URL that is not
+    /// http(s) fails its task right here, with a reason, without a worker.
+    pub fn submit(&self, job: Job) -> usize {
+        let index = self.next_index.fetch_add(1, Ordering::SeqCst);
+        match task_url(&job.url) {
+            Ok(url) => match auth::plain_auth_refused(&url, self.config.allow_plain_auth) {
+                Some(host) => self.reject(index, &job.url, FetchError::PlainAuth { host }),
+                None => self.reporter.queue.push(self.task(index, url, job)),
+            },
+            Err(e) => self.reject(index, &job.url, e),
+        }
+        index
+    }
+
+    /// Takes back a task from a saved queue without running it, at the next
+    /// index (as `submit` would give): `paused` ones wait for
+    /// [`Engine::resume`], the others (finished before) can be retried. No
+    /// events are sent: the caller knows what it restored.
+    pub fn restore(&self, job: Job, paused: bool) -> usize {
+        let index = self.next_index.fetch_add(1, Ordering::SeqCst);
+        if let Ok(url) = task_url(&job.url) {
+            self.reporter.queue.restore(self.task(index, url, job), paused);
+        }
+        index
+    }
+
+    /// Completion ranks continue after `rank` (the last one of a restored
+    /// queue), so `Done #` never repeats.
+    pub fn continue_ranks_after(&self, rank: usize) {
+        self.reporter.continue_ranks_after(rank);
+    }
+
+    /// The per-site rule that applies to `url`, by its host pattern.
+    pub fn rule_for(&self, url: &str) -> Option<&rules::SiteRule> {
+        let url = http::parse_url(url).ok()?;
+        Some(self.config.rules.for_host(url.host_str()?)?.1)
+    }
+
+    /// A task for `job`, with the per-site rule of its host applied: what
+    /// the job does not set itself (connections, a speed limit), the
+    /// rule's folder, its headers under the job's own, and its count of
+    /// files at once.
+    fn task(&self, index: usize, url: url::Url, job: Job) -> Task {
+        let mut task = Task::new(index, url, job);
+        let Some((i, rule)) = task.url.host_str().and_then(|h| self.config.rules.for_host(h)) else {
+            return task;
+        };
+        task.rule = Some(rule.hosts.clone());
+        task.segments = task
+            .segments
+            .or(rule.connections.map(|n| n.min(EngineConfig::MAX_SEGMENTS)));
+        if task.ctl.limit.get().is_none() {
+            task.ctl.limit.set(rule.limit);
+        }
+        if let Some(folder) = &rule.folder {
+            task.dir = folder.clone();
+        }
+        let mut headers = rule.headers.to_map();
+        headers.extend(std::mem::take(&mut task.headers));
+        task.headers = headers;
+        task.slot = self.slots.get(i).cloned().flatten();
+        task
+    }
+
+    fn reject(&self, index: usize, url: &str, e: FetchError) {
+        let now = self.reporter.now();
+        let result = Attempt::failed(None, 0, e).result(index, &auth::redact(url), Worker::Rejected, now);
+        self.reporter.finished(result);
+    }
+
+    /// Gives a restored task (paused or ended) the URL and headers that
+    /// were kept apart from the saved queue (its password, its cookies):
+    /// see [`crate::store::TaskSecret`]. False if the task is not there
+    /// or the URL is not one.
+    pub fn give_secrets(&self, index: usize, url: &str, headers: &Headers) -> bool {
+        let Ok(url) = http::parse_url(url) else {
+            return false;
+        };
+        self.reporter.queue.amend(index, |task| {
+            task.url = url;
+            task.headers = headers.to_map();
+        })
+    }
+
+    /// While paused, no task starts; running ones go on.
+    pub fn set_paused(&self, paused: bool) {
+        self.reporter.queue.set_paused(paused);
+    }
+
+    /// Pauses a queued or running task. A running one stops at once (its
+    /// waits are woken), keeps its `.part` and reports [`Event::Paused`]; on
+    /// resume it continues from the `.part` where the server allows.
+    pub fn pause(&self, index: usize) -> bool {
+        let paused = || {
+            let at = self.reporter.now();
+            self.reporter.emit(Event::Paused { index, at })
+        };
+        match self.reporter.queue.pause(index, paused) {
+            Pause::Held => true,
+            Pause::Stopping => true,
+            Pause::No => false,
+        }
+    }
+
+    /// Moves a queued or paused task in the line of both (aria2's
+    /// `changePosition` on its waiting list); its place now (0 is the
+    /// head), or `None` if it is running or ended. A paused task keeps the
+    /// place it is moved to, and starts from there once resumed.
+    pub fn move_to(&self, index: usize, place: Place) -> Option<usize> {
+        self.reporter.queue.move_to(index, place)
+    }
+
+    /// The queued and paused tasks in one line, the head first, as aria2
+    /// lists its waiting ones: queued tasks start in this order, a paused
+    /// one stands where it will start once resumed (one paused while it
+    /// ran goes to the head).
+    pub fn waiting(&self) -> Vec<usize> {
+        self.reporter.queue.waiting()
+    }
+
+    /// Where a task is now, as the queue knows it the moment it is asked
+    /// (ahead of the events that will say so); `None` once it is done.
+    pub fn phase(&self, index: usize) -> Option<Phase> {
+        self.reporter.queue.phase(index)
+    }
+
+    /// Whether a queued task starts now: it is the next in line (the
+    /// queue is not paused, no rule holds it back) and the backend has a
+    /// connection free.
+    pub fn starts_now(&self, index: usize) -> bool {
+        self.reporter.queue.is_next(index)
+            && self
+                .config
+                .backend
+                .limit()
+                .is_none_or(|limit| self.backend.connections() < limit)
+    }
+
+    /// Queues a paused task again, in its place in the line.
+    pub fn resume(&self, index: usize) -> bool {
+        // A running task whose pause it had not seen yet just goes on; a
+        // held one is reported queued before a worker can pick it up.
+        let queued = || {
+            let at = self.reporter.now();
+            self.reporter.emit(Event::Queued { index, at })
+        };
+        self.reporter.queue.resume(index, queued)
+    }
+
+    /// Cancels a queued, paused or running task; it ends as
+    /// [`FetchError::Cancelled`] and leaves no `.part`.
+    pub fn cancel(&self, index: usize) -> bool {
+        match self.reporter.queue.cancel(index) {
+            Cancel::NotStarted(url) => {
+                self.reject(index, &url, FetchError::Cancelled);
+                true
+            }
+            Cancel::Stopping => true,
+            Cancel::No => false,
+        }
+    }
+
+    /// Chooses a torrent's files anew (0-based; `None`: all). A running
+    /// torrent is added again with them at its next look (within a
+    /// second), keeping the pieces it verified; a paused or ended one
+    /// takes them when it starts again, a queued one at its first look.
+    /// False if the task is not there.
+    pub fn select_files(&self, index: usize, files: Option<Vec<usize>>) -> bool {
+        let held = self.reporter.queue.amend(index, |task| {
+            task.torrent.select = files.clone();
+            // Chosen: a torrent that waited for this (`pause_metadata`)
+            // goes on when resumed.
+            task.torrent.pause_metadata = false;
+        });
+        held || self.tell_transfer(index, |ctl| *sync::lock(&ctl.reselect) = Some(files))
+    }
+
+    /// Replaces a torrent's choices: its seeding limits, trackers, upload
+    /// limit, files. A paused (or ended) one takes them when it starts
+    /// again; a running one at its next look (within a second): seeding
+    /// limits as they are, the rest by adding it again with them (its
+    /// verified pieces kept). False if the task is not there.
+    pub fn set_torrent_options(&self, index: usize, options: TorrentOptions) -> bool {
+        if self
+            .reporter
+            .queue
+            .amend(index, |task| task.torrent = options.clone())
+        {
+            return true;
+        }
+        // Running, or queued: its transfer takes them at its next look
+        // (seeding limits at once, the rest by adding it again).
+        self.tell_transfer(index, |ctl| *sync::lock(&ctl.retorrent) = Some(options))
+    }
+
+    /// Leaves a change for a running (or queued) task's transfer with
+    /// `leave`, and wakes it to look; false if the task is not there.
+    fn tell_transfer(&self, index: usize, leave: impl FnOnce(&queue::TaskCtl)) -> bool {
+        match self.reporter.queue.ctl(index) {
+            Some(ctl) => {
+                leave(&ctl);
+                ctl.wake.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queues a task that failed or was cancelled once more. Its new result
+    /// gets a new completion rank.
+    pub fn retry(&self, index: usize) -> bool {
+        let queued = || {
+            let at = self.reporter.now();
+            self.reporter.emit(Event::Queued { index, at })
+        };
+        self.reporter.queue.retry(index, queued)
+    }
+
+    /// Tasks waiting to start, paused, and running.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        self.reporter.queue.counts()
+    }
+
+    /// Connections open now, over the current backend and any replaced one
+    /// still finishing: a segmented download counts each of its own.
+    pub fn connections(&self) -> usize {
+        let retired = sync::lock(&self.retired);
+        self.backend.connections() + retired.iter().map(|b| b.connections()).sum::<usize>()
+    }
+
+    /// The speed limit over all downloads, in bytes per second; `None`
+    /// lifts it. Running transfers follow it from their next chunk.
+    pub fn set_rate_limit(&self, rate: Option<u64>) {
+        self.reporter.limit.set(rate);
+    }
+
+    pub fn rate_limit(&self) -> Option<u64> {
+        self.reporter.limit.get()
+    }
+
+    /// A speed limit for one task (besides the global one), also while it
+    /// runs. False if there is no such task.
+    pub fn set_task_rate_limit(&self, index: usize, rate: Option<u64>) -> bool {
+        match self.reporter.queue.ctl(index) {
+            Some(ctl) => {
+                ctl.limit.set(rate);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Drop for Engine {
+    /// Running transfers stop as if paused, so a `.part` with a control file
+    /// stays for the next run to continue; queued ones are dropped. Nothing
+    /// here waits on the network.
+    fn drop(&mut self) {
+        self.reporter.stopping.store(true, Ordering::SeqCst);
+        self.reporter.queue.close();
+    }
+}
