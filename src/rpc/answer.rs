@@ -29,7 +29,7 @@ pub trait Host {
     fn waiting(&self) -> Vec<usize>;
     fn global(&self) -> Global;
     /// Adds a download (held when `add.paused`); its index, or why not.
-    fn add(&mut self, add: Add) -> Result<usize, String>;
+    fn add(&mut self, add: Add) -> Result<usize, AddError>;
     fn pause(&mut self, index: usize) -> bool;
     fn resume(&mut self, index: usize) -> bool;
     fn cancel(&mut self, index: usize) -> bool;
@@ -37,7 +37,7 @@ pub trait Host {
     /// place now, or `None` if it is in neither.
     fn move_to(&mut self, index: usize, place: Place) -> Option<usize>;
     fn set_rate(&mut self, index: usize, rate: Option<u64>);
-    fn set_global(&mut self, change: GlobalChange) -> Result<(), String>;
+    fn set_global(&mut self, change: GlobalChange);
     /// An ended download was taken off the results (kept across restarts
     /// by a host that keeps its list; the default keeps nothing).
     fn forget(&mut self, _index: usize) {}
@@ -51,6 +51,15 @@ pub trait Host {
     fn set_torrent_options(&mut self, _index: usize, _options: TorrentOptions) -> bool {
         false
     }
+}
+
+/// Why the host did not add a download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AddError {
+    /// No engine runs (the one the settings ask for could not start).
+    /// Said in the host thread's language, as the window says it.
+    #[error("{}", crate::i18n::tr!(NoEngine))]
+    NoEngine,
 }
 
 /// What the host knew of a download just before an event: what the
@@ -411,7 +420,7 @@ impl RpcState {
                     .and_then(Value::as_object)
                     .ok_or_else(|| ErrorObject::params("options must be an object"))?;
                 let change = global_change(o, &host.global())?;
-                host.set_global(change).map_err(ErrorObject::failed)?;
+                host.set_global(change);
                 Ok(json!("OK"))
             }
             Method::GetGlobalStat => {
@@ -482,7 +491,9 @@ impl RpcState {
             ),
             None => None,
         };
-        let index = host.add(add).map_err(ErrorObject::failed)?;
+        let index = host.add(add).map_err(|e| match e {
+            AddError::NoEngine => ErrorObject::failed(e.to_string()),
+        })?;
         if let Some(n) = chosen {
             self.gids.choose(index, n);
         }

@@ -45,7 +45,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 
-pub use answer::{Before, Global, GlobalChange, Host, RpcState};
+pub use answer::{AddError, Before, Global, GlobalChange, Host, RpcState};
 pub use method::Call;
 pub use options::Add;
 pub use refusals::{RefusalReason, Refusals};

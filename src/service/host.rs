@@ -10,8 +10,7 @@ use serde_json::Value;
 use super::Downloads;
 use super::model::TaskState;
 use crate::engine::{Event, Note, Phase, Place};
-use crate::i18n::tr;
-use crate::rpc::{Add, Call, Download, ErrorObject, Global, GlobalChange, Host, Status};
+use crate::rpc::{Add, AddError, Call, Download, ErrorObject, Global, GlobalChange, Host, Status};
 use crate::settings::{EngineChoice, Settings};
 
 /// How long `addUri` waits at most for a free connection to take its
@@ -169,7 +168,7 @@ impl Host for ServiceHost<'_> {
         }
     }
 
-    fn add(&mut self, mut add: Add) -> Result<usize, String> {
+    fn add(&mut self, mut add: Add) -> Result<usize, AddError> {
         let ask = self.settings.rpc.ask;
         if add.options.rate_limit.is_none() {
             add.options.rate_limit = self.downloads.rpc_options.task_limit;
@@ -177,7 +176,7 @@ impl Host for ServiceHost<'_> {
         let index = self
             .downloads
             .add(add.url, add.dir, add.options, add.paused || ask)
-            .ok_or_else(|| tr!(NoEngine).to_string())?;
+            .ok_or(AddError::NoEngine)?;
         let d = &mut *self.downloads;
         if !add.ignored.is_empty() {
             let note = Note::Ignored { options: add.ignored };
@@ -218,7 +217,7 @@ impl Host for ServiceHost<'_> {
         }
     }
 
-    fn set_global(&mut self, change: GlobalChange) -> Result<(), String> {
+    fn set_global(&mut self, change: GlobalChange) {
         let before = self.settings.clone();
         let torrent = self.downloads.torrent.clone();
         if let Some(limit) = change.upload_limit {
@@ -234,7 +233,6 @@ impl Host for ServiceHost<'_> {
         self.apply_global(change);
         // The engine follows (see `hub`), with the torrents' part too.
         self.settings_changed |= *self.settings != before || self.downloads.torrent != torrent;
-        Ok(())
     }
 
     fn select_files(&mut self, index: usize, files: Option<Vec<usize>>) -> bool {
