@@ -309,7 +309,7 @@ fn named_paths(code: &str, base: &[String]) -> Vec<Vec<String>> {
     }
     let mut out = Vec::new();
     let mut rest = code;
-    while let Some(at) = rest.find(|c: char| c == 'c' || c == 's') {
+    while let Some(at) = rest.find(['c', 's']) {
         let before = rest[..at].chars().last();
         rest = &rest[at..];
         let word_start = !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
