@@ -224,6 +224,28 @@ fn the_engine_s_dependency_tree_has_no_window_library() {
     }
 }
 
+/// aria2's protocol is a crate of its own that the engine, the RPC server
+/// and the remote view share: it depends on neither the engine nor the
+/// window.
+#[test]
+fn the_aria2_protocol_depends_on_no_engine_and_no_window() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["tree", "--offline", "-p", "aria2-rpc", "-e", "normal,build"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tree = String::from_utf8(out.stdout).unwrap();
+    assert!(tree.lines().any(|l| l.starts_with("serde_json ")), "{tree}");
+    for line in tree.lines() {
+        let name = line.split(' ').next().unwrap_or("");
+        for other in ["fanout", "fanout-engine", "egui", "eframe", "winit", "wgpu"] {
+            assert!(name != other, "aria2-rpc depends on {line}");
+        }
+    }
+}
+
 #[test]
 fn every_test_and_example_says_what_it_holds() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

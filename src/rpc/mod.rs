@@ -37,7 +37,8 @@ pub mod serve;
 pub mod session;
 pub mod status;
 pub mod tell;
-pub mod wire;
+/// JSON-RPC 2.0's envelopes, from the protocol's own crate.
+pub use aria2_rpc::wire;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::Arc;

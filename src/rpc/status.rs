@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use crate::engine::backend::DownloadStatus as Status;
 use crate::engine::{FetchError, SwarmNow, TorrentMeta};
 use crate::input::Options;
+pub use aria2_rpc::DownloadStatus as Status;
 
 /// What the RPC can tell of one download; the host of the downloads
 /// makes it from its own rows.

@@ -115,6 +115,16 @@ pub fn is_torrent_source(text: &str) -> bool {
     transfer::torrent::source_url(text).is_some()
 }
 
+/// A client of an aria2 daemon, built as the engine's aria2 backend builds
+/// its own (user agent, timeouts, TLS); the protocol is `aria2-rpc`'s.
+pub fn aria2_client(remote: &Aria2Remote, config: &EngineConfig) -> Result<aria2_rpc::Client, EngineError> {
+    backend::aria2_client(remote, config)
+}
+
+/// An aria2 download's status in the engine's terms: its events and how
+/// it ended (the window's remote view reads a daemon's downloads so).
+pub use backend::Aria2StatusEvents;
+
 /// Checks that an aria2 daemon answers and takes the secret; its version.
 pub fn probe_aria2(remote: &Aria2Remote, config: &EngineConfig) -> Result<String, EngineError> {
     backend::probe_aria2(remote, config)

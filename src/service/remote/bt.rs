@@ -17,8 +17,8 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::engine::backend::aria2::types::{DownloadStatus, Status, string_number};
 use crate::engine::{SwarmNow, TorrentFile, TorrentMeta};
+use aria2_rpc::types::{DownloadStatus, Status, string_number};
 
 /// What the remote view asks of every download besides
 /// [`Status::LISTED_KEYS`]: a torrent's own fields.

@@ -1,6 +1,6 @@
 //! The thread that follows the server: it asks for the three lists, runs
 //! the user's commands, and hands what it learns to the view. The secret
-//! stays inside the aria2 engine's client ([`Rpc`]), which never logs it.
+//! stays inside the aria2 engine's client ([`Client`]), which never logs it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use super::bt::{self, Bt};
 use super::mirror::{Listing, View};
 use super::{LISTED, RemoteCommand, RemoteError, RemoteStatus};
-use crate::engine::backend::aria2::rpc::{self, Rpc, RpcError};
-use crate::engine::backend::aria2::types::{Status, Version};
 use crate::engine::{Aria2Remote, BackendKind, EngineConfig, Place, Waker};
+use aria2_rpc::client::{self as rpc, CallError, Client};
+use aria2_rpc::types::{Status, Version};
 
 /// How often the lists are read when nothing tells of a change.
 const POLL_EVERY: Duration = Duration::from_millis(500);
@@ -25,7 +25,7 @@ const RECONNECT_EVERY: Duration = Duration::from_secs(1);
 const DIR_EVERY: u64 = 20;
 
 pub(super) struct Link {
-    rpc: Rpc,
+    rpc: Client,
     view: Arc<Mutex<View>>,
     wake: Waker,
     /// Downloads removed on the user's word, still running on the server:
@@ -39,13 +39,13 @@ pub(super) struct Link {
     last: Option<Listing>,
 }
 
-impl From<RpcError> for RemoteError {
-    fn from(e: RpcError) -> RemoteError {
+impl From<CallError> for RemoteError {
+    fn from(e: CallError) -> RemoteError {
         match e {
-            RpcError::Unauthorized => RemoteError::Refused,
-            RpcError::Unreachable(why) => RemoteError::Unreachable(why),
+            CallError::Unauthorized => RemoteError::Refused,
+            CallError::Unreachable(why) => RemoteError::Unreachable(why),
             // It answers, but not as aria2 does: not a server to follow.
-            e @ (RpcError::Fault { .. } | RpcError::Unexpected { .. }) => {
+            e @ (CallError::Fault { .. } | CallError::Unexpected { .. }) => {
                 RemoteError::Unreachable(e.to_string())
             }
         }
@@ -66,7 +66,8 @@ impl Link {
         };
         // The engine's defaults: its user agent and connect timeout.
         let config = EngineConfig::new(BackendKind::Sequential);
-        let rpc = Rpc::new(&remote, &config).map_err(|e| RemoteError::Address(e.to_string()))?;
+        let rpc =
+            crate::engine::aria2_client(&remote, &config).map_err(|e| RemoteError::Address(e.to_string()))?;
         Ok(Link {
             rpc,
             view,
@@ -213,7 +214,7 @@ impl Link {
         ];
         let mut answers = self.rpc.multicall(&calls)?.into_iter();
         let mut torrents = HashMap::new();
-        let mut next = |method: &str| -> Result<Vec<Status>, RpcError> {
+        let mut next = |method: &str| -> Result<Vec<Status>, CallError> {
             let answer = answers.next().unwrap_or_else(|| Err(missing(method)));
             let entries: Vec<Value> = rpc::read(method, answer?)?;
             let mut statuses = Vec::with_capacity(entries.len());
@@ -334,8 +335,8 @@ impl Link {
     }
 }
 
-fn missing(method: &str) -> RpcError {
-    RpcError::Unexpected {
+fn missing(method: &str) -> CallError {
+    CallError::Unexpected {
         method: method.to_string(),
         why: "no answer in the multicall".into(),
     }

@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 
 use super::RemoteStatus;
 use super::bt::Bt;
-use crate::engine::backend::aria2::types::{DownloadStatus, Status};
+use crate::engine::Aria2StatusEvents;
 use crate::engine::{Event, FetchError, TaskResult, Worker};
 use crate::input::Options;
 use crate::service::Downloads;
 use crate::service::model::TaskState;
+use aria2_rpc::types::{DownloadStatus, Status};
 
 /// One answer of `tellActive`, `tellWaiting` and `tellStopped`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

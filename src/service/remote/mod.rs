@@ -8,8 +8,9 @@
 //! tells of a start, pause, stop, completion or error), and applies what
 //! changed to a [`View`] as engine events (see `mirror`). The window draws
 //! [`Remote::view`] and sends [`RemoteCommand`]s. The JSON-RPC client and
-//! the reading of aria2's states and error codes are the aria2 engine's
-//! (`engine::backend::aria2`), shared.
+//! aria2's replies are the `aria2-rpc` crate's; their reading as engine
+//! events and errors is the engine's ([`crate::engine::Aria2StatusEvents`]),
+//! shared with its aria2 backend.
 //!
 //! Choices where the issue is silent:
 //! - Adds go into the server's own folder (no `dir` is sent); the folder is

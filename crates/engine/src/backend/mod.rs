@@ -4,7 +4,8 @@
 
 pub mod aria2;
 pub use aria2::DownloadStatus;
-pub(crate) use aria2::probe as probe_aria2;
+pub use aria2::StatusEvents as Aria2StatusEvents;
+pub(crate) use aria2::{client as aria2_client, probe as probe_aria2};
 mod threads;
 mod tokio;
 

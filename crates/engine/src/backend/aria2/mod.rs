@@ -20,9 +20,9 @@
 //! torrent's real download under a new gid (`followedBy`): the poller then
 //! follows that gid for the task.
 
+mod connect;
 mod poll;
-pub mod rpc;
-pub mod types;
+mod types;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -31,10 +31,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+pub use self::connect::{client, probe};
 use self::poll::Poller;
-pub(crate) use self::rpc::probe;
-use self::rpc::{Rpc, RpcError};
-pub use self::types::DownloadStatus;
+pub use self::types::StatusEvents;
 use super::Backend;
 use crate::attempt::{Attempt, settle};
 use crate::config::{EngineConfig, EngineError, IfExists};
@@ -44,6 +43,8 @@ use crate::proxy::{ProxyChoice, ProxyConfig};
 use crate::queue::Task;
 use crate::report::{Permit, Reporter, Room};
 use crate::sync;
+pub use aria2_rpc::DownloadStatus;
+use aria2_rpc::{CallError, Client};
 
 /// How often the poller asks for the downloads' states.
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -91,7 +92,7 @@ impl Aria2Backend {
             .ok_or_else(|| EngineError::Config("the aria2 engine needs the daemon's RPC address".into()))?;
         // No network here: this runs on the caller's thread (the window's,
         // when the engine is switched). The poller checks the daemon first.
-        let rpc = Arc::new(Rpc::new(remote, config)?);
+        let rpc = Arc::new(client(remote, config)?);
         let room = Room::new(reporter.clone(), Some(limit.max(1)));
         let running = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
@@ -370,7 +371,7 @@ fn proxy_options(proxy: &ProxyConfig) -> Result<serde_json::Map<String, Value>, 
 /// `Err(None)`: the backend was replaced while the daemon was out of reach;
 /// the task goes back to the queue for the new one.
 fn hand_over(
-    rpc: &Rpc,
+    rpc: &Client,
     task: &mut Task,
     options: &AddOptions,
     replaced: impl Fn() -> bool,
@@ -380,7 +381,7 @@ fn hand_over(
             Some(r) => match rpc.call("aria2.unpause", vec![json!(r.gid)]) {
                 Ok(_) => Ok(r.gid),
                 // Gone from the daemon meanwhile (restarted): add it anew.
-                Err(RpcError::Fault { .. }) => continue,
+                Err(CallError::Fault { .. }) => continue,
                 Err(e) => {
                     task.remote = Some(r);
                     Err(e)
@@ -393,12 +394,12 @@ fn hand_over(
         };
         match result {
             Ok(gid) => return Ok(gid),
-            Err(RpcError::Unreachable(_)) if replaced() => return Err(None),
+            Err(CallError::Unreachable(_)) if replaced() => return Err(None),
             // Not reachable: the download waits for the daemon, unless the
             // user stops it meanwhile.
-            Err(RpcError::Unreachable(_)) if !task.ctl.halted() => std::thread::sleep(RECONNECT_EVERY),
-            Err(RpcError::Unreachable(why)) => return Err(Some(FetchError::Remote(why))),
-            Err(RpcError::Unauthorized) => {
+            Err(CallError::Unreachable(_)) if !task.ctl.halted() => std::thread::sleep(RECONNECT_EVERY),
+            Err(CallError::Unreachable(why)) => return Err(Some(FetchError::Remote(why))),
+            Err(CallError::Unauthorized) => {
                 return Err(Some(FetchError::Remote(
                     "aria2 refused the secret token: check the secret".into(),
                 )));

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::rpc::{self, Rpc, RpcError};
-use super::types::{DownloadStatus, GidOnly, Status, Version};
+use super::types::StatusEvents;
 use super::{Entry, POLL_EVERY, RECONNECT_EVERY, Tracked, WORKER};
 use crate::attempt::{Attempt, settle};
 use crate::error::FetchError;
@@ -19,9 +18,11 @@ use crate::job::{Event, Saved};
 use crate::queue::RemoteGid;
 use crate::report::Reporter;
 use crate::sync;
+use aria2_rpc::client::{self as rpc, CallError, Client};
+use aria2_rpc::types::{DownloadStatus, GidOnly, Status, Version};
 
 pub(super) struct Poller {
-    pub(super) rpc: Arc<Rpc>,
+    pub(super) rpc: Arc<Client>,
     pub(super) reporter: Arc<Reporter>,
     pub(super) tracked: Tracked,
     pub(super) running: Arc<AtomicUsize>,
@@ -46,7 +47,7 @@ impl Poller {
                 let version = v.version;
                 self.set_connected(true, format!("connected to aria2 {version} at {}", self.url));
             }
-            Err(RpcError::Unauthorized) => self.set_connected(
+            Err(CallError::Unauthorized) => self.set_connected(
                 false,
                 format!("aria2 at {} refused the secret token: check the secret", self.url),
             ),
@@ -98,7 +99,7 @@ impl Poller {
         }
         let results = match self.rpc.multicall(&calls) {
             Ok(r) => r,
-            Err(RpcError::Unreachable(why)) => {
+            Err(CallError::Unreachable(why)) => {
                 self.set_connected(
                     false,
                     format!(
@@ -128,7 +129,7 @@ impl Poller {
             .and_then(|v| rpc::read::<Vec<GidOnly>>("aria2.tellStopped", v).ok())
             .map(|list| list.into_iter().enumerate().map(|(i, d)| (d.gid, i)).collect())
             .unwrap_or_default();
-        let mut statuses: Vec<(&String, Result<Status, RpcError>)> = gids
+        let mut statuses: Vec<(&String, Result<Status, CallError>)> = gids
             .iter()
             .map(|(gid, ..)| gid)
             .zip(results.into_iter().skip(stops))

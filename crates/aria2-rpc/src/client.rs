@@ -1,24 +1,13 @@
 //! A JSON-RPC client for one aria2 daemon: the secret token goes first in
 //! every call's parameters, as aria2 wants, and is never logged; replies are
-//! read into the types of [`super::types`].
-
-use std::time::Duration;
+//! read into the types of [`crate::types`].
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::types::Version;
-use crate::config::{Aria2Remote, EngineConfig, EngineError};
-use crate::http;
-
-/// A daemon that stops answering counts as lost after this long.
-const CALL_TIMEOUT: Duration = Duration::from_secs(5);
-/// The longest wait for a connection to the daemon.
-const MAX_CONNECT: Duration = Duration::from_secs(10);
-
 /// Why a call did not get a result.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RpcError {
+pub enum CallError {
     /// No answer (connection refused, timeout, not JSON-RPC): try again.
     #[error("cannot reach aria2: {0}")]
     Unreachable(String),
@@ -33,35 +22,32 @@ pub enum RpcError {
     Unexpected { method: String, why: String },
 }
 
-pub struct Rpc {
-    client: reqwest::blocking::Client,
+/// A client of one daemon: its address, its secret, and the HTTP client
+/// the caller built (user agent, timeouts, TLS are the caller's).
+pub struct Client {
+    http: reqwest::blocking::Client,
     url: String,
     token: Option<String>,
+    /// Says why a request got no answer (the caller's words for transport
+    /// errors; the error's own text by default).
+    describe: fn(&reqwest::Error) -> String,
 }
 
-impl Rpc {
-    pub fn new(remote: &Aria2Remote, config: &EngineConfig) -> Result<Rpc, EngineError> {
-        let url = reqwest::Url::parse(&remote.url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-            .ok_or_else(|| {
-                EngineError::Config(format!(
-                    "{:?} is not an aria2 RPC address: expected http://HOST:6800/jsonrpc",
-                    remote.url
-                ))
-            })?;
-        crate::http::crypto_provider();
-        let client = reqwest::blocking::Client::builder()
-            .user_agent(&config.user_agent)
-            .connect_timeout(config.connect_timeout.min(MAX_CONNECT))
-            .timeout(CALL_TIMEOUT)
-            .build()
-            .map_err(|e| EngineError::Client(e.to_string()))?;
-        Ok(Rpc {
-            client,
+impl Client {
+    /// A client of the daemon at `url` (`http://HOST:6800/jsonrpc`), with
+    /// its secret, if it has one.
+    pub fn new(http: reqwest::blocking::Client, url: &str, secret: Option<&str>) -> Client {
+        Client {
+            http,
             url: url.to_string(),
-            token: remote.secret.as_ref().map(|s| format!("token:{s}")),
-        })
+            token: secret.map(|s| format!("token:{s}")),
+            describe: |e| e.to_string(),
+        }
+    }
+
+    /// The same client, saying why a request got no answer with `describe`.
+    pub fn describing_errors(self, describe: fn(&reqwest::Error) -> String) -> Client {
+        Client { describe, ..self }
     }
 
     /// The parameters of a call, with the token in front.
@@ -74,10 +60,10 @@ impl Rpc {
         out
     }
 
-    fn post(&self, body: &Value) -> Result<Value, RpcError> {
-        let unreachable = |e: reqwest::Error| RpcError::Unreachable(http::transport_error(&e).to_string());
+    fn post(&self, body: &Value) -> Result<Value, CallError> {
+        let unreachable = |e: reqwest::Error| CallError::Unreachable((self.describe)(&e));
         let resp = self
-            .client
+            .http
             .post(&self.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string())
@@ -86,21 +72,24 @@ impl Rpc {
         let status = resp.status();
         let bytes = resp.bytes().map_err(unreachable)?;
         serde_json::from_slice(&bytes)
-            .map_err(|_| RpcError::Unreachable(format!("HTTP {status} without a JSON-RPC answer")))
+            .map_err(|_| CallError::Unreachable(format!("HTTP {status} without a JSON-RPC answer")))
     }
 
-    pub fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, RpcError> {
+    pub fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
         let body = json!({"jsonrpc": "2.0", "id": "fanout", "method": method, "params": self.params(params)});
         answer(self.post(&body)?)
     }
 
     /// A call whose result is read as `T`.
-    pub fn call_as<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T, RpcError> {
+    pub fn call_as<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T, CallError> {
         read(method, self.call(method, params)?)
     }
 
     /// Several calls in one request; each gets its own result.
-    pub fn multicall(&self, calls: &[(&str, Vec<Value>)]) -> Result<Vec<Result<Value, RpcError>>, RpcError> {
+    pub fn multicall(
+        &self,
+        calls: &[(&str, Vec<Value>)],
+    ) -> Result<Vec<Result<Value, CallError>>, CallError> {
         let calls: Vec<Value> = calls
             .iter()
             .map(|(m, p)| json!({"methodName": m, "params": self.params(p.clone())}))
@@ -114,7 +103,7 @@ impl Rpc {
                 // A result comes wrapped in a one-element list; a fault as an object.
                 Value::Array(mut v) if v.len() == 1 => Ok(v.remove(0)),
                 Value::Object(_) => Err(fault(&r)),
-                other => Err(RpcError::Unexpected {
+                other => Err(CallError::Unexpected {
                     method: "system.multicall".into(),
                     why: format!("an entry {other}"),
                 }),
@@ -124,14 +113,14 @@ impl Rpc {
 }
 
 /// Reads a result as `T`.
-pub fn read<T: DeserializeOwned>(method: &str, v: Value) -> Result<T, RpcError> {
-    serde_json::from_value(v).map_err(|e| RpcError::Unexpected {
+pub fn read<T: DeserializeOwned>(method: &str, v: Value) -> Result<T, CallError> {
+    serde_json::from_value(v).map_err(|e| CallError::Unexpected {
         method: method.to_string(),
         why: e.to_string(),
     })
 }
 
-fn fault(e: &Value) -> RpcError {
+fn fault(e: &Value) -> CallError {
     let code = e.get("code").and_then(Value::as_i64).unwrap_or(0);
     let message = e
         .get("message")
@@ -140,33 +129,19 @@ fn fault(e: &Value) -> RpcError {
         .unwrap_or("")
         .to_string();
     if message == "Unauthorized" {
-        RpcError::Unauthorized
+        CallError::Unauthorized
     } else {
-        RpcError::Fault { code, message }
+        CallError::Fault { code, message }
     }
 }
 
-fn answer(v: Value) -> Result<Value, RpcError> {
+fn answer(v: Value) -> Result<Value, CallError> {
     if let Some(e) = v.get("error") {
         return Err(fault(e));
     }
     v.get("result")
         .cloned()
-        .ok_or_else(|| RpcError::Unreachable("an answer without a result".into()))
-}
-
-/// Asks the daemon for its version: `Ok(version)`, or why it cannot be
-/// used (unreachable, or the secret refused).
-pub fn probe(remote: &Aria2Remote, config: &EngineConfig) -> Result<String, EngineError> {
-    let rpc = Rpc::new(remote, config)?;
-    match rpc.call_as::<Version>("aria2.getVersion", vec![]) {
-        Ok(v) => Ok(v.version),
-        Err(RpcError::Unauthorized) => Err(EngineError::Remote(format!(
-            "aria2 at {} refused the secret token: check the secret",
-            remote.url
-        ))),
-        Err(e) => Err(EngineError::Remote(format!("aria2 at {}: {e}", remote.url))),
-    }
+        .ok_or_else(|| CallError::Unreachable("an answer without a result".into()))
 }
 
 #[cfg(test)]
@@ -177,11 +152,11 @@ mod tests {
     fn a_refused_token_is_told_apart_from_other_faults() {
         assert_eq!(
             fault(&json!({"code": 1, "message": "Unauthorized"})),
-            RpcError::Unauthorized
+            CallError::Unauthorized
         );
         assert_eq!(
             fault(&json!({"code": 1, "message": "No such method: x"})),
-            RpcError::Fault {
+            CallError::Fault {
                 code: 1,
                 message: "No such method: x".into()
             }
