@@ -2,8 +2,7 @@
 //! workers take tasks from the engine's one [`Queue`](super::queue::Queue)
 //! when they have room, so none holds a task that has not started.
 
-pub mod aria2;
-pub use aria2::DownloadStatus;
+mod aria2;
 pub use aria2::StatusEvents as Aria2StatusEvents;
 pub(crate) use aria2::{client as aria2_client, probe as probe_aria2};
 mod threads;

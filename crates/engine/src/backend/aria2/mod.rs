@@ -43,7 +43,6 @@ use crate::proxy::{ProxyChoice, ProxyConfig};
 use crate::queue::Task;
 use crate::report::{Permit, Reporter, Room};
 use crate::sync;
-pub use aria2_rpc::DownloadStatus;
 use aria2_rpc::{CallError, Client};
 
 /// How often the poller asks for the downloads' states.
