@@ -507,7 +507,7 @@ pub fn base64(data: &[u8]) -> String {
 /// A plain HTTP client for a test's own calls (to the RPC server), with the
 /// TLS provider the engine installs.
 pub fn http_client() -> reqwest::blocking::Client {
-    fanout::engine::http::crypto_provider();
+    fanout::engine::crypto_provider();
     reqwest::blocking::Client::new()
 }
 

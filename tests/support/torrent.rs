@@ -108,7 +108,7 @@ async fn seed(
     tracker: Option<&str>,
 ) -> (Arc<Session>, SocketAddr, Vec<u8>, String) {
     // librqbit's session builds a reqwest client, which needs a TLS provider.
-    fanout::engine::http::crypto_provider();
+    fanout::engine::crypto_provider();
     let spawner = librqbit::spawn_utils::BlockingSpawner::new(1);
     let made = librqbit::create_torrent(
         made_of,
@@ -182,7 +182,7 @@ async fn seed(
 /// session of the test's own (DHT, discovery and listening off): whether
 /// that peer seeds. The bytes it got from the peer, or why not.
 pub fn leech_from(torrent: &[u8], peer: SocketAddr, out: &Path) -> Result<u64, String> {
-    fanout::engine::http::crypto_provider();
+    fanout::engine::crypto_provider();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

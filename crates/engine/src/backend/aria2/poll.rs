@@ -14,15 +14,15 @@ use super::rpc::{self, Rpc, RpcError};
 use super::types::{DownloadStatus, GidOnly, Status, Version};
 use super::{Entry, POLL_EVERY, RECONNECT_EVERY, Tracked, WORKER};
 use crate::attempt::{Attempt, settle};
+use crate::context::WorkerContext;
 use crate::error::FetchError;
 use crate::job::{Event, Saved};
 use crate::queue::RemoteGid;
-use crate::report::Reporter;
 use crate::sync;
 
 pub(super) struct Poller {
     pub(super) rpc: Arc<Rpc>,
-    pub(super) reporter: Arc<Reporter>,
+    pub(super) context: Arc<WorkerContext>,
     pub(super) tracked: Tracked,
     pub(super) running: Arc<AtomicUsize>,
     pub(super) discard: crossbeam_channel::Sender<String>,
@@ -34,7 +34,7 @@ impl Poller {
     fn set_connected(&mut self, connected: bool, detail: String) {
         if self.connected != Some(connected) {
             self.connected = Some(connected);
-            self.reporter.emit(Event::Remote { connected, detail });
+            self.context.emit(Event::Remote { connected, detail });
         }
     }
 
@@ -174,7 +174,7 @@ impl Poller {
                 && let Some(name) = status.name()
             {
                 e.named = true;
-                self.reporter.emit(Event::Receiving {
+                self.context.emit(Event::Receiving {
                     index,
                     name,
                     total: Some(status.total_length),
@@ -201,7 +201,7 @@ impl Poller {
             }
             _ => {
                 for event in status.progress(index) {
-                    self.reporter.emit(event);
+                    self.context.emit(event);
                 }
             }
         }
@@ -231,7 +231,7 @@ impl Poller {
             resume: None,
             outcome,
         };
-        settle(&self.reporter, task, WORKER, started, attempt);
+        settle(&self.context, task, WORKER, started, attempt);
         self.running.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -1,4 +1,4 @@
-//! The waiting line of the queue: the order tasks start in, and where
+//! The queue's start order: the order waiting tasks start in, and where
 //! aria2's `changePosition` moves one.
 
 use std::collections::{BTreeMap, HashMap};
@@ -31,9 +31,9 @@ impl Place {
 /// The waiting tasks in the order they will start: by a rank that is the
 /// submission index until a task is moved, then the whole line (held
 /// tasks too) is ranked again in its new order. New tasks rank after
-/// every moved one (their index is at least the line's length).
+/// every moved one (their index is at least the start order's length).
 #[derive(Default)]
-pub(super) struct Line {
+pub(super) struct StartOrder {
     pub(super) tasks: BTreeMap<(usize, usize), Task>,
     /// The rank of each task that was ever waiting, kept while it is held
     /// or running so a resumed task returns to its place.
@@ -44,7 +44,7 @@ pub(super) fn startable(task: &Task) -> bool {
     task.slot.as_ref().is_none_or(|s| s.has_room())
 }
 
-impl Line {
+impl StartOrder {
     pub(super) fn key(&self, index: usize) -> (usize, usize) {
         (self.rank.get(&index).copied().unwrap_or(index), index)
     }
@@ -88,7 +88,7 @@ impl Line {
         self.tasks.len()
     }
 
-    /// Ranks the line again from 0 in `order`, which holds every queued
+    /// Ranks the start order again from 0 in `order`, which holds every queued
     /// task and may hold held ones (they keep the rank for their return).
     pub(super) fn rerank(&mut self, order: &[usize]) {
         let mut queued: HashMap<usize, Task> = std::mem::take(&mut self.tasks)

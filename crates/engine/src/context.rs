@@ -1,7 +1,7 @@
 //! What every backend's workers share: the listener and its clock
-//! ([`Reporter`]), the engine's one queue, the global speed limit, the
+//! ([`WorkerContext`]), the engine's one queue, the global speed limit, the
 //! cookie jar, and a
-//! backend's connection budget ([`Room`], [`Permit`]).
+//! backend's connection budget ([`ConnectionBudget`], [`ConnectionPermit`]).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use super::cookies::Cookies;
-use super::io;
+use super::event_loop;
 use super::job::{Event, TaskResult, Worker};
-use super::limit::{Budget, RateLimit};
+use super::limit::{ConnectionCount, RateLimit};
 use super::queue::{Queue, Task};
 use super::swarm::Swarm;
 use crate::sync;
@@ -40,7 +40,7 @@ impl Outbox {
     fn push(self: &Arc<Self>, event: Event) {
         let mut waiting = sync::lock(&self.waiting);
         waiting.push(event);
-        let on_loop = io::on_loop()
+        let on_loop = event_loop::on_loop()
             .then(tokio::runtime::Handle::try_current)
             .and_then(Result::ok);
         match on_loop {
@@ -73,7 +73,7 @@ impl Outbox {
 
 /// What every worker needs to report: the listener, the clock, the rank
 /// counter. Shared by all backends so they report identically.
-pub(crate) struct Reporter {
+pub(crate) struct WorkerContext {
     outbox: Arc<Outbox>,
     epoch: Instant,
     ranks: AtomicUsize,
@@ -87,9 +87,9 @@ pub(crate) struct Reporter {
     pub(crate) swarm: Swarm,
 }
 
-impl Reporter {
+impl WorkerContext {
     pub(crate) fn new(events: Sender<Event>, waker: Waker) -> Self {
-        Reporter {
+        WorkerContext {
             outbox: Arc::new(Outbox {
                 waiting: Mutex::default(),
                 events,
@@ -148,42 +148,42 @@ impl Reporter {
 
 /// A backend's connection budget, with the queue whose workers wait for it.
 #[derive(Clone)]
-pub(crate) struct Room {
-    pub(crate) reporter: Arc<Reporter>,
-    pub(crate) budget: Arc<Budget>,
+pub(crate) struct ConnectionBudget {
+    pub(crate) context: Arc<WorkerContext>,
+    pub(crate) count: Arc<ConnectionCount>,
 }
 
-impl Room {
-    pub(crate) fn new(reporter: Arc<Reporter>, limit: Option<usize>) -> Self {
-        Room {
-            reporter,
-            budget: Arc::new(Budget::new(limit)),
+impl ConnectionBudget {
+    pub(crate) fn new(context: Arc<WorkerContext>, limit: Option<usize>) -> Self {
+        ConnectionBudget {
+            context,
+            count: Arc::new(ConnectionCount::new(limit)),
         }
     }
 
     /// The next task, with its first connection: see [`Queue::pop`].
-    pub(crate) fn pop(&self, generation: u64) -> Option<(Task, Permit)> {
-        let task = self.reporter.queue.pop(generation, &self.budget)?;
-        Some((task, Permit(self.clone())))
+    pub(crate) fn pop(&self, generation: u64) -> Option<(Task, ConnectionPermit)> {
+        let task = self.context.queue.pop(generation, &self.count)?;
+        Some((task, ConnectionPermit(self.clone())))
     }
 
-    /// [`Room::pop`] for a dispatcher on the I/O loop.
-    pub(crate) async fn next(&self, generation: u64) -> Option<(Task, Permit)> {
-        let task = self.reporter.queue.next(generation, &self.budget).await?;
-        Some((task, Permit(self.clone())))
+    /// [`ConnectionBudget::pop`] for a dispatcher on the I/O loop.
+    pub(crate) async fn next(&self, generation: u64) -> Option<(Task, ConnectionPermit)> {
+        let task = self.context.queue.next(generation, &self.count).await?;
+        Some((task, ConnectionPermit(self.clone())))
     }
 
     /// One more connection for a task that already runs, if one is free.
-    pub(crate) fn try_permit(&self) -> Option<Permit> {
-        self.budget.try_take().then(|| Permit(self.clone()))
+    pub(crate) fn try_permit(&self) -> Option<ConnectionPermit> {
+        self.count.try_take().then(|| ConnectionPermit(self.clone()))
     }
 }
 
 /// One connection of a backend's budget, given back on drop.
-pub(crate) struct Permit(Room);
+pub(crate) struct ConnectionPermit(ConnectionBudget);
 
-impl Drop for Permit {
+impl Drop for ConnectionPermit {
     fn drop(&mut self) {
-        self.0.reporter.queue.release(&self.0.budget);
+        self.0.context.queue.release(&self.0.count);
     }
 }

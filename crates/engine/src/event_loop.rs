@@ -4,13 +4,13 @@
 //!
 //! The async engine spawns its transfers onto it. A worker thread of the
 //! sequential or threads engine runs its one transfer with
-//! [`Io::block_on`]: the thread polls the transfer (and writes its file)
+//! [`EventLoop::block_on`]: the thread polls the transfer (and writes its file)
 //! and sleeps while it waits, while the loop's thread drives the I/O and
 //! wakes it. That is what `reqwest::blocking` does with a hidden runtime
 //! thread per client; here the runtime is shared, so the transfer code is
 //! written once. (`Handle::block_on` on a current-thread runtime drives no
 //! I/O or timers by itself; it works here because the loop's own thread
-//! sits in `Runtime::block_on` for as long as any [`Io`] handle lives.)
+//! sits in `Runtime::block_on` for as long as any [`EventLoop`] handle lives.)
 
 use std::sync::Arc;
 
@@ -25,7 +25,7 @@ use super::net::Clients;
 /// (the engine, its backends and every running transfer hold one), so a
 /// transfer is never left without its I/O driver.
 #[derive(Clone)]
-pub(crate) struct Io(Arc<Inner>);
+pub(crate) struct EventLoop(Arc<Inner>);
 
 struct Inner {
     handle: Handle,
@@ -42,9 +42,9 @@ pub(crate) fn on_loop() -> bool {
     ON_LOOP.with(std::cell::Cell::get)
 }
 
-impl Io {
+impl EventLoop {
     /// Starts the loop's thread.
-    pub(crate) fn start() -> std::io::Result<Io> {
+    pub(crate) fn start() -> std::io::Result<EventLoop> {
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready, handle) = std::sync::mpsc::channel();
         std::thread::Builder::new()
@@ -61,7 +61,7 @@ impl Io {
                 let _ = ready.send(Ok(rt.handle().clone()));
                 let _ = rt.block_on(stopped);
                 // The last task's events may wait for their flush task
-                // (see `report::Outbox`): one more turn runs it.
+                // (see `context::Outbox`): one more turn runs it.
                 rt.block_on(tokio::task::yield_now());
                 ON_LOOP.with(|on| on.set(false));
                 // Every handle is gone: nothing can be waiting for a transfer.
@@ -70,7 +70,7 @@ impl Io {
         let handle = handle
             .recv()
             .map_err(|_| std::io::Error::other("the I/O runtime's thread died"))??;
-        Ok(Io(Arc::new(Inner { handle, _stop: stop })))
+        Ok(EventLoop(Arc::new(Inner { handle, _stop: stop })))
     }
 
     /// The HTTP clients for transfers on this loop: they must be built
