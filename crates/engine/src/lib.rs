@@ -120,7 +120,7 @@ pub use queue::{Phase, Place};
 /// What an unfinished download of `url` left in `dir` to continue from:
 /// its `.part` and control file (none if it left nothing).
 pub fn left_behind(dir: &std::path::Path, url: &str) -> Vec<std::path::PathBuf> {
-    part::control::left_behind(dir, url)
+    part::left_behind::left_behind(dir, url)
 }
 pub use context::Waker;
 use context::WorkerContext;
