@@ -77,7 +77,9 @@ impl eframe::App for FanoutApp {
         // The frame's one lock of the service (and of a shown server's
         // view beside it): the panels are laid out from it, and it is
         // released before the actions are applied and the frame is painted.
-        // The service's thread hands it over fairly (`service::hub`).
+        // The service's thread hands it over fairly (`service::hub`). The
+        // service first, then the server's view: nothing takes them the
+        // other way round (the view's own threads never lock the service).
         let (arrived, waiting_torrent, prefs_read) = {
             let FanoutApp {
                 link,
