@@ -47,7 +47,7 @@ fn a_command_runs_after_a_batch_with_its_counts_and_folder() {
         &[server.url("/ab/a.bin"), server.url("/ab/gone.bin?status=404")].join("\n"),
     );
     step_until(&mut harness, "the first batch", all_done(2));
-    step_until(&mut harness, "its end", |app| app.last_notification.is_some());
+    step_until(&mut harness, "its end", |app| app.last_notification().is_some());
     std::thread::sleep(Duration::from_millis(300));
     assert!(!out.exists(), "ran after a batch with a failure");
     // A clean batch: it runs, with the counts and the folder.
@@ -95,7 +95,7 @@ fn counting_down(
     add_urls(&mut harness, url);
     step_until(&mut harness, "the batch", all_done(1));
     step_until(&mut harness, "the countdown", |app| {
-        app.last_notification.is_some()
+        app.last_notification().is_some()
     });
     (setup, harness)
 }

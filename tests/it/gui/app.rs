@@ -195,13 +195,13 @@ fn settings_survive_a_restart_of_the_app() {
         settle(&mut harness);
     }
     let harness = setup.harness();
-    let s = &harness.state().settings;
+    let s = &harness.state().settings();
     assert_eq!(s.engine, EngineChoice::Threads);
     assert_eq!(s.threads, 7);
     assert!(s.keep_order);
     assert_eq!(s.download_dir, folder);
     assert_eq!(s.connect_timeout_secs, 12);
-    assert!(harness.state().settings == setup.settings());
+    assert!(*harness.state().settings() == setup.settings());
 }
 
 #[test]
@@ -221,7 +221,7 @@ fn the_theme_switches_at_once_and_is_remembered() {
     }
     // The next start opens light, whatever the desktop says.
     let harness = setup.harness();
-    assert_eq!(harness.state().settings.theme, Theme::Light);
+    assert_eq!(harness.state().settings().theme, Theme::Light);
     assert_eq!(harness.ctx.theme(), egui::Theme::Light);
 }
 
@@ -487,7 +487,7 @@ fn a_checksum_from_the_dialog_is_checked_and_connections_per_file_apply() {
     let most = server.max_in_flight();
     assert!((3..=4).contains(&most), "{most} requests at once");
     assert!(std::fs::read(setup.downloads.path().join("big.iso")).unwrap() == body_for("/big.iso", size));
-    assert_eq!(harness.state().settings.segments, 3);
+    assert_eq!(harness.state().settings().segments, 3);
 }
 
 #[test]
@@ -598,21 +598,21 @@ fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
     let setup = Setup::new();
     let mut harness = setup.harness();
     settle(&mut harness);
-    assert_eq!(harness.state().title, "fanout");
+    assert_eq!(harness.state().title(), "fanout");
     set_engine(&mut harness, "Threads", Some(2.0));
     let urls: Vec<String> = (0..6)
         .map(|i| server.url(&format!("/tl/{i}.jpg?size=5000&latency={}", 100 + 50 * i)))
         .collect();
     add_urls(&mut harness, &urls.join("\n"));
-    assert_eq!(harness.state().title, "fanout — 0/6");
+    assert_eq!(harness.state().title(), "fanout — 0/6");
     step_until(&mut harness, "some of the batch", |app| {
-        app.title == "fanout — 2/6"
+        app.title() == "fanout — 2/6"
     });
     step_until(&mut harness, "the batch", all_done(6));
-    assert_eq!(harness.state().title, "fanout — 6/6");
+    assert_eq!(harness.state().title(), "fanout — 6/6");
     let (title, body) = harness
         .state()
-        .last_notification
+        .last_notification()
         .clone()
         .expect("the batch end is noticed");
     assert_eq!(title, "fanout: downloads finished");
@@ -656,7 +656,7 @@ fn the_title_counts_the_batch_and_the_timeline_shows_its_lanes() {
     // A new batch starts a new timeline and a new count.
     add_urls(&mut harness, &server.url("/tl/next.jpg?size=10"));
     step_until(&mut harness, "the second batch", all_done(7));
-    assert_eq!(harness.state().title, "fanout — 1/1");
+    assert_eq!(harness.state().title(), "fanout — 1/1");
     assert_eq!(harness.state().core().model.batch.timeline.bars().len(), 1);
 }
 
@@ -677,12 +677,12 @@ fn compare_engines_runs_the_list_under_each_engine_and_exports_csv() {
     harness.get_by_label("Run comparison").click();
     harness.step();
     step_until(&mut harness, "the comparison", |app| {
-        !app.compare.is_running() && app.compare.runs.len() == 3
+        !app.compare().is_running() && app.compare().runs.len() == 3
     });
     assert!(
-        harness.state().compare.error.is_none(),
+        harness.state().compare().error.is_none(),
         "{:?}",
-        harness.state().compare.error
+        harness.state().compare().error
     );
     for engine in ["Sequential", "Threads", "Async"] {
         harness.get_by_label_contains(&format!("{engine}: total use "));
@@ -701,7 +701,7 @@ fn compare_engines_runs_the_list_under_each_engine_and_exports_csv() {
     ] {
         harness.get_by_label(chart);
     }
-    let peaks: Vec<usize> = harness.state().compare.runs.iter().map(|r| r.peak).collect();
+    let peaks: Vec<usize> = harness.state().compare().runs.iter().map(|r| r.peak).collect();
     assert_eq!(peaks[0], 1, "sequential");
     assert!(peaks[2] > 1, "async {peaks:?}");
     // The scratch folders are gone; the list's own files are untouched.
@@ -726,7 +726,7 @@ fn compare_engines_runs_the_list_under_each_engine_and_exports_csv() {
     // The PNG is the charts as drawn: cut from a screenshot of the frame.
     harness.get_by_label("Save as PNG").click();
     step_until(&mut harness, "the PNG", |app| {
-        files_in(app.settings.download_dir.as_path())
+        files_in(app.settings().download_dir.as_path())
             .iter()
             .any(|f| f.ends_with(".png"))
     });

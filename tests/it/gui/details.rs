@@ -206,7 +206,7 @@ fn the_pane_s_height_and_closing_it_survive_a_restart() {
             .expect("the pane's edge");
         edge.set_value_accesskit(0.5);
         settle(&mut harness);
-        let h = harness.state().settings.view.details_height;
+        let h = harness.state().settings().view.details_height;
         assert!(h > 300.0, "the pane grew: {h}");
         h
     };
@@ -216,11 +216,11 @@ fn the_pane_s_height_and_closing_it_survive_a_restart() {
         settle(&mut harness);
         // Opened at the height it was left at (a frame of another height
         // would have been taken into the settings).
-        assert_eq!(harness.state().settings.view.details_height, height);
+        assert_eq!(harness.state().settings().view.details_height, height);
         harness.get_by_label("Hide details").click();
         settle(&mut harness);
         assert!(harness.query_by_label("Hide details").is_none());
-        assert!(!harness.state().settings.view.details);
+        assert!(!harness.state().settings().view.details);
     }
     std::thread::sleep(Duration::from_millis(10));
     let mut harness = setup.harness();

@@ -96,10 +96,7 @@ fn ctrl_f_searches_ctrl_n_adds_ctrl_o_opens_and_the_help_lists_them() {
     harness.get_by_label("1 selected");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::O);
     settle(&mut harness);
-    assert_eq!(
-        harness.state().last_opened.as_deref(),
-        Some(setup.downloads.path())
-    );
+    assert_eq!(harness.state().last_opened(), Some(setup.downloads.path()));
     // Esc shows every row again.
     harness.key_press(Key::Escape);
     settle(&mut harness);

@@ -57,7 +57,7 @@ fn a_401_asks_for_a_login_retries_with_it_and_remembers_it_in_the_secrets_store(
     // After a restart the remembered login is used without asking.
     let mut harness = setup.harness();
     step_until(&mut harness, "the saved login", |app| {
-        !app.settings.site_logins.is_empty()
+        !app.settings().site_logins.is_empty()
     });
     add_urls(
         &mut harness,

@@ -170,10 +170,10 @@ print(" ".join(gids))
     );
 
     // Keep submission order holds for the server's results too.
-    harness.state_mut().settings.keep_order = true;
+    harness.state_mut().settings_mut().keep_order = true;
     harness.step();
     assert_eq!(harness.state().core().model.order(), Order::Submission);
-    harness.state_mut().settings.keep_order = false;
+    harness.state_mut().settings_mut().keep_order = false;
     harness.step();
 
     // A URL added in the window goes to the server, into its folder.
@@ -226,7 +226,7 @@ print(" ".join(gids))
     harness.get_by_label_contains(&format!("{listed} tasks:"));
 
     // "This computer" shows this computer's downloads again: none.
-    harness.state_mut().settings.server.connect = false;
+    harness.state_mut().settings_mut().server.connect = false;
     step_until(&mut harness, "this computer's empty list", |app| {
         !app.shows_server() && app.core().model.rows.is_empty()
     });

@@ -186,7 +186,7 @@ fn settings_torrents_are_changed_in_the_panel_and_kept() {
     settle(&mut harness);
     let kept = setup.settings().torrent;
     assert!(!kept.dht && !kept.choose_files, "{kept:?}");
-    assert!(!harness.state().settings.engine_config().torrent.dht);
+    assert!(!harness.state().settings().engine_config().torrent.dht);
     // Chinese labels for the same fields.
     open_preferences(&mut harness, "Appearance");
     harness.get_by_label("简体中文").click();

@@ -148,11 +148,11 @@ fn the_schedule_starts_pauses_and_limits_at_its_edges_and_after_a_restart() {
     step_until(&mut harness, "the night's limit", |app| {
         app.speed() == fanout::schedule::SpeedChoice::Alternative
     });
-    harness.state_mut().settings.schedule.rules.truncate(2);
+    harness.state_mut().settings_mut().schedule.rules.truncate(2);
     step_until(&mut harness, "the edit applied", |app| {
         app.speed() == fanout::schedule::SpeedChoice::Setting
     });
-    harness.state_mut().settings.schedule.rules.clear();
+    harness.state_mut().settings_mut().schedule.rules.clear();
     settle(&mut harness);
     drop(harness);
 
@@ -203,9 +203,9 @@ fn closing_while_downloading_asks_once_then_keeps_downloading_hidden() {
     harness.get_by_label("Keep in the tray").click();
     harness.step();
     assert!(harness.state().hidden());
-    let drawn = harness.state().frames;
+    let drawn = harness.state().frames();
     step_until(&mut harness, "the batch, hidden", all_done(2));
-    assert_eq!(harness.state().frames, drawn, "frames drawn while hidden");
+    assert_eq!(harness.state().frames(), drawn, "frames drawn while hidden");
     // The answer is kept.
     let saved = setup.settings();
     assert_eq!(saved.on_close, OnClose::Tray);
@@ -217,7 +217,7 @@ fn closing_while_downloading_asks_once_then_keeps_downloading_hidden() {
     add_urls(&mut harness, &server.url("/close/2.bin?size=262144&pace=100"));
     request_close(&mut harness);
     assert!(harness.state().hidden());
-    assert!(!harness.state().close_question);
+    assert!(!harness.state().close_question());
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn without_a_tray_closing_closes_as_before() {
     add_urls(&mut harness, &server.url("/close/x.bin?size=262144&pace=100"));
     request_close(&mut harness);
     assert!(!harness.state().hidden());
-    assert!(!harness.state().close_question);
+    assert!(!harness.state().close_question());
     assert!(harness.query_by_label("Keep downloading in the tray?").is_none());
 }
 

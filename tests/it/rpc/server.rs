@@ -671,7 +671,7 @@ fn global_options_a_front_end_sets_change_the_settings() {
     // changes other settings must not lose it.
     let (w, serving) = Window::open_keeping(&[(fanout::secrets::PROXY_PASSWORD, "pw-kept")], |_| {});
     serving.unwrap();
-    while w.with(|app| app.settings.proxy_password.0.is_empty()) {
+    while w.with(|app| app.settings().proxy_password.0.is_empty()) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let elsewhere = tempfile::tempdir().unwrap();
@@ -702,9 +702,9 @@ fn global_options_a_front_end_sets_change_the_settings() {
     loop {
         let shown = w.with(|app| {
             (
-                app.settings.async_limit,
-                app.settings.speed_limit_kib,
-                app.settings.download_dir.clone(),
+                app.settings().async_limit,
+                app.settings().speed_limit_kib,
+                app.settings().download_dir.clone(),
             )
         });
         if shown == wanted {
@@ -717,7 +717,7 @@ fn global_options_a_front_end_sets_change_the_settings() {
     assert_eq!(g["max-concurrent-downloads"], "3");
     assert_eq!(g["max-overall-download-limit"], "1048576");
     assert_eq!(g["dir"], elsewhere.path().display().to_string());
-    assert_eq!(w.with(|app| app.settings.proxy_password.0.clone()), "pw-kept");
+    assert_eq!(w.with(|app| app.settings().proxy_password.0.clone()), "pw-kept");
     let kept = fanout::secrets::Secrets::in_dir(w.config.path(), false);
     assert_eq!(
         kept.get(fanout::secrets::PROXY_PASSWORD).unwrap().0.as_deref(),
@@ -756,7 +756,7 @@ fn changing_where_it_listens_restarts_it_on_the_same_port() {
     // port at once (the old one let it go first).
     let mut before = Socket::open(&w);
     // (The settings apply at the end of the next frame.)
-    w.with(|app| app.settings.rpc.listen = "127.0.0.2".into());
+    w.with(|app| app.settings_mut().rpc.listen = "127.0.0.2".into());
     // The old server is gone: its WebSocket is closed.
     loop {
         match before.0.read() {
