@@ -87,11 +87,11 @@ fn main() {
         );
     }
     if timeline {
-        app.tab = fanout::gui::Tab::Timeline;
+        app.show_tab(fanout::gui::Tab::Timeline);
     }
     // The details pane shows a download that receives progress every frame.
     app.select(0);
-    assert!(app.settings.view.details);
+    assert!(app.settings().view.details);
     for index in 0..UPDATING {
         app.core().model.apply(
             Event::Started {

@@ -66,7 +66,7 @@ pub(super) fn download(args: &GetArgs, backend: BackendKind, urls: Vec<(String, 
     // A bad cookies file is a usage error now, not a failure per file.
     if let Some(file) = &args.load_cookies {
         let read = std::fs::read_to_string(file).map_err(|e| e.to_string());
-        if let Err(e) = read.and_then(|t| crate::engine::cookies::parse(&t).map_err(|e| e.to_string())) {
+        if let Err(e) = read.and_then(|t| crate::engine::parse_cookies(&t).map_err(|e| e.to_string())) {
             eprintln!("fanout get: --load-cookies {}: {e}", file.display());
             return EXIT_USAGE;
         }

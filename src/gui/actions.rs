@@ -49,6 +49,13 @@ pub enum Action {
     Copy(String),
     /// Waiting downloads dragged beside another waiting one.
     DropNextTo(Vec<usize>, usize, Side),
+    /// A message for the status bar.
+    Notify(String),
+    /// The login prompt was answered: the engine takes the login, then
+    /// these downloads go again.
+    RetryWithLogin(Vec<usize>),
+    /// The downloads that arrived held are started (true) or removed.
+    AnswerArrived(bool),
 }
 
 /// Where the selected waiting downloads go.
@@ -88,7 +95,7 @@ impl FanoutApp {
     /// Selects one row, as a plain click on it would (the details pane
     /// shows it).
     pub fn select(&mut self, index: usize) {
-        self.selection.click(index, egui::Modifiers::NONE);
+        self.panels.table.selection.click(index, egui::Modifiers::NONE);
     }
 
     /// Applies one action. Those that need no engine (opening files,
@@ -98,7 +105,7 @@ impl FanoutApp {
         match action {
             Action::OpenAdd(text) => {
                 let clipboard = (text.is_none() && self.options.use_clipboard).then(read_clipboard);
-                self.add.open_with(text, clipboard);
+                self.panels.add.open_with(text, clipboard);
             }
             Action::Add(urls) => self.add_urls(urls),
             Action::Pause(_)
@@ -109,23 +116,26 @@ impl FanoutApp {
             | Action::Move(..) => self.control(action),
             Action::Compare(CompareAction::Run) => {
                 let urls = self.core().model.rows.iter().map(|r| r.url.clone()).collect();
-                self.compare
+                self.panels
+                    .compare
                     .start(urls, &self.settings, &self.options.scratch_dir, &self.ctx);
             }
-            Action::Compare(CompareAction::Stop) => self.compare.stop(),
+            Action::Compare(CompareAction::Stop) => self.panels.compare.stop(),
             Action::Compare(CompareAction::SaveCsv) => {
-                let text = self.compare.save_csv(&self.settings.download_dir);
+                let text = self.panels.compare.save_csv(&self.settings.download_dir);
                 self.notify(text);
             }
             Action::Compare(CompareAction::SavePng) => {
-                self.compare.save_png(&self.settings.download_dir, &self.ctx);
+                self.panels
+                    .compare
+                    .save_png(&self.settings.download_dir, &self.ctx);
             }
             Action::ClearList if self.on_server(&Action::ClearList) => {}
             Action::ClearList => {
                 // Only offered when every task has ended: a new engine and an
                 // empty store, so indices and ranks start again at 0 and 1.
                 self.local().clear(&self.settings);
-                self.selection = Selection::default();
+                self.panels.table.selection = Selection::default();
                 self.start_engine();
             }
             Action::OpenFile(i) => {
@@ -147,7 +157,7 @@ impl FanoutApp {
             Action::ChooseFiles(i) => {
                 let meta = self.core().model.rows.get(i).and_then(|r| r.torrent.clone());
                 if let Some(meta) = meta {
-                    self.files.open(i, meta);
+                    self.panels.files.open(i, meta);
                 }
             }
             Action::SelectFiles(..) if self.on_server(&action) => {}
@@ -159,16 +169,19 @@ impl FanoutApp {
             Action::Remove(_) | Action::RemoveWithFiles(_) if self.on_server(&action) => {}
             Action::Remove(rows) => self.remove(rows, false),
             Action::RemoveWithFiles(rows) => self.remove(rows, true),
-            Action::AskRemoveWithFiles(rows) => self.keys.ask_remove_with_files(rows),
+            Action::AskRemoveWithFiles(rows) => self.panels.keys.ask_remove_with_files(rows),
             Action::Copy(text) => self.ctx.copy_text(text),
             Action::DropNextTo(..) if self.on_server(&action) => {}
             Action::DropNextTo(rows, target, side) => {
                 self.local().drop_next_to(&rows, target, side);
             }
             Action::QueuePaused(paused) => self.local().set_queue_paused(paused),
+            Action::Notify(text) => self.notify(text),
+            Action::RetryWithLogin(rows) => self.retry_with_login(rows),
+            Action::AnswerArrived(start) => self.answer_arrived(start),
             Action::ChooseFolder => {
-                if self.folder_pick.is_none() {
-                    self.folder_pick = Some(pick_folder(&self.settings.download_dir, &self.ctx));
+                if self.pending.folder_pick.is_none() {
+                    self.pending.folder_pick = Some(pick_folder(&self.settings.download_dir, &self.ctx));
                 }
             }
             Action::ReadDropped(paths) => {
@@ -194,7 +207,7 @@ impl FanoutApp {
                     let _ = tx.send(text);
                     ctx.request_repaint();
                 });
-                self.dropped = Some(rx);
+                self.pending.dropped = Some(rx);
             }
         }
     }
@@ -206,7 +219,7 @@ impl FanoutApp {
         let remote = super::metalinks::take_remote(&mut urls);
         if !remote.is_empty() {
             let fetch = super::metalinks::fetch(remote, None, self.ctx.clone());
-            self.metalinks.push(fetch);
+            self.pending.metalinks.push(fetch);
         }
         if urls.is_empty() {
             return;
@@ -251,7 +264,7 @@ impl FanoutApp {
                     }
                 })
                 .collect();
-            self.add.open_with(Some(lines.join("\n")), None);
+            self.panels.add.open_with(Some(lines.join("\n")), None);
             self.notify_engine(tr!(NoEngine).to_string());
             return;
         };
@@ -264,7 +277,7 @@ impl FanoutApp {
         // the queue's store has committed them (a killed window keeps
         // them from then on).
         if let Some(store) = &core.store {
-            let (kept, ctx) = (self.kept.0.clone(), self.ctx.clone());
+            let (kept, ctx) = (self.link.kept.0.clone(), self.ctx.clone());
             store.when_committed(move || {
                 let _ = kept.send(n);
                 ctx.request_repaint();
@@ -274,7 +287,7 @@ impl FanoutApp {
 
     /// Adds the store has committed: said in the status bar.
     pub(super) fn say_kept(&mut self) {
-        let n: usize = self.kept.1.try_iter().sum();
+        let n: usize = self.link.kept.1.try_iter().sum();
         if n > 0 {
             self.notify(tr!(AddedKept, n = n));
         }
@@ -315,7 +328,7 @@ impl FanoutApp {
                 }
                 if let Some((i, meta)) = waiting {
                     drop(core);
-                    self.files.open(i, meta);
+                    self.panels.files.open(i, meta);
                 }
             }
             Action::Cancel(rows) => {
@@ -348,14 +361,14 @@ impl FanoutApp {
             let mut core = self.local();
             rows.iter().filter(|&&i| core.remove(i, with_files)).count()
         };
-        self.selection.rows.retain(|i| !rows.contains(i));
+        self.panels.table.selection.rows.retain(|i| !rows.contains(i));
         if n > 0 {
             self.notify(tr!(Removed, n = n));
         }
     }
 
     pub(super) fn open_path(&mut self, path: &Path) {
-        self.last_opened = Some(path.to_path_buf());
+        self.told.last_opened = Some(path.to_path_buf());
         if let Err(e) = self.options.opener.open(path) {
             self.notify(tr!(CouldNotOpen, path = path.display(), e = e));
         }

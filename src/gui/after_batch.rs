@@ -33,6 +33,40 @@ fn countdown_text(power_off: bool, secs: u64) -> String {
     }
 }
 
+impl super::unattended::Desktop {
+    /// The countdown's window: the seconds left and `Cancel`; at zero,
+    /// logind is asked on a helper thread.
+    pub(super) fn countdown_window(&mut self, ctx: &egui::Context, system_bus: &Option<String>) {
+        let Some(c) = &self.countdown else { return };
+        let left = c.at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            let (bus, power_off) = (system_bus.clone(), c.power_off);
+            self.countdown = None;
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(after::ask_logind(bus, power_off));
+            });
+            self.logind = Some(rx);
+            return;
+        }
+        let text = countdown_text(c.power_off, left.as_secs() + 1);
+        let mut cancel = false;
+        egui::Window::new(tr!(AfterBatchLabel))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label(text);
+                cancel = ui.button(tr!(CountdownCancel)).clicked();
+            });
+        if cancel {
+            self.countdown = None;
+        } else {
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+}
+
 impl FanoutApp {
     /// The batch ended: a desktop notification, if the settings ask for one.
     pub(super) fn batch_ended(&mut self, end: &BatchEnd) {
@@ -59,7 +93,7 @@ impl FanoutApp {
         if self.settings.notify && self.options.notifications {
             notify_desktop(title.clone(), body.clone());
         }
-        self.last_notification = Some((title, body));
+        self.told.last_notification = Some((title, body));
         self.after_batch(end);
     }
 
@@ -71,7 +105,7 @@ impl FanoutApp {
             Some(after::Act::Suspend) => false,
             Some(after::Act::PowerOff) => true,
         };
-        self.countdown = Some(Countdown {
+        self.desktop.countdown = Some(Countdown {
             power_off,
             at: Instant::now() + self.options.countdown,
         });
@@ -83,46 +117,14 @@ impl FanoutApp {
         if self.options.notifications {
             notify_desktop("fanout".into(), text.clone());
         }
-        self.last_notification = Some(("fanout".into(), text));
-    }
-
-    /// The countdown's window: the seconds left and `Cancel`; at zero,
-    /// logind is asked on a helper thread.
-    pub(super) fn countdown_window(&mut self, ctx: &egui::Context) {
-        let Some(c) = &self.countdown else { return };
-        let left = c.at.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            let (bus, power_off) = (self.options.system_bus.clone(), c.power_off);
-            self.countdown = None;
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(after::ask_logind(bus, power_off));
-            });
-            self.logind = Some(rx);
-            return;
-        }
-        let text = countdown_text(c.power_off, left.as_secs() + 1);
-        let mut cancel = false;
-        egui::Window::new(tr!(AfterBatchLabel))
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-            .show(ctx, |ui| {
-                ui.label(text);
-                cancel = ui.button(tr!(CountdownCancel)).clicked();
-            });
-        if cancel {
-            self.countdown = None;
-        } else {
-            ctx.request_repaint_after(Duration::from_millis(250));
-        }
+        self.told.last_notification = Some(("fanout".into(), text));
     }
 
     /// logind's answer, once it came: a refusal is said.
     pub(super) fn poll_logind(&mut self) {
-        let Some(rx) = &self.logind else { return };
+        let Some(rx) = &self.desktop.logind else { return };
         if let Ok(answer) = rx.try_recv() {
-            self.logind = None;
+            self.desktop.logind = None;
             if let Err(e) = answer {
                 self.notify(tr!(LogindRefused, e = e));
             }

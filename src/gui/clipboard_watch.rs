@@ -218,60 +218,13 @@ mod x11 {
     }
 }
 
-impl FanoutApp {
-    /// Starts or stops watching as the setting says, and offers what was
-    /// copied.
-    pub(super) fn watch_clipboard(&mut self) {
-        let on = self.settings.watch_clipboard;
-        match &mut self.clipboard {
-            None if on => {
-                self.clipboard = Some(Watcher::start(self.options.display.clone(), &self.ctx));
-            }
-            Some(w) => w.set_on(on),
-            None => {}
-        }
-        let Some(watcher) = &mut self.clipboard else {
-            return;
-        };
-        for text in watcher.poll() {
-            if !on {
-                continue;
-            }
-            let queued: HashSet<String> = self.core().model.rows.iter().map(|r| normal(&r.url)).collect();
-            let mut seen = HashSet::new();
-            let (urls, _) = super::add::take_valid(&text, ADD_CAP);
-            let urls: Vec<_> = urls
-                .into_iter()
-                .filter(|(u, _)| offered(u))
-                .filter(|(u, _)| !queued.contains(&normal(u)) && seen.insert(normal(u)))
-                .collect();
-            if !urls.is_empty() {
-                self.clip_offer = Some(Offer { urls });
-            }
-        }
-    }
-
-    /// How the clipboard is watched, for the settings (none while off).
-    pub(super) fn clipboard_how(&self) -> Option<String> {
-        let w = self
-            .clipboard
-            .as_ref()
-            .filter(|_| self.settings.watch_clipboard)?;
-        Some(match &w.how {
-            How::Starting => return None,
-            How::SelectionEvents => tr!(ClipByEvents).to_string(),
-            How::Polling => tr!(ClipByPolling).to_string(),
-            How::Unavailable(why) if std::env::var_os("WAYLAND_DISPLAY").is_some() => {
-                tr!(ClipWayland, why = why)
-            }
-            How::Unavailable(why) => tr!(ClipUnavailable, why = why),
-        })
-    }
-
+impl super::unattended::Desktop {
     /// The notice: `Add 3 URLs?`, `Add`, `Review…`, `Ignore`; not modal,
     /// at the top right (the status bar may take two lines).
     pub(super) fn clipboard_notice(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        let Some(offer) = &self.clip_offer else { return };
+        let Some(offer) = &self.clip_offer else {
+            return;
+        };
         #[derive(Clone, Copy)]
         enum Answer {
             Add,
@@ -312,6 +265,58 @@ impl FanoutApp {
             }
             Answer::Ignore => {}
         }
+    }
+}
+
+impl FanoutApp {
+    /// Starts or stops watching as the setting says, and offers what was
+    /// copied.
+    pub(super) fn watch_clipboard(&mut self) {
+        let on = self.settings.watch_clipboard;
+        match &mut self.desktop.clipboard {
+            None if on => {
+                self.desktop.clipboard = Some(Watcher::start(self.options.display.clone(), &self.ctx));
+            }
+            Some(w) => w.set_on(on),
+            None => {}
+        }
+        let Some(watcher) = &mut self.desktop.clipboard else {
+            return;
+        };
+        for text in watcher.poll() {
+            if !on {
+                continue;
+            }
+            let queued: HashSet<String> = self.core().model.rows.iter().map(|r| normal(&r.url)).collect();
+            let mut seen = HashSet::new();
+            let (urls, _) = super::add::take_valid(&text, ADD_CAP);
+            let urls: Vec<_> = urls
+                .into_iter()
+                .filter(|(u, _)| offered(u))
+                .filter(|(u, _)| !queued.contains(&normal(u)) && seen.insert(normal(u)))
+                .collect();
+            if !urls.is_empty() {
+                self.desktop.clip_offer = Some(Offer { urls });
+            }
+        }
+    }
+
+    /// How the clipboard is watched, for the settings (none while off).
+    pub(super) fn clipboard_how(&self) -> Option<String> {
+        let w = self
+            .desktop
+            .clipboard
+            .as_ref()
+            .filter(|_| self.settings.watch_clipboard)?;
+        Some(match &w.how {
+            How::Starting => return None,
+            How::SelectionEvents => tr!(ClipByEvents).to_string(),
+            How::Polling => tr!(ClipByPolling).to_string(),
+            How::Unavailable(why) if std::env::var_os("WAYLAND_DISPLAY").is_some() => {
+                tr!(ClipWayland, why = why)
+            }
+            How::Unavailable(why) => tr!(ClipUnavailable, why = why),
+        })
     }
 }
 

@@ -11,16 +11,17 @@
 
 use egui::{Key, Modifiers};
 
-use super::{Action, FanoutApp, MoveTo};
+use super::sidebar::Sidebar;
+use super::table::Table;
+use super::view::View;
+use super::{Action, MoveTo};
 use crate::i18n::tr;
 use crate::service::model::TaskState;
 
-/// The keyboard's state: a cancel waiting for its confirmation, whether
-/// the help is open, and the search box waiting for the keyboard.
+/// The keyboard's state: a cancel waiting for its confirmation, and
+/// whether the help is open.
 #[derive(Default)]
 pub(super) struct Keys {
-    /// Give the sidebar's search box the keyboard on the next frame.
-    pub focus_filter: bool,
     /// What waits for the user's yes.
     confirm: Option<Confirm>,
     pub help: bool,
@@ -65,33 +66,49 @@ fn list() -> [(&'static str, &'static str); 15] {
     ]
 }
 
-impl FanoutApp {
+/// What the shortcuts act on besides the keyboard's own state.
+pub(super) struct Targets<'a> {
+    pub table: &'a mut Table,
+    pub sidebar: &'a mut Sidebar,
+    /// The add dialog is open (Esc closes it).
+    pub add_open: &'a mut bool,
+    /// Preferences is open (Esc closes it, `Ctrl+,` opens it).
+    pub prefs_open: &'a mut bool,
+}
+
+impl Keys {
     /// Reads the shortcuts pressed this frame into `actions`.
-    pub(super) fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+    pub(super) fn shortcuts(
+        &mut self,
+        ctx: &egui::Context,
+        view: &View<'_>,
+        t: Targets<'_>,
+        actions: &mut Vec<Action>,
+    ) {
         let pressed = |modifiers, key| ctx.input_mut(|i| i.consume_key(modifiers, key));
-        if self.keys.confirm.is_some() || self.keys.help {
+        if self.confirm.is_some() || self.help {
             if pressed(Modifiers::NONE, Key::Escape) {
-                self.keys.confirm = None;
-                self.keys.help = false;
+                self.confirm = None;
+                self.help = false;
             }
             return;
         }
-        if self.add.open {
+        if *t.add_open {
             // Esc closes it as its ✖ does (what was typed stays for next time).
             if pressed(Modifiers::NONE, Key::Escape) {
-                self.add.open = false;
+                *t.add_open = false;
             }
             return;
         }
         // Esc closes Preferences first, from one of its fields too.
-        if self.preferences_open() && pressed(Modifiers::NONE, Key::Escape) {
-            self.close_preferences();
+        if *t.prefs_open && pressed(Modifiers::NONE, Key::Escape) {
+            *t.prefs_open = false;
             ctx.memory_mut(|m| m.stop_text_input());
             return;
         }
         // Esc empties the search, from its box or not.
-        if !self.filter.text.is_empty() && pressed(Modifiers::NONE, Key::Escape) {
-            self.filter.text.clear();
+        if !t.sidebar.filter.text.is_empty() && pressed(Modifiers::NONE, Key::Escape) {
+            t.sidebar.filter.text.clear();
             ctx.memory_mut(|m| m.stop_text_input());
             return;
         }
@@ -99,23 +116,18 @@ impl FanoutApp {
             return;
         }
         if pressed(Modifiers::COMMAND, Key::Comma) {
-            self.open_preferences();
+            *t.prefs_open = true;
         }
-        let selected: Vec<usize> = self.selection.rows.iter().copied().collect();
-        let (hub, server) = (&self.hub, &self.server);
-        let state = |i: usize| super::server::shown(hub, server).model.rows[i].state.clone();
+        let selected: Vec<usize> = t.table.selection.rows.iter().copied().collect();
+        let state = |i: usize| view.shown.model.rows[i].state.clone();
         if pressed(Modifiers::COMMAND, Key::N) {
             actions.push(Action::OpenAdd(None));
         }
         if pressed(Modifiers::COMMAND, Key::A) {
-            let listed = self.listed();
-            let rows = super::filter::shown(&self.core().model, &self.filter, listed.as_deref())
-                .into_iter()
-                .collect();
-            self.selection.rows = rows;
+            t.table.selection.rows = view.rows_shown(&t.sidebar.filter).into_iter().collect();
         }
         if pressed(Modifiers::COMMAND, Key::F) {
-            self.keys.focus_filter = true;
+            t.sidebar.focus_search = true;
         }
         if pressed(Modifiers::COMMAND, Key::O)
             && let Some(&i) = selected.first()
@@ -123,9 +135,9 @@ impl FanoutApp {
             actions.push(Action::OpenFolder(i));
         }
         // Before `Delete`, which would match it too.
-        if pressed(Modifiers::SHIFT, Key::Delete) && !self.shows_server() {
+        if pressed(Modifiers::SHIFT, Key::Delete) && !view.on_server() {
             let rows: Vec<usize> = selected.clone();
-            self.keys.ask_remove_with_files(rows);
+            self.ask_remove_with_files(rows);
         }
         // Only with no widget focused: there `Enter` presses it.
         if ctx.memory(|m| m.focused().is_none()) && pressed(Modifiers::NONE, Key::Enter) {
@@ -157,7 +169,7 @@ impl FanoutApp {
                 .filter(|&i| state(i).can_cancel())
                 .collect();
             if !cancellable.is_empty() {
-                self.keys.confirm = Some(Confirm::Cancel(cancellable));
+                self.confirm = Some(Confirm::Cancel(cancellable));
             }
         }
         if pressed(Modifiers::NONE, Key::Space) {
@@ -181,8 +193,8 @@ impl FanoutApp {
     }
 
     /// The confirmation `Delete` asks for, and the shortcuts' help.
-    pub(super) fn key_windows(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if let Some(confirm) = self.keys.confirm.clone() {
+    pub(super) fn windows(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if let Some(confirm) = self.confirm.clone() {
             let (title, text, yes_text, no_text) = match &confirm {
                 Confirm::Cancel(rows) => (
                     tr!(ConfirmCancelTitle),
@@ -214,7 +226,7 @@ impl FanoutApp {
                     });
                 });
             if let Some(yes) = answer {
-                self.keys.confirm = None;
+                self.confirm = None;
                 if yes {
                     actions.push(match confirm {
                         Confirm::Cancel(rows) => Action::Cancel(rows),
@@ -223,7 +235,7 @@ impl FanoutApp {
                 }
             }
         }
-        if self.keys.help {
+        if self.help {
             let mut open = true;
             egui::Window::new(tr!(Keyboard))
                 .open(&mut open)
@@ -238,18 +250,14 @@ impl FanoutApp {
                         }
                     });
                 });
-            self.keys.help = open;
+            self.help = open;
         }
     }
+}
 
-    /// Opens the shortcuts' help.
-    pub(super) fn keyboard_button(&mut self, ui: &mut egui::Ui) {
-        if ui
-            .button(tr!(Keyboard))
-            .on_hover_text(tr!(KeyboardHint))
-            .clicked()
-        {
-            self.keys.help = true;
-        }
-    }
+/// The toolbar's button to the shortcuts' help; true when clicked.
+pub(super) fn button(ui: &mut egui::Ui) -> bool {
+    ui.button(tr!(Keyboard))
+        .on_hover_text(tr!(KeyboardHint))
+        .clicked()
 }

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use super::FanoutApp;
+use super::{Action, FanoutApp};
 use crate::engine::auth::Login;
 use crate::engine::{FetchError, TaskResult};
 use crate::i18n::tr;
-use crate::settings::EngineChoice;
+use crate::settings::{EngineChoice, Settings};
 
 /// A site that asked: the downloads waiting for it, and the per-site
 /// rule that applies to it (its host pattern and user), if one does.
@@ -49,6 +49,73 @@ fn asks_for_login(r: &TaskResult) -> Option<String> {
     url.host_str().map(str::to_ascii_lowercase)
 }
 
+impl LoginPrompt {
+    /// The prompt, while a site waits for a login.
+    pub(super) fn window(&mut self, ctx: &egui::Context, settings: &mut Settings, actions: &mut Vec<Action>) {
+        let Some((host, asking)) = self.current() else {
+            return;
+        };
+        let (host, n) = (host.clone(), asking.indices.len());
+        // A site rule's user is filled in; its login is kept for the
+        // rule's hosts.
+        let rule = asking.rule.clone();
+        if self.user.is_empty()
+            && let Some((_, Some(user))) = &rule
+        {
+            self.user = user.clone();
+        }
+        let mut answer = None;
+        egui::Window::new(tr!(LoginTitle))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label(tr!(LoginFor, host = host, n = n));
+                egui::Grid::new("login").num_columns(2).show(ui, |ui| {
+                    let l = ui.label(tr!(ProxyUser));
+                    ui.text_edit_singleline(&mut self.user).labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label(tr!(ProxyPassword));
+                    ui.add(egui::TextEdit::singleline(&mut self.password).password(true))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                });
+                ui.checkbox(&mut self.remember, tr!(LoginRemember));
+                ui.horizontal(|ui| {
+                    let ready = !self.user.trim().is_empty();
+                    if ui
+                        .add_enabled(ready, egui::Button::new(tr!(LoginRetry)))
+                        .clicked()
+                    {
+                        answer = Some(true);
+                    }
+                    if ui.button(tr!(Cancel)).clicked() {
+                        answer = Some(false);
+                    }
+                });
+            });
+        let Some(log_in) = answer else { return };
+        let indices = self.waiting.remove(&host).unwrap_or_default().indices;
+        let login = Login::new(self.user.trim(), std::mem::take(&mut self.password));
+        self.user.clear();
+        if !log_in {
+            return;
+        }
+        let list = if std::mem::take(&mut self.remember) {
+            &mut settings.site_logins
+        } else {
+            &mut settings.session_logins
+        };
+        let key = rule.map_or(host, |(pattern, _)| pattern);
+        list.retain(|(h, _)| *h != key);
+        list.push((key, login));
+        // After the layout the engine takes the login, then the downloads
+        // go again (the settings' save, with the keyring, follows in this
+        // frame).
+        actions.push(Action::RetryWithLogin(indices));
+    }
+}
+
 impl FanoutApp {
     /// Notes a result that asks for a login (the local engines use saved
     /// logins; aria2 does not).
@@ -63,7 +130,7 @@ impl FanoutApp {
                 .as_ref()
                 .and_then(|e| e.rule_for(&r.url))
                 .map(|rule| (rule.hosts.clone(), rule.user.clone()));
-            let asking = self.login.waiting.entry(host).or_default();
+            let asking = self.panels.login.waiting.entry(host).or_default();
             if asking.rule.is_none() {
                 asking.rule = rule;
             }
@@ -73,67 +140,9 @@ impl FanoutApp {
         }
     }
 
-    /// The prompt, while a site waits for a login.
-    pub(super) fn login_window(&mut self, ctx: &egui::Context) {
-        let Some((host, asking)) = self.login.current() else {
-            return;
-        };
-        let (host, n) = (host.clone(), asking.indices.len());
-        // A site rule's user is filled in; its login is kept for the
-        // rule's hosts.
-        let rule = asking.rule.clone();
-        if self.login.user.is_empty()
-            && let Some((_, Some(user))) = &rule
-        {
-            self.login.user = user.clone();
-        }
-        let mut answer = None;
-        egui::Window::new(tr!(LoginTitle))
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-            .show(ctx, |ui| {
-                ui.label(tr!(LoginFor, host = host, n = n));
-                egui::Grid::new("login").num_columns(2).show(ui, |ui| {
-                    let l = ui.label(tr!(ProxyUser));
-                    ui.text_edit_singleline(&mut self.login.user).labelled_by(l.id);
-                    ui.end_row();
-                    let l = ui.label(tr!(ProxyPassword));
-                    ui.add(egui::TextEdit::singleline(&mut self.login.password).password(true))
-                        .labelled_by(l.id);
-                    ui.end_row();
-                });
-                ui.checkbox(&mut self.login.remember, tr!(LoginRemember));
-                ui.horizontal(|ui| {
-                    let ready = !self.login.user.trim().is_empty();
-                    if ui
-                        .add_enabled(ready, egui::Button::new(tr!(LoginRetry)))
-                        .clicked()
-                    {
-                        answer = Some(true);
-                    }
-                    if ui.button(tr!(Cancel)).clicked() {
-                        answer = Some(false);
-                    }
-                });
-            });
-        let Some(log_in) = answer else { return };
-        let indices = self.login.waiting.remove(&host).unwrap_or_default().indices;
-        let login = Login::new(self.login.user.trim(), std::mem::take(&mut self.login.password));
-        self.login.user.clear();
-        if !log_in {
-            return;
-        }
-        let list = if std::mem::take(&mut self.login.remember) {
-            &mut self.settings.site_logins
-        } else {
-            &mut self.settings.session_logins
-        };
-        let key = rule.map_or(host, |(pattern, _)| pattern);
-        list.retain(|(h, _)| *h != key);
-        list.push((key, login));
-        // The engine has the login before the downloads go again (the
-        // settings' save, with the keyring, follows in this frame).
+    /// The engine takes the logins the prompt added, then the downloads
+    /// that asked for one go again.
+    pub(super) fn retry_with_login(&mut self, indices: Vec<usize>) {
         self.apply_engine_config();
         if let Some(engine) = &self.local().engine {
             for i in indices {

@@ -1,26 +1,32 @@
 //! The window: an eframe app over the same [`Engine`] as `fanout get`.
 //!
-//! Data flows one way. Widgets collect [`Action`]s while the frame is laid
-//! out; the actions are applied after the panels are drawn. The downloads
-//! live on the service's thread (`service::hub`), which applies the
-//! engine's events and answers the RPC; a frame locks them to lay out and
-//! to act, never while it is painted. The engine's waker asks for a
+//! Data flows one way. The downloads live on the service's thread
+//! (`service::hub`), which applies the engine's events and answers the
+//! RPC. Each frame `ui` locks them once, builds a [`view::View`] of
+//! borrowed data, and hands it to the panels; each panel draws from it and
+//! from its own state, and collects [`Action`]s. The lock is released
+//! before the actions are applied (which may lock again, once the layout
+//! is done) and before the frame is painted. The engine's waker asks for a
 //! repaint a little later, so a burst of events becomes one frame, and an
 //! idle window does not repaint at all.
 //!
-//! The rooms: this file holds the app's state and `run`; `app` builds it
-//! and drives frames; `actions` applies what the user asked for; one file
-//! per panel (`toolbar`, `table`, `results`, `status`, `timeline`,
-//! `compare`, `add`); `preferences` the Preferences window and the first
-//! screen's bar of the settings changed often; `platform` the desktop's services
-//! (fonts, icon, clipboard, folder dialog, opening files, notifications);
-//! `rpc` the RPC server the window starts (its calls are answered on the
-//! service's thread, `service::hub`, never between frames); `unattended` the
-//! schedule, hiding and closing to the tray (`tray` the icon),
-//! `clipboard_watch` copied URLs, `torrent_files` a torrent's file list,
-//! `sidebar` the states and categories (`filter` what they let through),
-//! `first_run` what the empty list says, `details` the selected
-//! download's pane under the list.
+//! The files: this one holds the app's state and `run`; `app` builds it
+//! and follows the service; `frame` drives a frame (`logic`, then `ui`);
+//! `view` what a frame reads of the service; `actions` applies what the
+//! user asked for; `inspect` what tests read. The panels, each with its own
+//! state or none: `toolbar`, `sidebar` (`filter` what it lets through),
+//! `table` (the list; `row_menu` a row's menu), `first_run` (what the empty
+//! list says), `details` (the selected download's pane), `results`,
+//! `status`, `timeline`, `compare`; the dialogs `add`, `torrent_files`,
+//! `login`, `keys` (the keyboard, its confirmation and help),
+//! `preferences` (its window, and the first screen's bar of the settings
+//! changed often). Beside them: `platform` the desktop's services (fonts,
+//! icon, clipboard, folder dialog, opening files, notifications); `rpc` the
+//! RPC server the window starts (its calls are answered on the service's
+//! thread, never between frames); `server` a server's downloads shown
+//! instead of this computer's; `unattended` the schedule, hiding and
+//! closing to the tray (`tray` the icon), `after_batch` what follows a
+//! batch, `clipboard_watch` copied URLs, `vault` the keyring.
 
 mod actions;
 pub mod add;
@@ -32,6 +38,8 @@ pub mod compare;
 mod details;
 pub mod filter;
 mod first_run;
+mod frame;
+mod inspect;
 mod keys;
 mod login;
 mod metalinks;
@@ -50,6 +58,7 @@ mod torrent_files;
 pub mod tray;
 pub mod unattended;
 mod vault;
+mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
@@ -64,7 +73,6 @@ use add::AddDialog;
 use compare::ComparePanel;
 use platform::FolderPick;
 pub use platform::Opener;
-use table::Selection;
 
 /// The most URLs one add may expand to.
 pub const ADD_CAP: usize = crate::pattern::DEFAULT_CAP;
@@ -231,10 +239,32 @@ struct Notice {
     about_engine: bool,
 }
 
+/// The window. Its state is grouped by who owns it: the settings, the
+/// link to the downloads service, the panels' own state, the helpers'
+/// results on their way, the desktop's side (tray, schedule, clipboard),
+/// and what the window last told the desktop. A frame locks the service
+/// once to lay out the panels (see `view`), and applies what they asked
+/// for after the layout (see `actions`).
 pub struct FanoutApp {
     options: AppOptions,
-    pub settings: Settings,
+    settings: Settings,
     saved_settings: Settings,
+    link: ServiceLink,
+    /// The server whose downloads the window shows ("Connect to a server").
+    server: server::Shown,
+    /// The RPC server other programs hand downloads to, and its secret.
+    rpc: rpc::Rpc,
+    /// The keyring's thread: secrets of the settings and saved logins.
+    vault: vault::Vault,
+    panels: Panels,
+    pending: Pending,
+    desktop: unattended::Desktop,
+    told: Told,
+    ctx: egui::Context,
+}
+
+/// The downloads on the service's thread, and what it sends the window.
+struct ServiceLink {
     /// The downloads (the list, its engine and store, the RPC's books and
     /// server) on the service's thread; see [`FanoutApp::core`].
     hub: Hub,
@@ -242,65 +272,55 @@ pub struct FanoutApp {
     failures: crossbeam_channel::Receiver<crate::engine::TaskResult>,
     /// The last change of settings a call made that this window took.
     settings_seen: u64,
-    /// The server whose downloads the window shows ("Connect to a server").
-    server: server::Shown,
     /// How many added downloads the store has committed, as it says so.
     kept: (
         crossbeam_channel::Sender<usize>,
         crossbeam_channel::Receiver<usize>,
     ),
-    engine_error: Option<String>,
+}
+
+/// Each panel's and dialog's own state.
+#[derive(Default)]
+struct Panels {
+    /// The search box, states and categories: what narrows the list.
+    sidebar: sidebar::Sidebar,
+    /// The list: which rows are selected.
+    table: table::Table,
+    /// The status bar's notice, and why no engine runs.
+    status: status::StatusBar,
+    /// What the central panel shows.
+    tab: Tab,
+    compare: ComparePanel,
     add: AddDialog,
     /// A torrent's file list, to choose what is written.
     files: torrent_files::FilePicker,
-    selection: Selection,
+    /// Sites that answered 401, waiting for the user's login.
+    login: login::LoginPrompt,
+    /// The keyboard's confirmation and help.
+    keys: keys::Keys,
+    /// The Preferences window: open or not, and its section.
+    prefs: preferences::Preferences,
+}
+
+/// Results of helpers on other threads, on their way.
+#[derive(Default)]
+struct Pending {
     folder_pick: Option<FolderPick>,
     dropped: Option<mpsc::Receiver<String>>,
     /// Metalinks on the web being fetched, each add's on its own.
     metalinks: Vec<mpsc::Receiver<metalinks::Fetched>>,
-    /// A message for the status bar.
-    notice: Option<Notice>,
-    pub tab: Tab,
-    /// What narrows the list (the sidebar's state, category and search).
-    pub filter: filter::ListFilter,
-    pub compare: ComparePanel,
+}
+
+/// What the window last told the desktop (tests read it).
+struct Told {
     /// The window title last sent (`fanout — 37/64`).
-    pub title: String,
+    title: String,
     /// The last batch-end notification's text (sent or not).
-    pub last_notification: Option<(String, String)>,
+    last_notification: Option<(String, String)>,
     /// The last file or folder handed to the desktop to open.
-    pub last_opened: Option<PathBuf>,
-    /// The RPC server other programs hand downloads to, and its books.
-    rpc: rpc::Rpc,
-    /// The keyring's thread: secrets of the settings and saved logins.
-    vault: vault::Vault,
-    /// Sites that answered 401, waiting for the user's login.
-    login: login::LoginPrompt,
-    /// The keyboard's filter, confirmation and help.
-    keys: keys::Keys,
-    /// The Preferences window: open or not, and its section.
-    prefs: preferences::Preferences,
-    /// A suspend or power-off counting down after a batch.
-    countdown: Option<after_batch::Countdown>,
-    /// logind's answer to a suspend or power-off, on its way.
-    logind: Option<mpsc::Receiver<Result<(), String>>>,
-    /// The lock of the one window, and URLs later starts hand over.
-    instance: Option<Instance>,
-    tray: tray::Tray,
-    /// The window is hidden (in the tray); shared with the engine's
-    /// waker, which wakes a hidden window less often.
-    hidden: Arc<std::sync::atomic::AtomicBool>,
-    /// The first `logic()` pass is done.
-    started: bool,
-    /// `Quit` was chosen: the next close is not turned into hiding.
-    quitting: bool,
-    /// `Keep downloading in the tray?` is asked.
-    pub close_question: bool,
-    clipboard: Option<clipboard_watch::Watcher>,
-    clip_offer: Option<clipboard_watch::Offer>,
+    last_opened: Option<PathBuf>,
     /// Frames drawn (`ui` passes) since the window opened.
-    pub frames: u64,
-    ctx: egui::Context,
+    frames: u64,
 }
 
 /// Opens the window; returns when it is closed. wgpu first (eframe's

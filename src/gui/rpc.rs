@@ -7,11 +7,11 @@
 
 use crossbeam_channel::Receiver;
 
-use super::{FanoutApp, ServeRpc};
+use super::view::View;
+use super::{Action, FanoutApp, ServeRpc};
 use crate::i18n::tr;
 use crate::rpc::Server;
 use crate::secrets::{Kept, RPC_SECRET, Secrets};
-use crate::service::Downloads;
 use crate::service::model::TaskState;
 use crate::settings::RpcSettings;
 
@@ -51,7 +51,7 @@ impl FanoutApp {
             return;
         }
         // Stopped outside the lock: it waits for its thread.
-        let old = self.hub.lock().server.take();
+        let old = self.link.hub.lock().server.take();
         drop(old);
         self.rpc.error = None;
         self.rpc.running = wanted.clone();
@@ -111,8 +111,8 @@ impl FanoutApp {
         let ctx = self.ctx.clone();
         let wake = std::sync::Arc::new(move || ctx.request_repaint());
         let session = self.local().rpc_state.gids.session();
-        match Server::start(&listen, &secret, session, self.hub.calls(), wake) {
-            Ok(server) => self.hub.lock().server = Some(server),
+        match Server::start(&listen, &secret, session, self.link.hub.calls(), wake) {
+            Ok(server) => self.link.hub.lock().server = Some(server),
             Err(e) => {
                 tracing::warn!(%e, "RPC server not started");
                 self.rpc.error = Some(tr!(RpcNotServing, e = e));
@@ -127,7 +127,7 @@ impl FanoutApp {
 
     /// The port the server listens on, when it does.
     pub fn rpc_port(&self) -> Option<u16> {
-        self.hub.lock().server.as_ref().map(Server::port)
+        self.link.hub.lock().server.as_ref().map(Server::port)
     }
 
     /// The token other programs must give.
@@ -135,81 +135,100 @@ impl FanoutApp {
         self.rpc.secret.as_deref()
     }
 
-    /// Downloads that arrived held (`Ask first`): start them or remove them.
-    pub(super) fn arrived_window(&mut self, ctx: &egui::Context) {
-        let lines: Vec<String> = {
-            let mut core = self.local();
-            let Downloads { arrived, model, .. } = &mut *core;
-            arrived.retain(|&i| model.rows.get(i).is_some_and(|r| r.state == TaskState::Paused));
-            arrived
-                .iter()
-                .map(|&i| {
-                    let row = &model.rows[i];
-                    format!("{}  →  {}", row.shown_url, row.dir.display())
-                })
-                .collect()
-        };
-        if lines.is_empty() {
-            return;
-        }
-        let mut start = false;
-        let mut remove = false;
-        // A notice above the status bar, not over the toolbar: the window
-        // stays usable while it waits for an answer.
-        egui::Window::new(tr!(ArrivedTitle))
-            .collapsible(false)
-            .resizable(false)
-            .default_width(520.0)
-            .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
-            .show(ctx, |ui| {
-                ui.label(tr!(ArrivedBody, n = lines.len()));
-                egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
-                    for line in &lines {
-                        ui.label(line);
-                    }
-                });
-                ui.horizontal(|ui| {
-                    start = ui.button(tr!(ArrivedStart)).clicked();
-                    remove = ui.button(tr!(ArrivedRemove)).clicked();
-                });
-            });
-        if start || remove {
-            let rows = std::mem::take(&mut self.core().arrived);
-            self.apply(if start {
-                super::Action::Resume(rows)
-            } else {
-                super::Action::Cancel(rows)
-            });
-        }
+    /// The arrived downloads answered: started or removed (all of them).
+    pub(super) fn answer_arrived(&mut self, start: bool) {
+        let rows = std::mem::take(&mut self.core().arrived);
+        self.apply(if start {
+            super::Action::Resume(rows)
+        } else {
+            super::Action::Cancel(rows)
+        });
     }
 
-    /// Calls the server refused (a mistyped secret in an extension), in
-    /// the window's words: `3 calls refused: wrong secret, from
-    /// chrome-extension://…`.
+    /// Calls the server refused, in the window's words (see
+    /// [`super::view::View::rpc_refused`]).
     pub fn rpc_refused(&self) -> Option<String> {
-        use crate::rpc::RefusalReason;
-        let r = self.hub.lock().server.as_ref()?.refusals()?;
-        let reason = match r.last_reason {
-            RefusalReason::WrongSecret => tr!(RefusedWrongSecret),
-            RefusalReason::NoSecret => tr!(RefusedNoSecret),
-            RefusalReason::ForeignHost => tr!(RefusedForeignHost),
-        };
-        Some(match &r.last_origin {
-            Some(origin) => tr!(RpcRefusedFrom, n = r.count, reason = reason, origin = origin),
-            None => tr!(RpcRefused, n = r.count, reason = reason),
-        })
+        refused_text(self.link.hub.lock().server.as_ref()?)
     }
 
     /// What the status bar says of the server: where it serves, or why not.
     pub fn rpc_status(&self) -> Option<(String, bool)> {
-        if let Some(e) = &self.rpc.error {
+        self.rpc.status(self.rpc_port())
+    }
+}
+
+impl Rpc {
+    /// What the status bar says of the server: where it serves (`port`),
+    /// or why not.
+    pub(super) fn status(&self, port: Option<u16>) -> Option<(String, bool)> {
+        if let Some(e) = &self.error {
             return Some((e.clone(), true));
         }
-        if self.rpc_starting() {
+        if self.fetching.is_some() {
             // A locked keyring may be asking the user for its password.
             return Some((tr!(RpcWaitingForSecret).to_string(), false));
         }
-        let port = self.rpc_port()?;
-        Some((tr!(RpcServing, port = port), false))
+        Some((tr!(RpcServing, port = port?), false))
+    }
+}
+
+/// Calls `server` refused (a mistyped secret in an extension), in the
+/// window's words: `3 calls refused: wrong secret, from
+/// chrome-extension://…`.
+pub(super) fn refused_text(server: &Server) -> Option<String> {
+    use crate::rpc::RefusalReason;
+    let r = server.refusals()?;
+    let reason = match r.last_reason {
+        RefusalReason::WrongSecret => tr!(RefusedWrongSecret),
+        RefusalReason::NoSecret => tr!(RefusedNoSecret),
+        RefusalReason::ForeignHost => tr!(RefusedForeignHost),
+    };
+    Some(match &r.last_origin {
+        Some(origin) => tr!(RpcRefusedFrom, n = r.count, reason = reason, origin = origin),
+        None => tr!(RpcRefused, n = r.count, reason = reason),
+    })
+}
+
+/// What the question about held downloads lists: each one's URL and
+/// folder (none: no question).
+pub(super) fn arrived_lines(view: &View<'_>) -> Vec<String> {
+    let model = &view.local.model;
+    view.local
+        .arrived
+        .iter()
+        .filter_map(|&i| model.rows.get(i).filter(|r| r.state == TaskState::Paused))
+        .map(|row| format!("{}  →  {}", row.shown_url, row.dir.display()))
+        .collect()
+}
+
+/// Downloads that arrived held (`Ask first`), as `lines`: start them or
+/// remove them.
+pub(super) fn arrived_window(ctx: &egui::Context, lines: &[String], actions: &mut Vec<Action>) {
+    if lines.is_empty() {
+        return;
+    }
+    let mut start = false;
+    let mut remove = false;
+    // A notice above the status bar, not over the toolbar: the window
+    // stays usable while it waits for an answer.
+    egui::Window::new(tr!(ArrivedTitle))
+        .collapsible(false)
+        .resizable(false)
+        .default_width(520.0)
+        .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -40.0])
+        .show(ctx, |ui| {
+            ui.label(tr!(ArrivedBody, n = lines.len()));
+            egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
+                for line in lines {
+                    ui.label(line);
+                }
+            });
+            ui.horizontal(|ui| {
+                start = ui.button(tr!(ArrivedStart)).clicked();
+                remove = ui.button(tr!(ArrivedRemove)).clicked();
+            });
+        });
+    if start || remove {
+        actions.push(Action::AnswerArrived(start));
     }
 }

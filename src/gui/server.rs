@@ -8,6 +8,7 @@
 use parking_lot::{MappedMutexGuard, MutexGuard};
 
 use super::table::Selection;
+use super::view::View;
 use super::{Action, FanoutApp};
 use crate::i18n::tr;
 use crate::input::Options;
@@ -15,6 +16,7 @@ use crate::service::Downloads;
 use crate::service::hub::Hub;
 use crate::service::remote::{Remote, RemoteCommand, RemoteError, RemoteStatus};
 use crate::service::reorder;
+use crate::settings::Settings;
 
 /// The server shown, if one is.
 #[derive(Default)]
@@ -34,6 +36,33 @@ pub(super) fn shown<'a>(hub: &'a Hub, server: &'a Shown) -> MappedMutexGuard<'a,
     match &server.remote {
         Some(remote) => MutexGuard::map(remote.view(), |v| &mut v.downloads),
         None => MutexGuard::map(hub.lock(), |s| &mut s.downloads),
+    }
+}
+
+/// What the status bar says of whose downloads these are; true when it
+/// says something is wrong.
+pub(super) fn shown_label(view: &View<'_>, settings: &Settings) -> (String, bool) {
+    let Some(remote) = view.remote else {
+        return (tr!(ShowingThisComputer).to_string(), false);
+    };
+    let host = url::Url::parse(settings.server.url.trim())
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        .unwrap_or_else(|| settings.server.url.clone());
+    // What the server refused last (a move past its line, a gid it
+    // no longer has), in its words.
+    if let Some(refused) = remote.refused.clone() {
+        return (tr!(ShowingServerRefused, host = host, e = refused), true);
+    }
+    match &remote.status {
+        RemoteStatus::Connected { .. } => (tr!(ShowingServer, host = host), false),
+        status => {
+            let bad = matches!(status, RemoteStatus::Failed(_));
+            (
+                tr!(ShowingServerStatus, host = host, status = status_text(status)),
+                bad,
+            )
+        }
     }
 }
 
@@ -67,20 +96,13 @@ impl FanoutApp {
             return;
         }
         // Rows are numbered apart: a selection means nothing in the other.
-        self.selection = Selection::default();
+        self.panels.table.selection = Selection::default();
         self.server.remote = wanted.as_ref().map(|(url, secret)| {
             let ctx = self.ctx.clone();
             let wake = std::sync::Arc::new(move || ctx.request_repaint_after(super::WAKE_DELAY));
             Remote::connect(url, secret, &self.settings, wake)
         });
         self.server.wanted = wanted;
-    }
-
-    /// The rows to show and their order, where they are not the list's
-    /// own: the server's (active, waiting in its line, stopped), without
-    /// those it no longer lists.
-    pub(super) fn listed(&self) -> Option<Vec<usize>> {
-        self.server.remote.as_ref().map(|r| r.view().listed.clone())
     }
 
     /// Whether the window shows a server's downloads.
@@ -91,32 +113,6 @@ impl FanoutApp {
     /// The server's connection, while one is shown.
     pub fn server_status(&self) -> Option<RemoteStatus> {
         self.server.remote.as_ref().map(Remote::status)
-    }
-
-    /// What the status bar says of whose downloads these are.
-    pub(super) fn shown_label(&self) -> (String, bool) {
-        let Some(remote) = &self.server.remote else {
-            return (tr!(ShowingThisComputer).to_string(), false);
-        };
-        let host = url::Url::parse(self.settings.server.url.trim())
-            .ok()
-            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-            .unwrap_or_else(|| self.settings.server.url.clone());
-        // What the server refused last (a move past its line, a gid it
-        // no longer has), in its words.
-        if let Some(refused) = remote.view().refused.clone() {
-            return (tr!(ShowingServerRefused, host = host, e = refused), true);
-        }
-        match remote.status() {
-            RemoteStatus::Connected { .. } => (tr!(ShowingServer, host = host), false),
-            status => {
-                let bad = matches!(status, RemoteStatus::Failed(_));
-                (
-                    tr!(ShowingServerStatus, host = host, status = status_text(&status)),
-                    bad,
-                )
-            }
-        }
     }
 
     /// Does on the server what the user asked of its rows; true if it was
@@ -175,7 +171,7 @@ impl FanoutApp {
         }
         if !kept_back.is_empty() {
             self.notify(tr!(OptionsNotOnServer, n = kept_back.len()));
-            self.add.open_with(Some(kept_back.join("\n")), None);
+            self.panels.add.open_with(Some(kept_back.join("\n")), None);
         }
     }
 }

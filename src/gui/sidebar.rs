@@ -5,12 +5,11 @@
 
 use egui::{Role, Sense, WidgetInfo};
 
-use super::FanoutApp;
-use super::filter::StateFilter;
+use super::filter::{ListFilter, StateFilter};
 use super::table::kind_icon;
+use super::view::View;
 use crate::i18n::tr;
 use crate::service::kind::Kind;
-use crate::service::model::Counts;
 
 /// One line: its name on the left, its count on the right, the whole line
 /// a selectable entry that screen readers read as "Name (count)".
@@ -55,9 +54,19 @@ fn entry(ui: &mut egui::Ui, icon: &str, name: &str, count: usize, selected: bool
     response
 }
 
-impl FanoutApp {
-    /// `kinds`: the listed rows of each kind, in [`Kind::ALL`]'s order.
-    pub(super) fn sidebar(&mut self, ui: &mut egui::Ui, counts: Counts, kinds: &[usize; Kind::ALL.len()]) {
+/// The sidebar's own state: what narrows the list.
+#[derive(Default)]
+pub(super) struct Sidebar {
+    /// The state, category and search text the list is narrowed by.
+    pub filter: ListFilter,
+    /// Give the search box the keyboard on the next frame (`Ctrl+F`).
+    pub focus_search: bool,
+}
+
+impl Sidebar {
+    /// The search box, the states and the categories, counted over the
+    /// listed rows.
+    pub fn ui(&mut self, ui: &mut egui::Ui, view: &View<'_>) {
         ui.add_space(6.0);
         let label = ui.label(tr!(Search));
         let r = ui
@@ -67,20 +76,20 @@ impl FanoutApp {
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(label.id);
-        if std::mem::take(&mut self.keys.focus_filter) {
+        if std::mem::take(&mut self.focus_search) {
             r.request_focus();
         }
         ui.add_space(8.0);
         for state in StateFilter::ALL {
             let selected = self.filter.state == state;
-            if entry(ui, "", state.label(), state.count(&counts), selected).clicked() {
+            if entry(ui, "", state.label(), state.count(&view.counts), selected).clicked() {
                 self.filter.state = state;
             }
         }
         ui.add_space(6.0);
         ui.separator();
         ui.weak(tr!(Categories));
-        for (kind, &count) in Kind::ALL.into_iter().zip(kinds) {
+        for (kind, &count) in Kind::ALL.into_iter().zip(&view.kinds) {
             let selected = self.filter.kind == Some(kind);
             // A second click shows every kind again.
             if entry(ui, kind_icon(kind), kind.label(), count, selected).clicked() {

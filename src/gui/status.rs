@@ -5,20 +5,31 @@ use std::time::Instant;
 
 use egui::RichText;
 
-use super::FanoutApp;
+use super::Notice;
+use super::rpc::Rpc;
+use super::view::View;
 use crate::engine::Engine;
 use crate::i18n::tr;
 use crate::i18n::units::human_bytes;
-use crate::service::model::Counts;
-use crate::settings::EngineChoice;
+use crate::settings::{EngineChoice, Settings};
 
-impl FanoutApp {
-    pub(super) fn status_bar(&self, ui: &mut egui::Ui, c: Counts) {
+/// The status bar's own state, and why no engine runs (said above the
+/// list).
+#[derive(Default)]
+pub(super) struct StatusBar {
+    /// A message for the status bar.
+    pub notice: Option<Notice>,
+    /// The engine could not be started.
+    pub engine_error: Option<String>,
+}
+
+impl StatusBar {
+    pub fn ui(&self, ui: &mut egui::Ui, view: &View<'_>, settings: &Settings, rpc: &Rpc) {
         let now = Instant::now();
-        // What it says of the downloads, read under one short lock.
-        let listed = self.listed().map(|rows| rows.len());
+        let c = view.counts;
+        let listed = view.listed.map(<[usize]>::len);
         let (total, limit, connections, in_flight, speed, aria2, remote, proxy, own_speed, queue_paused) = {
-            let core = self.core();
+            let core = view.shown;
             let engine = core.engine.as_ref();
             (
                 listed.unwrap_or(core.model.rows.len()),
@@ -42,7 +53,7 @@ impl FanoutApp {
         // one line is wider than the window.
         ui.horizontal_wrapped(|ui| {
             // Whose downloads these are: this computer's or a server's.
-            let (whose, bad) = self.shown_label();
+            let (whose, bad) = super::server::shown_label(view, settings);
             let color = if bad {
                 ui.visuals().warn_fg_color
             } else {
@@ -62,7 +73,7 @@ impl FanoutApp {
             ));
             ui.separator();
             // A server's downloads: its connections and engine are its own.
-            let local = !self.shows_server();
+            let local = !view.on_server();
             if local {
                 ui.label(tr!(
                     InFlight,
@@ -76,7 +87,7 @@ impl FanoutApp {
             ui.label(format!("{}/s", human_bytes(speed as u64)));
             ui.separator();
             if local {
-                match (&self.settings.engine, aria2) {
+                match (&settings.engine, aria2) {
                     (EngineChoice::Aria2, Some(url)) => {
                         let host = url::Url::parse(&url)
                             .ok()
@@ -96,7 +107,7 @@ impl FanoutApp {
                         }
                     }
                     _ => {
-                        ui.label(tr!(EngineIs, engine = self.settings.engine.label()));
+                        ui.label(tr!(EngineIs, engine = settings.engine.label()));
                     }
                 }
             }
@@ -104,7 +115,7 @@ impl FanoutApp {
                 ui.separator();
                 ui.label(tr!(ProxyInUse, proxy = proxy));
             }
-            if let Some((text, bad)) = self.rpc_status() {
+            if let Some((text, bad)) = rpc.status(view.rpc_port()) {
                 ui.separator();
                 let color = if bad {
                     ui.visuals().warn_fg_color
@@ -114,18 +125,18 @@ impl FanoutApp {
                 ui.label(RichText::new(text).color(color))
                     .on_hover_text(tr!(RpcHint));
             }
-            if let Some(text) = self.rpc_refused() {
+            if let Some(text) = view.rpc_refused() {
                 ui.separator();
                 ui.label(RichText::new(text).color(ui.visuals().warn_fg_color))
                     .on_hover_text(tr!(RpcRefusedHint));
             }
-            if let Some(text) = self.schedule_status() {
+            if let Some(text) = view.schedule_status() {
                 ui.separator();
                 ui.label(text);
             }
             if !own_speed {
                 ui.separator();
-                ui.label(match self.rate_limit() {
+                ui.label(match view.local.rate_limit(settings) {
                     Some(limit) => tr!(SpeedInForce, limit = format!("{}/s", human_bytes(limit))),
                     None => tr!(SpeedInForce, limit = tr!(NoLimit)),
                 });

@@ -14,6 +14,48 @@ use crate::service::kind::Kind;
 use crate::service::model::{LOG_LINES, Model, Row, TaskState};
 use crate::service::reorder::Side;
 
+/// The list's own state: which rows are selected.
+#[derive(Default)]
+pub struct Table {
+    pub selection: Selection,
+}
+
+impl Table {
+    /// The Downloads tab: the list of the rows `filter` lets through, or a
+    /// word when it lets nothing through (then a button that shows every
+    /// row again).
+    pub(super) fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &super::view::View<'_>,
+        filter: &mut super::filter::ListFilter,
+        actions: &mut Vec<Action>,
+    ) {
+        let empty = view.shown.model.rows.is_empty();
+        egui::ScrollArea::horizontal().show(ui, |ui| {
+            let shown = view.rows_shown(filter);
+            if shown.is_empty() && !empty {
+                ui.add_space(24.0);
+                ui.vertical_centered(|ui| {
+                    ui.label(tr!(NoneMatch));
+                    if ui.button(tr!(ShowEvery)).clicked() {
+                        *filter = Default::default();
+                    }
+                });
+                return;
+            }
+            show(
+                ui,
+                &view.shown.model,
+                &shown,
+                &mut self.selection,
+                actions,
+                view.on_server(),
+            );
+        });
+    }
+}
+
 /// Which rows are selected, with the anchor of a shift-click range.
 #[derive(Default)]
 pub struct Selection {

@@ -260,54 +260,50 @@ pub fn show_of(
     }
 }
 
-impl super::FanoutApp {
-    /// The current batch's timeline, live while it runs.
-    pub(super) fn timeline_tab(&self, ui: &mut egui::Ui) {
-        // Locked for the tab's layout.
-        let core = self.core();
-        let t = &core.model.batch.timeline;
-        if t.is_empty() {
-            ui.weak(tr!(TimelineEmpty));
-            return;
-        }
-        let now = core.engine.as_ref().map(crate::engine::Engine::elapsed);
-        ui.horizontal(|ui| {
-            ui.label(tr!(
-                TimelineSummary,
-                tasks = core.model.batch.tasks.len(),
-                lanes = t.lanes().len(),
-                secs = format!("{:.2}", t.span(now).as_secs_f64()),
-                peak = t.peak_in_flight()
-            ));
-            ui.separator();
-            legend(ui);
-        });
-        let rows = &core.model.rows;
-        let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
-        // A stream of the batch: its pieces on its lanes, the note's
-        // lesson inside one download.
-        let stream = core
-            .model
-            .batch
-            .tasks
-            .iter()
-            .rev()
-            .find_map(|i| core.model.streams.get(i).map(|s| (*i, s)));
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let batch_height = if stream.is_some() {
-                ui.available_height() * 0.4
-            } else {
-                120.0
-            };
-            egui::Frame::NONE.show(ui, |ui| {
-                ui.set_max_height(batch_height.max(120.0));
-                show(ui, t, now, &name, 120.0);
-            });
-            if let Some((index, pieces)) = stream {
-                stream_chart(ui, pieces, now, &name(index));
-            }
-        });
+/// The Timeline tab: `core`'s current batch, live while it runs.
+pub(super) fn tab(ui: &mut egui::Ui, core: &crate::service::Downloads) {
+    let t = &core.model.batch.timeline;
+    if t.is_empty() {
+        ui.weak(tr!(TimelineEmpty));
+        return;
     }
+    let now = core.engine.as_ref().map(crate::engine::Engine::elapsed);
+    ui.horizontal(|ui| {
+        ui.label(tr!(
+            TimelineSummary,
+            tasks = core.model.batch.tasks.len(),
+            lanes = t.lanes().len(),
+            secs = format!("{:.2}", t.span(now).as_secs_f64()),
+            peak = t.peak_in_flight()
+        ));
+        ui.separator();
+        legend(ui);
+    });
+    let rows = &core.model.rows;
+    let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
+    // A stream of the batch: its pieces on its lanes, the note's
+    // lesson inside one download.
+    let stream = core
+        .model
+        .batch
+        .tasks
+        .iter()
+        .rev()
+        .find_map(|i| core.model.streams.get(i).map(|s| (*i, s)));
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        let batch_height = if stream.is_some() {
+            ui.available_height() * 0.4
+        } else {
+            120.0
+        };
+        egui::Frame::NONE.show(ui, |ui| {
+            ui.set_max_height(batch_height.max(120.0));
+            show(ui, t, now, &name, 120.0);
+        });
+        if let Some((index, pieces)) = stream {
+            stream_chart(ui, pieces, now, &name(index));
+        }
+    });
 }
 
 /// A stream's own chart: its pieces on the lanes that fetched them (the

@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::{Action, FanoutApp};
+use super::Action;
+use super::view::View;
 use crate::engine::TorrentMeta;
 use crate::i18n::tr;
 use crate::i18n::units::human_bytes;
@@ -98,25 +99,34 @@ impl FilePicker {
     }
 }
 
-impl FanoutApp {
-    /// Opens the list for a torrent that waits for it (once per row), then
-    /// draws it when open.
-    pub(super) fn files_window(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if !self.files.is_open() && !self.shows_server() {
-            let waiting = {
-                let core = self.core();
-                core.model
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, row)| waits_for_choice(row) && !self.files.offered.contains(i))
-                    .find_map(|(i, row)| row.torrent.clone().map(|m| (i, m)))
-            };
-            if let Some((i, meta)) = waiting {
-                self.files.open(i, meta);
-            }
+impl FilePicker {
+    /// A torrent of `view` that waits for its files to be chosen and was
+    /// not offered yet, while the list is closed.
+    pub(super) fn waiting(&self, view: &View<'_>) -> Option<(usize, Arc<TorrentMeta>)> {
+        if self.is_open() || view.on_server() {
+            return None;
         }
-        let Some(open) = &mut self.files.open else {
+        view.shown
+            .model
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(i, row)| waits_for_choice(row) && !self.offered.contains(i))
+            .find_map(|(i, row)| row.torrent.clone().map(|m| (i, m)))
+    }
+
+    /// Opens the list for `waiting` (see [`FilePicker::waiting`]; once per
+    /// row), then draws it when open.
+    pub(super) fn window(
+        &mut self,
+        ctx: &egui::Context,
+        waiting: Option<(usize, Arc<TorrentMeta>)>,
+        actions: &mut Vec<Action>,
+    ) {
+        if let Some((i, meta)) = waiting {
+            self.open(i, meta);
+        }
+        let Some(open) = &mut self.open else {
             return;
         };
         let mut keep = true;
@@ -166,7 +176,7 @@ impl FanoutApp {
             keep = false;
         }
         if !keep {
-            self.files.open = None;
+            self.open = None;
         }
     }
 }

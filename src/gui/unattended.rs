@@ -14,12 +14,99 @@ use std::time::Duration;
 use super::tray::{TrayCommand, TrayView};
 use super::{Action, FanoutApp, TrayChoice};
 use crate::i18n::tr;
-use crate::schedule::{Change, QueueWanted, SpeedChoice, WeekTime};
+use crate::schedule::{SpeedChoice, WeekTime};
 use crate::settings::OnClose;
 
 /// How often the schedule is looked at while it has rules (its edges are
 /// to the minute).
 const SCHEDULE_TICK: Duration = Duration::from_secs(15);
+
+/// The window's side on the desktop: the tray, hiding and closing, the
+/// after-batch countdown, the one-window lock, the clipboard's watcher.
+pub(super) struct Desktop {
+    /// A suspend or power-off counting down after a batch.
+    pub countdown: Option<super::after_batch::Countdown>,
+    /// logind's answer to a suspend or power-off, on its way.
+    pub logind: Option<std::sync::mpsc::Receiver<Result<(), String>>>,
+    /// The lock of the one window, and URLs later starts hand over.
+    pub instance: Option<crate::instance::Instance>,
+    pub tray: super::tray::Tray,
+    /// The window is hidden (in the tray); shared with the engine's
+    /// waker, which wakes a hidden window less often.
+    pub hidden: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The first `logic()` pass is done.
+    pub started: bool,
+    /// `Quit` was chosen: the next close is not turned into hiding.
+    pub quitting: bool,
+    /// `Keep downloading in the tray?` is asked.
+    pub close_question: bool,
+    pub clipboard: Option<super::clipboard_watch::Watcher>,
+    pub clip_offer: Option<super::clipboard_watch::Offer>,
+}
+
+impl Desktop {
+    pub fn new(hidden: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Desktop {
+        Desktop {
+            countdown: None,
+            logind: None,
+            instance: None,
+            tray: Default::default(),
+            hidden,
+            started: false,
+            quitting: false,
+            close_question: false,
+            clipboard: None,
+            clip_offer: None,
+        }
+    }
+}
+
+impl Desktop {
+    /// Shows the window (in front) or hides it. Hidden, `ui()` lays out
+    /// nothing and the engine wakes `logic()` once a second (see `app`).
+    pub fn set_hidden(&mut self, hidden: bool, ctx: &egui::Context) {
+        self.hidden.store(hidden, Ordering::Relaxed);
+        ctx.send_viewport_cmd(egui::ViewportCommand::Visible(!hidden));
+        if !hidden {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+    }
+
+    /// `Keep downloading in the tray?`; the answer is kept in the settings.
+    pub(super) fn close_question_window(&mut self, ctx: &egui::Context, on_close: &mut OnClose) {
+        if !self.close_question {
+            return;
+        }
+        let mut answer = None;
+        egui::Window::new(tr!(CloseQuestionTitle))
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label(tr!(CloseQuestion));
+                ui.weak(tr!(CloseQuestionNote));
+                ui.horizontal(|ui| {
+                    if ui.button(tr!(KeepInTray)).clicked() {
+                        answer = Some(OnClose::Tray);
+                    }
+                    if ui.button(tr!(QuitNow)).clicked() {
+                        answer = Some(OnClose::Quit);
+                    }
+                });
+            });
+        let Some(answer) = answer else { return };
+        self.close_question = false;
+        *on_close = answer;
+        match answer {
+            OnClose::Tray => self.set_hidden(true, ctx),
+            _ => {
+                self.quitting = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+}
 
 impl FanoutApp {
     /// The speed limit in force, in bytes per second.
@@ -55,31 +142,6 @@ impl FanoutApp {
             self.ctx.request_repaint_after(SCHEDULE_TICK);
         }
     }
-
-    /// `Schedule: paused since Mon 09:00 · alternative limit until Tue
-    /// 06:00 · next: start Mon 18:00` (none without rules).
-    pub(super) fn schedule_status(&self) -> Option<String> {
-        let plan = self.local().schedule.plan.clone()?;
-        let mut parts = Vec::new();
-        match plan.queue {
-            Some((QueueWanted::Paused, at)) => parts.push(tr!(SchedPausedSince, at = when(at))),
-            Some((QueueWanted::Running, at)) => parts.push(tr!(SchedRunningSince, at = when(at))),
-            None => {}
-        }
-        if let Some(end) = plan.alt_until {
-            parts.push(tr!(SchedAltUntil, at = when(end)));
-        }
-        if let Some((at, change)) = plan.next {
-            let what = match change {
-                Change::Start => tr!(SchedNextStart),
-                Change::Pause => tr!(SchedNextPause),
-                Change::AltOn => tr!(SchedNextAltOn),
-                Change::AltOff => tr!(SchedNextAltOff),
-            };
-            parts.push(tr!(SchedNext, what = what, at = when(at)));
-        }
-        Some(tr!(ScheduleStatus, parts = parts.join(" · ")))
-    }
 }
 
 impl FanoutApp {
@@ -87,30 +149,30 @@ impl FanoutApp {
     /// close turned into hiding, the schedule, the clipboard, the tray's
     /// tooltip and menu.
     pub(super) fn unattended_logic(&mut self, ctx: &egui::Context) {
-        if !self.started {
+        if !self.desktop.started {
             // eframe shows the window after its first frame whatever the
             // builder said; this pass's commands come after that.
-            self.started = true;
+            self.desktop.started = true;
             if self.hidden() {
                 self.set_hidden(true, ctx);
             }
         }
-        for command in self.tray.poll() {
+        for command in self.desktop.tray.poll() {
             self.tray_command(command, ctx);
         }
         // Hidden with no icon to come back by (none could be shown, the
         // tray host went away, the icon was turned off): the window comes
         // back itself.
-        if self.hidden() && !self.tray.may_hide() {
+        if self.hidden() && !self.desktop.tray.may_hide() {
             self.set_hidden(false, ctx);
         }
         self.on_close_request(ctx);
         self.run_schedule();
         self.watch_clipboard();
         // Counted and worded on every pass: only when there is an icon.
-        if self.tray.shown() {
+        if self.desktop.tray.shown() {
             let view = self.tray_view();
-            self.tray.show(view);
+            self.desktop.tray.show(view);
         }
     }
 
@@ -125,7 +187,7 @@ impl FanoutApp {
             TrayCommand::PauseAll(paused) => self.pause_all(paused),
             TrayCommand::Speed(choice) => self.set_speed(choice),
             TrayCommand::Quit => {
-                self.quitting = true;
+                self.desktop.quitting = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             // Taken by the tray itself (see `may_hide`).
@@ -135,25 +197,23 @@ impl FanoutApp {
 
     /// The window is hidden (in the tray).
     pub fn hidden(&self) -> bool {
-        self.hidden.load(Ordering::Relaxed)
+        self.desktop.hidden.load(Ordering::Relaxed)
     }
 
     /// Shows the window (in front) or hides it. Hidden, `ui()` lays out
     /// nothing and the engine wakes `logic()` once a second (see `app`).
     pub fn set_hidden(&mut self, hidden: bool, ctx: &egui::Context) {
-        self.hidden.store(hidden, Ordering::Relaxed);
-        ctx.send_viewport_cmd(egui::ViewportCommand::Visible(!hidden));
-        if !hidden {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
-            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
-        }
+        self.desktop.set_hidden(hidden, ctx);
     }
 
     /// The window's close button: with an icon in the tray to come back
     /// by, closing while downloads run hides the window (as the user said
     /// once, when asked). Without one, or when `Quit` was chosen, it closes.
     fn on_close_request(&mut self, ctx: &egui::Context) {
-        if self.quitting || !ctx.input(|i| i.viewport().close_requested()) || !self.tray.shown() {
+        if self.desktop.quitting
+            || !ctx.input(|i| i.viewport().close_requested())
+            || !self.desktop.tray.shown()
+        {
             return;
         }
         let running = {
@@ -163,7 +223,7 @@ impl FanoutApp {
         let hide = match self.settings.on_close {
             OnClose::Tray => true,
             OnClose::Ask if running => {
-                self.close_question = true;
+                self.desktop.close_question = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
                 return;
             }
@@ -172,40 +232,6 @@ impl FanoutApp {
         if hide {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.set_hidden(true, ctx);
-        }
-    }
-
-    /// `Keep downloading in the tray?`; the answer is kept in the settings.
-    pub(super) fn close_question_window(&mut self, ctx: &egui::Context) {
-        if !self.close_question {
-            return;
-        }
-        let mut answer = None;
-        egui::Window::new(tr!(CloseQuestionTitle))
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-            .show(ctx, |ui| {
-                ui.label(tr!(CloseQuestion));
-                ui.weak(tr!(CloseQuestionNote));
-                ui.horizontal(|ui| {
-                    if ui.button(tr!(KeepInTray)).clicked() {
-                        answer = Some(OnClose::Tray);
-                    }
-                    if ui.button(tr!(QuitNow)).clicked() {
-                        answer = Some(OnClose::Quit);
-                    }
-                });
-            });
-        let Some(answer) = answer else { return };
-        self.close_question = false;
-        self.settings.on_close = answer;
-        match answer {
-            OnClose::Tray => self.set_hidden(true, ctx),
-            _ => {
-                self.quitting = true;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
         }
     }
 
@@ -238,7 +264,7 @@ impl FanoutApp {
             k => tr!(TraySpeedSetting, limit = kib(k)),
         };
         TrayView {
-            tooltip_title: self.title.clone(),
+            tooltip_title: self.told.title.clone(),
             tooltip,
             visible: !self.hidden(),
             paused,
@@ -263,10 +289,10 @@ impl FanoutApp {
         match (self.options.tray, self.settings.tray) {
             (TrayChoice::AsSet, true) => {
                 let view = self.tray_view();
-                self.tray.start(view, &self.ctx);
+                self.desktop.tray.start(view, &self.ctx);
             }
-            (TrayChoice::Pretend, true) => self.tray.pretend(),
-            _ => self.tray.stop(),
+            (TrayChoice::Pretend, true) => self.desktop.tray.pretend(),
+            _ => self.desktop.tray.stop(),
         }
     }
 
@@ -298,9 +324,9 @@ impl FanoutApp {
 
     /// Counts a drawn frame (and writes the count where the options ask).
     pub(super) fn count_frame(&mut self) {
-        self.frames += 1;
+        self.told.frames += 1;
         if let Some(path) = &self.options.frame_log {
-            let _ = std::fs::write(path, self.frames.to_string());
+            let _ = std::fs::write(path, self.told.frames.to_string());
         }
     }
 }

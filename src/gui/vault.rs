@@ -194,7 +194,7 @@ impl FanoutApp {
                             }
                             // The service's copy (calls reconfigure the
                             // engine from it) has them too.
-                            self.hub.lock().settings = self.settings.clone();
+                            self.link.hub.lock().settings = self.settings.clone();
                             if std::mem::take(&mut self.vault.legacy)
                                 && let Err(e) = self.saved_settings.save(&self.options.settings_path())
                             {

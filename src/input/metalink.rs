@@ -97,7 +97,7 @@ pub fn fetch(url: &str, user_agent: &str) -> Result<Vec<MetalinkFile>, LoadError
         place: place.clone(),
         error,
     };
-    crate::engine::http::crypto_provider();
+    crate::engine::crypto_provider();
     let client = reqwest::blocking::Client::builder()
         .user_agent(user_agent)
         .timeout(std::time::Duration::from_secs(60))

@@ -124,10 +124,7 @@ pub fn read_add(uris: &Value, options: Option<&Value>, base: &Path) -> Result<Ad
     // The URIs are mirrors of one file: the first that can be fetched at
     // all goes first; the rest are tried in turn if it fails.
     let mut uris = uris;
-    if let Some(i) = uris
-        .iter()
-        .position(|u| crate::engine::http::parse_url(u).is_ok())
-    {
+    if let Some(i) = uris.iter().position(|u| crate::engine::parse_url(u).is_ok()) {
         let first = uris.remove(i);
         uris.insert(0, first);
     }

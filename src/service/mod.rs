@@ -419,7 +419,7 @@ impl Downloads {
     pub fn add(&mut self, url: String, dir: PathBuf, options: Options, held: bool) -> Option<usize> {
         let engine = self.engine.as_ref()?;
         // A bad URL is not held: it fails now, with its reason.
-        let held = held && crate::engine::http::parse_url(&url).is_ok();
+        let held = held && crate::engine::parse_url(&url).is_ok();
         let job = options.apply(Job::new(url.clone(), &dir));
         let index = if held {
             engine.restore(job, true)

@@ -160,7 +160,7 @@ const STALE: Duration = Duration::from_secs(3);
 
 impl Row {
     pub(super) fn new(url: String, dir: PathBuf) -> Row {
-        let name = crate::engine::http::parse_url(&url)
+        let name = crate::engine::parse_url(&url)
             .map(|u| naming::file_name(&u, None))
             .unwrap_or_else(|_| torrent_name(&url).unwrap_or_else(|| url.clone()));
         Row {

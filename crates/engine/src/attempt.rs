@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
+use super::context::WorkerContext;
 use super::error::FetchError;
 use super::job::{Event, Saved, TaskResult, Worker};
 use super::part::resume::Resume;
 use super::queue::{Settled, Task};
-use super::report::Reporter;
 
 /// What one attempt at a task produced.
 pub(crate) struct Attempt {
@@ -62,7 +62,7 @@ impl Attempt {
     }
 
     /// The result a listener gets for this attempt (rank and end time are
-    /// the reporter's to fill in).
+    /// the context's to fill in).
     pub(crate) fn result(self, index: usize, url: &str, worker: Worker, started: Duration) -> TaskResult {
         TaskResult {
             index,
@@ -82,7 +82,7 @@ impl Attempt {
 /// A worker's transfer returned: report it as finished, or as paused if
 /// the user paused it.
 pub(crate) fn settle(
-    reporter: &Reporter,
+    context: &WorkerContext,
     mut task: Task,
     worker: Worker,
     started: Duration,
@@ -93,25 +93,25 @@ pub(crate) fn settle(
     // The bytes of a paused transfer wait with the task for its resume (an
     // engine going away pauses its transfers, so the next run can continue
     // them). A task that failed for good drops them.
-    let paused = task.ctl.paused() || reporter.stopping();
+    let paused = task.ctl.paused() || context.stopping();
     if halted && paused {
         task.resume = attempt.resume.take();
     } else if let Some(r) = attempt.resume.take() {
         r.discard();
     }
     let ok = attempt.outcome.is_ok();
-    reporter.queue.settle(task, ok, halted, |settled| match settled {
-        Settled::Finished => reporter.finished(TaskResult {
+    context.queue.settle(task, ok, halted, |settled| match settled {
+        Settled::Finished => context.finished(TaskResult {
             rule,
             ..attempt.result(index, &url, worker, started)
         }),
-        Settled::Paused => reporter.emit(Event::Paused {
+        Settled::Paused => context.emit(Event::Paused {
             index,
-            at: reporter.now(),
+            at: context.now(),
         }),
-        Settled::Requeued => reporter.emit(Event::Queued {
+        Settled::Requeued => context.emit(Event::Queued {
             index,
-            at: reporter.now(),
+            at: context.now(),
         }),
     });
 }

@@ -4,7 +4,7 @@
 //! the RPC's `tellStatus`, `getFiles` and `getPeers`, read these. Also
 //! the words a torrent's choices are written in, as aria2 writes them
 //! (`select-file=1,3-4`, `seed-ratio=1.5`, `seed-time=30`), for the CLI,
-//! the line options and the RPC alike.
+//! the options on a line of an input file and the RPC alike.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -8,7 +8,7 @@ use super::proxy::ProxyConfig;
 use super::rules::SiteRules;
 use super::sort::Categories;
 
-/// Which way downloads are fanned out: the three versions of the note.
+/// Which way downloads are fanned out: the three versions of the Python note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendKind {
     /// One worker thread, one download after another.
@@ -23,7 +23,7 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
-    /// The note's `ThreadPoolExecutor(max_workers=20)`.
+    /// The Python note's `ThreadPoolExecutor(max_workers=20)`.
     pub const DEFAULT_THREADS: usize = 20;
     /// Enough to keep a typical album in flight at once.
     pub const DEFAULT_ASYNC_LIMIT: usize = 64;

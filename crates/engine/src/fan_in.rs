@@ -1,4 +1,4 @@
-//! Fan-in: the note's `as_completed` versus `executor.map`.
+//! Fan-in: the Python note's `as_completed` versus `executor.map`.
 //!
 //! In completion order a result is released the moment it arrives. In
 //! submission order a finished result waits until every earlier task has a

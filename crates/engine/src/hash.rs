@@ -1,4 +1,4 @@
-//! SHA-256 checks: the CPU-bound part of a download, where the note says a
+//! SHA-256 checks: the CPU-bound part of a download, where the Python note says a
 //! pool of CPUs belongs. Hashing runs on a pool of threads sized to the
 //! cores, never on an I/O worker (whose job is to keep the socket drained)
 //! nor on the UI thread.

@@ -8,8 +8,8 @@ use super::error::{FetchError, Note};
 use super::headers::Headers;
 
 /// One download as the user asked for it. The URL stays a string so a bad
-/// one can be reported back as a failed task instead of being refused at the
-/// door: one bad line in a pasted list must not lose the rest.
+/// one can be reported back as a failed task instead of being refused when it is
+/// added: one bad line in a pasted list must not lose the rest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
     pub url: String,

@@ -1,19 +1,64 @@
-//! Everything that downloads. No GUI type appears below this module: the GUI
-//! and the CLI are two front ends that hand the engine a channel and a waker.
+//! fanout's download engine: everything that downloads, and nothing of
+//! a window. HTTP(S) with resume and several connections a file, HLS and
+//! DASH streams, torrents and magnet links, Metalink mirrors, proxies,
+//! per-site rules, and an aria2 daemon as a backend. The window,
+//! `fanout get` and `fanout serve` all drive it through one [`Engine`].
 //!
-//! Data flows one way: `Engine::submit` -> backend workers -> [`Event`]s on
-//! the channel (plus a call of the waker) -> the listener, which may put
-//! results through a [`fan_in::FanIn`] to release them in submission order.
-
+//! Data flows one way: [`Engine::submit`] queues a [`Job`]; a backend's
+//! workers (one thread, a pool of threads, tasks on an async runtime, or
+//! an aria2 daemon) run it; [`Event`]s come back on the channel given to
+//! [`Engine::new`], and the [`Waker`] is called after them so a sleeping
+//! listener can look. A [`FanIn`] releases results in submission order
+//! where the caller wants `executor.map`'s order rather than
+//! `as_completed`'s.
 //!
-//! The rooms, each importing only those above it in this list (a test
+//! ```
+//! use std::io::{Read, Write};
+//! use std::sync::Arc;
+//! use fanout_engine::{BackendKind, Engine, EngineConfig, Event, Job};
+//!
+//! // A server on loopback that answers one request with 5 bytes.
+//! let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+//! let url = format!("http://{}/hello.txt", server.local_addr()?);
+//! std::thread::spawn(move || {
+//!     let (mut socket, _) = server.accept().unwrap();
+//!     let mut request = [0; 1024];
+//!     let _ = socket.read(&mut request).unwrap();
+//!     socket
+//!         .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
+//!         .unwrap();
+//! });
+//!
+//! let folder = tempfile::tempdir()?;
+//! let config = EngineConfig::new(BackendKind::Async { limit: 4 });
+//! let (events, received) = crossbeam_channel::unbounded();
+//! let engine = Engine::new(config, events, Arc::new(|| {}))?;
+//! engine.submit(Job::new(url, folder.path()));
+//! // Events arrive in the order they happen; a task ends with `Finished`.
+//! let result = loop {
+//!     if let Event::Finished(result) = received.recv()? {
+//!         break result;
+//!     }
+//! };
+//! let saved = result.outcome?;
+//! assert_eq!(std::fs::read(&saved.path)?, b"hello");
+//! assert_eq!(saved.path.file_name().unwrap(), "hello.txt");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The public API is what this file exports: the [`Engine`] handle, the
+//! types of jobs, events and results, configuration, errors, and the few
+//! modules whose functions the app calls by name (`auth`, `metalink`,
+//! `naming`, `netrc`, `rules`, `sort`). The rest is private.
+//!
+//! The modules, each importing only those above it in this list (a test
 //! checks there is no cycle): `netrc` → `auth` → `proxy` → `rules`, `sort` →
-//! `config`, `cookies`, `error`, `headers`, `bt`,
-//! `job`, `limit`, `naming`, `hash` (leaves), `metalink` (after `job`) →
-//! `http` → `part` (part file,
-//! control file, resume lookup) → `queue` (tasks and their controls) →
-//! `report` (listener, clock, connection budget, cookie jar) → `attempt`
-//! (what a try produced, settled into the queue) → `io` (the shared
+//! `config`, `cookies`, `error`, `headers`, `bt`, `job`, `limit`,
+//! `naming`, `hash`, `sync` (leaves), `metalink` (after `job`) → `http` →
+//! `part` (part file, control file, resume lookup) → `queue` (tasks and
+//! their controls) → `context` (what every worker shares: the listener,
+//! the clock, the connection budget, the cookie jar) → `attempt` (what a
+//! try produced, settled into the queue) → `event_loop` (the shared
 //! runtime) → `transfer` (the one download loop: attempts, retries,
 //! mirrors, segments) → `backend` (who runs transfers: threads, tokio
 //! tasks, aria2) → this handle.
@@ -21,25 +66,25 @@
 mod attempt;
 pub mod auth;
 pub mod backend;
-pub mod bt;
-pub mod config;
-pub mod cookies;
-pub mod error;
-pub mod fan_in;
-pub mod hash;
-pub mod headers;
-pub mod http;
-mod io;
-pub mod job;
-pub mod limit;
+mod bt;
+mod config;
+mod context;
+mod cookies;
+mod error;
+mod event_loop;
+mod fan_in;
+mod hash;
+mod headers;
+mod http;
+mod job;
+mod limit;
 pub mod metalink;
 pub mod naming;
 mod net;
 pub mod netrc;
 mod part;
-pub mod proxy;
+mod proxy;
 mod queue;
-mod report;
 pub mod rules;
 pub mod sort;
 mod swarm;
@@ -59,9 +104,11 @@ pub use bt::{
     parse_select, ratio_text, select_text,
 };
 pub use config::{Aria2Remote, BackendKind, EngineConfig, EngineError, IfExists, TorrentConfig};
+pub use cookies::parse as parse_cookies;
 pub use error::{FetchError, Note, RangeError, RedirectError, Refusal, StreamError, TorrentError};
 pub use fan_in::{FanIn, Order};
 pub use headers::{Header, HeaderError, Headers};
+pub use http::{crypto_provider, parse_url};
 pub use job::{
     Event, Job, Part, Saved, SavedFile, SeedLimits, SegmentMap, StreamOptions, TaskResult, TorrentOptions,
     Worker, hex, parse_sha256,
@@ -73,11 +120,11 @@ pub use queue::{Phase, Place};
 /// What an unfinished download of `url` left in `dir` to continue from:
 /// its `.part` and control file (none if it left nothing).
 pub fn left_behind(dir: &std::path::Path, url: &str) -> Vec<std::path::PathBuf> {
-    part::control::left_behind(dir, url)
+    part::left_behind::left_behind(dir, url)
 }
+pub use context::Waker;
+use context::WorkerContext;
 use queue::{Cancel, Pause, Task};
-use report::Reporter;
-pub use report::Waker;
 pub use transfer::stream::plan::Variant as StreamVariant;
 pub use transfer::stream::probe::variants as stream_variants;
 
@@ -133,9 +180,9 @@ pub fn probe_aria2(remote: &Aria2Remote, config: &EngineConfig) -> Result<String
 /// The handle the front ends hold. Every call returns at once; everything
 /// else arrives as [`Event`]s on the channel given to [`Engine::new`].
 pub struct Engine {
-    reporter: Arc<Reporter>,
+    context: Arc<WorkerContext>,
     /// The I/O loop every local backend's transfers run on.
-    io: io::Io,
+    event_loop: event_loop::EventLoop,
     config: EngineConfig,
     /// Per-site rules' counts of files at once, by rule (for those with a
     /// most).
@@ -148,12 +195,12 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(config: EngineConfig, events: Sender<Event>, waker: Waker) -> Result<Self, EngineError> {
-        let reporter = Arc::new(Reporter::new(events, waker));
-        let io = io::Io::start()?;
-        let backend = backend::build(&config, reporter.clone(), &io, reporter.queue.generation())?;
+        let context = Arc::new(WorkerContext::new(events, waker));
+        let event_loop = event_loop::EventLoop::start()?;
+        let backend = backend::build(&config, context.clone(), &event_loop, context.queue.generation())?;
         Ok(Engine {
-            reporter,
-            io,
+            context,
+            event_loop,
             slots: slots(&config),
             config,
             backend,
@@ -164,7 +211,7 @@ impl Engine {
 
     /// Time since the engine started: the clock of its events' `at`.
     pub fn elapsed(&self) -> Duration {
-        self.reporter.now()
+        self.context.now()
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -186,9 +233,9 @@ impl Engine {
         }
         // Build first, so a refused setting changes nothing; the new workers
         // wait on a generation that starts only below.
-        let next = self.reporter.queue.generation() + 1;
-        let backend = backend::build(&config, self.reporter.clone(), &self.io, next)?;
-        let generation = self.reporter.queue.next_generation();
+        let next = self.context.queue.generation() + 1;
+        let backend = backend::build(&config, self.context.clone(), &self.event_loop, next)?;
+        let generation = self.context.queue.next_generation();
         debug_assert_eq!(generation, next);
         let old = std::mem::replace(&mut self.backend, backend);
         let mut retired = sync::lock(&self.retired);
@@ -197,7 +244,7 @@ impl Engine {
         drop(retired);
         self.slots = slots(&config);
         // Over all torrents, at once (the session's own limit).
-        self.reporter.swarm.set_upload_limit(config.torrent.upload_limit);
+        self.context.swarm.set_upload_limit(config.torrent.upload_limit);
         self.config = config;
         Ok(())
     }
@@ -216,7 +263,7 @@ impl Engine {
         match task_url(&job.url) {
             Ok(url) => match auth::plain_auth_refused(&url, self.config.allow_plain_auth) {
                 Some(host) => self.reject(index, &job.url, FetchError::PlainAuth { host }),
-                None => self.reporter.queue.push(self.task(index, url, job)),
+                None => self.context.queue.push(self.task(index, url, job)),
             },
             Err(e) => self.reject(index, &job.url, e),
         }
@@ -230,7 +277,7 @@ impl Engine {
     pub fn restore(&self, job: Job, paused: bool) -> usize {
         let index = self.next_index.fetch_add(1, Ordering::SeqCst);
         if let Ok(url) = task_url(&job.url) {
-            self.reporter.queue.restore(self.task(index, url, job), paused);
+            self.context.queue.restore(self.task(index, url, job), paused);
         }
         index
     }
@@ -238,7 +285,7 @@ impl Engine {
     /// Completion ranks continue after `rank` (the last one of a restored
     /// queue), so `Done #` never repeats.
     pub fn continue_ranks_after(&self, rank: usize) {
-        self.reporter.continue_ranks_after(rank);
+        self.context.continue_ranks_after(rank);
     }
 
     /// The per-site rule that applies to `url`, by its host pattern.
@@ -274,9 +321,9 @@ impl Engine {
     }
 
     fn reject(&self, index: usize, url: &str, e: FetchError) {
-        let now = self.reporter.now();
+        let now = self.context.now();
         let result = Attempt::failed(None, 0, e).result(index, &auth::redact(url), Worker::Rejected, now);
-        self.reporter.finished(result);
+        self.context.finished(result);
     }
 
     /// Gives a restored task (paused or ended) the URL and headers that
@@ -287,7 +334,7 @@ impl Engine {
         let Ok(url) = http::parse_url(url) else {
             return false;
         };
-        self.reporter.queue.amend(index, |task| {
+        self.context.queue.amend(index, |task| {
             task.url = url;
             task.headers = headers.to_map();
         })
@@ -295,7 +342,7 @@ impl Engine {
 
     /// While paused, no task starts; running ones go on.
     pub fn set_paused(&self, paused: bool) {
-        self.reporter.queue.set_paused(paused);
+        self.context.queue.set_paused(paused);
     }
 
     /// Pauses a queued or running task. A running one stops at once (its
@@ -303,22 +350,22 @@ impl Engine {
     /// resume it continues from the `.part` where the server allows.
     pub fn pause(&self, index: usize) -> bool {
         let paused = || {
-            let at = self.reporter.now();
-            self.reporter.emit(Event::Paused { index, at })
+            let at = self.context.now();
+            self.context.emit(Event::Paused { index, at })
         };
-        match self.reporter.queue.pause(index, paused) {
+        match self.context.queue.pause(index, paused) {
             Pause::Held => true,
             Pause::Stopping => true,
             Pause::No => false,
         }
     }
 
-    /// Moves a queued or paused task in the line of both (aria2's
+    /// Moves a queued or paused task in the start order of both (aria2's
     /// `changePosition` on its waiting list); its place now (0 is the
     /// head), or `None` if it is running or ended. A paused task keeps the
     /// place it is moved to, and starts from there once resumed.
     pub fn move_to(&self, index: usize, place: Place) -> Option<usize> {
-        self.reporter.queue.move_to(index, place)
+        self.context.queue.move_to(index, place)
     }
 
     /// The queued and paused tasks in one line, the head first, as aria2
@@ -326,20 +373,20 @@ impl Engine {
     /// one stands where it will start once resumed (one paused while it
     /// ran goes to the head).
     pub fn waiting(&self) -> Vec<usize> {
-        self.reporter.queue.waiting()
+        self.context.queue.waiting()
     }
 
     /// Where a task is now, as the queue knows it the moment it is asked
     /// (ahead of the events that will say so); `None` once it is done.
     pub fn phase(&self, index: usize) -> Option<Phase> {
-        self.reporter.queue.phase(index)
+        self.context.queue.phase(index)
     }
 
     /// Whether a queued task starts now: it is the next in line (the
     /// queue is not paused, no rule holds it back) and the backend has a
     /// connection free.
     pub fn starts_now(&self, index: usize) -> bool {
-        self.reporter.queue.is_next(index)
+        self.context.queue.is_next(index)
             && self
                 .config
                 .backend
@@ -347,21 +394,21 @@ impl Engine {
                 .is_none_or(|limit| self.backend.connections() < limit)
     }
 
-    /// Queues a paused task again, in its place in the line.
+    /// Queues a paused task again, in its place in the start order.
     pub fn resume(&self, index: usize) -> bool {
         // A running task whose pause it had not seen yet just goes on; a
         // held one is reported queued before a worker can pick it up.
         let queued = || {
-            let at = self.reporter.now();
-            self.reporter.emit(Event::Queued { index, at })
+            let at = self.context.now();
+            self.context.emit(Event::Queued { index, at })
         };
-        self.reporter.queue.resume(index, queued)
+        self.context.queue.resume(index, queued)
     }
 
     /// Cancels a queued, paused or running task; it ends as
     /// [`FetchError::Cancelled`] and leaves no `.part`.
     pub fn cancel(&self, index: usize) -> bool {
-        match self.reporter.queue.cancel(index) {
+        match self.context.queue.cancel(index) {
             Cancel::NotStarted(url) => {
                 self.reject(index, &url, FetchError::Cancelled);
                 true
@@ -377,7 +424,7 @@ impl Engine {
     /// takes them when it starts again, a queued one at its first look.
     /// False if the task is not there.
     pub fn select_files(&self, index: usize, files: Option<Vec<usize>>) -> bool {
-        let held = self.reporter.queue.amend(index, |task| {
+        let held = self.context.queue.amend(index, |task| {
             task.torrent.select = files.clone();
             // Chosen: a torrent that waited for this (`pause_metadata`)
             // goes on when resumed.
@@ -393,7 +440,7 @@ impl Engine {
     /// verified pieces kept). False if the task is not there.
     pub fn set_torrent_options(&self, index: usize, options: TorrentOptions) -> bool {
         if self
-            .reporter
+            .context
             .queue
             .amend(index, |task| task.torrent = options.clone())
         {
@@ -407,7 +454,7 @@ impl Engine {
     /// Leaves a change for a running (or queued) task's transfer with
     /// `leave`, and wakes it to look; false if the task is not there.
     fn tell_transfer(&self, index: usize, leave: impl FnOnce(&queue::TaskCtl)) -> bool {
-        match self.reporter.queue.ctl(index) {
+        match self.context.queue.ctl(index) {
             Some(ctl) => {
                 leave(&ctl);
                 ctl.wake.notify_one();
@@ -421,15 +468,15 @@ impl Engine {
     /// gets a new completion rank.
     pub fn retry(&self, index: usize) -> bool {
         let queued = || {
-            let at = self.reporter.now();
-            self.reporter.emit(Event::Queued { index, at })
+            let at = self.context.now();
+            self.context.emit(Event::Queued { index, at })
         };
-        self.reporter.queue.retry(index, queued)
+        self.context.queue.retry(index, queued)
     }
 
     /// Tasks waiting to start, paused, and running.
     pub fn counts(&self) -> (usize, usize, usize) {
-        self.reporter.queue.counts()
+        self.context.queue.counts()
     }
 
     /// Connections open now, over the current backend and any replaced one
@@ -442,17 +489,17 @@ impl Engine {
     /// The speed limit over all downloads, in bytes per second; `None`
     /// lifts it. Running transfers follow it from their next chunk.
     pub fn set_rate_limit(&self, rate: Option<u64>) {
-        self.reporter.limit.set(rate);
+        self.context.limit.set(rate);
     }
 
     pub fn rate_limit(&self) -> Option<u64> {
-        self.reporter.limit.get()
+        self.context.limit.get()
     }
 
     /// A speed limit for one task (besides the global one), also while it
     /// runs. False if there is no such task.
     pub fn set_task_rate_limit(&self, index: usize, rate: Option<u64>) -> bool {
-        match self.reporter.queue.ctl(index) {
+        match self.context.queue.ctl(index) {
             Some(ctl) => {
                 ctl.limit.set(rate);
                 true
@@ -467,7 +514,7 @@ impl Drop for Engine {
     /// stays for the next run to continue; queued ones are dropped. Nothing
     /// here waits on the network.
     fn drop(&mut self) {
-        self.reporter.stopping.store(true, Ordering::SeqCst);
-        self.reporter.queue.close();
+        self.context.stopping.store(true, Ordering::SeqCst);
+        self.context.queue.close();
     }
 }

@@ -1,5 +1,5 @@
 //! What bounds a transfer: how many connections a backend may hold open
-//! ([`Budget`]) and how many bytes a second may arrive ([`RateLimit`]).
+//! ([`ConnectionCount`]) and how many bytes a second may arrive ([`RateLimit`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 /// task takes one to start; a segmented download takes one more for each
 /// extra connection, so `-j 8` means 8 connections, not 8 files of 8.
 #[derive(Debug)]
-pub(crate) struct Budget {
+pub(crate) struct ConnectionCount {
     /// `None`: unbounded (async with limit 0).
     limit: Option<usize>,
     used: AtomicUsize,
 }
 
-impl Budget {
+impl ConnectionCount {
     pub(crate) fn new(limit: Option<usize>) -> Self {
-        Budget {
+        ConnectionCount {
             limit,
             used: AtomicUsize::new(0),
         }
@@ -70,7 +70,8 @@ pub struct RateLimit {
 const BURST: f64 = 0.1;
 
 impl RateLimit {
-    pub fn new(rate: Option<u64>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(rate: Option<u64>) -> Self {
         let limit = RateLimit::default();
         limit.set(rate);
         limit
@@ -185,12 +186,12 @@ mod tests {
 
     #[test]
     fn a_budget_counts_connections() {
-        let b = Budget::new(Some(2));
+        let b = ConnectionCount::new(Some(2));
         assert!(b.try_take() && b.try_take());
         assert!(!b.try_take());
         b.give();
         assert!(b.try_take());
-        let unbounded = Budget::new(None);
+        let unbounded = ConnectionCount::new(None);
         assert!((0..1000).all(|_| unbounded.try_take()));
     }
 }

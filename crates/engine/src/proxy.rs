@@ -380,7 +380,7 @@ mod tests {
         assert_eq!(p.shown(), "socks5h://bob:***@proxy:1080");
         assert!(!format!("{p:?}").contains("p%40ss"));
         assert_eq!(
-            ProxyServer::parse("socks://desk:1080", None)
+            ProxyServer::parse("socks://gateway:1080", None)
                 .unwrap()
                 .url()
                 .scheme(),

@@ -8,7 +8,7 @@
 //! librqbit needs a multi-thread tokio runtime (it hashes and writes
 //! pieces in `block_in_place`, which a current-thread runtime refuses), so
 //! the session lives on a runtime of its own, on a thread of its own
-//! (`fanout-bt`), apart from the engine's I/O loop ([`super::io`]). That
+//! (`fanout-bt`), apart from the engine's I/O loop ([`super::event_loop`]). That
 //! thread owns the runtime and ends it when the engine goes: a runtime
 //! must not be dropped from inside another one.
 

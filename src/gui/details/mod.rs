@@ -15,11 +15,13 @@ mod log;
 mod segments;
 mod torrent;
 
-use super::FanoutApp;
+use super::table::Selection;
+use super::view::View;
 use crate::i18n::tr;
+use crate::service::Downloads;
 use crate::service::kind::Kind;
 use crate::service::model::Row;
-use crate::settings::DetailsTab;
+use crate::settings::{DetailsTab, ViewSettings};
 
 /// The pane is never dragged smaller than its tab strip and a line.
 const MIN_HEIGHT: f32 = 90.0;
@@ -59,84 +61,79 @@ pub fn tabs(row: &Row) -> Vec<DetailsTab> {
     tabs
 }
 
-impl FanoutApp {
-    /// Shows or hides the pane (the toolbar's toggle).
-    pub(super) fn details_toggle(&mut self, ui: &mut egui::Ui) {
-        ui.toggle_value(&mut self.settings.view.details, tr!(DetailsShow))
-            .on_hover_text(tr!(DetailsShowHint));
-    }
+/// Shows or hides the pane (the toolbar's toggle).
+pub(super) fn toggle(ui: &mut egui::Ui, views: &mut ViewSettings) {
+    ui.toggle_value(&mut views.details, tr!(DetailsShow))
+        .on_hover_text(tr!(DetailsShowHint));
+}
 
-    /// The pane, when shown, at the bottom of the window (call it before the
-    /// central panel). Its height is taken into the settings when the user
-    /// lets go of its edge.
-    pub(super) fn details_pane(&mut self, ui: &mut egui::Ui) {
-        // The first run's guide has the room to itself.
-        let empty = self.core().model.rows.is_empty() && !self.shows_server();
-        if !self.settings.view.details || empty {
-            return;
-        }
-        let shown = egui::Panel::bottom("details")
-            .resizable(true)
-            .default_size(self.settings.view.details_height.max(MIN_HEIGHT))
-            .min_size(MIN_HEIGHT)
-            .show(ui, |ui| self.details_contents(ui));
-        let height = shown.response.rect.height().round();
-        let dragging = ui.input(|i| i.pointer.any_down());
-        if !dragging && (height - self.settings.view.details_height).abs() >= 1.0 {
-            self.settings.view.details_height = height;
-        }
+/// The pane, when shown, at the bottom of the window (call it before the
+/// central panel), for the row `selection` focuses. Its height and tab
+/// are kept in `views`; the height is taken when the user lets go of its
+/// edge.
+pub(super) fn pane(ui: &mut egui::Ui, view: &View<'_>, selection: &Selection, views: &mut ViewSettings) {
+    // The first run's guide has the room to itself.
+    let empty = view.shown.model.rows.is_empty() && !view.on_server();
+    if !views.details || empty {
+        return;
     }
+    let shown = egui::Panel::bottom("details")
+        .resizable(true)
+        .default_size(views.details_height.max(MIN_HEIGHT))
+        .min_size(MIN_HEIGHT)
+        .show(ui, |ui| contents(ui, view.shown, selection, views));
+    let height = shown.response.rect.height().round();
+    let dragging = ui.input(|i| i.pointer.any_down());
+    if !dragging && (height - views.details_height).abs() >= 1.0 {
+        views.details_height = height;
+    }
+}
 
-    fn details_contents(&mut self, ui: &mut egui::Ui) {
-        // Locked for the pane's layout only.
-        let core = super::server::shown(&self.hub, &self.server);
-        let row = self
-            .selection
-            .focused()
-            .and_then(|i| core.model.rows.get(i).map(|r| (i, r)));
-        let tabs = row.map_or_else(|| vec![DetailsTab::General], |(_, r)| tabs(r));
-        let view = &mut self.settings.view;
-        // A tab the row lacks (a torrent's Peers, then a file) shows General.
-        let tab = if tabs.contains(&view.details_tab) {
-            view.details_tab
-        } else {
-            DetailsTab::General
-        };
-        ui.horizontal(|ui| {
-            for t in &tabs {
-                if ui.selectable_label(tab == *t, t.label()).clicked() {
-                    view.details_tab = *t;
-                }
+fn contents(ui: &mut egui::Ui, core: &Downloads, selection: &Selection, view: &mut ViewSettings) {
+    let row = selection
+        .focused()
+        .and_then(|i| core.model.rows.get(i).map(|r| (i, r)));
+    let tabs = row.map_or_else(|| vec![DetailsTab::General], |(_, r)| tabs(r));
+    // A tab the row lacks (a torrent's Peers, then a file) shows General.
+    let tab = if tabs.contains(&view.details_tab) {
+        view.details_tab
+    } else {
+        DetailsTab::General
+    };
+    ui.horizontal(|ui| {
+        for t in &tabs {
+            if ui.selectable_label(tab == *t, t.label()).clicked() {
+                view.details_tab = *t;
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button(tr!(DetailsHide)).clicked() {
-                    view.details = false;
-                }
-            });
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button(tr!(DetailsHide)).clicked() {
+                view.details = false;
+            }
         });
-        ui.separator();
-        let Some((index, row)) = row else {
-            ui.weak(tr!(DetailsSelect));
-            // The pane keeps its height: the list above does not jump.
-            ui.take_available_space();
-            return;
-        };
-        let now = core.engine.as_ref().map(crate::engine::Engine::elapsed);
-        egui::ScrollArea::vertical()
-            .id_salt(("details", tab))
-            .auto_shrink([false, false])
-            // The log's newest line stays in view as lines come.
-            .stick_to_bottom(tab == DetailsTab::Log)
-            .show(ui, |ui| match tab {
-                DetailsTab::General => general::show(ui, row),
-                DetailsTab::Segments => segments::show(ui, row),
-                DetailsTab::Files => torrent::files(ui, row),
-                DetailsTab::Peers => torrent::peers(ui, row),
-                DetailsTab::Headers => headers::show(ui, row),
-                DetailsTab::Log => log::show(ui, row),
-                DetailsTab::Timeline => lane::show(ui, &core.model, index, now),
-            });
-    }
+    });
+    ui.separator();
+    let Some((index, row)) = row else {
+        ui.weak(tr!(DetailsSelect));
+        // The pane keeps its height: the list above does not jump.
+        ui.take_available_space();
+        return;
+    };
+    let now = core.engine.as_ref().map(crate::engine::Engine::elapsed);
+    egui::ScrollArea::vertical()
+        .id_salt(("details", tab))
+        .auto_shrink([false, false])
+        // The log's newest line stays in view as lines come.
+        .stick_to_bottom(tab == DetailsTab::Log)
+        .show(ui, |ui| match tab {
+            DetailsTab::General => general::show(ui, row),
+            DetailsTab::Segments => segments::show(ui, row),
+            DetailsTab::Files => torrent::files(ui, row),
+            DetailsTab::Peers => torrent::peers(ui, row),
+            DetailsTab::Headers => headers::show(ui, row),
+            DetailsTab::Log => log::show(ui, row),
+            DetailsTab::Timeline => lane::show(ui, &core.model, index, now),
+        });
 }
 
 #[cfg(test)]

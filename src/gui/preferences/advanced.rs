@@ -5,10 +5,10 @@
 
 use egui::RichText;
 
-use super::super::FanoutApp;
+use super::Form;
 use crate::i18n::tr;
 
-impl FanoutApp {
+impl Form<'_> {
     pub(super) fn advanced_section(&mut self, ui: &mut egui::Ui) {
         // (While tasks still run on the old engine, the first screen's bar
         // says so, beside the engine.)

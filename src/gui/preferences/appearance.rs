@@ -1,11 +1,11 @@
 //! Preferences › Appearance: the language (System, English or 简体中文,
 //! each in its own language) and the theme (System, Light or Dark).
 
-use super::super::FanoutApp;
+use super::Form;
 use crate::i18n::{Lang, tr};
 use crate::settings::Theme;
 
-impl FanoutApp {
+impl Form<'_> {
     pub(super) fn appearance_section(&mut self, ui: &mut egui::Ui) {
         let label = ui.label(tr!(Language));
         ui.horizontal_wrapped(|ui| {

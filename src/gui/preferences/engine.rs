@@ -2,51 +2,49 @@
 //! submission order, the aria2 daemon, timeouts, connections per file, the
 //! speed limit and retries.
 
-use super::super::FanoutApp;
+use super::Form;
 use crate::engine::EngineConfig;
 use crate::i18n::tr;
-use crate::settings::EngineChoice;
+use crate::settings::{EngineChoice, Settings};
 
-impl FanoutApp {
-    /// The engine's buttons and its workers, laid out in the caller's
-    /// row. True while the workers are dragged (a pool rebuilt on every
-    /// step would spawn threads for nothing).
-    pub(super) fn engine_choice(&mut self, ui: &mut egui::Ui) -> bool {
-        ui.label(tr!(Engine));
-        for choice in EngineChoice::ALL {
-            ui.selectable_value(&mut self.settings.engine, choice, choice.label())
-                .on_hover_text(choice.help());
+/// The engine's buttons and its workers, laid out in the caller's
+/// row. True while the workers are dragged (a pool rebuilt on every
+/// step would spawn threads for nothing).
+pub(super) fn engine_choice(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
+    ui.label(tr!(Engine));
+    for choice in EngineChoice::ALL {
+        ui.selectable_value(&mut settings.engine, choice, choice.label())
+            .on_hover_text(choice.help());
+    }
+    let label = ui.label(tr!(Workers));
+    let r = match settings.engine {
+        EngineChoice::Sequential => {
+            let mut one = 1usize;
+            ui.add_enabled(false, egui::DragValue::new(&mut one))
         }
-        let label = ui.label(tr!(Workers));
-        let r = match self.settings.engine {
-            EngineChoice::Sequential => {
-                let mut one = 1usize;
-                ui.add_enabled(false, egui::DragValue::new(&mut one))
-            }
-            EngineChoice::Threads => ui.add(egui::DragValue::new(&mut self.settings.threads).range(1..=512)),
-            EngineChoice::Async => ui
-                .add(egui::DragValue::new(&mut self.settings.async_limit).range(0..=100_000))
-                .on_hover_text(tr!(ZeroNoLimit)),
-            EngineChoice::Aria2 => {
-                ui.add(egui::DragValue::new(&mut self.settings.aria2_limit).range(1..=1000))
-            }
-        };
-        let dragging = r.dragged();
-        r.labelled_by(label.id);
-        dragging
-    }
+        EngineChoice::Threads => ui.add(egui::DragValue::new(&mut settings.threads).range(1..=512)),
+        EngineChoice::Async => ui
+            .add(egui::DragValue::new(&mut settings.async_limit).range(0..=100_000))
+            .on_hover_text(tr!(ZeroNoLimit)),
+        EngineChoice::Aria2 => ui.add(egui::DragValue::new(&mut settings.aria2_limit).range(1..=1000)),
+    };
+    let dragging = r.dragged();
+    r.labelled_by(label.id);
+    dragging
+}
 
-    /// Results in submission order (executor.map) or as they finish.
-    pub(super) fn keep_order_box(&mut self, ui: &mut egui::Ui) {
-        ui.checkbox(&mut self.settings.keep_order, tr!(KeepOrder))
-            .on_hover_text(tr!(KeepOrderHint));
-    }
+/// Results in submission order (executor.map) or as they finish.
+pub(super) fn keep_order_box(ui: &mut egui::Ui, settings: &mut Settings) {
+    ui.checkbox(&mut settings.keep_order, tr!(KeepOrder))
+        .on_hover_text(tr!(KeepOrderHint));
+}
 
+impl Form<'_> {
     pub(super) fn engine_section(&mut self, ui: &mut egui::Ui) -> bool {
         let mut dragging = false;
-        ui.horizontal_wrapped(|ui| dragging |= self.engine_choice(ui));
+        ui.horizontal_wrapped(|ui| dragging |= engine_choice(ui, self.settings));
         ui.weak(self.settings.engine.help());
-        self.keep_order_box(ui);
+        keep_order_box(ui, self.settings);
         if self.settings.engine == EngineChoice::Aria2 {
             ui.add_space(6.0);
             dragging |= self.aria2_fields(ui);

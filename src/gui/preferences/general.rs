@@ -6,16 +6,59 @@ use std::path::PathBuf;
 
 use egui::RichText;
 
-use super::super::{Action, FanoutApp};
+use super::super::Action;
+use super::Form;
 use crate::engine::IfExists;
 use crate::engine::sort::Categories;
 use crate::i18n::tr;
-use crate::settings::{EngineChoice, if_exists_label};
+use crate::settings::{EngineChoice, Settings, if_exists_label};
 
-impl FanoutApp {
-    pub(super) fn general_section(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
+/// Where downloads go, laid out in the caller's row: this computer's
+/// folder, typed or chosen with the native dialog; or, for the aria2
+/// engine, a folder on the daemon's machine (typed: a dialog would show
+/// this machine's folders). True while the field has the keyboard
+/// (saved when it is left, not on every key).
+pub(super) fn folder_fields(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    picking: bool,
+    actions: &mut Vec<Action>,
+    width: f32,
+) -> bool {
+    if settings.engine == EngineChoice::Aria2 {
+        let l = ui.label(tr!(RemoteFolder));
+        return ui
+            .add(
+                egui::TextEdit::singleline(&mut settings.aria2_dir)
+                    .hint_text(tr!(RemoteFolderHint))
+                    .desired_width(width),
+            )
+            .labelled_by(l.id)
+            .has_focus();
+    }
+    let folder_label = ui.label(tr!(DownloadFolder));
+    let mut dir = settings.download_dir.to_string_lossy().into_owned();
+    let r = ui
+        .add(egui::TextEdit::singleline(&mut dir).desired_width(width))
+        .labelled_by(folder_label.id);
+    if r.changed() {
+        settings.download_dir = PathBuf::from(dir);
+    }
+    if picking {
+        ui.spinner();
+        ui.label(tr!(WaitingFolderDialog));
+    } else if ui.button(tr!(Choose)).clicked() {
+        actions.push(Action::ChooseFolder);
+    }
+    r.has_focus()
+}
+
+impl Form<'_> {
+    pub(super) fn general_section(&mut self, ui: &mut egui::Ui) -> bool {
         let mut editing = false;
-        ui.horizontal_wrapped(|ui| editing |= self.folder_fields(ui, actions, 240.0));
+        ui.horizontal_wrapped(|ui| {
+            editing |= folder_fields(ui, self.settings, self.picking, self.actions, 240.0)
+        });
         ui.add_space(6.0);
         ui.label(tr!(IfExistsLabel));
         ui.horizontal_wrapped(|ui| {
@@ -32,40 +75,6 @@ impl FanoutApp {
         ui.checkbox(&mut self.settings.notify, tr!(NotifyOnFinish))
             .on_hover_text(tr!(NotifyOnFinishHint));
         editing
-    }
-
-    /// Where downloads go, laid out in the caller's row: this computer's
-    /// folder, typed or chosen with the native dialog; or, for the aria2
-    /// engine, a folder on the daemon's machine (typed: a dialog would show
-    /// this machine's folders). True while the field has the keyboard
-    /// (saved when it is left, not on every key).
-    pub(super) fn folder_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>, width: f32) -> bool {
-        if self.settings.engine == EngineChoice::Aria2 {
-            let l = ui.label(tr!(RemoteFolder));
-            return ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.settings.aria2_dir)
-                        .hint_text(tr!(RemoteFolderHint))
-                        .desired_width(width),
-                )
-                .labelled_by(l.id)
-                .has_focus();
-        }
-        let folder_label = ui.label(tr!(DownloadFolder));
-        let mut dir = self.settings.download_dir.to_string_lossy().into_owned();
-        let r = ui
-            .add(egui::TextEdit::singleline(&mut dir).desired_width(width))
-            .labelled_by(folder_label.id);
-        if r.changed() {
-            self.settings.download_dir = PathBuf::from(dir);
-        }
-        if self.folder_pick.is_some() {
-            ui.spinner();
-            ui.label(tr!(WaitingFolderDialog));
-        } else if ui.button(tr!(Choose)).clicked() {
-            actions.push(Action::ChooseFolder);
-        }
-        r.has_focus()
     }
 
     /// `Sort into folders by type`, and the list of folders when it is on.

@@ -16,11 +16,20 @@ mod general;
 mod network;
 mod programs;
 mod quick;
+
+pub(in crate::gui) use quick::bar as quick_bar;
 mod schedule;
 mod torrents;
 
-use super::{Action, FanoutApp};
+use super::Action;
+use super::AppOptions;
+use super::rpc::Rpc;
+use super::tray::Tray;
+use super::vault::Vault;
+use super::view::View;
 use crate::i18n::tr;
+use crate::service::remote::RemoteStatus;
+use crate::settings::Settings;
 
 /// The sections, in the order they are listed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,44 +80,65 @@ pub(in crate::gui) struct Preferences {
     pub section: Section,
 }
 
-impl FanoutApp {
-    /// Opens Preferences (the section last shown).
-    pub(in crate::gui) fn open_preferences(&mut self) {
-        self.prefs.open = true;
-    }
+/// What Preferences shows of the service (Programs: the calls the RPC
+/// server refused, the connection to a server shown), read under the
+/// frame's one lock and drawn after it.
+#[derive(Default)]
+pub(in crate::gui) struct Read {
+    pub rpc_refused: Option<String>,
+    pub server_status: Option<RemoteStatus>,
+}
 
-    /// Closes it (Esc).
-    pub(in crate::gui) fn close_preferences(&mut self) {
-        self.prefs.open = false;
-    }
-
-    /// Whether Preferences is open.
-    pub fn preferences_open(&self) -> bool {
-        self.prefs.open
-    }
-
-    /// The toolbar's button.
-    pub(in crate::gui) fn preferences_button(&mut self, ui: &mut egui::Ui) {
-        if ui
-            .button(tr!(Preferences))
-            .on_hover_text(tr!(PreferencesHint))
-            .clicked()
-        {
-            self.open_preferences();
+impl Read {
+    /// Read every frame (cheap): Preferences may open later in it.
+    pub fn new(view: &View<'_>) -> Read {
+        Read {
+            rpc_refused: view.rpc_refused(),
+            server_status: view.remote.map(|r| r.status.clone()),
         }
     }
+}
 
+/// The toolbar's button; true when clicked.
+pub(in crate::gui) fn button(ui: &mut egui::Ui) -> bool {
+    ui.button(tr!(Preferences))
+        .on_hover_text(tr!(PreferencesHint))
+        .clicked()
+}
+
+/// What the sections edit and show: the settings, and the rest of the
+/// window as this frame has it.
+pub(in crate::gui) struct Form<'a> {
+    pub settings: &'a mut Settings,
+    /// What Preferences shows of the service, read under the frame's lock.
+    pub read: &'a Read,
+    /// The files' places (Advanced).
+    pub options: &'a AppOptions,
+    /// Where secrets are kept, and why not in the keyring (Network).
+    pub vault: &'a Vault,
+    /// The RPC server's secret, where it is kept, and why it does not
+    /// serve (Programs).
+    pub rpc: &'a Rpc,
+    /// Why no icon shows in the tray (Schedule's closing choices).
+    pub tray: &'a Tray,
+    /// How the clipboard is watched (none while off).
+    pub clipboard_how: Option<String>,
+    /// The folder dialog is open.
+    pub picking: bool,
+    /// A field of the server shown is being edited: it is connected to
+    /// once the field is left.
+    pub server_editing: &'a mut bool,
+    pub actions: &'a mut Vec<Action>,
+}
+
+impl Preferences {
     /// The window, while open. True while a field is edited (saved when
     /// it is left, see `settings_changed`).
-    pub(in crate::gui) fn preferences_window(
-        &mut self,
-        ctx: &egui::Context,
-        actions: &mut Vec<Action>,
-    ) -> bool {
+    pub(in crate::gui) fn ui(&mut self, ctx: &egui::Context, mut form: Form<'_>) -> bool {
         // A server's address is connected to once its field is left; a
         // window closed while it had the keyboard has left it too.
-        self.server.editing = false;
-        if !self.prefs.open {
+        *form.server_editing = false;
+        if !self.open {
             return false;
         }
         let mut open = true;
@@ -127,7 +157,7 @@ impl FanoutApp {
                     ui.vertical(|ui| {
                         ui.set_width(190.0);
                         for section in Section::ALL {
-                            ui.selectable_value(&mut self.prefs.section, section, section.label());
+                            ui.selectable_value(&mut self.section, section, section.label());
                         }
                     });
                     ui.separator();
@@ -136,18 +166,20 @@ impl FanoutApp {
                         egui::ScrollArea::vertical()
                             .id_salt("preferences")
                             .auto_shrink([false, false])
-                            .show(ui, |ui| editing = self.section_fields(ui, actions));
+                            .show(ui, |ui| editing = form.section_fields(self.section, ui));
                     });
                 });
             });
-        self.prefs.open &= open;
+        self.open &= open;
         editing
     }
+}
 
+impl Form<'_> {
     /// The chosen section's fields; true while one is edited.
-    fn section_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
-        match self.prefs.section {
-            Section::General => self.general_section(ui, actions),
+    fn section_fields(&mut self, section: Section, ui: &mut egui::Ui) -> bool {
+        match section {
+            Section::General => self.general_section(ui),
             Section::Engine => self.engine_section(ui),
             Section::Network => self.network_section(ui),
             Section::Programs => self.programs_section(ui),

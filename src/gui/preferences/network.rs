@@ -5,13 +5,13 @@
 
 use egui::RichText;
 
-use super::super::FanoutApp;
+use super::Form;
 use crate::engine::rules::SiteRules;
 use crate::i18n::tr;
 use crate::secrets::Kept;
 use crate::settings::ProxyMode;
 
-impl FanoutApp {
+impl Form<'_> {
     /// True while a field is edited (applied when it is left).
     pub(super) fn network_section(&mut self, ui: &mut egui::Ui) -> bool {
         let mut editing = self.proxy_fields(ui);

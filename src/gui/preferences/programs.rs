@@ -5,19 +5,20 @@
 
 use egui::RichText;
 
-use super::super::FanoutApp;
+use super::super::Action;
 use super::super::server::status_text;
+use super::Form;
 use crate::i18n::tr;
 use crate::secrets::Kept;
 use crate::service::remote::RemoteStatus;
 
-impl FanoutApp {
+impl Form<'_> {
     pub(super) fn programs_section(&mut self, ui: &mut egui::Ui) -> bool {
         let mut editing = self.other_programs(ui);
         ui.add_space(6.0);
         ui.checkbox(&mut self.settings.watch_clipboard, tr!(WatchClipboard))
             .on_hover_text(tr!(WatchClipboardHint));
-        if let Some(how) = self.clipboard_how() {
+        if let Some(how) = self.clipboard_how.clone() {
             ui.weak(how);
         }
         ui.add_space(8.0);
@@ -60,7 +61,8 @@ impl FanoutApp {
                 ui.monospace(shown);
                 if ui.button(tr!(Copy)).clicked() {
                     ui.ctx().copy_text(secret);
-                    self.notify(tr!(RpcSecretCopied));
+                    self.actions
+                        .push(Action::Notify(tr!(RpcSecretCopied).to_string()));
                 }
             });
             // Where it is kept, as DESIGN's secrets policy asks the window
@@ -82,7 +84,7 @@ impl FanoutApp {
         if let Some(e) = &self.rpc.error {
             ui.label(RichText::new(e).color(ui.visuals().warn_fg_color));
         }
-        if let Some(text) = self.rpc_refused() {
+        if let Some(text) = self.read.rpc_refused.clone() {
             ui.label(RichText::new(text).color(ui.visuals().warn_fg_color))
                 .on_hover_text(tr!(RpcRefusedHint));
         }
@@ -128,8 +130,8 @@ impl FanoutApp {
             editing |= r.has_focus();
             ui.end_row();
         });
-        self.server.editing = editing;
-        if let Some(status) = self.server_status() {
+        *self.server_editing = editing;
+        if let Some(status) = self.read.server_status.clone() {
             let bad = matches!(status, RemoteStatus::Failed(_));
             let color = if bad {
                 ui.visuals().warn_fg_color

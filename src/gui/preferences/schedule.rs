@@ -4,9 +4,9 @@
 
 use egui::RichText;
 
-use super::super::FanoutApp;
 use super::super::after_batch::AfterBatch;
 use super::super::unattended::day_name;
+use super::Form;
 use crate::i18n::tr;
 use crate::schedule::{DAY, Days, Rule, RuleKind};
 use crate::settings::OnClose;
@@ -31,7 +31,7 @@ fn kind_label(kind: RuleKind) -> &'static str {
     }
 }
 
-impl FanoutApp {
+impl Form<'_> {
     /// True while a field is being edited.
     pub(super) fn schedule_section(&mut self, ui: &mut egui::Ui) -> bool {
         let mut editing = self.schedule_fields(ui);

@@ -5,10 +5,10 @@
 
 use std::path::PathBuf;
 
-use super::super::FanoutApp;
+use super::Form;
 use crate::i18n::tr;
 
-impl FanoutApp {
+impl Form<'_> {
     /// True while a field is edited (applied when it is left).
     pub(super) fn torrent_fields(&mut self, ui: &mut egui::Ui) -> bool {
         let mut editing = false;

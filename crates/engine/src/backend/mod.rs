@@ -12,10 +12,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::config::{BackendKind, EngineConfig, EngineError};
-use super::io::Io;
+use super::context::{ConnectionBudget, WorkerContext};
+use super::event_loop::EventLoop;
 use super::job::Worker;
 use super::net::Clients;
-use super::report::{Reporter, Room};
 
 /// A set of workers of one kind. Dropping it lets running transfers finish
 /// (their workers stop taking new ones); see [`Backend::busy`].
@@ -33,7 +33,7 @@ pub(crate) trait Backend: Send + Sync {
 pub(crate) struct Workers {
     /// Transfers running now.
     running: Arc<AtomicUsize>,
-    room: Room,
+    budget: ConnectionBudget,
     /// Its clients, to say which proxy they use.
     client: Clients,
 }
@@ -44,7 +44,7 @@ impl Backend for Workers {
     }
 
     fn connections(&self) -> usize {
-        self.room.budget.used()
+        self.budget.count.used()
     }
 
     fn proxy(&self) -> Option<String> {
@@ -55,8 +55,8 @@ impl Backend for Workers {
 /// Starts the workers of `config.backend` as queue generation `generation`.
 pub(crate) fn build(
     config: &EngineConfig,
-    reporter: Arc<Reporter>,
-    io: &Io,
+    context: Arc<WorkerContext>,
+    event_loop: &EventLoop,
     generation: u64,
 ) -> Result<Box<dyn Backend>, EngineError> {
     if !(1..=EngineConfig::MAX_SEGMENTS).contains(&config.segments) {
@@ -67,10 +67,15 @@ pub(crate) fn build(
         )));
     }
     Ok(match config.backend {
-        // The note's one-thread version is a pool of exactly one thread.
-        BackendKind::Sequential => Box::new(threads::start(config, reporter, io, generation, 1, |_| {
-            Worker::Sequential
-        })?),
+        // The Python note's one-thread version is a pool of exactly one thread.
+        BackendKind::Sequential => Box::new(threads::start(
+            config,
+            context,
+            event_loop,
+            generation,
+            1,
+            |_| Worker::Sequential,
+        )?),
         BackendKind::Threads { workers: 0 } => {
             return Err(EngineError::Config(
                 "the thread pool needs at least 1 worker".into(),
@@ -78,15 +83,17 @@ pub(crate) fn build(
         }
         BackendKind::Threads { workers } => Box::new(threads::start(
             config,
-            reporter,
-            io,
+            context,
+            event_loop,
             generation,
             workers,
             Worker::Thread,
         )?),
         BackendKind::Aria2 { limit } => {
-            Box::new(aria2::Aria2Backend::new(config, reporter, generation, limit)?)
+            Box::new(aria2::Aria2Backend::new(config, context, generation, limit)?)
         }
-        BackendKind::Async { limit } => Box::new(tokio::start(config, reporter, io, generation, limit)?),
+        BackendKind::Async { limit } => {
+            Box::new(tokio::start(config, context, event_loop, generation, limit)?)
+        }
     })
 }

@@ -1,4 +1,4 @@
-//! Tokio tasks: the note's asyncio + aiohttp. A connection budget keeps at
+//! Tokio tasks: the Python note's asyncio + aiohttp. A connection budget keeps at
 //! most `limit` connections open (0 = unbounded, like `asyncio.gather`): a
 //! dispatcher task on the engine's I/O loop takes the next task from the
 //! engine's queue when there is room for it and spawns it there. A task
@@ -23,9 +23,9 @@ use std::sync::{Arc, Mutex};
 use super::Workers;
 use crate::attempt::settle;
 use crate::config::{EngineConfig, EngineError};
-use crate::io::Io;
+use crate::context::{ConnectionBudget, WorkerContext};
+use crate::event_loop::EventLoop;
 use crate::job::Worker;
-use crate::report::{Reporter, Room};
 use crate::sync;
 use crate::transfer;
 
@@ -54,32 +54,32 @@ impl Slots {
 /// at once (0 = no limit).
 pub(crate) fn start(
     config: &EngineConfig,
-    reporter: Arc<Reporter>,
-    io: &Io,
+    context: Arc<WorkerContext>,
+    event_loop: &EventLoop,
     generation: u64,
     limit: usize,
 ) -> Result<Workers, EngineError> {
-    let client = io.clients(config, &reporter.cookies)?;
+    let client = event_loop.clients(config, &context.cookies)?;
     let shown = client.clone();
-    let room = Room::new(reporter.clone(), (limit > 0).then_some(limit));
+    let budget = ConnectionBudget::new(context.clone(), (limit > 0).then_some(limit));
     let slots = Arc::new(Slots::default());
     let running = Arc::new(AtomicUsize::new(0));
-    let (busy, budget) = (running.clone(), room.clone());
+    let (busy, shared_budget) = (running.clone(), budget.clone());
     let config = Arc::new(config.clone());
     // The dispatcher keeps the loop alive until its backend is replaced
     // or the engine closes.
-    let alive = io.clone();
-    io.handle().spawn(async move {
+    let alive = event_loop.clone();
+    event_loop.handle().spawn(async move {
         // A task stays in the queue (where pause, cancel and a new
         // engine can reach it) until there is room for it here.
-        while let Some((mut task, permit)) = room.next(generation).await {
-            let (client, slots, reporter, running, config, room) = (
+        while let Some((mut task, permit)) = budget.next(generation).await {
+            let (client, slots, context, running, config, budget) = (
                 client.clone(),
                 slots.clone(),
-                reporter.clone(),
+                context.clone(),
                 running.clone(),
                 config.clone(),
-                room.clone(),
+                budget.clone(),
             );
             running.fetch_add(1, Ordering::SeqCst);
             // The task keeps the loop alive until it has settled.
@@ -87,9 +87,9 @@ pub(crate) fn start(
             tokio::spawn(async move {
                 let slot = slots.take();
                 let worker = Worker::Slot(slot);
-                let started = reporter.started(task.index, worker);
-                let attempt = transfer::run(&client, &config, &room, &mut task).await;
-                settle(&reporter, task, worker, started, attempt);
+                let started = context.started(task.index, worker);
+                let attempt = transfer::run(&client, &config, &budget, &mut task).await;
+                settle(&context, task, worker, started, attempt);
                 // The connection goes back to the pool (or is closed) in
                 // a task of the loop: let it run before the next task
                 // may take this one's place.
@@ -104,7 +104,7 @@ pub(crate) fn start(
     });
     Ok(Workers {
         running: busy,
-        room: budget,
+        budget: shared_budget,
         client: shown,
     })
 }

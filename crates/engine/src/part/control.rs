@@ -36,36 +36,9 @@ pub(super) fn control_path(dir: &Path, url: &str) -> PathBuf {
     dir.join(format!(".fanout-{hash:016x}.json"))
 }
 
-/// The `.part` and control file a stopped download of `url` left in
-/// `dir`, as its control file names them (what "Remove with file"
-/// deletes); none when there is no control file or it is another URL's.
-/// A stream's tracks are recorded under `URL#stream-N#…`: their parts and
-/// records are found by what the records say, with the pieces kept beside
-/// them.
-pub(crate) fn left_behind(dir: &Path, url: &str) -> Vec<PathBuf> {
-    let mut out = recorded(dir, &control_path(dir, url), |u| u == url);
-    let track = format!("{}#stream-", crate::auth::redact(url));
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with(".fanout-") && name.ends_with(".json")) {
-            continue;
-        }
-        let found = recorded(dir, &entry.path(), |u| u.starts_with(&track));
-        if let Some(control) = found.get(1) {
-            out.extend(super::pieces::KeptPieces::at(control).paths());
-        }
-        out.extend(found);
-    }
-    out
-}
-
 /// The `.part` the record at `control_file` names, and the record, when
 /// its URL is one `wanted` says is meant.
-fn recorded(dir: &Path, control_file: &Path, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+pub(super) fn recorded(dir: &Path, control_file: &Path, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     let Some(control) = std::fs::read(control_file)
         .ok()
         .and_then(|b| serde_json::from_slice::<Control>(&b).ok())
@@ -205,6 +178,7 @@ impl ControlFile {
 mod tests {
     use super::*;
     use crate::part::Placement;
+    use crate::part::left_behind::left_behind;
     use crate::part::pieces::KeptPieces;
 
     #[test]

@@ -13,6 +13,7 @@
 
 pub(crate) mod control;
 pub(crate) mod existing;
+pub(crate) mod left_behind;
 pub(crate) mod pieces;
 pub(crate) mod resume;
 

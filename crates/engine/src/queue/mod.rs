@@ -14,14 +14,14 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use url::Url;
 
 use super::job::Job;
-use super::limit::{Budget, RateLimit};
+use super::limit::{ConnectionCount, RateLimit};
 use super::part::resume::Resume;
 use crate::sync;
-use line::Line;
-pub use line::Place;
+pub use order::Place;
+use order::StartOrder;
 pub use phase::Phase;
 
-mod line;
+mod order;
 mod phase;
 
 /// What the user wants of a task now.
@@ -187,9 +187,9 @@ impl Task {
 #[derive(Default)]
 struct State {
     /// Waiting for a worker, in submission order unless moved.
-    pending: Line,
+    pending: StartOrder,
     /// Paused before (or while) running; back to `pending` on resume. Each
-    /// keeps its place in the line's order (its rank in `pending`), as
+    /// keeps its place in the start order (its rank in `pending`), as
     /// aria2 keeps paused downloads in its waiting list.
     held: BTreeMap<usize, Task>,
     /// Picked up by a worker.
@@ -293,7 +293,7 @@ impl Queue {
     /// comes with one connection taken from `budget`, to be given back with
     /// [`Queue::release`]. `None` tells the worker to exit: its backend was
     /// replaced or the engine is gone.
-    pub(crate) fn pop(&self, generation: u64, budget: &Budget) -> Option<Task> {
+    pub(crate) fn pop(&self, generation: u64, budget: &ConnectionCount) -> Option<Task> {
         let mut state = self.lock();
         loop {
             match Self::take(&mut state, generation, budget) {
@@ -307,7 +307,7 @@ impl Queue {
     /// [`Queue::pop`] for a dispatcher on the I/O loop: it waits without
     /// blocking the loop, and a connection given back on the loop wakes it
     /// there, without a thread switch.
-    pub(crate) async fn next(&self, generation: u64, budget: &Budget) -> Option<Task> {
+    pub(crate) async fn next(&self, generation: u64, budget: &ConnectionCount) -> Option<Task> {
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
@@ -322,7 +322,7 @@ impl Queue {
         }
     }
 
-    fn take(state: &mut State, generation: u64, budget: &Budget) -> Next {
+    fn take(state: &mut State, generation: u64, budget: &ConnectionCount) -> Next {
         if state.closed || state.generation > generation {
             return Next::Exit;
         }
@@ -342,7 +342,7 @@ impl Queue {
     /// Gives a connection back to `budget` and wakes the workers waiting
     /// for one (under the lock, so none misses it between its check and
     /// its wait).
-    pub(crate) fn release(&self, budget: &Budget) {
+    pub(crate) fn release(&self, budget: &ConnectionCount) {
         let state = self.lock();
         budget.give();
         drop(state);
@@ -383,7 +383,7 @@ impl Queue {
                 let index = task.index;
                 state.held.insert(index, task);
                 // As aria2 does: a download paused while it ran waits at
-                // the head of the line, the first to start again.
+                // the head of the start order, the first to start again.
                 state.put_first(index);
             }
             // Paused, then resumed before settling here: the transfer
@@ -505,7 +505,7 @@ impl Queue {
         }
     }
 
-    /// Moves a queued or paused task to `place` in the line of both (0 is
+    /// Moves a queued or paused task to `place` in the start order of both (0 is
     /// the head); its place now, or `None` if it is neither (running or
     /// ended).
     pub(crate) fn move_to(&self, index: usize, place: Place) -> Option<usize> {
@@ -546,7 +546,7 @@ impl State {
         keys.into_iter().map(|(_, i)| i).collect()
     }
 
-    /// Puts a queued or paused task at the head of the line.
+    /// Puts a queued or paused task at the head of the start order.
     fn put_first(&mut self, index: usize) {
         let mut order = self.waiting();
         order.retain(|&i| i != index);
@@ -607,7 +607,7 @@ mod tests {
         assert_eq!(q.waiting(), [4, 2, 0, 1, 3]);
         // Resumed, it starts from where it stands.
         assert!(q.resume(2, || {}));
-        let budget = Budget::new(None);
+        let budget = ConnectionCount::new(None);
         let started: Vec<usize> = (0..5).map(|_| q.pop(0, &budget).unwrap().index).collect();
         assert_eq!(started, [4, 2, 0, 1, 3]);
         assert_eq!(q.move_to(4, Place::FromStart(0)), None, "running");
@@ -616,7 +616,7 @@ mod tests {
     #[test]
     fn a_task_paused_while_it_ran_waits_at_the_head() {
         let q = queue_of(4);
-        let budget = Budget::new(None);
+        let budget = ConnectionCount::new(None);
         let first = q.pop(0, &budget).unwrap();
         assert_eq!(first.index, 0);
         assert_eq!(q.move_to(3, Place::FromStart(0)), Some(0));

@@ -13,18 +13,18 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderMap, LOCATION};
 use super::PROGRESS_EVERY;
 use crate::attempt::Attempt;
 use crate::config::{EngineConfig, IfExists};
+use crate::context::WorkerContext;
 use crate::error::{FetchError, Note, RangeError, RedirectError};
 use crate::job::{Event, Saved, hex};
 use crate::part::existing;
 use crate::part::resume::Resume;
 use crate::part::{MIN_WRITE_BUFFER, PartFile, Placement, WRITE_BUFFER};
 use crate::queue::{Task, TaskCtl};
-use crate::report::Reporter;
 use crate::{hash, http, naming};
 
 /// A body being written to its `.part` file.
 pub(crate) struct Transfer<'a> {
-    pub(crate) reporter: &'a Reporter,
+    pub(crate) context: &'a WorkerContext,
     pub(crate) ctl: &'a TaskCtl,
     pub(crate) url: &'a str,
     pub(crate) index: usize,
@@ -45,7 +45,7 @@ impl<'a> Transfer<'a> {
     /// Checks the response head and opens (or continues) the `.part` file.
     /// An HTTP error status fails here, before any file exists.
     pub(crate) fn begin(
-        reporter: &'a Reporter,
+        context: &'a WorkerContext,
         config: &EngineConfig,
         task: &'a Task,
         status: StatusCode,
@@ -142,7 +142,7 @@ impl<'a> Transfer<'a> {
                     Note::RangeIgnored { offset: r.offset }
                 };
                 tracing::info!(index = task.index, "{note}");
-                reporter.emit(Event::Note {
+                context.emit(Event::Note {
                     index: task.index,
                     note,
                 });
@@ -195,14 +195,14 @@ impl<'a> Transfer<'a> {
         if config.if_exists == IfExists::Update {
             part.update = Some(existing::Stamp::of(headers));
         }
-        reporter.emit(Event::Receiving {
+        context.emit(Event::Receiving {
             index: task.index,
             name: part.name.clone(),
             total: expected,
             validator: validator.clone(),
         });
         Ok(Transfer {
-            reporter,
+            context,
             ctl: &task.ctl,
             url: &task.raw_url,
             index: task.index,
@@ -219,20 +219,20 @@ impl<'a> Transfer<'a> {
 
     /// A transfer continuing a segmented part, with no response of its own.
     pub(crate) fn resumed(
-        reporter: &'a Reporter,
+        context: &'a WorkerContext,
         task: &'a Task,
         part: PartFile,
         total: u64,
         validator: Option<String>,
     ) -> Self {
-        reporter.emit(Event::Receiving {
+        context.emit(Event::Receiving {
             index: task.index,
             name: part.name.clone(),
             total: Some(total),
             validator: validator.clone(),
         });
         Transfer {
-            reporter,
+            context,
             ctl: &task.ctl,
             url: &task.raw_url,
             index: task.index,
@@ -256,11 +256,11 @@ impl<'a> Transfer<'a> {
     /// How long to wait before reading more, after `n` bytes: the global
     /// limit and the task's own.
     pub(crate) fn pace(&self, n: usize) -> Duration {
-        super::pace(self.reporter, self.ctl, n)
+        super::pace(self.context, self.ctl, n)
     }
 
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<(), FetchError> {
-        if self.reporter.stopping() || self.ctl.halted() {
+        if self.context.stopping() || self.ctl.halted() {
             return Err(FetchError::Cancelled);
         }
         self.received += chunk.len() as u64;
@@ -282,7 +282,7 @@ impl<'a> Transfer<'a> {
             self.last_report = Instant::now();
             // Running long enough to be worth resuming after a crash.
             self.part.write_control(self.url, &self.validator, self.expected);
-            self.reporter.emit(Event::Progress {
+            self.context.emit(Event::Progress {
                 index: self.index,
                 bytes: self.received,
                 total: self.expected,
@@ -301,7 +301,7 @@ impl<'a> Transfer<'a> {
     /// may help, or the task was paused (or the engine is closing) and the
     /// next run continues them.
     pub(crate) fn keeps_bytes_after(&self, e: &FetchError) -> bool {
-        let stopped = self.ctl.paused() || self.reporter.stopping();
+        let stopped = self.ctl.paused() || self.context.stopping();
         e.is_retryable() || (matches!(e, FetchError::Cancelled) && stopped)
     }
 
@@ -363,7 +363,7 @@ impl<'a> Transfer<'a> {
         };
         match digest {
             Ok(got) if got == expected => {
-                self.reporter.emit(Event::Note {
+                self.context.emit(Event::Note {
                     index: self.index,
                     note: Note::Verified { sha256: hex(&got) },
                 });

@@ -2,7 +2,7 @@
 //! with retries, resumes and segments. Written once, async, and run by
 //! every local engine: the async engine spawns it on the engine's runtime,
 //! and a thread of the sequential or threads engine drives it there itself
-//! and waits for it (see [`crate::io`]).
+//! and waits for it (see [`crate::event_loop`]).
 
 pub(crate) mod body;
 mod ranges;
@@ -18,13 +18,13 @@ use reqwest::header::HeaderMap;
 use self::body::{Finish, Transfer};
 use super::attempt::Attempt;
 use super::config::{EngineConfig, IfExists};
+use super::context::{ConnectionBudget, WorkerContext};
 use super::error::{FetchError, Note};
 use super::job::Event;
 use super::net::Clients;
 use super::part::existing;
 use super::part::resume::Resume;
 use super::queue::{Task, TaskCtl};
-use super::report::{Reporter, Room};
 use super::{auth, http, naming};
 
 /// How often a running task reports its byte count: smooth enough for a
@@ -45,9 +45,9 @@ pub(crate) fn backoff(config: &EngineConfig) -> impl Iterator<Item = Duration> {
 }
 
 /// Reports a retry to the listener.
-fn retrying(reporter: &Reporter, task: &Task, error: &FetchError, delay: Duration, n: usize) {
+fn retrying(context: &WorkerContext, task: &Task, error: &FetchError, delay: Duration, n: usize) {
     tracing::debug!(index = task.index, n, ?delay, %error, "retrying");
-    reporter.emit(Event::Note {
+    context.emit(Event::Note {
         index: task.index,
         note: Note::Retry {
             attempt: n,
@@ -55,7 +55,7 @@ fn retrying(reporter: &Reporter, task: &Task, error: &FetchError, delay: Duratio
             delay,
         },
     });
-    reporter.emit(Event::Retrying {
+    context.emit(Event::Retrying {
         index: task.index,
         attempt: n,
         error: error.clone(),
@@ -65,13 +65,18 @@ fn retrying(reporter: &Reporter, task: &Task, error: &FetchError, delay: Duratio
 /// One download: attempts until one succeeds, fails for good, or the
 /// retries run out. Each attempt continues from the bytes the last one
 /// kept. A pause or cancel ends the wait between two attempts at once.
-pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, task: &mut Task) -> Attempt {
-    let reporter = &*room.reporter;
+pub(crate) async fn run(
+    client: &Clients,
+    config: &EngineConfig,
+    budget: &ConnectionBudget,
+    task: &mut Task,
+) -> Attempt {
+    let context = &*budget.context;
     if let Some(source) = torrent::Source::of(&task.url) {
-        return torrent::run(config, room, task, source).await;
+        return torrent::run(config, budget, task, source).await;
     }
     if let Some(file) = &task.cookies
-        && let Err(e) = reporter.cookies.load_once(file)
+        && let Err(e) = context.cookies.load_once(file)
     {
         return Attempt::failed(None, 0, FetchError::CookieFile(e));
     }
@@ -88,16 +93,22 @@ pub(crate) async fn run(client: &Clients, config: &EngineConfig, room: &Room, ta
         .take()
         .or_else(|| Resume::find(&task.dir, &task.raw_url));
     loop {
-        let mut a = tries(client, config, room, task, resume.take()).await;
+        let mut a = Attempts {
+            client,
+            config,
+            budget,
+        }
+        .retried(task, resume.take())
+        .await;
         // Another URL of the same file may work where this one failed for
         // good (a 404, a refused connection); a pause, a cancel or a bad
         // file on disk would be the same there.
         let switch =
-            matches!(&a.outcome, Err(e) if e.mirror_may_help()) && !reporter.stopping() && !task.ctl.halted();
+            matches!(&a.outcome, Err(e) if e.mirror_may_help()) && !context.stopping() && !task.ctl.halted();
         let Some((to, url)) = switch.then(|| next_mirror(&mut task.mirrors)).flatten() else {
             return a;
         };
-        reporter.emit(Event::Note {
+        context.emit(Event::Note {
             index: task.index,
             note: Note::Mirror { to },
         });
@@ -152,33 +163,37 @@ fn next_mirror(mirrors: &mut std::collections::VecDeque<String>) -> Option<(Stri
     None
 }
 
-/// The attempts at one URL.
-async fn tries(
-    client: &Clients,
-    config: &EngineConfig,
-    room: &Room,
-    task: &Task,
-    mut resume: Option<Box<Resume>>,
-) -> Attempt {
-    let reporter = &*room.reporter;
-    let mut delays = backoff(config);
-    let mut n = 0;
-    loop {
-        let mut a = attempt(client, config, room, task, resume.take()).await;
-        // A server that cannot be reached while another URL of the file
-        // waits: that one now, as aria2 goes to its next URI, not after
-        // every retry here.
-        let to_mirror = matches!(&a.outcome, Err(FetchError::Connect(_))) && !task.mirrors.is_empty();
-        let again = a.retryable() && !to_mirror && !reporter.stopping() && !task.ctl.halted();
-        let (Some(delay), Err(e)) = (again.then(|| delays.next()).flatten(), &a.outcome) else {
-            // Done, or failed for good: the bytes stay with the attempt (a
-            // pause resumes them).
-            return a;
-        };
-        n += 1;
-        retrying(reporter, task, e, delay, n);
-        resume = a.resume.take();
-        sleep(&task.ctl, delay).await;
+/// What the attempts at one URL run with.
+#[derive(Clone, Copy)]
+struct Attempts<'a> {
+    client: &'a Clients,
+    config: &'a EngineConfig,
+    budget: &'a ConnectionBudget,
+}
+
+impl Attempts<'_> {
+    /// The attempts at one URL, with retries.
+    async fn retried(self, task: &Task, mut resume: Option<Box<Resume>>) -> Attempt {
+        let context = &*self.budget.context;
+        let mut delays = backoff(self.config);
+        let mut n = 0;
+        loop {
+            let mut a = attempt(self, task, resume.take()).await;
+            // A server that cannot be reached while another URL of the file
+            // waits: that one now, as aria2 goes to its next URI, not after
+            // every retry here.
+            let to_mirror = matches!(&a.outcome, Err(FetchError::Connect(_))) && !task.mirrors.is_empty();
+            let again = a.retryable() && !to_mirror && !context.stopping() && !task.ctl.halted();
+            let (Some(delay), Err(e)) = (again.then(|| delays.next()).flatten(), &a.outcome) else {
+                // Done, or failed for good: the bytes stay with the attempt (a
+                // pause resumes them).
+                return a;
+            };
+            n += 1;
+            retrying(context, task, e, delay, n);
+            resume = a.resume.take();
+            sleep(&task.ctl, delay).await;
+        }
     }
 }
 
@@ -190,20 +205,19 @@ pub(crate) fn headers(task: &Task, extra: HeaderMap) -> HeaderMap {
 }
 
 /// One request and its body.
-async fn attempt(
-    client: &Clients,
-    config: &EngineConfig,
-    room: &Room,
-    task: &Task,
-    mut resume: Option<Box<Resume>>,
-) -> Attempt {
-    let reporter = &*room.reporter;
-    if reporter.stopping() || task.ctl.halted() {
+async fn attempt(with: Attempts<'_>, task: &Task, mut resume: Option<Box<Resume>>) -> Attempt {
+    let Attempts {
+        client,
+        config,
+        budget,
+    } = with;
+    let context = &*budget.context;
+    if context.stopping() || task.ctl.halted() {
         let bytes = resume.as_ref().map_or(0, |r| r.offset);
         return Attempt::failed(None, bytes, FetchError::Cancelled).with_resume(resume);
     }
     if let Some(r) = resume.take_if(|r| r.is_segmented())
-        && let Some(a) = segment::resume(client, config, room, task, r).await
+        && let Some(a) = segment::resume(client, config, budget, task, r).await
     {
         return a;
     }
@@ -233,7 +247,7 @@ async fn attempt(
     if task.url.scheme() == "https" && resp.url().scheme() == "http" {
         let to = auth::redact_url(resp.url());
         tracing::info!(index = task.index, to, "redirected from HTTPS to HTTP");
-        reporter.emit(Event::Note {
+        context.emit(Event::Note {
             index: task.index,
             note: Note::Downgraded { to },
         });
@@ -246,23 +260,23 @@ async fn attempt(
         match stream::peek(&mut resp, &task.ctl).await {
             Ok(stream::Peeked::Playlist(format, body)) => {
                 let base = resp.url().clone();
-                return stream::run(client, config, room, task, format, base, body).await;
+                return stream::run(client, config, budget, task, format, base, body).await;
             }
             Ok(stream::Peeked::Torrent(body)) => {
-                return torrent::run(config, room, task, torrent::Source::Bytes(body)).await;
+                return torrent::run(config, budget, task, torrent::Source::Bytes(body)).await;
             }
             Ok(stream::Peeked::Other(bytes)) => first = bytes,
             Err(e) => return Attempt::failed(Some(200), 0, e),
         }
     }
-    let mut t = match Transfer::begin(reporter, config, task, resp.status(), resp.headers(), len, resume) {
+    let mut t = match Transfer::begin(context, config, task, resp.status(), resp.headers(), len, resume) {
         Ok(t) => t,
         Err(a) => return a,
     };
     if first.is_empty()
-        && let Some(extra) = segment::split(config, room, task, &t, resp.headers())
+        && let Some(extra) = segment::split(config, budget, task, &t, resp.headers())
     {
-        return segment::run(client, room, task, t, resp, extra).await;
+        return segment::run(client, budget, task, t, resp, extra).await;
     }
     if !first.is_empty()
         && let Err(e) = t.write(&first)
@@ -307,8 +321,8 @@ async fn until_halted<T>(ctl: &TaskCtl, fut: impl Future<Output = T>) -> Option<
 
 /// How long to wait after `n` bytes: the longer of the global limit's and
 /// the task's own.
-pub(crate) fn pace(reporter: &Reporter, ctl: &TaskCtl, n: usize) -> Duration {
-    reporter.limit.take(n).max(ctl.limit.take(n))
+pub(crate) fn pace(context: &WorkerContext, ctl: &TaskCtl, n: usize) -> Duration {
+    context.limit.take(n).max(ctl.limit.take(n))
 }
 
 /// Sleeps `d`; a pause or cancel (or the engine closing, which pauses its

@@ -30,6 +30,7 @@ use super::body::{Finish, Transfer};
 use super::ranges::{self, MIN_SPLIT, Seg, claim, fresh, resumed};
 use crate::attempt::Attempt;
 use crate::config::EngineConfig;
+use crate::context::{ConnectionBudget, ConnectionPermit, WorkerContext};
 use crate::error::{FetchError, Note, RangeError};
 use crate::http;
 use crate::job::Event;
@@ -38,7 +39,6 @@ use crate::part::control::ControlFile;
 use crate::part::resume::Resume;
 use crate::part::{WRITE_BUFFER, write_all_at};
 use crate::queue::Task;
-use crate::report::{Permit, Reporter, Room};
 use crate::sync;
 
 /// How often the segment map on disk is brought up to date while running.
@@ -52,11 +52,11 @@ const MAP_EVERY: Duration = Duration::from_millis(200);
 /// from the budget (none: it stays one stream).
 pub(super) fn split(
     config: &EngineConfig,
-    room: &Room,
+    budget: &ConnectionBudget,
     task: &Task,
     t: &Transfer<'_>,
     headers: &HeaderMap,
-) -> Option<Vec<Permit>> {
+) -> Option<Vec<ConnectionPermit>> {
     let ranges = headers
         .get(ACCEPT_RANGES)
         .and_then(|v| v.to_str().ok())
@@ -71,7 +71,7 @@ pub(super) fn split(
     {
         return None;
     }
-    let extra = extra_connections(config, room, task);
+    let extra = extra_connections(config, budget, task);
     (!extra.is_empty()).then_some(extra)
 }
 
@@ -89,15 +89,15 @@ fn wanted(config: &EngineConfig, task: &Task) -> usize {
 
 /// The connections beyond its first that the task may open now: as many
 /// as it wants and the budget has free.
-fn extra_connections(config: &EngineConfig, room: &Room, task: &Task) -> Vec<Permit> {
+fn extra_connections(config: &EngineConfig, budget: &ConnectionBudget, task: &Task) -> Vec<ConnectionPermit> {
     (1..wanted(config, task))
-        .map_while(|_| room.try_permit())
+        .map_while(|_| budget.try_permit())
         .collect()
 }
 
 /// What every connection of one segmented transfer shares.
 struct Shared<'a> {
-    reporter: &'a Reporter,
+    context: &'a WorkerContext,
     task: &'a Task,
     file: &'a File,
     path: &'a Path,
@@ -156,7 +156,7 @@ impl Default for ConnBuf {
 
 impl<'a> Shared<'a> {
     fn new(
-        reporter: &'a Reporter,
+        context: &'a WorkerContext,
         task: &'a Task,
         t: &'a mut Transfer<'_>,
         segs: Vec<Seg>,
@@ -166,7 +166,7 @@ impl<'a> Shared<'a> {
         // A crash from here on keeps the part, with its map.
         let control = t.part.control_file(t.url, &t.validator, total, missing);
         Shared {
-            reporter,
+            context,
             task,
             file: t.part.file.get_ref(),
             path: &t.part.path,
@@ -194,14 +194,14 @@ impl<'a> Shared<'a> {
     /// Tells the listener how far each part got.
     fn report_map(&self, m: &mut Map) {
         m.last_map = Instant::now();
-        self.reporter.emit(Event::Segments {
+        self.context.emit(Event::Segments {
             index: self.task.index,
             map: std::sync::Arc::new(ranges::map(&m.segs, self.total)),
         });
     }
 
     fn stopped(&self) -> bool {
-        self.abort.load(Ordering::Relaxed) || self.task.ctl.halted() || self.reporter.stopping()
+        self.abort.load(Ordering::Relaxed) || self.task.ctl.halted() || self.context.stopping()
     }
 
     fn connected(&self, delta: isize) {
@@ -209,7 +209,7 @@ impl<'a> Shared<'a> {
         m.connections = m.connections.saturating_add_signed(delta);
         let count = m.connections;
         drop(m);
-        self.reporter.emit(Event::Connections {
+        self.context.emit(Event::Connections {
             index: self.task.index,
             count,
         });
@@ -281,7 +281,7 @@ impl<'a> Shared<'a> {
     /// one connection, from the start.
     fn lied(&self, what: RangeError) -> FetchError {
         self.task.ctl.single.store(true, Ordering::SeqCst);
-        self.reporter.emit(Event::Note {
+        self.context.emit(Event::Note {
             index: self.task.index,
             note: Note::RangeLied(what.clone()),
         });
@@ -349,7 +349,7 @@ impl<'a> Shared<'a> {
         m.segs[buf.seg].done += len;
         if m.last_report.elapsed() >= PROGRESS_EVERY {
             m.last_report = Instant::now();
-            self.reporter.emit(Event::Progress {
+            self.context.emit(Event::Progress {
                 index: self.task.index,
                 bytes: self.total - m.remaining(),
                 total: Some(self.total),
@@ -377,7 +377,7 @@ impl<'a> Shared<'a> {
     }
 
     fn pace(&self, n: usize) -> Duration {
-        super::pace(self.reporter, &self.task.ctl, n)
+        super::pace(self.context, &self.task.ctl, n)
     }
 
     /// Why a connection's body ended before its range did: a stall is a
@@ -402,7 +402,7 @@ impl<'a> Shared<'a> {
 /// A segmented part to continue, or why it cannot be: the caller then
 /// runs the attempt as a fresh one.
 fn continued<'a>(
-    reporter: &'a Reporter,
+    context: &'a WorkerContext,
     task: &'a Task,
     resume: Box<Resume>,
 ) -> Option<(Transfer<'a>, Vec<Seg>)> {
@@ -422,7 +422,7 @@ fn continued<'a>(
         part.keep = false;
         return None;
     }
-    let t = Transfer::resumed(reporter, task, part, total, validator);
+    let t = Transfer::resumed(context, task, part, total, validator);
     Some((t, resumed(&missing)))
 }
 
@@ -460,11 +460,11 @@ fn conclude<'a>(mut t: Transfer<'a>, map: Map) -> Finish<'a> {
 /// futures of the task's own, polled together.
 pub(super) async fn run<'a>(
     client: &Clients,
-    room: &'a Room,
+    budget: &'a ConnectionBudget,
     task: &'a Task,
     mut t: Transfer<'a>,
     first: reqwest::Response,
-    extra: Vec<Permit>,
+    extra: Vec<ConnectionPermit>,
 ) -> Attempt {
     let total = t.expected.unwrap_or(0);
     t.hash_when_assembled();
@@ -472,34 +472,34 @@ pub(super) async fn run<'a>(
         return t.fail(e);
     }
     let segs = fresh(total, 1 + extra.len());
-    drive(client, room, task, t, segs, Some(first), extra).await
+    drive(client, budget, task, t, segs, Some(first), extra).await
 }
 
 /// Continues a segmented part with as many connections as the budget gives.
 pub(super) async fn resume<'a>(
     client: &Clients,
     config: &EngineConfig,
-    room: &'a Room,
+    budget: &'a ConnectionBudget,
     task: &'a Task,
     resume: Box<Resume>,
 ) -> Option<Attempt> {
-    let (t, segs) = continued(&room.reporter, task, resume)?;
-    let extra = extra_connections(config, room, task);
-    Some(drive(client, room, task, t, segs, None, extra).await)
+    let (t, segs) = continued(&budget.context, task, resume)?;
+    let extra = extra_connections(config, budget, task);
+    Some(drive(client, budget, task, t, segs, None, extra).await)
 }
 
 async fn drive<'a>(
     client: &Clients,
-    room: &'a Room,
+    budget: &'a ConnectionBudget,
     task: &'a Task,
     mut t: Transfer<'a>,
     segs: Vec<Seg>,
     first: Option<reqwest::Response>,
-    extra: Vec<Permit>,
+    extra: Vec<ConnectionPermit>,
 ) -> Attempt {
     let total = t.expected.unwrap_or(0);
     let map = {
-        let shared = Shared::new(&room.reporter, task, &mut t, segs, total);
+        let shared = Shared::new(&budget.context, task, &mut t, segs, total);
         let sh = &shared;
         sh.report_map(&mut sh.lock());
         let mut conns = vec![Box::pin(connection(sh, client, first.map(|r| (0, r)), None))];
@@ -518,7 +518,7 @@ async fn connection(
     sh: &Shared<'_>,
     client: &Clients,
     first: Option<(usize, reqwest::Response)>,
-    permit: Option<Permit>,
+    permit: Option<ConnectionPermit>,
 ) {
     sh.connected(1);
     let mut first = first;

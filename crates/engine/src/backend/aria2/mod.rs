@@ -37,11 +37,11 @@ pub use self::types::StatusEvents;
 use super::Backend;
 use crate::attempt::{Attempt, settle};
 use crate::config::{EngineConfig, EngineError, IfExists};
+use crate::context::{ConnectionBudget, ConnectionPermit, WorkerContext};
 use crate::error::FetchError;
 use crate::job::Worker;
 use crate::proxy::{ProxyChoice, ProxyConfig};
 use crate::queue::Task;
-use crate::report::{Permit, Reporter, Room};
 use crate::sync;
 use aria2_rpc::{CallError, Client};
 
@@ -56,7 +56,7 @@ pub(super) struct Entry {
     task: Task,
     started: Duration,
     /// The connection it holds of the backend's budget.
-    _permit: Permit,
+    _permit: ConnectionPermit,
     named: bool,
     /// A pause or cancel was sent for it.
     asked_to_stop: bool,
@@ -64,7 +64,7 @@ pub(super) struct Entry {
 
 pub(crate) struct Aria2Backend {
     running: Arc<AtomicUsize>,
-    room: Room,
+    budget: ConnectionBudget,
     stop: Arc<AtomicBool>,
     /// The proxy it asks aria2 to use, as shown.
     proxy: Option<String>,
@@ -81,7 +81,7 @@ pub(super) type Tracked = Arc<Mutex<HashMap<String, Entry>>>;
 impl Aria2Backend {
     pub(crate) fn new(
         config: &EngineConfig,
-        reporter: Arc<Reporter>,
+        context: Arc<WorkerContext>,
         generation: u64,
         limit: usize,
     ) -> Result<Self, EngineError> {
@@ -92,7 +92,7 @@ impl Aria2Backend {
         // No network here: this runs on the caller's thread (the window's,
         // when the engine is switched). The poller checks the daemon first.
         let rpc = Arc::new(client(remote, config)?);
-        let room = Room::new(reporter.clone(), Some(limit.max(1)));
+        let budget = ConnectionBudget::new(context.clone(), Some(limit.max(1)));
         let running = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let tracked: Tracked = Arc::default();
@@ -100,15 +100,16 @@ impl Aria2Backend {
         let options = AddOptions::new(config)?;
 
         {
-            let (rpc, room, tracked, running) = (rpc.clone(), room.clone(), tracked.clone(), running.clone());
-            let reporter = reporter.clone();
+            let (rpc, budget, tracked, running) =
+                (rpc.clone(), budget.clone(), tracked.clone(), running.clone());
+            let context = context.clone();
             std::thread::Builder::new()
                 .name("fanout-aria2-add".into())
                 .spawn(move || {
-                    while let Some((mut task, permit)) = room.pop(generation) {
+                    while let Some((mut task, permit)) = budget.pop(generation) {
                         running.fetch_add(1, Ordering::SeqCst);
-                        let started = reporter.started(task.index, WORKER);
-                        let replaced = || reporter.queue.generation() > generation;
+                        let started = context.started(task.index, WORKER);
+                        let replaced = || context.queue.generation() > generation;
                         match hand_over(&rpc, &mut task, &options, replaced) {
                             Ok(gid) => {
                                 let entry = Entry {
@@ -124,7 +125,7 @@ impl Aria2Backend {
                                 // None: requeued (a halted transfer whose
                                 // task still runs goes back in line).
                                 let e = e.unwrap_or(FetchError::Cancelled);
-                                settle(&reporter, task, WORKER, started, Attempt::failed(None, 0, e));
+                                settle(&context, task, WORKER, started, Attempt::failed(None, 0, e));
                                 drop(permit);
                                 running.fetch_sub(1, Ordering::SeqCst);
                             }
@@ -140,7 +141,7 @@ impl Aria2Backend {
                 .spawn(move || {
                     let mut poller = Poller {
                         rpc,
-                        reporter,
+                        context,
                         tracked,
                         running,
                         discard: discard_tx,
@@ -166,7 +167,7 @@ impl Aria2Backend {
         };
         Ok(Aria2Backend {
             running,
-            room,
+            budget,
             stop,
             proxy,
         })
@@ -418,6 +419,6 @@ impl Backend for Aria2Backend {
     }
 
     fn connections(&self) -> usize {
-        self.room.budget.used()
+        self.budget.count.used()
     }
 }

@@ -13,17 +13,17 @@ use serde_json::{Value, json};
 use super::types::StatusEvents;
 use super::{Entry, POLL_EVERY, RECONNECT_EVERY, Tracked, WORKER};
 use crate::attempt::{Attempt, settle};
+use crate::context::WorkerContext;
 use crate::error::FetchError;
 use crate::job::{Event, Saved};
 use crate::queue::RemoteGid;
-use crate::report::Reporter;
 use crate::sync;
 use aria2_rpc::client::{self as rpc, CallError, Client};
 use aria2_rpc::types::{DownloadStatus, GidOnly, Status, Version};
 
 pub(super) struct Poller {
     pub(super) rpc: Arc<Client>,
-    pub(super) reporter: Arc<Reporter>,
+    pub(super) context: Arc<WorkerContext>,
     pub(super) tracked: Tracked,
     pub(super) running: Arc<AtomicUsize>,
     pub(super) discard: crossbeam_channel::Sender<String>,
@@ -35,7 +35,7 @@ impl Poller {
     fn set_connected(&mut self, connected: bool, detail: String) {
         if self.connected != Some(connected) {
             self.connected = Some(connected);
-            self.reporter.emit(Event::Remote { connected, detail });
+            self.context.emit(Event::Remote { connected, detail });
         }
     }
 
@@ -175,7 +175,7 @@ impl Poller {
                 && let Some(name) = status.name()
             {
                 e.named = true;
-                self.reporter.emit(Event::Receiving {
+                self.context.emit(Event::Receiving {
                     index,
                     name,
                     total: Some(status.total_length),
@@ -202,7 +202,7 @@ impl Poller {
             }
             _ => {
                 for event in status.progress(index) {
-                    self.reporter.emit(event);
+                    self.context.emit(event);
                 }
             }
         }
@@ -232,7 +232,7 @@ impl Poller {
             resume: None,
             outcome,
         };
-        settle(&self.reporter, task, WORKER, started, attempt);
+        settle(&self.context, task, WORKER, started, attempt);
         self.running.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -4,6 +4,35 @@
 
 use serde::Deserialize;
 
+/// A level that may carry segment addressing (Period, AdaptationSet,
+/// Representation): its own fields, then its `BaseURL`s and the three ways
+/// of addressing segments, declared once here. They are fields of each
+/// level rather than one `#[serde(flatten)]` struct: flattened fields reach
+/// quick-xml's deserializer as strings and then fail to read as numbers.
+macro_rules! level {
+    (struct $name:ident { $($(#[$attr:meta])* $field:ident: $ty:ty,)* }) => {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        pub(super) struct $name {
+            $($(#[$attr])* pub(super) $field: $ty,)*
+            #[serde(rename = "BaseURL")]
+            pub(super) base_urls: Vec<BaseUrl>,
+            #[serde(rename = "SegmentTemplate")]
+            pub(super) template: Option<Template>,
+            #[serde(rename = "SegmentList")]
+            pub(super) list: Option<List>,
+            #[serde(rename = "SegmentBase")]
+            pub(super) single: Option<Single>,
+        }
+
+        impl $name {
+            pub(super) fn addressing(&self) -> Addressing<'_> {
+                Addressing { template: self.template.as_ref(), list: self.list.as_ref(), single: self.single.as_ref() }
+            }
+        }
+    };
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct Mpd {
@@ -24,73 +53,49 @@ pub(super) struct BaseUrl {
     pub(super) url: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Period {
-    #[serde(rename = "@start")]
-    pub(super) start: Option<String>,
-    #[serde(rename = "@duration")]
-    pub(super) duration: Option<String>,
-    #[serde(rename = "BaseURL")]
-    pub(super) base_urls: Vec<BaseUrl>,
-    #[serde(rename = "SegmentTemplate")]
-    pub(super) template: Option<Template>,
-    #[serde(rename = "SegmentList")]
-    pub(super) list: Option<List>,
-    #[serde(rename = "SegmentBase")]
-    pub(super) single: Option<Single>,
-    #[serde(rename = "AdaptationSet")]
-    pub(super) sets: Vec<Set>,
+level! {
+    struct Period {
+        #[serde(rename = "@start")]
+        start: Option<String>,
+        #[serde(rename = "@duration")]
+        duration: Option<String>,
+        #[serde(rename = "AdaptationSet")]
+        sets: Vec<Set>,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Set {
-    #[serde(rename = "@contentType")]
-    pub(super) content_type: Option<String>,
-    #[serde(rename = "@mimeType")]
-    pub(super) mime_type: Option<String>,
-    #[serde(rename = "@codecs")]
-    pub(super) codecs: Option<String>,
-    #[serde(rename = "ContentProtection")]
-    pub(super) protection: Vec<Protection>,
-    #[serde(rename = "EssentialProperty")]
-    pub(super) essential: Vec<Property>,
-    #[serde(rename = "ContentComponent")]
-    pub(super) components: Vec<Component>,
-    #[serde(rename = "BaseURL")]
-    pub(super) base_urls: Vec<BaseUrl>,
-    #[serde(rename = "SegmentTemplate")]
-    pub(super) template: Option<Template>,
-    #[serde(rename = "SegmentList")]
-    pub(super) list: Option<List>,
-    #[serde(rename = "SegmentBase")]
-    pub(super) single: Option<Single>,
-    #[serde(rename = "Representation")]
-    pub(super) representations: Vec<Representation>,
+level! {
+    struct Set {
+        #[serde(rename = "@contentType")]
+        content_type: Option<String>,
+        #[serde(rename = "@mimeType")]
+        mime_type: Option<String>,
+        #[serde(rename = "@codecs")]
+        codecs: Option<String>,
+        #[serde(rename = "ContentProtection")]
+        protection: Vec<Protection>,
+        #[serde(rename = "EssentialProperty")]
+        essential: Vec<Property>,
+        #[serde(rename = "ContentComponent")]
+        components: Vec<Component>,
+        #[serde(rename = "Representation")]
+        representations: Vec<Representation>,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Representation {
-    #[serde(rename = "@id")]
-    pub(super) id: String,
-    #[serde(rename = "@bandwidth")]
-    pub(super) bandwidth: u64,
-    #[serde(rename = "@mimeType")]
-    pub(super) mime_type: Option<String>,
-    #[serde(rename = "@codecs")]
-    pub(super) codecs: Option<String>,
-    #[serde(rename = "ContentProtection")]
-    pub(super) protection: Vec<Protection>,
-    #[serde(rename = "BaseURL")]
-    pub(super) base_urls: Vec<BaseUrl>,
-    #[serde(rename = "SegmentTemplate")]
-    pub(super) template: Option<Template>,
-    #[serde(rename = "SegmentList")]
-    pub(super) list: Option<List>,
-    #[serde(rename = "SegmentBase")]
-    pub(super) single: Option<Single>,
+level! {
+    struct Representation {
+        #[serde(rename = "@id")]
+        id: String,
+        #[serde(rename = "@bandwidth")]
+        bandwidth: u64,
+        #[serde(rename = "@mimeType")]
+        mime_type: Option<String>,
+        #[serde(rename = "@codecs")]
+        codecs: Option<String>,
+        #[serde(rename = "ContentProtection")]
+        protection: Vec<Protection>,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -116,9 +121,13 @@ pub(super) struct Component {
     pub(super) content_type: Option<String>,
 }
 
+/// `SegmentTemplate` and `SegmentList`: the standard's
+/// MultipleSegmentBaseInformation, read as one type (each element uses its
+/// own fields: a template's `@media` and `@initialization`, a list's
+/// `SegmentURL`s and `Initialization`).
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
-pub(super) struct Template {
+pub(super) struct Segments {
     #[serde(rename = "@timescale")]
     pub(super) timescale: Option<u64>,
     #[serde(rename = "@duration")]
@@ -133,7 +142,17 @@ pub(super) struct Template {
     pub(super) media: Option<String>,
     #[serde(rename = "SegmentTimeline")]
     pub(super) timeline: Option<Timeline>,
+    #[serde(rename = "Initialization")]
+    pub(super) init: Option<Initialization>,
+    #[serde(rename = "SegmentURL")]
+    pub(super) segments: Vec<SegmentUrl>,
 }
+
+/// A `SegmentTemplate`: segment URLs made from `@media`.
+pub(super) type Template = Segments;
+
+/// A `SegmentList`: segment URLs listed one by one.
+pub(super) type List = Segments;
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -152,21 +171,6 @@ pub(super) struct Entry {
     pub(super) d: u64,
     #[serde(rename = "@r")]
     pub(super) r: Option<i64>,
-}
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub(super) struct List {
-    #[serde(rename = "@timescale")]
-    pub(super) timescale: Option<u64>,
-    #[serde(rename = "@duration")]
-    pub(super) duration: Option<u64>,
-    #[serde(rename = "@startNumber")]
-    pub(super) start_number: Option<u64>,
-    #[serde(rename = "Initialization")]
-    pub(super) init: Option<Initialization>,
-    #[serde(rename = "SegmentURL")]
-    pub(super) segments: Vec<SegmentUrl>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -203,23 +207,9 @@ pub(super) struct Addressing<'a> {
     pub(super) single: Option<&'a Single>,
 }
 
-// Each level's addressing is three fields of its own rather than one
-// `#[serde(flatten)]` struct: flattened fields reach quick-xml's
-// deserializer as strings and then fail to read as numbers.
-macro_rules! addressing_of {
-    ($($level:ty),*) => {$(
-        impl $level {
-            pub(super) fn addressing(&self) -> Addressing<'_> {
-                Addressing { template: self.template.as_ref(), list: self.list.as_ref(), single: self.single.as_ref() }
-            }
-        }
-    )*};
-}
-
-addressing_of!(Period, Set, Representation);
-
-impl Template {
-    /// These attributes, each taken from `upper` where this lacks it.
+impl Segments {
+    /// These attributes and elements, each taken from `upper` where this
+    /// lacks it (the standard's inheritance from Period to Representation).
     pub(super) fn inherit(self, upper: Template) -> Template {
         Template {
             timescale: self.timescale.or(upper.timescale),
@@ -229,6 +219,12 @@ impl Template {
             initialization: self.initialization.or(upper.initialization),
             media: self.media.or(upper.media),
             timeline: self.timeline.or(upper.timeline),
+            init: self.init.or(upper.init),
+            segments: if self.segments.is_empty() {
+                upper.segments
+            } else {
+                self.segments
+            },
         }
     }
 }

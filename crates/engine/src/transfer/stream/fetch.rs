@@ -15,11 +15,11 @@ use url::Url;
 
 use super::plan::{Key, Piece, StreamError};
 use crate::config::EngineConfig;
+use crate::context::WorkerContext;
 use crate::error::{FetchError, Note};
 use crate::job::Event;
 use crate::net::Clients;
 use crate::queue::{Task, TaskCtl};
-use crate::report::Reporter;
 use crate::sync;
 use crate::transfer::{backoff, headers, pace, sleep};
 use crate::{auth, http};
@@ -32,7 +32,7 @@ pub(crate) const MAX_PIECE: u64 = 256 * 1024 * 1024;
 pub(crate) struct Fetcher {
     client: Clients,
     config: EngineConfig,
-    pub(crate) reporter: Arc<Reporter>,
+    pub(crate) context: Arc<WorkerContext>,
     pub(crate) ctl: Arc<TaskCtl>,
     index: usize,
     /// The download's own headers (and its rule's).
@@ -46,11 +46,16 @@ pub(crate) struct Fetcher {
 }
 
 impl Fetcher {
-    pub(crate) fn new(client: &Clients, config: &EngineConfig, reporter: Arc<Reporter>, task: &Task) -> Self {
+    pub(crate) fn new(
+        client: &Clients,
+        config: &EngineConfig,
+        context: Arc<WorkerContext>,
+        task: &Task,
+    ) -> Self {
         Fetcher {
             client: client.clone(),
             config: config.clone(),
-            reporter,
+            context,
             ctl: task.ctl.clone(),
             index: task.index,
             headers: headers(task, HeaderMap::new()),
@@ -68,7 +73,7 @@ impl Fetcher {
     }
 
     pub(crate) fn stopping(&self) -> bool {
-        self.stop.load(Ordering::SeqCst) || self.ctl.halted() || self.reporter.stopping()
+        self.stop.load(Ordering::SeqCst) || self.ctl.halted() || self.context.stopping()
     }
 
     /// Runs `fut` unless the stream stops first (`Cancelled`).
@@ -141,7 +146,7 @@ impl Fetcher {
             };
             n += 1;
             tracing::debug!(index = self.index, n, url = %redact(url), %error, "retrying a piece");
-            self.reporter.emit(Event::Note {
+            self.context.emit(Event::Note {
                 index: self.index,
                 note: Note::Retry {
                     attempt: n,
@@ -196,7 +201,7 @@ impl Fetcher {
             if counted {
                 self.received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             }
-            sleep(&self.ctl, pace(&self.reporter, &self.ctl, chunk.len())).await;
+            sleep(&self.ctl, pace(&self.context, &self.ctl, chunk.len())).await;
         }
         if let Some(expected) = expected
             && body.len() as u64 != expected

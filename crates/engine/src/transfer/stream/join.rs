@@ -1,5 +1,5 @@
 //! One track of a stream: its pieces fanned out over lanes and joined in
-//! playlist order. This is the note's lesson on one download: the lanes
+//! playlist order. This is the Python note's lesson on one download: the lanes
 //! finish pieces in any order (`as_completed`), and the reorder buffer
 //! writes them in the order they were listed (`executor.map`).
 //!
@@ -31,12 +31,12 @@ use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use super::fetch::{Fetcher, redact};
 use super::plan::Piece;
 use crate::config::{BackendKind, EngineConfig};
+use crate::context::{ConnectionBudget, ConnectionPermit};
 use crate::error::FetchError;
 use crate::fan_in::Reorder;
 use crate::job::{Event, Worker};
 use crate::part::PartFile;
 use crate::part::pieces::KeptPieces;
-use crate::report::{Permit, Room};
 use crate::sync;
 use crate::transfer::PROGRESS_EVERY;
 
@@ -74,7 +74,7 @@ impl Fan {
 
 /// The pieces lanes take from, in order; a live recording's grows.
 #[derive(Default)]
-struct Line {
+struct PieceQueue {
     pieces: Vec<Piece>,
     taken: usize,
     /// Pieces taken whose fetch was given up while the stream went on (a
@@ -89,7 +89,7 @@ struct Line {
 /// What the lanes and the joiner of one track share.
 struct Shared {
     fetcher: Arc<Fetcher>,
-    line: std::sync::Mutex<Line>,
+    queue: std::sync::Mutex<PieceQueue>,
     more: Notify,
     /// Pieces a lane may take before the joiner has written them.
     window: Semaphore,
@@ -172,7 +172,7 @@ impl Join<'_> {
     /// the row.
     pub(crate) async fn run(
         &mut self,
-        room: &Room,
+        budget: &ConnectionBudget,
         fan: Fan,
         pieces: Vec<Piece>,
         source: &mut impl Source,
@@ -187,11 +187,11 @@ impl Join<'_> {
             .map(|k| k.found(self.done))
             .unwrap_or_default();
         // A lane beyond the first holds a connection of the engine's budget.
-        let extra: Vec<Permit> = (1..fan.lanes()).map_while(|_| room.try_permit()).collect();
+        let extra: Vec<ConnectionPermit> = (1..fan.lanes()).map_while(|_| budget.try_permit()).collect();
         let lanes = 1 + extra.len();
         let shared = Arc::new(Shared {
             fetcher: self.fetcher.clone(),
-            line: std::sync::Mutex::new(Line {
+            queue: std::sync::Mutex::new(PieceQueue {
                 pieces,
                 taken: self.done,
                 again: Vec::new(),
@@ -265,8 +265,8 @@ impl Join<'_> {
         self.mark();
         loop {
             let complete = {
-                let line = sync::lock(&shared.line);
-                line.closed && self.done == line.pieces.len()
+                let queue = sync::lock(&shared.queue);
+                queue.closed && self.done == queue.pieces.len()
             };
             if complete || source.enough(seconds) {
                 self.mark();
@@ -292,14 +292,14 @@ impl Join<'_> {
                         Err(FetchError::Cancelled) => {
                             // Given up, but the stream goes on: fetch it again,
                             // in the room it held in the window.
-                            sync::lock(&shared.line).again.push(number);
+                            sync::lock(&shared.queue).again.push(number);
                             shared.window.add_permits(1);
                             shared.more.notify_waiters();
                             continue;
                         }
                         Err(cause) => {
                             fetcher.stop();
-                            let url = redact(&sync::lock(&shared.line).pieces[number].url);
+                            let url = redact(&sync::lock(&shared.queue).pieces[number].url);
                             return Ended::Failed(FetchError::Segment { number: number + 1, url, cause: Box::new(cause) });
                         }
                     };
@@ -314,18 +314,18 @@ impl Join<'_> {
                         if on_disk {
                             joined_from_disk.push(n);
                         }
-                        seconds += sync::lock(&shared.line).pieces[self.done].seconds;
+                        seconds += sync::lock(&shared.queue).pieces[self.done].seconds;
                         self.done += 1;
                         self.bytes += data.len() as u64;
                         progress.joined += 1;
                         shared.window.add_permits(1);
-                        fetcher.reporter.emit(Event::Piece {
+                        fetcher.context.emit(Event::Piece {
                             index: progress.index,
                             number: progress.offset + n,
                             lane,
                             started,
                             finished,
-                            joined: fetcher.reporter.now(),
+                            joined: fetcher.context.now(),
                         });
                     }
                     if wrote {
@@ -340,18 +340,18 @@ impl Join<'_> {
                     }
                     // Caught up (a live recording waits for its next
                     // reload): the row hears the count now, not at the next piece.
-                    let caught_up = sync::lock(&shared.line).taken == self.done;
+                    let caught_up = sync::lock(&shared.queue).taken == self.done;
                     progress.report(fetcher, caught_up);
                 }
                 () = woken => {}
                 () = tokio::time::sleep_until(until.into()), if reload.is_some() => {
                     match source.reload().await {
                         Ok((new, ended)) => {
-                            let mut line = sync::lock(&shared.line);
+                            let mut queue = sync::lock(&shared.queue);
                             progress.total = progress.total.map(|t| t + new.len());
-                            line.pieces.extend(new);
-                            line.closed = ended;
-                            drop(line);
+                            queue.pieces.extend(new);
+                            queue.closed = ended;
+                            drop(queue);
                             shared.more.notify_waiters();
                         }
                         Err(FetchError::Cancelled) => {}
@@ -374,35 +374,35 @@ impl Join<'_> {
 }
 
 /// One lane: takes the next piece while the window has room, fetches it,
-/// hands it to the joiner; until the line is done or the join is over.
+/// hands it to the joiner; until the playlist is done or the join is over.
 async fn lane(
     shared: Arc<Shared>,
     tx: mpsc::UnboundedSender<Fetched>,
     worker: Worker,
-    permit: Option<Permit>,
+    permit: Option<ConnectionPermit>,
 ) {
     loop {
-        let Ok(room) = shared.window.acquire().await else {
+        let Ok(budget) = shared.window.acquire().await else {
             break;
         };
-        room.forget();
+        budget.forget();
         let next = loop {
             let more = shared.more.notified();
             {
-                let mut line = sync::lock(&shared.line);
+                let mut queue = sync::lock(&shared.queue);
                 if shared.over.load(Ordering::SeqCst) {
                     break None;
                 }
-                if let Some(number) = line.again.pop() {
-                    break Some((number, line.pieces[number].clone(), false));
+                if let Some(number) = queue.again.pop() {
+                    break Some((number, queue.pieces[number].clone(), false));
                 }
-                if line.taken < line.pieces.len() {
-                    let number = line.taken;
-                    line.taken += 1;
-                    let kept = line.kept.remove(&number);
-                    break Some((number, line.pieces[number].clone(), kept));
+                if queue.taken < queue.pieces.len() {
+                    let number = queue.taken;
+                    queue.taken += 1;
+                    let kept = queue.kept.remove(&number);
+                    break Some((number, queue.pieces[number].clone(), kept));
                 }
-                if line.closed {
+                if queue.closed {
                     break None;
                 }
             }
@@ -411,10 +411,10 @@ async fn lane(
         let Some((number, piece, on_disk)) = next else {
             break;
         };
-        let reporter = &shared.fetcher.reporter;
-        let started = reporter.now();
+        let context = &shared.fetcher.context;
+        let started = context.now();
         let (result, kept) = obtain(&shared, number, &piece, on_disk).await;
-        let finished = reporter.now();
+        let finished = context.now();
         let on_disk = kept == Kept::OnDisk;
         // The next piece to join is not kept aside: this lane takes no
         // other before its join is recorded.
@@ -528,12 +528,12 @@ impl Progress {
             let each = bytes as f64 / self.joined as f64;
             (each * t as f64) as u64
         });
-        fetcher.reporter.emit(Event::Pieces {
+        fetcher.context.emit(Event::Pieces {
             index: self.index,
             done: self.joined,
             total: self.total,
         });
-        fetcher.reporter.emit(Event::Progress {
+        fetcher.context.emit(Event::Progress {
             index: self.index,
             bytes,
             total: total.map(|t| t.max(bytes)),

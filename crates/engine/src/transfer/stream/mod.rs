@@ -32,6 +32,7 @@ use self::plan::{Container, Format, Parsed, StreamError, Track, TrackKind, Varia
 pub use self::sniff::sniff;
 use crate::attempt::Attempt;
 use crate::config::EngineConfig;
+use crate::context::ConnectionBudget;
 use crate::error::{FetchError, Note};
 use crate::job::Event;
 use crate::net::Clients;
@@ -39,7 +40,6 @@ use crate::part::pieces::KeptPieces;
 use crate::part::resume::Resume;
 use crate::part::{PartFile, Placement, WRITE_BUFFER};
 use crate::queue::{Task, TaskCtl};
-use crate::report::Room;
 use crate::{http, naming};
 
 pub(crate) use self::fetch::MAX_PIECE as MAX_PLAYLIST;
@@ -48,13 +48,13 @@ pub(crate) use self::fetch::MAX_PIECE as MAX_PLAYLIST;
 pub(crate) async fn run(
     client: &Clients,
     config: &EngineConfig,
-    room: &Room,
+    budget: &ConnectionBudget,
     task: &Task,
     format: Format,
     base: Url,
     body: Vec<u8>,
 ) -> Attempt {
-    let fetcher = Arc::new(Fetcher::new(client, config, room.reporter.clone(), task));
+    let fetcher = Arc::new(Fetcher::new(client, config, budget.context.clone(), task));
     let (tracks, variant) = match read(&fetcher, task, format, &base, &body).await {
         Ok(read) => read,
         Err(e) => return Attempt::failed(Some(200), 0, e),
@@ -67,7 +67,7 @@ pub(crate) async fn run(
         return Attempt::failed(Some(200), 0, StreamError::Unsupported(what).into());
     }
     let pieces = |t: &Track| t.pieces.len() + usize::from(t.init.is_some());
-    room.reporter.emit(Event::Note {
+    budget.context.emit(Event::Note {
         index: task.index,
         note: Note::Stream {
             format: match format {
@@ -101,7 +101,7 @@ pub(crate) async fn run(
             Err(e) => return Attempt::failed(Some(200), 0, e),
         };
         if done > 0 {
-            room.reporter.emit(Event::Note {
+            budget.context.emit(Event::Note {
                 index: task.index,
                 note: Note::PiecesKept { pieces: done },
             });
@@ -109,7 +109,7 @@ pub(crate) async fn run(
         progress.joined += done;
         fetcher.received.fetch_add(bytes, Ordering::Relaxed);
         if i == 0 {
-            room.reporter.emit(Event::Receiving {
+            budget.context.emit(Event::Receiving {
                 index: task.index,
                 name: output_name(&stem, &tracks),
                 total: None,
@@ -131,9 +131,9 @@ pub(crate) async fn run(
         };
         let ended = if track.live {
             let mut source = live::Reload::new(fetcher.clone(), track, task.stream.duration);
-            join.run(room, fan, all, &mut source, &mut progress).await
+            join.run(budget, fan, all, &mut source, &mut progress).await
         } else {
-            join.run(room, fan, all, &mut Fixed, &mut progress).await
+            join.run(budget, fan, all, &mut Fixed, &mut progress).await
         };
         let bytes = join.bytes;
         progress.report(&fetcher, true);
@@ -143,7 +143,7 @@ pub(crate) async fn run(
             // A recording the user stops is a recording: keep what it has.
             Ended::Halted if track.live && task.ctl.paused() => parts.push((part, bytes, track.kind)),
             Ended::Halted => {
-                let stopped = task.ctl.paused() || room.reporter.stopping();
+                let stopped = task.ctl.paused() || budget.context.stopping();
                 // Paused: every part stays, with its record and the pieces
                 // kept beside it, for the resume.
                 part.keep = stopped;
@@ -169,7 +169,7 @@ pub(crate) async fn run(
             }
         }
     }
-    mux::finish(config, task, &room.reporter, &stem, parts).await
+    mux::finish(config, task, &budget.context, &stem, parts).await
 }
 
 /// The tracks `body` lists, and the variant taken from a master as shown.

@@ -9,18 +9,18 @@ use std::process::{Command, Stdio};
 use super::plan::TrackKind;
 use crate::attempt::Attempt;
 use crate::config::EngineConfig;
+use crate::context::WorkerContext;
 use crate::error::{FetchError, Note};
 use crate::job::{Event, Saved};
 use crate::part::PartFile;
 use crate::queue::Task;
-use crate::report::Reporter;
 
 /// Names the joined tracks' files (`parts`: each track's part, its bytes
 /// and kind, video first).
 pub(super) async fn finish(
     config: &EngineConfig,
     task: &Task,
-    reporter: &Reporter,
+    context: &WorkerContext,
     stem: &str,
     parts: Vec<(PartFile, u64, TrackKind)>,
 ) -> Attempt {
@@ -34,7 +34,7 @@ pub(super) async fn finish(
     };
     let why = match mux(config, task, stem, &video, &audio).await {
         Ok(joined) => {
-            reporter.emit(Event::Note {
+            context.emit(Event::Note {
                 index: task.index,
                 note: Note::Muxed,
             });
@@ -51,7 +51,7 @@ pub(super) async fn finish(
         Ok(path) => path,
         Err(e) => return Attempt::failed(Some(200), bytes, e),
     };
-    reporter.emit(Event::Note {
+    context.emit(Event::Note {
         index: task.index,
         note: Note::KeptApart {
             audio: audio.display().to_string(),

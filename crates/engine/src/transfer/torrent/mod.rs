@@ -25,34 +25,39 @@ pub(crate) use self::plan::{Source, is_magnet, is_torrent, may_be_torrent, sourc
 use super::PROGRESS_EVERY;
 use crate::attempt::Attempt;
 use crate::config::{EngineConfig, IfExists};
+use crate::context::{ConnectionBudget, WorkerContext};
 use crate::error::{FetchError, TorrentError};
 use crate::job::{Event, Saved, TorrentOptions};
 use crate::queue::{Task, TaskCtl};
-use crate::report::{Reporter, Room};
 use crate::swarm::bps;
 
 /// The largest `.torrent` body read from an http(s) URL.
 pub(crate) const MAX_TORRENT: u64 = 32 * 1024 * 1024;
 
 /// Downloads the torrent of `source` for `task`.
-pub(crate) async fn run(config: &EngineConfig, room: &Room, task: &Task, source: Source) -> Attempt {
+pub(crate) async fn run(
+    config: &EngineConfig,
+    budget: &ConnectionBudget,
+    task: &Task,
+    source: Source,
+) -> Attempt {
     // Held until the torrent is done here, not on the session's runtime:
     // the last one stops that runtime.
-    let lease = match room.reporter.swarm.lease(&config.torrent).await {
+    let lease = match budget.context.swarm.lease(&config.torrent).await {
         Ok(l) => l,
         Err(e) => return Attempt::failed(None, 0, TorrentError::Session(e).into()),
     };
     let started = &lease.started;
     let job = Drive {
         session: started.session.clone(),
-        reporter: room.reporter.clone(),
+        context: budget.context.clone(),
         ctl: task.ctl.clone(),
         index: task.index,
         dir: task.dir.clone(),
         options: task.torrent.clone(),
         // The lower of the task's own limit and the global one, as the
         // torrent starts (librqbit takes it per torrent).
-        limit: [task.ctl.limit.get(), room.reporter.limit.get()]
+        limit: [task.ctl.limit.get(), budget.context.limit.get()]
             .into_iter()
             .flatten()
             .min(),
@@ -99,7 +104,7 @@ enum Placed {
 /// What the driver needs, owned (it runs on another runtime).
 struct Drive {
     session: Arc<Session>,
-    reporter: Arc<Reporter>,
+    context: Arc<WorkerContext>,
     ctl: Arc<TaskCtl>,
     index: usize,
     dir: std::path::PathBuf,
@@ -112,14 +117,14 @@ struct Drive {
 
 /// Whether the torrent should stop: paused, cancelled, or the engine
 /// closing.
-fn halted(reporter: &Reporter, ctl: &TaskCtl) -> bool {
-    ctl.halted() || reporter.stopping()
+fn halted(context: &WorkerContext, ctl: &TaskCtl) -> bool {
+    ctl.halted() || context.stopping()
 }
 
 /// Whether a stopped torrent's files go: a cancel removes them; a pause,
 /// or the engine closing (which pauses), keeps them for the resume.
-fn cancelled(reporter: &Reporter, ctl: &TaskCtl) -> bool {
-    ctl.halted() && !ctl.paused() && !reporter.stopping()
+fn cancelled(context: &WorkerContext, ctl: &TaskCtl) -> bool {
+    ctl.halted() && !ctl.paused() && !context.stopping()
 }
 
 impl Drive {
@@ -218,7 +223,7 @@ impl Drive {
                 lengths.total_pieces(),
             ))
         };
-        self.reporter.emit(Event::Torrent {
+        self.context.emit(Event::Torrent {
             index: self.index,
             meta: describe(self.options.select.as_deref()),
         });
@@ -226,7 +231,7 @@ impl Drive {
         // A torrent resumed after the pause (its mark is there, so it is
         // kept) goes on.
         if self.options.pause_metadata && !started_before {
-            self.reporter.queue.pause(self.index, || {});
+            self.context.queue.pause(self.index, || {});
             return Attempt::failed(None, 0, FetchError::Cancelled);
         }
         let mut initial: Vec<_> = peers.unwrap_or_default();
@@ -274,7 +279,7 @@ impl Drive {
                 }
                 Err(e) => return fail(TorrentError::Failed(format!("{e:#}"))),
             };
-            self.reporter.emit(Event::Receiving {
+            self.context.emit(Event::Receiving {
                 index: self.index,
                 name: plan.name.clone(),
                 total: Some(plan.total),
@@ -289,7 +294,7 @@ impl Drive {
             };
             // Seeding ends with the task: the files stay unless cancelled.
             let remove = matches!(ended, Watched::Ended(Err((_, FetchError::Cancelled))))
-                && cancelled(&self.reporter, &self.ctl);
+                && cancelled(&self.context, &self.ctl);
             if let Err(e) = self.session.delete(id.into(), remove).await {
                 tracing::debug!(index = self.index, "removing the torrent: {e:#}");
             }
@@ -312,14 +317,14 @@ impl Drive {
                 Ok(p) => p,
                 Err(e) => return fail(e),
             };
-            self.reporter.emit(Event::Torrent {
+            self.context.emit(Event::Torrent {
                 index: self.index,
                 meta: describe(select),
             });
         };
         let (ended, remove) = ended;
         // A paused task continues with the scratch's pieces too.
-        let paused = self.ctl.paused() || self.reporter.stopping();
+        let paused = self.ctl.paused() || self.context.stopping();
         if !paused {
             let _ = std::fs::remove_dir_all(&scratch);
         }
@@ -404,11 +409,11 @@ impl Drive {
             let stats = handle.stats();
             let known = selected_bytes(&stats, plan);
             have = known.unwrap_or(have);
-            if halted(&self.reporter, &self.ctl) {
+            if halted(&self.context, &self.ctl) {
                 // Removing a torrent that seeds ends the seeding: its
                 // files are whole and stay (as qBittorrent's Remove keeps
                 // them), and the download is done.
-                if complete.is_some() && cancelled(&self.reporter, &self.ctl) {
+                if complete.is_some() && cancelled(&self.context, &self.ctl) {
                     return Watched::Ended(Ok(()));
                 }
                 return Watched::Ended(Err((have, FetchError::Cancelled)));
@@ -426,7 +431,7 @@ impl Drive {
                 && done != last
             {
                 last = done;
-                self.reporter.emit(Event::Progress {
+                self.context.emit(Event::Progress {
                     index: self.index,
                     bytes: done,
                     total: Some(plan.total),
@@ -434,7 +439,7 @@ impl Drive {
             }
             if swarm_at.is_none_or(|t| t.elapsed() >= SWARM_EVERY) {
                 swarm_at = Some(Instant::now());
-                self.reporter.emit(Event::Swarm {
+                self.context.emit(Event::Swarm {
                     index: self.index,
                     swarm: Arc::new(speeds.swarm(handle, stats.finished)),
                 });
@@ -468,7 +473,7 @@ impl Drive {
                 () = tokio::time::sleep(Duration::from_millis(250)) => {}
                 () = self.ctl.wake.notified() => {}
             }
-            if halted(&self.reporter, &self.ctl) {
+            if halted(&self.context, &self.ctl) {
                 return None;
             }
         }
