@@ -24,8 +24,6 @@ mod metalink;
 mod net;
 pub mod serve;
 mod torrent;
-/// Kept here too for the tests that read sizes as `fanout get` prints them.
-pub use crate::i18n::units::human_bytes;
 use download::download;
 pub use download::{json_line, text_line};
 pub use net::NetArgs;

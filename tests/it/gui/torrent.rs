@@ -6,7 +6,7 @@
 use crate::support;
 
 use egui_kittest::kittest::Queryable;
-use fanout::cli::human_bytes;
+use fanout::i18n::units::human_bytes;
 use fanout::service::model::TaskState;
 use support::gui::{Setup, add_urls, all_done, open_preferences, open_preferences_as, settle, step_until};
 use support::programs::free_port;
