@@ -1,6 +1,6 @@
-//! The note's experiment, on the user's own list: the same URLs once under
+//! The Python note's experiment, on the user's own list: the same URLs once under
 //! each local engine, one after the other, each into a folder of its own.
-//! What it reports is what the note prints ("Total use N seconds") plus the
+//! What it reports is what the Python note prints ("Total use N seconds") plus the
 //! peak in flight, the throughput and the order tasks completed in.
 //!
 //! No egui here: the window runs this on a helper thread, tests run it

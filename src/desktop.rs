@@ -5,7 +5,7 @@
 //! and the icon's are filled in (the system package fills the same
 //! template with the names on the PATH and in the icon theme). Also how
 //! fanout starts a desktop program without waiting for it, and a
-//! notification for a face that has no window to say it in.
+//! notification for a front end that has no window to say it in.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub fn spawn_quiet(command: &mut std::process::Command) -> io::Result<()> {
 }
 
 /// Shows a desktop notification and waits for the desktop's answer (a
-/// face that is about to exit; the window sends them from a helper
+/// front end that is about to exit; the window sends them from a helper
 /// thread).
 pub fn notify_now(summary: &str, body: &str) -> Result<(), String> {
     notify_rust::Notification::new()

@@ -373,15 +373,15 @@ enum Msg {
 }
 
 /// Keeps the tasks' secrets in sync with what the store is told.
-struct SecretBook {
+struct QueueSecretsKept {
     secrets: Secrets,
-    book: QueueSecrets,
+    kept: QueueSecrets,
 }
 
-impl SecretBook {
+impl QueueSecretsKept {
     /// Reads what the keyring holds (sent on `loaded` for the restore).
-    fn open(secrets: Secrets, loaded: &Sender<QueueSecrets>) -> SecretBook {
-        let book: QueueSecrets = match secrets.get(QUEUE_SECRETS) {
+    fn open(secrets: Secrets, loaded: &Sender<QueueSecrets>) -> QueueSecretsKept {
+        let kept: QueueSecrets = match secrets.get(QUEUE_SECRETS) {
             Ok((Some(json), _)) => serde_json::from_str(&json).unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "the queue's secrets are unreadable");
                 QueueSecrets::new()
@@ -392,8 +392,8 @@ impl SecretBook {
                 QueueSecrets::new()
             }
         };
-        let _ = loaded.send(book.clone());
-        SecretBook { secrets, book }
+        let _ = loaded.send(kept.clone());
+        QueueSecretsKept { secrets, kept }
     }
 
     /// Follows `batch`: a task that may run again keeps its secrets; a
@@ -405,13 +405,13 @@ impl SecretBook {
         for op in batch {
             changed |= match op {
                 Op::Put(t) => match (&t.secret, t.state) {
-                    (_, StoredState::Done | StoredState::Cancelled) => self.book.remove(&t.id).is_some(),
-                    (Some(s), _) => self.book.insert(t.id, s.clone()).as_ref() != Some(s),
+                    (_, StoredState::Done | StoredState::Cancelled) => self.kept.remove(&t.id).is_some(),
+                    (Some(s), _) => self.kept.insert(t.id, s.clone()).as_ref() != Some(s),
                     (None, _) => false,
                 },
                 Op::Clear => {
-                    let had = !self.book.is_empty();
-                    self.book.clear();
+                    let had = !self.kept.is_empty();
+                    self.kept.clear();
                     had
                 }
             };
@@ -419,8 +419,8 @@ impl SecretBook {
         if !changed {
             return Ok(());
         }
-        let json = serde_json::to_string(&self.book).map_err(|e| e.to_string())?;
-        let value = (!self.book.is_empty()).then_some(json);
+        let json = serde_json::to_string(&self.kept).map_err(|e| e.to_string())?;
+        let value = (!self.kept.is_empty()).then_some(json);
         self.secrets
             .set(QUEUE_SECRETS, value.as_deref())
             .map(|_| ())
@@ -453,7 +453,7 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("fanout-store".into())
             .spawn(move || {
-                let mut book = secrets.map(|(s, loaded)| SecretBook::open(s, &loaded));
+                let mut kept = secrets.map(|(s, loaded)| QueueSecretsKept::open(s, &loaded));
                 while let Ok(first) = rx.recv() {
                     // Everything that piled up goes in one transaction;
                     // those waiting for it hear once it is committed.
@@ -475,7 +475,7 @@ impl Writer {
                         tracing::warn!(error = %e, "queue not saved");
                         *crate::sync::lock(&slot) = Some(e.to_string());
                     }
-                    if let Some(Err(e)) = book.as_mut().map(|b| b.follow(&batch)) {
+                    if let Some(Err(e)) = kept.as_mut().map(|b| b.follow(&batch)) {
                         tracing::warn!(error = %e, "the queue's secrets not kept");
                         *crate::sync::lock(&slot) = Some(e);
                     }

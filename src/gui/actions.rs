@@ -32,7 +32,7 @@ pub enum Action {
     ReadDropped(Vec<PathBuf>),
     /// A task's own speed limit (bytes per second; `None` lifts it).
     SetRate(usize, Option<u64>),
-    /// Moves waiting downloads in the line of those waiting to start.
+    /// Moves waiting downloads in the queue's start order.
     Move(Vec<usize>, MoveTo),
     Compare(CompareAction),
     /// Opens a torrent's file list.

@@ -33,37 +33,40 @@ fn countdown_text(power_off: bool, secs: u64) -> String {
     }
 }
 
-impl super::unattended::Desktop {
-    /// The countdown's window: the seconds left and `Cancel`; at zero,
-    /// logind is asked on a helper thread.
-    pub(super) fn countdown_window(&mut self, ctx: &egui::Context, system_bus: &Option<String>) {
-        let Some(c) = &self.countdown else { return };
-        let left = c.at.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            let (bus, power_off) = (system_bus.clone(), c.power_off);
-            self.countdown = None;
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(after::ask_logind(bus, power_off));
-            });
-            self.logind = Some(rx);
-            return;
-        }
-        let text = countdown_text(c.power_off, left.as_secs() + 1);
-        let mut cancel = false;
-        egui::Window::new(tr!(AfterBatchLabel))
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-            .show(ctx, |ui| {
-                ui.label(text);
-                cancel = ui.button(tr!(CountdownCancel)).clicked();
-            });
-        if cancel {
-            self.countdown = None;
-        } else {
-            ctx.request_repaint_after(Duration::from_millis(250));
-        }
+/// The countdown's window: the seconds left and `Cancel`; at zero,
+/// logind is asked on a helper thread, its answer to come in `logind`.
+pub(super) fn countdown_window(
+    countdown: &mut Option<Countdown>,
+    logind: &mut Option<std::sync::mpsc::Receiver<Result<(), String>>>,
+    ctx: &egui::Context,
+    system_bus: &Option<String>,
+) {
+    let Some(c) = &*countdown else { return };
+    let left = c.at.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        let (bus, power_off) = (system_bus.clone(), c.power_off);
+        *countdown = None;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(after::ask_logind(bus, power_off));
+        });
+        *logind = Some(rx);
+        return;
+    }
+    let text = countdown_text(c.power_off, left.as_secs() + 1);
+    let mut cancel = false;
+    egui::Window::new(tr!(AfterBatchLabel))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+        .show(ctx, |ui| {
+            ui.label(text);
+            cancel = ui.button(tr!(CountdownCancel)).clicked();
+        });
+    if cancel {
+        *countdown = None;
+    } else {
+        ctx.request_repaint_after(Duration::from_millis(250));
     }
 }
 

@@ -20,11 +20,11 @@ use crate::settings::Settings;
 
 /// What the window adds to the service's thread: failed downloads, for
 /// the login prompt (a site that answered 401).
-struct WindowFace {
+struct WindowFrontEnd {
     failed: crossbeam_channel::Sender<crate::engine::TaskResult>,
 }
 
-impl FrontEnd for WindowFace {
+impl FrontEnd for WindowFrontEnd {
     fn on_event(&mut self, event: &Event, _: &Downloads) {
         if let Event::Finished(r) = event
             && r.outcome.is_err()
@@ -58,7 +58,7 @@ impl FanoutApp {
         let service = Service::new(Downloads::new(&settings), settings.clone());
         // Hand-overs stay with the window: they raise it, and lines that
         // are not URLs open the add dialog.
-        let hub = Hub::start(service, crossbeam_channel::never(), WindowFace { failed })
+        let hub = Hub::start(service, crossbeam_channel::never(), WindowFrontEnd { failed })
             .expect("a thread for the downloads service");
         let mut app = FanoutApp {
             link: super::ServiceLink {

@@ -218,53 +218,55 @@ mod x11 {
     }
 }
 
-impl super::unattended::Desktop {
-    /// The notice: `Add 3 URLs?`, `Add`, `Review…`, `Ignore`; not modal,
-    /// at the top right (the status bar may take two lines).
-    pub(super) fn clipboard_notice(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        let Some(offer) = &self.clip_offer else {
-            return;
-        };
-        #[derive(Clone, Copy)]
-        enum Answer {
-            Add,
-            Review,
-            Ignore,
-        }
-        let mut answer = None;
-        egui::Window::new(tr!(ClipTitle))
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 40.0))
-            .show(ctx, |ui| {
-                ui.label(i18n::plural(offer.urls.len() as u128, T::ClipAddOne, T::ClipAdd));
-                if let Some((first, _)) = offer.urls.first() {
-                    ui.weak(first);
-                }
-                ui.horizontal(|ui| {
-                    if ui.button(tr!(ClipAddButton)).clicked() {
-                        answer = Some(Answer::Add);
-                    }
-                    if ui.button(tr!(ClipReview)).clicked() {
-                        answer = Some(Answer::Review);
-                    }
-                    if ui.button(tr!(ClipIgnore)).clicked() {
-                        answer = Some(Answer::Ignore);
-                    }
-                });
-            });
-        let Some(answer) = answer else { return };
-        let Some(offer) = self.clip_offer.take() else {
-            return;
-        };
-        match answer {
-            Answer::Add => actions.push(Action::Add(offer.urls)),
-            Answer::Review => {
-                let text: Vec<String> = offer.urls.into_iter().map(|(u, _)| u).collect();
-                actions.push(Action::OpenAdd(Some(text.join("\n"))));
+/// The notice: `Add 3 URLs?`, `Add`, `Review…`, `Ignore`; not modal, at
+/// the top right (the status bar may take two lines).
+pub(super) fn clipboard_notice(
+    clip_offer: &mut Option<Offer>,
+    ctx: &egui::Context,
+    actions: &mut Vec<Action>,
+) {
+    let Some(offer) = &*clip_offer else {
+        return;
+    };
+    #[derive(Clone, Copy)]
+    enum Answer {
+        Add,
+        Review,
+        Ignore,
+    }
+    let mut answer = None;
+    egui::Window::new(tr!(ClipTitle))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 40.0))
+        .show(ctx, |ui| {
+            ui.label(i18n::plural(offer.urls.len() as u128, T::ClipAddOne, T::ClipAdd));
+            if let Some((first, _)) = offer.urls.first() {
+                ui.weak(first);
             }
-            Answer::Ignore => {}
+            ui.horizontal(|ui| {
+                if ui.button(tr!(ClipAddButton)).clicked() {
+                    answer = Some(Answer::Add);
+                }
+                if ui.button(tr!(ClipReview)).clicked() {
+                    answer = Some(Answer::Review);
+                }
+                if ui.button(tr!(ClipIgnore)).clicked() {
+                    answer = Some(Answer::Ignore);
+                }
+            });
+        });
+    let Some(answer) = answer else { return };
+    let Some(offer) = clip_offer.take() else {
+        return;
+    };
+    match answer {
+        Answer::Add => actions.push(Action::Add(offer.urls)),
+        Answer::Review => {
+            let text: Vec<String> = offer.urls.into_iter().map(|(u, _)| u).collect();
+            actions.push(Action::OpenAdd(Some(text.join("\n"))));
         }
+        Answer::Ignore => {}
     }
 }
 

@@ -1,6 +1,6 @@
 //! The `Compare engines` tab: the list's URLs once under each local engine
 //! (see [`crate::compare`]), run on a helper thread, shown as three bar
-//! charts (total time, peak in flight, throughput), the note's "Total use N
+//! charts (total time, peak in flight, throughput), the Python note's "Total use N
 //! seconds" lines, and each engine's completion order as a strip. Exports as
 //! CSV and as a PNG of what the tab shows.
 

@@ -233,10 +233,16 @@ impl eframe::App for FanoutApp {
             actions: &mut actions,
         };
         dragging |= self.panels.prefs.ui(ui.ctx(), form);
-        self.desktop.countdown_window(ui.ctx(), &self.options.system_bus);
+        let desktop = &mut self.desktop;
+        super::after_batch::countdown_window(
+            &mut desktop.countdown,
+            &mut desktop.logind,
+            ui.ctx(),
+            &self.options.system_bus,
+        );
         self.desktop
             .close_question_window(ui.ctx(), &mut self.settings.on_close);
-        self.desktop.clipboard_notice(ui.ctx(), &mut actions);
+        super::clipboard_watch::clipboard_notice(&mut self.desktop.clip_offer, ui.ctx(), &mut actions);
         self.panels.files.window(ui.ctx(), waiting_torrent, &mut actions);
         if let AddOutcome::Add(urls) = self.panels.add.show(ui.ctx(), ADD_CAP) {
             actions.push(Action::Add(urls));

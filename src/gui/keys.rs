@@ -1,7 +1,7 @@
 //! The keyboard: `Delete` cancels the selected rows (after a
 //! confirmation), `Shift+Delete` removes them with their files (after
 //! one too), `Space` pauses or resumes them, `Enter` opens finished files,
-//! `Alt+arrows` move waiting ones in the line, `Ctrl+A` selects every
+//! `Alt+arrows` move waiting ones in the queue, `Ctrl+A` selects every
 //! row shown, `Ctrl+O` opens the folder of the selected file, `Ctrl+N`
 //! adds URLs, `Ctrl+F` goes to the sidebar's search, `Ctrl+,` opens
 //! Preferences (`Esc` closes it); the rest of a row's menu is its `…`

@@ -140,7 +140,7 @@ pub enum TrayChoice {
     AsSet,
     /// Behave as if an icon were shown, without one: in-process tests of
     /// closing to the tray (the real icon is tested with the binary, on a
-    /// bus of the test's own, in tests/tray.rs).
+    /// bus of the test's own, in tests/it/tray.rs).
     Pretend,
 }
 
@@ -265,7 +265,7 @@ pub struct FanoutApp {
 
 /// The downloads on the service's thread, and what it sends the window.
 struct ServiceLink {
-    /// The downloads (the list, its engine and store, the RPC's books and
+    /// The downloads (the list, its engine and store, the RPC's state and
     /// server) on the service's thread; see [`FanoutApp::core`].
     hub: Hub,
     /// Failed downloads, from the service's thread: some ask for a login.

@@ -148,7 +148,7 @@ impl FanoutApp {
     /// Calls the server refused, in the window's words (see
     /// [`super::view::View::rpc_refused`]).
     pub fn rpc_refused(&self) -> Option<String> {
-        refused_text(self.link.hub.lock().server.as_ref()?)
+        super::view::refused_text(self.link.hub.lock().server.as_ref()?)
     }
 
     /// What the status bar says of the server: where it serves, or why not.
@@ -170,23 +170,6 @@ impl Rpc {
         }
         Some((tr!(RpcServing, port = port?), false))
     }
-}
-
-/// Calls `server` refused (a mistyped secret in an extension), in the
-/// window's words: `3 calls refused: wrong secret, from
-/// chrome-extension://…`.
-pub(super) fn refused_text(server: &Server) -> Option<String> {
-    use crate::rpc::RefusalReason;
-    let r = server.refusals()?;
-    let reason = match r.last_reason {
-        RefusalReason::WrongSecret => tr!(RefusedWrongSecret),
-        RefusalReason::NoSecret => tr!(RefusedNoSecret),
-        RefusalReason::ForeignHost => tr!(RefusedForeignHost),
-    };
-    Some(match &r.last_origin {
-        Some(origin) => tr!(RpcRefusedFrom, n = r.count, reason = reason, origin = origin),
-        None => tr!(RpcRefused, n = r.count, reason = reason),
-    })
 }
 
 /// What the question about held downloads lists: each one's URL and

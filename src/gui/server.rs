@@ -1,4 +1,4 @@
-//! "Connect to a server": the window as the face of a `fanout serve` or an
+//! "Connect to a server": the window as the front end of a `fanout serve` or an
 //! aria2c elsewhere (`service::remote` follows it). While it shows one, the
 //! list, the toolbar's actions, the add dialog, the status bar, the
 //! results and the timeline are the server's; this computer's downloads go

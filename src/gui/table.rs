@@ -258,7 +258,7 @@ pub fn kind_icon(kind: Kind) -> &'static str {
     }
 }
 
-/// Waiting rows being dragged to another place in the line.
+/// Waiting rows being dragged to another place in the queue.
 #[derive(Clone, Debug)]
 struct Dragged(Vec<usize>);
 

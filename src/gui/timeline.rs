@@ -281,7 +281,7 @@ pub(super) fn tab(ui: &mut egui::Ui, core: &crate::service::Downloads) {
     });
     let rows = &core.model.rows;
     let name = |i: usize| rows.get(i).map_or_else(String::new, |r| r.name.clone());
-    // A stream of the batch: its pieces on its lanes, the note's
+    // A stream of the batch: its pieces on its lanes, the Python note's
     // lesson inside one download.
     let stream = core
         .model

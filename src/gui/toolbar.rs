@@ -1,6 +1,6 @@
 //! The toolbar: add, pause the queue, act on the selected rows, clear,
 //! and the views (Results panel, details pane, Preferences, Keyboard). Moving waiting
-//! downloads in the line is the row menu's, the keyboard's (Alt+arrows)
+//! downloads in the queue is the row menu's, the keyboard's (Alt+arrows)
 //! and dragging's.
 
 use super::filter::ListFilter;

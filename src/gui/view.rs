@@ -79,7 +79,7 @@ impl<'a> View<'a> {
 
     /// Calls the RPC server refused, in the window's words.
     pub fn rpc_refused(&self) -> Option<String> {
-        super::rpc::refused_text(self.rpc?)
+        refused_text(self.rpc?)
     }
 
     /// `Schedule: paused since Mon 09:00 · alternative limit until Tue
@@ -107,4 +107,21 @@ impl<'a> View<'a> {
         }
         Some(tr!(ScheduleStatus, parts = parts.join(" · ")))
     }
+}
+
+/// Calls `server` refused (a mistyped secret in an extension), in the
+/// window's words: `3 calls refused: wrong secret, from
+/// chrome-extension://…`.
+pub(super) fn refused_text(server: &Server) -> Option<String> {
+    use crate::rpc::RefusalReason;
+    let r = server.refusals()?;
+    let reason = match r.last_reason {
+        RefusalReason::WrongSecret => tr!(RefusedWrongSecret),
+        RefusalReason::NoSecret => tr!(RefusedNoSecret),
+        RefusalReason::ForeignHost => tr!(RefusedForeignHost),
+    };
+    Some(match &r.last_origin {
+        Some(origin) => tr!(RpcRefusedFrom, n = r.count, reason = reason, origin = origin),
+        None => tr!(RpcRefused, n = r.count, reason = reason),
+    })
 }

@@ -509,7 +509,7 @@ impl Settings {
 
     /// Takes what an RPC client's `changeGlobalOption` may change (`dir`,
     /// `max-concurrent-downloads`, `max-overall-download-limit`, `split`)
-    /// from `from`, and nothing else: a face that keeps its own copy (the
+    /// from `from`, and nothing else: a front end that keeps its own copy (the
     /// window's, with the secrets the keyring gave it) takes a call's
     /// changes without losing what the other copy never had.
     pub fn take_global_options(&mut self, from: &Settings) {

@@ -452,14 +452,8 @@ fn no_two_modules_import_each_other() {
     }
     // Circles in the window that came with its narrow panels: the
     // window's owner breaks them and empties this list. Any other fails.
-    const KNOWN: [&str; 3] = [
-        "gui::view -> gui::rpc -> gui::view",
-        "gui::unattended -> gui::after_batch -> gui::unattended",
-        "gui::unattended -> gui::clipboard_watch -> gui::unattended",
-    ];
     for root in roots {
-        let mut found = circles(&root);
-        found.retain(|c| !KNOWN.contains(&c.as_str()));
+        let found = circles(&root);
         assert!(
             found.is_empty(),
             "import circles in {}:\n{}",

@@ -65,7 +65,7 @@ impl Form<'_> {
                         .push(Action::Notify(tr!(RpcSecretCopied).to_string()));
                 }
             });
-            // Where it is kept, as DESIGN's secrets policy asks the window
+            // Where it is kept, as the secrets policy (docs/network.md) asks the window
             // to say when there is no keyring.
             match &self.rpc.kept {
                 Some(Kept::Keyring) => {

@@ -1,5 +1,5 @@
 //! The first screen's bar under the toolbar: what a user changes often,
-//! and the note's lesson one click away — the engine and its workers,
+//! and the Python note's lesson one click away — the engine and its workers,
 //! Keep submission order, and the download folder. The rest is in
 //! Preferences.
 
