@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use fanout::cli::{Cli, Command, OpenArgs, run_get, run_serve};
 use fanout::gui::AppOptions;
-use fanout::instance::{Claim, Holder, Instance, Places, hand_over};
+use fanout::platform::instance::{Claim, Holder, Instance, Places, hand_over};
 use fanout::settings::Folders;
 
 /// fanout's own warnings only: libraries (the TLS verifier, wgpu, zbus)
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Some(Command::Man) => printed("fanout man", fanout::cli::manual::man(&mut std::io::stdout())),
         Some(Command::DesktopEntry) => {
             use std::io::Write;
-            let entry = fanout::desktop::system_entry();
+            let entry = fanout::platform::desktop::system_entry();
             printed(
                 "fanout desktop-entry",
                 std::io::stdout().write_all(entry.as_bytes()),
@@ -75,7 +75,7 @@ fn open(args: &OpenArgs) -> ExitCode {
     if args.install_desktop_entry {
         let data = dirs::data_dir().unwrap_or_else(|| options.data_dir.clone());
         let exe = std::env::current_exe().and_then(|e| e.canonicalize());
-        return match exe.and_then(|exe| fanout::desktop::install(&data, &exe)) {
+        return match exe.and_then(|exe| fanout::platform::desktop::install(&data, &exe)) {
             Ok(done) => {
                 println!("wrote {} and {}", done.entry.display(), done.icon.display());
                 ExitCode::SUCCESS
@@ -109,7 +109,7 @@ fn open(args: &OpenArgs) -> ExitCode {
                 );
                 eprintln!("fanout: {why}");
                 // Started from a menu, there is no terminal to read it in.
-                if let Err(e) = fanout::desktop::notify_now("fanout", &why) {
+                if let Err(e) = fanout::platform::desktop::notify_now("fanout", &why) {
                     tracing::info!(error = %e, "no desktop notification");
                 }
                 return ExitCode::FAILURE;

@@ -79,7 +79,7 @@ pub struct OpenArgs {
 impl OpenArgs {
     /// What to hand the window: URL lines (lists read from files), the
     /// folder made absolute, and Wayland's activation token.
-    pub fn handoff(&self) -> Result<crate::instance::Handoff, UsageError> {
+    pub fn handoff(&self) -> Result<crate::platform::instance::Handoff, UsageError> {
         let mut lines = Vec::new();
         for arg in &self.urls {
             let file = match url::Url::parse(arg) {
@@ -119,7 +119,7 @@ impl OpenArgs {
             }
             None => None,
         };
-        Ok(crate::instance::Handoff {
+        Ok(crate::platform::instance::Handoff {
             lines,
             dir,
             activation_token: std::env::var("XDG_ACTIVATION_TOKEN").ok(),

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::EngineArg;
-use crate::instance::{Claim, Holder, Instance, Places};
+use crate::platform::instance::{Claim, Holder, Instance, Places};
+use crate::platform::secrets::{Kept, RPC_SECRET, Secrets};
 use crate::rpc::{Addresses, Listen};
-use crate::secrets::{Kept, RPC_SECRET, Secrets};
 use crate::service::serve::{ServeConfig, run};
 use crate::settings::{EngineChoice, Folders, Settings};
 
@@ -151,7 +151,7 @@ pub fn run_serve(args: &ServeArgs, folders: &Folders) -> ExitCode {
         secret,
         settings,
         instance: Some(instance),
-        clock: std::sync::Arc::new(crate::schedule::SystemClock),
+        clock: std::sync::Arc::new(crate::settings::schedule::SystemClock),
         system_bus: None,
         torrent: crate::service::TorrentOverride {
             port: args.swarm.bt_port,

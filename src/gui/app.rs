@@ -11,8 +11,8 @@ use super::vault::Vault;
 use super::{ADD_CAP, AppOptions, FanoutApp, HIDDEN_WAKE_DELAY, Notice, WAKE_DELAY};
 use crate::engine::Event;
 use crate::i18n::{self, tr};
-use crate::instance::Instance;
-use crate::secrets::Secrets;
+use crate::platform::instance::Instance;
+use crate::platform::secrets::Secrets;
 use crate::service::hub::{FrontEnd, Hub, Service};
 use crate::service::model::{BatchEnd, TaskState};
 use crate::service::{Downloads, Restored};
@@ -161,7 +161,7 @@ impl FanoutApp {
             return;
         };
         let arrivals: Vec<_> = instance.handoffs().try_iter().collect();
-        for crate::instance::Arrival { handoff: h, kept } in arrivals {
+        for crate::platform::instance::Arrival { handoff: h, kept } in arrivals {
             if !h.hidden {
                 self.set_hidden(false, ctx);
                 if h.activation_token.is_some() {
@@ -298,8 +298,10 @@ impl FanoutApp {
         }
         self.vault.save_changes(&self.saved_settings, &self.settings);
         if self.settings.rules != self.saved_settings.rules
-            && let Err(e) =
-                crate::private::write_atomically(&self.options.rules_path(), self.settings.rules.as_bytes())
+            && let Err(e) = crate::platform::private::write_atomically(
+                &self.options.rules_path(),
+                self.settings.rules.as_bytes(),
+            )
         {
             self.notify(tr!(
                 SettingsNotSaved,

@@ -1,5 +1,5 @@
 //! The `Compare engines` tab: the list's URLs once under each local engine
-//! (see [`crate::compare`]), run on a helper thread, shown as three bar
+//! (see [`crate::service::compare`]), run on a helper thread, shown as three bar
 //! charts (total time, peak in flight, throughput), the Python note's "Total use N
 //! seconds" lines, and each engine's completion order as a strip. Exports as
 //! CSV and as a PNG of what the tab shows.
@@ -11,9 +11,9 @@ use std::sync::mpsc;
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
-use crate::compare::{self, CompareError, Run, Update};
 use crate::engine::BackendKind;
-use crate::i18n::{self, tr};
+use crate::i18n::tr;
+use crate::service::compare::{self, CompareError, Run, Update};
 use crate::settings::{EngineChoice, Settings};
 
 /// What the helper thread sends.
@@ -126,9 +126,7 @@ impl ComparePanel {
                     }
                     Msg::Update(Update::Ran(run)) => self.runs.push(run),
                     Msg::Done(result) => {
-                        self.error = result
-                            .err()
-                            .map(|e| tr!(CompareStopped, e = i18n::compare_error(&e)));
+                        self.error = result.err().map(|e| tr!(CompareStopped, e = compare_error(&e)));
                         self.running = None;
                         break;
                     }
@@ -429,5 +427,15 @@ fn order_strip(ui: &mut egui::Ui, order: &[usize], n: usize) {
         if let Some(index) = order.get(k) {
             response.on_hover_text_at_pointer(tr!(StripHover, rank = k + 1, index = index));
         }
+    }
+}
+
+/// A comparison that could not run or stopped, in the window's words.
+fn compare_error(e: &crate::service::compare::CompareError) -> String {
+    match e {
+        CompareError::Empty => tr!(CompareEmpty).to_string(),
+        CompareError::Stopped => tr!(CompareCancelled).to_string(),
+        CompareError::Folder(path, e) => tr!(CompareFolder, path = path, e = e),
+        CompareError::Engine(e) => tr!(EngineDidNotStart, e = e),
     }
 }

@@ -64,10 +64,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::instance::Instance;
-use crate::schedule::{Clock, SystemClock};
+use crate::platform::instance::Instance;
 use crate::service::hub::Hub;
 use crate::settings::Settings;
+use crate::settings::schedule::{Clock, SystemClock};
 pub use actions::{Action, MoveTo};
 use add::AddDialog;
 use compare::ComparePanel;
@@ -75,7 +75,7 @@ use platform::FolderPick;
 pub use platform::Opener;
 
 /// The most URLs one add may expand to.
-pub const ADD_CAP: usize = crate::pattern::DEFAULT_CAP;
+pub const ADD_CAP: usize = crate::input::pattern::DEFAULT_CAP;
 
 /// A waker asks for a frame this much later, so bursts coalesce: progress
 /// comes ten times a second per task, and so do frames while it runs.

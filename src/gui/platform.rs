@@ -115,14 +115,14 @@ fn open_in_desktop(path: &Path) -> std::io::Result<()> {
         "xdg-open"
     };
     // Reaped whenever it ends, off the UI thread.
-    crate::desktop::spawn_quiet(std::process::Command::new(program).arg(path))
+    crate::platform::desktop::spawn_quiet(std::process::Command::new(program).arg(path))
 }
 
 /// Shows a desktop notification from a helper thread (D-Bus may take a
 /// moment, or not answer at all).
 pub(super) fn notify_desktop(summary: String, body: String) {
     std::thread::spawn(move || {
-        if let Err(e) = crate::desktop::notify_now(&summary, &body) {
+        if let Err(e) = crate::platform::desktop::notify_now(&summary, &body) {
             tracing::info!(error = %e, "no desktop notification");
         }
     });

@@ -10,8 +10,8 @@ use crossbeam_channel::Receiver;
 use super::view::View;
 use super::{Action, FanoutApp, ServeRpc};
 use crate::i18n::tr;
+use crate::platform::secrets::{Kept, RPC_SECRET, Secrets};
 use crate::rpc::Server;
-use crate::secrets::{Kept, RPC_SECRET, Secrets};
 use crate::service::model::TaskState;
 use crate::settings::RpcSettings;
 

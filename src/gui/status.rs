@@ -45,7 +45,7 @@ impl StatusBar {
                     .map(|r| r.url.clone()),
                 core.model.remote.clone(),
                 engine.and_then(Engine::proxy),
-                core.speed == crate::schedule::SpeedChoice::Setting,
+                core.speed == crate::settings::schedule::SpeedChoice::Setting,
                 core.queue_paused,
             )
         };

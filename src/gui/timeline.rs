@@ -10,7 +10,7 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2}
 
 use crate::i18n::tr;
 use crate::i18n::units::human_bytes;
-use crate::timeline::{Bar, BarState, Timeline};
+use crate::service::timeline::{Bar, BarState, Timeline};
 
 /// Width of the lane names on the left.
 const GUTTER: f32 = 92.0;

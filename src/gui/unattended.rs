@@ -14,8 +14,8 @@ use std::time::Duration;
 use super::tray::{TrayCommand, TrayView};
 use super::{Action, FanoutApp, TrayChoice};
 use crate::i18n::tr;
-use crate::schedule::{SpeedChoice, WeekTime};
 use crate::settings::OnClose;
+use crate::settings::schedule::{SpeedChoice, WeekTime};
 
 /// How often the schedule is looked at while it has rules (its edges are
 /// to the minute).
@@ -29,7 +29,7 @@ pub(super) struct Desktop {
     /// logind's answer to a suspend or power-off, on its way.
     pub logind: Option<std::sync::mpsc::Receiver<Result<(), String>>>,
     /// The lock of the one window, and URLs later starts hand over.
-    pub instance: Option<crate::instance::Instance>,
+    pub instance: Option<crate::platform::instance::Instance>,
     pub tray: super::tray::Tray,
     /// The window is hidden (in the tray); shared with the engine's
     /// waker, which wakes a hidden window less often.
@@ -304,7 +304,7 @@ impl FanoutApp {
         }
         if self.settings.start_at_login != self.saved_settings.start_at_login {
             let result = match &self.options.exe {
-                Some(exe) => crate::desktop::set_autostart(
+                Some(exe) => crate::platform::desktop::set_autostart(
                     &self.options.autostart_dir,
                     exe,
                     self.settings.start_at_login,

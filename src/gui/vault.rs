@@ -1,7 +1,7 @@
 //! The window's secrets: the aria2 daemon's token, the shown server's
 //! token, the proxy's password and
 //! the logins saved for sites, read from and written to the keyring (else
-//! the user-only file, see [`crate::secrets`]) on a thread of their own,
+//! the user-only file, see [`crate::platform::secrets`]) on a thread of their own,
 //! since a keyring may ask to be unlocked and wait for the user. The UI
 //! thread sends requests and takes the answers in `logic()`.
 
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FanoutApp;
 use crate::engine::auth::Login;
-use crate::secrets::{ARIA2_SECRET, Kept, PROXY_PASSWORD, SERVER_SECRET, SITE_LOGINS, Secrets};
+use crate::platform::secrets::{ARIA2_SECRET, Kept, PROXY_PASSWORD, SERVER_SECRET, SITE_LOGINS, Secrets};
 use crate::settings::{Secret, Settings};
 
 enum Request {

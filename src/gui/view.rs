@@ -10,12 +10,12 @@
 
 use crate::i18n::tr;
 use crate::rpc::Server;
-use crate::schedule::{Change, QueueWanted};
 use crate::service::Downloads;
 use crate::service::hub::Service;
 use crate::service::kind::Kind;
 use crate::service::model::Counts;
 use crate::service::remote::View as RemoteView;
+use crate::settings::schedule::{Change, QueueWanted};
 
 /// The downloads as a frame sees them.
 pub(super) struct View<'a> {

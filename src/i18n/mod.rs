@@ -14,13 +14,12 @@ use std::fmt::Display;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::CompareError;
 use crate::engine::HeaderError;
 use crate::engine::{
     EngineConfig, FetchError, Note, RangeError, RedirectError, Refusal, StreamError, TorrentError,
 };
 use crate::input::OptionError;
-use crate::pattern::PatternError;
+use crate::input::pattern::PatternError;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Lang {
@@ -370,15 +369,6 @@ pub fn pattern_error(e: &PatternError) -> String {
         PatternError::ZeroStep { group } => tr!(RangeZeroStep, group = group),
         PatternError::TooLarge { group, value } => tr!(RangeTooLarge, group = group, value = value),
         PatternError::TooMany { count, cap } => tr!(TooMany, count = count, cap = cap),
-    }
-}
-
-pub fn compare_error(e: &CompareError) -> String {
-    match e {
-        CompareError::Empty => tr!(CompareEmpty).to_string(),
-        CompareError::Stopped => tr!(CompareCancelled).to_string(),
-        CompareError::Folder(path, e) => tr!(CompareFolder, path = path, e = e),
-        CompareError::Engine(e) => tr!(EngineDidNotStart, e = e),
     }
 }
 

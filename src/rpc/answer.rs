@@ -457,7 +457,7 @@ impl RpcState {
                     .ok_or_else(|| ErrorObject::failed("Filename is not given."))?;
                 let list = self.list(host, |d| super::session::kept(d.status));
                 let text = super::session::text(&list, &self.gids);
-                crate::private::write_atomically(&path, text.as_bytes()).map_err(|e| {
+                crate::platform::private::write_atomically(&path, text.as_bytes()).map_err(|e| {
                     ErrorObject::failed(format!("Failed to save session to {}: {e}", path.display()))
                 })?;
                 Ok(json!("OK"))

@@ -40,7 +40,7 @@ pub fn run_command(settings: &Settings, end: &BatchEnd) -> std::io::Result<()> {
     if command.is_empty() {
         return Ok(());
     }
-    crate::desktop::spawn_quiet(
+    crate::platform::desktop::spawn_quiet(
         shell(command)
             .env("FANOUT_DONE", end.done.to_string())
             .env("FANOUT_FAILED", end.failed.to_string())

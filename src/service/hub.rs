@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::Downloads;
 use super::host::ServiceHost;
 use crate::engine::Event;
-use crate::instance::Arrival;
+use crate::platform::instance::Arrival;
 use crate::rpc::{ErrorObject, Request, Server};
 use crate::settings::Settings;
 
@@ -106,7 +106,7 @@ pub trait FrontEnd {
     fn on_event(&mut self, _event: &Event, _downloads: &Downloads) {}
     /// URLs a later start handed over; the caller acknowledges them once
     /// the store has what this queued.
-    fn on_handoff(&mut self, _service: &mut Service, _arrival: crate::instance::Handoff) {}
+    fn on_handoff(&mut self, _service: &mut Service, _arrival: crate::platform::instance::Handoff) {}
     /// After every pass (at most [`IDLE_PASS`] apart).
     fn each_pass(&mut self, _service: &mut Service) {}
 }

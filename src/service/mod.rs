@@ -18,6 +18,7 @@
 //! to it), `serve` (`fanout serve`, the service without a window).
 
 pub mod after_batch;
+pub mod compare;
 pub mod history;
 pub mod host;
 pub mod hub;
@@ -29,6 +30,8 @@ pub mod reorder;
 pub mod row;
 pub mod schedule;
 pub mod serve;
+pub mod store;
+pub mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -37,11 +40,11 @@ use crossbeam_channel::Receiver;
 
 use crate::engine::{Engine, EngineConfig, EngineError, Event, Job, Waker};
 use crate::input::Options;
+use crate::platform::secrets::Secrets;
 use crate::rpc::RpcState;
-use crate::schedule::SpeedChoice;
-use crate::secrets::Secrets;
+use crate::service::store::{Op, QueueSecrets, Store, StoreError, StoredState, StoredTask, Writer};
 use crate::settings::Settings;
-use crate::store::{Op, QueueSecrets, Store, StoreError, StoredState, StoredTask, Writer};
+use crate::settings::schedule::SpeedChoice;
 use model::{Model, TaskState};
 
 /// The downloads: what the window, `fanout serve` and the RPC show and

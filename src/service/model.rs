@@ -10,8 +10,8 @@ use super::row::SPEED_WINDOW;
 pub use super::row::{LOG_LINES, Row, TaskState};
 use crate::engine::{Event, FanIn, FetchError, Order, Saved, TaskResult, Worker};
 use crate::input::Options;
-use crate::store::{StoredState, StoredTask, TaskSecret};
-use crate::timeline::Timeline;
+use crate::service::store::{StoredState, StoredTask, TaskSecret};
+use crate::service::timeline::Timeline;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -68,7 +68,7 @@ pub struct Model {
     /// The remote engine's connection: reachable or not, and what was said.
     pub remote: Option<(bool, String)>,
     /// Each stream's own timeline: its pieces on its lanes.
-    pub streams: std::collections::HashMap<usize, crate::timeline::Timeline>,
+    pub streams: std::collections::HashMap<usize, crate::service::timeline::Timeline>,
 }
 
 impl Model {

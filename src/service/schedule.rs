@@ -2,11 +2,11 @@
 //! downloads, for every front end alike (the window, `fanout serve`): the
 //! schedule acts on its edges only, so what the user does between two
 //! edges stands (as in Transmission). The plan itself is pure
-//! ([`crate::schedule`]).
+//! ([`crate::settings::schedule`]).
 
 use super::Downloads;
-use crate::schedule::{Plan, QueueWanted, RuleKind, Schedule, SpeedChoice, WeekTime};
 use crate::settings::Settings;
+use crate::settings::schedule::{Plan, QueueWanted, RuleKind, Schedule, SpeedChoice, WeekTime};
 
 /// What the schedule last did, so it acts on edges only.
 #[derive(Clone, Debug, Default)]

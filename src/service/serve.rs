@@ -20,11 +20,11 @@ use super::after_batch as after;
 use super::hub::{self, FrontEnd, Inputs, Service, Shared};
 use super::model::{BatchEnd, TaskState};
 use crate::engine::{Event, FetchError};
-use crate::instance::Instance;
+use crate::platform::instance::Instance;
+use crate::platform::secrets::Secrets;
 use crate::rpc::{Listen, Request, Server, Shutdown, StartError};
-use crate::schedule::Clock;
-use crate::secrets::Secrets;
 use crate::settings::Settings;
+use crate::settings::schedule::Clock;
 
 /// How long a stop waits for running transfers to put their bytes down.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -56,7 +56,7 @@ pub enum ServeError {
     #[error("the RPC server did not start: {0}")]
     Rpc(#[from] StartError),
     #[error("the queue cannot be kept: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::service::store::StoreError),
     #[error("the engine did not start: {0}")]
     Engine(#[from] crate::engine::EngineError),
 }
@@ -172,7 +172,7 @@ impl FrontEnd for Headless {
         log_event(event, d);
     }
 
-    fn on_handoff(&mut self, service: &mut Service, h: crate::instance::Handoff) {
+    fn on_handoff(&mut self, service: &mut Service, h: crate::platform::instance::Handoff) {
         take_handoff(&mut service.downloads, &service.settings, h);
     }
 
@@ -204,10 +204,10 @@ impl FrontEnd for Headless {
 }
 
 /// URLs a later `fanout URL…` handed over: queued (and kept) at once.
-fn take_handoff(core: &mut Downloads, settings: &Settings, h: crate::instance::Handoff) {
+fn take_handoff(core: &mut Downloads, settings: &Settings, h: crate::platform::instance::Handoff) {
     let given = h.dir;
     let dir = given.clone().unwrap_or_else(|| settings.target_dir());
-    let (urls, bad) = crate::input::take_valid(&h.lines.join("\n"), crate::pattern::DEFAULT_CAP);
+    let (urls, bad) = crate::input::take_valid(&h.lines.join("\n"), crate::input::pattern::DEFAULT_CAP);
     for line in bad.lines() {
         tracing::warn!("handed over, not a URL: {line}");
     }

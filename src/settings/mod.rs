@@ -20,9 +20,10 @@ use crate::engine::{
     Aria2Remote, BackendKind, EngineConfig, IfExists, Order, ProxyChoice, ProxyConfig, ProxyServer,
 };
 use crate::i18n::{Lang, tr};
-use crate::schedule::Schedule;
+use crate::settings::schedule::Schedule;
 
 mod programs;
+pub mod schedule;
 mod torrents;
 mod view;
 pub use programs::{RpcSettings, ServerSettings};
@@ -99,7 +100,7 @@ impl Theme {
 }
 
 /// A secret (a token, a password): never written to `settings.json` (it
-/// lives in the keyring, see [`crate::secrets`] and `gui::vault`), never
+/// lives in the keyring, see [`crate::platform::secrets`] and `gui::vault`), never
 /// shown by `Debug`, so never in a log.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -193,7 +194,7 @@ pub struct Settings {
     pub start_at_login: bool,
     /// Copied URLs are offered for download.
     pub watch_clipboard: bool,
-    /// The weekly rules (see `crate::schedule`).
+    /// The weekly rules (see `crate::settings::schedule`).
     pub schedule: Schedule,
     /// The alternative speed limit, in KiB/s.
     pub alt_speed_limit_kib: u64,
@@ -570,7 +571,7 @@ impl Settings {
     /// hold the aria2 secret).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let body = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        crate::private::write_atomically(path, &body)
+        crate::platform::private::write_atomically(path, &body)
     }
 }
 

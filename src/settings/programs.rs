@@ -1,12 +1,12 @@
 //! fanout beside other programs: the aria2-compatible RPC server it
 //! offers (`Accept downloads from other programs`) and the server whose
 //! downloads the window shows (`Downloads shown: A server`). Their secrets
-//! are kept apart (see [`crate::secrets`]).
+//! are kept apart (see [`crate::platform::secrets`]).
 
 use serde::{Deserialize, Serialize};
 
 /// `Accept downloads from other programs`: the RPC server's settings. Its
-/// secret is not here (see [`crate::secrets`]).
+/// secret is not here (see [`crate::platform::secrets`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RpcSettings {

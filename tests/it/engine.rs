@@ -15,7 +15,7 @@ use std::time::Duration;
 use fanout::engine::{
     BackendKind, Engine, EngineConfig, Event, FanIn, FetchError, Job, Note, Order, TaskResult, Worker, hex,
 };
-use fanout::timeline::{BarState, Timeline};
+use fanout::service::timeline::{BarState, Timeline};
 use support::run::run_jobs;
 use support::tls::TlsServer;
 use support::wait::{error_of, saved_path, wait_for};
@@ -1494,10 +1494,10 @@ fn a_comparison_runs_every_engine_over_the_list_and_reports_each_total() {
         .collect();
     urls.push(server.url("/cmp/missing.jpg?status=404"));
     let scratch = tempfile::tempdir().unwrap();
-    let engines = fanout::compare::engines(4, 0);
+    let engines = fanout::service::compare::engines(4, 0);
     let mut updates = Vec::new();
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let runs = fanout::compare::run(
+    let runs = fanout::service::compare::run(
         &urls,
         &engines,
         &config(BackendKind::Sequential),
@@ -1515,7 +1515,7 @@ fn a_comparison_runs_every_engine_over_the_list_and_reports_each_total() {
         assert!((240_000..250_000).contains(&run.bytes), "{}", run.bytes);
         assert_eq!(run.order.len(), 9);
         assert!(run.total > Duration::ZERO);
-        let dir = fanout::compare::folder(scratch.path(), n, run.backend);
+        let dir = fanout::service::compare::folder(scratch.path(), n, run.backend);
         assert_eq!(user_files(&dir).len(), 8, "{dir:?}");
     }
     let (seq, threads, asy) = (&runs[0], &runs[1], &runs[2]);
@@ -1529,10 +1529,10 @@ fn a_comparison_runs_every_engine_over_the_list_and_reports_each_total() {
     );
     let ran = updates
         .iter()
-        .filter(|u| matches!(u, fanout::compare::Update::Ran(_)))
+        .filter(|u| matches!(u, fanout::service::compare::Update::Ran(_)))
         .count();
     assert_eq!(ran, 3);
-    let csv = fanout::compare::csv(&runs);
+    let csv = fanout::service::compare::csv(&runs);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(
@@ -1554,10 +1554,10 @@ fn a_comparison_can_be_stopped_and_refuses_an_empty_list() {
     let scratch = tempfile::tempdir().unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     let base = config(BackendKind::Sequential);
-    let engines = fanout::compare::engines(2, 0);
-    let empty = fanout::compare::run(&[], &engines, &base, None, scratch.path(), &stop, |_| {});
-    assert_eq!(empty.unwrap_err(), fanout::compare::CompareError::Empty);
-    let first = fanout::compare::folder(scratch.path(), 0, engines[0]);
+    let engines = fanout::service::compare::engines(2, 0);
+    let empty = fanout::service::compare::run(&[], &engines, &base, None, scratch.path(), &stop, |_| {});
+    assert_eq!(empty.unwrap_err(), fanout::service::compare::CompareError::Empty);
+    let first = fanout::service::compare::folder(scratch.path(), 0, engines[0]);
     let result = std::thread::scope(|s| {
         s.spawn(|| {
             // Stop once the first transfer has written some of its part.
@@ -1571,16 +1571,19 @@ fn a_comparison_can_be_stopped_and_refuses_an_empty_list() {
             }
             stop.store(true, Ordering::SeqCst);
         });
-        fanout::compare::run(&urls, &engines, &base, None, scratch.path(), &stop, |_| {})
+        fanout::service::compare::run(&urls, &engines, &base, None, scratch.path(), &stop, |_| {})
     });
-    assert_eq!(result.unwrap_err(), fanout::compare::CompareError::Stopped);
+    assert_eq!(
+        result.unwrap_err(),
+        fanout::service::compare::CompareError::Stopped
+    );
     // It returns once the transfer has stopped and removed its part, so the
     // caller can remove the folder for good: nothing is left, or written later.
     assert!(files_in(&first).is_empty(), "{:?}", files_in(&first));
     std::thread::sleep(Duration::from_millis(300));
     assert!(files_in(&first).is_empty(), "{:?}", files_in(&first));
     assert!(
-        !fanout::compare::folder(scratch.path(), 1, engines[1]).exists(),
+        !fanout::service::compare::folder(scratch.path(), 1, engines[1]).exists(),
         "the next engine never started"
     );
 }

@@ -481,3 +481,83 @@ fn the_circle_check_sees_circles() {
     );
     assert_eq!(circles(dir.path()), ["a -> b -> a"]);
 }
+
+/// The app's floors, top to bottom (src/lib.rs says what each holds): a
+/// module imports from its own floor or lower ones, and the two front
+/// ends never import each other.
+#[test]
+fn each_floor_imports_only_its_own_and_those_below() {
+    const FLOORS: [(&str, u8); 8] = [
+        ("gui", 5),
+        ("cli", 5),
+        ("service", 4),
+        ("settings", 4),
+        ("rpc", 3),
+        ("input", 2),
+        ("i18n", 2),
+        ("platform", 1),
+    ];
+    let floor = |m: &str| FLOORS.iter().find(|(n, _)| *n == m).map(|(_, f)| *f);
+    let mut wrong = Vec::new();
+    for file in rust_files(&src()) {
+        let rel = file.strip_prefix(src()).unwrap();
+        let Some(top) = rel
+            .iter()
+            .next()
+            .map(|t| t.to_string_lossy().trim_end_matches(".rs").to_string())
+        else {
+            continue;
+        };
+        let Some(own) = floor(&top) else {
+            continue; // lib.rs and main.rs sit above every floor.
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        // What a module's tests name is not what the module uses.
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+        for named in crate_names(code) {
+            let Some(theirs) = floor(&named) else { continue };
+            let front_ends = own == 5 && theirs == 5 && named != top;
+            if theirs > own || front_ends {
+                wrong.push(format!("{} ({top}) imports {named}", rel.display()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports against the floors:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// The top-level modules a file names as `crate::NAME` or in a
+/// `crate::{NAME, …}` group, comments left out.
+fn crate_names(code: &str) -> BTreeSet<String> {
+    let code: String = code
+        .lines()
+        .map(|l| l.split_once("//").map_or(l, |(c, _)| c))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for part in group[..end].split(',') {
+                let name: String = part
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.insert(name);
+            }
+        } else {
+            out.insert(
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect(),
+            );
+        }
+    }
+    out
+}

@@ -301,7 +301,7 @@ fn the_service_runs_the_after_batch_command_with_the_batch_s_counts() {
 
 #[test]
 fn a_schedule_that_pauses_now_holds_the_service_s_queue() {
-    use fanout::schedule::{Days, Rule, RuleKind};
+    use fanout::settings::schedule::{Days, Rule, RuleKind};
     let server = TestServer::start();
     let home = tempfile::tempdir().unwrap();
     // Paused every day from 00:00: in force whatever the time.

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fanout::engine::Event;
+use fanout::platform::secrets::Secrets;
 use fanout::rpc::method::Method;
 use fanout::rpc::{Call, Request};
-use fanout::secrets::Secrets;
 use fanout::service::Downloads;
 use fanout::service::hub::{FrontEnd, Hub, Service};
 use fanout::service::model::TaskState;

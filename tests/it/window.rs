@@ -222,11 +222,11 @@ fn a_finished_batch_shows_in_the_title_and_as_a_desktop_notification() {
     };
     settings.save(&config.join("fanout/settings.json")).unwrap();
     std::fs::create_dir_all(data.join("fanout")).unwrap();
-    let mut store = fanout::store::Store::open(&data.join("fanout/queue.sqlite3")).unwrap();
+    let mut store = fanout::service::store::Store::open(&data.join("fanout/queue.sqlite3")).unwrap();
     let ops: Vec<_> = (0..3)
         .map(|i| {
             let url = server.url(&format!("/nb/{i}.jpg?size=1000&latency={}", 1500 + 700 * i));
-            fanout::store::Op::Put(fanout::store::StoredTask::new(i, url, &downloads))
+            fanout::service::store::Op::Put(fanout::service::store::StoredTask::new(i, url, &downloads))
         })
         .collect();
     store.apply(&ops).unwrap();
@@ -572,7 +572,7 @@ fn adds_the_window_acknowledged_survive_kill_9() {
     app.0.kill().unwrap();
     assert_eq!(reply["result"].as_array().map(Vec::len), Some(n), "{reply}");
     app.0.wait().unwrap();
-    let kept = fanout::store::Store::open(&home.join("data/fanout/queue.sqlite3"))
+    let kept = fanout::service::store::Store::open(&home.join("data/fanout/queue.sqlite3"))
         .unwrap()
         .load()
         .unwrap();

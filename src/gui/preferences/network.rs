@@ -8,7 +8,7 @@ use egui::RichText;
 use super::Form;
 use crate::engine::rules::SiteRules;
 use crate::i18n::tr;
-use crate::secrets::Kept;
+use crate::platform::secrets::Kept;
 use crate::settings::ProxyMode;
 
 impl Form<'_> {

@@ -9,7 +9,7 @@ use super::super::Action;
 use super::super::server::status_text;
 use super::Form;
 use crate::i18n::tr;
-use crate::secrets::Kept;
+use crate::platform::secrets::Kept;
 use crate::service::remote::RemoteStatus;
 
 impl Form<'_> {

@@ -8,8 +8,8 @@ use super::super::after_batch::AfterBatch;
 use super::super::unattended::day_name;
 use super::Form;
 use crate::i18n::tr;
-use crate::schedule::{DAY, Days, Rule, RuleKind};
 use crate::settings::OnClose;
+use crate::settings::schedule::{DAY, Days, Rule, RuleKind};
 
 impl OnClose {
     pub const ALL: [OnClose; 3] = [OnClose::Ask, OnClose::Tray, OnClose::Quit];

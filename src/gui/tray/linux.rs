@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use ksni::menu::{MenuItem, RadioGroup, RadioItem, StandardItem, SubMenu};
 
 use super::{TrayCommand, TrayView};
-use crate::schedule::SpeedChoice;
+use crate::settings::schedule::SpeedChoice;
 
 pub struct Item {
     pub view: TrayView,

@@ -14,7 +14,7 @@
 
 use std::sync::mpsc;
 
-use crate::schedule::SpeedChoice;
+use crate::settings::schedule::SpeedChoice;
 
 /// What a click in the tray asks of the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

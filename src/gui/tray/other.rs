@@ -7,7 +7,7 @@ use tray_icon::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuIt
 use tray_icon::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 use super::{TrayCommand, TrayView};
-use crate::schedule::SpeedChoice;
+use crate::settings::schedule::SpeedChoice;
 
 pub struct Icon {
     tray: TrayIcon,

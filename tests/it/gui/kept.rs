@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::kittest::Queryable;
 use fanout::gui::Action;
 use fanout::input::Options;
-use fanout::store::Store;
+use fanout::service::store::Store;
 use support::TestServer;
 use support::gui::Setup;
 

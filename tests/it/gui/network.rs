@@ -207,16 +207,16 @@ fn a_queue_saved_with_secrets_by_an_older_fanout_moves_them_out_at_start() {
     let url = server
         .url("/gn/old.bin?size=2000&auth=bob:pw0")
         .replacen("http://", "http://bob:pw0@", 1);
-    let mut store = fanout::store::Store::open(&setup.options().queue_path()).unwrap();
-    let mut old = fanout::store::StoredTask::new(0, url, setup.downloads.path());
+    let mut store = fanout::service::store::Store::open(&setup.options().queue_path()).unwrap();
+    let mut old = fanout::service::store::StoredTask::new(0, url, setup.downloads.path());
     old.options = "header=\"Cookie: sid=oldc00kie\"".into();
-    store.apply(&[fanout::store::Op::Put(old)]).unwrap();
+    store.apply(&[fanout::service::store::Op::Put(old)]).unwrap();
     drop(store);
     let mut harness = setup.harness();
     step_until(&mut harness, "the secrets moved", |_| {
         secrets_file(&setup).contains("oldc00kie")
     });
-    let rows = fanout::store::Store::open(&setup.options().queue_path())
+    let rows = fanout::service::store::Store::open(&setup.options().queue_path())
         .unwrap()
         .load()
         .unwrap();

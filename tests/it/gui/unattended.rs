@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
 use fanout::gui::{FanoutApp, TrayChoice};
-use fanout::schedule::{Clock, Days, Rule, RuleKind, WeekTime};
 use fanout::service::model::TaskState;
 use fanout::settings::OnClose;
+use fanout::settings::schedule::{Clock, Days, Rule, RuleKind, WeekTime};
 use support::TestServer;
 use support::gui::{Setup, add_urls, all_done, close_preferences, open_preferences, settle, step_until};
 
@@ -128,14 +128,14 @@ fn the_schedule_starts_pauses_and_limits_at_its_edges_and_after_a_restart() {
     assert!(status_shows(&harness, "alternative limit until Tue 06:00"));
     assert_eq!(
         harness.state().speed(),
-        fanout::schedule::SpeedChoice::Alternative
+        fanout::settings::schedule::SpeedChoice::Alternative
     );
     clock.set(TUE, 0, 30);
     step_until_shown(&mut harness, "next: usual limit Tue 06:00");
     assert!(status_shows(&harness, "Limit: 64.0 KiB/s"));
     clock.set(TUE, 6, 0);
     step_until(&mut harness, "the limit's end", |app| {
-        app.speed() == fanout::schedule::SpeedChoice::Setting
+        app.speed() == fanout::settings::schedule::SpeedChoice::Setting
     });
     assert!(!status_shows(&harness, "Limit:"));
 
@@ -146,11 +146,11 @@ fn the_schedule_starts_pauses_and_limits_at_its_edges_and_after_a_restart() {
     // Rules edited while the limit runs: gone, the limit goes with them.
     clock.set(TUE, 23, 0);
     step_until(&mut harness, "the night's limit", |app| {
-        app.speed() == fanout::schedule::SpeedChoice::Alternative
+        app.speed() == fanout::settings::schedule::SpeedChoice::Alternative
     });
     harness.state_mut().settings_mut().schedule.rules.truncate(2);
     step_until(&mut harness, "the edit applied", |app| {
-        app.speed() == fanout::schedule::SpeedChoice::Setting
+        app.speed() == fanout::settings::schedule::SpeedChoice::Setting
     });
     harness.state_mut().settings_mut().schedule.rules.clear();
     settle(&mut harness);

@@ -669,7 +669,8 @@ fn position_and_change_position_order_the_waiting_line() {
 fn global_options_a_front_end_sets_change_the_settings() {
     // A proxy password the keyring gave the window at start: a call that
     // changes other settings must not lose it.
-    let (w, serving) = Window::open_keeping(&[(fanout::secrets::PROXY_PASSWORD, "pw-kept")], |_| {});
+    let (w, serving) =
+        Window::open_keeping(&[(fanout::platform::secrets::PROXY_PASSWORD, "pw-kept")], |_| {});
     serving.unwrap();
     while w.with(|app| app.settings().proxy_password.0.is_empty()) {
         std::thread::sleep(Duration::from_millis(20));
@@ -718,9 +719,12 @@ fn global_options_a_front_end_sets_change_the_settings() {
     assert_eq!(g["max-overall-download-limit"], "1048576");
     assert_eq!(g["dir"], elsewhere.path().display().to_string());
     assert_eq!(w.with(|app| app.settings().proxy_password.0.clone()), "pw-kept");
-    let kept = fanout::secrets::Secrets::in_dir(w.config.path(), false);
+    let kept = fanout::platform::secrets::Secrets::in_dir(w.config.path(), false);
     assert_eq!(
-        kept.get(fanout::secrets::PROXY_PASSWORD).unwrap().0.as_deref(),
+        kept.get(fanout::platform::secrets::PROXY_PASSWORD)
+            .unwrap()
+            .0
+            .as_deref(),
         Some("pw-kept")
     );
 }

@@ -54,8 +54,8 @@ impl Setup {
             s.server.connect = true;
             s.server.url = url.to_string();
         });
-        fanout::secrets::Secrets::in_dir(setup.config.path(), false)
-            .set(fanout::secrets::SERVER_SECRET, Some(secret))
+        fanout::platform::secrets::Secrets::in_dir(setup.config.path(), false)
+            .set(fanout::platform::secrets::SERVER_SECRET, Some(secret))
             .unwrap();
         setup
     }

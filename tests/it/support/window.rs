@@ -56,7 +56,7 @@ impl Window {
     ) -> (Window, Result<(), String>) {
         let dir = tempfile::tempdir().unwrap();
         let config = tempfile::tempdir().unwrap();
-        let kept = fanout::secrets::Secrets::in_dir(config.path(), false);
+        let kept = fanout::platform::secrets::Secrets::in_dir(config.path(), false);
         for (key, value) in secrets {
             kept.set(key, Some(value)).unwrap();
         }

@@ -76,7 +76,7 @@ impl Secrets {
 
     fn write(&self, all: &BTreeMap<String, String>) -> io::Result<()> {
         let body = serde_json::to_vec_pretty(all).map_err(io::Error::other)?;
-        crate::private::write_atomically(&self.path, &body)
+        crate::platform::private::write_atomically(&self.path, &body)
     }
 
     fn in_file(&self, key: &str) -> Option<String> {

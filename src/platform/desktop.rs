@@ -10,8 +10,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-const TEMPLATE: &str = include_str!("../assets/fanout.desktop");
-const ICON: &[u8] = include_bytes!("../assets/icon.png");
+const TEMPLATE: &str = include_str!("../../assets/fanout.desktop");
+const ICON: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// Starts `command` with no standard streams and reaps it on a thread of
 /// its own whenever it ends (a file opener, the after-batch command): the

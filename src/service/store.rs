@@ -22,7 +22,7 @@ use rusqlite::{Connection, params};
 
 use crate::engine::Header;
 use crate::input::Options;
-use crate::secrets::{QUEUE_SECRETS, Secrets};
+use crate::platform::secrets::{QUEUE_SECRETS, Secrets};
 
 /// Where a task stands, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,7 +204,7 @@ fn make_private(path: &Path) {
     if !path.exists() {
         let _ = std::fs::File::create(path);
     }
-    if let Err(e) = crate::private::restrict(path) {
+    if let Err(e) = crate::platform::private::restrict(path) {
         tracing::warn!(path = %path.display(), error = %e, "cannot make the queue private");
     }
 }

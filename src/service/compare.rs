@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::engine::{BackendKind, Engine, EngineConfig, Event, Job};
-use crate::timeline::Timeline;
+use crate::service::timeline::Timeline;
 
 /// How long a stopped comparison waits for its transfers to wind down.
 const STOP_WAIT: Duration = Duration::from_secs(10);

@@ -32,9 +32,10 @@ use crate::engine::{
     minutes_text, naming, parse_duration, parse_minutes, parse_peer, parse_rate, parse_ratio, parse_select,
     parse_sha256, ratio_text, select_text,
 };
-use crate::pattern::{self, PatternError};
+use pattern::PatternError;
 
 pub mod metalink;
+pub mod pattern;
 
 /// What the option errors list as the words a line may have.
 const EXPECTED: &str = "sha256=HEX, segments=K, limit=RATE, out=NAME, header=\"Name: value\", referer=URL, user-agent=TEXT, mirror=URL, cookies=FILE, variant=WHICH, duration=TIME, select=LIST, seed-ratio=R, seed-time=MINUTES, bt-tracker=URL, upload-limit=RATE, peer=HOST:PORT or pause-metadata";

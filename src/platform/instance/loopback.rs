@@ -38,10 +38,10 @@ pub(super) fn listen(
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
     let endpoint = Endpoint {
         port: listener.local_addr()?.port(),
-        token: crate::secrets::random_token()?,
+        token: crate::platform::secrets::random_token()?,
     };
     let body = serde_json::to_vec(&endpoint).map_err(io::Error::other)?;
-    crate::private::write_atomically(file, &body)?;
+    crate::platform::private::write_atomically(file, &body)?;
     let token = endpoint.token;
     std::thread::Builder::new()
         .name("fanout-handoff".into())
