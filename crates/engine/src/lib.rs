@@ -49,7 +49,9 @@
 //! The public API is what this file exports: the [`Engine`] handle, the
 //! types of jobs, events and results, configuration, errors, and the few
 //! modules whose functions the app calls by name (`auth`, `metalink`,
-//! `naming`, `netrc`, `rules`, `sort`). The rest is private.
+//! `naming`, `netrc`, `rules`, `sort`, and the lock helpers `sync`), and
+//! an aria2 client made as the aria2 backend makes its own
+//! ([`aria2_client`]). The rest is private.
 //!
 //! The modules, each importing only those above it in this list (a test
 //! checks there is no cycle): `netrc` → `auth` → `proxy` → `rules`, `sort` →
@@ -65,7 +67,7 @@
 
 mod attempt;
 pub mod auth;
-pub mod backend;
+mod backend;
 mod bt;
 mod config;
 mod context;
