@@ -330,7 +330,7 @@ impl Engine {
 
     /// Gives a restored task (paused or ended) the URL and headers that
     /// were kept apart from the saved queue (its password, its cookies):
-    /// see [`crate::store::TaskSecret`]. False if the task is not there
+    /// see the app's `service::store::TaskSecret`. False if the task is not there
     /// or the URL is not one.
     pub fn give_secrets(&self, index: usize, url: &str, headers: &Headers) -> bool {
         let Ok(url) = http::parse_url(url) else {

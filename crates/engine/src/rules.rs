@@ -47,7 +47,7 @@ pub struct SiteRule {
 }
 
 /// The proxy choices of the rules that set one, by host pattern (for the
-/// route, see [`super::proxy`]).
+/// route, see `ProxyConfig`).
 impl SiteRules {
     pub fn proxies(&self) -> Vec<(String, ProxyChoice)> {
         self.0

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::Task;
 
-/// Where [`Queue::move_to`] puts a task, as aria2's `changePosition`
+/// Where [`Engine::move_to`](crate::Engine::move_to) puts a task, as aria2's `changePosition`
 /// says it: from the head, from where it is, or from the end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Place {
