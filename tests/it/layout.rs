@@ -375,6 +375,20 @@ fn named_paths(code: &str, base: &[String]) -> Vec<Vec<String>> {
     out
 }
 
+/// A file's code without its comments and without its `mod tests`: a
+/// module's tests may drive it from above (through the model that uses
+/// it, say), and what they name is not what the module uses.
+fn own_code(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    let code: String = text
+        .lines()
+        .map(|l| l.split_once("//").map_or(l, |(code, _)| code))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split_once("mod tests {")
+        .map_or(code.clone(), |(outer, _)| outer.to_string())
+}
+
 /// The modules of the crate under `root` that import each other in a
 /// circle: a module counts as one with everything inside it, and what it
 /// names of a sibling (or of something inside the sibling) is an edge
@@ -386,18 +400,7 @@ fn circles(root: &Path) -> Vec<String> {
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
     for file in &files {
         let from = module_path(root, file);
-        let text = std::fs::read_to_string(file).unwrap();
-        let code: String = text
-            .lines()
-            .map(|l| l.split_once("//").map_or(l, |(code, _)| code))
-            .collect::<Vec<_>>()
-            .join("\n");
-        // A module's tests may drive it from above (through the model
-        // that uses it, say): what they name is not an edge.
-        let outer = code
-            .split_once("mod tests {")
-            .map_or(code.as_str(), |(outer, _)| outer);
-        for path in named_paths(outer, &from) {
+        for path in named_paths(&own_code(file), &from) {
             let Some(to) = (0..=path.len())
                 .rev()
                 .map(|n| path[..n].to_vec())
@@ -500,24 +503,17 @@ fn each_floor_imports_only_its_own_and_those_below() {
     let floor = |m: &str| FLOORS.iter().find(|(n, _)| *n == m).map(|(_, f)| *f);
     let mut wrong = Vec::new();
     for file in rust_files(&src()) {
-        let rel = file.strip_prefix(src()).unwrap();
-        let Some(top) = rel
-            .iter()
-            .next()
-            .map(|t| t.to_string_lossy().trim_end_matches(".rs").to_string())
-        else {
-            continue;
-        };
-        let Some(own) = floor(&top) else {
+        let from = module_path(&src(), &file);
+        let Some(top) = from.first() else { continue };
+        let Some(own) = floor(top) else {
             continue; // lib.rs and main.rs sit above every floor.
         };
-        let text = std::fs::read_to_string(&file).unwrap();
-        // What a module's tests name is not what the module uses.
-        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
-        for named in crate_names(code) {
-            let Some(theirs) = floor(&named) else { continue };
+        for path in named_paths(&own_code(&file), &from) {
+            let Some(named) = path.first() else { continue };
+            let Some(theirs) = floor(named) else { continue };
             let front_ends = own == 5 && theirs == 5 && named != top;
             if theirs > own || front_ends {
+                let rel = file.strip_prefix(src()).unwrap();
                 wrong.push(format!("{} ({top}) imports {named}", rel.display()));
             }
         }
@@ -527,37 +523,4 @@ fn each_floor_imports_only_its_own_and_those_below() {
         "imports against the floors:\n{}",
         wrong.join("\n")
     );
-}
-
-/// The top-level modules a file names as `crate::NAME` or in a
-/// `crate::{NAME, …}` group, comments left out.
-fn crate_names(code: &str) -> BTreeSet<String> {
-    let code: String = code
-        .lines()
-        .map(|l| l.split_once("//").map_or(l, |(c, _)| c))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut out = BTreeSet::new();
-    let mut rest = code.as_str();
-    while let Some(at) = rest.find("crate::") {
-        rest = &rest[at + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for part in group[..end].split(',') {
-                let name: String = part
-                    .trim()
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                out.insert(name);
-            }
-        } else {
-            out.insert(
-                rest.chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect(),
-            );
-        }
-    }
-    out
 }
